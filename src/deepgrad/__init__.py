@@ -1,0 +1,49 @@
+"""deepgrad: a Keras-shaped deep-learning framework on NumPy.
+
+>>> import deepgrad as dg
+>>> model = dg.Sequential([dg.layers.Dense(3, activation="softmax", input_shape=(4,))])
+>>> model.output_shape
+(None, 3)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# Submodules load on first use so that `import deepgrad` stays fast; the heavy
+# optional parts (scikit-learn, Pillow, tqdm) are imported only where needed.
+_SUBMODULES = {
+    "activations", "applications", "callbacks", "config", "data", "datasets", "image",
+    "initializers", "kernels", "layers", "losses", "metrics", "models", "nn", "ops",
+    "optimizers", "random", "regularizers", "utils", "cli",
+}
+_ATTRIBUTES = {
+    "Tensor": "deepgrad.tensor",
+    "Variable": "deepgrad.tensor",
+    "GradientTape": "deepgrad.tensor",
+    "no_grad": "deepgrad.tensor",
+    "tensor": "deepgrad.tensor",
+    "Sequential": "deepgrad.models",
+    "Model": "deepgrad.models",
+    "Input": "deepgrad.layers",
+}
+
+__all__ = sorted(_SUBMODULES | set(_ATTRIBUTES) | {"__version__"})
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"deepgrad.{name}")
+        globals()[name] = module
+        return module
+    if name in _ATTRIBUTES:
+        value = getattr(importlib.import_module(_ATTRIBUTES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
