@@ -17,14 +17,13 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "activations", "applications", "callbacks", "config", "data", "datasets", "image",
     "initializers", "kernels", "layers", "losses", "metrics", "models", "nn", "ops",
-    "optimizers", "random", "regularizers", "utils", "cli",
+    "optimizers", "random", "regularizers", "tensor", "utils", "cli",
 }
 _ATTRIBUTES = {
     "Tensor": "deepgrad.tensor",
     "Variable": "deepgrad.tensor",
     "GradientTape": "deepgrad.tensor",
     "no_grad": "deepgrad.tensor",
-    "tensor": "deepgrad.tensor",
     "Sequential": "deepgrad.models",
     "Model": "deepgrad.models",
     "Input": "deepgrad.layers",

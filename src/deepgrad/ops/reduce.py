@@ -1,0 +1,118 @@
+"""Reductions: sum, mean, max, min, logsumexp, with ``axis`` and ``keepdims``.
+
+>>> import deepgrad as dg
+>>> x = dg.Tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
+>>> x.max(axis=1).sum().backward()
+>>> x.grad
+array([[0., 1.],
+       [1., 0.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from deepgrad.tensor import Tensor, as_tensor, make_result
+
+__all__ = ["sum", "mean", "max", "min", "logsumexp"]
+
+
+def _axes(axis, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(int(a) % ndim for a in axes) if ndim else ()
+
+
+def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """Give a reduced gradient back its reduced axes (as size 1) so it broadcasts."""
+    return g if keepdims else np.expand_dims(g, axes)
+
+
+def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes by default).
+
+    >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    Tensor([4., 6.], dtype=float32)
+    """
+    a = as_tensor(a)
+    axes = _axes(axis, a.ndim)
+    shape = a.shape
+
+    def backward(g):
+        return (np.broadcast_to(_expand(g, axes, keepdims), shape),)
+
+    return make_result(np.sum(a.data, axis=axes, keepdims=keepdims), (a,), backward)
+
+
+def mean(a, axis=None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes by default), in the input's float type.
+
+    >>> mean(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+    Tensor([1.5, 3.5], dtype=float32)
+    """
+    a = as_tensor(a)
+    axes = _axes(axis, a.ndim)
+    shape = a.shape
+    count = int(np.prod([shape[i] for i in axes])) if axes else 1
+    scale = np.asarray(1.0 / builtins.max(count, 1), dtype=a.dtype if a.dtype.kind == "f" else None)
+
+    def backward(g):
+        return (np.broadcast_to(_expand(g, axes, keepdims) * scale, shape),)
+
+    float_dtype = a.dtype if a.dtype.kind == "f" else None
+    out = np.mean(a.data, axis=axes, keepdims=keepdims, dtype=float_dtype)
+    return make_result(out, (a,), backward)
+
+
+def _extreme(a, axis, keepdims: bool, fn) -> Tensor:
+    a = as_tensor(a)
+    axes = _axes(axis, a.ndim)
+    out = fn(a.data, axis=axes, keepdims=True)
+
+    def backward(g):
+        # Ties share the gradient equally, as in PyTorch's amax/amin.
+        mask = a.data == out
+        count = mask.sum(axis=axes, keepdims=True)
+        return (_expand(g, axes, keepdims) * mask / count.astype(a.dtype),)
+
+    return make_result(out if keepdims else np.squeeze(out, axis=axes), (a,), backward)
+
+
+def max(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient equally.
+
+    >>> max(Tensor([[1.0, 5.0], [3.0, 2.0]]), axis=0)
+    Tensor([3., 5.], dtype=float32)
+    """
+    return _extreme(a, axis, keepdims, np.max)
+
+
+def min(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient equally.
+
+    >>> min(Tensor([[1.0, 5.0], [3.0, 2.0]]), axis=0)
+    Tensor([1., 2.], dtype=float32)
+    """
+    return _extreme(a, axis, keepdims, np.min)
+
+
+def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(a)))`` computed stably (the maximum is subtracted first).
+
+    >>> round(float(logsumexp(Tensor([1000.0, 1000.0]))), 2)
+    1000.69
+    """
+    a = as_tensor(a)
+    axes = _axes(axis, a.ndim)
+    top = np.max(a.data, axis=axes, keepdims=True)
+    shifted = np.exp(a.data - top)
+    total = shifted.sum(axis=axes, keepdims=True)
+    out = np.log(total) + top
+
+    def backward(g):
+        return (_expand(g, axes, keepdims) * (shifted / total),)
+
+    return make_result(out if keepdims else np.squeeze(out, axis=axes), (a,), backward)

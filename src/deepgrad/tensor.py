@@ -1,0 +1,601 @@
+"""Tensor, the computation graph, and reverse-mode automatic differentiation.
+
+A :class:`Tensor` wraps a NumPy array. An operation on tensors (see ``deepgrad.ops``)
+computes its output array and, when gradients are enabled and some input needs them,
+records a backward function right beside it. :meth:`Tensor.backward` sorts the graph
+once and runs those functions in reverse order, accumulating gradients with ``+``.
+
+>>> import deepgrad as dg
+>>> x = dg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+array([2., 4., 6.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from deepgrad import config
+
+__all__ = [
+    "Tensor", "Variable", "GradientTape", "no_grad", "enable_grad", "is_grad_enabled",
+    "as_tensor", "make_result", "grad", "unbroadcast",
+]
+
+BackwardFn = Callable[[np.ndarray], Sequence[np.ndarray | None]]
+
+
+class _GradMode(threading.local):
+    # Thread-local so that data-pipeline threads running under no_grad never
+    # switch recording off for the training thread.
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Return whether operations currently record the graph for backward.
+
+    >>> is_grad_enabled()
+    True
+    """
+    return _grad_mode.enabled
+
+
+class no_grad:
+    """Context manager (and decorator) that stops operations from recording the graph.
+
+    >>> import deepgrad as dg
+    >>> w = dg.Tensor([1.0], requires_grad=True)
+    >>> with dg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    _enable = False
+
+    def __enter__(self) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = self._enable
+
+    def __exit__(self, *exc) -> None:
+        _grad_mode.enabled = self._previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = type(self)
+
+        def wrapper(*args, **kwargs):
+            with mode():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = fn.__doc__
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager that turns graph recording back on inside a :class:`no_grad` block.
+
+    >>> import deepgrad as dg
+    >>> with dg.no_grad():
+    ...     with enable_grad():
+    ...         print(is_grad_enabled())
+    True
+    """
+
+    _enable = True
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, np.ndarray):
+        return data
+    array = np.asarray(data)
+    # Python floats and lists of them become the default float type (float32),
+    # never a silent float64.
+    if array.dtype == np.float64 and not isinstance(data, np.generic):
+        array = array.astype(config.floatx())
+    return array
+
+
+class Tensor:
+    """A NumPy array that remembers how it was computed, so gradients can flow back.
+
+    Args:
+        data: an array, a nested list, a number, or another Tensor.
+        requires_grad: whether gradients should be computed for this tensor.
+        dtype: optional dtype; Python floats default to ``float32``.
+        name: optional name, shown in ``repr``.
+
+    >>> t = Tensor([[1, 2], [3, 4]], dtype="float32")
+    >>> t.shape, t.dtype
+    ((2, 2), dtype('float32'))
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "name", "__weakref__")
+    # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy broadcasting over it.
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+        self.data = _to_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: BackwardFn | None = None
+        self.name = name
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._backward is None
+
+    def numpy(self) -> np.ndarray:
+        """Return the underlying array (not a copy)."""
+        return self.data
+
+    def item(self) -> float | int:
+        """Return the value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """Return a tensor sharing the data but cut from the graph."""
+        return Tensor(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        name = f", name={self.name!r}" if self.name else ""
+        return f"{type(self).__name__}({body}, dtype={self.data.dtype}{extra}{name})"
+
+    __hash__ = object.__hash__
+
+    # -- autograd ---------------------------------------------------------------------
+    def backward(self, gradient=None) -> None:
+        """Compute gradients of this tensor with respect to every leaf that requires them.
+
+        Gradients accumulate into each leaf's ``.grad`` (set it to ``None`` to reset).
+
+        Args:
+            gradient: the gradient flowing in; may be omitted for a one-element tensor.
+
+        Raises:
+            RuntimeError: if the tensor does not require grad, or is not a scalar and no
+                ``gradient`` was given.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad. To fix, create the leaves "
+                "with requires_grad=True (or use dg.Variable) and do not wrap the "
+                "computation in no_grad()."
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: a gradient can be created implicitly only for a one-element "
+                    f"tensor; this one has shape {self.shape}. Pass `gradient=`."
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = _checked_seed(gradient, self)
+        for leaf, g in _backpropagate(self, seed, targets=None).items():
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+    # -- operators (implemented in deepgrad.ops) -------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.divide(other, self)
+
+    def __pow__(self, other):
+        return _ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.negative(self)
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __lt__(self, other):
+        return Tensor(self.data < _to_array(other))
+
+    def __le__(self, other):
+        return Tensor(self.data <= _to_array(other))
+
+    def __gt__(self, other):
+        return Tensor(self.data > _to_array(other))
+
+    def __ge__(self, other):
+        return Tensor(self.data >= _to_array(other))
+
+    def __eq__(self, other):  # type: ignore[override]
+        return Tensor(self.data == _to_array(other))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return Tensor(self.data != _to_array(other))
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return _ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def flatten(self):
+        return _ops.reshape(self, (-1,))
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def clip(self, min_value, max_value):
+        return _ops.clip(self, min_value, max_value)
+
+    def astype(self, dtype):
+        return _ops.cast(self, dtype)
+
+
+class Variable(Tensor):
+    """A trainable tensor owned by a layer: its values change in place, never rebound.
+
+    Optimizers may keep all variables of a model in one flat buffer, so a variable's
+    ``data`` is updated in place (:meth:`assign`) and must not be replaced.
+
+    Args:
+        value: the initial value (array-like).
+        trainable: whether optimizers update it and gradients are computed for it.
+        name: the variable's name, e.g. ``'kernel'``.
+        dtype: optional dtype; defaults to the value's float type (float32 for Python floats).
+
+    >>> v = Variable([1.0, 2.0], name="bias")
+    >>> v.assign([3.0, 4.0]); v.numpy()
+    array([3., 4.], dtype=float32)
+    """
+
+    __slots__ = ("_trainable", "path", "regularizer", "constraint")
+
+    def __init__(self, value, trainable: bool = True, name: str | None = None, dtype=None):
+        super().__init__(np.array(_to_array(value, dtype)), requires_grad=trainable, name=name)
+        self._trainable = bool(trainable)
+        self.path = name
+        self.regularizer = None
+        self.constraint = None
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        self.requires_grad = bool(value)
+
+    @property
+    def value(self) -> np.ndarray:
+        return self.data
+
+    def assign(self, value) -> None:
+        """Overwrite the values in place; the shape must match exactly.
+
+        Raises:
+            ValueError: if the shape differs.
+        """
+        array = _to_array(value)
+        if array.shape != self.data.shape:
+            raise ValueError(
+                f"Variable '{self.path}': cannot assign a value of shape {array.shape} to a "
+                f"variable of shape {self.data.shape}."
+            )
+        self.data[...] = array
+
+    def assign_add(self, delta) -> None:
+        """Add ``delta`` in place."""
+        self.data += _to_array(delta)
+
+    def assign_sub(self, delta) -> None:
+        """Subtract ``delta`` in place."""
+        self.data -= _to_array(delta)
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+
+
+def as_tensor(value, dtype=None) -> Tensor:
+    """Return ``value`` as a Tensor (itself if it already is one).
+
+    >>> as_tensor([1.0]).dtype
+    dtype('float32')
+    """
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, dtype=dtype)
+
+
+def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardFn) -> Tensor:
+    """Wrap an op's output; record ``backward`` only if some parent requires grad.
+
+    ``backward(grad_output)`` returns one gradient (or None) per parent, in order. This is
+    the one place where the graph is built; every op in ``deepgrad.ops`` goes through it.
+
+    >>> a = Tensor([2.0], requires_grad=True)
+    >>> out = make_result(a.data * 3, (a,), lambda g: (g * 3,))
+    >>> out.backward(); a.grad
+    array([3.], dtype=float32)
+    """
+    out = Tensor.__new__(Tensor)
+    # NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays.
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.name = None
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    if _grad_mode.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._backward = backward
+                break
+    return out
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes along which an input of ``shape`` was broadcast.
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> unbroadcast(np.ones((2, 3)), (2, 1))
+    array([[3.],
+           [3.]])
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def _checked_seed(gradient, tensor: Tensor) -> np.ndarray:
+    seed = _to_array(gradient, tensor.dtype)
+    if seed.shape != tensor.shape:
+        raise ValueError(
+            f"backward: `gradient` must have the tensor's shape {tensor.shape}. "
+            f"Received: shape {seed.shape}"
+        )
+    return seed
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def _backpropagate(
+    root: Tensor, seed: np.ndarray, targets: set[int] | None
+) -> dict[Tensor, np.ndarray]:
+    """Run backward functions in reverse topological order.
+
+    Returns the gradient of every leaf (``targets is None``) or of every tensor whose id
+    is in ``targets`` (leaf or not).
+    """
+    grads: dict[int, np.ndarray] = {id(root): seed}
+    found: dict[Tensor, np.ndarray] = {}
+    for node in reversed(_topological_order(root)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if (node._backward is None) if targets is None else (id(node) in targets):
+            found[node] = g if type(g) is np.ndarray else np.asarray(g)
+        if node._backward is None:
+            continue
+        for parent, parent_grad in zip(node._parents, node._backward(g)):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            key = id(parent)
+            previous = grads.get(key)
+            grads[key] = parent_grad if previous is None else previous + parent_grad
+    return found
+
+
+def grad(output: Tensor, inputs: Iterable[Tensor], output_gradient=None) -> list:
+    """Return d(output)/d(input) for each input, without touching any ``.grad``.
+
+    Inputs not connected to ``output`` get ``None``, as in TensorFlow.
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> grad(x * x, [x])
+    [array(6., dtype=float32)]
+    """
+    inputs = list(inputs)
+    if not output.requires_grad:
+        return [None] * len(inputs)
+    if output_gradient is None:
+        seed = np.ones_like(output.data)
+    else:
+        seed = _checked_seed(output_gradient, output)
+    found = _backpropagate(output, seed, targets={id(t) for t in inputs})
+    return [found.get(t) for t in inputs]
+
+
+class GradientTape:
+    """TF2-style tape: ``tape.gradient(loss, variables)`` over deepgrad's graph.
+
+    Variables are watched automatically; call :meth:`watch` for other tensors.
+
+    >>> import deepgrad as dg
+    >>> w = dg.Variable([2.0])
+    >>> with dg.GradientTape() as tape:
+    ...     loss = (w * w).sum()
+    >>> tape.gradient(loss, [w])
+    [array([4.], dtype=float32)]
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._used = False
+        self._mode = None
+
+    def __enter__(self) -> GradientTape:
+        self._mode = enable_grad()
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._mode.__exit__(*exc)
+
+    def watch(self, tensor) -> None:
+        """Record operations on ``tensor`` (or a list of them) so gradients reach it."""
+        for t in tensor if isinstance(tensor, (list, tuple)) else [tensor]:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"GradientTape.watch: expected a Tensor. Received: {type(t)}")
+            t.requires_grad = True
+
+    def gradient(self, target, sources, output_gradients=None):
+        """Return gradients of ``target`` for ``sources`` (a tensor, list or dict).
+
+        Raises:
+            RuntimeError: on a second call to a non-persistent tape.
+        """
+        if self._used and not self.persistent:
+            raise RuntimeError(
+                "GradientTape.gradient can only be called once on a non-persistent tape. "
+                "To fix, create the tape with GradientTape(persistent=True)."
+            )
+        self._used = True
+        if isinstance(sources, dict):
+            keys = list(sources)
+            values = grad(as_tensor(target), [sources[k] for k in keys], output_gradients)
+            return dict(zip(keys, values))
+        if isinstance(sources, Tensor):
+            return grad(as_tensor(target), [sources], output_gradients)[0]
+        return grad(as_tensor(target), list(sources), output_gradients)
+
+
+# The operators above call into deepgrad.ops, which itself builds on Tensor; importing
+# it last breaks the cycle.
+from deepgrad import ops as _ops  # noqa: E402
