@@ -1,0 +1,33 @@
+"""Datasets in the Keras ``load_data()`` form, found offline first and checked by checksum.
+
+``mnist``, ``fashion_mnist`` and ``cifar10`` read their published files from a
+folder you name, ``$DEEPGRAD_DATA/<name>``, ``~/.cache/deepgrad/datasets/<name>``
+or a system folder (``sudo apt-get install dataset-fashion-mnist`` provides
+Fashion-MNIST), and download them into the cache only when none holds a copy
+whose SHA-256 matches; nothing downloads at import. ``iris`` and ``digits`` come
+from scikit-learn's bundled data. Nothing is ever unpickled.
+
+>>> import deepgrad as dg
+>>> x, y = dg.datasets.iris.load_data()
+>>> dg.datasets.iris.CLASS_NAMES[y[0]]
+'setosa'
+"""
+
+from __future__ import annotations
+
+from . import cifar10, digits, fashion_mnist, idx, iris, mnist
+from ._files import ChecksumError, DatasetNotFoundError
+from .idx import read_idx, write_idx
+
+__all__ = [
+    "cifar10",
+    "digits",
+    "fashion_mnist",
+    "idx",
+    "iris",
+    "mnist",
+    "ChecksumError",
+    "DatasetNotFoundError",
+    "read_idx",
+    "write_idx",
+]

@@ -1,0 +1,355 @@
+"""Finding a dataset's files offline, checking them, and downloading them only as a last resort.
+
+Every loader goes through :func:`fetch_files`, which looks for each file in turn in
+
+1. the ``path`` argument the caller gave (a folder holding the files),
+2. ``$DEEPGRAD_DATA/<name>``,
+3. ``~/.cache/deepgrad/datasets/<name>`` (where downloads go),
+4. the system folders ``/usr/local/share/datasets/<name>`` and
+   ``/usr/share/datasets/<name>`` (where Debian's ``dataset-fashion-mnist`` puts
+   Fashion-MNIST),
+
+and only then downloads it into the cache folder (to a temporary file that is
+renamed once checked, so an interrupted download never looks complete).
+
+A copy is used only if its checksum matches: the SHA-256 of the file as
+published, or, for a gzip'd file that has a known digest of its decompressed
+content, the SHA-256 of that content, so that recompressed copies (Debian's are)
+and uncompressed ones are accepted too. A copy that does not match is skipped
+with a warning and named in the error raised when no good copy is found. As the
+whole dataset is checked, a ``path`` that misses files cannot lead to different
+data: at worst the same files come from the next place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .idx import _GZIP_MAGIC, gunzip
+
+__all__ = [
+    "ChecksumError",
+    "DatasetNotFoundError",
+    "RemoteFile",
+    "DatasetSpec",
+    "idx_remote_file",
+    "cache_dir",
+    "search_dirs",
+    "fetch_files",
+    "download_url",
+]
+
+ENV_VAR = "DEEPGRAD_DATA"
+SYSTEM_DIRS = ("/usr/local/share/datasets", "/usr/share/datasets")
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """No verified copy of a dataset's files was found, and downloading was off or failed."""
+
+
+class ChecksumError(ValueError):
+    """A file's checksum does not match the published one: it is corrupt or a different file."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file of a dataset: its published name, where to get it, and how to check it.
+
+    Attributes:
+        filename: the name it is published under, e.g. ``"train-images-idx3-ubyte.gz"``.
+        sha256: SHA-256 of the file as published.
+        urls: mirrors to download it from, tried in order.
+        content_sha256: for a gzip'd file, SHA-256 of its decompressed content, or
+            None. When set, a local copy may also be recompressed or uncompressed,
+            and :func:`fetch_files` returns the decompressed content.
+        aliases: other names a local copy may have (e.g. the uncompressed name).
+    """
+
+    filename: str
+    sha256: str
+    urls: tuple[str, ...]
+    content_sha256: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a local copy may have, the published one first."""
+        return (self.filename, *self.aliases)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset's files and how to tell a user to get them.
+
+    Attributes:
+        name: its folder name, e.g. ``"fashion-mnist"``.
+        title: its human name, e.g. ``"Fashion-MNIST"``.
+        files: the files it needs.
+        homepage: where it is published.
+        install_hint: how to install it from a system package, or ``""``.
+    """
+
+    name: str
+    title: str
+    files: tuple[RemoteFile, ...]
+    homepage: str
+    install_hint: str = ""
+    layout_hint: str = field(default="", compare=False)
+
+
+def idx_remote_file(
+    filename: str, sha256: str, content_sha256: str, mirrors: Sequence[str]
+) -> RemoteFile:
+    """Describe a gzip'd IDX file published at each of ``mirrors``, under MNIST's naming.
+
+    Local copies may also be uncompressed, named without ``.gz`` or in the dotted
+    form common on Kaggle (``train-images.idx3-ubyte``).
+
+    >>> idx_remote_file("t10k-labels-idx1-ubyte.gz", "0" * 64, "1" * 64, ["https://x/"]).names
+    ('t10k-labels-idx1-ubyte.gz', 't10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte')
+    """
+    plain = filename.removesuffix(".gz")
+    return RemoteFile(
+        filename,
+        sha256,
+        tuple(mirror + filename for mirror in mirrors),
+        content_sha256=content_sha256,
+        aliases=(plain, plain.replace("-idx", ".idx")),
+    )
+
+
+def cache_dir(name: str) -> Path:
+    """Return the cache folder downloads of dataset ``name`` go to.
+
+    >>> cache_dir("mnist").parts[-4:]
+    ('.cache', 'deepgrad', 'datasets', 'mnist')
+    """
+    return Path("~/.cache/deepgrad/datasets").expanduser() / name
+
+
+def search_dirs(name: str, path: str | os.PathLike | None = None) -> list[tuple[Path | None, str]]:
+    """Return the folders a loader searches for dataset ``name``, in order, with how each was chosen.
+
+    Args:
+        name: the dataset's folder name, e.g. ``"fashion-mnist"``.
+        path: the folder the caller named, or None.
+
+    Returns:
+        ``(folder, origin)`` pairs; ``folder`` is None for ``$DEEPGRAD_DATA`` when
+        it is not set.
+
+    >>> [origin for _, origin in search_dirs("mnist", path="/data/mnist")][:2]
+    ['the `path` argument', '$DEEPGRAD_DATA/mnist']
+    """
+    dirs: list[tuple[Path | None, str]] = []
+    if path is not None:
+        dirs.append((Path(path).expanduser(), "the `path` argument"))
+    env = os.environ.get(ENV_VAR, "")
+    dirs.append((Path(env).expanduser() / name if env else None, f"${ENV_VAR}/{name}"))
+    dirs.append((cache_dir(name), "the cache"))
+    dirs.extend((Path(system) / name, "a system folder") for system in SYSTEM_DIRS)
+    return dirs
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_verified(path: str | os.PathLike, remote: RemoteFile) -> bytes:
+    """Read a local copy of ``remote`` and return its bytes if its checksum matches.
+
+    Args:
+        path: the copy.
+        remote: the file it should be.
+
+    Returns:
+        The file's bytes; when ``remote.content_sha256`` is set, the decompressed content.
+
+    Raises:
+        ChecksumError: if neither the file's nor its content's SHA-256 matches, or
+            if it is not valid gzip where it should be.
+        OSError: if it cannot be read.
+
+    >>> import gzip, hashlib, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.gz")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(gzip.compress(b"hello"))
+    >>> digest = hashlib.sha256(b"hello").hexdigest()
+    >>> read_verified(path, RemoteFile("a.gz", "0" * 64, (), content_sha256=digest))
+    b'hello'
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if _sha256(data) == remote.sha256:
+        return gunzip(data, str(path)) if remote.content_sha256 else data
+    if remote.content_sha256 is None:
+        raise ChecksumError(
+            f"{path}: SHA-256 is {_sha256(data)}, expected {remote.sha256}: the file is "
+            f"corrupt, incomplete or not the published {remote.filename}."
+        )
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gunzip(data, str(path))
+        except ValueError as error:
+            raise ChecksumError(str(error)) from None
+    digest = _sha256(data)
+    if digest != remote.content_sha256:
+        raise ChecksumError(
+            f"{path}: SHA-256 of its content is {digest}, expected {remote.content_sha256}: "
+            f"the file is corrupt, incomplete or not the published {remote.filename}."
+        )
+    return data
+
+
+def download_url(url: str, destination: str | os.PathLike, *, timeout: float = 60.0) -> None:
+    """Download ``url`` into the file ``destination`` (urllib; no checks, no retries).
+
+    Loaders call it through this module, so tests replace it with a fake that
+    never touches the network.
+
+    Raises:
+        OSError: for network errors (``urllib.error.URLError`` is one) and HTTP errors.
+
+    >>> download_url("https://example.org/data.gz", "data.gz")  # doctest: +SKIP
+    """
+    import shutil
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=timeout) as response, open(destination, "wb") as out:
+        shutil.copyfileobj(response, out, 1 << 20)
+
+
+def _download(remote: RemoteFile, folder: Path) -> bytes:
+    """Download ``remote`` into ``folder`` atomically, trying each mirror; return its verified bytes."""
+    import tempfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for url in remote.urls:
+        descriptor, partial = tempfile.mkstemp(prefix=f".{remote.filename}.", dir=folder)
+        os.close(descriptor)
+        try:
+            print(f"deepgrad: downloading {url}", file=sys.stderr)
+            # Looked up on the module at call time so that tests can replace it.
+            this_module = sys.modules[__name__]
+            this_module.download_url(url, partial)
+            content = read_verified(partial, remote)
+            os.replace(partial, folder / remote.filename)
+            return content
+        except Exception as error:  # any failure, network or checksum, moves on to the next mirror
+            failures.append(f"{url}: {type(error).__name__}: {error}")
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+    raise OSError("; ".join(failures) or "no download address is known")
+
+
+def fetch_files(
+    spec: DatasetSpec,
+    path: str | os.PathLike | None = None,
+    download: bool = True,
+) -> dict[str, bytes]:
+    """Find, check and if need be download every file of a dataset; return their verified bytes.
+
+    Args:
+        spec: the dataset.
+        path: a folder to look in first, or None.
+        download: whether to download the files no folder holds a good copy of.
+
+    Returns:
+        ``{filename: bytes}`` for each of ``spec.files`` (decompressed content where
+        the file has a ``content_sha256``).
+
+    Raises:
+        DatasetNotFoundError: if a file has no good copy anywhere and downloading
+            was off or failed; the message lists every folder looked in, what was
+            wrong there, and which files to put where.
+
+    >>> spec = DatasetSpec("nothing", "Nothing", (RemoteFile("a.gz", "0" * 64, ()),), "-")
+    >>> fetch_files(spec, download=False)
+    Traceback (most recent call last):
+    ...
+    deepgrad.datasets._files.DatasetNotFoundError: Nothing: no good copy of a.gz. Looked in, in order:
+    ...
+    """
+    dirs = search_dirs(spec.name, path)
+    notes: dict[int, list[str]] = {index: [] for index in range(len(dirs))}
+    found: dict[str, bytes] = {}
+    missing: list[RemoteFile] = []
+    for remote in spec.files:
+        for index, (folder, _) in enumerate(dirs):
+            if folder is None or not folder.is_dir():
+                continue
+            candidates = [folder / name for name in remote.names if (folder / name).is_file()]
+            if not candidates:
+                notes[index].append(f"no {remote.filename}")
+            for candidate in candidates:
+                try:
+                    found[remote.filename] = read_verified(candidate, remote)
+                    break
+                except (ChecksumError, OSError) as error:
+                    notes[index].append(f"{type(error).__name__}: {error}")
+                    warnings.warn(
+                        f"deepgrad.datasets: not using {candidate}: {error}",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+            if remote.filename in found:
+                break
+        else:
+            missing.append(remote)
+
+    download_note = "downloading was off (download=False)"
+    if missing and download:
+        failures = []
+        for remote in missing:
+            try:
+                found[remote.filename] = _download(remote, cache_dir(spec.name))
+            except OSError as error:
+                failures.append(f"{remote.filename}: {error}")
+        missing = [remote for remote in missing if remote.filename not in found]
+        download_note = "downloading failed: " + " | ".join(failures)
+    if missing:
+        raise DatasetNotFoundError(_not_found_message(spec, dirs, notes, missing, download_note))
+    return found
+
+
+def _not_found_message(
+    spec: DatasetSpec,
+    dirs: Sequence[tuple[Path | None, str]],
+    notes: dict[int, list[str]],
+    missing: Sequence[RemoteFile],
+    download_note: str,
+) -> str:
+    lines = [
+        f"{spec.title}: no good copy of {', '.join(remote.filename for remote in missing)}. "
+        "Looked in, in order:"
+    ]
+    for index, (folder, origin) in enumerate(dirs):
+        if folder is None:
+            state = "not set"
+        elif not folder.exists():
+            state = "does not exist"
+        elif not folder.is_dir():
+            state = "is not a folder"
+        else:
+            state = "; ".join(notes[index]) or "no problem found"
+        lines.append(f"  {index + 1}. {folder if folder else origin} ({origin}): {state}")
+    lines.append(f"Then {download_note}.")
+    names = "  ".join(remote.filename for remote in spec.files)
+    lines.append(
+        f"To fix, put these files into {cache_dir(spec.name)} (or into $DEEPGRAD_DATA/"
+        f"{spec.name}, or a folder you pass as `path=`):\n    {names}"
+    )
+    if spec.layout_hint:
+        lines.append(spec.layout_hint)
+    lines.append(f"They are published at {spec.homepage}.")
+    if spec.install_hint:
+        lines.append(f"Or install the system package: {spec.install_hint}")
+    return "\n".join(lines)
