@@ -134,7 +134,7 @@ def cache_dir(name: str) -> Path:
 
 
 def search_dirs(name: str, path: str | os.PathLike | None = None) -> list[tuple[Path | None, str]]:
-    """Return the folders a loader searches for dataset ``name``, in order, with how each was chosen.
+    """Return the folders searched for dataset ``name``, in order, with where each comes from.
 
     Args:
         name: the dataset's folder name, e.g. ``"fashion-mnist"``.
@@ -226,7 +226,7 @@ def download_url(url: str, destination: str | os.PathLike, *, timeout: float = 6
 
 
 def _download(remote: RemoteFile, folder: Path) -> bytes:
-    """Download ``remote`` into ``folder`` atomically, trying each mirror; return its verified bytes."""
+    """Download ``remote`` into ``folder`` atomically, mirror by mirror; return its bytes."""
     import tempfile
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -275,8 +275,7 @@ def fetch_files(
     >>> fetch_files(spec, download=False)
     Traceback (most recent call last):
     ...
-    deepgrad.datasets._files.DatasetNotFoundError: Nothing: no good copy of a.gz. Looked in, in order:
-    ...
+    deepgrad.datasets._files.DatasetNotFoundError: Nothing: no good copy of a.gz. ...
     """
     dirs = search_dirs(spec.name, path)
     notes: dict[int, list[str]] = {index: [] for index in range(len(dirs))}

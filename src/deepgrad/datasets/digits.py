@@ -26,13 +26,13 @@ _Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @overload
-def load_data(*, test_split: None = None, seed: int | None = 113) -> tuple[np.ndarray, np.ndarray]:
-    ...
+def load_data(
+    *, test_split: None = None, seed: int | None = 113
+) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @overload
-def load_data(*, test_split: float, seed: int | None = 113) -> _Split:
-    ...
+def load_data(*, test_split: float, seed: int | None = 113) -> _Split: ...
 
 
 def load_data(

@@ -93,7 +93,8 @@ def parse_idx(data: bytes | bytearray | memoryview, source: str = "<bytes>") -> 
     >>> parse_idx(bytes([0, 0, 0x08, 1, 0, 0, 0, 4, 7, 8, 9]), "labels-idx1-ubyte")
     Traceback (most recent call last):
     ...
-    ValueError: labels-idx1-ubyte: truncated IDX file: its header declares 4 uint8 values (4 bytes after the 8-byte header) but 3 bytes follow.
+    ValueError: labels-idx1-ubyte: truncated IDX file: its header declares 4 uint8 values
+    (4 bytes after the 8-byte header) but 3 bytes follow.
     """
     view = memoryview(data).cast("B")
     if len(view) < 4:
@@ -136,9 +137,7 @@ def parse_idx(data: bytes | bytearray | memoryview, source: str = "<bytes>") -> 
             f"{header_size}-byte header)"
         )
         if found < expected:
-            raise ValueError(
-                f"{source}: truncated IDX file: {declared} but {found} bytes follow."
-            )
+            raise ValueError(f"{source}: truncated IDX file: {declared} but {found} bytes follow.")
         raise ValueError(
             f"{source}: invalid IDX file: {declared} but {found} bytes follow "
             f"({found - expected} extra)."
@@ -213,7 +212,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     if path.name.endswith(".gz"):
         import gzip
 
-        with gzip.open(path, "wb") as file:
-            file.write(header + payload)
+        # mtime=0 and no name in the gzip header: the same array always gives the same file.
+        path.write_bytes(gzip.compress(header + payload, mtime=0))
     else:
         path.write_bytes(header + payload)

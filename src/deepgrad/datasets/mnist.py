@@ -88,7 +88,7 @@ def load_idx_dataset(
     contents = fetch_files(spec, path, download)
     arrays = [parse_idx(contents[remote.filename], remote.filename) for remote in spec.files]
     splits = []
-    for images, labels, remote in zip(arrays[0::2], arrays[1::2], spec.files[0::2]):
+    for images, labels, remote in zip(arrays[0::2], arrays[1::2], spec.files[0::2], strict=True):
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
             raise ValueError(
                 f"{spec.title}: {remote.filename} and its labels do not match: expected "

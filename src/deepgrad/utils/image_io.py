@@ -1,6 +1,7 @@
-"""Image files to arrays and back, as ``keras.utils`` does it: load_img, img_to_array, array_to_img, save_img.
+"""Image files to arrays and back, as ``keras.utils`` does it (Pillow images, HWC arrays).
 
-Images are Pillow images; arrays are channels last, ``(height, width, channels)``.
+Images are Pillow images; arrays are channels last, ``(height, width, channels)``: load_img,
+img_to_array, array_to_img and save_img.
 Pillow is imported only when one of these functions runs.
 
 >>> import numpy as np, tempfile, os
