@@ -141,7 +141,8 @@ def test_download_failures_are_reported_and_leave_nothing(toy, monkeypatch):
 
     monkeypatch.setattr(_files, "download_url", corrupt_download)
     with pytest.raises(
-        DatasetNotFoundError, match=r"downloading failed: .*ChecksumError"
+        DatasetNotFoundError,
+        match=r"downloading train-images-idx3-ubyte.gz failed:\n.*ChecksumError",
     ) as caught:
         mnist.load_data()
     assert "mirror-b.invalid" in str(caught.value)
@@ -153,7 +154,9 @@ def test_network_errors_are_reported(toy, monkeypatch):
         raise urllib.error.URLError("Name or service not known")
 
     monkeypatch.setattr(_files, "download_url", unreachable)
-    with pytest.raises(DatasetNotFoundError, match=r"downloading failed: .*URLError"):
+    with pytest.raises(
+        DatasetNotFoundError, match=r"downloading train-images-idx3-ubyte.gz failed:\n.*URLError"
+    ):
         mnist.load_data()
 
 
@@ -192,11 +195,14 @@ def test_not_found_lists_every_folder_and_what_to_put_where(toy, tmp_path, monke
         assert line in message
 
 
-def test_unset_environment_variable_is_named(toy):
-    with pytest.raises(DatasetNotFoundError, match=r"\$DEEPGRAD_DATA/toy-mnist \(\$DEEPGRAD_DATA/"):
-        mnist.load_data(download=False)
-    with pytest.raises(DatasetNotFoundError, match=r"\(\$DEEPGRAD_DATA/toy-mnist\): not set"):
-        mnist.load_data(download=False)
+def test_unset_environment_variable_and_a_failed_download_are_described(toy):
+    with pytest.raises(DatasetNotFoundError) as caught:
+        mnist.load_data()  # the download fails: tests have no network
+    message = str(caught.value)
+    assert "1. $DEEPGRAD_DATA/toy-mnist: not set\n" in message
+    # As the cache was before the failed download made the folder.
+    assert f"2. {_files.cache_dir(toy.name)} (the cache): does not exist\n" in message
+    assert "tests never download" in message
 
 
 def test_fashion_mnist_error_mentions_the_debian_package(tmp_path, monkeypatch):
@@ -205,7 +211,7 @@ def test_fashion_mnist_error_mentions_the_debian_package(tmp_path, monkeypatch):
         fashion_mnist.load_data()
     message = str(caught.value)
     assert "apt-get install dataset-fashion-mnist" in message
-    assert "downloading failed: train-images-idx3-ubyte.gz: https://" in message
+    assert "downloading train-images-idx3-ubyte.gz failed:\n    https://" in message
     assert "t10k-labels-idx1-ubyte.gz" in message
 
 

@@ -28,7 +28,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .idx import _GZIP_MAGIC, gunzip
@@ -93,6 +93,7 @@ class DatasetSpec:
         files: the files it needs.
         homepage: where it is published.
         install_hint: how to install it from a system package, or ``""``.
+        layout_hint: a line on the accepted forms of the files, or ``""``.
     """
 
     name: str
@@ -100,7 +101,7 @@ class DatasetSpec:
     files: tuple[RemoteFile, ...]
     homepage: str
     install_hint: str = ""
-    layout_hint: str = field(default="", compare=False)
+    layout_hint: str = ""
 
 
 def idx_remote_file(
@@ -243,11 +244,11 @@ def _download(remote: RemoteFile, folder: Path) -> bytes:
             os.replace(partial, folder / remote.filename)
             return content
         except Exception as error:  # any failure, network or checksum, moves on to the next mirror
-            failures.append(f"{url}: {type(error).__name__}: {error}")
+            failures.append(f"    {url}: {type(error).__name__}: {error}")
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
-    raise OSError("; ".join(failures) or "no download address is known")
+    raise OSError("\n".join(failures) or "no download address is known")
 
 
 def fetch_files(
@@ -278,22 +279,24 @@ def fetch_files(
     deepgrad.datasets._files.DatasetNotFoundError: Nothing: no good copy of a.gz. ...
     """
     dirs = search_dirs(spec.name, path)
-    notes: dict[int, list[str]] = {index: [] for index in range(len(dirs))}
+    # What each folder looked like, for the error message: taken now, before a download
+    # creates the cache folder.
+    states: list[list[str]] = [[_folder_state(folder)] for folder, _ in dirs]
     found: dict[str, bytes] = {}
     missing: list[RemoteFile] = []
     for remote in spec.files:
-        for index, (folder, _) in enumerate(dirs):
+        for (folder, _), state in zip(dirs, states, strict=True):
             if folder is None or not folder.is_dir():
                 continue
             candidates = [folder / name for name in remote.names if (folder / name).is_file()]
             if not candidates:
-                notes[index].append(f"no {remote.filename}")
+                state.append(f"no {remote.filename}")
             for candidate in candidates:
                 try:
                     found[remote.filename] = read_verified(candidate, remote)
                     break
                 except (ChecksumError, OSError) as error:
-                    notes[index].append(f"{type(error).__name__}: {error}")
+                    state.append(f"{type(error).__name__}: {error}")
                     warnings.warn(
                         f"deepgrad.datasets: not using {candidate}: {error}",
                         UserWarning,
@@ -306,23 +309,33 @@ def fetch_files(
 
     download_note = "downloading was off (download=False)"
     if missing and download:
-        failures = []
-        for remote in missing:
+        for remote in list(missing):
             try:
                 found[remote.filename] = _download(remote, cache_dir(spec.name))
             except OSError as error:
-                failures.append(f"{remote.filename}: {error}")
-        missing = [remote for remote in missing if remote.filename not in found]
-        download_note = "downloading failed: " + " | ".join(failures)
+                # Without this file the dataset is unusable: do not try the others.
+                download_note = f"downloading {remote.filename} failed:\n{error}"
+                break
+            missing.remove(remote)
     if missing:
-        raise DatasetNotFoundError(_not_found_message(spec, dirs, notes, missing, download_note))
+        raise DatasetNotFoundError(_not_found_message(spec, dirs, states, missing, download_note))
     return found
+
+
+def _folder_state(folder: Path | None) -> str:
+    if folder is None:
+        return "not set"
+    if not folder.exists():
+        return "does not exist"
+    if not folder.is_dir():
+        return "is not a folder"
+    return ""
 
 
 def _not_found_message(
     spec: DatasetSpec,
     dirs: Sequence[tuple[Path | None, str]],
-    notes: dict[int, list[str]],
+    states: Sequence[list[str]],
     missing: Sequence[RemoteFile],
     download_note: str,
 ) -> str:
@@ -330,16 +343,9 @@ def _not_found_message(
         f"{spec.title}: no good copy of {', '.join(remote.filename for remote in missing)}. "
         "Looked in, in order:"
     ]
-    for index, (folder, origin) in enumerate(dirs):
-        if folder is None:
-            state = "not set"
-        elif not folder.exists():
-            state = "does not exist"
-        elif not folder.is_dir():
-            state = "is not a folder"
-        else:
-            state = "; ".join(notes[index]) or "no problem found"
-        lines.append(f"  {index + 1}. {folder if folder else origin} ({origin}): {state}")
+    for index, ((folder, origin), state) in enumerate(zip(dirs, states, strict=True)):
+        where = f"{folder} ({origin})" if folder is not None else origin
+        lines.append(f"  {index + 1}. {where}: {'; '.join(filter(None, state))}")
     lines.append(f"Then {download_note}.")
     names = "  ".join(remote.filename for remote in spec.files)
     lines.append(
