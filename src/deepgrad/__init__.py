@@ -15,9 +15,27 @@ __version__ = "0.1.0"
 # Submodules load on first use so that `import deepgrad` stays fast; the heavy
 # optional parts (scikit-learn, Pillow, tqdm) are imported only where needed.
 _SUBMODULES = {
-    "activations", "applications", "callbacks", "config", "data", "datasets", "image",
-    "initializers", "kernels", "layers", "losses", "metrics", "models", "nn", "ops",
-    "optimizers", "random", "regularizers", "tensor", "utils", "cli",
+    "activations",
+    "applications",
+    "callbacks",
+    "config",
+    "data",
+    "datasets",
+    "image",
+    "initializers",
+    "kernels",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "nn",
+    "ops",
+    "optimizers",
+    "random",
+    "regularizers",
+    "tensor",
+    "utils",
+    "cli",
 }
 _ATTRIBUTES = {
     "Tensor": "deepgrad.tensor",

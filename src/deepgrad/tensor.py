@@ -23,8 +23,16 @@ import numpy as np
 from deepgrad import config
 
 __all__ = [
-    "Tensor", "Variable", "GradientTape", "no_grad", "enable_grad", "is_grad_enabled",
-    "as_tensor", "make_result", "grad", "unbroadcast",
+    "Tensor",
+    "Variable",
+    "GradientTape",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "as_tensor",
+    "make_result",
+    "grad",
+    "unbroadcast",
 ]
 
 BackwardFn = Callable[[np.ndarray], Sequence[np.ndarray | None]]

@@ -17,8 +17,25 @@ import numpy as np
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "power", "negative", "square", "exp", "log",
-    "sqrt", "abs", "tanh", "sigmoid", "relu", "clip", "where", "maximum", "minimum", "cast",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "negative",
+    "square",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clip",
+    "where",
+    "maximum",
+    "minimum",
+    "cast",
 ]
 
 

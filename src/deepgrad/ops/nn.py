@@ -21,9 +21,23 @@ from deepgrad.ops.elementwise import sigmoid_array
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = [
-    "softmax", "log_softmax", "elu", "selu", "leaky_relu", "gelu", "softplus", "softsign",
-    "silu", "relu6", "hard_sigmoid", "exponential", "dropout", "sparse_categorical_crossentropy",
-    "categorical_crossentropy", "binary_crossentropy", "EPSILON",
+    "softmax",
+    "log_softmax",
+    "elu",
+    "selu",
+    "leaky_relu",
+    "gelu",
+    "softplus",
+    "softsign",
+    "silu",
+    "relu6",
+    "hard_sigmoid",
+    "exponential",
+    "dropout",
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+    "binary_crossentropy",
+    "EPSILON",
 ]
 
 EPSILON = 1e-7
@@ -115,7 +129,9 @@ def _erf(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     a = np.abs(x)
     t = 1 / (1 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
     return (sign * (1 - poly * np.exp(-a * a))).astype(x.dtype)
 
 
@@ -224,8 +240,10 @@ def dropout(x, rate: float, generator: np.random.Generator, noise_shape=None) ->
         raise ValueError(f"dropout: `rate` must be in [0, 1). Received: rate={rate}")
     if rate == 0:
         return x
-    shape = x.shape if noise_shape is None else tuple(
-        n if n is not None else s for n, s in zip(noise_shape, x.shape)
+    shape = (
+        x.shape
+        if noise_shape is None
+        else tuple(n if n is not None else s for n, s in zip(noise_shape, x.shape))
     )
     dtype = x.dtype if x.dtype.kind == "f" else np.float32
     keep = generator.random(shape, dtype=np.float32 if dtype == np.float16 else dtype) >= rate
@@ -255,7 +273,9 @@ def _labels_array(labels, n_classes: int, name: str) -> np.ndarray:
     return y
 
 
-def sparse_categorical_crossentropy(labels, output, from_logits: bool = False, axis: int = -1) -> Tensor:
+def sparse_categorical_crossentropy(
+    labels, output, from_logits: bool = False, axis: int = -1
+) -> Tensor:
     """Per-sample cross-entropy with integer labels; one fused op.
 
     Args:

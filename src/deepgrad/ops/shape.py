@@ -14,8 +14,16 @@ import numpy as np
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = [
-    "reshape", "transpose", "getitem", "concatenate", "stack", "expand_dims", "squeeze",
-    "pad", "repeat", "tile",
+    "reshape",
+    "transpose",
+    "getitem",
+    "concatenate",
+    "stack",
+    "expand_dims",
+    "squeeze",
+    "pad",
+    "repeat",
+    "tile",
 ]
 
 
@@ -73,9 +81,7 @@ def getitem(a, index) -> Tensor:
 def _is_basic(index) -> bool:
     """True when ``index`` uses only ints, slices, None and Ellipsis (no duplicates possible)."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items
-    )
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
@@ -153,7 +159,7 @@ def repeat(a, repeats: int, axis: int) -> Tensor:
     out = np.repeat(a.data, repeats, axis=axis)
 
     def backward(g):
-        shape = a.shape[:axis] + (a.shape[axis], repeats) + a.shape[axis + 1:]
+        shape = a.shape[:axis] + (a.shape[axis], repeats) + a.shape[axis + 1 :]
         return (g.reshape(shape).sum(axis=axis + 1),)
 
     return make_result(out, (a,), backward)

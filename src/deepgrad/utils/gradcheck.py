@@ -20,8 +20,9 @@ from deepgrad.tensor import Tensor
 __all__ = ["gradient_check", "numerical_gradient"]
 
 
-def numerical_gradient(fn: Callable, inputs: Sequence[np.ndarray], index: int, weights: np.ndarray,
-                       eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    fn: Callable, inputs: Sequence[np.ndarray], index: int, weights: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """Central-difference gradient of ``sum(fn(*inputs) * weights)`` w.r.t. ``inputs[index]``.
 
     >>> numerical_gradient(lambda t: t * t, [np.array([3.0])], 0, np.array([1.0])).round(6)
@@ -47,9 +48,16 @@ def _value(fn: Callable, arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
 
 
-def gradient_check(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
-                   rtol: float = 1e-4, check: Sequence[int] | None = None, seed: int = 0,
-                   raise_on_failure: bool = True) -> bool:
+def gradient_check(
+    fn: Callable,
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    check: Sequence[int] | None = None,
+    seed: int = 0,
+    raise_on_failure: bool = True,
+) -> bool:
     """Compare backward against central differences in float64, for every input.
 
     The output is reduced with fixed random weights, so every output element matters.

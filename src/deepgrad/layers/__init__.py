@@ -1,0 +1,48 @@
+"""Keras-style layers: weights in ``build``, the forward pass in ``call``.
+
+>>> import deepgrad as dg
+>>> dg.layers.Dense(4).name.startswith("dense")
+True
+"""
+
+from deepgrad.layers.base import InputSpec, Layer, clear_session
+from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
+from deepgrad.layers.input_layer import Input, InputLayer
+from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
+from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+
+__all__ = [
+    "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dense",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "Flatten",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    "Dropout",
+    "Identity",
+    "Input",
+    "InputLayer",
+    "InputSpec",
+    "KerasTensor",
+    "Lambda",
+    "Layer",
+    "clear_session",
+]

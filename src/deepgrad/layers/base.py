@@ -1,0 +1,445 @@
+"""The Layer base class: Keras's lifecycle of validate, build, call, and get_config.
+
+``__init__`` validates and stores configuration, :meth:`Layer.build` creates weights from
+the first input's shape, :meth:`Layer.call` is the forward pass alone, and
+:meth:`Layer.get_config` makes the layer saveable. Layers hold no backward code: the
+gradients live in ``deepgrad.ops``.
+
+>>> import deepgrad as dg
+>>> class Scale(dg.layers.Layer):
+...     def build(self, input_shape):
+...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+...     def call(self, inputs):
+...         return inputs * self.w
+>>> layer = Scale()
+>>> layer(np.ones((2, 3), dtype="float32")).shape
+(2, 3)
+>>> [w.shape for w in layer.weights]
+[(3,)]
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from deepgrad import config
+from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.tensor import Tensor, Variable
+
+__all__ = ["Layer", "InputSpec", "clear_session", "shape_str"]
+
+_name_counts: defaultdict[str, int] = defaultdict(int)
+
+
+def clear_session() -> None:
+    """Reset automatic layer naming, so the next Dense is named ``dense`` again.
+
+    >>> clear_session()
+    """
+    _name_counts.clear()
+
+
+def _snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z])([0-9]*[A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def unique_name(base: str) -> str:
+    """Return ``base``, then ``base_1``, ``base_2``... as Keras numbers layers."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def shape_str(shape) -> str:
+    """Format a shape as Keras prints it, with ``None`` for unknown sizes."""
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class InputSpec:
+    """What a layer accepts: a rank (exact or minimum) and fixed sizes on some axes.
+
+    >>> InputSpec(min_ndim=2, axes={-1: 4}).axes
+    {-1: 4}
+    """
+
+    def __init__(
+        self,
+        ndim: int | None = None,
+        min_ndim: int | None = None,
+        axes: dict[int, int] | None = None,
+    ):
+        self.ndim = ndim
+        self.min_ndim = min_ndim
+        self.axes = axes or {}
+
+
+class Layer:
+    """Base class of every layer; subclass it with ``build`` and ``call``.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: the layer's name; by default the snake-cased class name, numbered.
+        dtype: the float type of the weights and computations (default float32).
+        input_shape: shape of one sample, without the batch axis (first layer only).
+        input_dim: legacy Keras 2 alias for ``input_shape=(input_dim,)``.
+        batch_input_shape: ``(batch,) + input_shape``.
+
+    >>> Layer(name="my_layer").name
+    'my_layer'
+    """
+
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype=None,
+        input_shape=None,
+        input_dim: int | None = None,
+        batch_input_shape=None,
+        batch_size: int | None = None,
+        **kwargs,
+    ):
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unrecognized keyword arguments: {sorted(kwargs)}."
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: `name` must be a string. Received: {name!r}")
+        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.dtype = np.dtype(dtype or config.floatx()).name
+        self._trainable = bool(trainable)
+        self.built = False
+        self._trainable_weights: list[Variable] = []
+        self._non_trainable_weights: list[Variable] = []
+        self._activity_losses: list[Tensor] = []
+        self.activity_regularizer = None
+        self.input_spec: InputSpec | None = None
+        self._build_shapes = None
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + tuple(_as_shape(input_shape, self))
+        elif input_dim is not None:
+            self._batch_input_shape = (batch_size, int(input_dim))
+        else:
+            self._batch_input_shape = None
+
+    # -- the lifecycle ----------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create the layer's weights for inputs of ``input_shape`` (batch axis first)."""
+
+    def call(self, inputs, *args, **kwargs):
+        """The forward pass; subclasses override it."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call().")
+
+    def compute_output_shape(self, input_shape):
+        """Return the output shape for ``input_shape``; by default run ``call`` on zeros."""
+        from deepgrad.tensor import no_grad
+
+        batch = tuple(1 if s is None else s for s in input_shape)
+        with no_grad():
+            out = self(np.zeros(batch, dtype=self.dtype))
+        return (input_shape[0],) + tuple(out.shape[1:])
+
+    def get_config(self) -> dict:
+        """Return the constructor arguments that recreate this layer (without weights)."""
+        config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config_dict["batch_input_shape"] = list(self._batch_input_shape)
+        return config_dict
+
+    @classmethod
+    def from_config(cls, config_dict: dict) -> Layer:
+        """Create a layer from :meth:`get_config`'s dict."""
+        return cls(**config_dict)
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        if type(inputs) is not Tensor:
+            if _is_symbolic(inputs):
+                from deepgrad.layers.functional_call import symbolic_call
+
+                return symbolic_call(self, inputs, args, kwargs)
+            inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._build_from(inputs)
+        elif self.input_spec is not None:
+            self._check_input_spec(inputs)
+        if self._accepts_training:
+            kwargs["training"] = training
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [self.activity_regularizer(o) for o in _flatten(outputs)]
+        return outputs
+
+    @property
+    def _accepts_training(self) -> bool:
+        cls = type(self)
+        cached = _ACCEPTS_TRAINING.get(cls)
+        if cached is None:
+            params = inspect.signature(cls.call).parameters
+            cached = "training" in params or any(
+                p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+            )
+            _ACCEPTS_TRAINING[cls] = cached
+        return cached
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, (list, tuple)):
+            return type(inputs)(self._convert_inputs(i) for i in inputs)
+        if isinstance(inputs, dict):
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if isinstance(inputs, Tensor):
+            return inputs
+        array = np.asarray(inputs)
+        if array.dtype.kind == "f" and array.dtype != self.dtype:
+            array = array.astype(self.dtype)
+        elif array.dtype.kind in "biu" and self._casts_integer_inputs:
+            array = array.astype(self.dtype)
+        return Tensor(array)
+
+    # Layers that read integer ids (Embedding) set this to False.
+    _casts_integer_inputs = True
+
+    def _build_from(self, inputs) -> None:
+        shapes = _shapes_of(inputs)
+        self._check_build_rank(shapes)
+        self.build(shapes)
+        self._build_shapes = shapes
+        self.built = True
+
+    def _check_build_rank(self, shapes) -> None:
+        spec = self.input_spec
+        if (
+            spec is None
+            or not isinstance(shapes, tuple)
+            or (shapes and not isinstance(shapes[0], (int, type(None))))
+        ):
+            return
+        self._check_shape(shapes)
+
+    def _check_input_spec(self, inputs) -> None:
+        if isinstance(inputs, Tensor):
+            self._check_shape(inputs.shape)
+
+    def _check_shape(self, shape) -> None:
+        spec = self.input_spec
+        rank = len(shape)
+        expected_rank = spec.ndim if spec.ndim is not None else spec.min_ndim
+        if (spec.ndim is not None and rank != spec.ndim) or (
+            spec.min_ndim is not None and rank < spec.min_ndim
+        ):
+            words = "exactly" if spec.ndim is not None else "at least"
+            hint = ""
+            if rank == expected_rank - 1:
+                hint = (
+                    " Missing batch dimension? To pass one sample, add a batch axis: "
+                    "x[None] or np.expand_dims(x, 0)."
+                )
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected input with {words} "
+                f"{expected_rank} dimensions (batch first), got shape {shape_str(shape)}.{hint}"
+            )
+        for axis, size in spec.axes.items():
+            if shape[axis] != size and shape[axis] is not None:
+                hint = ""
+                if rank == 1 or (rank >= 2 and shape[0] == size):
+                    hint = " Missing batch dimension? Add a batch axis: x[None]."
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': expected input with "
+                    f"{_axis_words(axis, rank)} {size}, got shape {shape_str(shape)}.{hint}"
+                )
+
+    # -- weights ----------------------------------------------------------------------
+    def add_weight(
+        self,
+        shape=(),
+        initializer="glorot_uniform",
+        dtype=None,
+        trainable: bool = True,
+        regularizer=None,
+        constraint=None,
+        name: str | None = None,
+    ) -> Variable:
+        """Create a weight (a :class:`~deepgrad.tensor.Variable`) and track it.
+
+        Args:
+            shape: the weight's shape.
+            initializer: an initializer object or name (e.g. ``'zeros'``, ``'he_normal'``).
+            dtype: defaults to the layer's dtype.
+            trainable: whether training updates it.
+            regularizer: optional regularizer object or name adding a penalty to the loss.
+            constraint: optional callable applied to the weight after each update.
+            name: the weight's name, e.g. ``'kernel'``.
+        """
+        from deepgrad import initializers, regularizers
+
+        init = initializers.get(initializer)
+        value = init(tuple(shape), dtype=dtype or self.dtype)
+        variable = Variable(value, trainable=trainable and self._trainable, name=name)
+        variable.path = f"{self.name}/{name}" if name else self.name
+        variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None
+        variable.constraint = constraint
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
+        return variable
+
+    def _sublayers(self) -> list[Layer]:
+        """Layers held in attributes (directly or in lists), found by looking, not tracking."""
+        found, seen = [], set()
+        for value in vars(self).values():
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            for item in items:
+                if isinstance(item, Layer) and id(item) not in seen:
+                    seen.add(id(item))
+                    found.append(item)
+        return found
+
+    @property
+    def weights(self) -> list[Variable]:
+        """All weights: this layer's trainable ones, its non-trainable ones, then sublayers'."""
+        out = self._trainable_weights + self._non_trainable_weights
+        seen = {id(v) for v in out}
+        for layer in self._sublayers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return [v for v in self.weights if v.trainable] if self.trainable else []
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for v in self._trainable_weights:
+            v.trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Return copies of the weights as NumPy arrays, in Keras's order."""
+        return [v.data.copy() for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from a list of arrays in :meth:`get_weights`'s order.
+
+        Raises:
+            ValueError: if the number of arrays or any shape differs; nothing is changed then.
+        """
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': set_weights expected a list of "
+                f"{len(own)} arrays ({', '.join(v.path or '?' for v in own) or 'no weights'}), "
+                f"got {len(weights)}."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for v, a in zip(own, arrays):
+            if v.shape != a.shape:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': weight '{v.path}' has shape "
+                    f"{v.shape}, but the array given for it has shape {a.shape}."
+                )
+        for v, a in zip(own, arrays):
+            v.assign(a)
+
+    def count_params(self) -> int:
+        """Return the number of scalars in the layer's weights.
+
+        Raises:
+            ValueError: if the layer is not built yet.
+        """
+        if not self.built:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': count_params() needs a built layer. "
+                "To fix, call the layer on data or give the model an input shape first."
+            )
+        return int(sum(v.size for v in self.weights))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """Regularization penalties: weight regularizers and the last call's activity ones."""
+        out = [
+            v.regularizer(v)
+            for v in self._trainable_weights + self._non_trainable_weights
+            if v.regularizer is not None
+        ]
+        out += self._activity_losses
+        for layer in self._sublayers():
+            out += layer.losses
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_ACCEPTS_TRAINING: dict[type, bool] = {}
+
+
+def _as_shape(shape, layer) -> tuple:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    try:
+        return tuple(None if s is None else int(s) for s in shape)
+    except TypeError:
+        raise TypeError(
+            f"{type(layer).__name__}: `input_shape` must be a tuple of ints. Received: {shape!r}"
+        ) from None
+
+
+def _axis_words(axis: int, rank: int) -> str:
+    if axis == -1 or axis == rank - 1:
+        return "last dimension"
+    return f"dimension {axis} of size"
+
+
+def _shapes_of(inputs):
+    if isinstance(inputs, Tensor):
+        return tuple(inputs.shape)
+    if isinstance(inputs, (list, tuple)):
+        return [_shapes_of(i) for i in inputs]
+    if isinstance(inputs, dict):
+        return {k: _shapes_of(v) for k, v in inputs.items()}
+    return tuple(np.shape(inputs))
+
+
+def _flatten(outputs) -> list:
+    if isinstance(outputs, (list, tuple)):
+        return [o for item in outputs for o in _flatten(item)]
+    if isinstance(outputs, dict):
+        return [o for item in outputs.values() for o in _flatten(item)]
+    return [outputs]
+
+
+def _is_symbolic(inputs) -> bool:
+    if isinstance(inputs, KerasTensor):
+        return True
+    if isinstance(inputs, (list, tuple)) and inputs:
+        return any(isinstance(i, KerasTensor) for i in inputs)
+    if isinstance(inputs, dict) and inputs:
+        return any(isinstance(i, KerasTensor) for i in inputs.values())
+    return False

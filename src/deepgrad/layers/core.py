@@ -1,0 +1,234 @@
+"""Core layers: Dense, Activation, Dropout, Identity, Lambda.
+
+>>> import deepgrad as dg
+>>> layer = dg.layers.Dense(3, activation="relu")
+>>> layer(np.ones((2, 4), dtype="float32")).shape
+(2, 3)
+>>> [w.shape for w in layer.weights]
+[(4, 3), (3,)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from deepgrad import activations, initializers, ops, regularizers
+from deepgrad import random as dg_random
+from deepgrad.layers.base import InputSpec, Layer
+from deepgrad.tensor import Tensor
+
+__all__ = ["Dense", "Activation", "Dropout", "Identity", "Lambda"]
+
+
+def positive_int(layer: Layer | str, arg: str, value) -> int:
+    """Validate a positive integer argument, naming the layer and argument on failure."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        who = layer if isinstance(layer, str) else type(layer).__name__
+        raise ValueError(f"{who}: `{arg}` must be a positive int. Received: {arg}={value!r}")
+    return int(value)
+
+
+class Dense(Layer):
+    """Densely connected layer: ``activation(inputs @ kernel + bias)`` on the last axis.
+
+    Args:
+        units: number of output units.
+        activation: activation name or function (``None`` for linear).
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: initializers (objects or names).
+        kernel_regularizer, bias_regularizer, activity_regularizer: optional regularizers.
+        kernel_constraint, bias_constraint: optional callables applied after each update.
+
+    Input shape: ``(batch, ..., input_dim)``. Output shape: ``(batch, ..., units)``.
+    Weights: ``kernel (input_dim, units)``, ``bias (units,)`` as in Keras.
+
+    >>> Dense(2, input_shape=(5,)).get_config()["units"]
+    2
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | Callable | None = None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = positive_int(self, "units", units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        # relu is fused into the dense op (one pass, mask reused in backward).
+        self._fused = "relu" if self.activation is activations.relu else None
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"Dense '{self.name}': the last dimension of the input must be known. "
+                f"Received input shape {input_shape}."
+            )
+        self.kernel = self.add_weight(
+            shape=(input_dim, self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: int(input_dim)})
+
+    def call(self, inputs: Tensor) -> Tensor:
+        out = ops.dense(inputs, self.kernel, self.bias, self._fused)
+        if self._fused is None and self.activation is not activations.linear:
+            out = self.activation(out)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
+
+
+class Activation(Layer):
+    """Apply an activation function.
+
+    Args:
+        activation: a name such as ``'relu'`` or a function of Tensors.
+
+    >>> Activation("relu")(np.array([[-1.0, 2.0]], dtype="float32")).data
+    array([[0., 2.]], dtype=float32)
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Randomly zero a fraction ``rate`` of the inputs during training; identity otherwise.
+
+    The kept values are scaled by ``1 / (1 - rate)`` so the expected sum is unchanged.
+
+    Args:
+        rate: fraction of inputs to drop, in ``[0, 1)``.
+        noise_shape: optional shape of the mask, broadcast over the input (``None`` entries
+            take the input's size).
+        seed: optional seed for the mask; by default the global generator is used.
+
+    >>> layer = Dropout(0.5)
+    >>> x = np.ones((2, 4), dtype="float32")
+    >>> bool((layer(x, training=False).data == x).all())
+    True
+    """
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"Dropout: `rate` must be a float in [0, 1). Received: rate={rate!r}")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._generator = None if seed is None else dg_random.make_generator(seed)
+
+    def call(self, inputs: Tensor, training=None) -> Tensor:
+        if not training or self.rate == 0:
+            return inputs
+        generator = self._generator or dg_random.generator()
+        return ops.dropout(inputs, self.rate, generator, self.noise_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "noise_shape": self.noise_shape,
+            "seed": self.seed,
+        }
+
+
+class Identity(Layer):
+    """Return the input unchanged (a placeholder layer).
+
+    >>> Identity()(np.ones((1, 2), dtype="float32")).shape
+    (1, 2)
+    """
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class Lambda(Layer):
+    """Wrap a function of Tensors as a layer (it has no weights; not saved with the model).
+
+    Args:
+        function: a function of the input Tensor (built from ``dg.ops``).
+        output_shape: optional output shape (without batch) if it cannot be inferred.
+
+    >>> Lambda(lambda x: x * 2)(np.ones((1, 2), dtype="float32")).data
+    array([[2., 2.]], dtype=float32)
+    """
+
+    def __init__(self, function: Callable, output_shape=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda: `function` must be callable. Received: {function!r}")
+        self.function = function
+        self._output_shape = None if output_shape is None else tuple(output_shape)
+
+    def call(self, inputs):
+        return self.function(inputs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is not None:
+            return (input_shape[0],) + self._output_shape
+        return super().compute_output_shape(input_shape)

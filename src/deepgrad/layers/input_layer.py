@@ -1,0 +1,92 @@
+"""Model inputs: ``dg.Input(shape)`` and the InputLayer behind it.
+
+>>> import deepgrad as dg
+>>> x = dg.Input(shape=(28, 28, 1), name="image")
+>>> x.shape, x.name
+((None, 28, 28, 1), 'image')
+"""
+
+from __future__ import annotations
+
+from deepgrad import config
+from deepgrad.layers.base import Layer
+from deepgrad.layers.keras_tensor import KerasTensor, Node
+
+__all__ = ["Input", "InputLayer"]
+
+
+class InputLayer(Layer):
+    """The layer that stands for a model's input; it passes data through unchanged.
+
+    Args:
+        shape: shape of one sample, without the batch axis.
+        batch_size: optional fixed batch size.
+        dtype: input dtype (default float32).
+        batch_shape: full shape including the batch axis (instead of ``shape``).
+        name: the input's name.
+
+    >>> InputLayer(shape=(4,)).batch_shape
+    (None, 4)
+    """
+
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        batch_shape=None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        kwargs.pop("input_shape", None)
+        super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("Input: give `shape` (without the batch axis) or `batch_shape`.")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        self.batch_shape = tuple(batch_shape)
+        self.built = True
+        node = Node(self, (), (), {})
+        self.output = KerasTensor(self.batch_shape, self.dtype, name=self.name, history=(node, 0))
+        node.outputs = self.output
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def Input(
+    shape=None,
+    batch_size: int | None = None,
+    dtype=None,
+    name: str | None = None,
+    batch_shape=None,
+    **kwargs,
+) -> KerasTensor:
+    """Create a symbolic model input (a :class:`KerasTensor`).
+
+    Args:
+        shape: shape of one sample, without the batch axis, e.g. ``(28, 28, 1)``.
+        batch_size: optional fixed batch size.
+        dtype: the input dtype (default float32; ``'int64'`` for token ids).
+        name: optional name (used for dict inputs).
+        batch_shape: full shape including the batch axis (instead of ``shape``).
+
+    >>> Input(shape=(3,)).shape
+    (None, 3)
+    """
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        batch_shape=batch_shape,
+        name=name,
+        **kwargs,
+    )
+    return layer.output

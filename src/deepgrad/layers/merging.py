@@ -1,0 +1,231 @@
+"""Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot.
+
+>>> import deepgrad as dg
+>>> a, b = np.ones((2, 3), dtype="float32"), np.full((2, 3), 2.0, dtype="float32")
+>>> Add()([a, b]).data[0]
+array([3., 3., 3.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from deepgrad import ops
+from deepgrad.layers.base import Layer, shape_str
+
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
+
+
+def _shape_list(input_shape):
+    """A list of shapes as tuples; a single shape is returned as is (and then rejected)."""
+    if (
+        isinstance(input_shape, (list, tuple))
+        and input_shape
+        and isinstance(input_shape[0], (list, tuple))
+    ):
+        return [tuple(s) for s in input_shape]
+    return input_shape
+
+
+class _Merge(Layer):
+    """Base for layers that combine a list of same-shaped inputs elementwise."""
+
+    _min_inputs = 2
+    _max_inputs: int | None = None
+
+    def _check_inputs(self, shapes) -> None:
+        if (
+            not isinstance(shapes, list)
+            or len(shapes) < self._min_inputs
+            or (self._max_inputs is not None and len(shapes) > self._max_inputs)
+        ):
+            count = "exactly 2" if self._max_inputs == 2 else f"at least {self._min_inputs}"
+            got = len(shapes) if isinstance(shapes, list) else "a single tensor"
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected a list of {count} inputs, "
+                f"received {got}."
+            )
+        first = shapes[0]
+        for shape in shapes[1:]:
+            if len(shape) != len(first) or any(
+                a is not None and b is not None and a != b for a, b in zip(first[1:], shape[1:])
+            ):
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': all inputs must have the same shape; "
+                    f"received {', '.join(shape_str(s) for s in shapes)}. Nothing is broadcast."
+                )
+
+    def build(self, input_shape) -> None:
+        self._check_inputs(_shape_list(input_shape))
+
+    def compute_output_shape(self, input_shape):
+        shapes = _shape_list(input_shape)
+        self._check_inputs(shapes)
+        return shapes[0]
+
+    def call(self, inputs):
+        inputs = list(inputs)
+        self._check_inputs([t.shape for t in inputs])
+        out = inputs[0]
+        for other in inputs[1:]:
+            out = self._merge(out, other)
+        return self._finish(out, len(inputs))
+
+    def _finish(self, out, count):
+        return out
+
+
+class Add(_Merge):
+    """Sum of the inputs.
+
+    >>> Add().compute_output_shape([(None, 3), (None, 3)])
+    (None, 3)
+    """
+
+    def _merge(self, a, b):
+        return ops.add(a, b)
+
+
+class Subtract(_Merge):
+    """First input minus the second (exactly two inputs).
+
+    >>> Subtract()._max_inputs
+    2
+    """
+
+    _max_inputs = 2
+
+    def _merge(self, a, b):
+        return ops.subtract(a, b)
+
+
+class Multiply(_Merge):
+    """Elementwise product of the inputs.
+
+    >>> Multiply()([np.full((1, 2), 2.0), np.full((1, 2), 3.0)]).data
+    array([[6., 6.]], dtype=float32)
+    """
+
+    def _merge(self, a, b):
+        return ops.multiply(a, b)
+
+
+class Average(_Merge):
+    """Elementwise mean of the inputs.
+
+    >>> Average()([np.zeros((1, 2)), np.full((1, 2), 2.0)]).data
+    array([[1., 1.]], dtype=float32)
+    """
+
+    def _merge(self, a, b):
+        return ops.add(a, b)
+
+    def _finish(self, out, count):
+        return ops.multiply(out, 1.0 / count)
+
+
+class Maximum(_Merge):
+    """Elementwise maximum of the inputs.
+
+    >>> Maximum()([np.zeros((1, 2)), np.ones((1, 2))]).data
+    array([[1., 1.]], dtype=float32)
+    """
+
+    def _merge(self, a, b):
+        return ops.maximum(a, b)
+
+
+class Minimum(_Merge):
+    """Elementwise minimum of the inputs.
+
+    >>> Minimum()([np.zeros((1, 2)), np.ones((1, 2))]).data
+    array([[0., 0.]], dtype=float32)
+    """
+
+    def _merge(self, a, b):
+        return ops.minimum(a, b)
+
+
+class Concatenate(Layer):
+    """Join the inputs along ``axis`` (the last by default); other axes must match.
+
+    Args:
+        axis: the axis to join along.
+
+    >>> Concatenate()([np.zeros((2, 3)), np.zeros((2, 1))]).shape
+    (2, 4)
+    """
+
+    def __init__(self, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def compute_output_shape(self, input_shape):
+        shapes = [tuple(s) for s in input_shape]
+        if len(shapes) < 2:
+            raise ValueError(
+                f"Concatenate '{self.name}': expected a list of at least 2 inputs, received "
+                f"{len(shapes)}."
+            )
+        rank = len(shapes[0])
+        axis = self.axis % rank
+        for shape in shapes[1:]:
+            if len(shape) != rank or any(
+                i != axis and a is not None and b is not None and a != b
+                for i, (a, b) in enumerate(zip(shapes[0], shape))
+            ):
+                raise ValueError(
+                    f"Concatenate '{self.name}': inputs must match except on axis {self.axis}; "
+                    f"received {', '.join(shape_str(s) for s in shapes)}."
+                )
+        sizes = [s[axis] for s in shapes]
+        total = None if any(s is None for s in sizes) else sum(sizes)
+        return shapes[0][:axis] + (total,) + shapes[0][axis + 1 :]
+
+    def build(self, input_shape) -> None:
+        self.compute_output_shape(input_shape)
+
+    def call(self, inputs):
+        self.compute_output_shape([t.shape for t in inputs])
+        return ops.concatenate(list(inputs), axis=self.axis)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Dot(Layer):
+    """Dot product of two inputs along ``axes`` (per sample), optionally L2-normalised.
+
+    Args:
+        axes: an int or a pair of ints (axes of each input, batch axis excluded from 0).
+        normalize: L2-normalise both inputs first (cosine similarity).
+
+    >>> Dot(axes=1)([np.ones((2, 3)), np.ones((2, 3))]).data.ravel()
+    array([3., 3.], dtype=float32)
+    """
+
+    def __init__(self, axes, normalize: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes = (axes, axes) if isinstance(axes, int) else tuple(axes)
+        self.normalize = bool(normalize)
+
+    def compute_output_shape(self, input_shape):
+        a, b = (tuple(s) for s in input_shape)
+        if len(a) != 2 or len(b) != 2 or a[self.axes[0]] != b[self.axes[1]]:
+            raise ValueError(
+                f"Dot '{self.name}': expected two (batch, n) inputs with matching sizes on axes "
+                f"{self.axes}; received {shape_str(a)} and {shape_str(b)}."
+            )
+        return (a[0], 1)
+
+    def build(self, input_shape) -> None:
+        self.compute_output_shape(input_shape)
+
+    def call(self, inputs):
+        a, b = inputs
+        self.compute_output_shape([a.shape, b.shape])
+        if self.normalize:
+            a = a / ops.sqrt(ops.sum(a * a, axis=-1, keepdims=True) + 1e-12)
+            b = b / ops.sqrt(ops.sum(b * b, axis=-1, keepdims=True) + 1e-12)
+        return ops.sum(a * b, axis=-1, keepdims=True)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axes": list(self.axes), "normalize": self.normalize}

@@ -1,0 +1,11 @@
+"""Models: ``Sequential``, the functional ``Model``, and the training loops.
+
+>>> import deepgrad as dg
+>>> isinstance(dg.Sequential(), dg.Model)
+True
+"""
+
+from deepgrad.models.model import Model
+from deepgrad.models.sequential import Sequential
+
+__all__ = ["Model", "Sequential"]

@@ -1,0 +1,167 @@
+"""What ``compile`` resolves: the loss per output (with weights) and the metrics per output.
+
+>>> import deepgrad as dg
+>>> loss = CompiledLoss("mse", None, ["dense"])
+>>> total, parts = loss([np.zeros((2, 1))], [dg.Tensor(np.ones((2, 1), dtype="float32"))], None)
+>>> float(total.data)
+1.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad import losses as losses_module
+from deepgrad import metrics as metrics_module
+from deepgrad.tensor import Tensor
+
+__all__ = ["CompiledLoss", "CompiledMetrics", "per_output"]
+
+
+def per_output(value, output_names: list[str], what: str) -> list:
+    """Spread a compile argument over the outputs: one value for all, a list, or a dict by name.
+
+    >>> per_output("mse", ["a", "b"], "loss")
+    ['mse', 'mse']
+    >>> per_output({"b": "mae"}, ["a", "b"], "loss")
+    [None, 'mae']
+    """
+    n = len(output_names)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(output_names))
+        if unknown:
+            raise ValueError(
+                f"compile: `{what}` has keys {unknown} that are not output names. The model's "
+                f"outputs are named {output_names}."
+            )
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)) and what != "metrics":
+        if len(value) != n:
+            raise ValueError(
+                f"compile: `{what}` has {len(value)} entries but the model has {n} output"
+                f"{'s' if n != 1 else ''} ({', '.join(output_names)}). Give one entry per output "
+                "or a dict keyed by output name."
+            )
+        return list(value)
+    if (
+        what == "metrics"
+        and isinstance(value, (list, tuple))
+        and n > 1
+        and value
+        and all(isinstance(v, (list, tuple)) or v is None for v in value)
+    ):
+        if len(value) != n:
+            raise ValueError(
+                f"compile: `metrics` has {len(value)} lists but the model has {n} outputs."
+            )
+        return list(value)
+    return [value] * n
+
+
+class CompiledLoss:
+    """The training loss: a weighted sum of one loss per output.
+
+    Args:
+        loss: a loss name, function or object; a list (one per output) or a dict by name.
+        loss_weights: optional list or dict of floats.
+        output_names: the model's output names.
+    """
+
+    def __init__(self, loss, loss_weights, output_names: list[str]):
+        self.output_names = list(output_names)
+        entries = per_output(loss, self.output_names, "loss")
+        weights = per_output(
+            loss_weights if loss_weights is not None else 1.0, self.output_names, "loss_weights"
+        )
+        self.losses = [None if e is None else losses_module.get(e) for e in entries]
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+        if all(fn is None for fn in self.losses):
+            raise ValueError("compile: no loss was given for any output.")
+
+    def __call__(self, y_true: list, y_pred: list, sample_weight) -> tuple[Tensor, list]:
+        """Return the total loss Tensor and each output's loss value (or None)."""
+        total = None
+        parts: list = []
+        for fn, weight, yt, yp in zip(self.losses, self.weights, y_true, y_pred):
+            if fn is None:
+                parts.append(None)
+                continue
+            if yt is None:
+                raise ValueError(
+                    "The model has a loss but no target `y` was given. Pass `y` to fit() or "
+                    "yield (x, y) from the dataset."
+                )
+            value = _apply_loss(fn, yt, yp, sample_weight)
+            parts.append(value)
+            term = value if weight == 1.0 else value * weight
+            total = term if total is None else total + term
+        return total, parts
+
+
+def _apply_loss(fn, y_true, y_pred, sample_weight) -> Tensor:
+    if isinstance(fn, losses_module.Loss):
+        return fn(y_true, y_pred, sample_weight=sample_weight)
+    values = fn(y_true, y_pred)
+    if sample_weight is not None:
+        values = values * Tensor(
+            np.asarray(sample_weight, dtype=values.dtype).reshape(
+                values.shape[:1] + (1,) * (values.ndim - 1)
+            )
+        )
+    return values.mean() if values.ndim else values
+
+
+class CompiledMetrics:
+    """The metrics of each output, resolved on the first batch (when shapes are known)."""
+
+    def __init__(self, metrics, output_names: list[str], losses: list):
+        self.output_names = list(output_names)
+        self.requested = per_output(metrics, self.output_names, "metrics")
+        self.losses = losses
+        self.metrics: list[list] | None = None
+
+    def _build(self, y_true: list, y_pred: list) -> None:
+        self.metrics = []
+        prefix = len(self.output_names) > 1
+        for name, wanted, loss, yt, yp in zip(
+            self.output_names, self.requested, self.losses, y_true, y_pred
+        ):
+            wanted = [] if wanted is None else wanted
+            wanted = wanted if isinstance(wanted, (list, tuple)) else [wanted]
+            built = []
+            for identifier in wanted:
+                if isinstance(identifier, str) and identifier in ("accuracy", "acc"):
+                    metric = metrics_module.resolve_accuracy(
+                        loss, np.shape(yt), np.shape(yp), name=identifier
+                    )
+                else:
+                    metric = metrics_module.get(identifier)
+                    if not isinstance(metric, metrics_module.Metric):
+                        metric = metrics_module.MeanMetricWrapper(
+                            metric, name=getattr(metric, "__name__", "metric")
+                        )
+                    elif isinstance(identifier, str) and metric.name != identifier:
+                        metric.name = identifier
+                built.append((f"{name}_{metric.name}" if prefix else metric.name, metric))
+            self.metrics.append(built)
+
+    def update(self, y_true: list, y_pred: list, sample_weight) -> None:
+        if self.metrics is None:
+            self._build(y_true, y_pred)
+        for built, yt, yp in zip(self.metrics, y_true, y_pred):
+            for _, metric in built:
+                metric.update_state(yt, yp, sample_weight=sample_weight)
+
+    def results(self) -> dict[str, float]:
+        if self.metrics is None:
+            return {}
+        return {name: float(m.result()) for built in self.metrics for name, m in built}
+
+    def reset(self) -> None:
+        for built in self.metrics or []:
+            for _, metric in built:
+                metric.reset_state()
+
+    @property
+    def all(self) -> list:
+        return [m for built in self.metrics or [] for _, m in built]

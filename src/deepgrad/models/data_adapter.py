@@ -1,0 +1,252 @@
+"""Turn what ``fit``/``evaluate``/``predict`` receive into batches, and check it first.
+
+Arrays (or lists/dicts of arrays) are validated once (same length, no NaN or inf) and
+cut into batches by index, shuffled each epoch; a ``dg.data.Dataset``, a Python
+generator or any iterable yields ready batches.
+
+>>> batches = ArrayBatches(np.arange(10.0)[:, None], np.arange(10), None, batch_size=4)
+>>> [len(b[0]) for b in batches.epoch(shuffle=False)]
+[4, 4, 2]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from deepgrad import random as dg_random
+from deepgrad.tensor import Tensor
+
+__all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation"]
+
+
+def _flat(structure) -> list:
+    if isinstance(structure, (list, tuple)):
+        return [a for s in structure for a in _flat(s)]
+    if isinstance(structure, dict):
+        return [a for s in structure.values() for a in _flat(s)]
+    return [] if structure is None else [structure]
+
+
+def _map(structure, fn):
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_map(s, fn) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _map(v, fn) for k, v in structure.items()}
+    return None if structure is None else fn(structure)
+
+
+def _as_array(value, what: str, float_dtype) -> np.ndarray:
+    if isinstance(value, Tensor):
+        value = value.data
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TypeError(
+            f"{what}: could not turn the data into a numeric array (ragged lists or mixed "
+            f"types?). Received: {type(value).__name__}"
+        )
+    if array.dtype.kind == "f" and float_dtype is not None and array.dtype != float_dtype:
+        array = array.astype(float_dtype)
+    if array.ndim == 0:
+        raise ValueError(f"{what}: expected an array with a batch axis, got a scalar: {value!r}")
+    return array
+
+
+def is_array_like(x) -> bool:
+    """True for NumPy arrays, Tensors, nested lists of numbers, and lists/dicts of arrays."""
+    if isinstance(x, (np.ndarray, Tensor)):
+        return True
+    if isinstance(x, dict):
+        return all(is_array_like(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return True
+    return False
+
+
+def check_arrays(x, y, sample_weight, who: str, float_dtype) -> tuple:
+    """Convert to arrays and check: same number of samples, finite floats in ``x``."""
+    x = _map(x, lambda a: _as_array(a, f"{who}: `x`", float_dtype))
+    y = _map(y, lambda a: _as_array(a, f"{who}: `y`", None))
+    sample_weight = _map(sample_weight, lambda a: _as_array(a, f"{who}: `sample_weight`", None))
+    lengths = {}
+    for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        for i, a in enumerate(_flat(part)):
+            label = name if len(_flat(part)) == 1 else f"{name}[{i}]"
+            lengths[label] = len(a)
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+        raise ValueError(
+            f"{who}: `x` and `y` must have the same number of samples. Received: {detail}. "
+            "Nothing is truncated or broadcast: fix the arrays so their first axes match."
+        )
+    for i, a in enumerate(_flat(x)):
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            bad = np.argwhere(~np.isfinite(a))[0]
+            label = "x" if len(_flat(x)) == 1 else f"x[{i}]"
+            raise ValueError(
+                f"{who}: `{label}` contains NaN or inf "
+                f"(first at index {tuple(int(b) for b in bad)}, "
+                f"value {a[tuple(bad)]}). To fix, remove or impute those values before training."
+            )
+    return x, y, sample_weight
+
+
+def split_validation(x, y, sample_weight, validation_split: float):
+    """Keep the last ``validation_split`` fraction for validation (before shuffling), as Keras.
+
+    >>> (tx, ty, _), (vx, vy, _) = split_validation(np.arange(10), np.arange(10), None, 0.2)
+    >>> vx.tolist()
+    [8, 9]
+    """
+    if not 0 < validation_split < 1:
+        raise ValueError(
+            "fit: `validation_split` must be in (0, 1). "
+            f"Received: validation_split={validation_split}"
+        )
+    n = len(_flat(x)[0])
+    cut = int(math.floor(n * (1 - validation_split)))
+    if cut == 0 or cut == n:
+        raise ValueError(
+            f"fit: validation_split={validation_split} leaves no samples for training or "
+            f"validation among {n} samples."
+        )
+    head = lambda s: _map(s, lambda a: a[:cut])  # noqa: E731
+    tail = lambda s: _map(s, lambda a: a[cut:])  # noqa: E731
+    return (head(x), head(y), head(sample_weight)), (tail(x), tail(y), tail(sample_weight))
+
+
+def _take(structure, index):
+    return _map(structure, lambda a: a[index])
+
+
+class ArrayBatches:
+    """Batches of in-memory arrays, cut by index and optionally shuffled each epoch.
+
+    Args:
+        x, y, sample_weight: arrays (or lists/dicts of arrays) with the same first axis.
+        batch_size: samples per batch (the last batch may be smaller).
+        steps: optional number of batches per epoch (cycling through the data).
+    """
+
+    def __init__(self, x, y, sample_weight, batch_size: int, steps: int | None = None):
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.num_samples = len(_flat(x)[0])
+        self.batch_size = batch_size
+        self.num_batches = max(1, math.ceil(self.num_samples / batch_size))
+        self.steps = steps if steps is not None else self.num_batches
+        self._single = isinstance(x, np.ndarray) and (y is None or isinstance(y, np.ndarray))
+
+    def epoch(self, shuffle: bool | str = False) -> Iterator[tuple]:
+        """Yield ``(x, y, sample_weight)`` batches for one epoch."""
+        n, size = self.num_samples, self.batch_size
+        order = None
+        if shuffle == "batch":
+            blocks = dg_random.generator().permutation(self.num_batches)
+            order = np.concatenate([np.arange(b * size, min((b + 1) * size, n)) for b in blocks])
+        elif shuffle:
+            order = dg_random.generator().permutation(n)
+        x, y, sw = self.x, self.y, self.sample_weight
+        for step in range(self.steps):
+            start = (step % self.num_batches) * size
+            if order is None:
+                index = slice(start, start + size)
+            else:
+                index = order[start : start + size]
+            if self._single:
+                yield (
+                    x[index],
+                    (None if y is None else y[index]),
+                    (None if sw is None else sw[index]),
+                )
+            else:
+                yield _take(x, index), _take(y, index), _take(sw, index)
+
+
+class IterableBatches:
+    """Batches from a Dataset, a generator, or any iterable of ``x`` / ``(x, y[, sw])``.
+
+    Args:
+        source: the Dataset or iterable.
+        steps: batches per epoch; ``None`` runs until the source is exhausted.
+    """
+
+    def __init__(self, source, steps: int | None = None, who: str = "fit"):
+        self.source = source
+        self.steps = steps
+        self.who = who
+        self._iterator = None
+        self.num_batches = steps
+        if steps is None and hasattr(source, "cardinality"):
+            count = int(source.cardinality())
+            if count >= 0:
+                self.num_batches = count
+            elif count == -1:
+                raise ValueError(
+                    f"{who}: the dataset is infinite (repeat() without a count). To fix, pass "
+                    "`steps_per_epoch` (fit) or `steps` (evaluate/predict)."
+                )
+        elif steps is None and hasattr(source, "__len__"):
+            self.num_batches = len(source)
+
+    def epoch(self, shuffle=False) -> Iterator[tuple]:
+        """Yield ``(x, y, sample_weight)`` batches for one epoch."""
+        restartable = hasattr(self.source, "cardinality") or not isinstance(self.source, Iterator)
+        if restartable and (self.steps is None or self._iterator is None):
+            self._iterator = iter(self.source)
+        elif self._iterator is None:
+            self._iterator = self.source
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                if self.steps is not None and count == 0:
+                    raise ValueError(
+                        f"{self.who}: the data ran out before the first step. Your generator or "
+                        "dataset yields fewer batches than `steps_per_epoch`; use repeat()."
+                    ) from None
+                self._iterator = None
+                return
+            count += 1
+            yield unpack(batch)
+
+
+def unpack(batch) -> tuple:
+    """Split a batch into ``(x, y, sample_weight)`` the way Keras does for tuples.
+
+    >>> unpack((1, 2))
+    (1, 2, None)
+    """
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(
+            f"Data is expected as x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
+            f"{len(batch)} elements."
+        )
+    return batch, None, None
+
+
+def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype):
+    """Return an ``ArrayBatches`` or ``IterableBatches`` for the given data."""
+    if x is None:
+        raise ValueError(f"{who}: `x` is required.")
+    if is_array_like(x) and not _is_iterable_source(x):
+        x, y, sample_weight = check_arrays(x, y, sample_weight, who, float_dtype)
+        return ArrayBatches(x, y, sample_weight, batch_size, steps)
+    if y is not None:
+        raise ValueError(
+            f"{who}: `y` must not be given when `x` is a dataset or generator (it yields the "
+            "targets itself)."
+        )
+    return IterableBatches(x, steps, who)
+
+
+def _is_iterable_source(x) -> bool:
+    return hasattr(x, "cardinality") or isinstance(x, Iterator)

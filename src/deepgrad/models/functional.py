@@ -1,0 +1,201 @@
+"""The functional graph: replay the layer calls recorded between inputs and outputs.
+
+>>> import deepgrad as dg
+>>> a = dg.Input(shape=(3,), name="a")
+>>> b = dg.Input(shape=(3,), name="b")
+>>> shared = dg.layers.Dense(2, name="shared")
+>>> out = dg.layers.Add()([shared(a), shared(b)])
+>>> model = dg.Model([a, b], out)
+>>> model([np.ones((1, 3)), np.ones((1, 3))]).shape
+(1, 2)
+"""
+
+from __future__ import annotations
+
+from deepgrad.layers.input_layer import InputLayer
+from deepgrad.layers.keras_tensor import KerasTensor, Node
+
+__all__ = ["Graph"]
+
+
+def _flatten(structure) -> list:
+    if isinstance(structure, (list, tuple)):
+        return [t for s in structure for t in _flatten(s)]
+    if isinstance(structure, dict):
+        return [t for s in structure.values() for t in _flatten(s)]
+    return [structure]
+
+
+def _rebuild(structure, values: dict):
+    if isinstance(structure, KerasTensor):
+        return values[id(structure)]
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_rebuild(s, values) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _rebuild(v, values) for k, v in structure.items()}
+    return structure
+
+
+def _describe(tensor: KerasTensor) -> str:
+    node = tensor.history[0] if tensor.history else None
+    layer = node.layer if node is not None else None
+    origin = f" produced by layer '{layer.name}'" if layer is not None else ""
+    return f"tensor {tensor.name or ''}{tensor.shape}{origin}"
+
+
+class Graph:
+    """The recorded calls from ``inputs`` to ``outputs``, in an order that can be run.
+
+    Raises:
+        ValueError: for outputs that need a tensor that is not among the inputs, inputs not
+            used by any output, or two different layers with the same name.
+    """
+
+    def __init__(self, inputs, outputs, model_name: str):
+        self.model_name = model_name
+        self.input_structure = inputs
+        self.output_structure = outputs
+        self.inputs = _flatten(inputs)
+        self.outputs = _flatten(outputs)
+        for tensor in self.inputs + self.outputs:
+            if not isinstance(tensor, KerasTensor):
+                raise TypeError(
+                    f"Model '{model_name}': inputs and outputs must be KerasTensors made with "
+                    f"dg.Input and layer calls. Received: {tensor!r}"
+                )
+        for tensor in self.inputs:
+            if not isinstance(tensor.history[0].layer, InputLayer):
+                raise ValueError(
+                    f"Model '{model_name}': every input must come from dg.Input(); got "
+                    f"{_describe(tensor)}."
+                )
+        self.nodes = self._order_nodes()
+        self._check_names()
+
+    def _order_nodes(self) -> list[Node]:
+        input_ids = {id(t) for t in self.inputs}
+        order: list[Node] = []
+        done: set[int] = set()
+        used_inputs: set[int] = set()
+
+        def visit(tensor: KerasTensor, path: KerasTensor):
+            if id(tensor) in input_ids:
+                used_inputs.add(id(tensor))
+                return
+            node = tensor.history[0] if tensor.history else None
+            if node is None or isinstance(node.layer, InputLayer):
+                raise ValueError(
+                    f"Model '{self.model_name}': the output {_describe(path)} is not reachable "
+                    f"from the given inputs: it needs {_describe(tensor)}, which is not among "
+                    "the model's inputs. To fix, add that dg.Input to `inputs`."
+                )
+            if id(node) in done:
+                return
+            for parent in node.input_tensors():
+                visit(parent, path)
+            done.add(id(node))
+            order.append(node)
+
+        for output in self.outputs:
+            visit(output, output)
+        unused = [t for t in self.inputs if id(t) not in used_inputs]
+        if unused:
+            raise ValueError(
+                f"Model '{self.model_name}': input {_describe(unused[0])} is disconnected: no "
+                "output depends on it. Remove it from `inputs` or connect it."
+            )
+        return order
+
+    def _check_names(self) -> None:
+        seen: dict[str, object] = {}
+        for layer in self.layers:
+            other = seen.setdefault(layer.name, layer)
+            if other is not layer:
+                raise ValueError(
+                    f"Model '{self.model_name}': two different layers are named '{layer.name}'. "
+                    "Layer names must be unique within a model; pass distinct `name=` values."
+                )
+
+    @property
+    def layers(self) -> list:
+        found, seen = [], set()
+        for tensor in self.inputs:
+            layer = tensor.history[0].layer
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                found.append(layer)
+        for node in self.nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                found.append(node.layer)
+        return found
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t.history[0].layer.name for t in self.outputs]
+
+    def output_shapes(self):
+        def shape_of(structure):
+            if isinstance(structure, KerasTensor):
+                return structure.shape
+            if isinstance(structure, dict):
+                return {k: shape_of(v) for k, v in structure.items()}
+            return [shape_of(s) for s in structure]
+
+        return shape_of(self.output_structure)
+
+    def _bind_inputs(self, data) -> dict:
+        structure = self.input_structure
+        if isinstance(structure, dict):
+            if not isinstance(data, dict):
+                raise ValueError(
+                    f"Model '{self.model_name}': expected a dict of inputs with keys "
+                    f"{sorted(structure)}. Received: {type(data).__name__}"
+                )
+            missing = sorted(set(structure) - set(data))
+            if missing:
+                raise ValueError(f"Model '{self.model_name}': missing inputs {missing}.")
+            return {id(t): data[k] for k, t in structure.items()}
+        if isinstance(data, dict):
+            names = [t.name for t in self.inputs]
+            missing = sorted(set(names) - set(data))
+            if missing:
+                raise ValueError(
+                    f"Model '{self.model_name}': missing inputs {missing}; inputs are {names}."
+                )
+            return {id(t): data[t.name] for t in self.inputs}
+        values = data if isinstance(data, (list, tuple)) and len(self.inputs) > 1 else [data]
+        if len(values) != len(self.inputs):
+            raise ValueError(
+                f"Model '{self.model_name}': expected {len(self.inputs)} inputs "
+                f"({', '.join(t.name or '?' for t in self.inputs)}), received {len(values)}."
+            )
+        return {id(t): v for t, v in zip(self.inputs, values)}
+
+    def run(self, data, training=None):
+        """Run the recorded calls on real data; return outputs in the outputs' structure."""
+        values = self._bind_inputs(data)
+        for tensor in self.inputs:
+            layer = tensor.history[0].layer
+            values[id(tensor)] = layer._convert_inputs(values[id(tensor)])
+            shape = values[id(tensor)].shape
+            expected = tensor.shape
+            if len(shape) != len(expected) or any(
+                e is not None and e != s for e, s in zip(expected, shape)
+            ):
+                hint = (
+                    " Missing batch dimension? Add a batch axis: x[None]."
+                    if len(shape) == len(expected) - 1
+                    else ""
+                )
+                raise ValueError(
+                    f"Model '{self.model_name}': input '{layer.name}' expects shape "
+                    f"{expected}, got {tuple(shape)}.{hint}"
+                )
+        for node in self.nodes:
+            args = _rebuild(node.inputs, values)
+            out = node.layer(args, *node.args, training=training, **node.kwargs)
+            flat_out = _flatten(out)
+            for symbolic, real in zip(_flatten(node.outputs), flat_out):
+                values[id(symbolic)] = real
+        return _rebuild(self.output_structure, values)

@@ -1,0 +1,361 @@
+"""Model: a Layer that can be compiled, trained, evaluated and used to predict.
+
+``Model.train_step(data)`` is the one overridable unit of training; ``fit`` (in
+``training.py``) owns epochs, shuffling, validation, callbacks and progress. A Model is
+built three ways, as in Keras: ``dg.Sequential``, the functional form
+``dg.Model(inputs, outputs)``, or a subclass that defines ``call``.
+
+>>> import deepgrad as dg
+>>> inputs = dg.Input(shape=(4,))
+>>> outputs = dg.layers.Dense(3, activation="softmax")(inputs)
+>>> model = dg.Model(inputs, outputs)
+>>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+>>> model.predict(np.zeros((2, 4))).shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad import metrics as metrics_module
+from deepgrad import optimizers as optimizers_module
+from deepgrad.layers.base import Layer
+from deepgrad.models import training
+from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics
+from deepgrad.models.data_adapter import unpack
+from deepgrad.tensor import Tensor, grad, no_grad
+
+__all__ = ["Model"]
+
+
+def _as_list(structure) -> list:
+    if isinstance(structure, (list, tuple)):
+        return list(structure)
+    if isinstance(structure, dict):
+        return list(structure.values())
+    return [structure]
+
+
+class Model(Layer):
+    """A trainable network: ``compile``, ``fit``, ``evaluate``, ``predict``, ``summary``.
+
+    Args:
+        inputs: for the functional form, the ``dg.Input`` tensor(s).
+        outputs: for the functional form, the output KerasTensor(s).
+        name: the model's name.
+
+    Subclass it and define ``call(inputs, training=False)`` (and layers in ``__init__``)
+    for a subclassed model.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._train_variables = None
+        self._graph = None
+        if inputs is not None or outputs is not None:
+            from deepgrad.models.functional import Graph
+
+            if inputs is None or outputs is None:
+                raise ValueError("Model: give both `inputs` and `outputs` for a functional model.")
+            self._graph = Graph(inputs, outputs, model_name=self.name)
+            self.built = True
+
+    # -- structure ----------------------------------------------------------------------
+    def call(self, inputs, training=None):
+        if self._graph is None:
+            raise NotImplementedError(
+                f"Model '{self.name}': a subclassed Model must define call(inputs, training=None)."
+            )
+        return self._graph.run(inputs, training=training)
+
+    def compute_output_shape(self, input_shape):
+        if self._graph is not None:
+            return self._graph.output_shapes()
+        return super().compute_output_shape(input_shape)
+
+    @property
+    def layers(self) -> list[Layer]:
+        if self._graph is not None:
+            return self._graph.layers
+        return self._sublayers()
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a layer by name or by index.
+
+        Raises:
+            ValueError: if no layer has that name (the valid names are listed).
+        """
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"Model '{self.name}': no layer named {name!r}. Layers: "
+            f"{[layer.name for layer in self.layers]}"
+        )
+
+    @property
+    def inputs(self):
+        return self._graph.inputs if self._graph is not None else None
+
+    @property
+    def outputs(self):
+        return self._graph.outputs if self._graph is not None else None
+
+    @property
+    def input(self):
+        inputs = self.inputs
+        return inputs[0] if inputs is not None and len(inputs) == 1 else inputs
+
+    @property
+    def output(self):
+        outputs = self.outputs
+        return outputs[0] if outputs is not None and len(outputs) == 1 else outputs
+
+    @property
+    def output_names(self) -> list[str]:
+        if self._graph is not None:
+            return self._graph.output_names
+        return [self.name]
+
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions=None,
+        print_fn=None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        show_flops: bool = False,
+    ) -> None:
+        """Print the layers with output shapes and parameter counts, as Keras does."""
+        from deepgrad.models.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            print_fn=print_fn,
+            show_trainable=show_trainable,
+            show_flops=show_flops,
+        )
+
+    # -- compile ------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile="auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Set the optimizer, loss(es) and metrics for training.
+
+        Args:
+            optimizer: name (``'adam'``), class or instance.
+            loss: name, function or ``Loss``; a list or dict for several outputs.
+            loss_weights: optional per-output weights (list or dict).
+            metrics: names, functions or ``Metric`` objects; ``'accuracy'`` is resolved to
+                binary, categorical or sparse categorical accuracy as Keras does.
+
+        Raises:
+            ValueError: for unknown names (the valid ones are listed).
+        """
+        if weighted_metrics:
+            raise ValueError("compile: `weighted_metrics` is not supported yet; use `metrics`.")
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        self.compiled_loss = (
+            CompiledLoss(loss, loss_weights, self.output_names) if loss is not None else None
+        )
+        losses = (
+            self.compiled_loss.losses if self.compiled_loss else [None] * len(self.output_names)
+        )
+        self.compiled_metrics = CompiledMetrics(metrics, self.output_names, losses)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = None
+        if self.compiled_loss is not None and len(self.output_names) > 1:
+            self._output_loss_trackers = [
+                metrics_module.Mean(name=f"{name}_loss") if fn is not None else None
+                for name, fn in zip(self.output_names, self.compiled_loss.losses)
+            ]
+        self._train_variables = None
+        self.compiled = True
+
+    def _require_compiled(self, who: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"Model '{self.name}': you must call compile() before {who}(). For example: "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                "metrics=['accuracy'])."
+            )
+
+    # -- one step -----------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Return the total loss: the compiled loss(es) plus the layers' regularization."""
+        total = None
+        if self.compiled_loss is not None:
+            total, parts = self.compiled_loss(
+                _as_list(y) if len(self.output_names) > 1 else [y], _as_list(y_pred), sample_weight
+            )
+            if self._output_loss_trackers is not None:
+                n = len(_flat_first(x))
+                for tracker, part in zip(self._output_loss_trackers, parts):
+                    if tracker is not None:
+                        tracker.update_state(float(part.data), sample_weight=n)
+        penalties = self.losses
+        for penalty in penalties:
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError(
+                f"Model '{self.name}': no loss to optimize. Pass `loss=` to compile()."
+            )
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Update the compiled metrics with this batch and return all current results."""
+        y_true = _as_list(y) if len(self.output_names) > 1 else [y]
+        preds = [p.data if isinstance(p, Tensor) else p for p in _as_list(y_pred)]
+        self.compiled_metrics.update(y_true, preds, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        logs = {"loss": float(self._loss_tracker.result())}
+        for tracker in self._output_loss_trackers or []:
+            if tracker is not None:
+                logs[tracker.name] = float(tracker.result())
+        logs.update(self.compiled_metrics.results())
+        return logs
+
+    @property
+    def metrics(self) -> list:
+        found = [self._loss_tracker] if self.compiled else []
+        found += [t for t in getattr(self, "_output_loss_trackers", None) or [] if t is not None]
+        found += self.compiled_metrics.all if self.compiled else []
+        return found
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def train_step(self, data) -> dict:
+        """One training step on a batch: forward, loss, gradients, update, metrics."""
+        x, y, sample_weight = unpack(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        variables = self._train_variables
+        if variables is None:
+            variables = self._train_variables = self.trainable_variables
+        self.optimizer.apply(grad(loss, variables), variables)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=len(_flat_first(x)))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data) -> dict:
+        """One evaluation step on a batch: forward in inference mode, loss, metrics."""
+        x, y, sample_weight = unpack(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=len(_flat_first(x)))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """Forward pass in inference mode; returns NumPy array(s)."""
+        x, _, _ = unpack(data)
+        with no_grad():
+            out = self(x, training=False)
+        return _to_numpy(out)
+
+    # -- loops (training.py) --------------------------------------------------------------
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs: int = 1,
+        verbose="auto",
+        callbacks=None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool = True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq: int = 1,
+        stop_on_nan: bool = True,
+    ):
+        """Train for ``epochs`` epochs; return a ``History`` (one value per epoch per metric).
+
+        ``stop_on_nan=False`` keeps training when the loss becomes NaN or inf (by default
+        fit stops with an error naming the epoch and batch).
+        """
+        return training.fit(**locals())
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict: bool = False,
+    ):
+        """Return the loss, or ``[loss, *metrics]`` (or a dict with ``return_dict=True``)."""
+        return training.evaluate(**locals())
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Return the model's outputs for ``x`` as NumPy array(s)."""
+        return training.predict(**locals())
+
+    def train_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Run one training step on one batch; return the loss (and metrics)."""
+        self._require_compiled("train_on_batch")
+        self.reset_metrics()
+        logs = self.train_step(training.prepare_batch(self, x, y, sample_weight, "train_on_batch"))
+        return training.format_result(self, logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Evaluate one batch; return the loss (and metrics)."""
+        self._require_compiled("test_on_batch")
+        self.reset_metrics()
+        logs = self.test_step(training.prepare_batch(self, x, y, sample_weight, "test_on_batch"))
+        return training.format_result(self, logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """Predict one batch."""
+        return self.predict_step(
+            (training.prepare_batch(self, x, None, None, "predict_on_batch")[0],)
+        )
+
+
+def _flat_first(x):
+    while isinstance(x, (list, tuple, dict)):
+        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
+    return x
+
+
+def _to_numpy(out):
+    if isinstance(out, Tensor):
+        return out.data
+    if isinstance(out, (list, tuple)):
+        return [_to_numpy(o) for o in out]
+    if isinstance(out, dict):
+        return {k: _to_numpy(v) for k, v in out.items()}
+    return np.asarray(out)

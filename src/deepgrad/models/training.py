@@ -1,0 +1,248 @@
+"""The loops behind ``Model.fit``, ``evaluate`` and ``predict`` (``self`` is the model).
+
+``fit`` owns epochs, shuffling, validation, callbacks and progress, and calls
+``model.train_step`` once per batch; everything per-step is kept lean so that small
+models are not dominated by framework overhead.
+
+>>> import deepgrad as dg
+>>> model = dg.Sequential([dg.layers.Dense(1, input_shape=(1,))])
+>>> model.compile(optimizer=dg.optimizers.SGD(0.1), loss="mse")
+>>> history = model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=3, verbose=0)
+>>> len(history.history["loss"])
+3
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from deepgrad.callbacks import CallbackList
+from deepgrad.models.data_adapter import adapt, check_arrays, split_validation, unpack
+from deepgrad.tensor import no_grad
+from deepgrad.utils.progress import Progbar, resolve_verbose
+
+__all__ = ["fit", "evaluate", "predict", "prepare_batch", "format_result"]
+
+
+def _positive_int(who: str, name: str, value, allow_none: bool = True):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{who}: `{name}` must be a positive int. Received: {name}={value!r}")
+    return int(value)
+
+
+def _model_dtype(model):
+    return np.dtype(model.dtype)
+
+
+def fit(
+    self,
+    x=None,
+    y=None,
+    batch_size=None,
+    epochs=1,
+    verbose="auto",
+    callbacks=None,
+    validation_split=0.0,
+    validation_data=None,
+    shuffle=True,
+    class_weight=None,
+    sample_weight=None,
+    initial_epoch=0,
+    steps_per_epoch=None,
+    validation_steps=None,
+    validation_batch_size=None,
+    validation_freq=1,
+    stop_on_nan=True,
+):
+    """Train ``self`` (see :meth:`deepgrad.Model.fit`)."""
+    self._require_compiled("fit")
+    batch_size = _positive_int("fit", "batch_size", batch_size) or 32
+    epochs = _positive_int("fit", "epochs", epochs, allow_none=False)
+    steps_per_epoch = _positive_int("fit", "steps_per_epoch", steps_per_epoch)
+    verbose = resolve_verbose(verbose)
+    if class_weight is not None:
+        raise ValueError("fit: `class_weight` is not supported yet; pass `sample_weight` instead.")
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or initial_epoch < 0:
+        raise ValueError(f"fit: `initial_epoch` must be an int >= 0. Received: {initial_epoch!r}")
+    dtype = _model_dtype(self)
+    if validation_split:
+        if validation_data is not None:
+            validation_data = validation_data  # Keras: validation_data takes precedence.
+        else:
+            x, y, sample_weight = check_arrays(x, y, sample_weight, "fit", dtype)
+            (x, y, sample_weight), validation_data = split_validation(
+                x, y, sample_weight, validation_split
+            )
+    train = adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype)
+    val = None
+    if validation_data is not None:
+        if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+            vx, vy, vsw = unpack(validation_data)
+            val = adapt(
+                vx,
+                vy,
+                vsw,
+                validation_batch_size or batch_size,
+                validation_steps,
+                "fit (validation_data)",
+                dtype,
+            )
+        else:
+            val = adapt(
+                validation_data,
+                None,
+                None,
+                validation_batch_size or batch_size,
+                validation_steps,
+                "fit (validation_data)",
+                dtype,
+            )
+    steps = train.steps if hasattr(train, "num_samples") else train.num_batches
+    callback_list = CallbackList(
+        callbacks,
+        model=self,
+        add_history=True,
+        add_progbar=verbose != 0,
+        params={"epochs": epochs, "steps": steps, "verbose": verbose},
+    )
+    batch_begin = callback_list.batch_hook("on_train_batch_begin")
+    batch_end = callback_list.batch_hook("on_train_batch_end")
+    self.stop_training = False
+    self._train_variables = None
+    train_step = self.train_step
+    logs: dict = {}
+    callback_list.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        self.reset_metrics()
+        callback_list.on_epoch_begin(epoch)
+        step = -1
+        for step, batch in enumerate(train.epoch(shuffle)):
+            if batch_begin is not None:
+                batch_begin(step)
+            logs = train_step(batch)
+            if stop_on_nan and not math.isfinite(logs.get("loss", 0.0)):
+                raise FloatingPointError(
+                    f"fit: the loss became {logs['loss']} at epoch {epoch + 1}, batch {step + 1}"
+                    f"{f' of {steps}' if steps else ''}. Common causes: a learning rate that is "
+                    "too high, inputs that are not scaled, or a log of zero in a custom loss. "
+                    "To keep training anyway, pass fit(..., stop_on_nan=False)."
+                )
+            if batch_end is not None:
+                batch_end(step, logs)
+            if self.stop_training:
+                break
+        if step < 0:
+            raise ValueError("fit: the training data produced no batches.")
+        epoch_logs = dict(logs)
+        if val is not None and (epoch + 1) % validation_freq == 0:
+            val_logs = _test_loop(self, val)
+            epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        callback_list.on_epoch_end(epoch, epoch_logs)
+        logs = epoch_logs
+        if self.stop_training:
+            break
+    callback_list.on_train_end(logs)
+    return callback_list.history
+
+
+def _test_loop(self, data, callback_list=None) -> dict:
+    self.reset_metrics()
+    logs: dict = {}
+    hook = callback_list.batch_hook("on_test_batch_end") if callback_list else None
+    for step, batch in enumerate(data.epoch(False)):
+        logs = self.test_step(batch)
+        if hook is not None:
+            hook(step, logs)
+    if not logs:
+        raise ValueError("evaluate: the data produced no batches.")
+    return logs
+
+
+def format_result(self, logs: dict, return_dict: bool):
+    """Keras's return form: the dict, the loss alone, or ``[loss, *metrics]``."""
+    if return_dict:
+        return dict(logs)
+    values = [logs[name] for name in self.metrics_names if name in logs]
+    values += [v for k, v in logs.items() if k not in self.metrics_names]
+    return values[0] if len(values) == 1 else values
+
+
+def evaluate(
+    self,
+    x=None,
+    y=None,
+    batch_size=None,
+    verbose="auto",
+    sample_weight=None,
+    steps=None,
+    callbacks=None,
+    return_dict=False,
+):
+    """Evaluate ``self`` (see :meth:`deepgrad.Model.evaluate`)."""
+    self._require_compiled("evaluate")
+    batch_size = _positive_int("evaluate", "batch_size", batch_size) or 32
+    verbose = resolve_verbose(verbose)
+    data = adapt(x, y, sample_weight, batch_size, steps, "evaluate", _model_dtype(self))
+    callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
+    callback_list.on_test_begin()
+    logs = _test_loop(self, data, callback_list)
+    if verbose:
+        bar = Progbar(getattr(data, "steps", None) or data.num_batches, verbose=verbose)
+        bar.update(bar.target or 1, logs, finalize=True)
+    callback_list.on_test_end(logs)
+    return format_result(self, logs, return_dict)
+
+
+def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    """Predict with ``self`` (see :meth:`deepgrad.Model.predict`)."""
+    batch_size = _positive_int("predict", "batch_size", batch_size) or 32
+    dtype = _model_dtype(self)
+    if isinstance(x, np.ndarray) and len(x) <= batch_size and callbacks is None and steps is None:
+        # Small inputs go straight through the forward pass: no batching, no progress bar.
+        x, _, _ = check_arrays(x, None, None, "predict", dtype)
+        with no_grad():
+            return _numpy(self(x, training=False))
+    verbose = resolve_verbose(verbose)
+    data = adapt(x, None, None, batch_size, steps, "predict", dtype)
+    callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
+    callback_list.on_predict_begin()
+    outputs = []
+    bar = Progbar(
+        data.num_batches, verbose=verbose if data.num_batches and data.num_batches > 1 else 0
+    )
+    for step, batch in enumerate(data.epoch(False)):
+        outputs.append(self.predict_step(batch))
+        bar.update(step + 1, finalize=step + 1 == data.num_batches)
+    bar.close()
+    callback_list.on_predict_end()
+    if not outputs:
+        raise ValueError("predict: the data produced no batches.")
+    return _concat(outputs)
+
+
+def _numpy(out):
+    if hasattr(out, "data") and not isinstance(out, np.ndarray):
+        return out.data
+    if isinstance(out, (list, tuple)):
+        return [_numpy(o) for o in out]
+    if isinstance(out, dict):
+        return {k: _numpy(v) for k, v in out.items()}
+    return out
+
+
+def _concat(batches: list):
+    first = batches[0]
+    if isinstance(first, list):
+        return [np.concatenate([b[i] for b in batches]) for i in range(len(first))]
+    if isinstance(first, dict):
+        return {k: np.concatenate([b[k] for b in batches]) for k in first}
+    return np.concatenate(batches)
+
+
+def prepare_batch(self, x, y, sample_weight, who: str) -> tuple:
+    """Validate and convert one batch for the ``*_on_batch`` methods."""
+    return check_arrays(x, y, sample_weight, who, _model_dtype(self))

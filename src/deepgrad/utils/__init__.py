@@ -1,0 +1,89 @@
+"""Utilities: seeds, one-hot encoding, gradient checks, image files, progress bars.
+
+>>> import deepgrad as dg
+>>> dg.utils.to_categorical([0, 2], num_classes=3)
+array([[1., 0., 0.],
+       [0., 0., 1.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from deepgrad.layers.base import clear_session
+from deepgrad.random import set_random_seed
+from deepgrad.utils.gradcheck import gradient_check, numerical_gradient
+from deepgrad.utils.progress import Progbar
+
+__all__ = [
+    "Progbar",
+    "array_to_img",
+    "clear_session",
+    "gradient_check",
+    "img_to_array",
+    "load_img",
+    "numerical_gradient",
+    "save_img",
+    "set_random_seed",
+    "to_categorical",
+    "image_dataset_from_directory",
+]
+
+# Image helpers need Pillow; load them on first use to keep `import deepgrad` fast.
+_LAZY = {
+    "load_img": "deepgrad.utils.image_io",
+    "img_to_array": "deepgrad.utils.image_io",
+    "array_to_img": "deepgrad.utils.image_io",
+    "save_img": "deepgrad.utils.image_io",
+    "image_dataset_from_directory": "deepgrad.utils.image_dataset",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'deepgrad.utils' has no attribute {name!r}")
+
+
+def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.ndarray:
+    """One-hot encode integer class labels, as Keras does.
+
+    Args:
+        y: integer labels, any shape (a trailing axis of size 1 is dropped).
+        num_classes: number of classes; ``max(y) + 1`` by default.
+        dtype: the output dtype.
+
+    Returns:
+        An array of shape ``y.shape + (num_classes,)``.
+
+    Raises:
+        ValueError: for negative, non-integer or too-large labels.
+
+    >>> to_categorical([1, 0]).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    labels = np.asarray(y)
+    if labels.dtype.kind == "f":
+        if not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(
+                "to_categorical: labels must be integers. Received non-integer values."
+            )
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind not in "iub":
+        raise ValueError(f"to_categorical: labels must be integers. Received dtype {labels.dtype}.")
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"to_categorical: labels must be >= 0. Received {labels.min()}.")
+    top = int(labels.max()) + 1 if labels.size else 0
+    if num_classes is None:
+        num_classes = top
+    elif top > num_classes:
+        raise ValueError(
+            f"to_categorical: label {top - 1} is out of range for num_classes={num_classes}."
+        )
+    out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, labels[..., None], 1, axis=-1)
+    return out
