@@ -1,0 +1,194 @@
+"""The op table: every differentiable op, forward against NumPy and backward against
+central finite differences in float64, over several shapes (broadcasting included)."""
+
+import numpy as np
+import pytest
+
+from deepgrad import ops
+from deepgrad.tensor import Tensor
+from deepgrad.utils import gradient_check
+
+rng = np.random.default_rng(0)
+
+
+def pos(*shape):
+    return rng.uniform(0.5, 2.0, size=shape)
+
+
+def any_(*shape):
+    return rng.normal(size=shape)
+
+
+def away_from_zero(*shape):
+    x = rng.uniform(0.2, 2.0, size=shape)
+    return x * rng.choice([-1, 1], size=shape)
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# (name, function of Tensors, reference of arrays, input makers)
+OP_TABLE = [
+    ("add", ops.add, np.add, [any_(3, 4), any_(3, 4)]),
+    ("add_broadcast_row", ops.add, np.add, [any_(3, 4), any_(4)]),
+    ("add_broadcast_col", ops.add, np.add, [any_(3, 1), any_(1, 4)]),
+    ("add_scalar_tensor", ops.add, np.add, [any_(2, 3), any_()]),
+    ("subtract", ops.subtract, np.subtract, [any_(2, 3), any_(2, 3)]),
+    ("subtract_broadcast", ops.subtract, np.subtract, [any_(4), any_(2, 3, 4)]),
+    ("multiply", ops.multiply, np.multiply, [any_(2, 3), any_(2, 3)]),
+    ("multiply_broadcast", ops.multiply, np.multiply, [any_(2, 1, 3), any_(4, 1)]),
+    ("divide", ops.divide, np.divide, [any_(2, 3), away_from_zero(2, 3)]),
+    ("divide_broadcast", ops.divide, np.divide, [any_(2, 3), away_from_zero(3)]),
+    ("power", ops.power, np.power, [pos(2, 3), any_(2, 3)]),
+    ("power_broadcast", ops.power, np.power, [pos(2, 3), any_(1)]),
+    ("negative", ops.negative, np.negative, [any_(5)]),
+    ("square", ops.square, np.square, [any_(2, 3)]),
+    ("exp", ops.exp, np.exp, [any_(2, 3)]),
+    ("log", ops.log, np.log, [pos(2, 3)]),
+    ("sqrt", ops.sqrt, np.sqrt, [pos(2, 3)]),
+    ("abs", ops.abs, np.abs, [away_from_zero(2, 3)]),
+    ("tanh", ops.tanh, np.tanh, [any_(2, 3)]),
+    ("sigmoid", ops.sigmoid, lambda x: 1 / (1 + np.exp(-x)), [any_(2, 3)]),
+    ("relu", ops.relu, lambda x: np.maximum(x, 0), [away_from_zero(3, 4)]),
+    ("clip", lambda x: ops.clip(x, -0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5),
+     [np.array([-1.0, -0.3, 0.1, 0.4, 0.9])]),
+    ("maximum", ops.maximum, np.maximum, [any_(3, 4), any_(3, 4)]),
+    ("minimum", ops.minimum, np.minimum, [any_(3, 4), any_(4)]),
+    ("where", lambda a, b: ops.where(np.array([[True, False, True]]), a, b),
+     lambda a, b: np.where(np.array([[True, False, True]]), a, b), [any_(2, 3), any_(3)]),
+    ("matmul", ops.matmul, np.matmul, [any_(3, 4), any_(4, 2)]),
+    ("matmul_batched", ops.matmul, np.matmul, [any_(2, 3, 4), any_(4, 5)]),
+    ("matmul_broadcast_batch", ops.matmul, np.matmul, [any_(2, 1, 3, 4), any_(3, 4, 2)]),
+    ("matmul_vec_mat", ops.matmul, np.matmul, [any_(4), any_(4, 3)]),
+    ("matmul_mat_vec", ops.matmul, np.matmul, [any_(3, 4), any_(4)]),
+    ("dense", lambda x, w, b: ops.dense(x, w, b), lambda x, w, b: x @ w + b,
+     [any_(5, 4), any_(4, 3), any_(3)]),
+    ("dense_relu", lambda x, w, b: ops.dense(x, w, b, "relu"),
+     lambda x, w, b: np.maximum(x @ w + b, 0), [any_(5, 4), any_(4, 3), any_(3)]),
+    ("dense_3d_input", lambda x, w: ops.dense(x, w), lambda x, w: x @ w,
+     [any_(2, 3, 4), any_(4, 2)]),
+    ("sum_all", ops.sum, np.sum, [any_(2, 3)]),
+    ("sum_axis", lambda x: ops.sum(x, axis=1), lambda x: x.sum(axis=1), [any_(2, 3, 4)]),
+    ("sum_keepdims", lambda x: ops.sum(x, axis=(0, 2), keepdims=True),
+     lambda x: x.sum(axis=(0, 2), keepdims=True), [any_(2, 3, 4)]),
+    ("mean_all", ops.mean, np.mean, [any_(2, 3)]),
+    ("mean_axis_neg", lambda x: ops.mean(x, axis=-1), lambda x: x.mean(axis=-1), [any_(2, 3, 4)]),
+    ("max_axis", lambda x: ops.max(x, axis=1), lambda x: x.max(axis=1), [any_(3, 5)]),
+    ("max_all", ops.max, np.max, [any_(3, 5)]),
+    ("min_keepdims", lambda x: ops.min(x, axis=0, keepdims=True),
+     lambda x: x.min(axis=0, keepdims=True), [any_(3, 5)]),
+    ("logsumexp", lambda x: ops.logsumexp(x, axis=1),
+     lambda x: np.log(np.exp(x).sum(axis=1)), [any_(3, 5)]),
+    ("reshape", lambda x: ops.reshape(x, (3, 4)), lambda x: x.reshape(3, 4), [any_(2, 6)]),
+    ("transpose", lambda x: ops.transpose(x, (2, 0, 1)),
+     lambda x: x.transpose(2, 0, 1), [any_(2, 3, 4)]),
+    ("getitem_slice", lambda x: ops.getitem(x, (slice(None), slice(1, 3))),
+     lambda x: x[:, 1:3], [any_(3, 4)]),
+    ("getitem_fancy_repeat", lambda x: ops.getitem(x, np.array([0, 2, 0])),
+     lambda x: x[np.array([0, 2, 0])], [any_(3, 4)]),
+    ("concatenate", lambda a, b: ops.concatenate([a, b], axis=1),
+     lambda a, b: np.concatenate([a, b], axis=1), [any_(2, 3), any_(2, 2)]),
+    ("stack", lambda a, b: ops.stack([a, b], axis=1),
+     lambda a, b: np.stack([a, b], axis=1), [any_(2, 3), any_(2, 3)]),
+    ("expand_squeeze", lambda x: ops.squeeze(ops.expand_dims(x, 1), 1), lambda x: x, [any_(2, 3)]),
+    ("pad", lambda x: ops.pad(x, ((1, 0), (2, 1))), lambda x: np.pad(x, ((1, 0), (2, 1))),
+     [any_(2, 3)]),
+    ("repeat", lambda x: ops.repeat(x, 3, axis=1), lambda x: np.repeat(x, 3, axis=1),
+     [any_(2, 3)]),
+    ("tile", lambda x: ops.tile(x, (2, 3)), lambda x: np.tile(x, (2, 3)), [any_(2, 3)]),
+    ("softmax", ops.softmax, _softmax, [any_(3, 5)]),
+    ("softmax_axis0", lambda x: ops.softmax(x, axis=0), lambda x: _softmax(x, 0), [any_(3, 5)]),
+    ("log_softmax", ops.log_softmax, lambda x: np.log(_softmax(x)), [any_(3, 5)]),
+    ("elu", ops.elu, lambda x: np.where(x > 0, x, np.expm1(x)), [away_from_zero(3, 4)]),
+    ("selu", ops.selu,
+     lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)),
+     [away_from_zero(3, 4)]),
+    ("leaky_relu", ops.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x), [away_from_zero(3, 4)]),
+    ("gelu", ops.gelu, None, [any_(3, 4)]),
+    ("gelu_tanh", lambda x: ops.gelu(x, approximate=True),
+     lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))), [any_(3, 4)]),
+    ("softplus", ops.softplus, lambda x: np.log1p(np.exp(x)), [any_(3, 4)]),
+    ("softsign", ops.softsign, lambda x: x / (1 + np.abs(x)), [any_(3, 4)]),
+    ("silu", ops.silu, lambda x: x / (1 + np.exp(-x)), [any_(3, 4)]),
+    ("relu6", ops.relu6, lambda x: np.clip(x, 0, 6), [np.array([-1.0, 0.5, 3.0, 5.5, 7.0])]),
+    ("hard_sigmoid", ops.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6,
+     [np.array([-4.0, -1.0, 0.5, 2.0, 4.0])]),
+    ("exponential", ops.exponential, np.exp, [any_(3)]),
+    ("sparse_ce_logits",
+     lambda z: ops.sparse_categorical_crossentropy(np.array([0, 2, 1]), z, from_logits=True),
+     lambda z: -np.log(_softmax(z))[np.arange(3), [0, 2, 1]], [any_(3, 4)]),
+    ("sparse_ce_probs",
+     lambda p: ops.sparse_categorical_crossentropy(np.array([0, 2, 1]), p),
+     lambda p: -np.log((p / p.sum(1, keepdims=True))[np.arange(3), [0, 2, 1]]), [pos(3, 4)]),
+    ("categorical_ce_logits",
+     lambda t, z: ops.categorical_crossentropy(t, z, from_logits=True),
+     lambda t, z: -(t * np.log(_softmax(z))).sum(-1), [pos(3, 4), any_(3, 4)]),
+    ("categorical_ce_probs", lambda t, p: ops.categorical_crossentropy(t, p),
+     lambda t, p: -(t * np.log(p / p.sum(-1, keepdims=True))).sum(-1), [pos(3, 4), pos(3, 4)]),
+    ("binary_ce_logits", lambda t, z: ops.binary_crossentropy(t, z, from_logits=True),
+     lambda t, z: -(t * np.log(1 / (1 + np.exp(-z))) + (1 - t) * np.log(1 - 1 / (1 + np.exp(-z)))),
+     [rng.uniform(0, 1, (3, 2)), any_(3, 2)]),
+    ("binary_ce_probs", lambda t, p: ops.binary_crossentropy(t, p),
+     lambda t, p: -(t * np.log(p) + (1 - t) * np.log(1 - p)),
+     [rng.uniform(0, 1, (3, 2)), rng.uniform(0.1, 0.9, (3, 2))]),
+]
+
+
+@pytest.mark.parametrize("name,fn,reference,inputs", OP_TABLE, ids=[row[0] for row in OP_TABLE])
+def test_forward_matches_numpy(name, fn, reference, inputs):
+    if reference is None:
+        pytest.skip(f"{name}: no closed-form NumPy reference (erf); covered by the torch test")
+    out = fn(*[Tensor(a) for a in inputs])
+    np.testing.assert_allclose(out.data, reference(*inputs), rtol=1e-10, atol=1e-12)
+    assert out.dtype == np.float64
+
+
+@pytest.mark.parametrize("name,fn,reference,inputs", OP_TABLE, ids=[row[0] for row in OP_TABLE])
+def test_backward_matches_finite_differences(name, fn, reference, inputs):
+    assert gradient_check(fn, inputs, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name,fn,reference,inputs", OP_TABLE, ids=[row[0] for row in OP_TABLE])
+def test_float32_stays_float32(name, fn, reference, inputs):
+    out = fn(*[Tensor(np.asarray(a, dtype=np.float32)) for a in inputs])
+    assert out.dtype == np.float32, f"{name} upcast float32 to {out.dtype}"
+
+
+def test_gelu_matches_torch():
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for exact gelu")
+    x = any_(4, 5)
+    expected = torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ops.gelu(Tensor(x)).data, expected, rtol=1e-12)
+    expected32 = torch.nn.functional.gelu(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(ops.gelu(Tensor(x.astype(np.float32))).data, expected32, atol=3e-7)
+
+
+def test_probability_clipping_matches_keras():
+    p = Tensor(np.array([[0.0, 1.0]]))
+    loss = ops.sparse_categorical_crossentropy(np.array([0]), p)
+    np.testing.assert_allclose(loss.data, [-np.log(1e-7)], rtol=1e-12)
+
+
+def test_logits_cross_entropy_is_stable_for_huge_logits():
+    z = Tensor(np.array([[1000.0, -1000.0, 0.0]], dtype=np.float32), requires_grad=True)
+    loss = ops.sparse_categorical_crossentropy(np.array([1]), z, from_logits=True)
+    assert np.isfinite(loss.data).all() and loss.data[0] == pytest.approx(2000.0)
+    loss.sum().backward()
+    assert np.isfinite(z.grad).all()
+
+
+def test_sparse_labels_out_of_range():
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\] for 3 classes.*\[3\]"):
+        ops.sparse_categorical_crossentropy(np.array([0, 3]), Tensor(np.ones((2, 3))))
+
+
+def test_dropout_scales_and_masks_consistently():
+    x = Tensor(np.ones((1000,)), requires_grad=True)
+    out = ops.dropout(x, 0.25, np.random.default_rng(1))
+    kept = out.data != 0
+    assert 0.7 < kept.mean() < 0.8
+    np.testing.assert_allclose(out.data[kept], 1 / 0.75)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, out.data)

@@ -1,0 +1,149 @@
+import gc
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.tensor import Tensor, Variable, grad
+
+
+def test_python_floats_default_to_float32_and_arrays_keep_dtype():
+    assert Tensor([1.0, 2.0]).dtype == np.float32
+    assert Tensor(np.zeros(2)).dtype == np.float64
+    assert Tensor([1, 2]).dtype.kind == "i"
+
+
+def test_scalar_ops_do_not_upcast_float32():
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    y = (x * 2.5 + 1) / 3 - 0.5
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, [3 + 2, 3 + 4])
+
+
+def test_shared_gradient_arrays_are_not_corrupted_by_accumulation():
+    a = Tensor([1.0], requires_grad=True)
+    b = Tensor([1.0], requires_grad=True)
+    (a + b).sum().backward()
+    (a * 5).sum().backward()
+    np.testing.assert_allclose(b.grad, [1.0])
+    np.testing.assert_allclose(a.grad, [6.0])
+
+
+def test_diamond_graph_sums_both_paths():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * x
+    z = y + y * x
+    z.backward()
+    assert float(x.grad) == pytest.approx(2 * 2 + 3 * 4)
+
+
+def test_deep_chain_has_no_recursion_limit():
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    y.backward()
+    assert float(x.grad) == 1.0
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="one-element"):
+        (x * 2).backward()
+    (x * 2).backward(np.array([1.0, 1.0]))
+    np.testing.assert_allclose(x.grad, [2.0, 2.0])
+
+
+def test_backward_without_grad_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_no_grad_records_nothing_and_restores():
+    w = Tensor([1.0], requires_grad=True)
+    with dg.no_grad():
+        y = w * 2
+    assert not y.requires_grad
+    assert (w * 2).requires_grad
+
+
+def test_no_grad_is_thread_local():
+    import threading
+
+    seen = []
+    with dg.no_grad():
+        t = threading.Thread(target=lambda: seen.append(dg.tensor.is_grad_enabled()))
+        t.start()
+        t.join()
+    assert seen == [True]
+
+
+def test_ndarray_on_the_left_dispatches_to_tensor():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([3.0, 4.0], dtype=np.float32) * x
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [3.0, 4.0])
+
+
+def test_grad_function_and_unconnected_inputs():
+    x = Tensor(3.0, requires_grad=True)
+    unused = Tensor(1.0, requires_grad=True)
+    gx, gu = grad(x * x, [x, unused])
+    assert float(gx) == 6.0 and gu is None
+    assert x.grad is None
+
+
+def test_gradient_tape_like_tf():
+    w = Variable([[1.0, 2.0]])
+    x = Tensor([[3.0], [4.0]])
+    with dg.GradientTape() as tape:
+        loss = (w @ x).sum()
+    (g,) = tape.gradient(loss, [w])
+    np.testing.assert_allclose(g, [[3.0, 4.0]])
+    with pytest.raises(RuntimeError, match="only be called once"):
+        tape.gradient(loss, [w])
+
+
+def test_gradient_tape_watch_constant():
+    x = Tensor(2.0)
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x * x
+    assert float(tape.gradient(y, x)) == 12.0
+    assert float(tape.gradient(y, x)) == 12.0
+
+
+def test_variable_assign_is_in_place_and_checks_shape():
+    v = Variable(np.zeros((2, 2)), name="k")
+    data = v.data
+    v.assign(np.ones((2, 2)))
+    assert v.data is data and v.data.sum() == 4
+    with pytest.raises(ValueError, match=r"shape \(3,\).*\(2, 2\)"):
+        v.assign(np.ones(3))
+
+
+def test_frozen_variable_gets_no_gradient():
+    v = Variable([1.0, 2.0])
+    v.trainable = False
+    assert not (v * 2).requires_grad
+
+
+def test_graph_is_freed_after_use():
+    import weakref
+
+    x = Tensor(np.ones(10), requires_grad=True)
+    y = (x * 2).sum()
+    ref = weakref.ref(y)
+    y.backward()
+    del y
+    gc.collect()
+    assert ref() is None
