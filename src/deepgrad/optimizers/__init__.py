@@ -1,0 +1,27 @@
+"""Optimizers with Keras 3's names, arguments and update rules.
+
+The update rules are pure functions in :mod:`deepgrad.optimizers.updates`; the classes
+hold configuration and state, and update all parameters in a few vectorised calls
+(see :mod:`deepgrad.optimizers.flat`).
+
+>>> import numpy as np
+>>> import deepgrad as dg
+>>> w = dg.Variable(np.array([1.0, 2.0], dtype=np.float32))
+>>> opt = dg.optimizers.get("adam")
+>>> opt.apply_gradients(zip([np.array([0.5, -0.5], dtype=np.float32)], [w]))
+>>> w.numpy()
+array([0.999, 2.001], dtype=float32)
+"""
+
+from deepgrad.optimizers import schedules
+from deepgrad.optimizers.adagrad import Adagrad
+from deepgrad.optimizers.adam import Adam, AdamW, Nadam
+from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.rmsprop import RMSprop
+from deepgrad.optimizers.serialization import deserialize, get, serialize
+from deepgrad.optimizers.sgd import SGD
+
+__all__ = [
+    "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Optimizer",
+    "get", "serialize", "deserialize", "schedules",
+]

@@ -1,0 +1,257 @@
+"""Flat storage: an optimizer's variables, gradients and slots, each in one long array.
+
+When an optimizer is built, every variable's values are copied into one flat array
+per dtype and ``variable.data`` is rebound to a reshaped view of its slice. The
+gradients of a step are copied into a second flat array, and every slot (momentum,
+velocity, ...) is a third, so the whole update is one call of a pure function from
+``updates.py`` on a handful of long arrays, instead of a loop over layers.
+
+Invariants (what callers must respect):
+
+- A variable's values change in place (``Variable.assign``, ``data[...] = x``). If
+  someone rebinds ``variable.data`` to another array, the next step notices
+  (``variable.data is not view``), copies the new values into the flat array and
+  rebinds the view again; slot state is kept. A changed shape is an error; a changed
+  dtype regroups the storage.
+- Do not keep a reference to ``variable.data`` taken before the optimizer was built:
+  after building, it is the old array, no longer updated.
+
+>>> import numpy as np
+>>> from deepgrad.tensor import Variable
+>>> a, b = Variable(np.ones((2, 2))), Variable(np.zeros(3))
+>>> storage = FlatStorage([a, b], [("momentum", 0.0)])
+>>> group = storage.groups[0]
+>>> group.params.shape, group.offsets.tolist()
+((7,), [0, 4, 7])
+>>> np.shares_memory(a.data, group.params)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from deepgrad.tensor import Tensor
+
+__all__ = ["FlatStorage", "FlatGroup", "clip_by_norm", "clip_by_global_norm"]
+
+
+class FlatGroup:
+    """Variables of one dtype stored back to back, with their flat gradient and slots.
+
+    Attributes:
+        dtype: the common dtype.
+        positions: indices of these variables in the optimizer's variable list.
+        offsets: ``offsets[j]:offsets[j+1]`` is the slice of the ``j``-th variable.
+        params: the flat values; each variable's ``data`` is a view into it.
+        grad: the flat gradient buffer, filled at each step.
+        slots: slot name -> flat array, the same layout as ``params``.
+        views: the arrays bound to each variable's ``data``.
+    """
+
+    __slots__ = ("dtype", "positions", "offsets", "params", "grad", "slots", "views")
+
+    def __init__(
+        self,
+        dtype: np.dtype,
+        positions: list[int],
+        variables: Sequence[Tensor],
+        slot_specs: Sequence[tuple[str, float]],
+        previous_slots: Sequence[dict[str, np.ndarray] | None],
+    ):
+        self.dtype = dtype
+        self.positions = positions
+        sizes = [v.data.size for v in variables]
+        self.offsets = np.zeros(len(sizes) + 1, dtype=np.intp)
+        np.cumsum(sizes, out=self.offsets[1:])
+        total = int(self.offsets[-1])
+        self.params = np.empty(total, dtype=dtype)
+        self.grad = np.zeros(total, dtype=dtype)
+        self.slots = {name: np.full(total, initial, dtype=dtype) for name, initial in slot_specs}
+        self.views = []
+        for j, variable in enumerate(variables):
+            start, stop = self.offsets[j], self.offsets[j + 1]
+            self.params[start:stop] = variable.data.reshape(-1)
+            view = self.params[start:stop].reshape(variable.data.shape)
+            variable.data = view
+            self.views.append(view)
+            for name, values in (previous_slots[j] or {}).items():
+                if name in self.slots:
+                    self.slots[name][start:stop] = values
+
+
+class FlatStorage:
+    """All variables of an optimizer in one :class:`FlatGroup` per dtype.
+
+    Zero-size variables take no part (there is nothing to update).
+
+    Args:
+        variables: the trainable variables (Tensors with float data).
+        slot_specs: ``(name, initial value)`` of each slot the update rule needs.
+        previous: storage to take slot values from (when rebuilding after a change).
+    """
+
+    def __init__(
+        self,
+        variables: Sequence[Tensor],
+        slot_specs: Sequence[tuple[str, float]],
+        previous: FlatStorage | None = None,
+    ):
+        self.variables = list(variables)
+        self.slot_specs = list(slot_specs)
+        self.index = {id(v): i for i, v in enumerate(self.variables)}
+        self.shapes = [v.data.shape for v in self.variables]
+        by_dtype: dict[np.dtype, list[int]] = {}
+        for i, v in enumerate(self.variables):
+            if v.data.size:
+                by_dtype.setdefault(v.data.dtype, []).append(i)
+        self.groups = []
+        for dtype, positions in by_dtype.items():
+            old = [previous.slot_slices(p) if previous else None for p in positions]
+            members = [self.variables[p] for p in positions]
+            self.groups.append(FlatGroup(dtype, positions, members, self.slot_specs, old))
+        # location[i] = (group, start, stop) of variable i, or None for a zero-size one.
+        self.location: list[tuple[FlatGroup, int, int] | None] = [None] * len(self.variables)
+        self.bound: list[tuple[Tensor, np.ndarray]] = []
+        for group in self.groups:
+            for j, p in enumerate(group.positions):
+                self.location[p] = (group, int(group.offsets[j]), int(group.offsets[j + 1]))
+                self.bound.append((self.variables[p], group.views[j]))
+        # One group holding every variable in order: gradients concatenate straight in.
+        self.single = len(self.groups) == 1 and len(self.groups[0].positions) == len(
+            self.variables
+        )
+
+    def positions(self, variables: Sequence[Tensor]) -> list[int] | None:
+        """Map ``variables`` to their indices; None when they are exactly the built list.
+
+        Raises:
+            ValueError: for a variable the storage was not built with.
+        """
+        built = self.variables
+        if len(variables) == len(built):
+            for a, b in zip(variables, built):
+                if a is not b:
+                    break
+            else:
+                return None
+        result = []
+        for v in variables:
+            index = self.index.get(id(v))
+            if index is None:
+                raise ValueError(
+                    f"Unknown variable: {v!r}. This optimizer can only be called for the "
+                    "variables it was originally built with. To fix, create a new optimizer "
+                    "for a new set of variables."
+                )
+            result.append(index)
+        return result
+
+    def is_intact(self) -> bool:
+        """Return whether every variable's ``data`` is still its view into the flat array."""
+        for variable, view in self.bound:
+            if variable.data is not view:
+                return False
+        return True
+
+    def repaired(self) -> FlatStorage:
+        """Take back variables whose ``data`` was rebound; return the storage to use.
+
+        New values of the same shape and dtype are copied into the flat array and the
+        view is rebound. A dtype change rebuilds the storage, keeping slot values.
+
+        Raises:
+            ValueError: if a variable's shape changed since the optimizer was built.
+        """
+        regroup = False
+        for i, variable in enumerate(self.variables):
+            if variable.data.shape != self.shapes[i]:
+                raise ValueError(
+                    f"Variable {variable!r} changed shape from {self.shapes[i]} to "
+                    f"{variable.data.shape} after the optimizer was built. To fix, create a "
+                    "new optimizer for the new variables."
+                )
+        for variable, view in self.bound:
+            if variable.data is view:
+                continue
+            if variable.data.dtype != view.dtype:
+                regroup = True
+                continue
+            view[...] = variable.data
+            variable.data = view
+        if regroup:
+            return FlatStorage(self.variables, self.slot_specs, previous=self)
+        return self
+
+    def slot_slices(self, position: int) -> dict[str, np.ndarray]:
+        """Return the flat slices of every slot of variable ``position`` (views)."""
+        location = self.location[position]
+        if location is None:
+            return {}
+        group, start, stop = location
+        return {name: values[start:stop] for name, values in group.slots.items()}
+
+    def slot_value(self, name: str, position: int) -> np.ndarray:
+        """Return a copy of slot ``name`` of variable ``position``, in the variable's shape."""
+        variable = self.variables[position]
+        location = self.location[position]
+        if location is None:
+            return np.zeros(self.shapes[position], dtype=variable.data.dtype)
+        group, start, stop = location
+        return group.slots[name][start:stop].reshape(self.shapes[position]).copy()
+
+    def set_slot_value(self, name: str, position: int, value: np.ndarray) -> None:
+        """Overwrite slot ``name`` of variable ``position`` with ``value`` (same shape)."""
+        location = self.location[position]
+        if location is not None:
+            group, start, stop = location
+            group.slots[name][start:stop] = np.asarray(value).reshape(-1)
+
+
+def clip_by_norm(flat: np.ndarray, offsets: np.ndarray, clipnorm: float) -> None:
+    """Clip each segment of ``flat`` to L2 norm at most ``clipnorm``, in place (Keras's form).
+
+    Segment ``j`` is ``flat[offsets[j]:offsets[j+1]]`` (one variable's gradient); it
+    becomes ``g * clipnorm / max(norm(g), clipnorm)``. Segments must be non-empty.
+
+    Args:
+        flat: the flat gradients.
+        offsets: segment boundaries, starting at 0 and ending at ``flat.size``.
+        clipnorm: the largest norm a segment may keep.
+
+    >>> g = np.array([3.0, 4.0, 0.3, 0.4])
+    >>> clip_by_norm(g, np.array([0, 2, 4]), 1.0); g
+    array([0.6, 0.8, 0.3, 0.4])
+    """
+    dtype = flat.dtype.type
+    limit = dtype(clipnorm)
+    norms = np.sqrt(np.add.reduceat(np.square(flat), offsets[:-1]))
+    flat *= limit
+    flat /= np.repeat(np.maximum(norms, limit), np.diff(offsets))
+
+
+def clip_by_global_norm(flats: Sequence[np.ndarray], clipnorm: float) -> None:
+    """Scale all of ``flats`` together so their joint L2 norm is at most ``clipnorm``.
+
+    Keras's form: ``scale = clipnorm * min(1 / norm, 1 / clipnorm)``; a non-finite norm
+    makes every gradient NaN, as in Keras, rather than hiding the problem.
+
+    Args:
+        flats: gradient arrays, scaled in place.
+        clipnorm: the largest joint norm.
+
+    >>> a, b = np.array([3.0]), np.array([4.0])
+    >>> clip_by_global_norm([a, b], 1.0); a, b
+    (array([0.6]), array([0.8]))
+    """
+    total = 0.0
+    for flat in flats:
+        total += float(np.dot(flat, flat))
+    norm = total**0.5
+    if norm == 0.0 or norm <= clipnorm:
+        return
+    scale = clipnorm * min(1.0 / norm, 1.0 / clipnorm) if np.isfinite(norm) else float("nan")
+    for flat in flats:
+        flat *= flat.dtype.type(scale)
