@@ -21,29 +21,27 @@ from deepgrad.data.structure import TensorSpec, flatten, map_structure, pack
 
 
 def stack_component(values: list, component: int, method: str = "Dataset.batch") -> np.ndarray:
-    """Stack one component of a batch, refusing mixed shapes or dtypes as tf does."""
+    """Stack one component of a batch into a fresh array, refusing mixed shapes or dtypes
+    as tf does (NumPy would broadcast or upcast silently)."""
     first = values[0]
-    try:
-        stacked = np.stack(values)
-    except ValueError:
-        stacked = None
-    if stacked is not None and stacked.dtype == first.dtype:
-        return stacked
+    shape, dtype = first.shape, first.dtype
+    out = np.empty((len(values),) + shape, dtype)
     for index, value in enumerate(values):
-        if np.shape(value) != np.shape(first):
+        if value.shape != shape:
             raise ValueError(
                 f"{method}: cannot batch elements with different shapes in component "
-                f"{component}. The first element had shape {np.shape(first)} and element "
-                f"{index} had shape {np.shape(value)}. To fix, make the shapes equal (e.g. "
-                "with a resizing map) or use padded_batch."
+                f"{component}. The first element had shape {shape} and element {index} had "
+                f"shape {value.shape}. To fix, make the shapes equal (e.g. with a resizing map) "
+                "or use padded_batch."
             )
-        if value.dtype != first.dtype:
+        if value.dtype != dtype:
             raise TypeError(
                 f"{method}: cannot batch elements with different dtypes in component "
-                f"{component}. The first element had dtype {first.dtype} and element {index} "
-                f"had dtype {value.dtype}."
+                f"{component}. The first element had dtype {dtype} and element {index} had "
+                f"dtype {value.dtype}."
             )
-    raise AssertionError("unreachable: np.stack failed without a shape or dtype mismatch")
+        out[index] = value
+    return out
 
 
 def stack_elements(elements: list) -> Any:

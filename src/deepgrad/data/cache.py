@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.data.batching import stack_component
 from deepgrad.data.pipeline import Columns, Node, Plan, arange_chunks, close_iterator, plan_elements
 from deepgrad.data.structure import flatten, is_nested, pack, same_structure
 
@@ -74,10 +75,10 @@ def _as_columns(elements: list) -> Columns | None:
     components = zip(*(flatten(e) for e in elements)) if is_nested(first) else [elements]
     leaves = []
     for component in components:
-        head = component[0]
-        if any(np.shape(v) != np.shape(head) or v.dtype != head.dtype for v in component):
+        try:
+            leaves.append(_read_only(stack_component(list(component), len(leaves))))
+        except (TypeError, ValueError):
             return None
-        leaves.append(_read_only(np.stack(component)))
     return Columns(first, leaves)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.data.structure import TensorSpec, flatten, pack, sample_from_spec
+from deepgrad.data.structure import TensorSpec, flatten, is_nested, pack, sample_from_spec
 
 _CHUNK = 65536
 
@@ -60,16 +60,17 @@ class Node:
 class Columns:
     """Equal-length arrays whose rows are the elements of a dataset, and their nesting."""
 
-    __slots__ = ("structure", "leaves", "length")
+    __slots__ = ("structure", "leaves", "length", "bare")
 
     def __init__(self, structure: Any, leaves: list[np.ndarray]) -> None:
         self.structure = structure
         self.leaves = leaves
         self.length = len(leaves[0])
+        self.bare = not is_nested(structure)
 
     def element(self, index: int) -> Any:
         """Row ``index`` of every leaf, packed into the structure."""
-        if len(self.leaves) == 1:
+        if self.bare:
             return self.leaves[0][index]
         return pack(self.structure, [leaf[index] for leaf in self.leaves])
 

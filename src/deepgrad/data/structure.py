@@ -138,8 +138,20 @@ def _is_namedtuple(value: Any) -> bool:
     return isinstance(value, tuple) and hasattr(type(value), "_fields")
 
 
+def _flat_tuple(value: Any) -> bool:
+    """A plain tuple of leaves, the common element ``(x, y)``: the fast paths below."""
+    if type(value) is not tuple:
+        return False
+    for item in value:
+        if isinstance(item, (tuple, dict)):
+            return False
+    return True
+
+
 def flatten(structure: Any) -> list:
     """Return the leaves of ``structure`` in a fixed order (dict keys sorted)."""
+    if _flat_tuple(structure):
+        return list(structure)
     if isinstance(structure, tuple):
         leaves: list = []
         for item in structure:
@@ -157,6 +169,8 @@ def pack(structure: Any, leaves: Sequence) -> Any:
     """Build a structure like ``structure`` whose leaves are ``leaves``, in flatten order."""
     if not is_nested(structure):
         return leaves[0]
+    if _flat_tuple(structure):
+        return tuple(leaves)
     return _pack(structure, iter(leaves))
 
 
@@ -174,6 +188,8 @@ def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     """Apply ``fn`` to every leaf, keeping the nesting."""
     if not is_nested(structure):
         return fn(structure)
+    if _flat_tuple(structure):
+        return tuple([fn(leaf) for leaf in structure])
     return pack(structure, [fn(leaf) for leaf in flatten(structure)])
 
 
@@ -207,6 +223,8 @@ def leaf_paths(structure: Any, prefix: str = "") -> list[str]:
 
 def same_structure(a: Any, b: Any) -> bool:
     """Whether ``a`` and ``b`` nest the same way (same tuple lengths and types, same dict keys)."""
+    if _flat_tuple(a):
+        return _flat_tuple(b) and len(a) == len(b)
     if isinstance(a, tuple):
         if not isinstance(b, tuple) or len(a) != len(b):
             return False
