@@ -169,7 +169,7 @@ class Nadam(Optimizer):
     >>> opt = Nadam(learning_rate=0.1)
     >>> opt.apply_gradients([(np.array([2.0], dtype=np.float32), w)])
     >>> w.numpy(), opt.get_state()["u_product"]  # u_1 = 0.9 * (1 - 0.5 * 0.96)
-    (array([0.8937212], dtype=float32), array(0.46799996, dtype=float32))
+    (array([0.8937212], dtype=float32), array(0.468, dtype=float32))
     """
 
     _default_name = "nadam"
@@ -203,7 +203,7 @@ class Nadam(Optimizer):
 
     def _prepare_step(self, step: int) -> None:
         u_product = self._scalars["u_product"]
-        u_product[...] = u_product * nadam_momentum(step, self.beta_1, u_product.dtype)
+        u_product[...] = u_product * nadam_momentum(step, self.beta_1)
 
     def _update_step(
         self, param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray], step: int,

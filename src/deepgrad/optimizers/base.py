@@ -392,14 +392,13 @@ class Optimizer:
         storage = self._storage
         if not storage.is_intact():
             storage = self._storage = storage.repaired()
-        arrays, complete = self._gradient_arrays(grads, positions)
         lr = self._current_learning_rate()
         step = self._iterations + 1
-        if complete and positions is None:
-            self._step_flat(arrays, step, lr)
+        if positions is None and self._gather(grads):
+            self._step_flat(step, lr)
             updated = storage.variables
         else:
-            updated = self._step_each(arrays, positions, step, lr)
+            updated = self._step_each(self._gradient_arrays(grads, positions), positions, step, lr)
         self._iterations = step
         for variable in updated:
             constraint = getattr(variable, "constraint", None)
@@ -408,36 +407,39 @@ class Optimizer:
 
     def _gradient_arrays(
         self, grads: list[Any], positions: list[int] | None
-    ) -> tuple[list[np.ndarray | None], bool]:
-        shapes = self._storage.shapes
+    ) -> list[np.ndarray | None]:
+        storage = self._storage
         arrays: list[np.ndarray | None] = []
-        complete = True
         for i, grad in enumerate(grads):
-            if type(grad) is not np.ndarray:
-                if grad is None:
-                    arrays.append(None)
-                    complete = False
-                    continue
+            if grad is not None:
                 grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
-            shape = shapes[i if positions is None else positions[i]]
-            if grad.shape != shape:
-                variable = self._storage.variables[i if positions is None else positions[i]]
-                raise ValueError(
-                    f"{self._prefix}gradient {i} has shape {grad.shape} but its variable "
-                    f"{variable!r} has shape {shape}."
-                )
+                position = i if positions is None else positions[i]
+                if grad.shape != storage.shapes[position]:
+                    raise ValueError(
+                        f"{self._prefix}gradient {i} has shape {grad.shape} but its variable "
+                        f"{storage.variables[position]!r} has shape {storage.shapes[position]}."
+                    )
             arrays.append(grad)
-        return arrays, complete
+        return arrays
 
-    def _step_flat(self, arrays: list[np.ndarray], step: int, lr: float) -> None:
-        """The fast path: every variable has a gradient, in the built order."""
+    def _gather(self, grads: list[Any]) -> bool:
+        """Copy the gradients into the flat buffers; False if one is None or misshapen.
+
+        Then the general path takes over (and reports a wrong shape).
+        """
+        storage = self._storage
+        try:
+            for view, grad, shape in zip(storage.grad_views, grads, storage.shapes):
+                if grad.shape != shape:
+                    return False
+                view[...] = grad
+        except AttributeError:  # a None gradient, or a list instead of an array
+            return False
+        return True
+
+    def _step_flat(self, step: int, lr: float) -> None:
+        """The fast path: every gradient is in the flat buffers; one update per dtype."""
         groups = self._storage.groups
-        if self._storage.single:
-            np.concatenate(arrays, axis=None, out=groups[0].grad)
-        else:
-            for group in groups:
-                parts = [arrays[p] for p in group.positions]
-                np.concatenate(parts, axis=None, out=group.grad)
         self._clip([(group.grad, group.offsets) for group in groups])
         self._prepare_step(step)
         for group in groups:

@@ -47,11 +47,12 @@ class FlatGroup:
         offsets: ``offsets[j]:offsets[j+1]`` is the slice of the ``j``-th variable.
         params: the flat values; each variable's ``data`` is a view into it.
         grad: the flat gradient buffer, filled at each step.
+        grad_views: each variable's slice of ``grad``, in the variable's shape.
         slots: slot name -> flat array, the same layout as ``params``.
         views: the arrays bound to each variable's ``data``.
     """
 
-    __slots__ = ("dtype", "positions", "offsets", "params", "grad", "slots", "views")
+    __slots__ = ("dtype", "positions", "offsets", "params", "grad", "grad_views", "slots", "views")
 
     def __init__(
         self,
@@ -71,12 +72,14 @@ class FlatGroup:
         self.grad = np.zeros(total, dtype=dtype)
         self.slots = {name: np.full(total, initial, dtype=dtype) for name, initial in slot_specs}
         self.views = []
+        self.grad_views = []
         for j, variable in enumerate(variables):
             start, stop = self.offsets[j], self.offsets[j + 1]
             self.params[start:stop] = variable.data.reshape(-1)
             view = self.params[start:stop].reshape(variable.data.shape)
             variable.data = view
             self.views.append(view)
+            self.grad_views.append(self.grad[start:stop].reshape(variable.data.shape))
             for name, values in (previous_slots[j] or {}).items():
                 if name in self.slots:
                     self.slots[name][start:stop] = values
@@ -115,14 +118,14 @@ class FlatStorage:
         # location[i] = (group, start, stop) of variable i, or None for a zero-size one.
         self.location: list[tuple[FlatGroup, int, int] | None] = [None] * len(self.variables)
         self.bound: list[tuple[Tensor, np.ndarray]] = []
+        # Where each variable's gradient is copied; a zero-size one gets a scratch array.
+        self.grad_views = [np.empty(shape, dtype=v.data.dtype) for v, shape in zip(
+            self.variables, self.shapes)]
         for group in self.groups:
             for j, p in enumerate(group.positions):
                 self.location[p] = (group, int(group.offsets[j]), int(group.offsets[j + 1]))
                 self.bound.append((self.variables[p], group.views[j]))
-        # One group holding every variable in order: gradients concatenate straight in.
-        self.single = len(self.groups) == 1 and len(self.groups[0].positions) == len(
-            self.variables
-        )
+                self.grad_views[p] = group.grad_views[j]
 
     def positions(self, variables: Sequence[Tensor]) -> list[int] | None:
         """Map ``variables`` to their indices; None when they are exactly the built list.

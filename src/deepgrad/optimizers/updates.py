@@ -6,9 +6,12 @@ place. They know nothing about variables, clipping or schedules: the optimizer c
 in this package call them once per step on flat arrays that hold every parameter of a
 model, so a step costs a dozen NumPy calls whatever the number of layers.
 
-The formulas, and the order of the floating-point operations, are Keras 3's
-(``keras/src/optimizers/*.py``). Scalars are cast to the parameter's dtype before use,
-so a float32 model is updated in float32 arithmetic, never through a float64 detour.
+The formulas, and the order of the array operations, are Keras 3's
+(``keras/src/optimizers/*.py``). Array arithmetic happens in the parameter's dtype (a
+float32 model is never upcast). Step-dependent scalars such as Adam's bias correction
+are computed once in Python floats and then cast to that dtype (Keras computes them
+in float32; the two agree to within a rounding of the scalar). Scalars enter NumPy as
+0-d arrays, which NumPy applies faster than Python or NumPy scalars.
 
 ``step`` is the 1-based number of the update being made (Keras's ``iterations + 1``).
 
@@ -21,12 +24,18 @@ array([ 0.95, -2.05], dtype=float32)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = [
     "sgd_update", "adam_update", "adamw_update", "nadam_update", "nadam_momentum",
     "rmsprop_update", "adagrad_update", "apply_weight_decay",
 ]
+
+
+def _scalar(value: float, dtype: np.dtype) -> np.ndarray:
+    return np.array(value, dtype=dtype)
 
 
 def sgd_update(
@@ -61,8 +70,8 @@ def sgd_update(
     >>> w, vel
     (array([0.71], dtype=float32), array([-0.19], dtype=float32))
     """
-    dtype = param.dtype.type
-    scaled_grad = grad * dtype(lr)
+    dtype = param.dtype
+    scaled_grad = grad * _scalar(lr, dtype)
     if velocity is None:
         if momentum != 0:
             raise ValueError(
@@ -71,7 +80,7 @@ def sgd_update(
             )
         param -= scaled_grad
         return
-    momentum = dtype(momentum)
+    momentum = _scalar(momentum, dtype)
     velocity *= momentum
     velocity -= scaled_grad
     if nesterov:
@@ -126,16 +135,14 @@ def adam_update(
     >>> w  # the first Adam step moves each weight by about lr
     array([0.9], dtype=float32)
     """
-    dtype = param.dtype.type
-    t = dtype(step)
-    alpha = dtype(lr) * np.sqrt(1 - dtype(beta_2) ** t) / (1 - dtype(beta_1) ** t)
-    # Keras writes (1 - beta) with the Python floats, then casts the result.
+    dtype = param.dtype
+    alpha = _scalar(lr * math.sqrt(1 - beta_2**step) / (1 - beta_1**step), dtype)
     delta = grad - m
-    delta *= dtype(1 - beta_1)
+    delta *= _scalar(1 - beta_1, dtype)
     m += delta
     delta = np.multiply(grad, grad, out=delta)
     delta -= v
-    delta *= dtype(1 - beta_2)
+    delta *= _scalar(1 - beta_2, dtype)
     v += delta
     if amsgrad:
         if vhat is None:
@@ -143,7 +150,7 @@ def adam_update(
         np.maximum(vhat, v, out=vhat)
         v = vhat
     denominator = np.sqrt(v)
-    denominator += dtype(epsilon)
+    denominator += _scalar(epsilon, dtype)
     update = np.multiply(m, alpha, out=delta)
     update /= denominator
     param -= update
@@ -164,9 +171,8 @@ def apply_weight_decay(param: np.ndarray, *, lr: float, weight_decay: float) -> 
     >>> apply_weight_decay(w, lr=0.1, weight_decay=0.5); w
     array([1.9], dtype=float32)
     """
-    dtype = param.dtype.type
-    decay = param * dtype(weight_decay)
-    decay *= dtype(lr)
+    decay = param * _scalar(weight_decay, param.dtype)
+    decay *= _scalar(lr, param.dtype)
     param -= decay
 
 
@@ -215,7 +221,7 @@ def adamw_update(
     )
 
 
-def nadam_momentum(step: int, beta_1: float, dtype: np.dtype | type = np.float32) -> np.floating:
+def nadam_momentum(step: int, beta_1: float) -> float:
     """Nadam's momentum schedule, Keras 3's form: ``beta_1 * (1 - 0.5 * 0.96**step)``.
 
     Keras 3 raises 0.96 to the step itself; Keras 2 and PyTorch use
@@ -224,16 +230,14 @@ def nadam_momentum(step: int, beta_1: float, dtype: np.dtype | type = np.float32
     Args:
         step: 1-based step number.
         beta_1: the optimizer's ``beta_1``.
-        dtype: the float type to compute in (the parameters').
 
     Returns:
-        The momentum coefficient for this step, as a scalar of ``dtype``.
+        The momentum coefficient ``u_step``.
 
-    >>> float(nadam_momentum(1, 0.9, np.float64))
+    >>> round(nadam_momentum(1, 0.9), 12)
     0.468
     """
-    dtype = np.dtype(dtype).type
-    return dtype(beta_1) * (1.0 - 0.5 * dtype(0.96) ** dtype(step))
+    return beta_1 * (1.0 - 0.5 * 0.96**step)
 
 
 def nadam_update(
@@ -273,36 +277,32 @@ def nadam_update(
 
     >>> w = np.array([1.0], dtype=np.float32)
     >>> m, v = np.zeros(1, np.float32), np.zeros(1, np.float32)
-    >>> u = nadam_momentum(1, 0.9)
     >>> nadam_update(w, np.array([2.0], np.float32), m, v, 1, lr=0.1, beta_1=0.9,
-    ...              beta_2=0.999, epsilon=1e-7, u_product=u)
+    ...              beta_2=0.999, epsilon=1e-7, u_product=nadam_momentum(1, 0.9))
     >>> w
-    array([0.9], dtype=float32)
+    array([0.8937212], dtype=float32)
     """
-    dtype = param.dtype.type
-    t = dtype(step)
-    b1, b2 = dtype(beta_1), dtype(beta_2)
-    decay = dtype(0.96)
-    u_t = b1 * (1.0 - 0.5 * decay**t)
-    u_next = b1 * (1.0 - 0.5 * decay ** (t + 1))
-    u_product_t = dtype(u_product)
-    u_product_next = u_product_t * u_next
+    dtype = param.dtype
+    u_t = nadam_momentum(step, beta_1)
+    u_next = nadam_momentum(step + 1, beta_1)
+    u_product = float(u_product)
+    u_product_next = u_product * u_next
     delta = grad - m
-    delta *= 1 - b1
+    delta *= _scalar(1 - beta_1, dtype)
     m += delta
     delta = np.multiply(grad, grad, out=delta)
     delta -= v
-    delta *= 1 - b2
+    delta *= _scalar(1 - beta_2, dtype)
     v += delta
-    m_hat = m * u_next
-    m_hat /= 1 - u_product_next
-    grad_part = np.multiply(grad, 1 - u_t, out=delta)
-    grad_part /= 1 - u_product_t
+    m_hat = m * _scalar(u_next, dtype)
+    m_hat /= _scalar(1 - u_product_next, dtype)
+    grad_part = np.multiply(grad, _scalar(1 - u_t, dtype), out=delta)
+    grad_part /= _scalar(1 - u_product, dtype)
     m_hat += grad_part
-    denominator = np.divide(v, 1 - b2**t, out=grad_part)
+    denominator = np.divide(v, _scalar(1 - beta_2**step, dtype), out=grad_part)
     np.sqrt(denominator, out=denominator)
-    denominator += dtype(epsilon)
-    m_hat *= dtype(lr)
+    denominator += _scalar(epsilon, dtype)
+    m_hat *= _scalar(lr, dtype)
     m_hat /= denominator
     param -= m_hat
 
@@ -353,8 +353,8 @@ def rmsprop_update(
         raise ValueError("rmsprop_update: `momentum_buffer` is required when momentum > 0.")
     if centered and average_gradient is None:
         raise ValueError("rmsprop_update: `average_gradient` is required when centered=True.")
-    dtype = param.dtype.type
-    rho_, one_minus_rho = dtype(rho), dtype(1 - rho)
+    dtype = param.dtype
+    rho_, one_minus_rho = _scalar(rho, dtype), _scalar(1 - rho, dtype)
     velocity *= rho_
     squared = np.multiply(grad, grad)
     squared *= one_minus_rho
@@ -364,14 +364,14 @@ def rmsprop_update(
         average_gradient += np.multiply(grad, one_minus_rho, out=squared)
         denominator = np.multiply(average_gradient, average_gradient, out=squared)
         np.subtract(velocity, denominator, out=denominator)
-        denominator += dtype(epsilon)
+        denominator += _scalar(epsilon, dtype)
     else:
-        denominator = np.add(velocity, dtype(epsilon), out=squared)
+        denominator = np.add(velocity, _scalar(epsilon, dtype), out=squared)
     np.sqrt(denominator, out=denominator)
-    increment = grad * dtype(lr)
+    increment = grad * _scalar(lr, dtype)
     increment /= denominator
     if momentum > 0:
-        momentum_buffer *= dtype(momentum)
+        momentum_buffer *= _scalar(momentum, dtype)
         momentum_buffer += increment
         param -= momentum_buffer
     else:
@@ -397,11 +397,11 @@ def adagrad_update(
     >>> adagrad_update(w, np.array([0.3], np.float32), acc, lr=0.1, epsilon=0.0); w
     array([0.9], dtype=float32)
     """
-    dtype = param.dtype.type
+    dtype = param.dtype
     squared = np.multiply(grad, grad)
     accumulator += squared
-    denominator = np.add(accumulator, dtype(epsilon), out=squared)
+    denominator = np.add(accumulator, _scalar(epsilon, dtype), out=squared)
     np.sqrt(denominator, out=denominator)
-    increment = grad * dtype(lr)
+    increment = grad * _scalar(lr, dtype)
     increment /= denominator
     param -= increment
