@@ -67,6 +67,14 @@ class TestMemoryCache:
             ]
         )
 
+    def test_known_length_with_changing_shapes_or_dtypes(self):
+        # a known cardinality preallocates; an element that does not fit switches to a list
+        shapes = Dataset.range(4).map(lambda x: np.zeros(int(x) % 2 + 1, np.float32)).cache()
+        assert [e.shape for e in shapes] == [e.shape for e in shapes] == [(1,), (2,), (1,), (2,)]
+        kinds = Dataset.range(3).map(lambda x: np.float32(x) if x < 2 else np.float64(x)).cache()
+        assert [e.dtype for e in kinds] == [e.dtype for e in kinds]
+        assert [e.dtype for e in kinds] == [np.float32, np.float32, np.float64]
+
     def test_cached_elements_are_read_only(self):
         cached = Dataset.from_tensor_slices(np.zeros((3, 2))).map(lambda x: x + 1).cache()
         list(cached)

@@ -86,7 +86,16 @@ class TestMap:
 
         with pytest.raises(RuntimeError, match="bad element"):
             list(Dataset.range(8).map(boom, num_parallel_calls=2))
+        seen = []
+        with pytest.raises(RuntimeError, match="bad element"):
+            for value in Dataset.range(8).map(boom, num_parallel_calls=2):
+                seen.append(int(value))
+        assert seen == [0, 1, 2]  # the elements before the failing one still arrive
         assert deepgrad_threads() == []
+
+    def test_parallel_cheap_function_many_elements(self):
+        ds = Dataset.range(5000).map(lambda x: x * 2, num_parallel_calls=AUTOTUNE)
+        assert ints(ds) == list(range(0, 10000, 2))
 
     def test_argument_errors(self):
         with pytest.raises(TypeError, match="`map_func` must be callable"):

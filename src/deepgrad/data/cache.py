@@ -25,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from deepgrad.data.batching import stack_component
-from deepgrad.data.pipeline import Columns, Node, Plan, arange_chunks, close_iterator, plan_elements
+from deepgrad.data.pipeline import (
+    Columns,
+    Node,
+    Plan,
+    arange_chunks,
+    close_iterator,
+    leaves_of,
+    plan_elements,
+)
 from deepgrad.data.structure import flatten, is_nested, pack, same_structure
 
 _SHARD_BYTES = 64 * 2**20
@@ -60,6 +68,11 @@ class MemoryStore:
                 self.elements = [
                     pack(e, [_read_only(np.array(leaf)) for leaf in flatten(e)]) for e in elements
                 ]
+
+    def commit_columns(self, columns: Columns) -> None:
+        with self.lock:
+            if not self.filled():
+                self.columns = columns
 
     def read(self) -> Iterator:
         yield from self.elements or ()
@@ -253,18 +266,57 @@ class FileWriter:
 
 
 class _MemoryWriter:
-    def __init__(self, store: MemoryStore) -> None:
+    """Collects one pass for a ``MemoryStore``.
+
+    When the input's length is known it writes each element straight into preallocated
+    component arrays, so the pass holds one copy of the data instead of a list of rows
+    plus their stacked copy; an element that does not fit (another shape, dtype or
+    structure) switches it to keeping a list.
+    """
+
+    def __init__(self, store: MemoryStore, expected: int) -> None:
         self.store = store
+        self.expected = expected
+        self.structure: Any = None
+        self.columns: list[np.ndarray] | None = None
+        self.count = 0
         self.elements: list = []
 
     def add(self, element: Any) -> None:
+        if self.count == 0 and self.expected > 0:
+            self.structure = element
+            self.columns = [
+                np.empty((self.expected,) + np.shape(leaf), np.asarray(leaf).dtype)
+                for leaf in leaves_of(element)
+            ]
+        if self.columns is not None:
+            leaves = leaves_of(element)
+            fits = self.count < self.expected and same_structure(self.structure, element)
+            if fits:
+                for leaf, column in zip(leaves, self.columns):
+                    if leaf.shape != column.shape[1:] or leaf.dtype != column.dtype:
+                        fits = False
+                        break
+                    column[self.count] = leaf
+            if fits:
+                self.count += 1
+                return
+            self.elements = [self._row(i) for i in range(self.count)]
+            self.columns = None
         self.elements.append(element)
 
+    def _row(self, index: int) -> Any:
+        return pack(self.structure, [column[index] for column in self.columns])
+
     def commit(self) -> None:
-        self.store.commit(self.elements)
+        if self.columns is not None:
+            leaves = [_read_only(column[: self.count]) for column in self.columns]
+            self.store.commit_columns(Columns(self.structure, leaves))
+        else:
+            self.store.commit(self.elements)
 
     def abort(self) -> None:
-        self.elements = []
+        self.columns, self.elements = None, []
 
 
 class CacheNode(Node):
@@ -287,7 +339,10 @@ class CacheNode(Node):
             yield from self.store.read()
             return
         store = self.store
-        writer = store.writer() if isinstance(store, FileStore) else _MemoryWriter(store)
+        if isinstance(store, FileStore):
+            writer: Any = store.writer()
+        else:
+            writer = _MemoryWriter(store, self.input.cardinality())
         upstream = self.input.iterate()
         try:
             for element in upstream:

@@ -12,9 +12,11 @@ as soon as the last reference to the iterator goes (``break`` out of a ``for`` l
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,6 +28,8 @@ from deepgrad.data.pipeline import Node, close_iterator
 # help; more only add switching on a small machine.
 _AUTOTUNE_BUFFER = 2
 _POLL_SECONDS = 0.05
+_CHUNK_SECONDS = 1e-3
+_MAX_CHUNK = 256
 
 
 def autotune_workers(num_parallel_calls: int) -> int:
@@ -35,17 +39,41 @@ def autotune_workers(num_parallel_calls: int) -> int:
     return num_parallel_calls
 
 
+def _run_chunk(call: Callable[[Any], Any], elements: list) -> tuple[list, float, Any]:
+    """Map a chunk; return the results, the seconds per element, and an error that stopped it."""
+    start = time.perf_counter()
+    results: list = []
+    try:
+        for element in elements:
+            results.append(call(element))
+    except Exception as error:  # re-raised by the consumer, after the results before it
+        return results, 0.0, error
+    return results, (time.perf_counter() - start) / len(elements), None
+
+
 def parallel_map(iterator: Iterator, call: Callable[[Any], Any], workers: int) -> Iterator:
-    """Yield ``call(element)`` for each element, computed by ``workers`` threads, in order."""
+    """Yield ``call(element)`` for each element, computed by ``workers`` threads, in order.
+
+    Work goes out in chunks sized from the measured cost per element (about a millisecond
+    of work each), so cheap functions are not swamped by one future per element.
+    """
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deepgrad-map")
     pending: collections.deque = collections.deque()
+    chunk = 1
     try:
-        for element in iterator:
-            pending.append(pool.submit(call, element))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        while True:
+            elements = list(itertools.islice(iterator, chunk))
+            if elements:
+                pending.append(pool.submit(_run_chunk, call, elements))
+            if pending and (not elements or len(pending) >= 2 * workers):
+                results, seconds, error = pending.popleft().result()
+                yield from results
+                if error is not None:
+                    raise error
+                if seconds:
+                    chunk = max(1, min(_MAX_CHUNK, int(_CHUNK_SECONDS / seconds)))
+            elif not elements:
+                return
     finally:
         for future in pending:
             future.cancel()
