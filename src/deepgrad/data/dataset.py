@@ -16,32 +16,18 @@ Build a dataset with a constructor (``from_tensor_slices``, ``from_tensors``,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from deepgrad.data.base import DatasetBase, node_of
 from deepgrad.data.batching import BatchNode, PaddedBatchNode
 from deepgrad.data.cache import CacheNode
-from deepgrad.data.constants import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
-from deepgrad.data.pipeline import Node
+from deepgrad.data.constants import AUTOTUNE
 from deepgrad.data.shuffle import ShuffleNode
-from deepgrad.data.sources import (
-    GeneratorNode,
-    RangeNode,
-    TensorSlicesNode,
-    TensorsNode,
-    ZipNode,
-    convert_element,
-)
-from deepgrad.data.structure import (
-    TensorSpec,
-    flatten,
-    flatten_up_to,
-    map_structure,
-    pack,
-    same_structure,
-)
+from deepgrad.data.sources import RangeNode, ZipNode
+from deepgrad.data.structure import flatten, flatten_up_to, same_structure
 from deepgrad.data.threads import PrefetchNode
 from deepgrad.data.transforms import (
     ConcatenateNode,
@@ -52,47 +38,20 @@ from deepgrad.data.transforms import (
     TakeNode,
     UnbatchNode,
 )
+from deepgrad.data.validation import check_bool, check_callable, check_int
 
 __all__ = ["Dataset"]
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
-def _check_int(method: str, name: str, value: Any, minimum: int | None, expected: str) -> int:
-    """Return ``value`` as an int, or raise the error that names the argument."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
-            f"{method}: `{name}` must be {expected}. Received: {name}={value!r} "
-            f"(of type {type(value).__name__})"
-        )
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{method}: `{name}` must be {expected}. Received: {name}={value!r}")
-    return int(value)
-
-
-def _check_bool(method: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{method}: `{name}` must be a bool. Received: {name}={value!r}")
-    return bool(value)
-
-
-def _check_callable(method: str, name: str, value: Any) -> None:
-    if not callable(value):
-        raise TypeError(f"{method}: `{name}` must be callable. Received: {name}={value!r}")
-
-
-def _node_of(method: str, value: Any) -> Node:
-    if not isinstance(value, Dataset):
-        raise TypeError(f"{method}: expected a Dataset. Received: {value!r}")
-    return value._node
-
-
-class Dataset:
+class Dataset(DatasetBase):
     """A sequence of elements flowing through constructors and transformations, as tf.data.
 
     Do not instantiate it directly: start from a constructor such as
-    :meth:`from_tensor_slices`. Datasets are immutable; each transformation returns a
-    new one.
+    :meth:`from_tensor_slices` (constructors, iteration, ``cardinality``,
+    ``element_spec`` and ``reduce`` come from :class:`~deepgrad.data.base.DatasetBase`).
+    Datasets are immutable; each transformation below returns a new one.
 
     Args:
         node: the pipeline stage behind this dataset (internal).
@@ -101,164 +60,7 @@ class Dataset:
     [0, 1, 2]
     """
 
-    __slots__ = ("_node",)
-
-    def __init__(self, node: Node) -> None:
-        self._node = node
-
-    # -- constructors -----------------------------------------------------------------
-
-    @staticmethod
-    def from_tensor_slices(tensors: Any) -> Dataset:
-        """Slice arrays (or a tuple/dict nesting of them) along their first dimension.
-
-        Lists are data, not structure: ``[1, 2, 3]`` becomes an int32 array (Python floats
-        become float32). The arrays are copied, so later changes to them are not seen.
-
-        Args:
-            tensors: an array, list, or nested tuple/dict of them, all of one length.
-
-        Returns:
-            A dataset with one element per row.
-
-        Raises:
-            ValueError: if components differ in length (each is named) or one is a scalar.
-
-        >>> [(int(a), float(b)) for a, b in Dataset.from_tensor_slices(([1, 2], [0.5, 1.5]))]
-        [(1, 0.5), (2, 1.5)]
-        """
-        return Dataset(TensorSlicesNode(tensors))
-
-    @staticmethod
-    def from_tensors(tensors: Any) -> Dataset:
-        """A dataset with exactly one element, ``tensors`` (converted to arrays).
-
-        Args:
-            tensors: an array or nested tuple/dict of arrays.
-
-        Returns:
-            A dataset of cardinality 1.
-
-        Raises:
-            TypeError: if a component cannot become an array of numbers or strings.
-
-        >>> [e.shape for e in Dataset.from_tensors(np.zeros((2, 3)))]
-        [(2, 3)]
-        """
-        return Dataset(TensorsNode(tensors))
-
-    @staticmethod
-    def from_generator(
-        generator: Callable[..., Any],
-        output_types: Any = None,
-        output_shapes: Any = None,
-        args: tuple | None = None,
-        output_signature: Any = None,
-    ) -> Dataset:
-        """Elements yielded by ``generator(*args)``, called afresh on every pass.
-
-        Each element is converted to the signature's dtypes and checked against its
-        structure and shapes. Without a signature (or ``output_types``), the signature is
-        inferred from the first element.
-
-        Args:
-            generator: a callable returning an iterable.
-            output_types: legacy form: a nested structure of dtypes.
-            output_shapes: legacy form: the matching structure of shapes.
-            args: a tuple of arguments for ``generator``.
-            output_signature: a nested structure of :class:`TensorSpec`.
-
-        Returns:
-            A dataset of unknown cardinality.
-
-        Raises:
-            TypeError: if ``generator`` is not callable or the signature is malformed;
-                when iterating, if an element has the wrong structure or type.
-            ValueError: when iterating, if an element has an incompatible shape.
-
-        >>> def gen():
-        ...     yield from ([1.0, 2.0], [3.0, 4.0])
-        >>> ds = Dataset.from_generator(gen, output_signature=TensorSpec((2,), "float32"))
-        >>> [e.tolist() for e in ds], ds.cardinality()
-        ([[1.0, 2.0], [3.0, 4.0]], -2)
-        """
-        method = "Dataset.from_generator"
-        _check_callable(method, "generator", generator)
-        signature = output_signature
-        if signature is not None:
-            if output_types is not None or output_shapes is not None:
-                raise TypeError(f"{method}: pass `output_signature` or `output_types`, not both")
-            for spec in flatten(signature):
-                if not isinstance(spec, TensorSpec):
-                    raise TypeError(
-                        f"{method}: `output_signature` must be a nested structure of "
-                        f"TensorSpec. Received: {signature!r}"
-                    )
-        elif output_types is not None:
-            types = flatten(output_types)
-            shapes = [None] * len(types)
-            if output_shapes is not None:
-                shapes = flatten_up_to(output_types, output_shapes)
-            signature = pack(
-                output_types,
-                [TensorSpec(s, getattr(t, "as_numpy_dtype", t)) for t, s in zip(types, shapes)],
-            )
-        return Dataset(GeneratorNode(generator, tuple(args or ()), signature))
-
-    @staticmethod
-    def range(*args: int, output_type: Any = np.int64) -> Dataset:
-        """Integers like Python's ``range(stop)``, ``range(start, stop[, step])``.
-
-        Args:
-            *args: one to three ints: ``stop``, or ``start, stop`` or ``start, stop, step``.
-            output_type: the dtype of the elements (int64 by default, as in tf).
-
-        Returns:
-            A dataset of NumPy scalars.
-
-        Raises:
-            TypeError: if an argument is not an int.
-            ValueError: if there are not 1 to 3 arguments or ``step`` is 0.
-
-        >>> [int(v) for v in Dataset.range(1, 8, 3)]
-        [1, 4, 7]
-        """
-        if not 1 <= len(args) <= 3:
-            raise ValueError(f"Dataset.range: expected 1 to 3 arguments. Received: {args}")
-        names = {1: ["stop"], 2: ["start", "stop"], 3: ["start", "stop", "step"]}[len(args)]
-        values = dict(start=0, step=1)
-        for name, value in zip(names, args):
-            values[name] = _check_int("Dataset.range", name, value, None, "an int")
-        if values["step"] == 0:
-            raise ValueError("Dataset.range: `step` must not be zero. Received: step=0")
-        return Dataset(RangeNode(values["start"], values["stop"], values["step"], output_type))
-
-    @staticmethod
-    def zip(*args: Any, datasets: Any = None) -> Dataset:
-        """Combine datasets element by element, nested like the arguments; stops at the shortest.
-
-        Args:
-            *args: datasets (gives tuples), or one tuple/dict nesting of datasets.
-            datasets: the same as one positional argument (tf's keyword form).
-
-        Returns:
-            A dataset whose elements nest like the datasets given.
-
-        Raises:
-            TypeError: if a leaf of the nesting is not a Dataset.
-
-        >>> a, b = Dataset.range(3), Dataset.range(10, 12)
-        >>> [(int(x), int(y)) for x, y in Dataset.zip(a, b)]
-        [(0, 10), (1, 11)]
-        """
-        if datasets is None:
-            datasets = args[0] if len(args) == 1 else args
-        elif args:
-            raise TypeError("Dataset.zip: pass datasets positionally or as `datasets`, not both")
-        nodes = map_structure(lambda d: _node_of("Dataset.zip", d), datasets)
-        return Dataset(ZipNode(nodes))
-
-    # -- transformations --------------------------------------------------------------
+    __slots__ = ()
 
     def map(
         self,
@@ -291,10 +93,10 @@ class Dataset:
         [11, 22]
         """
         method = "Dataset.map"
-        _check_callable(method, "map_func", map_func)
+        check_callable(method, "map_func", map_func)
         if num_parallel_calls is not None:
             expected = "a positive int or AUTOTUNE (-1)"
-            n = _check_int(method, "num_parallel_calls", num_parallel_calls, None, expected)
+            n = check_int(method, "num_parallel_calls", num_parallel_calls, None, expected)
             if n < 1 and n != AUTOTUNE:
                 raise ValueError(
                     f"{method}: `num_parallel_calls` must be {expected}. "
@@ -319,7 +121,7 @@ class Dataset:
         >>> [int(v) for v in Dataset.range(6).filter(lambda x: x % 2 == 0)]
         [0, 2, 4]
         """
-        _check_callable("Dataset.filter", "predicate", predicate)
+        check_callable("Dataset.filter", "predicate", predicate)
         return Dataset(FilterNode(self._node, predicate))
 
     def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
@@ -341,8 +143,8 @@ class Dataset:
         [[0, 1], [2, 3]]
         """
         method = "Dataset.batch"
-        size = _check_int(method, "batch_size", batch_size, 1, "a positive int")
-        drop = _check_bool(method, "drop_remainder", drop_remainder)
+        size = check_int(method, "batch_size", batch_size, 1, "a positive int")
+        drop = check_bool(method, "drop_remainder", drop_remainder)
         return Dataset(BatchNode(self._node, size, drop))
 
     def padded_batch(
@@ -374,8 +176,8 @@ class Dataset:
         [[[1, 0], [2, 3]]]
         """
         method = "Dataset.padded_batch"
-        size = _check_int(method, "batch_size", batch_size, 1, "a positive int")
-        drop = _check_bool(method, "drop_remainder", drop_remainder)
+        size = check_int(method, "batch_size", batch_size, 1, "a positive int")
+        drop = check_bool(method, "drop_remainder", drop_remainder)
         spec = self._node.spec(True)
         shapes = values = None
         if padded_shapes is not None:
@@ -429,12 +231,12 @@ class Dataset:
         ([0, 1, 2, 3, 4], True)
         """
         method = "Dataset.shuffle"
-        size = _check_int(method, "buffer_size", buffer_size, 1, "a positive int")
+        size = check_int(method, "buffer_size", buffer_size, 1, "a positive int")
         if seed is not None:
-            seed = _check_int(method, "seed", seed, 0, "an int >= 0 or None")
+            seed = check_int(method, "seed", seed, 0, "an int >= 0 or None")
         reshuffle = True
         if reshuffle_each_iteration is not None:
-            reshuffle = _check_bool(method, "reshuffle_each_iteration", reshuffle_each_iteration)
+            reshuffle = check_bool(method, "reshuffle_each_iteration", reshuffle_each_iteration)
         return Dataset(ShuffleNode(self._node, size, seed, reshuffle))
 
     def repeat(self, count: int | None = None) -> Dataset:
@@ -454,7 +256,7 @@ class Dataset:
         """
         if count is None:
             return Dataset(RepeatNode(self._node, -1))
-        count = _check_int("Dataset.repeat", "count", count, None, "an int or None")
+        count = check_int("Dataset.repeat", "count", count, None, "an int or None")
         return Dataset(RepeatNode(self._node, max(count, -1)))
 
     def cache(self, filename: str | os.PathLike = "") -> Dataset:
@@ -501,7 +303,7 @@ class Dataset:
         [0, 1, 2]
         """
         expected = "an int >= 0 or AUTOTUNE (-1)"
-        size = _check_int("Dataset.prefetch", "buffer_size", buffer_size, AUTOTUNE, expected)
+        size = check_int("Dataset.prefetch", "buffer_size", buffer_size, AUTOTUNE, expected)
         return Dataset(PrefetchNode(self._node, size))
 
     def concatenate(self, dataset: Dataset) -> Dataset:
@@ -519,7 +321,7 @@ class Dataset:
         >>> [int(v) for v in Dataset.range(2).concatenate(Dataset.range(5, 7))]
         [0, 1, 5, 6]
         """
-        other = _node_of("Dataset.concatenate", dataset)
+        other = node_of("Dataset.concatenate", dataset)
         a, b = self._node.spec(False), other.spec(False)
         if a is not None and b is not None:
             compatible = same_structure(a, b) and all(
@@ -547,7 +349,7 @@ class Dataset:
         >>> [int(v) for v in Dataset.range(10).take(3)]
         [0, 1, 2]
         """
-        count = _check_int("Dataset.take", "count", count, None, "an int")
+        count = check_int("Dataset.take", "count", count, None, "an int")
         return Dataset(TakeNode(self._node, max(count, -1)))
 
     def skip(self, count: int) -> Dataset:
@@ -565,7 +367,7 @@ class Dataset:
         >>> [int(v) for v in Dataset.range(5).skip(3)]
         [3, 4]
         """
-        count = _check_int("Dataset.skip", "count", count, None, "an int")
+        count = check_int("Dataset.skip", "count", count, None, "an int")
         return Dataset(SkipNode(self._node, max(count, -1)))
 
     def enumerate(self, start: int = 0) -> Dataset:
@@ -583,7 +385,7 @@ class Dataset:
         >>> [(int(i), int(v)) for i, v in Dataset.range(10, 12).enumerate(1)]
         [(1, 10), (2, 11)]
         """
-        start = _check_int("Dataset.enumerate", "start", start, None, "an int")
+        start = check_int("Dataset.enumerate", "start", start, None, "an int")
         counter = RangeNode(start, _INT64_MAX, 1, np.int64)
         return Dataset(ZipNode((counter, self._node)))
 
@@ -606,99 +408,3 @@ class Dataset:
         if not isinstance(result, Dataset):
             raise TypeError(f"Dataset.apply: the function must return a Dataset. Got {result!r}")
         return result
-
-    # -- consuming --------------------------------------------------------------------
-
-    def reduce(self, initial_state: Any, reduce_func: Callable[[Any, Any], Any]) -> Any:
-        """Fold the dataset: ``state = reduce_func(state, element)`` for every element.
-
-        Args:
-            initial_state: an array or nested structure of arrays.
-            reduce_func: a function of ``(state, element)`` returning a new state of the
-                same structure.
-
-        Returns:
-            The final state (NumPy arrays).
-
-        Raises:
-            TypeError: if ``reduce_func`` is not callable or changes the state's structure.
-
-        >>> int(Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x))
-        10
-        """
-        method = "Dataset.reduce"
-        _check_callable(method, "reduce_func", reduce_func)
-        state = convert_element(method, "initial_state", initial_state)
-        for element in self:
-            new = reduce_func(state, element)
-            if isinstance(new, list):
-                new = tuple(new)
-            new = convert_element(method, "state", new)
-            if not same_structure(state, new):
-                raise TypeError(
-                    f"{method}: `reduce_func` must return a state with the structure of "
-                    f"`initial_state`. Received: {new!r} for initial state {initial_state!r}"
-                )
-            state = new
-        return state
-
-    def as_numpy_iterator(self) -> Iterator:
-        """An iterator over the elements as NumPy arrays (they already are).
-
-        Returns:
-            A fresh iterator (a new pass).
-
-        >>> [int(v) for v in Dataset.range(2).as_numpy_iterator()]
-        [0, 1]
-        """
-        return iter(self)
-
-    def cardinality(self) -> int:
-        """The number of elements, computed from the pipeline without running it.
-
-        Returns:
-            An int, ``INFINITE_CARDINALITY`` (-1) or ``UNKNOWN_CARDINALITY`` (-2).
-
-        >>> Dataset.range(10).batch(3).cardinality(), Dataset.range(3).filter(bool).cardinality()
-        (4, -2)
-        """
-        return self._node.cardinality()
-
-    @property
-    def element_spec(self) -> Any:
-        """The nested structure of :class:`TensorSpec` describing one element.
-
-        Shapes after a ``map`` or an unsigned ``from_generator`` are inferred by running
-        one element through (the functions are called once more).
-
-        Raises:
-            ValueError: if the spec must be inferred and the dataset is empty.
-
-        >>> Dataset.range(3).batch(2).element_spec
-        TensorSpec(shape=(None,), dtype=int64, name=None)
-        """
-        spec = self._node.spec(True)
-        if spec is None:
-            raise ValueError(
-                "Dataset.element_spec: cannot infer the spec: the dataset yields no element "
-                "to infer it from. To fix, give `from_generator` an `output_signature`."
-            )
-        return spec
-
-    def __iter__(self) -> Iterator:
-        return self._node.iterate()
-
-    def __len__(self) -> int:
-        n = self.cardinality()
-        if n == INFINITE_CARDINALITY:
-            raise TypeError("The dataset is infinite.")
-        if n == UNKNOWN_CARDINALITY:
-            raise TypeError("The dataset length is unknown.")
-        return n
-
-    def __bool__(self) -> bool:
-        return True  # never fall back to __len__, which raises for unknown lengths
-
-    def __repr__(self) -> str:
-        kind = type(self._node).__name__.removesuffix("Node")
-        return f"<{kind}Dataset cardinality={self.cardinality()}>"
