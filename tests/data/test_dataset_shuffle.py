@@ -116,6 +116,14 @@ def test_shuffle_then_repeat_versus_repeat_then_shuffle():
     )
 
 
+def test_endless_repeat_then_shuffle_streams():
+    batches = list(slices(10).repeat().shuffle(5, seed=0).batch(4).take(30))
+    values = np.concatenate(batches)
+    assert len(batches) == 30 and np.bincount(values, minlength=10).min() >= 8
+    same = list(element_path(10).repeat().shuffle(5, seed=0).batch(4).take(30))
+    assert [b.tolist() for b in batches] == [b.tolist() for b in same]
+
+
 def test_shuffle_batch_takes_the_vectorised_path(monkeypatch):
     x = np.arange(3000, dtype=np.float32).reshape(1000, 3)
     y = np.arange(1000)

@@ -162,6 +162,13 @@ class TestBatch:
         assert next(iter(padded)).tolist() == [[1, -1, -1, -1], [2, 3, -1, -1], [4, 5, 6, -1]]
         with pytest.raises(ValueError, match="larger than its padded shape"):
             list(ds.padded_batch(3, padded_shapes=(2,)))
+        with pytest.raises(ValueError, match="does not match the rank"):
+            list(ds.padded_batch(3, padded_shapes=(2, 2)))
+        pairs = Dataset.from_generator(lambda: iter([([1], 5), ([1, 2], 6)]))
+        batch = pairs.padded_batch(2, padded_shapes=([3], []), padding_values=(-1, 0))
+        xb, yb = next(iter(batch))
+        assert xb.tolist() == [[1, -1, -1], [1, 2, -1]] and yb.tolist() == [5, 6]
+        assert batch.element_spec[0].shape == (None, 3)
 
 
 def test_unbatch_inverts_batch_and_checks_components():

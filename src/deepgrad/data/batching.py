@@ -17,7 +17,7 @@ import numpy as np
 
 from deepgrad.data.constants import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from deepgrad.data.pipeline import Node, close_iterator, leaves_of, rechunk
-from deepgrad.data.structure import TensorSpec, flatten, map_structure, pack
+from deepgrad.data.structure import TensorSpec, flatten, flatten_up_to, map_structure, pack
 
 
 def stack_component(values: list, component: int, method: str = "Dataset.batch") -> np.ndarray:
@@ -128,10 +128,21 @@ class PaddedBatchNode(BatchNode):
         self.padded_shapes = padded_shapes
         self.padding_values = padding_values
 
+    @staticmethod
+    def _per_component(option: Any, structure: Any) -> list:
+        """``padded_shapes``/``padding_values`` as one entry per component of ``structure``."""
+        count = len(leaves_of(structure))
+        if option is None:
+            return [None] * count
+        try:
+            return flatten_up_to(structure, option)
+        except ValueError as error:
+            raise ValueError(f"Dataset.padded_batch: {error}") from None
+
     def _pad(self, elements: list) -> Any:
         columns = list(zip(*(leaves_of(element) for element in elements)))
-        shapes = [None] * len(columns) if self.padded_shapes is None else self.padded_shapes
-        values = [None] * len(columns) if self.padding_values is None else self.padding_values
+        shapes = self._per_component(self.padded_shapes, elements[0])
+        values = self._per_component(self.padding_values, elements[0])
         stacked = []
         for i, (column, shape, value) in enumerate(zip(columns, shapes, values)):
             arrays = [np.asarray(v) for v in column]
@@ -144,6 +155,11 @@ class PaddedBatchNode(BatchNode):
             target = np.max([a.shape for a in arrays], axis=0) if arrays[0].ndim else ()
             if shape is not None:
                 shape = tuple(shape)
+                if len(shape) != arrays[0].ndim:
+                    raise ValueError(
+                        f"Dataset.padded_batch: padded shape {shape} of component {i} does not "
+                        f"match the rank of its elements, shape {arrays[0].shape}."
+                    )
                 for axis, (want, have) in enumerate(zip(shape, target)):
                     if want is not None and want >= 0 and have > want:
                         raise ValueError(
@@ -179,7 +195,7 @@ class PaddedBatchNode(BatchNode):
         if spec is None:
             return None
         leading = self.batch_size if self.drop_remainder else None
-        shapes = self.padded_shapes or [None] * len(flatten(spec))
+        shapes = self._per_component(self.padded_shapes, spec)
 
         def padded(s: TensorSpec, shape: Any) -> TensorSpec:
             if s.shape is None:

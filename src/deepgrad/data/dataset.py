@@ -27,7 +27,7 @@ from deepgrad.data.cache import CacheNode
 from deepgrad.data.constants import AUTOTUNE
 from deepgrad.data.shuffle import ShuffleNode
 from deepgrad.data.sources import RangeNode, ZipNode
-from deepgrad.data.structure import flatten, flatten_up_to, same_structure
+from deepgrad.data.structure import flatten, same_structure
 from deepgrad.data.threads import PrefetchNode
 from deepgrad.data.transforms import (
     ConcatenateNode,
@@ -178,13 +178,7 @@ class Dataset(DatasetBase):
         method = "Dataset.padded_batch"
         size = check_int(method, "batch_size", batch_size, 1, "a positive int")
         drop = check_bool(method, "drop_remainder", drop_remainder)
-        spec = self._node.spec(True)
-        shapes = values = None
-        if padded_shapes is not None:
-            shapes = flatten_up_to(spec, padded_shapes) if spec is not None else [padded_shapes]
-        if padding_values is not None:
-            values = flatten_up_to(spec, padding_values) if spec is not None else [padding_values]
-        return Dataset(PaddedBatchNode(self._node, size, drop, shapes, values))
+        return Dataset(PaddedBatchNode(self._node, size, drop, padded_shapes, padding_values))
 
     def unbatch(self) -> Dataset:
         """Split each element along its first dimension into rows (the inverse of batch).
