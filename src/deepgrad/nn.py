@@ -12,12 +12,23 @@ GradientTape in the TF2 style.
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401 - the examples use it
 
 from deepgrad import ops
 from deepgrad import random as dg_random
 from deepgrad.ops import (
-    elu, gelu, log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh,
+    elu,
+    gelu,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
 )
 from deepgrad.tensor import Tensor, as_tensor
 
