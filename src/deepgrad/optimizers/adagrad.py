@@ -11,6 +11,8 @@ array([0.9311753], dtype=float32)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from deepgrad.optimizers.base import LearningRate, Optimizer, default_learning_rate
@@ -55,7 +57,7 @@ class Adagrad(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         super().__init__(
             learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -75,7 +77,7 @@ class Adagrad(Optimizer):
     ) -> None:
         adagrad_update(param, grad, slots["accumulator"], lr=lr, epsilon=self.epsilon)
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """Return the hyperparameters (see :meth:`Optimizer.get_config`)."""
         return {
             **super().get_config(),

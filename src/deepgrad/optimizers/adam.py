@@ -11,6 +11,8 @@ array([ 0.9, -0.9], dtype=float32)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from deepgrad.optimizers.base import LearningRate, Optimizer, default_learning_rate
@@ -60,7 +62,7 @@ class Adam(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         super().__init__(
             learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -87,7 +89,7 @@ class Adam(Optimizer):
             amsgrad=self.amsgrad, vhat=slots.get("velocity_hat"),
         )
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """Return the hyperparameters (see :meth:`Optimizer.get_config`)."""
         return {
             **super().get_config(),
@@ -130,7 +132,7 @@ class AdamW(Adam):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         if weight_decay is None:
             raise ValueError(
@@ -185,7 +187,7 @@ class Nadam(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         super().__init__(
             learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -215,7 +217,7 @@ class Nadam(Optimizer):
             u_product=self._scalars["u_product"][()],
         )
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """Return the hyperparameters (see :meth:`Optimizer.get_config`)."""
         return {
             **super().get_config(),

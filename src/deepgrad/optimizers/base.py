@@ -19,23 +19,27 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers.arguments import (
+    LearningRate,
+    check_flag,
+    check_learning_rate,
+    check_number,
+    default_learning_rate,
+    resolve_legacy_arguments,
+)
 from deepgrad.optimizers.flat import FlatStorage, clip_by_global_norm, clip_by_norm
-from deepgrad.optimizers.schedules import InverseTimeDecay, LearningRateSchedule
+from deepgrad.optimizers.schedules import LearningRateSchedule
 from deepgrad.optimizers.schedules import deserialize as deserialize_schedule
 from deepgrad.optimizers.schedules import serialize as serialize_schedule
 from deepgrad.optimizers.updates import apply_weight_decay
 from deepgrad.tensor import Tensor
 
-__all__ = ["Optimizer"]
-
-LearningRate = float | LearningRateSchedule | Callable[[], float]
+__all__ = ["Optimizer", "LearningRate", "default_learning_rate"]
 
 # Keras 3 arguments deepgrad does not implement; from_config drops them when inactive.
 _KERAS_ONLY_INACTIVE = {
@@ -45,31 +49,6 @@ _KERAS_ONLY_INACTIVE = {
     "loss_scale_factor": None,
     "gradient_accumulation_steps": None,
 }
-
-
-class _DefaultLearningRate(float):
-    """A default ``learning_rate`` that remembers it was not passed.
-
-    It prints as a plain float (so signatures read ``learning_rate=0.001``) and lets
-    ``__init__`` tell ``Adam(lr=0.01)`` from ``Adam(learning_rate=0.001, lr=0.01)``.
-    """
-
-    __slots__ = ()
-
-
-def default_learning_rate(value: float) -> float:
-    """Mark ``value`` as a learning-rate default (see ``_DefaultLearningRate``)."""
-    return _DefaultLearningRate(value)
-
-
-def _outside_package_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside this package."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(
-        "deepgrad.optimizers"
-    ):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 class Optimizer:
@@ -95,6 +74,15 @@ class Optimizer:
         ValueError: for an out-of-range hyperparameter, or more than one clipping option.
         TypeError: for an unknown keyword argument, a wrong type, or both
             ``learning_rate`` and ``lr``.
+
+    >>> import numpy as np
+    >>> from deepgrad.optimizers import SGD
+    >>> from deepgrad.tensor import Variable
+    >>> w = Variable(np.array([1.0, 2.0], dtype=np.float32))
+    >>> opt = SGD(learning_rate=0.1, clipvalue=0.5)
+    >>> opt.apply([np.array([2.0, -0.1], dtype=np.float32)], [w])
+    >>> w.numpy(), opt.iterations
+    (array([0.95, 2.01], dtype=float32), 1)
     """
 
     _default_name = "optimizer"
@@ -109,8 +97,11 @@ class Optimizer:
         name: str | None = None,
         **kwargs: Any,
     ):
-        learning_rate = self._legacy_arguments(learning_rate, kwargs)
-        self._learning_rate = self._checked_learning_rate(learning_rate)
+        owner = type(self).__name__
+        parameters = inspect.signature(type(self).__init__).parameters.values()
+        valid = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+        learning_rate = resolve_legacy_arguments(owner, learning_rate, kwargs, valid)
+        self._learning_rate = check_learning_rate(owner, learning_rate)
         self.weight_decay = self._optional(weight_decay, "weight_decay", include_low=True)
         self.clipnorm = self._optional(clipnorm, "clipnorm", include_low=False)
         self.clipvalue = self._optional(clipvalue, "clipvalue", include_low=False)
@@ -134,98 +125,16 @@ class Optimizer:
     def _prefix(self) -> str:
         return f"{type(self).__name__}: "
 
-    def _legacy_arguments(self, learning_rate: LearningRate, kwargs: dict[str, Any]) -> Any:
-        if "lr" in kwargs:
-            lr = kwargs.pop("lr")
-            if not isinstance(learning_rate, _DefaultLearningRate):
-                raise TypeError(
-                    f"{self._prefix}got both `learning_rate` and its legacy alias `lr`. "
-                    f"Received: learning_rate={learning_rate}, lr={lr}. To fix, pass only "
-                    "`learning_rate`."
-                )
-            warnings.warn(
-                f"{self._prefix}the `lr` argument is deprecated, use `learning_rate` instead.",
-                DeprecationWarning,
-                stacklevel=_outside_package_stacklevel(),
-            )
-            learning_rate = lr
-        decay = kwargs.pop("decay", None)
-        if kwargs:
-            valid = [
-                p for p in inspect.signature(type(self).__init__).parameters
-                if p not in ("self", "kwargs")
-            ]
-            raise TypeError(
-                f"{self._prefix}unexpected keyword argument(s) "
-                f"{', '.join(f'`{k}`' for k in kwargs)}. Valid arguments: "
-                f"{', '.join(valid)} (and the legacy aliases lr, decay)."
-            )
-        if decay is not None:
-            decay = self._number(decay, "decay")
-            warnings.warn(
-                f"{self._prefix}the `decay` argument is deprecated; it is applied as Keras 2 "
-                "did, lr / (1 + decay * iterations). To fix, pass learning_rate="
-                "optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay).",
-                DeprecationWarning,
-                stacklevel=_outside_package_stacklevel(),
-            )
-            if decay > 0:
-                if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
-                    raise ValueError(
-                        f"{self._prefix}`decay` cannot be combined with a learning-rate "
-                        f"schedule. Received: decay={decay}, learning_rate={learning_rate!r}"
-                    )
-                rate = self._number(learning_rate, "learning_rate")
-                learning_rate = InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)
-        return learning_rate
-
-    def _checked_learning_rate(self, value: Any) -> LearningRate:
-        if isinstance(value, LearningRateSchedule) or (
-            callable(value) and not isinstance(value, (int, float, np.number))
-        ):
-            return value
-        return self._number(value, "learning_rate")
-
     def _number(
-        self,
-        value: Any,
-        name: str,
-        low: float = 0.0,
-        high: float = math.inf,
-        *,
-        include_low: bool = True,
-        include_high: bool = False,
+        self, value: Any, name: str, low: float = 0.0, high: float = math.inf, **ends: bool
     ) -> float:
-        """Return ``value`` as a float after checking it is a finite number in the range."""
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-            raise TypeError(
-                f"{self._prefix}`{name}` must be a float. Received: {name}={value!r} "
-                f"(of type {type(value).__name__})"
-            )
-        number = float(value)
-        above = number >= low if include_low else number > low
-        below = number <= high if include_high else number < high
-        if not (above and below and math.isfinite(number)):
-            interval = (
-                f"{'[' if include_low else '('}{low:g}, {high:g}{']' if include_high else ')'}"
-            )
-            raise ValueError(
-                f"{self._prefix}`{name}` must be in {interval}. Received: {name}={value}"
-            )
-        return number
+        return check_number(type(self).__name__, value, name, low, high, **ends)
 
     def _optional(self, value: Any, name: str, *, include_low: bool) -> float | None:
-        if value is None:
-            return None
-        return self._number(value, name, include_low=include_low)
+        return None if value is None else self._number(value, name, include_low=include_low)
 
     def _flag(self, value: Any, name: str) -> bool:
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(
-                f"{self._prefix}`{name}` must be a bool. Received: {name}={value!r} "
-                f"(of type {type(value).__name__})"
-            )
-        return bool(value)
+        return check_flag(type(self).__name__, value, name)
 
     # -- learning rate and iterations ----------------------------------------------------
     @property
@@ -247,7 +156,7 @@ class Optimizer:
                 "its `learning_rate`, so its learning rate is not settable. To fix, create "
                 "the optimizer with a float `learning_rate`."
             )
-        self._learning_rate = self._checked_learning_rate(value)
+        self._learning_rate = check_learning_rate(type(self).__name__, value)
 
     def _current_learning_rate(self) -> float:
         rate = self._learning_rate
@@ -307,6 +216,13 @@ class Optimizer:
         Raises:
             TypeError: if an item is not a Tensor with floating-point data.
             ValueError: if a variable appears twice.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import Adam
+        >>> from deepgrad.tensor import Variable
+        >>> w = Variable(np.zeros(3, np.float32))
+        >>> opt = Adam(); opt.build([w]); opt.built
+        True
         """
         if self._storage is not None:
             return
@@ -341,6 +257,14 @@ class Optimizer:
 
         Raises:
             ValueError: as :meth:`apply`.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> a, b = Variable(np.ones(1, np.float32)), Variable(np.ones(1, np.float32))
+        >>> SGD(learning_rate=0.5).apply_gradients([(np.ones(1, np.float32), a), (None, b)])
+        >>> a.numpy(), b.numpy()
+        (array([0.5], dtype=float32), array([1.], dtype=float32))
         """
         grads, variables = [], []
         for grad, variable in grads_and_vars:
@@ -364,6 +288,15 @@ class Optimizer:
         Raises:
             ValueError: if the counts or shapes do not match, a variable is unknown, or
                 every gradient is None.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> w = Variable(np.array([3.0, 4.0], dtype=np.float32))
+        >>> opt = SGD(learning_rate=1.0, clipnorm=1.0)
+        >>> opt.apply([w.numpy().copy()], [w])  # the gradient has norm 5: clipped to 1
+        >>> w.numpy()
+        array([2.4, 3.2], dtype=float32)
         """
         grads = grads if type(grads) is list else list(grads)
         if trainable_variables is None:
@@ -394,48 +327,16 @@ class Optimizer:
             storage = self._storage = storage.repaired()
         lr = self._current_learning_rate()
         step = self._iterations + 1
-        if positions is None and self._gather(grads):
+        if positions is None and storage.gather(grads):
             self._step_flat(step, lr)
             updated = storage.variables
         else:
-            updated = self._step_each(self._gradient_arrays(grads, positions), positions, step, lr)
+            updated = self._step_each(grads, positions, step, lr)
         self._iterations = step
         for variable in updated:
             constraint = getattr(variable, "constraint", None)
             if constraint is not None:
                 variable.assign(constraint(variable))
-
-    def _gradient_arrays(
-        self, grads: list[Any], positions: list[int] | None
-    ) -> list[np.ndarray | None]:
-        storage = self._storage
-        arrays: list[np.ndarray | None] = []
-        for i, grad in enumerate(grads):
-            if grad is not None:
-                grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
-                position = i if positions is None else positions[i]
-                if grad.shape != storage.shapes[position]:
-                    raise ValueError(
-                        f"{self._prefix}gradient {i} has shape {grad.shape} but its variable "
-                        f"{storage.variables[position]!r} has shape {storage.shapes[position]}."
-                    )
-            arrays.append(grad)
-        return arrays
-
-    def _gather(self, grads: list[Any]) -> bool:
-        """Copy the gradients into the flat buffers; False if one is None or misshapen.
-
-        Then the general path takes over (and reports a wrong shape).
-        """
-        storage = self._storage
-        try:
-            for view, grad, shape in zip(storage.grad_views, grads, storage.shapes):
-                if grad.shape != shape:
-                    return False
-                view[...] = grad
-        except AttributeError:  # a None gradient, or a list instead of an array
-            return False
-        return True
 
     def _step_flat(self, step: int, lr: float) -> None:
         """The fast path: every gradient is in the flat buffers; one update per dtype."""
@@ -448,25 +349,13 @@ class Optimizer:
             self._update_step(group.params, group.grad, group.slots, step, lr)
 
     def _step_each(
-        self, arrays: list[np.ndarray | None], positions: list[int] | None, step: int, lr: float
+        self, grads: list[Any], positions: list[int] | None, step: int, lr: float
     ) -> list[Tensor]:
         """The general path: some gradients are None, or variables come in another order.
 
         The update function runs once per variable, on slices of the flat arrays.
         """
-        storage = self._storage
-        updated, segments = [], []
-        for i, array in enumerate(arrays):
-            if array is None:
-                continue
-            position = i if positions is None else positions[i]
-            updated.append(storage.variables[position])
-            location = storage.location[position]
-            if location is None:
-                continue
-            group, start, stop = location
-            group.grad[start:stop] = array.reshape(-1)
-            segments.append(location)
+        updated, segments = self._storage.scatter(grads, positions, type(self).__name__)
         if not updated:
             raise ValueError(f"{self._prefix}no gradients provided for any variable.")
         self._clip([(g.grad[a:b], np.array([0, b - a])) for g, a, b in segments])
@@ -495,6 +384,11 @@ class Optimizer:
         """Return the hyperparameters as a JSON-friendly dict (no state).
 
         A schedule is serialized; a callable learning rate is saved as its current value.
+
+        >>> from deepgrad.optimizers import SGD
+        >>> SGD(momentum=0.9).get_config()  # doctest: +NORMALIZE_WHITESPACE
+        {'name': 'SGD', 'learning_rate': 0.01, 'weight_decay': None, 'clipnorm': None,
+         'global_clipnorm': None, 'clipvalue': None, 'momentum': 0.9, 'nesterov': False}
         """
         rate = self._learning_rate
         if isinstance(rate, LearningRateSchedule):
@@ -520,6 +414,10 @@ class Optimizer:
 
         Raises:
             ValueError: if a Keras-only option deepgrad does not implement is active.
+
+        >>> from deepgrad.optimizers import RMSprop
+        >>> RMSprop.from_config({"learning_rate": 0.01, "use_ema": False}).learning_rate
+        0.01
         """
         config = dict(config)
         for key, inactive in _KERAS_ONLY_INACTIVE.items():
@@ -558,11 +456,8 @@ class Optimizer:
             state["learning_rate"] = np.array(self._learning_rate, dtype=np.float64)
         for name, value in self._scalars.items():
             state[name] = value.copy()
-        storage = self._storage
-        if storage is not None:
-            for name, _ in storage.slot_specs:
-                for i in range(len(storage.variables)):
-                    state[f"{name}/{i}"] = storage.slot_value(name, i)
+        if self._storage is not None:
+            state.update(self._storage.slot_state())
         return state
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
@@ -574,6 +469,15 @@ class Optimizer:
         Raises:
             ValueError: if the optimizer is not built while the state has slots, or a
                 key is missing or unexpected, or a shape or dtype differs.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> w = Variable(np.zeros(1, np.float32))
+        >>> opt = SGD(momentum=0.9); opt.apply([np.ones(1, np.float32)], [w])
+        >>> copy = SGD(momentum=0.9); copy.build([Variable(w.numpy().copy())])
+        >>> copy.set_state(opt.get_state()); copy.iterations, copy.get_state()["momentum/0"]
+        (1, array([-0.01], dtype=float32))
         """
         expected = {name: (value.shape, value.dtype) for name, value in self.get_state().items()}
         optional = {"learning_rate"}
@@ -613,11 +517,8 @@ class Optimizer:
             self._learning_rate = float(arrays["learning_rate"])
         for name in self._scalars:
             self._scalars[name][...] = arrays[name]
-        storage = self._storage
-        if storage is not None:
-            for name, _ in storage.slot_specs:
-                for i in range(len(storage.variables)):
-                    storage.set_slot_value(name, i, arrays[f"{name}/{i}"])
+        if self._storage is not None:
+            self._storage.load_slot_state(arrays)
 
     def __repr__(self) -> str:
         return (

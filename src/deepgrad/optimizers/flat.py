@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -188,6 +189,58 @@ class FlatStorage:
             return FlatStorage(self.variables, self.slot_specs, previous=self)
         return self
 
+    def gather(self, grads: Sequence[Any]) -> bool:
+        """Copy one gradient per variable (built order) into the flat gradient buffers.
+
+        Returns:
+            False, leaving the work to :meth:`scatter`, if a gradient is None, not an
+            array (or Tensor), or misshapen.
+        """
+        try:
+            for view, grad, shape in zip(self.grad_views, grads, self.shapes):
+                if grad.shape != shape:
+                    return False
+                view[...] = grad
+        except AttributeError:  # a None gradient, or a list instead of an array
+            return False
+        return True
+
+    def scatter(
+        self, grads: Sequence[Any], positions: Sequence[int] | None, owner: str
+    ) -> tuple[list[Tensor], list[tuple[FlatGroup, int, int]]]:
+        """Copy the gradients that are not None into the flat buffers, variable by variable.
+
+        Args:
+            grads: gradients (arrays, Tensors, array-likes, or None).
+            positions: the variable index of each gradient; None for the built order.
+            owner: the optimizer's class name, for error messages.
+
+        Returns:
+            The variables that received a gradient, and the ``(group, start, stop)``
+            segment of each non-empty one.
+
+        Raises:
+            ValueError: if a gradient's shape differs from its variable's.
+        """
+        updated, segments = [], []
+        for i, grad in enumerate(grads):
+            if grad is None:
+                continue
+            grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            position = i if positions is None else positions[i]
+            if grad.shape != self.shapes[position]:
+                raise ValueError(
+                    f"{owner}: gradient {i} has shape {grad.shape} but its variable "
+                    f"{self.variables[position]!r} has shape {self.shapes[position]}."
+                )
+            updated.append(self.variables[position])
+            location = self.location[position]
+            if location is not None:
+                group, start, stop = location
+                group.grad[start:stop] = grad.reshape(-1)
+                segments.append(location)
+        return updated, segments
+
     def slot_slices(self, position: int) -> dict[str, np.ndarray]:
         """Return the flat slices of every slot of variable ``position`` (views)."""
         location = self.location[position]
@@ -196,21 +249,26 @@ class FlatStorage:
         group, start, stop = location
         return {name: values[start:stop] for name, values in group.slots.items()}
 
-    def slot_value(self, name: str, position: int) -> np.ndarray:
-        """Return a copy of slot ``name`` of variable ``position``, in the variable's shape."""
-        variable = self.variables[position]
-        location = self.location[position]
-        if location is None:
-            return np.zeros(self.shapes[position], dtype=variable.data.dtype)
-        group, start, stop = location
-        return group.slots[name][start:stop].reshape(self.shapes[position]).copy()
+    def slot_state(self) -> dict[str, np.ndarray]:
+        """Return ``{"<slot>/<i>": copy}`` for every slot of every variable, shaped like it."""
+        state = {}
+        for name, _ in self.slot_specs:
+            for i, (variable, shape) in enumerate(zip(self.variables, self.shapes)):
+                location = self.location[i]
+                if location is None:
+                    state[f"{name}/{i}"] = np.zeros(shape, dtype=variable.data.dtype)
+                    continue
+                group, start, stop = location
+                state[f"{name}/{i}"] = group.slots[name][start:stop].reshape(shape).copy()
+        return state
 
-    def set_slot_value(self, name: str, position: int, value: np.ndarray) -> None:
-        """Overwrite slot ``name`` of variable ``position`` with ``value`` (same shape)."""
-        location = self.location[position]
-        if location is not None:
-            group, start, stop = location
-            group.slots[name][start:stop] = np.asarray(value).reshape(-1)
+    def load_slot_state(self, state: dict[str, np.ndarray]) -> None:
+        """Overwrite every slot from ``state`` (keys as :meth:`slot_state`; checked before)."""
+        for name, _ in self.slot_specs:
+            for i, location in enumerate(self.location):
+                if location is not None:
+                    group, start, stop = location
+                    group.slots[name][start:stop] = np.asarray(state[f"{name}/{i}"]).reshape(-1)
 
 
 def clip_by_norm(flat: np.ndarray, offsets: np.ndarray, clipnorm: float) -> None:

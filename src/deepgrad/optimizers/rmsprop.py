@@ -11,6 +11,8 @@ array([0.96837723], dtype=float32)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from deepgrad.optimizers.base import LearningRate, Optimizer, default_learning_rate
@@ -61,7 +63,7 @@ class RMSprop(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         super().__init__(
             learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -90,7 +92,7 @@ class RMSprop(Optimizer):
             centered=self.centered, average_gradient=slots.get("average_gradient"),
         )
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """Return the hyperparameters (see :meth:`Optimizer.get_config`)."""
         return {
             **super().get_config(),

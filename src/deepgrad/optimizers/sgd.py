@@ -12,6 +12,8 @@ array([0.71], dtype=float32)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from deepgrad.optimizers.base import LearningRate, Optimizer, default_learning_rate
@@ -57,7 +59,7 @@ class SGD(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         super().__init__(
             learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -78,6 +80,6 @@ class SGD(Optimizer):
             nesterov=self.nesterov,
         )
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """Return the hyperparameters (see :meth:`Optimizer.get_config`)."""
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
