@@ -18,16 +18,19 @@ Points outside the image read the image extended by ``fill_mode``:
 - ``'constant'``: ``(k k k k | a b c d | k k k k)`` with ``k = fill_value``;
 - ``'nearest'``:  ``(a a a a | a b c d | d d d d)``.
 
-Interpolation blends neighbours of this extended image, so results agree with
-Keras 3's NumPy and JAX backends (and SciPy's ``map_coordinates``) to float
-tolerance. (Keras's TensorFlow backend maps the coordinate rather than its
-neighbours, which differs only within half a pixel of the seam in ``'wrap'`` mode.)
+Interpolation blends neighbours of this extended image, which is what Keras 3's NumPy
+backend computes (padding by the fill mode, then SciPy's ``map_coordinates``): the
+tests check agreement to float tolerance. (Keras's TensorFlow backend folds the
+coordinate into the image before interpolating, which can differ within a pixel of
+the border in ``'wrap'`` mode.)
 
-How it is fast: the image is padded once so that, after each coordinate is folded
-into a canonical range (clipped for ``'nearest'`` and ``'constant'``, taken modulo
-the period for ``'wrap'`` and ``'reflect'``), the pixel at ``floor(coordinate)`` and
-the one after it are always inside the padded array. Each output pixel then costs a
-few elementwise operations and four gathers from the flat array.
+How it is fast: the image is padded by a pixel or two once, and each coordinate is
+folded into the range that padding covers (clipped for ``'nearest'`` and
+``'constant'``; taken modulo the period, and mirrored, for ``'wrap'`` and
+``'reflect'``), so the pixel at ``floor(coordinate)`` and the one after it are always
+in the padded array. All coordinates come from one small matrix product; each output
+pixel then costs a few elementwise passes and four gathers. Large batches go in
+blocks that stay in cache, through scratch buffers reused between calls.
 
 >>> import numpy as np
 >>> images = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
