@@ -1,0 +1,222 @@
+"""Losses with Keras 3 semantics: functions giving per-sample values, classes that reduce.
+
+Functions (``mean_squared_error``, ``sparse_categorical_crossentropy``, ...) return one
+loss value per sample. Classes (``MeanSquaredError``, ``SparseCategoricalCrossentropy``,
+...) apply sample weights and a reduction (the batch mean by default). :func:`get`
+resolves what ``model.compile(loss=...)`` accepts: a Keras name, a class, an instance,
+a config dict or a function, and always returns a :class:`Loss`.
+
+>>> import numpy as np
+>>> import deepgrad as dg
+>>> loss = dg.losses.get("sparse_categorical_crossentropy")
+>>> probs = dg.Tensor([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]], requires_grad=True)
+>>> value = loss(np.array([0, 1]), probs)
+>>> round(float(value.data), 4)
+0.1643
+>>> value.backward(); probs.grad.shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from deepgrad.losses.base import (
+    REDUCTIONS,
+    Loss,
+    LossFunctionWrapper,
+    reduce_weighted_values,
+    squeeze_or_expand_to_same_rank,
+)
+from deepgrad.losses.classes import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+)
+from deepgrad.losses.functions import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    kl_divergence,
+    kld,
+    log_cosh,
+    mae,
+    mape,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    mse,
+    msle,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+
+__all__ = [
+    "Loss", "LossFunctionWrapper", "REDUCTIONS", "reduce_weighted_values",
+    "squeeze_or_expand_to_same_rank",
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "Huber", "Hinge", "SquaredHinge", "CategoricalHinge",
+    "KLDivergence", "Poisson", "CosineSimilarity", "LogCosh",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "huber", "hinge", "squared_hinge", "categorical_hinge",
+    "kl_divergence", "poisson", "cosine_similarity", "log_cosh", "mse", "mae", "mape", "msle",
+    "kld", "get", "serialize", "deserialize",
+]
+
+_CLASSES: tuple[type[Loss], ...] = (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, Huber, Hinge, SquaredHinge, CategoricalHinge, KLDivergence,
+    Poisson, CosineSimilarity, LogCosh,
+)
+
+# One explicit table. A function name resolves to the class that wraps the function;
+# ``get`` then names the instance after the string, as Keras's compile() does.
+_FUNCTION_NAMES: dict[str, type[Loss]] = {
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "MAE": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
+    "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy,
+    "BCE": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "huber": Huber, "hinge": Hinge, "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "kl_divergence": KLDivergence, "kld": KLDivergence, "KLD": KLDivergence,
+    "poisson": Poisson, "cosine_similarity": CosineSimilarity, "log_cosh": LogCosh,
+    "logcosh": LogCosh,
+}
+_CLASS_NAMES: dict[str, type[Loss]] = {cls.__name__: cls for cls in _CLASSES}
+_FUNCTIONS: dict[Callable, type[Loss]] = {
+    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy, huber: Huber,
+    hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+    kl_divergence: KLDivergence, poisson: Poisson, cosine_similarity: CosineSimilarity,
+    log_cosh: LogCosh,
+}
+
+
+def _valid_names() -> str:
+    return ", ".join(sorted(_FUNCTION_NAMES) + sorted(_CLASS_NAMES))
+
+
+def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
+    """Resolve what ``compile(loss=...)`` accepts into a :class:`Loss` (None stays None).
+
+    Args:
+        identifier: a :class:`Loss` (returned as is); a Loss class (instantiated); a
+            Keras name: a function name such as ``"mse"`` or
+            ``"sparse_categorical_crossentropy"`` (gives the matching class, named after
+            the string) or a class name such as ``"MeanSquaredError"``; a config dict
+            ``{"class_name": ..., "config": {...}}``; or a function
+            ``fn(y_true, y_pred) -> per-sample losses`` (built-in ones give their class,
+            others a :class:`LossFunctionWrapper`).
+
+    Returns:
+        A Loss, or None.
+
+    Raises:
+        ValueError: for an unknown name (the message lists the valid ones).
+        TypeError: for anything else.
+
+    Unlike Keras, a function name gives a Loss object rather than the bare function:
+    this is the object ``compile()`` builds from it in Keras.
+
+    >>> get("mse")
+    MeanSquaredError(name='mse', reduction='sum_over_batch_size')
+    >>> get(CategoricalCrossentropy).name
+    'categorical_crossentropy'
+    >>> get("sparse_categorical_crossentropie")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown loss: 'sparse_categorical_crossentropie'. Valid names: ...
+    """
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _FUNCTION_NAMES.get(identifier)
+        if cls is not None:
+            return cls(name=identifier)
+        cls = _CLASS_NAMES.get(identifier)
+        if cls is not None:
+            return cls()
+        raise ValueError(f"Unknown loss: {identifier!r}. Valid names: {_valid_names()}.")
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, type):
+        cls = _FUNCTIONS.get(identifier)
+        if cls is not None:
+            return cls(name=identifier.__name__)
+        return LossFunctionWrapper(identifier)
+    raise TypeError(
+        "losses.get: `identifier` must be a Loss, a name, a config dict or a function. "
+        f"Received: {identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def serialize(loss: Loss) -> dict[str, Any]:
+    """Return ``{"class_name": ..., "config": ...}`` for a built-in loss object.
+
+    Raises:
+        TypeError: for anything but a built-in Loss class's instance.
+
+    >>> serialize(BinaryCrossentropy(from_logits=True))["config"]["from_logits"]
+    True
+    """
+    if type(loss) not in _CLASSES:
+        raise TypeError(
+            "losses.serialize: only built-in Loss classes can be serialized by name. "
+            f"Received: {loss!r}"
+        )
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def deserialize(config: dict[str, Any]) -> Loss:
+    """Inverse of :func:`serialize`.
+
+    Raises:
+        ValueError: for an unknown class name or a malformed dict.
+
+    >>> deserialize(serialize(Huber(delta=2.0))).delta
+    2.0
+    """
+    class_name = config.get("class_name") if isinstance(config, dict) else None
+    if not isinstance(class_name, str):
+        raise ValueError(
+            "losses.deserialize: expected a dict with 'class_name' and 'config'. "
+            f"Received: {config!r}"
+        )
+    cls = _CLASS_NAMES.get(class_name) or _FUNCTION_NAMES.get(class_name)
+    if cls is None:
+        raise ValueError(f"Unknown loss: {class_name!r}. Valid names: {_valid_names()}.")
+    return cls.from_config(dict(config.get("config") or {}))
+
