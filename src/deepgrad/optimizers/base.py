@@ -98,8 +98,10 @@ class Optimizer:
         **kwargs: Any,
     ):
         owner = type(self).__name__
-        parameters = inspect.signature(type(self).__init__).parameters.values()
-        valid = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+        valid = []  # the argument names, listed when an unknown keyword arrives
+        if kwargs:
+            parameters = inspect.signature(type(self).__init__).parameters.values()
+            valid = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
         learning_rate = resolve_legacy_arguments(owner, learning_rate, kwargs, valid)
         self._learning_rate = check_learning_rate(owner, learning_rate)
         self.weight_decay = self._optional(weight_decay, "weight_decay", include_low=True)
