@@ -1,0 +1,266 @@
+"""Stateful metrics: the ``Metric`` base, ``Mean``, ``Sum`` and ``MeanMetricWrapper``.
+
+A metric accumulates over a whole epoch: ``update_state`` adds a batch, ``result``
+gives the value over everything seen since ``reset_state``. Two updates equal one
+update on the concatenated batches (not the mean of two batch results). State is kept
+in Python floats on the CPU and updated with NumPy, so an update costs microseconds.
+Tensors are accepted (their ``.data`` is read); nothing is differentiated.
+
+>>> m = Mean()
+>>> m.update_state([1.0, 3.0]); m.update_state([5.0, 7.0, 9.0])
+>>> m.result()
+5.0
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from deepgrad import config as _config
+from deepgrad.losses.base import squeeze_or_expand_to_same_rank
+from deepgrad.tensor import Tensor
+
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "to_array", "same_shape"]
+
+
+def to_array(x: Tensor | ArrayLike) -> np.ndarray:
+    """Return the NumPy array behind ``x`` (a Tensor's data, or ``np.asarray(x)``).
+
+    >>> to_array(Tensor([1.0])).dtype
+    dtype('float32')
+    """
+    if type(x) is np.ndarray:
+        return x
+    if isinstance(x, Tensor):
+        return x.data
+    return np.asarray(x)
+
+
+def same_shape(name: str, y_true: np.ndarray, y_pred: np.ndarray,
+               hint: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Apply Keras's trailing-1 rule, then insist on equal shapes (naming the metric)."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"{name}: expected y_true with the shape of y_pred {y_pred.shape} (a trailing "
+            f"dimension of 1 may differ). Received: y_true.shape={y_true.shape}, "
+            f"y_pred.shape={y_pred.shape}." + (f" {hint}" if hint else "")
+        )
+    return y_true, y_pred
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _reduce(values: np.ndarray, how: str, axes: tuple[int, ...]) -> np.ndarray:
+    return values.mean(axis=axes) if how == "mean" else values.sum(axis=axes)
+
+
+def weighted_total_and_count(
+    values: np.ndarray, sample_weight: Tensor | ArrayLike | None, how: str, name: str
+) -> tuple[float, float]:
+    """Reduce values to one per sample (Keras's rule) and return their weighted sum and count.
+
+    Values of rank > 1 are reduced over their trailing axes (mean or sum, ``how``); the
+    count is the number of samples, or the sum of the weights.
+
+    Raises:
+        ValueError: when ``sample_weight`` does not match the values' leading dimensions.
+    """
+    if sample_weight is None:
+        if values.ndim == 0:
+            return float(values), 1.0
+        n = values.shape[0]
+        if values.ndim > 1:
+            values = (values.reshape(n) if values.size == n
+                      else _reduce(values.reshape(n, -1), how, (1,)))
+        if values.dtype == np.bool_:
+            return float(np.count_nonzero(values)), float(n)
+        return float(values.sum(dtype=np.float64)), float(n)
+    weights = np.asarray(to_array(sample_weight), dtype=np.float64)
+    values, weights = squeeze_or_expand_to_same_rank(values, weights)
+    if values.ndim > weights.ndim and values.shape[: weights.ndim] == weights.shape:
+        values = _reduce(values, how, tuple(range(weights.ndim, values.ndim)))
+    if weights.shape != values.shape and weights.ndim != 0:
+        raise ValueError(
+            f"{name}: `sample_weight` must have one weight per sample: shape "
+            f"{values.shape[:1]} or {values.shape}. Received: sample_weight.shape="
+            f"{weights.shape}"
+        )
+    weights = np.broadcast_to(weights, values.shape)
+    values = values * weights
+    if weights.ndim > 1:
+        weights = _reduce(weights, how, tuple(range(1, weights.ndim)))
+    if values.ndim > 1:
+        values = _reduce(values, how, tuple(range(1, values.ndim)))
+    return float(values.sum()), float(weights.sum())
+
+
+class Metric:
+    """Base class: accumulate with ``update_state``, read with ``result``, clear with
+    ``reset_state``.
+
+    Args:
+        name: the name reported in ``History`` (defaults to the class name in snake_case).
+        dtype: the float type of the result, recorded for configs (results are floats).
+
+    >>> class Count(Metric):
+    ...     def __init__(self, name="count"):
+    ...         super().__init__(name=name)
+    ...         self.reset_state()
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.n += len(y_true)
+    ...     def result(self):
+    ...         return float(self.n)
+    ...     def reset_state(self):
+    ...         self.n = 0
+    >>> c = Count(); c.update_state([1, 2], [1, 2]); c.result()
+    2.0
+    """
+
+    def __init__(self, name: str | None = None, dtype=None):
+        self.name = name or _snake_case(type(self).__name__)
+        self.dtype = np.dtype(dtype or _config.floatx()).name
+
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Add one batch to the state (implemented by subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
+
+    def result(self) -> float:
+        """Return the value over everything seen since the last reset."""
+        raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def reset_state(self) -> None:
+        """Forget everything seen (called at the start of each epoch)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> float:
+        """``update_state(...)`` then ``result()``."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor arguments as a JSON-friendly dict."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        """Build a metric from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} result={self.result():.4g}>"
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to ``update_state``.
+
+    Values of rank > 1 are first averaged per sample (over all but the first axis).
+
+    >>> m = Mean()
+    >>> m.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0]); m.result()
+    2.0
+    """
+
+    _how = "mean"
+
+    def __init__(self, name: str = "mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values: Tensor | ArrayLike,
+                     sample_weight: Tensor | ArrayLike | None = None) -> None:
+        """Add ``values`` (optionally weighted, one weight per sample) to the mean."""
+        total, count = weighted_total_and_count(to_array(values), sample_weight, self._how,
+                                                self.name)
+        self.total += total
+        self.count += count
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+
+class Sum(Metric):
+    """The (weighted) sum of the values given to ``update_state``.
+
+    >>> s = Sum()
+    >>> s.update_state([1, 3, 5, 7]); s.result()
+    16.0
+    """
+
+    def __init__(self, name: str = "sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = 0.0
+
+    def update_state(self, values: Tensor | ArrayLike,
+                     sample_weight: Tensor | ArrayLike | None = None) -> None:
+        """Add ``values`` (optionally weighted) to the sum."""
+        self.total += weighted_total_and_count(to_array(values), sample_weight, "sum",
+                                               self.name)[0]
+
+    def result(self) -> float:
+        return self.total
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over all samples of ``fn(y_true, y_pred, **kwargs)``, one value per sample.
+
+    Args:
+        fn: a function returning one value per sample (an array or a Tensor).
+        name: defaults to ``fn.__name__``.
+        dtype: see :class:`Metric`.
+        **kwargs: passed to ``fn`` on every update.
+
+    >>> def squared(y_true, y_pred):
+    ...     return (np.asarray(y_true) - np.asarray(y_pred)) ** 2
+    >>> m = MeanMetricWrapper(squared)
+    >>> m.update_state([0.0, 0.0], [1.0, 3.0]); m.name, m.result()
+    ('squared', 5.0)
+    """
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype=None,
+                 **kwargs: Any):
+        if not callable(fn):
+            raise TypeError(f"MeanMetricWrapper: `fn` must be callable. Received: {fn!r}")
+        super().__init__(name=name or getattr(fn, "__name__", None) or "mean_metric_wrapper",
+                         dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true: Tensor | ArrayLike, y_pred: Tensor | ArrayLike,
+                     sample_weight: Tensor | ArrayLike | None = None) -> None:
+        """Compute the per-sample values of one batch and add them to the mean."""
+        values = to_array(self._fn(y_true, y_pred, **self._fn_kwargs))
+        total, count = weighted_total_and_count(values, sample_weight, "mean", self.name)
+        self.total += total
+        self.count += count
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "fn": getattr(self._fn, "__name__", repr(self._fn)),
+                **self._fn_kwargs}
+
+
+class FunctionMetric(MeanMetricWrapper):
+    """A built-in mean metric: a fixed function with stored keyword arguments."""
+
+    fn: Callable[..., Any]
+
+    def __init__(self, name: str | None = None, dtype=None, **kwargs: Any):
+        super().__init__(type(self).fn, name=name, dtype=dtype, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
