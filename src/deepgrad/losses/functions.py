@@ -221,8 +221,8 @@ def categorical_crossentropy(
             y_pred.shape[:-1], y_pred.shape[:-1] + (1,)
         ):
             hint = (f"y_true looks like integer class labels, but y_pred has {classes} "
-                    "classes. To fix, use sparse_categorical_crossentropy or pass integer "
-                    "labels, or one-hot encode them with dg.utils.to_categorical.")
+                    "classes. To fix, use sparse_categorical_crossentropy or one-hot encode "
+                    f"with dg.utils.to_categorical(y, {classes}).")
         raise shape_error(name, y_true, y_pred, hint)
     if y_pred.ndim and y_pred.shape[axis] == 1:
         warnings.warn(
