@@ -56,11 +56,14 @@ def _weights_like(name: str, sample_weight: TensorLike | None, shape: tuple[int,
 
 
 def _filter_top_k(y_pred: np.ndarray, k: int) -> np.ndarray:
-    """Keep the ``k`` largest scores along the last axis; set the rest to -inf."""
+    """Keep exactly ``k`` scores along the last axis (the first ones among ties, as Keras's
+    ``top_k``); set the rest to -inf."""
     if k >= y_pred.shape[-1]:
         return y_pred
-    kth = np.partition(y_pred, -k, axis=-1)[..., -k:-k + 1]
-    return np.where(y_pred >= kth, y_pred, -np.inf)
+    top = np.argsort(-y_pred, axis=-1, kind="stable")[..., :k]
+    keep = np.zeros(y_pred.shape, dtype=bool)
+    np.put_along_axis(keep, top, True, axis=-1)
+    return np.where(keep, y_pred, -np.inf)
 
 
 class _ConfusionCounts(Metric):
