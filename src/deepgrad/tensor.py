@@ -130,7 +130,9 @@ class Tensor:
     ((2, 2), dtype('float32'))
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "name", "__weakref__")
+    __slots__ = (
+        "data", "grad", "requires_grad", "_parents", "_backward", "name", "_logits", "__weakref__",
+    )
     # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
 
@@ -141,6 +143,9 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._backward: BackwardFn | None = None
         self.name = name
+        # Set by softmax/sigmoid: the input they were applied to, so a cross-entropy can
+        # work from logits (exact and cheaper), as Keras's TensorFlow backend does.
+        self._logits: Tensor | None = None
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -443,6 +448,7 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
     out.requires_grad = False
     out._parents = ()
     out._backward = None
+    out._logits = None
     if _grad_mode.enabled:
         for parent in parents:
             if parent.requires_grad:
@@ -484,21 +490,20 @@ def _checked_seed(gradient, tensor: Tensor) -> np.ndarray:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that need gradients, each after all nodes it depends on (iterative DFS)."""
     order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    visited = {id(root)}
+    stack = [(root, iter(root._parents))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
+        node, parents = stack[-1]
+        for parent in parents:
             if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
     return order
 
 

@@ -192,3 +192,25 @@ def test_dropout_scales_and_masks_consistently():
     np.testing.assert_allclose(out.data[kept], 1 / 0.75)
     out.sum().backward()
     np.testing.assert_allclose(x.grad, out.data)
+
+
+@pytest.mark.parametrize("loss,activation,labels", [
+    (ops.sparse_categorical_crossentropy, ops.softmax, np.array([0, 2, 1])),
+    (ops.categorical_crossentropy, ops.softmax, np.eye(4)[[0, 2, 1]]),
+    (ops.binary_crossentropy, ops.sigmoid, rng.uniform(0, 1, (3, 4))),
+])
+def test_cross_entropy_of_activation_output_uses_its_logits(loss, activation, labels):
+    """As in Keras's TF backend: exact value, and the gradient reaches the logits directly."""
+    z = any_(3, 4)
+    via_probs = Tensor(z, requires_grad=True)
+    loss(labels, activation(via_probs)).sum().backward()
+    via_logits = Tensor(z, requires_grad=True)
+    loss(labels, via_logits, from_logits=True).sum().backward()
+    np.testing.assert_allclose(via_probs.grad, via_logits.grad, rtol=1e-12)
+    assert gradient_check(lambda t: loss(labels, activation(t)), [z])
+
+
+def test_softmax_logits_path_is_exact_where_clipping_would_cap():
+    z = Tensor(np.array([[40.0, 0.0]]))
+    value = ops.sparse_categorical_crossentropy(np.array([1]), ops.softmax(z))
+    np.testing.assert_allclose(value.data, [40.0], rtol=1e-12)

@@ -30,6 +30,10 @@ def positive_int(layer: Layer | str, arg: str, value) -> int:
     return int(value)
 
 
+def _serialize_or_none(regularizer):
+    return None if regularizer is None else regularizers.serialize(regularizer)
+
+
 class Dense(Layer):
     """Densely connected layer: ``activation(inputs @ kernel + bias)`` on the last axis.
 
@@ -119,9 +123,9 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_regularizer": _serialize_or_none(self.kernel_regularizer),
+            "bias_regularizer": _serialize_or_none(self.bias_regularizer),
+            "activity_regularizer": _serialize_or_none(self.activity_regularizer),
         }
 
 

@@ -56,6 +56,7 @@ class Model(Layer):
         self.stop_training = False
         self.history = None
         self._train_variables = None
+        self._penalty_sources = None
         self._graph = None
         if inputs is not None or outputs is not None:
             from deepgrad.models.functional import Graph
@@ -80,9 +81,12 @@ class Model(Layer):
 
     @property
     def layers(self) -> list[Layer]:
+        return self._sublayers()
+
+    def _sublayers(self) -> list[Layer]:
         if self._graph is not None:
             return self._graph.layers
-        return self._sublayers()
+        return super()._sublayers()
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Return a layer by name or by index.
@@ -211,7 +215,7 @@ class Model(Layer):
                 for tracker, part in zip(self._output_loss_trackers, parts):
                     if tracker is not None:
                         tracker.update_state(float(part.data), sample_weight=n)
-        penalties = self.losses
+        penalties = self._penalties() if training else self.losses
         for penalty in penalties:
             total = penalty if total is None else total + penalty
         if total is None:
@@ -219,6 +223,27 @@ class Model(Layer):
                 f"Model '{self.name}': no loss to optimize. Pass `loss=` to compile()."
             )
         return total
+
+    def _penalties(self) -> list:
+        """This step's regularization terms, from the layers found to have regularizers.
+
+        The search runs once per fit (``_train_variables`` is reset then); a step only
+        evaluates the regularizers.
+        """
+        sources = self._penalty_sources
+        if sources is None:
+            layers = [self] + _all_sublayers(self)
+            sources = self._penalty_sources = (
+                [v for layer in layers
+                 for v in layer._trainable_weights + layer._non_trainable_weights
+                 if v.regularizer is not None],
+                [layer for layer in layers if layer.activity_regularizer is not None],
+            )
+        variables, active = sources
+        out = [v.regularizer(v) for v in variables]
+        for layer in active:
+            out += layer._activity_losses
+        return out
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Update the compiled metrics with this batch and return all current results."""
@@ -362,6 +387,14 @@ class Model(Layer):
         return self.predict_step(
             (training.prepare_batch(self, x, None, None, "predict_on_batch")[0],)
         )
+
+
+def _all_sublayers(layer: Layer) -> list[Layer]:
+    found = []
+    for sub in layer._sublayers():
+        found.append(sub)
+        found += _all_sublayers(sub)
+    return found
 
 
 def _flat_first(x):

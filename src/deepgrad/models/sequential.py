@@ -72,6 +72,7 @@ class Sequential(Model):
         self._stack.append(layer)
         self.built = False
         self._train_variables = None
+        self._penalty_sources = None
         self._build_known()
 
     def pop(self) -> Layer:

@@ -8,11 +8,11 @@ and activation memory for one sample.
 >>> model = dg.Sequential([dg.layers.Dense(10, input_shape=(4,))], name="demo")
 >>> model.summary(line_length=60)  # doctest: +NORMALIZE_WHITESPACE
 Model: "demo"
-┏━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┓
-┃ Layer (type)           ┃ Output Shape      ┃      Param # ┃
-┡━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━┩
-│ dense (Dense)          │ (None, 10)        │           50 │
-└────────────────────────┴───────────────────┴──────────────┘
+┏━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)           ┃ Output Shape     ┃          Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━┩
+│ dense (Dense)          │ (None, 10)       │               50 │
+└────────────────────────┴──────────────────┴──────────────────┘
  Total params: 50 (200.00 B)
  Trainable params: 50 (200.00 B)
  Non-trainable params: 0 (0.00 B)

@@ -113,6 +113,7 @@ def fit(
     batch_end = callback_list.batch_hook("on_train_batch_end")
     self.stop_training = False
     self._train_variables = None
+    self._penalty_sources = None
     train_step = self.train_step
     logs: dict = {}
     callback_list.on_train_begin()

@@ -224,7 +224,9 @@ def sigmoid(a) -> Tensor:
     """
     a = as_tensor(a)
     out = sigmoid_array(a.data)
-    return make_result(out, (a,), lambda g: (g * out * (1 - out),))
+    result = make_result(out, (a,), lambda g: (g * out * (1 - out),))
+    result._logits = a
+    return result
 
 
 def relu(a) -> Tensor:

@@ -90,6 +90,6 @@ def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
         gw = x2.T @ g2 if kernel.requires_grad else None
         if bias is None:
             return gx, gw
-        return gx, gw, g2.sum(axis=0)
+        return gx, gw, np.add.reduce(g2, axis=0)
 
     return make_result(z.reshape(out_shape), parents, backward)

@@ -2,7 +2,10 @@
 
 The cross-entropies are single ops with hand-written backward passes. From logits they
 use log-sum-exp; from probabilities they follow Keras: normalise, clip to
-``[epsilon, 1 - epsilon]`` (epsilon = 1e-7), then take the log.
+``[epsilon, 1 - epsilon]`` (epsilon = 1e-7), then take the log. When the probabilities
+come straight from :func:`softmax` (or ``sigmoid`` for the binary loss), the loss works
+from the logits that op saw, exactly as Keras's TensorFlow backend does: the value is
+exact instead of clipped, and the gradient skips the softmax.
 
 >>> import deepgrad as dg
 >>> logits = dg.Tensor([[2.0, 1.0, 0.1]], requires_grad=True)
@@ -62,7 +65,10 @@ def softmax(x, axis: int = -1) -> Tensor:
         gs = g * e
         return (gs - e * gs.sum(axis=axis, keepdims=True),)
 
-    return make_result(e, (x,), backward)
+    out = make_result(e, (x,), backward)
+    if axis in (-1, x.ndim - 1):
+        out._logits = x
+    return out
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
@@ -294,6 +300,8 @@ def sparse_categorical_crossentropy(
     array([0.1054], dtype=float32)
     """
     output = as_tensor(output)
+    if not from_logits and output._logits is not None and axis in (-1, output.ndim - 1):
+        output, from_logits = output._logits, True
     if axis not in (-1, output.ndim - 1):
         output_moved = np.moveaxis(output.data, axis, -1)
     else:
@@ -350,6 +358,8 @@ def categorical_crossentropy(target, output, from_logits: bool = False, axis: in
     array([0.1054], dtype=float32)
     """
     output = as_tensor(output)
+    if not from_logits and output._logits is not None and axis in (-1, output.ndim - 1):
+        output, from_logits = output._logits, True
     target = as_tensor(target, dtype=output.dtype)
     if target.shape != output.shape:
         raise ValueError(
@@ -392,6 +402,8 @@ def binary_crossentropy(target, output, from_logits: bool = False) -> Tensor:
     array([0.1054], dtype=float32)
     """
     output = as_tensor(output)
+    if not from_logits and output._logits is not None:
+        output, from_logits = output._logits, True
     target = as_tensor(target, dtype=output.dtype)
     if target.shape != output.shape:
         raise ValueError(

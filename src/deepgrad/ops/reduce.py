@@ -26,9 +26,9 @@ def _axes(axis, ndim: int) -> tuple[int, ...]:
     return tuple(int(a) % ndim for a in axes) if ndim else ()
 
 
-def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """Give a reduced gradient back its reduced axes (as size 1) so it broadcasts."""
-    return g if keepdims else np.expand_dims(g, axes)
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of the reduction with ``keepdims=True``: reduced axes become 1."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -40,11 +40,12 @@ def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     a = as_tensor(a)
     axes = _axes(axis, a.ndim)
     shape = a.shape
+    kept = _kept_shape(shape, axes)
 
     def backward(g):
-        return (np.broadcast_to(_expand(g, axes, keepdims), shape),)
+        return (np.broadcast_to(g.reshape(kept), shape),)
 
-    return make_result(np.sum(a.data, axis=axes, keepdims=keepdims), (a,), backward)
+    return make_result(np.add.reduce(a.data, axis=axes, keepdims=keepdims), (a,), backward)
 
 
 def mean(a, axis=None, keepdims: bool = False) -> Tensor:
@@ -56,14 +57,18 @@ def mean(a, axis=None, keepdims: bool = False) -> Tensor:
     a = as_tensor(a)
     axes = _axes(axis, a.ndim)
     shape = a.shape
-    count = int(np.prod([shape[i] for i in axes])) if axes else 1
-    scale = np.asarray(1.0 / builtins.max(count, 1), dtype=a.dtype if a.dtype.kind == "f" else None)
+    kept = _kept_shape(shape, axes)
+    count = 1
+    for i in axes:
+        count *= shape[i]
+    if a.dtype.kind != "f":
+        return make_result(np.mean(a.data, axis=axes, keepdims=keepdims), (a,), lambda g: (None,))
+    scale = np.asarray(1.0 / builtins.max(count, 1), dtype=a.dtype)
 
     def backward(g):
-        return (np.broadcast_to(_expand(g, axes, keepdims) * scale, shape),)
+        return (np.broadcast_to(g.reshape(kept) * scale, shape),)
 
-    float_dtype = a.dtype if a.dtype.kind == "f" else None
-    out = np.mean(a.data, axis=axes, keepdims=keepdims, dtype=float_dtype)
+    out = np.add.reduce(a.data, axis=axes, keepdims=keepdims) * scale
     return make_result(out, (a,), backward)
 
 
@@ -76,7 +81,7 @@ def _extreme(a, axis, keepdims: bool, fn) -> Tensor:
         # Ties share the gradient equally, as in PyTorch's amax/amin.
         mask = a.data == out
         count = mask.sum(axis=axes, keepdims=True)
-        return (_expand(g, axes, keepdims) * mask / count.astype(a.dtype),)
+        return (g.reshape(out.shape) * mask / count.astype(a.dtype),)
 
     return make_result(out if keepdims else np.squeeze(out, axis=axes), (a,), backward)
 
@@ -113,6 +118,6 @@ def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
     out = np.log(total) + top
 
     def backward(g):
-        return (_expand(g, axes, keepdims) * (shifted / total),)
+        return (g.reshape(total.shape) * (shifted / total),)
 
     return make_result(out if keepdims else np.squeeze(out, axis=axes), (a,), backward)
