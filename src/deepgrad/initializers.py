@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad import random as _random
@@ -57,7 +57,7 @@ def _standardize_shape(shape: int | Sequence[int], owner: str) -> tuple[int, ...
     return tuple(int(d) for d in dims)
 
 
-def _standardize_dtype(dtype, owner: str, floating: bool) -> np.dtype:
+def _standardize_dtype(dtype: DTypeLike, owner: str, floating: bool) -> np.dtype:
     dtype = np.dtype(_config.floatx() if dtype is None else dtype)
     if floating and dtype.kind != "f":
         raise ValueError(
@@ -99,7 +99,7 @@ class Initializer:
     array([2., 2.], dtype=float32)
     """
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must implement __call__")
 
     def get_config(self) -> dict[str, Any]:
@@ -173,7 +173,7 @@ class RandomNormal(_RandomInitializer):
         self.mean = mean
         self.stddev = stddev
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, type(self).__name__, floating=True)
         z = self._normal(shape, dtype)
@@ -191,7 +191,7 @@ class TruncatedNormal(RandomNormal):
     True
     """
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, type(self).__name__, floating=True)
         z = self._truncated_normal(shape, dtype)
@@ -211,7 +211,7 @@ class RandomUniform(_RandomInitializer):
         self.minval = minval
         self.maxval = maxval
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, type(self).__name__, floating=True)
         return self._uniform(shape, dtype, self.minval, self.maxval).astype(dtype, copy=False)
@@ -272,7 +272,7 @@ class VarianceScaling(_RandomInitializer):
         self.mode = mode
         self.distribution = distribution
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, type(self).__name__, floating=True)
         fan_in, fan_out = compute_fans(shape)
@@ -379,7 +379,7 @@ class Zeros(Initializer):
     array([0., 0.], dtype=float32)
     """
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         return np.zeros(shape, dtype=_standardize_dtype(dtype, "Zeros", floating=False))
 
@@ -391,7 +391,7 @@ class Ones(Initializer):
     array([1, 1], dtype=int32)
     """
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         return np.ones(shape, dtype=_standardize_dtype(dtype, "Ones", floating=False))
 
@@ -409,7 +409,7 @@ class Constant(Initializer):
     def __init__(self, value: ArrayLike = 0.0):
         self.value = value
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, "Constant", floating=False)
         value = np.asarray(self.value, dtype=dtype)
@@ -444,7 +444,7 @@ class Orthogonal(_RandomInitializer):
         super().__init__(seed)
         self.gain = gain
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, type(self).__name__, floating=True)
         if len(shape) < 2:
@@ -478,7 +478,7 @@ class Identity(Initializer):
     def __init__(self, gain: float = 1.0):
         self.gain = gain
 
-    def __call__(self, shape: int | Sequence[int], dtype=None) -> np.ndarray:
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = _standardize_shape(shape, type(self).__name__)
         dtype = _standardize_dtype(dtype, "Identity", floating=False)
         if len(shape) != 2:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad import ops
@@ -94,7 +94,11 @@ def squeeze_or_expand_to_same_rank(
 
 
 def prediction_tensor(y_pred: Tensor | ArrayLike) -> Tensor:
-    """Return ``y_pred`` as a float Tensor (integers become the default float type)."""
+    """Return ``y_pred`` as a float Tensor (integers become the default float type).
+
+    >>> prediction_tensor([[1, 2]]).dtype
+    dtype('float32')
+    """
     if isinstance(y_pred, Tensor):
         if y_pred.dtype.kind == "f":
             return y_pred
@@ -104,14 +108,22 @@ def prediction_tensor(y_pred: Tensor | ArrayLike) -> Tensor:
 
 
 def target_like(y_true: Tensor | ArrayLike, y_pred: Tensor) -> Array:
-    """Return ``y_true`` in ``y_pred``'s dtype: an array, or a Tensor if it was one."""
+    """Return ``y_true`` in ``y_pred``'s dtype: an array, or a Tensor if it was one.
+
+    >>> target_like([1, 0], Tensor(np.zeros(2))).dtype
+    dtype('float64')
+    """
     if isinstance(y_true, Tensor):
         return y_true if y_true.dtype == y_pred.dtype else ops.cast(y_true, y_pred.dtype)
     return np.asarray(y_true, dtype=y_pred.dtype)
 
 
 def shape_error(name: str, y_true: Array, y_pred: Array, hint: str = "") -> ValueError:
-    """Build the standard mismatch error: the loss's name, expected and received shapes."""
+    """Build the standard mismatch error: the loss's name, expected and received shapes.
+
+    >>> str(shape_error("mse", np.zeros((2, 3)), np.zeros((2, 1))))[:58]
+    'mse: expected y_true with the shape of y_pred (2, 1) (a tr'
+    """
     return ValueError(
         f"{name}: expected y_true with the shape of y_pred {tuple(y_pred.shape)} (a trailing "
         f"dimension of 1 may differ). Received: y_true.shape={tuple(y_true.shape)}, "
@@ -120,7 +132,14 @@ def shape_error(name: str, y_true: Array, y_pred: Array, hint: str = "") -> Valu
 
 
 def same_shape(name: str, y_true: Array, y_pred: Array, hint: str = "") -> tuple[Array, Array]:
-    """Apply :func:`squeeze_or_expand_to_same_rank`, then insist on equal shapes."""
+    """Apply :func:`squeeze_or_expand_to_same_rank`, then insist on equal shapes.
+
+    Raises:
+        ValueError: naming ``name`` and both shapes, when they still differ.
+
+    >>> [a.shape for a in same_shape("mse", np.zeros(3), np.zeros((3, 1)))]
+    [(3, 1), (3, 1)]
+    """
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise shape_error(name, y_true, y_pred, hint)
@@ -229,7 +248,10 @@ class Loss:
     """
 
     def __init__(
-        self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype=None
+        self,
+        name: str | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        dtype: DTypeLike = None,
     ):
         self.name = name or _snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction, type(self).__name__)
@@ -303,7 +325,7 @@ class LossFunctionWrapper(Loss):
         fn: Callable[..., Tensor],
         reduction: str | None = "sum_over_batch_size",
         name: str | None = None,
-        dtype=None,
+        dtype: DTypeLike = None,
         **kwargs: Any,
     ):
         if not callable(fn):
@@ -328,12 +350,22 @@ class FunctionLoss(Loss):
 
     Unlike :class:`LossFunctionWrapper`, ``y_true`` is passed through unconverted: the
     built-in functions check and convert it themselves (integer labels stay integers).
+    Subclasses set ``fn`` (as a staticmethod) and pass its keyword arguments up.
+
+    >>> from deepgrad.losses.functions import mean_absolute_error
+    >>> class AbsoluteError(FunctionLoss):
+    ...     fn = staticmethod(mean_absolute_error)
+    >>> float(AbsoluteError()(np.zeros((2, 1)), Tensor([[1.0], [3.0]])).data)
+    2.0
     """
 
     fn: Callable[..., Tensor]
 
     def __init__(
-        self, reduction: str | None = "sum_over_batch_size", name: str | None = None, dtype=None,
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike = None,
         **kwargs: Any,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)

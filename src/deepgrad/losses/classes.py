@@ -12,7 +12,7 @@ Each class stores its arguments, calls the matching function from
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad.losses import functions as F
 from deepgrad.losses.base import FunctionLoss
@@ -41,7 +41,7 @@ class MeanSquaredError(FunctionLoss):
     fn = staticmethod(F.mean_squared_error)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_squared_error", dtype=None):
+                 name: str = "mean_squared_error", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -55,7 +55,7 @@ class MeanAbsoluteError(FunctionLoss):
     fn = staticmethod(F.mean_absolute_error)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_absolute_error", dtype=None):
+                 name: str = "mean_absolute_error", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -69,7 +69,7 @@ class MeanAbsolutePercentageError(FunctionLoss):
     fn = staticmethod(F.mean_absolute_percentage_error)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_absolute_percentage_error", dtype=None):
+                 name: str = "mean_absolute_percentage_error", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -83,7 +83,7 @@ class MeanSquaredLogarithmicError(FunctionLoss):
     fn = staticmethod(F.mean_squared_logarithmic_error)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_squared_logarithmic_error", dtype=None):
+                 name: str = "mean_squared_logarithmic_error", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -110,7 +110,7 @@ class BinaryCrossentropy(FunctionLoss):
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
-                 name: str = "binary_crossentropy", dtype=None):
+                 name: str = "binary_crossentropy", dtype: DTypeLike = None):
         F._check_smoothing("BinaryCrossentropy", label_smoothing)
         super().__init__(reduction=reduction, name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
@@ -140,7 +140,7 @@ class CategoricalCrossentropy(FunctionLoss):
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_crossentropy", dtype=None):
+                 name: str = "categorical_crossentropy", dtype: DTypeLike = None):
         F._check_smoothing("CategoricalCrossentropy", label_smoothing)
         super().__init__(reduction=reduction, name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
@@ -172,7 +172,7 @@ class SparseCategoricalCrossentropy(FunctionLoss):
 
     def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
                  reduction: str | None = "sum_over_batch_size",
-                 name: str = "sparse_categorical_crossentropy", dtype=None):
+                 name: str = "sparse_categorical_crossentropy", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype, from_logits=from_logits,
                          ignore_class=ignore_class)
         self.from_logits = from_logits
@@ -194,7 +194,7 @@ class Huber(FunctionLoss):
     fn = staticmethod(F.huber)
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
-                 name: str = "huber_loss", dtype=None):
+                 name: str = "huber_loss", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype, delta=delta)
         self.delta = delta
 
@@ -209,7 +209,7 @@ class Hinge(FunctionLoss):
     fn = staticmethod(F.hinge)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "hinge",
-                 dtype=None):
+                 dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -223,7 +223,7 @@ class SquaredHinge(FunctionLoss):
     fn = staticmethod(F.squared_hinge)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "squared_hinge", dtype=None):
+                 name: str = "squared_hinge", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -237,7 +237,7 @@ class CategoricalHinge(FunctionLoss):
     fn = staticmethod(F.categorical_hinge)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_hinge", dtype=None):
+                 name: str = "categorical_hinge", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -251,7 +251,7 @@ class KLDivergence(FunctionLoss):
     fn = staticmethod(F.kl_divergence)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "kl_divergence", dtype=None):
+                 name: str = "kl_divergence", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -265,7 +265,7 @@ class Poisson(FunctionLoss):
     fn = staticmethod(F.poisson)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "poisson",
-                 dtype=None):
+                 dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
@@ -279,7 +279,7 @@ class CosineSimilarity(FunctionLoss):
     fn = staticmethod(F.cosine_similarity)
 
     def __init__(self, axis: int = -1, reduction: str | None = "sum_over_batch_size",
-                 name: str = "cosine_similarity", dtype=None):
+                 name: str = "cosine_similarity", dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype, axis=axis)
         self.axis = axis
 
@@ -294,5 +294,5 @@ class LogCosh(FunctionLoss):
     fn = staticmethod(F.log_cosh)
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh",
-                 dtype=None):
+                 dtype: DTypeLike = None):
         super().__init__(reduction=reduction, name=name, dtype=dtype)

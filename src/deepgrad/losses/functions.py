@@ -242,6 +242,12 @@ def sparse_labels(name: str, y_true: TensorLike, y_pred: Tensor) -> np.ndarray:
 
     A trailing dimension of 1 is removed. One-hot labels and a single-class ``y_pred``
     are reported with a hint; anything else that does not match is a shape error.
+
+    Raises:
+        ValueError: as described, naming ``name``.
+
+    >>> sparse_labels("scce", [[0], [2]], Tensor(np.zeros((2, 3))))
+    array([0, 2])
     """
     labels = y_true.data if isinstance(y_true, Tensor) else np.asarray(y_true)
     expected = y_pred.shape[:-1]
@@ -276,7 +282,13 @@ def sparse_crossentropy_with_mask(
     ignore_class: int | None = None,
     axis: int = -1,
 ) -> tuple[Tensor, np.ndarray | None]:
-    """Sparse cross-entropy and the validity mask of ``ignore_class`` (None if unused)."""
+    """Sparse cross-entropy and the validity mask of ``ignore_class`` (None if unused).
+
+    >>> loss, mask = sparse_crossentropy_with_mask([0, 9], Tensor([[0.5, 0.5], [0.5, 0.5]]),
+    ...                                            ignore_class=9)
+    >>> loss.data.round(4), mask
+    (array([0.6931, 0.    ], dtype=float32), array([ True, False]))
+    """
     name = "sparse_categorical_crossentropy"
     y_pred = prediction_tensor(y_pred)
     moved = y_pred if axis in (-1, y_pred.ndim - 1) else ops.transpose(

@@ -14,7 +14,7 @@ broadcasting into a meaningless number.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad.metrics.base import FunctionMetric, same_shape, to_array
@@ -215,7 +215,7 @@ class Accuracy(FunctionMetric):
 
     fn = staticmethod(_accuracy_matches)
 
-    def __init__(self, name: str = "accuracy", dtype=None):
+    def __init__(self, name: str = "accuracy", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -238,7 +238,8 @@ class BinaryAccuracy(FunctionMetric):
 
     fn = staticmethod(_binary_matches)
 
-    def __init__(self, name: str = "binary_accuracy", dtype=None, threshold: float = 0.5):
+    def __init__(self, name: str = "binary_accuracy", dtype: DTypeLike = None,
+                 threshold: float = 0.5):
         if threshold is not None and not 0 < threshold < 1:
             raise ValueError(
                 f"BinaryAccuracy: `threshold` must be in (0, 1). Received: threshold={threshold}"
@@ -258,7 +259,7 @@ class CategoricalAccuracy(FunctionMetric):
 
     fn = staticmethod(_categorical_matches)
 
-    def __init__(self, name: str = "categorical_accuracy", dtype=None):
+    def __init__(self, name: str = "categorical_accuracy", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -272,7 +273,7 @@ class SparseCategoricalAccuracy(FunctionMetric):
 
     fn = staticmethod(_sparse_matches)
 
-    def __init__(self, name: str = "sparse_categorical_accuracy", dtype=None):
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -286,7 +287,8 @@ class TopKCategoricalAccuracy(FunctionMetric):
 
     fn = staticmethod(_top_k_matches)
 
-    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy",
+                 dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype, k=k)
         self.k = k
 
@@ -301,6 +303,7 @@ class SparseTopKCategoricalAccuracy(FunctionMetric):
 
     fn = staticmethod(_sparse_top_k_matches)
 
-    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy",
+                 dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype, k=k)
         self.k = k

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad.losses.base import squeeze_or_expand_to_same_rank
@@ -43,7 +43,14 @@ def to_array(x: Tensor | ArrayLike) -> np.ndarray:
 
 def same_shape(name: str, y_true: np.ndarray, y_pred: np.ndarray,
                hint: str = "") -> tuple[np.ndarray, np.ndarray]:
-    """Apply Keras's trailing-1 rule, then insist on equal shapes (naming the metric)."""
+    """Apply Keras's trailing-1 rule, then insist on equal shapes (naming the metric).
+
+    Raises:
+        ValueError: naming ``name`` and both shapes, when they still differ.
+
+    >>> [a.shape for a in same_shape("mae", np.zeros((3, 1)), np.zeros(3))]
+    [(3, 1), (3, 1)]
+    """
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -72,6 +79,9 @@ def weighted_total_and_count(
 
     Raises:
         ValueError: when ``sample_weight`` does not match the values' leading dimensions.
+
+    >>> weighted_total_and_count(np.array([[1.0, 3.0], [5.0, 7.0]]), [1.0, 0.5], "mean", "m")
+    (5.0, 1.5)
     """
     if sample_weight is None:
         if values.ndim == 0:
@@ -124,7 +134,7 @@ class Metric:
     2.0
     """
 
-    def __init__(self, name: str | None = None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: DTypeLike = None):
         self.name = name or _snake_case(type(self).__name__)
         self.dtype = np.dtype(dtype or _config.floatx()).name
 
@@ -170,7 +180,7 @@ class Mean(Metric):
 
     _how = "mean"
 
-    def __init__(self, name: str = "mean", dtype=None):
+    def __init__(self, name: str = "mean", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
         self.total = 0.0
         self.count = 0.0
@@ -199,7 +209,7 @@ class Sum(Metric):
     16.0
     """
 
-    def __init__(self, name: str = "sum", dtype=None):
+    def __init__(self, name: str = "sum", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
         self.total = 0.0
 
@@ -232,7 +242,7 @@ class MeanMetricWrapper(Mean):
     ('squared', 5.0)
     """
 
-    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype=None,
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: DTypeLike = None,
                  **kwargs: Any):
         if not callable(fn):
             raise TypeError(f"MeanMetricWrapper: `fn` must be callable. Received: {fn!r}")
@@ -255,11 +265,17 @@ class MeanMetricWrapper(Mean):
 
 
 class FunctionMetric(MeanMetricWrapper):
-    """A built-in mean metric: a fixed function with stored keyword arguments."""
+    """A built-in mean metric: a fixed function (a staticmethod ``fn``) with stored kwargs.
+
+    >>> class Halves(FunctionMetric):
+    ...     fn = staticmethod(lambda y_true, y_pred: np.asarray(y_pred) / 2)
+    >>> Halves(name="halves")([0, 0], [1.0, 3.0])
+    1.0
+    """
 
     fn: Callable[..., Any]
 
-    def __init__(self, name: str | None = None, dtype=None, **kwargs: Any):
+    def __init__(self, name: str | None = None, dtype: DTypeLike = None, **kwargs: Any):
         super().__init__(type(self).fn, name=name, dtype=dtype, **kwargs)
 
     def get_config(self) -> dict[str, Any]:

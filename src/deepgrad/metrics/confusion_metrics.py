@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad.metrics.base import Metric, same_shape, to_array
 from deepgrad.ops.elementwise import sigmoid_array
@@ -71,7 +71,7 @@ class _ConfusionCounts(Metric):
 
     def __init__(self, thresholds: float | Sequence[float] | None = None,
                  top_k: int | None = None, class_id: int | None = None,
-                 name: str | None = None, dtype=None):
+                 name: str | None = None, dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
         default = 0.5 if top_k is None else -np.inf
         self.init_thresholds = thresholds
@@ -153,7 +153,7 @@ class Precision(_ConfusionCounts):
 
     def __init__(self, thresholds: float | Sequence[float] | None = None,
                  top_k: int | None = None, class_id: int | None = None,
-                 name: str = "precision", dtype=None):
+                 name: str = "precision", dtype: DTypeLike = None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
     def result(self) -> float | list[float]:
@@ -173,7 +173,7 @@ class Recall(Precision):
 
     def __init__(self, thresholds: float | Sequence[float] | None = None,
                  top_k: int | None = None, class_id: int | None = None,
-                 name: str = "recall", dtype=None):
+                 name: str = "recall", dtype: DTypeLike = None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
     def result(self) -> float | list[float]:
@@ -185,7 +185,7 @@ class _Count(_ConfusionCounts):
     _field = "true_positives"
 
     def __init__(self, thresholds: float | Sequence[float] | None = None, name: str | None = None,
-                 dtype=None):
+                 dtype: DTypeLike = None):
         super().__init__(thresholds, None, None, name, dtype)
 
     def result(self) -> float | list[float]:
@@ -261,7 +261,8 @@ class AUC(Metric):
     """
 
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
-                 summation_method: str = "interpolation", name: str = "auc", dtype=None,
+                 summation_method: str = "interpolation", name: str = "auc",
+                 dtype: DTypeLike = None,
                  thresholds: Sequence[float] | None = None, multi_label: bool = False,
                  num_labels: int | None = None, label_weights: ArrayLike | None = None,
                  from_logits: bool = False):

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import losses as _losses
 from deepgrad.metrics.base import FunctionMetric, Mean, same_shape, to_array
@@ -97,7 +97,7 @@ class MeanSquaredError(FunctionMetric):
 
     fn = staticmethod(mean_squared_error)
 
-    def __init__(self, name: str = "mean_squared_error", dtype=None):
+    def __init__(self, name: str = "mean_squared_error", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -110,7 +110,7 @@ class MeanAbsoluteError(FunctionMetric):
 
     fn = staticmethod(mean_absolute_error)
 
-    def __init__(self, name: str = "mean_absolute_error", dtype=None):
+    def __init__(self, name: str = "mean_absolute_error", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -123,7 +123,7 @@ class MeanAbsolutePercentageError(FunctionMetric):
 
     fn = staticmethod(mean_absolute_percentage_error)
 
-    def __init__(self, name: str = "mean_absolute_percentage_error", dtype=None):
+    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -136,7 +136,7 @@ class MeanSquaredLogarithmicError(FunctionMetric):
 
     fn = staticmethod(mean_squared_logarithmic_error)
 
-    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype=None):
+    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
 
@@ -148,7 +148,7 @@ class RootMeanSquaredError(Mean):
     3.5355
     """
 
-    def __init__(self, name: str = "root_mean_squared_error", dtype=None):
+    def __init__(self, name: str = "root_mean_squared_error", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true: TensorLike, y_pred: TensorLike,
@@ -183,8 +183,8 @@ class BinaryCrossentropy(FunctionMetric):
 
     fn = staticmethod(_loss_values(_losses.binary_crossentropy))
 
-    def __init__(self, name: str = "binary_crossentropy", dtype=None, from_logits: bool = False,
-                 label_smoothing: float = 0.0):
+    def __init__(self, name: str = "binary_crossentropy", dtype: DTypeLike = None,
+                 from_logits: bool = False, label_smoothing: float = 0.0):
         super().__init__(name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing)
 
@@ -199,7 +199,7 @@ class CategoricalCrossentropy(FunctionMetric):
 
     fn = staticmethod(_loss_values(_losses.categorical_crossentropy))
 
-    def __init__(self, name: str = "categorical_crossentropy", dtype=None,
+    def __init__(self, name: str = "categorical_crossentropy", dtype: DTypeLike = None,
                  from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1):
         super().__init__(name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
@@ -215,7 +215,7 @@ class SparseCategoricalCrossentropy(FunctionMetric):
 
     fn = staticmethod(_loss_values(_losses.sparse_categorical_crossentropy))
 
-    def __init__(self, name: str = "sparse_categorical_crossentropy", dtype=None,
+    def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: DTypeLike = None,
                  from_logits: bool = False, axis: int = -1):
         super().__init__(name=name, dtype=dtype, from_logits=from_logits, axis=axis)
 
@@ -229,5 +229,5 @@ class KLDivergence(FunctionMetric):
 
     fn = staticmethod(_loss_values(_losses.kl_divergence))
 
-    def __init__(self, name: str = "kl_divergence", dtype=None):
+    def __init__(self, name: str = "kl_divergence", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
