@@ -20,7 +20,7 @@ COURSE_FLOWERS = (
 )
 
 
-def run_demo(epochs: int = 150, seed: int = 42, verbose: int | str = "auto", out=None) -> float:
+def run_demo(epochs: int = 500, seed: int = 42, verbose: int | str = "auto", out=None) -> float:
     """Train the course's iris network and print test accuracy and three predictions.
 
     Args:
@@ -38,6 +38,7 @@ def run_demo(epochs: int = 150, seed: int = 42, verbose: int | str = "auto", out
     from deepgrad.utils.progress import Progbar, resolve_verbose
 
     out = out or sys.stdout
+    dg.utils.clear_session()
     dg.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = dg.datasets.iris.load_data(test_split=0.25, seed=seed)
     names = dg.datasets.iris.CLASS_NAMES
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="train the course's iris network (seconds)")
-    demo.add_argument("--epochs", type=int, default=150)
+    demo.add_argument("--epochs", type=int, default=500)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None)
     args = parser.parse_args(argv)

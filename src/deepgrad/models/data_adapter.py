@@ -65,8 +65,18 @@ def is_array_like(x) -> bool:
     return False
 
 
+def _as_structure(value):
+    """A list of arrays stays a list (several inputs); a nested list of numbers is one array."""
+    if isinstance(value, (list, tuple)) and not all(
+        isinstance(v, (np.ndarray, Tensor, dict)) for v in value
+    ):
+        return np.asarray(value)
+    return value
+
+
 def check_arrays(x, y, sample_weight, who: str, float_dtype) -> tuple:
     """Convert to arrays and check: same number of samples, finite floats in ``x``."""
+    x, y, sample_weight = _as_structure(x), _as_structure(y), _as_structure(sample_weight)
     x = _map(x, lambda a: _as_array(a, f"{who}: `x`", float_dtype))
     y = _map(y, lambda a: _as_array(a, f"{who}: `y`", None))
     sample_weight = _map(sample_weight, lambda a: _as_array(a, f"{who}: `sample_weight`", None))

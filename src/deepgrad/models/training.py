@@ -202,6 +202,8 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     """Predict with ``self`` (see :meth:`deepgrad.Model.predict`)."""
     batch_size = _positive_int("predict", "batch_size", batch_size) or 32
     dtype = _model_dtype(self)
+    if isinstance(x, (list, tuple)) and not any(isinstance(v, (np.ndarray, dict)) for v in x):
+        x = np.asarray(x)
     if isinstance(x, np.ndarray) and len(x) <= batch_size and callbacks is None and steps is None:
         # Small inputs go straight through the forward pass: no batching, no progress bar.
         x, _, _ = check_arrays(x, None, None, "predict", dtype)
