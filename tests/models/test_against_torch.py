@@ -59,8 +59,8 @@ def test_one_adam_training_step_matches_torch():
     """The iris network, identical weights, one fit step: same loss and same new weights.
 
     Tolerance: float64 throughout; Adam's epsilon sits inside the square root's bias
-    correction in Keras but outside in PyTorch, so a negligible epsilon (1e-30) is used to compare the rule
-    itself exactly (see tests/optimizers for the epsilon placement).
+    correction in Keras but outside in PyTorch, so a negligible epsilon (1e-30) is used
+    to compare the rule itself (see tests/optimizers for the epsilon placement).
     """
     rng = np.random.default_rng(2)
     x = rng.normal(size=(32, 4))
