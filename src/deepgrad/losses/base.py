@@ -272,8 +272,7 @@ class Loss:
             reduction = self.reduction
             if reduction is None or reduction == "none" or values.ndim == 0:
                 return values
-            total = ops.sum(values)
-            return total if reduction == "sum" else _divide(total, values.size)
+            return ops.sum(values) if reduction == "sum" else ops.mean(values)
         return reduce_weighted_values(values, sample_weight, mask, self.reduction, self.name)
 
     def call(self, y_true: Tensor | ArrayLike, y_pred: Tensor) -> Tensor:
