@@ -635,3 +635,17 @@ def test_squeeze_or_expand_to_same_rank_matches_keras():
     assert [a.shape for a in f(np.zeros((2, 3)), np.zeros((2, 3, 4)))] == [(2, 3), (2, 3, 4)]
     t = Tensor(np.zeros((3, 1)))
     assert f(np.zeros(3), t)[0].shape == (3, 1)
+
+
+def test_probabilities_from_softmax_or_sigmoid_use_their_logits():
+    # As Keras's TensorFlow backend: the loss classes keep the link to the logits, so a
+    # confident wrong prediction costs its exact value instead of the clipped -log(1e-7).
+    from deepgrad import activations
+
+    logits = Tensor(np.array([[100.0, 0.0, -100.0]]), requires_grad=True)
+    for loss, y_true in ((L.SparseCategoricalCrossentropy(), np.array([2])),
+                         (L.CategoricalCrossentropy(), np.array([[0.0, 0.0, 1.0]]))):
+        value = loss(y_true, activations.softmax(logits))
+        assert float(value.data) == pytest.approx(200.0)
+    value = L.BinaryCrossentropy()(np.array([[1.0]]), activations.sigmoid(Tensor([[-50.0]])))
+    assert float(value.data) == pytest.approx(50.0)
