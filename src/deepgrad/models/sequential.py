@@ -111,6 +111,8 @@ class Sequential(Model):
                 layer._check_shape(shape)
             shape = tuple(layer.compute_output_shape(shape))
             self._shapes.append(shape)
+        self._build_shapes = tuple(input_shape)
+        self.built = True
 
     def call(self, inputs, training=None):
         x = inputs

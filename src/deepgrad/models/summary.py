@@ -82,7 +82,16 @@ def layer_rows(model) -> list[tuple]:
                 )
             )
         return rows
-    return [(layer, "?", getattr(layer, "_build_shapes", "?")) for layer in model.layers]
+    return [(layer, *_built_shapes(layer)) for layer in model.layers]
+
+
+def _built_shapes(layer) -> tuple:
+    """Input and output shape of a layer built by a call (subclassed models), batch as None."""
+    shape = getattr(layer, "_build_shapes", None)
+    if not layer.built or not isinstance(shape, tuple):
+        return "?", "?"
+    shape = (None,) + tuple(shape[1:])
+    return shape, tuple(layer.compute_output_shape(shape))
 
 
 def _first_node(model, layer):
