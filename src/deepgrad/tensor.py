@@ -15,7 +15,9 @@ array([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
+import itertools
 import threading
+from heapq import heappop, heappush
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -45,6 +47,8 @@ class _GradMode(threading.local):
 
 
 _grad_mode = _GradMode()
+# Numbers recorded ops in creation order; backward runs them from the highest down.
+_creation_counter = itertools.count(1)
 
 
 def is_grad_enabled() -> bool:
@@ -131,7 +135,8 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "_parents", "_backward", "name", "_logits", "__weakref__",
+        "data", "grad", "requires_grad", "_parents", "_backward", "_order", "name", "_logits",
+        "__weakref__",
     )
     # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
@@ -142,6 +147,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._backward: BackwardFn | None = None
+        self._order = 0
         self.name = name
         # Set by softmax/sigmoid: the input they were applied to, so a cross-entropy can
         # work from logits (exact and cheaper), as Keras's TensorFlow backend does.
@@ -448,6 +454,7 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
     out.requires_grad = False
     out._parents = ()
     out._backward = None
+    out._order = 0
     out._logits = None
     if _grad_mode.enabled:
         for parent in parents:
@@ -455,6 +462,7 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
                 out.requires_grad = True
                 out._parents = parents
                 out._backward = backward
+                out._order = next(_creation_counter)
                 break
     return out
 
@@ -489,49 +497,46 @@ def _checked_seed(gradient, tensor: Tensor) -> np.ndarray:
     return seed
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need gradients, each after all nodes it depends on (iterative DFS)."""
-    order: list[Tensor] = []
-    visited = {id(root)}
-    stack = [(root, iter(root._parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent.requires_grad and id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def _backpropagate(
     root: Tensor, seed: np.ndarray, targets: set[int] | None
 ) -> dict[Tensor, np.ndarray]:
-    """Run backward functions in reverse topological order.
+    """Run backward functions from ``root``, each node after every node that consumed it.
 
-    Returns the gradient of every leaf (``targets is None``) or of every tensor whose id
-    is in ``targets`` (leaf or not).
+    Every recorded op gets a creation number, and an op's inputs always exist before
+    it, so running nodes from the highest number down is a topological order: a heap
+    gives it without a separate graph sort. Returns the gradient of every leaf
+    (``targets is None``) or of every tensor whose id is in ``targets``.
     """
+    found: dict[int, tuple[Tensor, np.ndarray]] = {}
+
+    def record(tensor: Tensor, g) -> None:
+        previous = found.get(id(tensor))
+        found[id(tensor)] = (tensor, g if previous is None else previous[1] + g)
+
+    if root._backward is None:
+        record(root, seed)
     grads: dict[int, np.ndarray] = {id(root): seed}
-    found: dict[Tensor, np.ndarray] = {}
-    for node in reversed(_topological_order(root)):
-        g = grads.pop(id(node), None)
-        if g is None:
-            continue
-        if (node._backward is None) if targets is None else (id(node) in targets):
-            found[node] = g if type(g) is np.ndarray else np.asarray(g)
-        if node._backward is None:
-            continue
+    heap = [(-root._order, root)] if root._backward is not None else []
+    while heap:
+        node = heappop(heap)[1]
+        g = grads.pop(id(node))
+        if targets is not None and id(node) in targets:
+            record(node, g)
         for parent, parent_grad in zip(node._parents, node._backward(g)):
             if parent_grad is None or not parent.requires_grad:
                 continue
+            if parent._backward is None:
+                if targets is None or id(parent) in targets:
+                    record(parent, parent_grad)
+                continue
             key = id(parent)
             previous = grads.get(key)
-            grads[key] = parent_grad if previous is None else previous + parent_grad
-    return found
+            if previous is None:
+                grads[key] = parent_grad
+                heappush(heap, (-parent._order, parent))
+            else:
+                grads[key] = previous + parent_grad
+    return {t: g if type(g) is np.ndarray else np.asarray(g) for t, g in found.values()}
 
 
 def grad(output: Tensor, inputs: Iterable[Tensor], output_gradient=None) -> list:

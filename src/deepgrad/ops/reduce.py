@@ -31,6 +31,15 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _spread(g: np.ndarray, kept: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """Broadcast a reduced gradient back to the input's shape (read-only view)."""
+    if g.ndim == 0 or g.size == 1:
+        out = np.empty(shape, dtype=g.dtype)
+        out.fill(g.item() if g.ndim else g)
+        return out
+    return np.broadcast_to(g.reshape(kept), shape)
+
+
 def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum over ``axis`` (all axes by default).
 
@@ -43,7 +52,7 @@ def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     kept = _kept_shape(shape, axes)
 
     def backward(g):
-        return (np.broadcast_to(g.reshape(kept), shape),)
+        return (_spread(g, kept, shape),)
 
     return make_result(np.add.reduce(a.data, axis=axes, keepdims=keepdims), (a,), backward)
 
@@ -66,7 +75,7 @@ def mean(a, axis=None, keepdims: bool = False) -> Tensor:
     scale = np.asarray(1.0 / builtins.max(count, 1), dtype=a.dtype)
 
     def backward(g):
-        return (np.broadcast_to(g.reshape(kept) * scale, shape),)
+        return (_spread(g * scale, kept, shape),)
 
     out = np.add.reduce(a.data, axis=axes, keepdims=keepdims) * scale
     return make_result(out, (a,), backward)
