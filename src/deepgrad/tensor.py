@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from heapq import heappop, heappush
 from collections.abc import Callable, Iterable, Sequence
+from heapq import heappop, heappush
 
 import numpy as np
 
