@@ -37,6 +37,7 @@ __all__ = [
     "gelu", "softplus", "softsign", "silu", "swish", "dropout",
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "sigmoid_cross_entropy_with_logits", "l2_loss", "bias_add",
+    "batch_normalization", "moments",
 ]
 
 swish = silu
@@ -111,3 +112,32 @@ def bias_add(value, bias) -> Tensor:
             f"`value`, shape {value.shape}). Received bias of shape {bias.shape}."
         )
     return value + bias
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon: float) -> Tensor:
+    """``(x - mean) * scale / sqrt(variance + variance_epsilon) + offset``, as in ``tf.nn``.
+
+    ``offset`` and ``scale`` may be None; all arguments broadcast against ``x``.
+
+    >>> batch_normalization(Tensor([[1.0, 4.0]]), Tensor([1.0, 2.0]), Tensor([4.0, 1.0]),
+    ...                     None, None, 0.0).data
+    array([[0., 2.]], dtype=float32)
+    """
+    return ops.batch_normalization(x, mean, variance, offset, scale, variance_epsilon)
+
+
+def moments(x, axes, shift=None, keepdims: bool = False) -> tuple[Tensor, Tensor]:
+    """Mean and (biased) variance of ``x`` over ``axes``, as ``tf.nn.moments``.
+
+    ``shift`` is accepted for compatibility and unused, as in TensorFlow 2. Both results
+    are differentiable.
+
+    >>> mean, variance = moments(Tensor([[1.0, 3.0], [5.0, 7.0]]), axes=[0])
+    >>> mean.data, variance.data
+    (array([3., 5.], dtype=float32), array([4., 4.], dtype=float32))
+    """
+    x = as_tensor(x)
+    axes = tuple(axes) if isinstance(axes, (list, tuple)) else (axes,)
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    variance = ops.mean(ops.square(x - mean), axis=axes, keepdims=keepdims)
+    return (mean if keepdims else ops.squeeze(mean, axes)), variance

@@ -48,6 +48,7 @@ from deepgrad.ops.nn import (
     softsign,
     sparse_categorical_crossentropy,
 )
+from deepgrad.ops.norm import batch_norm_train, batch_normalization, layer_norm
 from deepgrad.ops.reduce import logsumexp, max, mean, min, sum
 from deepgrad.ops.shape import (
     concatenate,
@@ -65,6 +66,8 @@ from deepgrad.ops.shape import (
 __all__ = [
     "abs",
     "add",
+    "batch_norm_train",
+    "batch_normalization",
     "binary_crossentropy",
     "cast",
     "categorical_crossentropy",
@@ -80,6 +83,7 @@ __all__ = [
     "gelu",
     "getitem",
     "hard_sigmoid",
+    "layer_norm",
     "leaky_relu",
     "log",
     "log_softmax",

@@ -1,0 +1,288 @@
+"""Normalization ops: batch normalization (inference and training forms) and layer norm.
+
+Each is one fused op with a hand-written backward. The training form of batch norm
+normalises with the batch's own mean and (biased) variance and sends gradients through
+them with the compact formula
+
+    dx = gamma / sqrt(var + eps) * (g - mean(g) - x_hat * mean(g * x_hat))
+
+taking the means over every axis but the channel axis; layer norm is the same formula
+over the normalised axes of each sample, with ``g * gamma`` in place of ``g``. Float32
+inputs stay float32 throughout.
+
+>>> import deepgrad as dg
+>>> x = dg.Tensor([[1.0, 10.0], [3.0, 30.0]], requires_grad=True)
+>>> y, mean, var = batch_norm_train(x, None, None, epsilon=0.0)
+>>> y.data
+array([[-1., -1.],
+       [ 1.,  1.]], dtype=float32)
+>>> mean, var
+(array([ 2., 20.], dtype=float32), array([  1., 100.], dtype=float32))
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
+
+__all__ = ["batch_normalization", "batch_norm_train", "layer_norm"]
+
+
+def _normalize_axes(axis, ndim: int, name: str) -> tuple[int, ...]:
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= int(a) < ndim:
+            raise ValueError(
+                f"{name}: `axis` {a} is out of range for an input with {ndim} dimensions."
+            )
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: `axis` has repeated entries. Received: axis={axis}")
+    return tuple(sorted(out))
+
+
+def _param(value, dtype: np.dtype) -> Tensor | None:
+    """A gamma/beta/mean/variance argument as a Tensor (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(np.asarray(value, dtype=dtype))
+
+
+def _as(grad: np.ndarray, param: Tensor) -> np.ndarray:
+    """A parameter's gradient in the parameter's own dtype (float32 gamma, float64 input)."""
+    return grad if grad.dtype == param.dtype else grad.astype(param.dtype)
+
+
+def batch_normalization(
+    x,
+    mean,
+    variance,
+    offset=None,
+    scale=None,
+    epsilon: float = 1e-3,
+    axis: int | None = None,
+) -> Tensor:
+    """Normalize with given statistics: ``(x - mean) * scale / sqrt(variance + eps) + offset``.
+
+    The inference form of batch norm, as ``tf.nn.batch_normalization``: the statistics are
+    inputs, not computed from ``x``, and gradients reach every argument that needs them.
+
+    Args:
+        x: input tensor.
+        mean, variance: statistics broadcastable to ``x`` (or 1-D along ``axis``).
+        offset: optional ``beta``, broadcastable like ``mean``; None adds nothing.
+        scale: optional ``gamma``, broadcastable like ``mean``; None multiplies by 1.
+        epsilon: small float added to the variance.
+        axis: None to broadcast the arguments with NumPy's rules (``tf.nn``); an int to
+            lay 1-D arguments along that axis of ``x`` (``keras.ops.batch_normalization``).
+
+    Returns:
+        A tensor of ``x``'s shape.
+
+    >>> batch_normalization(Tensor([[1.0, 4.0]]), Tensor([1.0, 2.0]), Tensor([4.0, 1.0]),
+    ...                     epsilon=0.0).data
+    array([[0., 2.]], dtype=float32)
+    """
+    x = as_tensor(x)
+    name = "batch_normalization"
+    args = [_param(a, x.dtype) for a in (mean, variance, offset, scale)]
+    if args[0] is None or args[1] is None:
+        raise ValueError(f"{name}: `mean` and `variance` are required.")
+    arrays = [None if a is None else a.data for a in args]
+    if axis is not None:
+        (ax,) = _normalize_axes(axis, x.ndim, name)
+        shape = [1] * x.ndim
+        shape[ax] = x.shape[ax]
+        for i, a in enumerate(arrays):
+            if a is not None and a.ndim == 1:
+                if a.shape[0] != x.shape[ax]:
+                    raise ValueError(
+                        f"{name}: expected 1-D arguments of length {x.shape[ax]} (dimension "
+                        f"{ax} of x, shape {x.shape}). Received shape {a.shape}."
+                    )
+                arrays[i] = a.reshape(shape)
+    mu, var, beta, gamma = arrays
+    inv = 1.0 / np.sqrt(var + epsilon)
+    factor = inv if gamma is None else gamma * inv
+    centered = x.data - mu
+    out = centered * factor
+    if beta is not None:
+        out += beta
+    parents = (x,) + tuple(a for a in args if a is not None)
+
+    def backward(g):
+        def reduced(grad, i):
+            # Sum over broadcast axes in the shape the argument was used with, then
+            # give it back in the shape it was passed in.
+            return _as(unbroadcast(grad, arrays[i].shape).reshape(args[i].shape), args[i])
+
+        m, v, b, s = args
+        grads = [unbroadcast(g * factor, x.shape) if x.requires_grad else None]
+        grads.append(-reduced(g * factor, 0) if m.requires_grad else None)
+        needs_centered = v.requires_grad or (s is not None and s.requires_grad)
+        g_centered = g * centered if needs_centered else None
+        if v.requires_grad:
+            grads.append(reduced(g_centered * (-0.5 * factor * inv * inv), 1))
+        else:
+            grads.append(None)
+        if b is not None:
+            grads.append(reduced(g, 2) if b.requires_grad else None)
+        if s is not None:
+            grads.append(reduced(g_centered * inv, 3) if s.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(out, parents, backward)
+
+
+def batch_norm_train(
+    x, gamma=None, beta=None, axis: int = -1, epsilon: float = 1e-3
+) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """Batch norm with the batch's statistics, over every axis except the channel ``axis``.
+
+    ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``, where ``mean`` and the biased
+    ``var`` (divided by the count, as Keras computes it) are taken per channel over the
+    batch and spatial axes. The gradient flows through the statistics too.
+
+    Args:
+        x: input of any rank, channels on ``axis`` (last by default: ``channels_last``).
+        gamma: optional scale of shape ``(channels,)``; None means 1.
+        beta: optional offset of shape ``(channels,)``; None means 0.
+        axis: the channel axis, not reduced.
+        epsilon: small float added to the variance.
+
+    Returns:
+        ``(y, batch_mean, batch_var)``: the normalised tensor of ``x``'s shape, and the
+        per-channel mean and biased variance as NumPy arrays of shape ``(channels,)``
+        (plain statistics outside the graph, for the moving averages).
+
+    Raises:
+        ValueError: if ``gamma`` or ``beta`` does not match the channel count.
+
+    >>> y, mean, var = batch_norm_train(Tensor(np.ones((4, 3))), epsilon=1e-3)
+    >>> y.shape, mean.shape, float(np.abs(y.data).max())
+    ((4, 3), (3,), 0.0)
+    """
+    x = as_tensor(x)
+    name = "batch_norm_train"
+    (ax,) = _normalize_axes(axis, x.ndim, name)
+    channels = x.shape[ax]
+    gamma, beta = _param(gamma, x.dtype), _param(beta, x.dtype)
+    for label, p in (("gamma", gamma), ("beta", beta)):
+        if p is not None and p.shape != (channels,):
+            raise ValueError(
+                f"{name}: `{label}` must have shape ({channels},) (dimension {ax} of x, shape "
+                f"{x.shape}). Received shape {p.shape}."
+            )
+    reduce_axes = tuple(i for i in range(x.ndim) if i != ax)
+    bshape = tuple(channels if i == ax else 1 for i in range(x.ndim))
+    count = math.prod(x.shape[i] for i in reduce_axes)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    data = x.data if x.dtype == dtype else x.data.astype(dtype)
+    # A Python float keeps float32 float32 (NumPy scalars would promote).
+    per = 1.0 / max(count, 1)
+    mean = np.add.reduce(data, axis=reduce_axes, keepdims=True) * per
+    x_hat = data - mean
+    var = np.add.reduce(x_hat * x_hat, axis=reduce_axes, keepdims=True) * per
+    inv = 1.0 / np.sqrt(var + epsilon)
+    x_hat *= inv
+    gamma_b = None if gamma is None else gamma.data.reshape(bshape)
+    y = x_hat * gamma_b if gamma is not None else x_hat.copy()
+    if beta is not None:
+        y += beta.data.reshape(bshape)
+    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+
+    def backward(g):
+        tmp = g * x_hat
+        sum_g_xhat = np.add.reduce(tmp, axis=reduce_axes, keepdims=True)
+        sum_g = np.add.reduce(g, axis=reduce_axes, keepdims=True)
+        grads = [None]
+        if x.requires_grad:
+            # dx = gamma * inv * (g - sum_g / n - x_hat * sum_g_xhat / n), in one buffer.
+            np.multiply(x_hat, sum_g_xhat * per, out=tmp)
+            tmp += sum_g * per
+            np.subtract(g, tmp, out=tmp)
+            tmp *= inv if gamma_b is None else gamma_b * inv
+            grads[0] = tmp
+        if gamma is not None:
+            grads.append(_as(sum_g_xhat.reshape(channels), gamma) if gamma.requires_grad else None)
+        if beta is not None:
+            grads.append(_as(sum_g.reshape(channels), beta) if beta.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(y, parents, backward), mean.reshape(channels), var.reshape(channels)
+
+
+def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tensor:
+    """Normalize each sample over ``axis``: ``gamma * (x - mean) / sqrt(var + eps) + beta``.
+
+    Args:
+        x: input tensor.
+        gamma: optional scale with the shape of ``x`` on the normalised axes (in increasing
+            axis order), e.g. ``(features,)`` for ``axis=-1``; None means 1.
+        beta: optional offset, shaped like ``gamma``; None means 0.
+        axis: an int or a tuple of ints, the axes to normalise over.
+        epsilon: small float added to the (biased) variance.
+
+    Returns:
+        A tensor of ``x``'s shape.
+
+    Raises:
+        ValueError: if ``gamma`` or ``beta`` has the wrong shape.
+
+    >>> layer_norm(Tensor([[1.0, 3.0], [0.0, 10.0]]), epsilon=0.0).data
+    array([[-1.,  1.],
+           [-1.,  1.]], dtype=float32)
+    """
+    x = as_tensor(x)
+    name = "layer_norm"
+    axes = _normalize_axes(axis, x.ndim, name)
+    pshape = tuple(x.shape[i] for i in axes)
+    bshape = tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
+    other_axes = tuple(i for i in range(x.ndim) if i not in axes)
+    gamma, beta = _param(gamma, x.dtype), _param(beta, x.dtype)
+    for label, p in (("gamma", gamma), ("beta", beta)):
+        if p is not None and p.shape != pshape:
+            raise ValueError(
+                f"{name}: `{label}` must have shape {pshape} (the dimensions {axes} of x, shape "
+                f"{x.shape}). Received shape {p.shape}."
+            )
+    per = 1.0 / max(math.prod(pshape), 1)
+    data = x.data
+    mean = np.add.reduce(data, axis=axes, keepdims=True) * per
+    x_hat = data - mean
+    var = np.add.reduce(x_hat * x_hat, axis=axes, keepdims=True) * per
+    inv = 1.0 / np.sqrt(var + epsilon)
+    x_hat *= inv
+    gamma_b = None if gamma is None else gamma.data.reshape(bshape)
+    y = x_hat * gamma_b if gamma is not None else x_hat.copy()
+    if beta is not None:
+        y += beta.data.reshape(bshape)
+    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+
+    def backward(g):
+        grads = [None]
+        if x.requires_grad:
+            gx = g * gamma_b if gamma_b is not None else g
+            tmp = gx * x_hat
+            sum_gx_xhat = np.add.reduce(tmp, axis=axes, keepdims=True)
+            sum_gx = np.add.reduce(gx, axis=axes, keepdims=True)
+            np.multiply(x_hat, sum_gx_xhat * per, out=tmp)
+            tmp += sum_gx * per
+            np.subtract(gx, tmp, out=tmp)
+            tmp *= inv
+            grads[0] = tmp
+        if gamma is not None:
+            dgamma = np.add.reduce(g * x_hat, axis=other_axes).reshape(pshape)
+            grads.append(_as(dgamma, gamma) if gamma.requires_grad else None)
+        if beta is not None:
+            dbeta = np.add.reduce(g, axis=other_axes).reshape(pshape)
+            grads.append(_as(dbeta, beta) if beta.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(y, parents, backward)
