@@ -1,0 +1,27 @@
+"""The scripts in examples/ run and reach the accuracy they print."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_iris_tape_example(capsys):
+    load("iris_tape").main()
+    lines = capsys.readouterr().out.splitlines()
+    accuracies = [float(line.rsplit(" ", 1)[1]) for line in lines]
+    assert len(accuracies) == 2 and min(accuracies) >= 0.85, lines
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
+def test_examples_have_a_docstring_saying_how_to_run(path):
+    assert "Run: python examples/" in path.read_text().split('"""')[1]
