@@ -106,9 +106,10 @@ def _macs(layer, in_shape, out_shape) -> int | None:
     if fn is not None:
         return int(fn(in_shape, out_shape))
     kernel = getattr(layer, "kernel", None)
-    if kernel is not None and isinstance(out_shape, tuple) and len(kernel.shape) == 2:
+    if kernel is not None and isinstance(out_shape, tuple) and len(kernel.shape) >= 2:
+        # Dense and convolutions: one multiply-accumulate per kernel entry per output position.
         rows = math.prod(s for s in out_shape[1:-1] if s is not None) if len(out_shape) > 2 else 1
-        return int(rows * kernel.shape[0] * kernel.shape[1])
+        return int(rows * math.prod(kernel.shape))
     return 0 if not layer.weights else None
 
 
