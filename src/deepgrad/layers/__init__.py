@@ -19,6 +19,7 @@ from deepgrad.layers.merging import (
     Multiply,
     Subtract,
 )
+from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 
 __all__ = [
@@ -44,5 +45,7 @@ __all__ = [
     "KerasTensor",
     "Lambda",
     "Layer",
+    "BatchNormalization",
+    "LayerNormalization",
     "clear_session",
 ]

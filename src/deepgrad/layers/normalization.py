@@ -1,0 +1,295 @@
+"""Normalization layers: BatchNormalization and LayerNormalization.
+
+Both are thin wrappers around the fused ops in ``deepgrad.ops.norm``; the layers only
+hold the weights and the moving statistics.
+
+>>> import deepgrad as dg
+>>> bn = dg.layers.BatchNormalization()
+>>> bn(np.ones((4, 3), dtype="float32"), training=True).shape
+(4, 3)
+>>> [w.name for w in bn.weights]
+['gamma', 'beta', 'moving_mean', 'moving_variance']
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from deepgrad import initializers, ops, regularizers
+from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.tensor import Tensor
+
+__all__ = ["BatchNormalization", "LayerNormalization"]
+
+
+def _serialize_or_none(regularizer):
+    return None if regularizer is None else regularizers.serialize(regularizer)
+
+
+def _float_in(layer: str, arg: str, value, low: float, high: float) -> float:
+    """Validate a float argument in ``[low, high)``, naming the layer on failure."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.floating))
+    if ok:
+        value = float(value)
+        ok = low <= value < high
+    if not ok:
+        where = f"in [{low}, {high})" if high != math.inf else f">= {low}"
+        raise ValueError(f"{layer}: `{arg}` must be a float {where}. Received: {arg}={value!r}")
+    return value
+
+
+class BatchNormalization(Layer):
+    """Normalize each channel with the batch's statistics in training, moving ones otherwise.
+
+    Training (``training=True`` on a trainable layer) returns
+    ``gamma * (x - mean(x)) / sqrt(var(x) + epsilon) + beta`` with the statistics of the
+    batch taken over every axis but ``axis``, and updates, as Keras 3 does,
+    ``moving = moving * momentum + batch_stat * (1 - momentum)`` with the biased batch
+    variance (PyTorch keeps the unbiased one; its ``momentum`` is ``1 - momentum``).
+    Inference (``fit``'s validation, ``evaluate``, ``predict``, ``training=False``) uses
+    the moving statistics and changes nothing. A layer with ``trainable=False`` always
+    runs in inference mode, even with ``training=True``: the Keras rule for fine-tuning.
+
+    Args:
+        axis: the channel axis (``-1`` for channels_last).
+        momentum: weight of the old value in the moving averages.
+        epsilon: small float added to the variance.
+        center: whether to learn an offset ``beta``.
+        scale: whether to learn a scale ``gamma``.
+        beta_initializer, gamma_initializer, moving_mean_initializer,
+        moving_variance_initializer: initializers (objects or names).
+        beta_regularizer, gamma_regularizer: optional regularizers.
+        beta_constraint, gamma_constraint: optional callables applied after each update.
+        synchronized: accepted for Keras compatibility (one device: nothing to sync).
+
+    Input shape: any, with the channels on ``axis``. Output shape: the same.
+    Weights: ``gamma, beta`` (trainable), ``moving_mean, moving_variance``, each
+    ``(channels,)``, in Keras's order.
+
+    >>> bn = BatchNormalization(momentum=0.5, epsilon=0.0)
+    >>> x = np.array([[0.0], [2.0]], dtype="float32")
+    >>> bn(x, training=True).data.ravel()
+    array([-1.,  1.], dtype=float32)
+    >>> bn.moving_mean.numpy(), bn.moving_variance.numpy()
+    (array([0.5], dtype=float32), array([1.], dtype=float32))
+    """
+
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        synchronized: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(
+                f"BatchNormalization: `axis` must be an int. Received: axis={axis!r}"
+            )
+        self.axis = int(axis)
+        self.momentum = _float_in("BatchNormalization", "momentum", momentum, 0.0, 1.0)
+        self.epsilon = _float_in("BatchNormalization", "epsilon", epsilon, 0.0, math.inf)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+        self.synchronized = bool(synchronized)
+        self.input_spec = InputSpec(min_ndim=1)
+
+    def build(self, input_shape) -> None:
+        rank = len(input_shape)
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f"BatchNormalization '{self.name}': `axis` {self.axis} is out of range for "
+                f"an input of shape {shape_str(input_shape)}."
+            )
+        self.axis = self.axis % rank
+        channels = input_shape[self.axis]
+        if channels is None:
+            raise ValueError(
+                f"BatchNormalization '{self.name}': the channel dimension (axis {self.axis}) "
+                f"must be known. Received input shape {shape_str(input_shape)}."
+            )
+        shape = (int(channels),)
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint, name="gamma",
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint, name="beta",
+            )
+        self.moving_mean = self.add_weight(
+            shape, self.moving_mean_initializer, trainable=False, name="moving_mean"
+        )
+        self.moving_variance = self.add_weight(
+            shape, self.moving_variance_initializer, trainable=False, name="moving_variance"
+        )
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: int(channels)})
+
+    def call(self, inputs: Tensor, training=None) -> Tensor:
+        if training and self.trainable:
+            out, mean, variance = ops.batch_norm_train(
+                inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon
+            )
+            keep, new = self.momentum, 1.0 - self.momentum
+            self.moving_mean.assign(self.moving_mean.data * keep + mean * new)
+            self.moving_variance.assign(self.moving_variance.data * keep + variance * new)
+            return out
+        return ops.batch_normalization(
+            inputs, self.moving_mean, self.moving_variance, self.beta, self.gamma,
+            epsilon=self.epsilon, axis=self.axis,
+        )
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer
+            ),
+            "beta_regularizer": _serialize_or_none(self.beta_regularizer),
+            "gamma_regularizer": _serialize_or_none(self.gamma_regularizer),
+            "synchronized": self.synchronized,
+        }
+
+
+class LayerNormalization(Layer):
+    """Normalize each sample over ``axis``: ``gamma * (x - mean) / sqrt(var + eps) + beta``.
+
+    The statistics belong to each sample, so training and inference are the same.
+
+    Args:
+        axis: an int or a list of ints, the axes to normalise over (the features).
+        epsilon: small float added to the (biased) variance.
+        center: whether to learn an offset ``beta``.
+        scale: whether to learn a scale ``gamma``.
+        beta_initializer, gamma_initializer: initializers (objects or names).
+        beta_regularizer, gamma_regularizer: optional regularizers.
+        beta_constraint, gamma_constraint: optional callables applied after each update.
+
+    Input shape: any. Output shape: the same.
+    Weights: ``gamma, beta``, shaped like the input on the normalised axes.
+
+    >>> ln = LayerNormalization(epsilon=0.0)
+    >>> ln(np.array([[1.0, 3.0]], dtype="float32")).data
+    array([[-1.,  1.]], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        axis: int | list[int] = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        rms_scaling: bool = False,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+        if not axes or any(isinstance(a, bool) or not isinstance(a, (int, np.integer))
+                           for a in axes):
+            raise TypeError(
+                "LayerNormalization: `axis` must be an int or a list of ints. "
+                f"Received: axis={axis!r}"
+            )
+        if rms_scaling:
+            raise NotImplementedError(
+                "LayerNormalization: rms_scaling=True is not implemented; use the default."
+            )
+        self.axis = int(axis) if isinstance(axis, (int, np.integer)) else [int(a) for a in axes]
+        self.epsilon = _float_in("LayerNormalization", "epsilon", epsilon, 0.0, math.inf)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+        self.input_spec = InputSpec(min_ndim=1)
+
+    def build(self, input_shape) -> None:
+        rank = len(input_shape)
+        axes = [self.axis] if isinstance(self.axis, int) else self.axis
+        if any(not -rank <= a < rank for a in axes):
+            raise ValueError(
+                f"LayerNormalization '{self.name}': `axis` {self.axis} is out of range for an "
+                f"input of shape {shape_str(input_shape)}."
+            )
+        self._axes = tuple(sorted({a % rank for a in axes}))
+        shape = tuple(input_shape[a] for a in self._axes)
+        if any(s is None for s in shape):
+            raise ValueError(
+                f"LayerNormalization '{self.name}': the normalised dimensions {self._axes} "
+                f"must be known. Received input shape {shape_str(input_shape)}."
+            )
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint, name="gamma",
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint, name="beta",
+            )
+        self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return ops.layer_norm(inputs, self.gamma, self.beta, axis=self._axes, epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": _serialize_or_none(self.beta_regularizer),
+            "gamma_regularizer": _serialize_or_none(self.gamma_regularizer),
+        }
