@@ -1,4 +1,6 @@
-"""Batched geometric image transforms: projective warps, resizing, and the transforms' builders.
+"""Batched geometric image transforms: projective warps and the transforms' builders.
+
+(Resizing lives in :mod:`deepgrad.kernels.resize`.)
 
 Everything here works on a whole batch ``(N, H, W, C)`` (channels_last) at once: the
 sample positions of every output pixel of every image are computed as arrays, and
@@ -48,6 +50,13 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from deepgrad.kernels.transforms import (
+    compose,
+    rotation_transform,
+    translation_transform,
+    zoom_transform,
+)
+
 __all__ = [
     "FILL_MODES",
     "INTERPOLATIONS",
@@ -56,7 +65,6 @@ __all__ = [
     "translation_transform",
     "zoom_transform",
     "compose",
-    "resize_images",
     "check_fill_mode",
     "check_interpolation",
     "working_dtype",
@@ -487,192 +495,10 @@ def _check_size(size: ArrayLike, where: str, name: str = "output_shape") -> tupl
     return int(size[0]), int(size[1])
 
 
-def _stack(columns: list, shape: tuple[int, ...]) -> np.ndarray:
-    return np.stack([np.broadcast_to(np.asarray(col, np.float64), shape) for col in columns], -1)
+def __getattr__(name: str):
+    # resize_images moved to deepgrad.kernels.resize; old imports keep working.
+    if name == "resize_images":
+        from deepgrad.kernels.resize import resize_images
 
-
-def rotation_transform(angles: ArrayLike, height: int, width: int) -> np.ndarray:
-    """Transforms that rotate ``height x width`` images about their centre by ``angles`` radians.
-
-    Positive angles turn the picture counter-clockwise, as Keras's ``RandomRotation``
-    and ``np.rot90`` do; the centre is ``((width - 1) / 2, (height - 1) / 2)``.
-
-    Args:
-        angles: a scalar or an array of angles in radians.
-        height: the images' height in pixels.
-        width: the images' width in pixels.
-
-    Returns:
-        float64 transforms of shape ``angles.shape + (8,)``.
-
-    >>> rotation_transform(np.pi / 2, 3, 3).tolist()
-    [0.0, -1.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-    """
-    a = np.asarray(angles, dtype=np.float64)
-    cos, sin = np.cos(a), np.sin(a)
-    # cos(np.pi / 2) is 6e-17, not 0: snap such residues so that right angles move
-    # pixels exactly onto pixels (a change far below float32 resolution).
-    cos = np.where(np.abs(cos) < 1e-15, 0.0, cos)
-    sin = np.where(np.abs(sin) < 1e-15, 0.0, sin)
-    x_offset = ((width - 1) - (cos * (width - 1) - sin * (height - 1))) / 2.0
-    y_offset = ((height - 1) - (sin * (width - 1) + cos * (height - 1))) / 2.0
-    return _stack([cos, -sin, x_offset, sin, cos, y_offset, 0.0, 0.0], a.shape)
-
-
-def translation_transform(dx: ArrayLike, dy: ArrayLike) -> np.ndarray:
-    """Transforms that move the picture ``dx`` pixels right and ``dy`` pixels down.
-
-    Args:
-        dx: a scalar or an array of horizontal shifts in pixels (may be fractional).
-        dy: vertical shifts, broadcastable with ``dx``.
-
-    Returns:
-        float64 transforms of shape ``broadcast(dx, dy).shape + (8,)``.
-
-    >>> translation_transform(2, -1).tolist()
-    [1.0, 0.0, -2.0, 0.0, 1.0, 1.0, 0.0, 0.0]
-    """
-    dx = np.asarray(dx, dtype=np.float64)
-    dy = np.asarray(dy, dtype=np.float64)
-    shape = np.broadcast_shapes(dx.shape, dy.shape)
-    return _stack([1.0, 0.0, -dx, 0.0, 1.0, -dy, 0.0, 0.0], shape)
-
-
-def zoom_transform(zx: ArrayLike, zy: ArrayLike, height: int, width: int) -> np.ndarray:
-    """Transforms that scale ``height x width`` images about their centre, as ``RandomZoom`` does.
-
-    ``zx`` and ``zy`` are input pixels per output pixel: above 1 zooms out (the
-    picture shrinks and more of it shows), below 1 zooms in. Keras's ``RandomZoom``
-    uses ``1 + factor``; a magnification ``m`` is ``1 / m``.
-
-    Args:
-        zx: a scalar or an array of horizontal scales (positive).
-        zy: vertical scales, broadcastable with ``zx``.
-        height: the images' height in pixels.
-        width: the images' width in pixels.
-
-    Returns:
-        float64 transforms of shape ``broadcast(zx, zy).shape + (8,)``.
-
-    >>> zoom_transform(0.5, 0.5, 5, 5).tolist()
-    [0.5, 0.0, 1.0, 0.0, 0.5, 1.0, 0.0, 0.0]
-    """
-    zx = np.asarray(zx, dtype=np.float64)
-    zy = np.asarray(zy, dtype=np.float64)
-    shape = np.broadcast_shapes(zx.shape, zy.shape)
-    x_offset = (width - 1) / 2.0 * (1.0 - zx)
-    y_offset = (height - 1) / 2.0 * (1.0 - zy)
-    return _stack([zx, 0.0, x_offset, 0.0, zy, y_offset, 0.0, 0.0], shape)
-
-
-def compose(*transforms: ArrayLike) -> np.ndarray:
-    """One transform that applies ``transforms`` in the order given (the first acts first).
-
-    Warping by ``compose(a, b)`` gives the image warped by ``a`` and then by ``b``,
-    up to the interpolation and fill of the intermediate step. Batches broadcast:
-    ``(8,)`` with ``(N, 8)`` gives ``(N, 8)``.
-
-    Args:
-        *transforms: one or more transforms of shape ``(..., 8)``.
-
-    Returns:
-        float64 transforms of the broadcast shape, normalised so the implicit last
-        entry is 1.
-
-    Raises:
-        ValueError: no transform is given or one does not end in 8 numbers.
-
-    >>> compose(translation_transform(1, 0), translation_transform(2, 3)).tolist()
-    [1.0, 0.0, -3.0, 0.0, 1.0, -3.0, 0.0, 0.0]
-    """
-    if not transforms:
-        raise ValueError("compose: expected at least one transform. Received none.")
-    matrices = []
-    for t in transforms:
-        t = np.asarray(t, dtype=np.float64)
-        if t.ndim == 0 or t.shape[-1] != 8:
-            raise ValueError(
-                f"compose: each transform must have shape (..., 8). Received: shape={t.shape}"
-            )
-        ones = np.ones(t.shape[:-1] + (1,))
-        matrices.append(np.concatenate([t, ones], axis=-1).reshape(t.shape[:-1] + (3, 3)))
-    # Transforms map output points to input points, so the first one applied is the
-    # leftmost factor: out(p) = image(T1 T2 ... p).
-    product = matrices[0]
-    for m in matrices[1:]:
-        product = product @ m
-    product = product / product[..., 2:3, 2:3]
-    return product.reshape(product.shape[:-2] + (9,))[..., :8]
-
-
-def _resize_weights(in_size: int, out_size: int, antialias: bool, dtype) -> np.ndarray:
-    """The ``(out_size, in_size)`` matrix of a half-pixel-centre triangle-filter resize."""
-    scale = in_size / out_size
-    width = max(scale, 1.0) if antialias else 1.0
-    centres = (np.arange(out_size) + 0.5) * scale - 0.5
-    distance = np.abs(centres[:, None] - np.arange(in_size)[None, :]) / width
-    weights = np.maximum(0.0, 1.0 - distance)
-    # Rows past an edge lose a neighbour; renormalising them holds the edge pixel,
-    # which is what clamping the sample (TensorFlow, PyTorch) does.
-    weights /= weights.sum(axis=1, keepdims=True)
-    return weights.astype(dtype)
-
-
-def resize_images(
-    images: ArrayLike,
-    size: tuple[int, int],
-    interpolation: str = "bilinear",
-    antialias: bool = False,
-) -> np.ndarray:
-    """Resize a batch of images with half-pixel centres, as ``tf.image.resize`` does.
-
-    Output pixel ``i`` samples the input at ``(i + 0.5) * in / out - 0.5``. Bilinear
-    clamps at the edges (the same values as PyTorch's
-    ``F.interpolate(mode='bilinear', align_corners=False)``); ``antialias=True``
-    widens the triangle filter when shrinking, as TensorFlow and JAX do. Nearest
-    reads pixel ``floor((i + 0.5) * in / out)`` (``antialias`` does not apply).
-
-    Args:
-        images: ``(N, H, W, C)`` integer or float images.
-        size: ``(height, width)`` of the output, positive ints.
-        interpolation: ``'bilinear'`` or ``'nearest'``.
-        antialias: low-pass filter when downsampling (bilinear only).
-
-    Returns:
-        ``(N, height, width, C)`` images of the input's dtype (integers round half up
-        and saturate).
-
-    Raises:
-        ValueError: ``images`` is not rank 4, ``size`` is not two positive ints, or
-            ``interpolation`` is unknown.
-
-    >>> x = np.array([0.0, 1.0, 2.0, 3.0]).reshape(1, 1, 4, 1)
-    >>> resize_images(x, (1, 2))[0, 0, :, 0].tolist()
-    [0.5, 2.5]
-    """
-    where = "resize"
-    check_interpolation(interpolation, where)
-    xp = _array_module(images)
-    images = xp.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(
-            f"{where}: `images` must have rank 4 (batch, height, width, channels). "
-            f"Received: images.shape={images.shape}"
-        )
-    out_h, out_w = _check_size(size, where, "size")
-    n, h, w, c = images.shape
-    if interpolation == "nearest":
-        rows = np.minimum(np.floor((np.arange(out_h) + 0.5) * (h / out_h)), h - 1).astype(np.intp)
-        cols = np.minimum(np.floor((np.arange(out_w) + 0.5) * (w / out_w)), w - 1).astype(np.intp)
-        return images[:, xp.asarray(rows)][:, :, xp.asarray(cols)]
-    if (out_h, out_w) == (h, w):
-        return images.copy()
-    dtype = images.dtype
-    compute = working_dtype(dtype)
-    x = images.astype(compute, copy=False)
-    # Separable: one matrix product along the height, one along the width.
-    wh = xp.asarray(_resize_weights(h, out_h, antialias, compute))
-    ww = xp.asarray(_resize_weights(w, out_w, antialias, compute))
-    x = xp.tensordot(x, wh, axes=([1], [1]))  # (N, W, C, out_h)
-    x = xp.tensordot(x, ww, axes=([1], [1]))  # (N, C, out_h, out_w)
-    return xp.ascontiguousarray(cast_to(xp.moveaxis(x, 1, -1), dtype))
+        return resize_images
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
