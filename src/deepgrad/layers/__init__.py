@@ -7,6 +7,14 @@ True
 
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
+from deepgrad.layers.image_reshaping import (
+    Cropping1D,
+    Cropping2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.layers.merging import (
@@ -47,5 +55,11 @@ __all__ = [
     "Layer",
     "BatchNormalization",
     "LayerNormalization",
+    "Cropping1D",
+    "Cropping2D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "clear_session",
 ]
