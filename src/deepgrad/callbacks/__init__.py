@@ -6,5 +6,15 @@ True
 """
 
 from deepgrad.callbacks.base import Callback, CallbackList, History, ProgbarLogger
+from deepgrad.callbacks.csv_logger import CSVLogger
+from deepgrad.callbacks.early_stopping import EarlyStopping
+from deepgrad.callbacks.lambda_callback import LambdaCallback
+from deepgrad.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from deepgrad.callbacks.model_checkpoint import ModelCheckpoint
+from deepgrad.callbacks.terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger"]
+__all__ = [
+    "Callback", "CallbackList", "History", "ProgbarLogger", "CSVLogger", "EarlyStopping",
+    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
+    "TerminateOnNaN",
+]

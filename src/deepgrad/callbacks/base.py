@@ -70,7 +70,10 @@ class Callback:
 
 
 def _overrides(callback: Callback, hook: str) -> bool:
-    return getattr(type(callback), hook, None) is not getattr(Callback, hook)
+    # A hook set on the instance (LambdaCallback, `cb.on_batch_end = fn`) counts too.
+    return hook in vars(callback) or getattr(type(callback), hook, None) is not getattr(
+        Callback, hook
+    )
 
 
 class CallbackList:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from deepgrad.callbacks import CallbackList
+from deepgrad.callbacks import CallbackList, TerminateOnNaN
 from deepgrad.models.data_adapter import adapt, check_arrays, split_validation, unpack
 from deepgrad.tensor import no_grad
 from deepgrad.utils.progress import Progbar, resolve_verbose
@@ -109,6 +109,8 @@ def fit(
         add_progbar=verbose != 0,
         params={"epochs": epochs, "steps": steps, "verbose": verbose},
     )
+    if any(isinstance(c, TerminateOnNaN) for c in callback_list.callbacks):
+        stop_on_nan = False  # the callback ends training itself, the Keras way
     batch_begin = callback_list.batch_hook("on_train_batch_begin")
     batch_end = callback_list.batch_hook("on_train_batch_end")
     self.stop_training = False
