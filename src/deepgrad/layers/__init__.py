@@ -5,6 +5,9 @@
 True
 """
 
+from deepgrad.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from deepgrad.layers.augmentation import RandomBrightness, RandomContrast, RandomCrop, RandomFlip
+from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
 from deepgrad.layers.image_reshaping import (
@@ -28,9 +31,28 @@ from deepgrad.layers.merging import (
     Subtract,
 )
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
+from deepgrad.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from deepgrad.layers.regularization import (
+    ActivityRegularization,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 
 __all__ = [
+    "CenterCrop",
+    "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
     "Activation",
     "Add",
     "Average",
@@ -61,5 +83,15 @@ __all__ = [
     "UpSampling2D",
     "ZeroPadding1D",
     "ZeroPadding2D",
+    "ActivityRegularization",
+    "GaussianDropout",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "ELU",
+    "LeakyReLU",
+    "PReLU",
+    "ReLU",
+    "Softmax",
     "clear_session",
 ]
