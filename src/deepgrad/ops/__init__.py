@@ -49,6 +49,7 @@ from deepgrad.ops.nn import (
     sparse_categorical_crossentropy,
 )
 from deepgrad.ops.norm import batch_norm_train, batch_normalization, layer_norm
+from deepgrad.ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from deepgrad.ops.reduce import logsumexp, max, mean, min, sum
 from deepgrad.ops.shape import (
     concatenate,
@@ -66,6 +67,8 @@ from deepgrad.ops.shape import (
 __all__ = [
     "abs",
     "add",
+    "avg_pool1d",
+    "avg_pool2d",
     "batch_norm_train",
     "batch_normalization",
     "binary_crossentropy",
@@ -90,6 +93,8 @@ __all__ = [
     "logsumexp",
     "matmul",
     "max",
+    "max_pool1d",
+    "max_pool2d",
     "maximum",
     "mean",
     "min",

@@ -1,0 +1,310 @@
+"""Pooling kernels on raw arrays: max and sum windows along one axis, and 2-D pooling from two.
+
+No autograd here; ``deepgrad.ops.pool`` wraps these with gradients.
+
+How windows are laid out (TensorFlow's rule, which Keras follows): with ``'valid'``
+padding a window never leaves the input and ``out = (length - size) // stride + 1``;
+with ``'same'`` padding ``out = ceil(length / stride)`` and the missing
+``(out - 1) * stride + size - length`` cells are added, half before and the extra one
+after (at the bottom/right). Padded cells are never picked as a maximum and are not
+counted in an average.
+
+How it is fast: a 2-D window is separable. A max (or sum) over ``kh x kw`` is a max
+along the width with window ``kw``, then along the height with window ``kh``:
+``kw + kh - 2`` elementwise passes instead of ``kh * kw - 1``. Along one axis, window
+position ``j`` of every output is one strided view of the input (no copies; for stride
+equal to size this is the reshape ``(out, size)`` of the axis), so each pass is one
+NumPy call. Reducing width first, then height, picks the first maximum in row-major
+order, as TensorFlow and PyTorch do. The max keeps, per stage, the index of the winner
+inside its window (``uint8``), computed once in the forward pass; the backward pass
+routes the gradient with it, stage by stage in reverse.
+
+>>> x = np.array([[1, 6, 2, 8], [3, 4, 7, 5], [9, 0, 1, 2], [3, 4, 6, 5]], dtype=np.float32)
+>>> out, _ = max_pool2d(x.reshape(1, 4, 4, 1), (2, 2), (2, 2), "valid")
+>>> out[0, :, :, 0]
+array([[6., 8.],
+       [9., 6.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "Window",
+    "window",
+    "output_length",
+    "max_along",
+    "max_along_backward",
+    "sum_along",
+    "sum_along_backward",
+    "window_counts",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+]
+
+
+class Window(NamedTuple):
+    """How one axis is pooled: window ``size``, ``stride``, input ``length``, output
+    length ``out``, and the padding added ``before`` and ``after`` the input."""
+
+    size: int
+    stride: int
+    length: int
+    out: int
+    before: int
+    after: int
+
+    @property
+    def padded(self) -> int:
+        return self.length + self.before + self.after
+
+    @property
+    def exact(self) -> bool:
+        """Every (padded) cell lies in exactly one window: a reshape of the axis."""
+        return self.stride == self.size and self.size * self.out == self.padded
+
+
+def output_length(length: int, size: int, stride: int, padding: str) -> int:
+    """Output length of pooling an axis of ``length`` (TensorFlow's rule).
+
+    >>> output_length(28, 2, 2, "valid"), output_length(5, 2, 2, "valid")
+    (14, 2)
+    >>> output_length(5, 2, 2, "same"), output_length(5, 3, 1, "same")
+    (3, 5)
+    """
+    if padding == "same":
+        return -(-length // stride)
+    return (length - size) // stride + 1 if length >= size else 0
+
+
+def window(length: int, size: int, stride: int, padding: str) -> Window:
+    """The :class:`Window` for one axis; ``padding`` is ``'valid'`` or ``'same'``.
+
+    >>> window(5, 3, 2, "same")
+    Window(size=3, stride=2, length=5, out=3, before=1, after=1)
+    >>> window(4, 2, 1, "same")
+    Window(size=2, stride=1, length=4, out=4, before=0, after=1)
+    """
+    out = output_length(length, size, stride, padding)
+    if padding != "same":
+        return Window(size, stride, length, out, 0, 0)
+    total = max((out - 1) * stride + size - length, 0)
+    return Window(size, stride, length, out, total // 2, total - total // 2)
+
+
+def _index(ndim: int, axis: int, item) -> tuple:
+    index = [slice(None)] * ndim
+    index[axis] = item
+    return tuple(index)
+
+
+def _views(a: np.ndarray, axis: int, w: Window) -> list[np.ndarray]:
+    """View ``j`` holds the ``j``-th cell of every window along ``axis`` of ``a`` (padded)."""
+    span = w.stride * (w.out - 1) + 1
+    return [a[_index(a.ndim, axis, slice(j, j + span, w.stride))] for j in range(w.size)]
+
+
+def _padded(x: np.ndarray, axis: int, w: Window, value) -> np.ndarray:
+    if not (w.before or w.after):
+        return x
+    shape = list(x.shape)
+    shape[axis] = w.padded
+    out = np.empty(shape, dtype=x.dtype)
+    out[_index(x.ndim, axis, slice(0, w.before))] = value
+    out[_index(x.ndim, axis, slice(w.before + w.length, None))] = value
+    out[_index(x.ndim, axis, slice(w.before, w.before + w.length))] = x
+    return out
+
+
+def _cropped(dx: np.ndarray, axis: int, w: Window) -> np.ndarray:
+    if not (w.before or w.after):
+        return dx
+    return np.ascontiguousarray(dx[_index(dx.ndim, axis, slice(w.before, w.before + w.length))])
+
+
+def _lowest(dtype: np.dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def max_along(
+    x: np.ndarray, axis: int, w: Window, with_argmax: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Max over windows along ``axis``; also the winner's index in its window if asked.
+
+    Ties go to the first cell of the window. Returns ``(out, argmax)``; ``argmax`` is a
+    ``uint8`` array shaped like ``out`` (None when not asked for).
+
+    >>> out, arg = max_along(np.array([[3.0, 1.0, 2.0, 5.0, 4.0]]), 1, window(5, 2, 2, "same"))
+    >>> out, arg
+    (array([[3., 5., 4.]]), array([[0, 1, 0]], dtype=uint8))
+    """
+    views = _views(_padded(x, axis, w, _lowest(x.dtype)), axis, w)
+    if w.size == 1:
+        out = np.ascontiguousarray(views[0])
+        return out, (np.zeros(out.shape, np.uint8) if with_argmax else None)
+    argmax = None
+    if with_argmax:
+        first = np.greater(views[1], views[0])
+        argmax = first.view(np.uint8) if w.size <= 256 else first.astype(np.int32)
+    out = np.maximum(views[0], views[1])
+    for j in range(2, w.size):
+        if with_argmax:
+            np.copyto(argmax, j, where=np.greater(views[j], out))
+        np.maximum(out, views[j], out=out)
+    return out, argmax
+
+
+def max_along_backward(g: np.ndarray, argmax: np.ndarray, axis: int, w: Window) -> np.ndarray:
+    """Send each output's gradient to the cell that won its window (the input's shape).
+
+    >>> x = np.array([[3.0, 1.0, 2.0, 5.0, 4.0]])
+    >>> w = window(5, 2, 2, "same")
+    >>> _, arg = max_along(x, 1, w)
+    >>> max_along_backward(np.array([[10.0, 20.0, 30.0]]), arg, 1, w)
+    array([[10.,  0.,  0., 20., 30.]])
+    """
+    shape = list(g.shape)
+    shape[axis] = w.padded
+    # Cells outside every window (valid padding's remainder, stride > size) stay zero.
+    dx = np.empty(shape, g.dtype) if w.exact else np.zeros(shape, g.dtype)
+    views = _views(dx, axis, w)
+    if w.size == 1:
+        views[0][...] = g
+        return _cropped(dx, axis, w)
+    overlapping = w.stride < w.size
+    for j, view in enumerate(views):
+        chosen = argmax.view(np.bool_) if j == 1 and w.size == 2 else np.equal(argmax, j)
+        if overlapping:
+            view += g * chosen
+        else:
+            np.multiply(g, chosen, out=view)
+    return _cropped(dx, axis, w)
+
+
+def sum_along(x: np.ndarray, axis: int, w: Window) -> np.ndarray:
+    """Sum over windows along ``axis`` (padding adds nothing).
+
+    >>> sum_along(np.array([[3.0, 1.0, 2.0, 5.0, 4.0]]), 1, window(5, 2, 2, "same"))
+    array([[4., 7., 4.]])
+    """
+    views = _views(_padded(x, axis, w, 0), axis, w)
+    if w.size == 1:
+        return np.ascontiguousarray(views[0])
+    out = np.add(views[0], views[1])
+    for view in views[2:]:
+        out += view
+    return out
+
+
+def sum_along_backward(g: np.ndarray, axis: int, w: Window) -> np.ndarray:
+    """The transpose of :func:`sum_along`: each cell gets the sum of its windows' gradients.
+
+    >>> sum_along_backward(np.array([[1.0, 2.0, 3.0]]), 1, window(5, 2, 2, "same"))
+    array([[1., 2., 2., 3., 3.]])
+    """
+    shape = list(g.shape)
+    shape[axis] = w.padded
+    if w.exact:
+        dx = np.empty(shape, g.dtype)
+        split = shape[:axis] + [w.out, w.size] + shape[axis + 1:]
+        np.copyto(dx.reshape(split), np.expand_dims(g, axis + 1))
+        return _cropped(dx, axis, w)
+    dx = np.zeros(shape, g.dtype)
+    for view in _views(dx, axis, w):
+        if w.stride < w.size:
+            view += g
+        else:
+            view[...] = g
+    return _cropped(dx, axis, w)
+
+
+def window_counts(w: Window) -> np.ndarray:
+    """How many real (unpadded) cells each output window covers along one axis.
+
+    >>> window_counts(window(5, 3, 2, "same"))
+    array([2, 3, 2])
+    """
+    start = np.arange(w.out) * w.stride - w.before
+    return np.minimum(start + w.size, w.length) - np.maximum(start, 0)
+
+
+def max_pool2d(
+    x: np.ndarray,
+    pool_size: tuple[int, int],
+    strides: tuple[int, int],
+    padding: str,
+    with_argmax: bool = True,
+) -> tuple[np.ndarray, tuple | None]:
+    """Max pooling of NHWC ``x``; returns ``(out, state)``, the state for the backward pass.
+
+    >>> out, state = max_pool2d(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), (2, 2), "valid")
+    >>> out[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    wh = window(x.shape[1], pool_size[0], strides[0], padding)
+    ww = window(x.shape[2], pool_size[1], strides[1], padding)
+    columns, arg_w = max_along(x, 2, ww, with_argmax)
+    out, arg_h = max_along(columns, 1, wh, with_argmax)
+    return out, ((wh, ww, arg_h, arg_w) if with_argmax else None)
+
+
+def max_pool2d_backward(g: np.ndarray, state: tuple) -> np.ndarray:
+    """Gradient of :func:`max_pool2d` with respect to its input, from ``state``.
+
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> out, state = max_pool2d(x, (2, 2), (2, 2), "valid")
+    >>> max_pool2d_backward(np.ones_like(out), state)[0, :, :, 0]
+    array([[0., 0., 0., 0.],
+           [0., 1., 0., 1.],
+           [0., 0., 0., 0.],
+           [0., 1., 0., 1.]])
+    """
+    wh, ww, arg_h, arg_w = state
+    return max_along_backward(max_along_backward(g, arg_h, 1, wh), arg_w, 2, ww)
+
+
+def avg_pool2d(
+    x: np.ndarray, pool_size: tuple[int, int], strides: tuple[int, int], padding: str
+) -> tuple[np.ndarray, tuple]:
+    """Average pooling of NHWC ``x``, padded cells not counted; returns ``(out, state)``.
+
+    >>> out, _ = avg_pool2d(np.arange(9.0).reshape(1, 3, 3, 1), (2, 2), (2, 2), "same")
+    >>> out[0, :, :, 0]
+    array([[2. , 3.5],
+           [6.5, 8. ]])
+    """
+    wh = window(x.shape[1], pool_size[0], strides[0], padding)
+    ww = window(x.shape[2], pool_size[1], strides[1], padding)
+    out = sum_along(sum_along(x, 2, ww), 1, wh)
+    if wh.before or wh.after or ww.before or ww.after:
+        counts = np.multiply.outer(window_counts(wh), window_counts(ww))
+        scale = (1.0 / counts).astype(out.dtype)[:, :, None]
+    else:
+        scale = 1.0 / (wh.size * ww.size)  # a Python float keeps float32 float32
+    out *= scale
+    return out, (wh, ww, scale)
+
+
+def avg_pool2d_backward(g: np.ndarray, state: tuple) -> np.ndarray:
+    """Gradient of :func:`avg_pool2d` with respect to its input, from ``state``.
+
+    >>> out, state = avg_pool2d(np.zeros((1, 2, 2, 1)), (2, 2), (2, 2), "valid")
+    >>> avg_pool2d_backward(np.ones_like(out), state)[0, :, :, 0]
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    wh, ww, scale = state
+    g = g * scale
+    if wh.exact and ww.exact and not (wh.before or wh.after or ww.before or ww.after):
+        # One broadcast copy into the (N, Ho, kh, Wo, kw, C) view of the input.
+        n, ho, wo, c = g.shape
+        dx = np.empty((n, ho, wh.size, wo, ww.size, c), g.dtype)
+        np.copyto(dx, g[:, :, None, :, None, :])
+        return dx.reshape(n, wh.padded, ww.padded, c)
+    return sum_along_backward(sum_along_backward(g, 1, wh), 2, ww)
