@@ -145,10 +145,14 @@ def test_existing_directory_as_filepath_is_an_error(make_model, data, tmp_path):
         fit(model, data, [dg.callbacks.ModelCheckpoint(tmp_path)], epochs=1)
 
 
+def _skip_while_saving_is_missing(error: ImportError) -> None:
+    """Skip only while the saving module that model.save imports does not exist yet."""
+    if "saving" in str(error):
+        pytest.skip(f"model saving has not landed yet: {error}")
+    raise error
+
+
 def test_real_round_trip_of_the_best_weights(make_model, data, tmp_path):
-    pytest.importorskip(
-        "deepgrad.models.saving", reason="models/saving.py (model.save_weights) not landed yet"
-    )
     model = make_model()
     kept = []
     path = tmp_path / "best.weights.safetensors"
@@ -156,9 +160,29 @@ def test_real_round_trip_of_the_best_weights(make_model, data, tmp_path):
                                         save_weights_only=True)
     keep = dg.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(
         (logs["val_loss"], model.get_weights())))
-    fit(model, data, [keep, ckpt], epochs=4)
+    try:
+        fit(model, data, [keep, ckpt], epochs=4)
+    except ImportError as error:
+        _skip_while_saving_is_missing(error)
     best = min(kept, key=lambda item: item[0])[1]
     fresh = make_model()
     fresh.load_weights(path)
     for got, want in zip(fresh.get_weights(), best):
         np.testing.assert_array_equal(got, want)
+
+
+def test_real_full_model_checkpoints(make_model, data, tmp_path):
+    model = make_model()
+    ckpt = dg.callbacks.ModelCheckpoint(tmp_path / "m-{epoch:02d}-{val_loss:.2f}.deepgrad")
+    try:
+        history = fit(model, data, [ckpt], epochs=2)
+    except ImportError as error:
+        _skip_while_saving_is_missing(error)
+    names = sorted(os.listdir(tmp_path))
+    assert names == [f"m-{i + 1:02d}-{v:.2f}.deepgrad"
+                     for i, v in enumerate(history.history["val_loss"])]
+    load_model = getattr(dg.models, "load_model", None)
+    if load_model is not None:
+        loaded = load_model(tmp_path / names[-1])
+        np.testing.assert_array_equal(loaded.predict(data[2], verbose=0),
+                                      model.predict(data[2], verbose=0))
