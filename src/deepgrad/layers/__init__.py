@@ -31,6 +31,24 @@ from deepgrad.layers.merging import (
     Subtract,
 )
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
+from deepgrad.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from deepgrad.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from deepgrad.layers.regularization import (
     ActivityRegularization,
@@ -42,6 +60,22 @@ from deepgrad.layers.regularization import (
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 
 __all__ = [
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "CenterCrop",
     "Normalization",
     "RandomBrightness",
