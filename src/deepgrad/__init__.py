@@ -33,6 +33,7 @@ _SUBMODULES = {
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "tensor",
     "utils",
     "cli",

@@ -6,6 +6,7 @@ True
 """
 
 from deepgrad.models.model import Model
+from deepgrad.models.saving import load_model, save_model
 from deepgrad.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model", "save_model"]

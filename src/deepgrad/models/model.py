@@ -177,6 +177,8 @@ class Model(Layer):
             raise ValueError("compile: `weighted_metrics` is not supported yet; use `metrics`.")
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
+        # The arguments as given, for saving (deepgrad.saving.compile_config).
+        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         self.compiled_loss = (
             CompiledLoss(loss, loss_weights, self.output_names) if loss is not None else None
         )

@@ -144,6 +144,7 @@ def fit(
         if val is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _test_loop(self, val)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        self._epoch = epoch + 1  # the epoch reached, recorded in saved checkpoints
         callback_list.on_epoch_end(epoch, epoch_logs)
         logs = epoch_logs
         if self.stop_training:

@@ -14,17 +14,31 @@ import numpy as np
 
 from deepgrad.layers.base import clear_session
 from deepgrad.random import set_random_seed
+from deepgrad.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from deepgrad.utils.gradcheck import gradient_check, numerical_gradient
 from deepgrad.utils.progress import Progbar
 
 __all__ = [
+    "CustomObjectScope",
     "Progbar",
     "array_to_img",
     "clear_session",
+    "custom_object_scope",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "gradient_check",
     "img_to_array",
     "load_img",
     "numerical_gradient",
+    "register_keras_serializable",
     "save_img",
     "set_random_seed",
     "to_categorical",

@@ -1,0 +1,382 @@
+"""Architecture to JSON and back: layers, Sequential, functional and subclassed models.
+
+Each object is written as Keras 3 writes it: ``{"module", "class_name", "config",
+"registered_name", "build_config"}``, where ``config`` is ``get_config()``. A functional
+model's config lists its layers with their ``inbound_nodes`` (the calls that connect
+them) and names its inputs and outputs by ``[layer name, node index, tensor index]``.
+
+>>> import deepgrad as dg
+>>> model = dg.Sequential([dg.layers.Dense(2, input_shape=(3,), name="d")])
+>>> spec = serialize_model(model)
+>>> spec["class_name"], spec["config"]["layers"][0]["class_name"]
+('Sequential', 'Dense')
+>>> deserialize_model(spec).get_layer("d").units
+2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad.layers.base import Layer
+from deepgrad.layers.input_layer import Input, InputLayer
+from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.saving.registry import get_registered_name, is_registered, resolve
+
+__all__ = ["serialize_layer", "deserialize_layer", "serialize_model", "deserialize_model",
+           "to_json", "build_model_from_config"]
+
+_TENSOR = "__keras_tensor__"
+
+
+def to_json(value, where: str):
+    """Return ``value`` with NumPy scalars/arrays and tuples turned into JSON types.
+
+    Raises:
+        TypeError: naming ``where`` for a value JSON cannot hold.
+
+    >>> to_json({"a": (np.float32(1.5), None)}, "demo")
+    {'a': [1.5, None]}
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [to_json(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v, where) for k, v in value.items()}
+    if isinstance(value, np.dtype):
+        return value.name
+    raise TypeError(
+        f"{where}: cannot save a value of type {type(value).__name__} ({value!r}) in the "
+        "config. To fix, make get_config() return plain numbers, strings, lists and dicts "
+        "(serialize objects, e.g. with dg.initializers.serialize)."
+    )
+
+
+def _builtin_layers() -> dict[str, type]:
+    from deepgrad import layers, models
+
+    found = {n: getattr(layers, n) for n in dir(layers)}
+    found.update({"Sequential": models.Sequential, "Model": models.Model,
+                  "Functional": models.Model})
+    return {n: c for n, c in found.items() if isinstance(c, type) and issubclass(c, Layer)}
+
+
+def _shape_json(shape):
+    if isinstance(shape, dict):
+        return {k: _shape_json(v) for k, v in shape.items()}
+    if all(s is None or isinstance(s, (int, np.integer)) for s in shape):
+        return [None if s is None else int(s) for s in shape]
+    return [_shape_json(s) for s in shape]
+
+
+def _header(obj: Layer, class_name: str | None = None) -> dict:
+    cls = type(obj)
+    return {
+        "module": cls.__module__,
+        "class_name": class_name or cls.__name__,
+        "registered_name": get_registered_name(cls) if is_registered(cls) else None,
+    }
+
+
+def serialize_layer(layer: Layer) -> dict:
+    """Return the JSON-ready description of a layer (a model is described by its graph).
+
+    Raises:
+        ValueError: for a ``Lambda`` layer (its Python function cannot be saved safely).
+
+    >>> serialize_layer(dg.layers.Dropout(0.5, name="drop"))["config"]["rate"]
+    0.5
+    """
+    from deepgrad.layers.core import Lambda
+    from deepgrad.models.model import Model
+
+    if isinstance(layer, Model):
+        return serialize_model(layer)
+    if isinstance(layer, Lambda):
+        raise ValueError(
+            f"Lambda '{layer.name}': a Lambda layer's Python function cannot be saved in a "
+            "model file. To fix, write a small Layer subclass instead and register it with "
+            "@dg.saving.register_keras_serializable(), or use save_weights()."
+        )
+    spec = _header(layer)
+    spec["config"] = to_json(layer.get_config(), f"{type(layer).__name__} '{layer.name}'")
+    if layer.built and layer._build_shapes is not None:
+        spec["build_config"] = {"input_shape": _shape_json(layer._build_shapes)}
+    return spec
+
+
+def _resolve_class(spec: dict, custom_objects) -> type:
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"load_model: a layer entry must have a 'class_name'. Got: {spec!r}")
+    cls = resolve(spec["class_name"], spec.get("registered_name"), custom_objects,
+                  _builtin_layers())
+    if cls is None:
+        name = spec.get("registered_name") or spec["class_name"]
+        raise ValueError(
+            f"load_model: unknown layer class {name!r} (saved from module "
+            f"'{spec.get('module')}'). To fix, pass custom_objects={{{spec['class_name']!r}: "
+            f"{spec['class_name']}}} to load_model, or decorate the class with "
+            "@dg.saving.register_keras_serializable()."
+        )
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise TypeError(f"load_model: {spec['class_name']!r} resolved to {cls!r}, not a Layer.")
+    return cls
+
+
+def deserialize_layer(spec: dict, custom_objects=None) -> Layer:
+    """Create a layer (or a nested model) from :func:`serialize_layer`'s output.
+
+    >>> deserialize_layer(serialize_layer(dg.layers.Dense(3, name="x"))).units
+    3
+    """
+    from deepgrad.models.model import Model
+
+    cls = _resolve_class(spec, custom_objects)
+    if issubclass(cls, Model):
+        return deserialize_model(spec, custom_objects)
+    config = dict(spec.get("config") or {})
+    try:
+        return cls.from_config(config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"load_model: could not recreate layer '{config.get('name')}' of class "
+            f"{cls.__name__} from its config: {error}. To fix, make get_config() return every "
+            "constructor argument (and from_config accept them)."
+        ) from error
+
+
+# -- functional graphs --------------------------------------------------------------------
+def _node_indices(graph) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    index = {}
+    for tensor in graph.inputs:
+        index[id(tensor.history[0])] = 0
+    for node in graph.nodes:
+        index[id(node)] = counts.get(id(node.layer), 0)
+        counts[id(node.layer)] = index[id(node)] + 1
+    return index
+
+
+def _encode(value, index: dict[int, int], where: str):
+    if isinstance(value, KerasTensor):
+        node, position = value.history
+        return {"class_name": _TENSOR, "config": {
+            "shape": list(value.shape), "dtype": value.dtype,
+            "keras_history": [node.layer.name, index[id(node)], position]}}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, index, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v, index, where) for k, v in value.items()}
+    return to_json(value, where)
+
+
+def _history(tensor: KerasTensor, index: dict[int, int]) -> list:
+    node, position = tensor.history
+    return [node.layer.name, index[id(node)], position]
+
+
+def _structure(structure, fn):
+    if isinstance(structure, KerasTensor):
+        return fn(structure)
+    if isinstance(structure, dict):
+        return {k: _structure(v, fn) for k, v in structure.items()}
+    return [_structure(s, fn) for s in structure]
+
+
+def _functional_config(model) -> dict:
+    graph = model._graph
+    index = _node_indices(graph)
+    nodes_of: dict[int, list] = {}
+    for node in graph.nodes:
+        nodes_of.setdefault(id(node.layer), []).append(node)
+    layers = []
+    for layer in graph.layers:
+        spec = serialize_layer(layer)
+        spec["name"] = layer.name
+        where = f"{type(layer).__name__} '{layer.name}'"
+        spec["inbound_nodes"] = [
+            {"args": _encode([node.inputs, *node.args], index, where),
+             "kwargs": _encode(dict(node.kwargs), index, where)}
+            for node in nodes_of.get(id(layer), [])
+        ]
+        layers.append(spec)
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": _structure(graph.input_structure, lambda t: _history(t, index)),
+        "output_layers": _structure(graph.output_structure, lambda t: _history(t, index)),
+    }
+
+
+def _is_history(value) -> bool:
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) for v in value[1:]))
+
+
+def _functional_from_config(cls, config: dict, custom_objects):
+    from deepgrad.models.model import Model
+
+    tensors: dict[tuple, KerasTensor] = {}
+    queue = []
+    for spec in config["layers"]:
+        layer = deserialize_layer(spec, custom_objects)
+        if isinstance(layer, InputLayer):
+            tensors[(layer.name, 0, 0)] = layer.output
+        queue.append([layer, list(spec.get("inbound_nodes") or []), 0])
+
+    def decode(value):
+        if isinstance(value, dict) and value.get("class_name") == _TENSOR:
+            key = tuple(value["config"]["keras_history"])
+            if key not in tensors:
+                raise LookupError(key)
+            return tensors[key]
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        return value
+
+    progress = True
+    while progress:
+        progress = False
+        for item in queue:
+            layer, pending = item[0], item[1]
+            while pending:
+                try:
+                    args, kwargs = decode(pending[0]["args"]), decode(pending[0]["kwargs"])
+                except LookupError:
+                    break
+                out = layer(args[0], *args[1:], **kwargs)
+                node_index = item[2]
+                item[2] += 1
+                flat = out if isinstance(out, list) else (
+                    list(out.values()) if isinstance(out, dict) else [out])
+                for position, tensor in enumerate(flat):
+                    tensors[(layer.name, node_index, position)] = tensor
+                pending.pop(0)
+                progress = True
+    stuck = [item[0].name for item in queue if item[1]]
+    if stuck:
+        raise ValueError(
+            f"load_model: the graph of model '{config.get('name')}' could not be rebuilt: "
+            f"the inputs of layers {stuck} are never produced (the file is inconsistent)."
+        )
+
+    def find(value):
+        if _is_history(value):
+            key = tuple(value)
+            if key not in tensors:
+                raise ValueError(f"load_model: unknown tensor {value} in the model's config.")
+            return tensors[key]
+        if isinstance(value, dict):
+            return {k: find(v) for k, v in value.items()}
+        return [find(v) for v in value]
+
+    inputs, outputs = find(config["input_layers"]), find(config["output_layers"])
+    if cls is Model:
+        model = Model(inputs, outputs, name=config.get("name"))
+    else:
+        model = cls.from_config({**config, "inputs": inputs, "outputs": outputs})
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+# -- models -------------------------------------------------------------------------------
+def serialize_model(model) -> dict:
+    """Return the JSON-ready description of a Sequential, functional or subclassed model."""
+    from deepgrad.models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        spec = _header(model)
+        base = model.get_config()
+        spec["config"] = {
+            "name": model.name, "trainable": model.trainable,
+            "layers": [serialize_layer(layer) for layer in model.layers],
+        }
+        if base.get("input_shape") is not None:
+            spec["config"]["input_shape"] = _shape_json(base["input_shape"])
+            spec["config"]["input_dtype"] = model._input_dtype
+        return spec
+    if model._graph is not None:
+        spec = _header(model, "Functional" if type(model).__name__ == "Model" else None)
+        spec["config"] = _functional_config(model)
+        return spec
+    spec = _header(model)
+    spec["config"] = to_json(model.get_config(), f"{type(model).__name__} '{model.name}'")
+    if model.built and model._build_shapes is not None:
+        spec["build_config"] = {"input_shape": _shape_json(model._build_shapes)}
+    return spec
+
+
+def _as_shape(value):
+    if isinstance(value, dict):
+        return {k: _as_shape(v) for k, v in value.items()}
+    if all(v is None or isinstance(v, int) for v in value):
+        return tuple(value)
+    return [_as_shape(v) for v in value]
+
+
+def _zeros_for(shape, dtype):
+    if isinstance(shape, dict):
+        return {k: _zeros_for(v, dtype) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_zeros_for(s, dtype) for s in shape]
+    return np.zeros(tuple(1 if s is None else s for s in shape), dtype=dtype)
+
+
+def build_model_from_config(model, build_config: dict | None) -> None:
+    """Create a subclassed model's weights by running it once on zeros of the saved shape."""
+    from deepgrad.tensor import no_grad
+
+    if not build_config or model.built and model.weights:
+        return
+    shape = _as_shape(build_config["input_shape"])
+    try:
+        with no_grad():
+            model(_zeros_for(shape, model.dtype), training=False)
+    except Exception as error:
+        raise ValueError(
+            f"load_model: could not build model '{model.name}' for inputs of shape {shape} "
+            f"to create its weights: {error}"
+        ) from error
+
+
+def deserialize_model(spec: dict, custom_objects=None):
+    """Create a model from :func:`serialize_model`'s output (weights are not loaded)."""
+    from deepgrad.models.model import Model
+    from deepgrad.models.sequential import Sequential
+
+    cls = _resolve_class(spec, custom_objects)
+    config = dict(spec.get("config") or {})
+    if issubclass(cls, Sequential):
+        model = cls(name=config.get("name"))
+        if config.get("input_shape") is not None:
+            model.add(Input(batch_shape=tuple(config["input_shape"]),
+                            dtype=config.get("input_dtype")))
+        for layer_spec in config.get("layers", []):
+            model.add(deserialize_layer(layer_spec, custom_objects))
+        if config.get("trainable") is False:
+            model.trainable = False
+        return model
+    if "input_layers" in config and "output_layers" in config:
+        return _functional_from_config(cls, config, custom_objects)
+    if cls is Model:
+        raise ValueError("load_model: a plain Model entry needs 'input_layers' and "
+                         "'output_layers' (the file is inconsistent).")
+    try:
+        model = cls.from_config(config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"load_model: could not recreate model '{config.get('name')}' of class "
+            f"{cls.__name__} from its config {config}: {error}. To fix, override get_config() "
+            "to return the constructor's arguments (and from_config if needed)."
+        ) from error
+    build_model_from_config(model, spec.get("build_config"))
+    return model

@@ -1,0 +1,149 @@
+"""Match a file's arrays to a model's weights: validate everything, then assign.
+
+Nothing is assigned until every weight has been checked, so a file that does not fit
+leaves the model as it was. Errors name the layer, the weight, and both shapes.
+
+>>> import deepgrad as dg
+>>> model = dg.Sequential([dg.layers.Dense(2, input_shape=(3,))])
+>>> arrays, labels = collect(model)
+>>> sorted(arrays), labels["layers/dense/vars/0"]
+(['layers/dense/vars/0', 'layers/dense/vars/1'], 'dense/kernel')
+>>> assign(model, {k: v + 1 for k, v in arrays.items()}, where="demo")
+>>> bool((model.get_weights()[1] == 1).all())
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from deepgrad.layers.base import Layer
+from deepgrad.saving.weight_paths import WeightEntry, weight_entries
+
+__all__ = ["collect", "assign", "require_built"]
+
+
+def require_built(model: Layer, who: str) -> list[WeightEntry]:
+    """Return the model's weight entries; fail clearly if it has none because unbuilt.
+
+    Raises:
+        ValueError: if the model is not built.
+    """
+    entries = weight_entries(model)
+    if not entries and not model.built:
+        raise ValueError(
+            f"{who}: model '{model.name}' is not built, so it has no weights yet. To fix, "
+            "give the first layer `input_shape=` (or start with dg.Input), or call the "
+            "model on a batch of data first."
+        )
+    return entries
+
+
+def collect(model: Layer) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Return ``({key: array copy}, {key: label})`` for every weight of ``model``.
+
+    >>> collect(dg.Sequential())
+    ({}, {})
+    """
+    arrays, labels = {}, {}
+    for entry in weight_entries(model):
+        arrays[entry.key] = entry.variable.data.copy()
+        labels[entry.key] = entry.label
+    return arrays, labels
+
+
+def _describe(entries: list[WeightEntry], layer_path: str) -> str:
+    layer = entries[0].layer
+    return f"layer '{layer.name}' ({type(layer).__name__}, at '{layer_path}')"
+
+
+def assign(
+    model: Layer,
+    arrays: dict[str, np.ndarray],
+    where: str,
+    skip_mismatch: bool = False,
+    file_labels: dict[str, str] | None = None,
+    cast_floats: bool = False,
+    who: str = "load_weights",
+) -> None:
+    """Check ``arrays`` against the model's weights, then assign them all.
+
+    Args:
+        model: the model to load into.
+        arrays: key (as :func:`~deepgrad.saving.weight_paths.weight_entries`) to array.
+        where: the file's name, for messages.
+        skip_mismatch: skip the layers that do not match (with a warning) instead of
+            failing; arrays for layers the model lacks are ignored then.
+        file_labels: the file's own names for its keys, for messages.
+        cast_floats: accept a floating-point array of another precision (Keras files).
+        who: the calling function's name, for messages.
+
+    Raises:
+        ValueError: naming every layer whose weights are missing, extra, or differ in
+            shape or dtype; nothing is assigned then.
+    """
+    entries = require_built(model, who)
+    by_layer: dict[str, list[WeightEntry]] = {}
+    for entry in entries:
+        by_layer.setdefault(entry.layer_path, []).append(entry)
+    problems: list[str] = []
+    bad_layers: set[str] = set()
+    pairs = []
+    for layer_path, group in by_layer.items():
+        for entry in group:
+            array = arrays.get(entry.key)
+            variable = entry.variable
+            if array is None:
+                found = sorted(k for k in arrays if k.startswith(layer_path + "/vars/"))
+                problems.append(
+                    f"{_describe(group, layer_path)}: weight '{entry.label}' "
+                    f"(shape {variable.shape}) is missing from the file"
+                    + (f"; the file has {len(found)} weights for this layer, the model "
+                       f"{len(group)}" if found else "")
+                )
+                bad_layers.add(layer_path)
+                continue
+            if array.shape != variable.shape:
+                problems.append(
+                    f"{_describe(group, layer_path)}: weight '{entry.label}' has shape "
+                    f"{variable.shape} in the model but {array.shape} in the file"
+                )
+                bad_layers.add(layer_path)
+                continue
+            if array.dtype != variable.data.dtype and not (
+                cast_floats and array.dtype.kind == "f" and variable.data.dtype.kind == "f"
+            ):
+                problems.append(
+                    f"{_describe(group, layer_path)}: weight '{entry.label}' has dtype "
+                    f"{variable.data.dtype} in the model but {array.dtype} in the file. To "
+                    f"fix, build the model with dtype='{array.dtype}'"
+                )
+                bad_layers.add(layer_path)
+                continue
+            pairs.append((layer_path, variable, array))
+    known = {entry.key for entry in entries}
+    extra = [k for k in arrays if k not in known]
+    if extra and not skip_mismatch:
+        labels = file_labels or {}
+        shown = ", ".join(
+            f"'{k}'" + (f" ({labels[k]})" if k in labels else "") for k in extra[:6]
+        )
+        more = f" and {len(extra) - 6} more" if len(extra) > 6 else ""
+        problems.append(
+            f"the file has {len(extra)} weights that model '{model.name}' lacks: "
+            f"{shown}{more} (a different architecture?)"
+        )
+    if problems:
+        message = (
+            f"{who}: the weights in '{where}' do not match model '{model.name}':\n  - "
+            + "\n  - ".join(problems)
+        )
+        if not skip_mismatch:
+            raise ValueError(message + "\nNothing was loaded.")
+        warnings.warn(message + "\nThese layers were skipped (skip_mismatch=True).",
+                      stacklevel=3)
+    for layer_path, variable, array in pairs:
+        if layer_path not in bad_layers:
+            variable.assign(array.astype(variable.data.dtype, copy=False))
