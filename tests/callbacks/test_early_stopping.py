@@ -160,3 +160,24 @@ def test_bad_arguments():
         dg.callbacks.EarlyStopping(monitor=None)
     with pytest.warns(UserWarning, match="mode 'up' is unknown, falling back to auto"):
         assert dg.callbacks.EarlyStopping(mode="up").mode == "auto"
+
+
+def test_real_val_accuracy_in_auto_mode(data):
+    x, y, xv, yv = data
+    labels, val_labels = (y[:, 0] > 0.3).astype(np.int64), (yv[:, 0] > 0.3).astype(np.int64)
+    model = dg.Sequential([dg.layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(dg.optimizers.SGD(0.05), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    # Start from weights that favour the wrong class, so accuracy rises, then plateaus.
+    wrong = 0.2 * np.array([[1, -1], [-2, 2], [0.5, -0.5]], np.float32)
+    model.set_weights([wrong, np.zeros(2, np.float32)])
+    stop = dg.callbacks.EarlyStopping("val_accuracy", patience=2, restore_best_weights=True)
+    history = model.fit(x, labels, epochs=40, batch_size=8, verbose=0,
+                        validation_data=(xv, val_labels), callbacks=[stop])
+    values = history.history["val_accuracy"]
+    assert stop.mode_used == "max" and values[-1] > values[0] + 0.5
+    best_epoch = int(np.argmax(values))  # the first maximum
+    assert stop.best == max(values) and stop.best_epoch == best_epoch
+    assert len(values) < 40 and stop.stopped_epoch == best_epoch + 2
+    restored = model.evaluate(xv, val_labels, verbose=0, return_dict=True)
+    assert restored["accuracy"] == max(values)
