@@ -45,7 +45,7 @@ def clear_session() -> None:
 
 def _snake_case(name: str) -> str:
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z])([0-9]*[A-Z])", r"\1_\2", name)
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)  # Keras: Conv2D -> conv2d
     return name.lower()
 
 
