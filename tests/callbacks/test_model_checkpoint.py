@@ -1,5 +1,5 @@
-"""ModelCheckpoint through real fit runs; saving is recorded by stand-in save methods,
-and one round trip runs through the real ``models/saving.py`` once it exists."""
+"""ModelCheckpoint through real fit runs: the file-name logic with stand-in save methods
+that record their calls, and round trips through the real ``models/saving.py``."""
 
 import os
 
@@ -136,20 +136,19 @@ def test_bad_arguments(tmp_path):
         dg.callbacks.ModelCheckpoint("m.deepgrad", save_freq=0)
     with pytest.raises(TypeError, match="`filepath` must be a string or a path"):
         dg.callbacks.ModelCheckpoint(3)
+    with pytest.raises(ValueError, match=r"must end in .deepgrad or .keras.*filepath=m.h5"):
+        dg.callbacks.ModelCheckpoint("m.h5")
+    with pytest.raises(ValueError, match=r"save_weights_only=True.*\.weights\.safetensors or "
+                       r"\.weights\.h5. Received: filepath=m.deepgrad"):
+        dg.callbacks.ModelCheckpoint("m.deepgrad", save_weights_only=True)
 
 
 def test_existing_directory_as_filepath_is_an_error(make_model, data, tmp_path):
     model = make_model()
     recording(model)
+    (tmp_path / "m.deepgrad").mkdir()
     with pytest.raises(IsADirectoryError, match="non-directory filepath"):
-        fit(model, data, [dg.callbacks.ModelCheckpoint(tmp_path)], epochs=1)
-
-
-def _skip_while_saving_is_missing(error: ImportError) -> None:
-    """Skip only while the saving module that model.save imports does not exist yet."""
-    if "saving" in str(error):
-        pytest.skip(f"model saving has not landed yet: {error}")
-    raise error
+        fit(model, data, [dg.callbacks.ModelCheckpoint(tmp_path / "m.deepgrad")], epochs=1)
 
 
 def test_real_round_trip_of_the_best_weights(make_model, data, tmp_path):
@@ -160,10 +159,7 @@ def test_real_round_trip_of_the_best_weights(make_model, data, tmp_path):
                                         save_weights_only=True)
     keep = dg.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(
         (logs["val_loss"], model.get_weights())))
-    try:
-        fit(model, data, [keep, ckpt], epochs=4)
-    except ImportError as error:
-        _skip_while_saving_is_missing(error)
+    fit(model, data, [keep, ckpt], epochs=4)
     best = min(kept, key=lambda item: item[0])[1]
     fresh = make_model()
     fresh.load_weights(path)
@@ -174,15 +170,10 @@ def test_real_round_trip_of_the_best_weights(make_model, data, tmp_path):
 def test_real_full_model_checkpoints(make_model, data, tmp_path):
     model = make_model()
     ckpt = dg.callbacks.ModelCheckpoint(tmp_path / "m-{epoch:02d}-{val_loss:.2f}.deepgrad")
-    try:
-        history = fit(model, data, [ckpt], epochs=2)
-    except ImportError as error:
-        _skip_while_saving_is_missing(error)
+    history = fit(model, data, [ckpt], epochs=2)
     names = sorted(os.listdir(tmp_path))
     assert names == [f"m-{i + 1:02d}-{v:.2f}.deepgrad"
                      for i, v in enumerate(history.history["val_loss"])]
-    load_model = getattr(dg.models, "load_model", None)
-    if load_model is not None:
-        loaded = load_model(tmp_path / names[-1])
-        np.testing.assert_array_equal(loaded.predict(data[2], verbose=0),
-                                      model.predict(data[2], verbose=0))
+    loaded = dg.models.load_model(tmp_path / names[-1])
+    np.testing.assert_array_equal(loaded.predict(data[2], verbose=0),
+                                  model.predict(data[2], verbose=0))

@@ -32,7 +32,9 @@ class ModelCheckpoint(MonitorCallback):
             ``save_best_only``).
 
     Raises:
-        ValueError: for a ``save_freq`` that is neither ``"epoch"`` nor a positive int.
+        ValueError: for a ``save_freq`` that is neither ``"epoch"`` nor a positive int, or
+            a ``filepath`` that does not end in ``.deepgrad`` or ``.keras`` (or, with
+            ``save_weights_only``, ``.weights.safetensors`` or ``.weights.h5``).
         TypeError: for a ``filepath`` that is not a string or path.
         KeyError: (when saving) if ``filepath`` names a field the logs do not have.
 
@@ -75,6 +77,22 @@ class ModelCheckpoint(MonitorCallback):
                 "are 'epoch' or a positive int (a number of batches)."
             )
         self.filepath = os.fspath(filepath)
+        # Imported here: the saving module sits above the callbacks in the stack.
+        from deepgrad.models.saving import MODEL_SUFFIXES, WEIGHTS_SUFFIXES
+
+        if save_weights_only and not self.filepath.endswith(WEIGHTS_SUFFIXES):
+            raise ValueError(
+                "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                f"provided must end in {' or '.join(WEIGHTS_SUFFIXES)}. "
+                f"Received: filepath={self.filepath}"
+            )
+        if not save_weights_only and not self.filepath.endswith(MODEL_SUFFIXES):
+            raise ValueError(
+                "The filepath provided to `ModelCheckpoint` must end in "
+                f"{' or '.join(MODEL_SUFFIXES)} (a whole model; for the weights alone, pass "
+                f"save_weights_only=True and a .weights.safetensors name). "
+                f"Received: filepath={self.filepath}"
+            )
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
