@@ -92,6 +92,14 @@ def assign(
     bad_layers: set[str] = set()
     pairs = []
     for layer_path, group in by_layer.items():
+        if not any(entry.key in arrays for entry in group):
+            shapes = ", ".join(f"'{e.label}' {e.variable.shape}" for e in group)
+            problems.append(
+                f"{_describe(group, layer_path)}: the file has no weights for this layer "
+                f"(expected {shapes})"
+            )
+            bad_layers.add(layer_path)
+            continue
         for entry in group:
             array = arrays.get(entry.key)
             variable = entry.variable
