@@ -1,0 +1,408 @@
+"""Convolution layers: Conv1D, Conv2D and Conv2DTranspose (channels_last).
+
+Each layer holds a Keras-shaped kernel and bias and calls one fused op from
+``deepgrad.ops`` (im2col and a matrix product, with the bias and a ReLU applied in the
+same pass). Other activations are applied after the op.
+
+Output size per spatial axis, for input ``W``, kernel ``F``, padding ``P`` per side and
+stride ``S``: ``W_out = (W - F + 2P) / S + 1`` (rounded down); ``'same'`` keeps
+``ceil(W / S)``. Parameters: ``(F * F * C_in + 1) * C_out`` for a 2-D kernel with bias.
+
+>>> import deepgrad as dg
+>>> conv = dg.layers.Conv2D(32, 5, padding="same", activation="relu")
+>>> conv.compute_output_shape((None, 28, 28, 1))
+(None, 28, 28, 32)
+>>> conv(np.zeros((1, 28, 28, 1), dtype="float32")).shape
+(1, 28, 28, 32)
+>>> conv.count_params()  # (5 * 5 * 1 + 1) * 32
+832
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from deepgrad import activations, initializers, ops, regularizers
+from deepgrad.kernels.conv import conv_output_length, deconv_output_length
+from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.layers.core import positive_int
+from deepgrad.tensor import Tensor
+
+__all__ = [
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution2DTranspose",
+]
+
+_SPATIAL_NAMES = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
+
+
+def int_tuple(layer: str, arg: str, value, rank: int, minimum: int = 1) -> tuple[int, ...]:
+    """An int or ``rank`` ints, each ``>= minimum``, as a tuple; the error names the layer."""
+    items = (value,) * rank if isinstance(value, (int, np.integer)) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = ()
+    if len(items) != rank or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum
+        for v in items
+    ):
+        what = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(
+            f"{layer}: `{arg}` must be a {what} int or a tuple of {rank} {what} ints. "
+            f"Received: {arg}={value!r}"
+        )
+    return tuple(int(v) for v in items)
+
+
+def padding_name(layer: str, value, allowed: tuple[str, ...]) -> str:
+    name = value.lower() if isinstance(value, str) else value
+    if name not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(
+            f"{layer}: `padding` must be one of {options}. Received: padding={value!r}"
+        )
+    return name
+
+
+def check_data_format(layer: str, value) -> str:
+    if value in (None, "channels_last"):
+        return "channels_last"
+    if value == "channels_first":
+        raise NotImplementedError(
+            f"{layer}: only data_format='channels_last' (NHWC) is supported. To fix, "
+            "transpose the input to channels_last, e.g. np.transpose(x, (0, 2, 3, 1))."
+        )
+    raise ValueError(
+        f"{layer}: `data_format` must be 'channels_last'. Received: data_format={value!r}"
+    )
+
+
+def serialize_or_none(obj, module):
+    return None if obj is None else module.serialize(obj)
+
+
+class BaseConv(Layer):
+    """What every convolution layer shares: argument checks, input checks, activation.
+
+    Subclasses set ``rank`` and implement ``_make_weights``, ``_convolve`` and
+    ``_output_length``.
+    """
+
+    rank = 2
+    paddings: tuple[str, ...] = ("valid", "same")
+
+    def __init__(
+        self,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation: str | Callable | None = None,
+        use_bias: bool = True,
+        bias_initializer="zeros",
+        bias_regularizer=None,
+        activity_regularizer=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        self.kernel_size = int_tuple(cls, "kernel_size", kernel_size, self.rank)
+        self.strides = int_tuple(cls, "strides", strides, self.rank)
+        self.padding = padding_name(cls, padding, self.paddings)
+        self.data_format = check_data_format(cls, data_format)
+        self.dilation_rate = int_tuple(cls, "dilation_rate", dilation_rate, self.rank)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{cls}: strides > 1 cannot be combined with dilation_rate > 1 (as in Keras). "
+                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.bias_constraint = bias_constraint
+        # ReLU runs inside the op (one pass over the output, its mask reused in backward).
+        self._fused = "relu" if self.activation is activations.relu else None
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    # -- shapes and checks ------------------------------------------------------------
+    def _check_shape(self, shape) -> None:
+        rank = self.rank + 2
+        if len(shape) != rank:
+            hint = "."
+            if len(shape) == rank - 1:
+                hint = " — missing batch dimension? Add one with x[None]."
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected a {rank}-D input "
+                f"{_SPATIAL_NAMES[self.rank]}, got shape {shape_str(shape)}{hint}"
+            )
+        channels = self.input_spec.axes.get(-1)
+        if channels is not None and shape[-1] is not None and shape[-1] != channels:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the layer was built for inputs with "
+                f"{channels} channels (last dimension), got shape {shape_str(shape)}."
+            )
+        self._check_fits(shape)
+
+    def _check_fits(self, shape) -> None:
+        """The kernel must fit in the (padded) input, or the output would be empty."""
+        for i, (size, k, d) in enumerate(zip(shape[1:-1], self.kernel_size, self.dilation_rate)):
+            out = self._output_length(size, i)
+            if out is not None and out <= 0:
+                span = (k - 1) * d + 1
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': the kernel {self.kernel_size} "
+                    f"(spanning {span} with dilation {d}) is larger than the input's spatial "
+                    f"size {shape_str(shape[1:-1])} with padding='{self.padding}' "
+                    f"(input shape {shape_str(shape)}). To fix, use padding='same', a smaller "
+                    "kernel_size, or a larger input."
+                )
+
+    def _output_length(self, size, i):
+        return conv_output_length(
+            size, self.kernel_size[i], self.padding, self.strides[i], self.dilation_rate[i]
+        )
+
+    def compute_output_shape(self, input_shape):
+        spatial = tuple(self._output_length(s, i) for i, s in enumerate(input_shape[1:-1]))
+        return (input_shape[0],) + spatial + (self._out_channels(input_shape[-1]),)
+
+    def build(self, input_shape) -> None:
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the channel dimension (last) must be "
+                f"known. Received input shape {shape_str(input_shape)}."
+            )
+        self._make_weights(int(channels))
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: int(channels)})
+        self._check_fits(input_shape)
+
+    def _bias(self, units: int) -> None:
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                (units,), self.bias_initializer, regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint, name="bias",
+            )
+
+    def call(self, inputs: Tensor) -> Tensor:
+        out = self._convolve(inputs)
+        if self._fused is None and self.activation is not activations.linear:
+            out = self.activation(out)
+        return out
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "bias_regularizer": serialize_or_none(self.bias_regularizer, regularizers),
+            "activity_regularizer": serialize_or_none(self.activity_regularizer, regularizers),
+        }
+
+
+class Conv2D(BaseConv):
+    """2-D convolution over images: ``activation(conv(inputs, kernel) + bias)``.
+
+    Args:
+        filters: number of output channels.
+        kernel_size: an int or ``(kh, kw)``.
+        strides: an int or ``(sh, sw)``.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output ``ceil(size / stride)``).
+        data_format: only ``'channels_last'`` (NHWC).
+        dilation_rate: an int or a pair; spacing between kernel taps.
+        groups: only 1 (grouped convolution is not implemented).
+        activation: activation name or function (``'relu'`` is fused into the op).
+        use_bias: whether to add a bias per filter.
+        kernel_initializer, bias_initializer: initializers (objects or names).
+        kernel_regularizer, bias_regularizer, activity_regularizer: optional regularizers.
+        kernel_constraint, bias_constraint: optional callables applied after each update.
+
+    Input shape: ``(batch, height, width, channels)``.
+    Output shape: ``(batch, out_height, out_width, filters)``.
+    Weights: ``kernel (kh, kw, channels, filters)``, ``bias (filters,)`` as in Keras.
+
+    >>> Conv2D(8, 3)(np.zeros((2, 10, 10, 3), dtype="float32")).shape
+    (2, 8, 8, 8)
+    """
+
+    rank = 2
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=(1, 1),
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=(1, 1),
+        groups: int = 1,
+        activation: str | Callable | None = None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+            bias_initializer, bias_regularizer, activity_regularizer, bias_constraint, **kwargs,
+        )
+        cls = type(self).__name__
+        self.filters = positive_int(cls, "filters", filters)
+        if groups != 1:
+            raise NotImplementedError(
+                f"{cls}: grouped convolution (groups={groups!r}) is not implemented; only "
+                "groups=1. For one group per channel use DepthwiseConv2D."
+            )
+        self.groups = 1
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = kernel_constraint
+
+    def _out_channels(self, in_channels):
+        return self.filters
+
+    def _make_weights(self, channels: int) -> None:
+        self.kernel = self.add_weight(
+            self.kernel_size + (channels, self.filters), self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        self._bias(self.filters)
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        return ops.conv2d(
+            inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+            dilation_rate=self.dilation_rate, activation=self._fused,
+        )
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "groups": self.groups,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "kernel_regularizer": serialize_or_none(self.kernel_regularizer, regularizers),
+        }
+
+
+class Conv1D(Conv2D):
+    """1-D convolution over sequences ``(batch, steps, channels)``.
+
+    Args:
+        filters, kernel_size, strides, dilation_rate, groups, activation, use_bias,
+        initializers, regularizers, constraints: as :class:`Conv2D`, with ints.
+        padding: ``'valid'``, ``'same'`` or ``'causal'`` (pad only the past, so output
+            step ``t`` sees inputs up to ``t``: WaveNet-style).
+
+    Input shape: ``(batch, steps, channels)``. Output shape: ``(batch, new_steps, filters)``.
+    Weights: ``kernel (k, channels, filters)``, ``bias (filters,)``.
+
+    >>> Conv1D(4, 3, padding="causal")(np.zeros((2, 10, 3), dtype="float32")).shape
+    (2, 10, 4)
+    """
+
+    rank = 1
+    paddings = ("valid", "same", "causal")
+
+    def __init__(self, filters: int, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, **kwargs)
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        return ops.conv1d(
+            inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
+            dilation_rate=self.dilation_rate[0], activation=self._fused,
+        )
+
+
+class Conv2DTranspose(Conv2D):
+    """Transposed 2-D convolution ("deconvolution"): the gradient of Conv2D as a layer.
+
+    Upsamples: with ``strides=2`` and ``padding='same'`` the output is twice the input.
+
+    Args:
+        filters, kernel_size, strides, padding, dilation_rate, activation, use_bias,
+        initializers, regularizers, constraints: as :class:`Conv2D`.
+        output_padding: optional int or pair, extra rows/columns added after, each
+            smaller than the stride; picks one of the output sizes a stride allows.
+
+    Input shape: ``(batch, height, width, channels)``.
+    Output shape: ``(batch, new_height, new_width, filters)`` with, for ``'valid'``,
+    ``new = size * stride + max(kernel - stride, 0)`` and, for ``'same'``, ``size * stride``.
+    Weights: ``kernel (kh, kw, filters, channels)`` (Keras's order), ``bias (filters,)``.
+
+    >>> Conv2DTranspose(4, 3, strides=2, padding="same").compute_output_shape((None, 7, 7, 8))
+    (None, 14, 14, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
+                 use_bias: bool = True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation=activation, use_bias=use_bias, **kwargs)
+        self.output_padding = None
+        if output_padding is not None:
+            cls = type(self).__name__
+            self.output_padding = int_tuple(cls, "output_padding", output_padding, 2, minimum=0)
+            if any(p >= s for p, s in zip(self.output_padding, self.strides)):
+                raise ValueError(
+                    f"{cls}: each `output_padding` must be smaller than the stride. Received: "
+                    f"output_padding={self.output_padding}, strides={self.strides}"
+                )
+
+    def _output_length(self, size, i):
+        extra = None if self.output_padding is None else self.output_padding[i]
+        return deconv_output_length(
+            size, self.kernel_size[i], self.padding, extra, self.strides[i],
+            self.dilation_rate[i],
+        )
+
+    def _make_weights(self, channels: int) -> None:
+        self.kernel = self.add_weight(
+            self.kernel_size + (self.filters, channels), self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        self._bias(self.filters)
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        return ops.conv2d_transpose(
+            inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+            output_padding=self.output_padding, dilation_rate=self.dilation_rate,
+            activation=self._fused,
+        )
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["groups"]
+        return {**config, "output_padding": self.output_padding}
+
+
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose
