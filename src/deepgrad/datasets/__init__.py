@@ -5,7 +5,8 @@ folder you name, ``$DEEPGRAD_DATA/<name>``, ``~/.cache/deepgrad/datasets/<name>`
 or a system folder (``sudo apt-get install dataset-fashion-mnist`` provides
 Fashion-MNIST), and download them into the cache only when none holds a copy
 whose SHA-256 matches; nothing downloads at import. ``iris`` and ``digits`` come
-from scikit-learn's bundled data. Nothing is ever unpickled.
+from scikit-learn's bundled data. Nothing is ever unpickled. :func:`load` gives
+the same data as ``dg.data.Dataset`` objects in the ``tensorflow_datasets`` form.
 
 >>> import deepgrad as dg
 >>> x, y = dg.datasets.iris.load_data()
@@ -18,6 +19,7 @@ from __future__ import annotations
 from . import cifar10, digits, fashion_mnist, idx, iris, mnist
 from ._files import ChecksumError, DatasetNotFoundError
 from .idx import read_idx, write_idx
+from .tfds import list_builders, load
 
 __all__ = [
     "cifar10",
@@ -30,4 +32,6 @@ __all__ = [
     "DatasetNotFoundError",
     "read_idx",
     "write_idx",
+    "load",
+    "list_builders",
 ]
