@@ -179,7 +179,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     The file is read and verified (zip, manifest, SHA-256, format version, names, shapes
     and dtypes) before the model is returned. With ``compile=True`` the model is compiled
     as it was saved, with the optimizer's state; for a checkpoint of a trained model the
-    global random generator is restored too and ``model._epoch`` is the epoch reached, so
+    global random generator is restored too (otherwise loading leaves it as it was) and ``model._epoch`` is the epoch reached, so
     ``fit(..., initial_epoch=model._epoch)`` continues bit-identically.
 
     Args:
@@ -213,8 +213,14 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if _WEIGHTS not in members:
         raise ValueError(f"{where}: the model file has no {_WEIGHTS}.")
     weights, metadata = safetensors_io.loads(members[_WEIGHTS], f"{where}:{_WEIGHTS}")
+    # Creating the layers draws initial weights that the file then replaces; put the
+    # global generator back so that loading does not shift the user's random numbers.
+    generator_state = dg_random.get_state()
     with custom_object_scope(custom_objects):
-        model = deserialize_model(config["model"], custom_objects)
+        try:
+            model = deserialize_model(config["model"], custom_objects)
+        finally:
+            dg_random.set_state(generator_state)
         labels = json.loads(metadata.get("labels", "{}"))
         assign(model, weights, where, file_labels=labels, who="load_model")
         if compile and config.get("compile_config"):
