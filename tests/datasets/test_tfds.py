@@ -87,7 +87,7 @@ def test_iris_slices_are_complementary_and_hold_every_class():
         ("train", 1797),
         ("train[:100]", 100),
         ("train[-97:]", 97),
-        ("train[10%:20%]", 359 - 180)  # round(179.7) to round(359.4),
+        ("train[10%:20%]", 359 - 180),  # round(179.7) to round(359.4)
         ("train[:50%]+train[50%:]", 1797),
         ("train[5:5]", 0),
     ],
