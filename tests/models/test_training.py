@@ -347,3 +347,28 @@ def test_set_weights_checks_count_and_shapes():
     weights[0] = np.zeros((5, 10))
     with pytest.raises(ValueError, match=r"'dense/kernel' has shape \(4, 10\)"):
         model.set_weights(weights)
+
+
+def test_fit_validation_fires_the_test_hooks_as_keras_does():
+    (x, y), (xt, yt) = iris()
+    calls = []
+
+    class Record(dg.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            calls.append("test_begin")
+
+        def on_test_batch_begin(self, batch, logs=None):
+            calls.append(f"b{batch}")
+
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(f"e{batch}")
+
+        def on_test_end(self, logs=None):
+            calls.append("test_end" if "loss" in logs else "no-loss")
+
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append(f"epoch{epoch}")
+
+    iris_model().fit(x, y, epochs=1, batch_size=32, validation_data=(xt[:40], yt[:40]),
+                     verbose=0, callbacks=[Record()])
+    assert calls == ["test_begin", "b0", "e0", "b1", "e1", "test_end", "epoch0"]

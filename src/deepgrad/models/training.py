@@ -142,7 +142,9 @@ def fit(
             raise ValueError("fit: the training data produced no batches.")
         epoch_logs = dict(logs)
         if val is not None and (epoch + 1) % validation_freq == 0:
-            val_logs = _test_loop(self, val)
+            callback_list.on_test_begin()  # Keras validates through evaluate's hooks
+            val_logs = _test_loop(self, val, callback_list)
+            callback_list.on_test_end(val_logs)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
         self._epoch = epoch + 1  # the epoch reached, recorded in saved checkpoints
         callback_list.on_epoch_end(epoch, epoch_logs)
@@ -156,11 +158,14 @@ def fit(
 def _test_loop(self, data, callback_list=None) -> dict:
     self.reset_metrics()
     logs: dict = {}
-    hook = callback_list.batch_hook("on_test_batch_end") if callback_list else None
+    begin = callback_list.batch_hook("on_test_batch_begin") if callback_list else None
+    end = callback_list.batch_hook("on_test_batch_end") if callback_list else None
     for step, batch in enumerate(data.epoch(False)):
+        if begin is not None:
+            begin(step)
         logs = self.test_step(batch)
-        if hook is not None:
-            hook(step, logs)
+        if end is not None:
+            end(step, logs)
     if not logs:
         raise ValueError("evaluate: the data produced no batches.")
     return logs
