@@ -348,7 +348,9 @@ class Model(Layer):
         """Train for ``epochs`` epochs; return a ``History`` (one value per epoch per metric).
 
         ``stop_on_nan=False`` keeps training when the loss becomes NaN or inf (by default
-        fit stops with an error naming the epoch and batch).
+        fit stops with an error naming the epoch and batch). Passing a
+        ``dg.callbacks.TerminateOnNaN`` turns the error off too: the callback then ends
+        training quietly, as in Keras.
         """
         return training.fit(**locals())
 
