@@ -15,7 +15,18 @@ otherwise fails naming the file and where to put it. Each family has its
 (None, 5, 5, 512)
 """
 
-from deepgrad.applications import imagenet_utils
+from deepgrad.applications import (
+    imagenet_utils,
+    lenet,
+    mobilenet_v2,
+    resnet,
+    resnet50,
+    vgg,
+    vgg16,
+    vgg19,
+    weights,
+    xception,
+)
 from deepgrad.applications.imagenet_utils import WeightsNotFoundError
 from deepgrad.applications.lenet import LeNet5
 from deepgrad.applications.mobilenet_v2 import MobileNetV2
@@ -34,4 +45,13 @@ __all__ = [
     "WeightsNotFoundError",
     "Xception",
     "imagenet_utils",
+    "lenet",
+    "mobilenet_v2",
+    "resnet",
+    "resnet50",
+    "vgg",
+    "vgg16",
+    "vgg19",
+    "weights",
+    "xception",
 ]

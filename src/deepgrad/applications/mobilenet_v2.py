@@ -20,6 +20,7 @@ import numpy as np
 from deepgrad import layers
 from deepgrad.applications import imagenet_utils
 from deepgrad.applications.imagenet_utils import KERAS_BASE_URL
+from deepgrad.applications.weights import load_application_weights
 from deepgrad.models.model import Model
 
 __all__ = ["MobileNetV2", "preprocess_input"]
@@ -178,7 +179,7 @@ def MobileNetV2(
     x = imagenet_utils.top_or_pooling(x, include_top, pooling, classes, classifier_activation)
     model = Model(inputs, x, name=name or f"mobilenetv2_{alpha:0.2f}_{rows}")
     if weights_path is not None:
-        model.load_weights(weights_path)
+        load_application_weights(model, weights_path, who)
     return model
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from deepgrad import layers
 from deepgrad.applications import imagenet_utils
 from deepgrad.applications.imagenet_utils import KERAS_BASE_URL
+from deepgrad.applications.weights import load_application_weights
 from deepgrad.models.model import Model
 
 __all__ = ["Xception", "preprocess_input"]
@@ -127,7 +128,7 @@ def Xception(
                                       top_name="avg_pool")
     model = Model(inputs, x, name=name)
     if weights_path is not None:
-        model.load_weights(weights_path)
+        load_application_weights(model, weights_path, who)
     return model
 
 
