@@ -649,3 +649,9 @@ def test_probabilities_from_softmax_or_sigmoid_use_their_logits():
         assert float(value.data) == pytest.approx(200.0)
     value = L.BinaryCrossentropy()(np.array([[1.0]]), activations.sigmoid(Tensor([[-50.0]])))
     assert float(value.data) == pytest.approx(50.0)
+
+
+def test_sparse_crossentropy_accepts_boolean_labels_as_classes_0_and_1():
+    probs = np.array([[0.8, 0.2], [0.3, 0.7]])
+    loss = L.sparse_categorical_crossentropy(np.array([False, True]), probs)
+    np.testing.assert_allclose(np.asarray(loss), -np.log([0.8, 0.7]), rtol=1e-6)

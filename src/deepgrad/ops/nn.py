@@ -267,6 +267,8 @@ def _labels_array(labels, n_classes: int, name: str) -> np.ndarray:
                 "non-sparse loss (categorical_crossentropy)."
             )
         y = y.astype(np.int64)
+    elif y.dtype.kind == "b":  # True/False as classes 1/0, as Keras casts them
+        y = y.astype(np.int64)
     elif y.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer class labels. Received dtype {y.dtype}")
     if y.size and (y.min() < 0 or y.max() >= n_classes):
