@@ -143,3 +143,27 @@ def test_normalization_in_a_trained_model_and_saved_weights():
     after = norm.get_weights()
     for a, b in zip(before, after):
         np.testing.assert_array_equal(a, b)  # statistics are not trained
+
+
+def test_model_with_augmentation_and_preprocessing_saves_and_loads(tmp_path):
+    model = dg.Sequential(
+        [
+            dg.Input((8, 8, 1)),
+            dg.layers.RandomRotation(0.1, fill_mode="constant", seed=1),
+            dg.layers.RandomZoom(0.1, interpolation="nearest"),
+            Rescaling(1 / 255),
+            Normalization(),
+            Resizing(4, 4, crop_to_aspect_ratio=True),
+            CenterCrop(2, 2),
+            dg.layers.Flatten(),
+            dg.layers.Dense(2),
+        ]
+    )
+    data = np.random.default_rng(5).random((10, 8, 8, 1), dtype=np.float32) * 255
+    model.layers[3].adapt(data / 255)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = dg.models.load_model(path)
+    np.testing.assert_array_equal(model.predict(data, verbose=0), loaded.predict(data, verbose=0))
+    for a, b in zip(model.layers, loaded.layers):
+        assert type(a) is type(b) and a.get_config() == b.get_config()
