@@ -8,6 +8,13 @@ back. Composite operations are written from these primitives and need no backwar
 Tensor([0., 2.], dtype=float32)
 """
 
+from deepgrad.ops.conv import (
+    conv1d,
+    conv2d,
+    conv2d_transpose,
+    depthwise_conv2d,
+    separable_conv2d,
+)
 from deepgrad.ops.elementwise import (
     abs,
     add,
@@ -76,7 +83,11 @@ __all__ = [
     "categorical_crossentropy",
     "clip",
     "concatenate",
+    "conv1d",
+    "conv2d",
+    "conv2d_transpose",
     "dense",
+    "depthwise_conv2d",
     "divide",
     "dropout",
     "elu",
@@ -108,6 +119,7 @@ __all__ = [
     "repeat",
     "reshape",
     "selu",
+    "separable_conv2d",
     "sigmoid",
     "silu",
     "softmax",

@@ -1,0 +1,342 @@
+"""Convolution as matrix products: im2col, col2im, and the chunked forward and backward.
+
+No autograd here: ``deepgrad.ops.conv`` wraps these routines into differentiable ops.
+
+How a convolution runs. The input is padded, and an ``as_strided`` view lays every
+receptive field out as one row of ``kh * kw * cin`` numbers, in ``(kh, kw, cin)``
+order, so that the Keras kernel ``(kh, kw, cin, cout)`` reshapes for free to a
+``(kh * kw * cin, cout)`` matrix. Copying that view into a buffer (im2col) and one
+matrix product give the output; bias and ReLU are applied in place. The backward
+pass is two more products, ``dW = cols.T @ dY`` and ``dcols = dY @ W.T``, and a col2im
+that adds ``kh * kw`` strided slices of ``dcols`` into the padded input gradient.
+
+Why in chunks. The column matrix is ``kh * kw`` times larger than the input (80 MB for
+the second layer of the course CNN at batch 128), so writing it out and reading it back
+would cost more than the arithmetic. The batch is processed a few images at a time,
+with a column buffer small enough to stay in the CPU cache, and the backward pass
+rebuilds each chunk's columns instead of keeping them all from the forward pass.
+
+Two more shortcuts, both measured in ``benchmarks/conv_ops.py``:
+
+- Few input channels (a first layer on grey or RGB images): the columns are built
+  transposed, ``(kh * kw * cin, rows)``, so each copied run is an image row rather than
+  ``kw * cin`` numbers; BLAS reads the transposed matrix at no cost.
+- Stride 1 with many input channels: the input gradient is itself a convolution, of the
+  padded output gradient with the flipped kernel, which is cheaper than a col2im.
+
+>>> from deepgrad.kernels.conv import conv_geometry
+>>> x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+>>> geo = conv_geometry(x.shape, (2, 2, 1, 1), strides=(2, 2), padding="valid")
+>>> conv_forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
+array([[10., 18.],
+       [42., 50.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from deepgrad.kernels.conv import ConvGeometry, conv_geometry
+
+__all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
+
+# Bytes of im2col columns built at a time: small enough to stay in cache (L2 is
+# 1 MB per core and L3 32 MB on the reference machine), large enough for BLAS.
+CHUNK_BYTES = 4 << 20
+# Up to this many input channels the columns are built transposed (see above).
+FEW_CHANNELS = 4
+# From this many input channels a stride-1 input gradient is a flipped-kernel conv.
+FLIP_MIN_CHANNELS = 8
+
+
+def _chunk_images(geo: ConvGeometry, itemsize: int) -> int:
+    # A chunk's columns and its output rows should both fit.
+    per_image = geo.out_h * geo.out_w * (geo.patch + geo.out_c) * itemsize
+    return int(max(1, min(geo.batch, CHUNK_BYTES // max(per_image, 1))))
+
+
+def _transposed(geo: ConvGeometry) -> bool:
+    return geo.in_c <= FEW_CHANNELS
+
+
+def _has_padding(geo: ConvGeometry) -> bool:
+    return any(map(any, geo.pad))
+
+
+def _padded_buffer(geo: ConvGeometry, images: int, dtype) -> np.ndarray:
+    return np.zeros((images, geo.padded_h, geo.padded_w, geo.in_c), dtype)
+
+
+def _pad_into(buffer: np.ndarray | None, x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """``x`` placed inside ``buffer``'s zero border (``x`` itself when there is no padding)."""
+    if buffer is None:
+        return x
+    (top, _), (left, _) = geo.pad
+    b = x.shape[0]
+    buffer[:b, top : top + geo.in_h, left : left + geo.in_w] = x
+    return buffer[:b]
+
+
+def im2col(
+    xp: np.ndarray, geo: ConvGeometry, out: np.ndarray | None = None, transposed: bool = False
+) -> np.ndarray:
+    """Columns of a padded NHWC batch: ``(b * out_h * out_w, kh * kw * in_c)``.
+
+    With ``transposed=True`` the same matrix is built transposed, ``(patch, rows)``.
+
+    >>> xp = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> im2col(xp, conv_geometry(xp.shape, (2, 2, 1, 1)))
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    """
+    b = xp.shape[0]
+    s0, s1, s2, s3 = xp.strides
+    shape = (b, geo.out_h, geo.out_w, geo.kh, geo.kw, geo.in_c)
+    strides = (s0, s1 * geo.sh, s2 * geo.sw, s1 * geo.dh, s2 * geo.dw, s3)
+    rows = b * geo.out_h * geo.out_w
+    if out is None:
+        out = np.empty((geo.patch, rows) if transposed else (rows, geo.patch), xp.dtype)
+    # The destination as the same six axes, whatever the strides of ``out``.
+    row_stride, patch_stride = out.strides[::-1] if transposed else out.strides
+    dest_strides = (
+        geo.out_h * geo.out_w * row_stride, geo.out_w * row_stride, row_stride,
+        geo.kw * geo.in_c * patch_stride, geo.in_c * patch_stride, patch_stride,
+    )
+    if transposed:
+        shape, strides, dest_strides = shape[3:] + shape[:3], strides[3:] + strides[:3], (
+            dest_strides[3:] + dest_strides[:3]
+        )
+    dest = as_strided(out, shape, dest_strides)
+    np.copyto(dest, as_strided(xp, shape, strides, writeable=False))
+    return out
+
+
+def col2im(
+    cols: np.ndarray, geo: ConvGeometry, out: np.ndarray, transposed: bool = False
+) -> np.ndarray:
+    """Add column gradients onto a zeroed padded input gradient ``out`` (b, Hp, Wp, C).
+
+    Overlapping receptive fields accumulate, as ``np.add.at`` would, without its cost:
+    one strided slice per kernel tap or, with ``dilation 1`` along the width, one slice
+    per kernel row and output column, whose ``kw * in_c`` numbers are contiguous.
+
+    >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
+    >>> col2im(np.ones((4, 4)), geo, np.zeros((1, 3, 3, 1)))[0, :, :, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    b = out.shape[0]
+    h_span, w_span = geo.sh * (geo.out_h - 1) + 1, geo.sw * (geo.out_w - 1) + 1
+    if transposed:
+        taps = cols.reshape(geo.kh, geo.kw, geo.in_c, b, geo.out_h, geo.out_w)
+        taps = taps.transpose(0, 1, 3, 4, 5, 2)
+    else:
+        taps = cols.reshape(b, geo.out_h, geo.out_w, geo.kh, geo.kw, geo.in_c)
+    for i in range(geo.kh):
+        rows = slice(i * geo.dh, i * geo.dh + h_span, geo.sh)
+        if geo.dw == 1 and not transposed and geo.out_w < 4 * geo.kw:
+            for c in range(geo.out_w):
+                start = c * geo.sw
+                out[:, rows, start : start + geo.kw] += taps[:, :, c, i]
+            continue
+        for j in range(geo.kw):
+            columns = slice(j * geo.dw, j * geo.dw + w_span, geo.sw)
+            out[:, rows, columns] += taps[i, j] if transposed else taps[:, :, :, i, j]
+    return out
+
+
+def conv_forward(
+    x: np.ndarray,
+    w2: np.ndarray,
+    geo: ConvGeometry,
+    bias: np.ndarray | None = None,
+    relu: bool = False,
+) -> np.ndarray:
+    """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
+
+    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
+
+    >>> x = np.ones((1, 3, 3, 1), np.float32)
+    >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
+    >>> conv_forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
+    array([[4., 4., 2.],
+           [4., 4., 2.],
+           [2., 2., 1.]], dtype=float32)
+    """
+    dtype = np.result_type(x.dtype, w2.dtype)
+    cout = w2.shape[1]
+    per_image = geo.out_h * geo.out_w
+    y = np.empty((geo.batch * per_image, cout), dtype)
+    if geo.is_pointwise:
+        np.matmul(x.reshape(-1, geo.in_c), w2, out=y)
+        nb = geo.batch
+    else:
+        nb = _chunk_images(geo, dtype.itemsize)
+        transposed = _transposed(geo)
+        padded = _padded_buffer(geo, nb, x.dtype) if _has_padding(geo) else None
+        if transposed and bias is not None:
+            # A row of ones under the transposed columns adds the bias inside the product.
+            cols = np.empty((geo.patch + 1, nb * per_image), dtype)
+            cols[-1] = 1
+            w2 = np.concatenate([w2, bias.reshape(1, cout).astype(w2.dtype)])
+            bias = None
+        elif transposed:
+            cols = np.empty((geo.patch, nb * per_image), dtype)
+        else:
+            cols = np.empty((nb * per_image, geo.patch), dtype)
+    for start in range(0, geo.batch, nb):
+        stop = min(start + nb, geo.batch)
+        rows = (stop - start) * per_image
+        yc = y[start * per_image : start * per_image + rows]
+        if not geo.is_pointwise:
+            xp = _pad_into(padded, x[start:stop], geo)
+            if transposed:
+                im2col(xp, geo, cols[: geo.patch, :rows], transposed=True)
+                np.matmul(cols[:, :rows].T, w2, out=yc)
+            else:
+                np.matmul(im2col(xp, geo, cols[:rows]), w2, out=yc)
+        if bias is not None:
+            yc += bias
+        if relu:
+            np.maximum(yc, 0, out=yc)
+    return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
+
+
+def conv_input_grad(grad: np.ndarray, w2: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """Gradient of a convolution for its input: the transposed convolution of ``grad``.
+
+    Args:
+        grad: the output gradient (N, out_h, out_w, Cout).
+        w2: the kernel matrix (kh*kw*Cin, Cout).
+        geo: the geometry of the forward convolution.
+
+    Returns:
+        ``(N, H, W, Cin)``.
+
+    >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
+    >>> conv_input_grad(np.ones((1, 2, 2, 1)), np.ones((4, 1)), geo)[0, :, :, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    flip = _flipped_geometry(geo, grad.shape)
+    if flip is not None:
+        kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
+        flipped = kernel[::-1, ::-1].transpose(0, 1, 3, 2).reshape(-1, geo.in_c)
+        return conv_forward(grad, np.ascontiguousarray(flipped), flip)
+    dx, _, _ = conv_backward(None, w2, grad, geo, need_input=True, need_weight=False)
+    return dx
+
+
+def _flipped_geometry(geo: ConvGeometry, grad_shape) -> ConvGeometry | None:
+    """The geometry of the input gradient as a convolution, where that is the faster way."""
+    if (geo.sh, geo.sw) != (1, 1) or geo.in_c < FLIP_MIN_CHANNELS or geo.is_pointwise:
+        return None
+    pads = []
+    for (top, _), size, out, k, d in (
+        (geo.pad[0], geo.in_h, geo.out_h, geo.kh, geo.dh),
+        (geo.pad[1], geo.in_w, geo.out_w, geo.kw, geo.dw),
+    ):
+        before, after = (k - 1) * d - top, size - out + top
+        if before < 0 or after < 0:
+            return None
+        pads.append((before, after))
+    shape = (geo.kh, geo.kw, geo.out_c, geo.in_c)
+    return conv_geometry(grad_shape, shape, (1, 1), tuple(pads), (geo.dh, geo.dw))
+
+
+def conv_backward(
+    x: np.ndarray | None,
+    w2: np.ndarray,
+    grad: np.ndarray,
+    geo: ConvGeometry,
+    need_input: bool = True,
+    need_weight: bool = True,
+    need_bias: bool = False,
+    relu_output: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, ...]:
+    """Gradients of a convolution for its input, its kernel matrix and its bias.
+
+    Args:
+        x: the forward input (N, H, W, Cin); only read for the kernel gradient.
+        w2: the kernel matrix (kh*kw*Cin, Cout).
+        grad: the output gradient (N, out_h, out_w, Cout); never modified.
+        geo: the geometry of the forward convolution.
+        need_input, need_weight, need_bias: which gradients to compute. Skipping the
+            input gradient (a first layer) saves a product and the col2im.
+        relu_output: the forward output when ReLU was fused; the gradient is masked
+            where it is zero.
+
+    Returns:
+        ``(dx, dw2, db)``, each None when not requested.
+
+    >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
+    >>> dx, dw, db = conv_backward(np.ones((1, 3, 3, 1)), np.ones((4, 1)), np.ones((1, 2, 2, 1)),
+    ...                            geo, need_bias=True)
+    >>> dx[0, :, :, 0], dw.ravel(), db
+    (array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]]), array([4., 4., 4., 4.]), array([4.]))
+    """
+    dtype = np.result_type(grad.dtype, w2.dtype)
+    cout = w2.shape[1]
+    per_image = geo.out_h * geo.out_w
+    g2 = grad.reshape(-1, cout)
+    y2 = None if relu_output is None else relu_output.reshape(-1, cout)
+    flip_input = need_input and _flipped_geometry(geo, grad.shape) is not None
+    col_input = need_input and not flip_input and not geo.is_pointwise
+    nb = geo.batch if geo.is_pointwise else _chunk_images(geo, dtype.itemsize)
+    transposed = _transposed(geo)
+    cols = None
+    if not geo.is_pointwise:
+        shape = (geo.patch, nb * per_image) if transposed else (nb * per_image, geo.patch)
+        cols = np.empty(shape, dtype)
+    dw = np.zeros(w2.shape, dtype) if need_weight else None
+    db = np.zeros(cout, dtype) if need_bias else None
+    dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
+    padded = _has_padding(geo)
+    x_buffer = _padded_buffer(geo, nb, x.dtype) if padded and need_weight else None
+    dx_buffer = _padded_buffer(geo, nb, dtype) if padded and col_input else None
+    # The masked gradient is needed whole when the flipped-kernel conv reads it later.
+    masked = masked_all = None
+    if y2 is not None and flip_input:
+        masked_all = np.empty(g2.shape, dtype)
+    elif y2 is not None:
+        masked = np.empty((nb * per_image, cout), dtype)
+    (top, _), (left, _) = geo.pad
+    for start in range(0, geo.batch, nb):
+        stop = min(start + nb, geo.batch)
+        lo, rows = start * per_image, (stop - start) * per_image
+        gc = g2[lo : lo + rows]
+        if y2 is not None:
+            target = masked_all[lo : lo + rows] if masked_all is not None else masked[:rows]
+            gc = np.multiply(gc, y2[lo : lo + rows] > 0, out=target)
+        if need_bias:
+            db += np.add.reduce(gc, axis=0)
+        if need_weight:
+            if geo.is_pointwise:
+                dw += x[start:stop].reshape(-1, geo.in_c).T @ gc
+            else:
+                xp = _pad_into(x_buffer, x[start:stop], geo)
+                c = im2col(xp, geo, cols[:, :rows] if transposed else cols[:rows], transposed)
+                dw += (c if transposed else c.T) @ gc
+        if geo.is_pointwise and need_input:
+            dx[start:stop] = (gc @ w2.T).reshape(stop - start, geo.in_h, geo.in_w, geo.in_c)
+        elif col_input:
+            if transposed:
+                dc = np.matmul(w2, gc.T, out=cols[:, :rows])
+            else:
+                dc = np.matmul(gc, w2.T, out=cols[:rows])
+            target = dx_buffer[: stop - start] if padded else dx[start:stop]
+            target.fill(0)
+            col2im(dc, geo, target, transposed)
+            if padded:
+                dx[start:stop] = target[:, top : top + geo.in_h, left : left + geo.in_w]
+    if flip_input:
+        source = grad if masked_all is None else masked_all.reshape(grad.shape)
+        dx = conv_input_grad(source, w2, geo)
+    return dx, dw, db
