@@ -147,15 +147,18 @@ def max_along(
     if w.size == 1:
         out = np.ascontiguousarray(views[0])
         return out, (np.zeros(out.shape, np.uint8) if with_argmax else None)
-    argmax = None
-    if with_argmax:
-        first = np.greater(views[1], views[0])
-        argmax = first.view(np.uint8) if w.size <= 256 else first.astype(np.int32)
-    out = np.maximum(views[0], views[1])
-    for j in range(2, w.size):
+    # NumPy's ufuncs run several times slower on strided views than on contiguous arrays,
+    # while copying a view out is fast: copy each window position out once.
+    out = views[0].copy()
+    argmax = np.zeros(out.shape, np.uint8 if w.size <= 256 else np.int32) if with_argmax else None
+    for j in range(1, w.size):
+        view = np.ascontiguousarray(views[j])
         if with_argmax:
-            np.copyto(argmax, j, where=np.greater(views[j], out))
-        np.maximum(out, views[j], out=out)
+            if j == 1:
+                np.greater(view, out, out=argmax.view(np.bool_) if w.size <= 256 else argmax)
+            else:
+                np.copyto(argmax, j, where=np.greater(view, out))
+        np.maximum(out, view, out=out)
     return out, argmax
 
 
@@ -179,10 +182,11 @@ def max_along_backward(g: np.ndarray, argmax: np.ndarray, axis: int, w: Window) 
     overlapping = w.stride < w.size
     for j, view in enumerate(views):
         chosen = argmax.view(np.bool_) if j == 1 and w.size == 2 else np.equal(argmax, j)
+        routed = np.multiply(g, chosen)  # contiguous, then one fast copy into the view
         if overlapping:
-            view += g * chosen
+            view += routed
         else:
-            np.multiply(g, chosen, out=view)
+            np.copyto(view, routed)
     return _cropped(dx, axis, w)
 
 
