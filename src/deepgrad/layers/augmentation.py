@@ -42,6 +42,7 @@ __all__ = [
     "RandomBrightness",
     "RandomCrop",
     "factor_range",
+    "as_config",
 ]
 
 
@@ -100,6 +101,11 @@ def factor_range(
             f"lower <= upper, each in [{low:g}, {high:g}]. Received: {name}={factor!r}"
         )
     return pair
+
+
+def as_config(value):
+    """A tuple argument as a list, as it reads back from a JSON config."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _value_range(layer: Layer, value_range) -> tuple[float, float]:
@@ -256,7 +262,11 @@ class RandomContrast(BaseImageAugmentationLayer):
         return np.clip(out, *self.value_range, out=out)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        return {
+            **super().get_config(),
+            "factor": as_config(self.factor),
+            "value_range": list(self.value_range),
+        }
 
 
 class RandomBrightness(BaseImageAugmentationLayer):
@@ -293,7 +303,11 @@ class RandomBrightness(BaseImageAugmentationLayer):
         return np.clip(out, low, high, out=out)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        return {
+            **super().get_config(),
+            "factor": as_config(self.factor),
+            "value_range": list(self.value_range),
+        }
 
 
 class RandomCrop(BaseImageAugmentationLayer):

@@ -34,7 +34,12 @@ from deepgrad.kernels.affine import (
     translation_transform,
     zoom_transform,
 )
-from deepgrad.layers.augmentation import BaseImageAugmentationLayer, _who, factor_range
+from deepgrad.layers.augmentation import (
+    BaseImageAugmentationLayer,
+    _who,
+    as_config,
+    factor_range,
+)
 
 __all__ = ["RandomRotation", "RandomTranslation", "RandomZoom"]
 
@@ -124,7 +129,11 @@ class RandomRotation(_RandomAffine):
         return rotation_transform(angles, height, width)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        return {
+            **super().get_config(),
+            "factor": as_config(self.factor),
+            "value_range": as_config(self.value_range),
+        }
 
 
 class RandomTranslation(_RandomAffine):
@@ -175,8 +184,8 @@ class RandomTranslation(_RandomAffine):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
+            "height_factor": as_config(self.height_factor),
+            "width_factor": as_config(self.width_factor),
         }
 
 
@@ -238,6 +247,6 @@ class RandomZoom(_RandomAffine):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
+            "height_factor": as_config(self.height_factor),
+            "width_factor": as_config(self.width_factor),
         }
