@@ -263,3 +263,24 @@ def test_failed_replace_leaves_no_temp(tmp_path, monkeypatch):
     with pytest.raises(PermissionError):
         model.save(path)
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.deepgrad"]
+
+
+def test_builtin_function_loss_and_class_identifiers(tmp_path):
+    model = dg.Sequential([dg.layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="rmsprop", loss=dg.losses.mean_absolute_error,
+                  metrics=[dg.metrics.MeanSquaredError, "mae"])
+    model.save(tmp_path / "f.deepgrad")
+    loaded = dg.models.load_model(tmp_path / "f.deepgrad")
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+
+
+def test_subclassed_weight_paths_follow_keras():
+    from deepgrad.saving.weight_paths import weight_entries
+
+    model = Subclassed()
+    model(np.ones((1, 3), "float32"))
+    # Keras visits attributes alphabetically and the `layers` list among them: `hidden`
+    # comes before `layers`, `out` is first reached through `layers` (second Dense).
+    assert [e.key for e in weight_entries(model)] == [
+        "hidden/vars/0", "hidden/vars/1", "layers/dense_1/vars/0", "layers/dense_1/vars/1"]

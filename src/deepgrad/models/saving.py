@@ -178,9 +178,10 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
     The file is read and verified (zip, manifest, SHA-256, format version, names, shapes
     and dtypes) before the model is returned. With ``compile=True`` the model is compiled
-    as it was saved, with the optimizer's state; for a checkpoint of a trained model the
-    global random generator is restored too (otherwise loading leaves it as it was) and ``model._epoch`` is the epoch reached, so
-    ``fit(..., initial_epoch=model._epoch)`` continues bit-identically.
+    as it was saved, with the optimizer's state. For a checkpoint of a trained model the
+    random generators are restored too and ``model._epoch`` is the epoch reached, so
+    ``fit(..., initial_epoch=model._epoch)`` continues bit-identically; otherwise loading
+    leaves the global generator as it was.
 
     Args:
         filepath: the ``.deepgrad`` or ``.keras`` file.

@@ -94,7 +94,9 @@ def _deserialize(value: Any, kind: str, custom_objects):
     class_name = value["class_name"]
     if class_name in ("function", "__class__"):
         name = value.get("config")
-        found = resolve(name, name, custom_objects, vars(module))
+        own = {k: v for k, v in vars(module).items()
+               if callable(v) and getattr(v, "__module__", "").startswith(module.__name__)}
+        found = resolve(name, name, custom_objects, own)
         if found is None:
             raise ValueError(
                 f"load_model: unknown {kind} {name!r} (from module '{value.get('module')}'). "
