@@ -9,7 +9,16 @@ from deepgrad.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from deepgrad.layers.augmentation import RandomBrightness, RandomContrast, RandomCrop, RandomFlip
 from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
 from deepgrad.layers.base import InputSpec, Layer, clear_session
+from deepgrad.layers.conv import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+)
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
+from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.image_reshaping import (
     Cropping1D,
     Cropping2D,
@@ -127,5 +136,14 @@ __all__ = [
     "PReLU",
     "ReLU",
     "Softmax",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution2DTranspose",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
     "clear_session",
 ]

@@ -1,0 +1,338 @@
+"""Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D: shapes and parameter
+counts (the course CNN), finite-difference gradients through each layer in float64,
+PyTorch on identical weights (kernels transposed between layouts), config, errors."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.kernels.conv import same_padding
+from deepgrad.utils import gradient_check
+
+L = dg.layers
+rng = np.random.default_rng(0)
+
+
+def _course_cnn(pooling: bool):
+    pool = [L.MaxPooling2D(2)] if pooling else []
+    return dg.Sequential([
+        L.Conv2D(32, 5, padding="same", activation="relu", input_shape=(28, 28, 1)),
+        *pool,
+        L.Conv2D(64, 5, padding="same"),
+        *([L.MaxPooling2D()] if pooling else []),
+        L.Flatten(),
+        L.Dense(1024),
+        L.Dropout(0.5),
+        L.Dense(10),
+    ])
+
+
+def test_course_cnn_shapes_and_parameter_counts():
+    if not hasattr(L, "MaxPooling2D"):
+        pytest.skip("MaxPooling2D has not landed in deepgrad.layers yet")
+    model = _course_cnn(pooling=True)
+    shapes = [layer.compute_output_shape(layer._build_shapes) for layer in model.layers]
+    assert shapes[:4] == [(None, 28, 28, 32), (None, 14, 14, 32), (None, 14, 14, 64),
+                          (None, 7, 7, 64)]
+    assert shapes[4] == (None, 3136)
+    counts = [layer.count_params() for layer in model.layers]
+    # (F*F*C_in + 1) * C_out for the convolutions, (in + 1) * out for Dense.
+    assert counts == [(5 * 5 * 1 + 1) * 32, 0, (5 * 5 * 32 + 1) * 64, 0, 0,
+                      (3136 + 1) * 1024, 0, (1024 + 1) * 10]
+    assert model.count_params() == 3_274_634
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    for piece in ("(None, 28, 28, 32)", "832", "(None, 14, 14, 64)", "51,264", "3,274,634"):
+        assert piece in text
+    assert model.predict(np.zeros((2, 28, 28, 1), "float32"), verbose=0).shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    "layer, in_shape, out_shape",
+    [
+        (lambda: L.Conv2D(8, 3), (None, 10, 12, 3), (None, 8, 10, 8)),
+        (lambda: L.Conv2D(8, (3, 5), strides=2, padding="same"), (None, 9, 10, 3),
+         (None, 5, 5, 8)),
+        (lambda: L.Conv2D(4, 3, dilation_rate=2), (None, 10, 10, 1), (None, 6, 6, 4)),
+        (lambda: L.Conv2D(4, 3, strides=(2, 1)), (None, None, 10, 2), (None, None, 8, 4)),
+        (lambda: L.Conv1D(6, 3, padding="causal", dilation_rate=2), (None, 10, 2),
+         (None, 10, 6)),
+        (lambda: L.Conv1D(6, 4, strides=3), (None, 10, 2), (None, 3, 6)),
+        (lambda: L.Conv2DTranspose(5, 3, strides=2), (None, 7, 7, 3), (None, 15, 15, 5)),
+        (lambda: L.Conv2DTranspose(5, 3, strides=2, padding="same", output_padding=1),
+         (None, 7, 7, 3), (None, 14, 14, 5)),
+        (lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same"), (None, 6, 6, 3),
+         (None, 6, 6, 6)),
+        (lambda: L.SeparableConv2D(7, 3, strides=2), (None, 9, 9, 3), (None, 4, 4, 7)),
+    ],
+)
+def test_output_shapes_match_a_real_call(layer, in_shape, out_shape):
+    layer = layer()
+    assert layer.compute_output_shape(in_shape) == out_shape
+    concrete = (2,) + tuple(12 if s is None else s for s in in_shape[1:])
+    out = layer(np.zeros(concrete, dtype="float32"))
+    assert out.shape == layer.compute_output_shape(concrete)
+    assert out.dtype == np.float32
+
+
+def test_weight_shapes_and_names_in_keras_order():
+    x = np.zeros((1, 8, 8, 3), "float32")
+    cases = [
+        (L.Conv2D(4, (3, 2)), [("kernel", (3, 2, 3, 4)), ("bias", (4,))]),
+        (L.Conv2DTranspose(4, 3), [("kernel", (3, 3, 4, 3)), ("bias", (4,))]),
+        (L.DepthwiseConv2D(3, depth_multiplier=2), [("kernel", (3, 3, 3, 2)), ("bias", (6,))]),
+        (L.SeparableConv2D(5, 3, depth_multiplier=2, use_bias=False),
+         [("depthwise_kernel", (3, 3, 3, 2)), ("pointwise_kernel", (1, 1, 6, 5))]),
+    ]
+    for layer, expected in cases:
+        layer(x)
+        assert [(w.name, w.shape) for w in layer.weights] == expected
+    conv1 = L.Conv1D(4, 3)
+    conv1(np.zeros((1, 8, 2), "float32"))
+    assert [w.shape for w in conv1.weights] == [(3, 2, 4), (4,)]
+    assert L.Convolution2D is L.Conv2D and L.Convolution1D is L.Conv1D
+    assert L.Convolution2DTranspose is L.Conv2DTranspose
+    assert L.SeparableConvolution2D is L.SeparableConv2D
+
+
+def _swap_weights(layer, names, tensors):
+    for name, tensor in zip(names, tensors):
+        setattr(layer, name, tensor)
+
+
+GRAD_CASES = [
+    (lambda: L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
+     (2, 5, 6, 2)),
+    (lambda: L.Conv2D(2, 2, dilation_rate=2, activation="tanh"), (1, 5, 5, 2)),
+    (lambda: L.Conv1D(3, 3, padding="causal", dilation_rate=2), (2, 6, 2)),
+    (lambda: L.Conv1D(2, 2, strides=2, padding="same"), (2, 5, 3)),
+    (lambda: L.Conv2DTranspose(2, 3, strides=2, padding="same"), (1, 3, 3, 2)),
+    (lambda: L.Conv2DTranspose(2, 2, strides=2, output_padding=1, padding="valid"),
+     (1, 3, 2, 2)),
+    (lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu"),
+     (2, 4, 4, 2)),
+    (lambda: L.SeparableConv2D(3, 2, strides=2, depth_multiplier=2), (1, 5, 5, 2)),
+]
+
+
+@pytest.mark.parametrize("make, shape", GRAD_CASES)
+def test_gradients_through_layers_float64(make, shape):
+    layer = make()
+    layer.dtype = "float64"
+    x = rng.normal(size=shape)
+    layer(x)
+    names = [w.name for w in layer.weights]
+    originals = [getattr(layer, n) for n in names]
+
+    def fn(t, *weights):
+        _swap_weights(layer, names, weights)
+        return layer(t)
+
+    # Move values away from the ReLU kink so central differences are smooth.
+    weights = [rng.normal(size=w.shape) for w in originals]
+    gradient_check(fn, [x] + weights, atol=1e-6, rtol=1e-5)
+    _swap_weights(layer, names, originals)
+
+
+def test_config_round_trips():
+    layers = [
+        L.Conv2D(8, (3, 5), strides=2, padding="same", dilation_rate=1, activation="relu",
+                 use_bias=False, kernel_initializer="he_normal", kernel_regularizer="l2"),
+        L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh"),
+        L.Conv2DTranspose(4, 3, strides=2, padding="same", output_padding=1),
+        L.DepthwiseConv2D(3, depth_multiplier=2, depthwise_initializer="he_uniform"),
+        L.SeparableConv2D(6, 3, pointwise_initializer="zeros", depthwise_regularizer="l1"),
+    ]
+    for layer in layers:
+        config = layer.get_config()
+        clone = type(layer).from_config(config)
+        assert clone.get_config() == config
+    assert layers[0].get_config()["kernel_size"] == (3, 5)
+    assert layers[0].get_config()["padding"] == "same"
+
+
+def test_regularizers_and_training_step():
+    model = dg.Sequential([
+        L.Conv2D(4, 3, activation="relu", input_shape=(6, 6, 1), kernel_regularizer="l2",
+                 activity_regularizer="l1"),
+        L.Flatten(),
+        L.Dense(2),
+    ])
+    model.compile("sgd", "mse")
+    x = rng.normal(size=(4, 6, 6, 1)).astype("float32")
+    y = rng.normal(size=(4, 2)).astype("float32")
+    before = model.layers[0].kernel.data.copy()
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(before, model.layers[0].kernel.data)
+    assert len(model.layers[0].losses) == 2
+
+
+def test_errors_name_the_layer():
+    conv = L.Conv2D(4, 3, name="conv")
+    with pytest.raises(ValueError, match=r"Conv2D 'conv': expected a 4-D input \(batch, height, "
+                       r"width, channels\), got shape \(28, 28, 1\) — missing batch dimension"):
+        conv(np.zeros((28, 28, 1), "float32"))
+    conv(np.zeros((1, 8, 8, 3), "float32"))
+    with pytest.raises(ValueError, match="Conv2D 'conv': the layer was built for inputs with 3 "
+                                         r"channels .*got shape \(1, 8, 8, 1\)"):
+        conv(np.zeros((1, 8, 8, 1), "float32"))
+    with pytest.raises(ValueError, match=r"Conv2D 'big': the kernel \(5, 5\).*larger than the "
+                                         r"input's spatial size \(3, 3\) with padding='valid'"):
+        L.Conv2D(2, 5, name="big")(np.zeros((1, 3, 3, 1), "float32"))
+    with pytest.raises(ValueError, match="larger than"):
+        L.Conv2D(2, 5)(dg.Input((4, 4, 1)))
+    with pytest.raises(ValueError, match=r"Conv2D: `padding` must be one of 'valid', 'same'\. "
+                                         "Received: padding='full'"):
+        L.Conv2D(2, 3, padding="full")
+    with pytest.raises(ValueError, match="'causal'"):
+        L.Conv1D(2, 3, padding="bad")
+    with pytest.raises(NotImplementedError, match="groups"):
+        L.Conv2D(4, 3, groups=2)
+    with pytest.raises(NotImplementedError, match="channels_last"):
+        L.Conv2D(4, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match=r"`kernel_size` must be a positive int.*\(3, 0\)"):
+        L.Conv2D(4, (3, 0))
+    with pytest.raises(ValueError, match="filters"):
+        L.Conv2D(0, 3)
+    with pytest.raises(ValueError, match="dilation_rate"):
+        L.Conv2D(4, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        L.Conv2DTranspose(4, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"Conv1D 'c1': expected a 3-D input \(batch, steps"):
+        L.Conv1D(2, 3, name="c1")(np.zeros((10, 2), "float32"))
+    padded = L.Conv2D(2, 5, padding="same")(np.zeros((1, 3, 3, 1), "float32"))
+    assert padded.shape == (1, 3, 3, 2)
+
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
+F = torch.nn.functional
+
+
+def _nchw(x):
+    return torch.from_numpy(np.ascontiguousarray(np.moveaxis(x, -1, 1)))
+
+
+def _nhwc(t):
+    return np.moveaxis(t.detach().numpy(), 1, -1)
+
+
+def _tf_pad(t, padding, kernel, strides, dilation):
+    """Pad an NC(H)W torch tensor as TF/Keras does for 'same' (the odd one after)."""
+    if padding == "valid":
+        return t
+    pads = []
+    for size, k, s, d in reversed(list(zip(t.shape[2:], kernel, strides, dilation))):
+        if padding == "causal":
+            pads += [(k - 1) * d, 0]
+        else:
+            pads += list(same_padding(size, k, s, d))
+    return F.pad(t, pads)
+
+
+def _compare(layer, x, forward_torch, params):
+    """Run the layer and the torch function on the same data; compare outputs and grads."""
+    xt = dg.Tensor(x, requires_grad=True)
+    out = layer(xt)
+    tx = _nchw(x).requires_grad_(True)
+    tparams = [torch.from_numpy(p.data.copy()).requires_grad_(True) for p in params]
+    tout = forward_torch(tx, *tparams)
+    np.testing.assert_allclose(out.data, _nhwc(tout), rtol=1e-10, atol=1e-10)
+    w = rng.normal(size=out.shape)
+    (out * dg.Tensor(w)).sum().backward()
+    (tout * _nchw(w)).sum().backward()
+    np.testing.assert_allclose(xt.grad, _nhwc(tx.grad), rtol=1e-9, atol=1e-9)
+    for p, tp in zip(params, tparams):
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"padding": "valid"},
+    {"padding": "same", "strides": (2, 2), "activation": "relu"},
+    {"padding": "same", "kernel_size": (4, 4)},
+    {"padding": "valid", "dilation_rate": (2, 1), "activation": "sigmoid"},
+])
+def test_conv2d_matches_torch(kwargs):
+    kwargs = {"kernel_size": (3, 3), **kwargs}
+    layer = L.Conv2D(4, dtype="float64", bias_initializer="random_normal", **kwargs)
+    x = rng.normal(size=(2, 9, 8, 3))
+    layer(x)
+    act = {"relu": torch.relu, "sigmoid": torch.sigmoid}.get(kwargs.get("activation"), None)
+
+    def forward(tx, kernel, bias):
+        strides, dil = kwargs.get("strides", (1, 1)), kwargs.get("dilation_rate", (1, 1))
+        padded = _tf_pad(tx, kwargs["padding"], kwargs["kernel_size"], strides, dil)
+        out = F.conv2d(padded, kernel.permute(3, 2, 0, 1), bias, stride=strides, dilation=dil)
+        return act(out) if act else out
+
+    _compare(layer, x, forward, [layer.kernel, layer.bias])
+
+
+@pytest.mark.parametrize("padding, strides, dilation", [
+    ("valid", 1, 1), ("same", 2, 1), ("causal", 1, 2), ("same", 1, 3)])
+def test_conv1d_matches_torch(padding, strides, dilation):
+    layer = L.Conv1D(5, 3, strides=strides, padding=padding, dilation_rate=dilation,
+                     dtype="float64", bias_initializer="random_normal")
+    x = rng.normal(size=(2, 11, 3))
+    layer(x)
+
+    def forward(tx, kernel, bias):
+        padded = _tf_pad(tx, padding, (3,), (strides,), (dilation,))
+        return F.conv1d(padded, kernel.permute(2, 1, 0), bias, stride=strides,
+                        dilation=dilation)
+
+    _compare(layer, x, forward, [layer.kernel, layer.bias])
+
+
+@pytest.mark.parametrize("kernel, strides, padding, output_padding", [
+    (3, 2, "valid", None), (4, 2, "same", None), (3, 2, "same", None), (2, 3, "valid", None),
+    (3, 2, "same", 0), (3, 2, "valid", 1)])
+def test_conv2d_transpose_matches_torch(kernel, strides, padding, output_padding):
+    """Reference: torch's full transposed convolution (no padding), cropped as TF/Keras do:
+    ``pad_before`` is the 'same' padding of the forward convolution with this output size."""
+    layer = L.Conv2DTranspose(4, kernel, strides=strides, padding=padding,
+                              output_padding=output_padding, dtype="float64",
+                              bias_initializer="random_normal")
+    x = rng.normal(size=(2, 5, 4, 3))
+    layer(x)
+    out_h, out_w = layer.compute_output_shape(x.shape)[1:3]
+
+    def forward(tx, k, bias):
+        full = F.conv_transpose2d(tx, k.permute(3, 2, 0, 1), None, stride=strides)
+        crops = []
+        for axis, size in ((2, out_h), (3, out_w)):
+            before = 0
+            if padding == "same":
+                before = same_padding(size, kernel, strides)[0]
+            extra = before + size - full.shape[axis]
+            if extra > 0:
+                pad = [0, 0, 0, extra] if axis == 2 else [0, extra, 0, 0]
+                full = F.pad(full, pad)
+            crops.append(slice(before, before + size))
+        return full[:, :, crops[0], crops[1]] + bias.reshape(1, -1, 1, 1)
+
+    _compare(layer, x, forward, [layer.kernel, layer.bias])
+
+
+@pytest.mark.parametrize("multiplier, padding, strides", [(1, "valid", 1), (2, "same", 2)])
+def test_depthwise_and_separable_match_torch(multiplier, padding, strides):
+    x = rng.normal(size=(2, 7, 6, 3))
+    dw = L.DepthwiseConv2D(3, strides=strides, padding=padding, depth_multiplier=multiplier,
+                           dtype="float64", bias_initializer="random_normal")
+    dw(x)
+
+    def depthwise(tx, kernel, bias=None):
+        padded = _tf_pad(tx, padding, (3, 3), (strides, strides), (1, 1))
+        # (kh, kw, C, M) -> (C * M, 1, kh, kw): output channel c * M + m, as TF orders it.
+        weight = kernel.permute(2, 3, 0, 1).reshape(-1, 1, 3, 3)
+        return F.conv2d(padded, weight, bias, stride=strides, groups=3)
+
+    _compare(dw, x, depthwise, [dw.kernel, dw.bias])
+    sep = L.SeparableConv2D(5, 3, strides=strides, padding=padding, depth_multiplier=multiplier,
+                            dtype="float64", bias_initializer="random_normal")
+    sep(x)
+
+    def separable(tx, dk, pk, bias):
+        return F.conv2d(depthwise(tx, dk), pk.permute(3, 2, 0, 1), bias)
+
+    _compare(sep, x, separable, [sep.depthwise_kernel, sep.pointwise_kernel, sep.bias])
