@@ -7,6 +7,10 @@ forward plus backward pass (with an upstream gradient), interleaved in one proce
 prints ratios (above 1: deepgrad is faster). Average pooling is measured the same way.
 Pooling uses no BLAS, so one run covers both OPENBLAS_CORETYPE settings.
 
+Each timed call is followed by a short pause: PyTorch's worker threads keep spinning
+for a while after an op, and on two cores the call that follows (ours) would pay for
+it, which it never does in a real training loop.
+
     python benchmarks/pool_ops.py            # default 25 timed repeats per row
     python benchmarks/pool_ops.py --repeats 50
 """
@@ -14,9 +18,11 @@ Pooling uses no BLAS, so one run covers both OPENBLAS_CORETYPE settings.
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 
 import numpy as np
-from common import blas_label, interleaved, print_row, torch_or_none
+from common import blas_label, print_row, torch_or_none
 
 import deepgrad as dg
 from deepgrad import ops
@@ -60,6 +66,21 @@ def rows(torch, shape, kind: str):
             (f"{label} forward+backward", ours_both, torch_both)]
 
 
+def settled_interleaved(fns: dict, repeats: int, warmup: int = 3, pause: float = 0.02) -> dict:
+    """Median time of each function, round-robin, with a pause after every call."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+            time.sleep(pause)
+    return {name: statistics.median(t) for name, t in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=25)
@@ -72,8 +93,7 @@ def main() -> None:
     for kind in ("max", "avg"):
         for shape in SHAPES:
             for label, ours, theirs in rows(torch, shape, kind):
-                times = interleaved({"ours": ours, "torch": theirs}, repeats=args.repeats,
-                                    warmup=3)
+                times = settled_interleaved({"ours": ours, "torch": theirs}, args.repeats)
                 print_row(label, times["ours"] * 1e3, times["torch"] * 1e3, "ms",
                           higher_is_better=False)
 

@@ -173,8 +173,22 @@ def max_along_backward(g: np.ndarray, argmax: np.ndarray, axis: int, w: Window) 
     """
     shape = list(g.shape)
     shape[axis] = w.padded
+    if w.exact:
+        # The axis is (out, size): spread g over each window with one broadcast copy
+        # (contiguous output), then keep only the winners.
+        split = shape[:axis] + [w.out, w.size] + shape[axis + 1:]
+        dx = np.empty(split, g.dtype)
+        np.copyto(dx, np.expand_dims(g, axis + 1))
+        if w.size == 2:
+            second = argmax.view(np.bool_)
+            dx *= np.stack([~second, second], axis=axis + 1)
+        elif w.size > 2:
+            trailing = (1,) * (g.ndim - axis - 1)
+            cells = np.arange(w.size, dtype=argmax.dtype).reshape((-1,) + trailing)
+            dx *= np.equal(np.expand_dims(argmax, axis + 1), cells)
+        return _cropped(dx.reshape(shape), axis, w)
     # Cells outside every window (valid padding's remainder, stride > size) stay zero.
-    dx = np.empty(shape, g.dtype) if w.exact else np.zeros(shape, g.dtype)
+    dx = np.zeros(shape, g.dtype)
     views = _views(dx, axis, w)
     if w.size == 1:
         views[0][...] = g
