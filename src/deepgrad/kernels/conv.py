@@ -123,7 +123,8 @@ def resolve_padding(
 ) -> Pairs:
     """Turn ``'valid'``, ``'same'`` or explicit padding into ``(before, after)`` per axis.
 
-    Explicit padding is one pair per spatial axis (an int means the same on both sides).
+    Explicit padding is one pair per spatial axis (an int means the same on both sides);
+    a single int pads every side alike.
 
     >>> resolve_padding("SAME", (28, 28), (5, 4), (1, 1), (1, 1))
     ((2, 2), (1, 2))
@@ -139,6 +140,8 @@ def resolve_padding(
             same_padding(n, k, s, d)
             for n, k, s, d in zip(spatial_shape, kernel_shape, strides, dilation)
         )
+    if isinstance(padding, (int, np.integer)):
+        padding = (padding,) * nd
     try:
         pairs = tuple(
             (int(p), int(p)) if np.ndim(p) == 0 else tuple(int(v) for v in p) for p in padding
@@ -147,8 +150,9 @@ def resolve_padding(
         pairs = ()
     if len(pairs) != nd or any(len(p) != 2 or min(p) < 0 for p in pairs):
         raise ValueError(
-            f"{name}: `padding` must be 'valid', 'same', or {nd} pairs of non-negative ints "
-            f"(before, after), one per spatial axis. Received: padding={padding!r}"
+            f"{name}: `padding` must be 'valid', 'same', a non-negative int, or {nd} pairs of "
+            f"non-negative ints (before, after), one per spatial axis. "
+            f"Received: padding={padding!r}"
         )
     return pairs
 

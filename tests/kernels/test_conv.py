@@ -1,0 +1,252 @@
+"""Tests for the convolution kernels: geometry formulas, im2col/col2im, chunked GEMM conv,
+the flipped-kernel input gradient and depthwise kernels, against plain NumPy loops."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from deepgrad.kernels import conv_gemm
+from deepgrad.kernels.conv import (
+    conv_geometry,
+    conv_output_length,
+    deconv_output_length,
+    resolve_padding,
+    same_padding,
+)
+from deepgrad.kernels.conv_gemm import col2im, conv_backward, conv_forward, im2col
+from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+
+rng = np.random.default_rng(0)
+
+
+def naive_conv2d(x, w, pad, strides, dilation):
+    """Cross-correlation by a loop over output positions (the definition)."""
+    (sh, sw), (dh, dw) = strides, dilation
+    xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)))
+    kh, kw = w.shape[:2]
+    out_h = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
+    out_w = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
+    y = np.zeros((x.shape[0], out_h, out_w, w.shape[3]))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = xp[:, i * sh : i * sh + (kh - 1) * dh + 1 : dh,
+                       j * sw : j * sw + (kw - 1) * dw + 1 : dw]
+            y[:, i, j] = np.tensordot(patch, w, axes=3)
+    return y
+
+
+def naive_depthwise(x, k, pad, strides, dilation):
+    c, m = k.shape[2:]
+    out = [naive_conv2d(x[..., ci : ci + 1], k[:, :, ci : ci + 1, :], pad, strides, dilation)
+           for ci in range(c)]
+    return np.concatenate(out, axis=-1)  # channel c * m + mm, as TF
+
+
+# ---------------------------------------------------------------------------
+# Geometry
+
+
+def test_output_size_formula_of_the_course():
+    # W_out = (W_in - F + 2P) / S + 1, for every combination where S divides evenly.
+    for w_in, f, p, s in itertools.product(range(5, 30), (1, 2, 3, 5), (0, 1, 2), (1, 2, 3)):
+        if (w_in - f + 2 * p) % s == 0 and w_in + 2 * p >= f:
+            expected = (w_in - f + 2 * p) // s + 1
+            assert conv_output_length(w_in + 2 * p, f, "valid", s) == expected
+    # 'same' padding with P = (F - 1) / 2 and stride 1 keeps the size.
+    assert conv_output_length(28, 5, "same", 1) == (28 - 5 + 2 * 2) // 1 + 1 == 28
+
+
+@pytest.mark.parametrize(
+    "length, kernel, padding, stride, dilation, expected",
+    [
+        (28, 5, "valid", 1, 1, 24),
+        (28, 5, "same", 1, 1, 28),
+        (28, 3, "valid", 2, 1, 13),
+        (27, 3, "same", 2, 1, 14),
+        (10, 3, "valid", 1, 2, 6),
+        (10, 3, "causal", 3, 2, 4),
+        (10, 3, "full", 1, 1, 12),
+        (None, 3, "valid", 1, 1, None),
+    ],
+)
+def test_conv_output_length(length, kernel, padding, stride, dilation, expected):
+    assert conv_output_length(length, kernel, padding, stride, dilation) == expected
+
+
+@pytest.mark.parametrize(
+    "length, kernel, padding, output_padding, stride, dilation, expected",
+    [
+        # Values from Keras's deconv_output_length formulas.
+        (7, 3, "same", None, 2, 1, 14),
+        (7, 3, "valid", None, 2, 1, 15),
+        (7, 1, "valid", None, 2, 1, 14),
+        (7, 3, "full", None, 2, 1, 11),
+        (7, 3, "same", 1, 2, 1, 14),
+        (7, 4, "same", 1, 2, 1, 13),
+        (7, 3, "valid", 1, 2, 1, 16),
+        (5, 3, "valid", None, 1, 2, 9),
+        (None, 3, "same", None, 2, 1, None),
+    ],
+)
+def test_deconv_output_length(length, kernel, padding, output_padding, stride, dilation, expected):
+    got = deconv_output_length(length, kernel, padding, output_padding, stride, dilation)
+    assert got == expected
+
+
+def test_same_padding_puts_the_odd_pixel_after():
+    assert same_padding(28, 5, 1) == (2, 2)
+    assert same_padding(28, 4, 1) == (1, 2)
+    assert same_padding(4, 3, 2) == (0, 1)
+    assert same_padding(5, 3, 2) == (1, 1)
+    assert same_padding(9, 3, 1, dilation=2) == (2, 2)
+    assert same_padding(2, 1, 3) == (0, 0)
+
+
+def test_resolve_padding_forms_and_errors():
+    assert resolve_padding("Valid", (5, 5), (3, 3), (1, 1), (1, 1)) == ((0, 0), (0, 0))
+    assert resolve_padding(1, (5, 5), (3, 3), (1, 1), (1, 1)) == ((1, 1), (1, 1))
+    assert resolve_padding([(0, 1), (2, 3)], (5, 5), (3, 3), (1, 1), (1, 1)) == ((0, 1), (2, 3))
+    with pytest.raises(ValueError, match="padding"):
+        resolve_padding("full", (5, 5), (3, 3), (1, 1), (1, 1))
+    with pytest.raises(ValueError, match="non-negative ints"):
+        resolve_padding(((1, -1), (0, 0)), (5, 5), (3, 3), (1, 1), (1, 1))
+    with pytest.raises(ValueError, match="non-negative ints"):
+        resolve_padding(((1, 1),), (5, 5), (3, 3), (1, 1), (1, 1))
+
+
+def test_conv_geometry_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"rank 4.*\(5, 5, 1\)"):
+        conv_geometry((5, 5, 1), (3, 3, 1, 1))
+    with pytest.raises(ValueError, match=r"kernel of rank 4.*\(3, 3, 1\)"):
+        conv_geometry((1, 5, 5, 1), (3, 3, 1))
+    with pytest.raises(ValueError, match=r"3 channels but the kernel expects 2"):
+        conv_geometry((1, 5, 5, 3), (3, 3, 2, 4))
+    with pytest.raises(ValueError, match=r"spans \(5, 3\).*padded input \(4, 4\)"):
+        conv_geometry((1, 4, 4, 1), (3, 3, 1, 1), dilation=(2, 1))
+
+
+# ---------------------------------------------------------------------------
+# im2col / col2im
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_im2col_rows_are_receptive_fields(transposed):
+    xp = rng.normal(size=(2, 7, 6, 3))
+    geo = conv_geometry(xp.shape, (3, 2, 3, 1), strides=(2, 1), dilation=(1, 2))
+    cols = im2col(xp, geo, transposed=transposed)
+    cols = cols.T if transposed else cols
+    assert cols.shape == (2 * geo.out_h * geo.out_w, 3 * 2 * 3)
+    row = 0
+    for n, i, j in itertools.product(range(2), range(geo.out_h), range(geo.out_w)):
+        field = xp[n, i * 2 : i * 2 + 3, j : j + 3 : 2]
+        np.testing.assert_array_equal(cols[row], field.ravel())
+        row += 1
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize(
+    "strides, dilation", [((1, 1), (1, 1)), ((2, 3), (1, 1)), ((1, 2), (2, 1))]
+)
+def test_col2im_is_the_adjoint_of_im2col(transposed, strides, dilation):
+    # <im2col(x), c> == <x, col2im(c)> for all x, c.
+    xp = rng.normal(size=(2, 8, 7, 2))
+    geo = conv_geometry(xp.shape, (3, 2, 2, 1), strides=strides, dilation=dilation)
+    cols = im2col(xp, geo, transposed=transposed)
+    c = rng.normal(size=cols.shape)
+    back = col2im(c, geo, np.zeros_like(xp), transposed=transposed)
+    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(xp, back), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Forward and backward against the loop, over layouts, chunk sizes and paths
+
+CASES = [
+    # (x shape, kernel shape, strides, padding, dilation)
+    ((3, 7, 6, 1), (5, 5, 1, 4), (1, 1), "same", (1, 1)),  # transposed columns
+    ((2, 9, 8, 5), (3, 2, 5, 3), (2, 3), "valid", (1, 1)),  # row columns, col2im
+    ((2, 8, 9, 8), (3, 3, 8, 4), (1, 1), "same", (2, 1)),  # flipped-kernel input grad
+    ((2, 6, 7, 8), (2, 3, 8, 3), (1, 1), ((3, 0), (1, 2)), (1, 1)),  # top > kernel: col2im
+    ((1, 5, 5, 9), (1, 1, 9, 2), (1, 1), "valid", (1, 1)),  # pointwise matmul
+    ((3, 5, 6, 6), (1, 1, 6, 2), (2, 2), "same", (1, 1)),  # strided 1x1
+    ((2, 10, 4, 2), (4, 1, 2, 2), (3, 1), "same", (2, 1)),
+]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 22])
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", CASES)
+def test_conv_forward_backward_match_loops(
+    monkeypatch, chunk_bytes, x_shape, k_shape, strides, padding, dilation
+):
+    monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", chunk_bytes)
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
+    geo = conv_geometry(x_shape, k_shape, strides, padding, dilation)
+    w2 = w.reshape(-1, k_shape[3])
+    expected = naive_conv2d(x, w, geo.pad, strides, dilation) + b
+    np.testing.assert_allclose(conv_forward(x, w2, geo, b), expected, atol=1e-12)
+    y = conv_forward(x, w2, geo, b, relu=True)
+    np.testing.assert_allclose(y, np.maximum(expected, 0), atol=1e-12)
+    # Backward through the adjoint identity and an explicit weight-gradient formula.
+    g = rng.normal(size=y.shape)
+    dx, dw, db = conv_backward(x, w2, g, geo, need_bias=True)
+    np.testing.assert_allclose(np.vdot(dx, x), np.vdot(g, expected - b), rtol=1e-10)
+    np.testing.assert_allclose(db, g.sum(axis=(0, 1, 2)), atol=1e-12)
+    basis = np.zeros_like(w)
+    for idx in [(0, 0, 0, 0), tuple(s - 1 for s in k_shape)]:
+        basis[...] = 0
+        basis[idx] = 1
+        response = naive_conv2d(x, basis, geo.pad, strides, dilation)
+        np.testing.assert_allclose(dw.reshape(w.shape)[idx], np.vdot(g, response), atol=1e-10)
+    # The fused ReLU masks the gradient and never writes into it.
+    g_copy = g.copy()
+    dx_relu, _, db_relu = conv_backward(x, w2, g, geo, need_bias=True, relu_output=y)
+    np.testing.assert_array_equal(g, g_copy)
+    np.testing.assert_allclose(db_relu, (g * (y > 0)).sum(axis=(0, 1, 2)), atol=1e-12)
+    dx_masked, _, _ = conv_backward(x, w2, g * (y > 0), geo)
+    np.testing.assert_allclose(dx_relu, dx_masked, atol=1e-12)
+
+
+def test_backward_skips_what_is_not_needed():
+    x, w2 = rng.normal(size=(2, 6, 6, 3)), rng.normal(size=(27, 4))
+    geo = conv_geometry(x.shape, (3, 3, 3, 4))
+    g = rng.normal(size=(2, 4, 4, 4))
+    dx, dw, db = conv_backward(x, w2, g, geo, need_input=False)
+    assert dx is None and db is None and dw.shape == (27, 4)
+    dx, dw, db = conv_backward(None, w2, g, geo, need_weight=False)
+    assert dx.shape == x.shape and dw is None
+
+
+def test_float32_stays_float32():
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    w2 = rng.normal(size=(27, 4)).astype(np.float32)
+    geo = conv_geometry(x.shape, (3, 3, 3, 4), padding="same")
+    y = conv_forward(x, w2, geo, np.zeros(4, np.float32), relu=True)
+    assert y.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in conv_backward(x, w2, y, geo, need_bias=True))
+
+
+# ---------------------------------------------------------------------------
+# Depthwise
+
+
+@pytest.mark.parametrize(
+    "x_shape, k_shape, strides, padding, dilation",
+    [
+        ((2, 7, 6, 3), (3, 3, 3, 1), (1, 1), "same", (1, 1)),
+        ((1, 8, 9, 2), (2, 3, 2, 3), (2, 2), "valid", (1, 1)),
+        ((2, 9, 9, 2), (3, 2, 2, 2), (1, 1), ((1, 0), (2, 1)), (2, 2)),
+    ],
+)
+def test_depthwise_matches_loops(x_shape, k_shape, strides, padding, dilation):
+    x, k = rng.normal(size=x_shape), rng.normal(size=k_shape)
+    geo = conv_geometry(x_shape, k_shape[:3] + (k_shape[2] * k_shape[3],), strides, padding,
+                        dilation)
+    expected = naive_depthwise(x, k, geo.pad, strides, dilation)
+    y = depthwise_forward(x, k, geo)
+    np.testing.assert_allclose(y, expected, atol=1e-12)
+    g = rng.normal(size=y.shape)
+    dx, dk = depthwise_backward(x, k, g, geo)
+    np.testing.assert_allclose(np.vdot(dx, x), np.vdot(g, expected), rtol=1e-10)
+    np.testing.assert_allclose(np.vdot(dk, k), np.vdot(g, expected), rtol=1e-10)

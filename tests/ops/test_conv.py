@@ -1,0 +1,415 @@
+"""Convolution ops: the course's worked examples, forward against NumPy loops, float64
+central finite differences for all five ops, dtypes, errors, and PyTorch on identical
+weights (forward and input/weight/bias gradients)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deepgrad import ops
+from deepgrad.kernels import conv_gemm
+from deepgrad.kernels.conv import conv_geometry, conv_output_length, deconv_output_length
+from deepgrad.tensor import Tensor
+from deepgrad.utils import gradient_check
+
+rng = np.random.default_rng(0)
+
+
+def naive_conv2d(x, w, pad, strides, dilation):
+    (sh, sw), (dh, dw) = strides, dilation
+    xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)))
+    kh, kw = w.shape[:2]
+    out_h = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
+    out_w = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
+    y = np.zeros((x.shape[0], out_h, out_w, w.shape[3]))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = xp[:, i * sh : i * sh + (kh - 1) * dh + 1 : dh,
+                       j * sw : j * sw + (kw - 1) * dw + 1 : dw]
+            y[:, i, j] = np.tensordot(patch, w, axes=3)
+    return y
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else v
+
+
+# ---------------------------------------------------------------------------
+# The course's worked examples
+
+
+def test_course_1d_sliding_dot_product():
+    # The course prints [17, 22, 39, 44], but its own rule (slide B along A, multiply
+    # and add) gives these; the length is len(A) - len(B) + 1.
+    a = np.array([5, 3, 7, 5, 9, 7], dtype=np.float32)
+    b = np.array([1, 2, 3], dtype=np.float32)
+    out = ops.conv1d(Tensor(a.reshape(1, 6, 1)), Tensor(b.reshape(3, 1, 1))).data.ravel()
+    np.testing.assert_array_equal(out, [32, 32, 44, 44])
+    assert out.shape == (len(a) - len(b) + 1,)
+    assert out.dtype == np.float32
+
+
+def test_course_binary_image_with_x_kernel():
+    # The course shows the 5x5 picture, not its numbers; this is one binary image
+    # consistent with its printed result [[3, 2, 4], [2, 5, 0], [4, 1, 4]].
+    image = np.array([[0, 1, 0, 0, 1],
+                      [1, 1, 0, 1, 0],
+                      [1, 1, 1, 0, 1],
+                      [0, 1, 0, 1, 0],
+                      [0, 0, 1, 0, 0]], dtype=np.float32)
+    kernel = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=np.float32)
+    out = ops.conv2d(Tensor(image.reshape(1, 5, 5, 1)), Tensor(kernel.reshape(3, 3, 1, 1)))
+    np.testing.assert_array_equal(out.data[0, :, :, 0], [[3, 2, 4], [2, 5, 0], [4, 1, 4]])
+
+
+def test_course_output_size_formula():
+    # W_out = (W_in - F + 2P) / S + 1, e.g. 32x32 input, 5x5 filter, P=2, S=1 -> 32.
+    x = Tensor(np.zeros((1, 32, 32, 3), np.float32))
+    for f, p, s in [(5, 2, 1), (3, 0, 1), (3, 1, 2), (5, 0, 3)]:
+        out = ops.conv2d(x, Tensor(np.zeros((f, f, 3, 2), np.float32)), strides=s,
+                         padding=((p, p), (p, p)))
+        expected = (32 - f + 2 * p) // s + 1
+        assert out.shape == (1, expected, expected, 2)
+        assert conv_output_length(32 + 2 * p, f, "valid", s) == expected
+
+
+# ---------------------------------------------------------------------------
+# Forward against loops
+
+FORWARD_CASES = [
+    # (x shape, kernel shape, strides, padding, dilation)
+    ((1, 7, 7, 1), (3, 3, 1, 2), 1, "valid", 1),
+    ((3, 8, 6, 2), (3, 2, 2, 3), (2, 1), "SAME", 1),
+    ((2, 9, 9, 5), (4, 4, 5, 2), 3, "same", 1),
+    ((2, 10, 9, 8), (3, 3, 8, 2), 1, "same", 2),
+    ((1, 6, 7, 3), (2, 3, 3, 4), (1, 2), ((2, 1), (0, 3)), (2, 1)),
+]
+
+
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", FORWARD_CASES)
+def test_conv2d_forward_matches_loops(x_shape, k_shape, strides, padding, dilation):
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
+    geo = conv_geometry(x_shape, k_shape, _pair(strides), padding, _pair(dilation))
+    expected = naive_conv2d(x, w, geo.pad, _pair(strides), _pair(dilation)) + b
+    out = ops.conv2d(Tensor(x), Tensor(w), Tensor(b), strides, padding, dilation, "relu")
+    np.testing.assert_allclose(out.data, np.maximum(expected, 0), atol=1e-12)
+
+
+def test_same_padding_extra_goes_bottom_right():
+    x = np.zeros((1, 4, 4, 1))
+    x[0, 3, 3, 0] = 1.0  # only the bottom-right pixel
+    out = ops.conv2d(Tensor(x), Tensor(np.ones((2, 2, 1, 1))), padding="same")
+    # Keras pads (0, 1) for a 2x2 kernel: the bottom-right output sees only that pixel.
+    assert out.shape == (1, 4, 4, 1)
+    assert out.data[0, 3, 3, 0] == 1.0 and out.data[0, 0, 0, 0] == 0.0
+
+
+# ---------------------------------------------------------------------------
+# Finite differences (float64), all five ops
+
+GRAD_CASES = [
+    # (x shape, kernel shape, strides, padding, dilation, bias, activation)
+    ((1, 5, 5, 1), (3, 3, 1, 2), 1, "valid", 1, True, None),
+    ((3, 6, 5, 2), (2, 3, 2, 3), 1, "same", 1, False, "relu"),
+    ((2, 7, 7, 2), (3, 3, 2, 2), 2, "same", 1, True, "relu"),
+    ((1, 8, 7, 2), (3, 2, 2, 2), 3, "valid", 1, True, None),
+    ((2, 7, 8, 3), (3, 3, 3, 2), 1, "same", 2, True, None),
+    ((1, 6, 6, 2), (2, 2, 2, 2), 2, ((1, 0), (2, 1)), (2, 1), False, None),
+    ((2, 6, 5, 5), (3, 2, 5, 2), (2, 1), "valid", 1, True, "relu"),
+    ((2, 6, 6, 8), (3, 3, 8, 2), 1, "same", 1, True, "relu"),  # flipped-kernel dx
+    ((3, 4, 4, 3), (1, 1, 3, 2), 1, "valid", 1, True, None),  # pointwise
+]
+
+
+def _args(bias):
+    return (lambda x, k, b: (x, k, b)) if bias else (lambda x, k: (x, k, None))
+
+
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation, bias, act", GRAD_CASES)
+def test_conv2d_gradients(x_shape, k_shape, strides, padding, dilation, bias, act):
+    inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape)]
+    if bias:
+        inputs.append(rng.normal(size=k_shape[3]))
+
+    def fn(*t):
+        x, k, b = _args(bias)(*t)
+        return ops.conv2d(x, k, b, strides, padding, dilation, act)
+
+    assert gradient_check(fn, inputs)
+
+
+def test_conv2d_gradients_with_tiny_chunks(monkeypatch):
+    monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", 1)  # one image per chunk
+    for x_shape, k_shape, padding in [((3, 6, 6, 2), (3, 3, 2, 2), "same"),
+                                      ((3, 6, 6, 8), (3, 3, 8, 2), "same")]:
+        inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=2)]
+        assert gradient_check(lambda x, k, b, p=padding: ops.conv2d(x, k, b, padding=p,
+                                                                    activation="relu"), inputs)
+
+
+@pytest.mark.parametrize(
+    "t, k, strides, padding, dilation, bias, act",
+    [(7, 3, 1, "valid", 1, True, None), (8, 2, 1, "same", 1, False, "relu"),
+     (9, 3, 2, "causal", 1, True, None), (8, 3, 1, "causal", 2, True, "relu"),
+     (7, 3, 3, "same", 1, False, None), (6, 2, 1, (2, 1), 1, True, None)],
+)
+def test_conv1d_gradients(t, k, strides, padding, dilation, bias, act):
+    inputs = [rng.normal(size=(2, t, 3)), rng.normal(size=(k, 3, 2))]
+    if bias:
+        inputs.append(rng.normal(size=2))
+    assert gradient_check(
+        lambda *a: ops.conv1d(*_args(bias)(*a), strides, padding, dilation, act), inputs
+    )
+
+
+@pytest.mark.parametrize(
+    "x_shape, k_shape, strides, padding, output_padding, dilation, bias, act",
+    [((1, 3, 3, 2), (3, 3, 2, 2), 2, "same", None, 1, True, None),
+     ((2, 3, 4, 2), (2, 3, 3, 2), (2, 1), "valid", None, 1, False, "relu"),
+     ((1, 4, 3, 3), (3, 2, 2, 3), 3, "valid", (1, 2), 1, True, None),
+     ((2, 4, 4, 2), (3, 3, 2, 2), 1, "same", None, 2, True, "relu"),
+     ((1, 3, 3, 8), (3, 3, 2, 8), 1, "valid", None, 1, True, None),
+     ((1, 3, 2, 2), (1, 1, 2, 2), 2, "valid", None, 1, False, None)],
+)
+def test_conv2d_transpose_gradients(x_shape, k_shape, strides, padding, output_padding,
+                                    dilation, bias, act):
+    inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape)]
+    if bias:
+        inputs.append(rng.normal(size=k_shape[2]))
+
+    def fn(*t):
+        x, k, b = _args(bias)(*t)
+        return ops.conv2d_transpose(x, k, b, strides, padding, output_padding, dilation, act)
+
+    assert gradient_check(fn, inputs)
+
+
+@pytest.mark.parametrize(
+    "x_shape, k_shape, strides, padding, dilation, bias, act",
+    [((2, 5, 6, 3), (3, 3, 3, 1), 1, "same", 1, True, None),
+     ((1, 6, 6, 2), (2, 3, 2, 2), 2, "valid", 1, False, "relu"),
+     ((2, 7, 7, 2), (3, 3, 2, 2), 1, "same", 2, True, "relu"),
+     ((1, 7, 6, 2), (3, 2, 2, 1), 3, ((1, 0), (0, 2)), 1, True, None)],
+)
+def test_depthwise_conv2d_gradients(x_shape, k_shape, strides, padding, dilation, bias, act):
+    inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape)]
+    if bias:
+        inputs.append(rng.normal(size=k_shape[2] * k_shape[3]))
+    assert gradient_check(
+        lambda *a: ops.depthwise_conv2d(*_args(bias)(*a), strides, padding, dilation, act),
+        inputs,
+    )
+
+
+@pytest.mark.parametrize("strides, padding, dilation, bias, act", [
+    (1, "same", 1, True, "relu"), (2, "valid", 1, False, None), (1, "valid", 2, True, None),
+])
+def test_separable_conv2d_gradients(strides, padding, dilation, bias, act):
+    inputs = [rng.normal(size=(2, 6, 7, 2)), rng.normal(size=(3, 3, 2, 2)),
+              rng.normal(size=(1, 1, 4, 3))]
+    if bias:
+        inputs.append(rng.normal(size=3))
+
+    def fn(x, dk, pk, b=None):
+        return ops.separable_conv2d(x, dk, pk, b, strides, padding, dilation, act)
+
+    assert gradient_check(fn, inputs)
+
+
+# ---------------------------------------------------------------------------
+# dtypes, skipped gradients, shapes
+
+
+def test_float32_stays_float32_for_all_ops():
+    def f32(*shape):
+        return Tensor(rng.normal(size=shape).astype(np.float32), requires_grad=True)
+
+    x = f32(2, 6, 6, 3)
+    outputs = [
+        ops.conv2d(x, f32(3, 3, 3, 4), f32(4), padding="same", activation="relu"),
+        ops.conv1d(f32(2, 6, 3), f32(3, 3, 4), f32(4), padding="causal"),
+        ops.conv2d_transpose(x, f32(3, 3, 4, 3), f32(4), strides=2, padding="same"),
+        ops.depthwise_conv2d(x, f32(3, 3, 3, 2), f32(6)),
+        ops.separable_conv2d(x, f32(3, 3, 3, 1), f32(1, 1, 3, 4), f32(4)),
+    ]
+    for out in outputs:
+        assert out.dtype == np.float32
+        out.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_uint8_images_become_float32():
+    x = Tensor(rng.integers(0, 255, size=(1, 5, 5, 1)).astype(np.uint8))
+    out = ops.conv2d(x, Tensor(np.ones((3, 3, 1, 2), np.float32)))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data[0, 0, 0, 0], x.data[0, :3, :3, 0].sum())
+
+
+def test_input_gradient_only_when_needed():
+    x = Tensor(rng.normal(size=(2, 5, 5, 1)).astype(np.float32))  # data: no grad
+    k = Tensor(rng.normal(size=(3, 3, 1, 2)).astype(np.float32), requires_grad=True)
+    ops.conv2d(x, k, padding="same").sum().backward()
+    assert x.grad is None and k.grad.shape == (3, 3, 1, 2)
+
+
+def test_conv2d_transpose_output_sizes_follow_keras():
+    x = Tensor(np.zeros((1, 7, 5, 2), np.float32))
+    for strides, padding, output_padding, k in [(2, "same", None, 3), (2, "valid", None, 3),
+                                                (3, "valid", 1, 2), (2, "same", 1, 4)]:
+        out = ops.conv2d_transpose(x, Tensor(np.zeros((k, k, 3, 2), np.float32)), None,
+                                   strides, padding, output_padding)
+        op = output_padding
+        assert out.shape == (1, deconv_output_length(7, k, padding, op, strides),
+                             deconv_output_length(5, k, padding, op, strides), 3)
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: ops.conv2d(np.zeros((5, 5, 1)), np.zeros((3, 3, 1, 1))), r"rank 4.*\(5, 5, 1\)"),
+    (lambda: ops.conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 1))),
+     r"3 channels but the kernel expects 2"),
+    (lambda: ops.conv2d(np.zeros((1, 2, 2, 1)), np.zeros((3, 3, 1, 1))),
+     r"larger than the padded input \(2, 2\)"),
+    (lambda: ops.conv2d(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 2)), np.zeros(3)),
+     r"`bias` must have shape \(2,\)"),
+    (lambda: ops.conv2d(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 1)), padding="full"),
+     "padding"),
+    (lambda: ops.conv2d(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 1)), strides=0),
+     r"`strides` must be a positive int.*strides=0"),
+    (lambda: ops.conv2d(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 1)), dilation_rate=(1, 1, 1)),
+     "dilation_rate"),
+    (lambda: ops.conv2d(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 1)), activation="tanh"),
+     "activation"),
+    (lambda: ops.conv1d(np.zeros((1, 5, 5, 1)), np.zeros((3, 1, 1))), r"conv1d.*rank 3"),
+    (lambda: ops.conv1d(np.zeros((1, 2, 1)), np.zeros((3, 1, 1))), r"conv1d.*larger"),
+    (lambda: ops.conv2d_transpose(np.zeros((1, 3, 3, 2)), np.zeros((3, 3, 1, 4))),
+     r"kernel shape \(3, 3, 1, 4\)"),
+    (lambda: ops.conv2d_transpose(np.zeros((1, 3, 3, 1)), np.zeros((3, 3, 1, 1)), strides=2,
+                                  output_padding=2), "output_padding"),
+    (lambda: ops.depthwise_conv2d(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 3, 1))),
+     "2 channels but the kernel expects 3"),
+    (lambda: ops.separable_conv2d(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 2, 1)),
+                                  np.zeros((3, 3, 2, 4))), "pointwise_kernel"),
+])
+def test_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ---------------------------------------------------------------------------
+# Against PyTorch on identical weights
+
+
+def _torch():
+    return pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
+
+
+def _nchw(torch, a, grad=True):
+    return torch.tensor(np.ascontiguousarray(a.transpose(0, 3, 1, 2)), requires_grad=grad)
+
+
+@pytest.mark.parametrize("dtype, atol", [(np.float64, 1e-10), (np.float32, 1e-4)])
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", FORWARD_CASES)
+def test_conv2d_against_torch(dtype, atol, x_shape, k_shape, strides, padding, dilation):
+    torch = _torch()
+    F = torch.nn.functional
+    x, w = rng.normal(size=x_shape).astype(dtype), rng.normal(size=k_shape).astype(dtype)
+    b = rng.normal(size=k_shape[3]).astype(dtype)
+    xs, ks, bs = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, True)
+    out = ops.conv2d(xs, ks, bs, strides, padding, dilation, "relu")
+    g = rng.normal(size=out.shape).astype(dtype)
+    out.backward(g)
+    (top, bottom), (left, right) = conv_geometry(x_shape, k_shape, _pair(strides), padding,
+                                                 _pair(dilation)).pad
+    xt, bt = _nchw(torch, x), torch.tensor(b, requires_grad=True)
+    wt = torch.tensor(np.ascontiguousarray(w.transpose(3, 2, 0, 1)), requires_grad=True)
+    # Keras's asymmetric 'same' padding is an explicit F.pad in torch.
+    yt = F.relu(F.conv2d(F.pad(xt, (left, right, top, bottom)), wt, bt, _pair(strides),
+                         dilation=_pair(dilation)))
+    yt.backward(_nchw(torch, g, grad=False))
+    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 3, 1), atol=atol)
+    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 3, 1), atol=atol)
+    np.testing.assert_allclose(ks.grad, wt.grad.numpy().transpose(2, 3, 1, 0), atol=atol * 10)
+    np.testing.assert_allclose(bs.grad, bt.grad.numpy(), atol=atol * 10)
+
+
+@pytest.mark.parametrize("strides, padding, output_padding, dilation", [
+    (2, "same", None, 1), (2, "valid", None, 1), (3, "valid", (1, 2), 1), (1, "same", None, 2),
+    (3, "same", None, 1),
+])
+def test_conv2d_transpose_against_torch(strides, padding, output_padding, dilation):
+    # conv2d_transpose is F.conv_transpose2d without padding, cropped by the padding of
+    # the conv2d it is the adjoint of (and extended with zeros where Keras's size is larger).
+    torch = _torch()
+    x, w, b = rng.normal(size=(2, 4, 5, 3)), rng.normal(size=(3, 2, 4, 3)), rng.normal(size=4)
+    xs, ks, bs = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, True)
+    out = ops.conv2d_transpose(xs, ks, bs, strides, padding, output_padding, dilation)
+    g = rng.normal(size=out.shape)
+    out.backward(g)
+    s, d = (strides, strides), (dilation, dilation)
+    (top, _), (left, _) = conv_geometry(out.shape, w.shape, s, padding, d).pad
+    xt, bt = _nchw(torch, x), torch.tensor(b, requires_grad=True)
+    wt = torch.tensor(np.ascontiguousarray(w.transpose(3, 2, 0, 1)), requires_grad=True)
+    full = torch.nn.functional.conv_transpose2d(xt, wt, stride=s, dilation=d)
+    extra = (0, max(0, left + out.shape[2] - full.shape[3]),
+             0, max(0, top + out.shape[1] - full.shape[2]))
+    yt = torch.nn.functional.pad(full, extra)[:, :, top : top + out.shape[1],
+                                              left : left + out.shape[2]]
+    yt = yt + bt[:, None, None]
+    yt.backward(_nchw(torch, g, grad=False))
+    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
+    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-10)
+    np.testing.assert_allclose(ks.grad, wt.grad.numpy().transpose(2, 3, 1, 0), atol=1e-10)
+    np.testing.assert_allclose(bs.grad, bt.grad.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("multiplier, strides, padding", [(1, 1, "same"), (2, 2, "valid"),
+                                                          (3, 1, "valid")])
+def test_depthwise_and_separable_against_torch(multiplier, strides, padding):
+    torch = _torch()
+    F = torch.nn.functional
+    c = 3
+    x, dk = rng.normal(size=(2, 6, 7, c)), rng.normal(size=(3, 3, c, multiplier))
+    pk = rng.normal(size=(1, 1, c * multiplier, 4))
+    xs, dks, pks = (Tensor(a, requires_grad=True) for a in (x, dk, pk))
+    out = ops.separable_conv2d(xs, dks, pks, None, strides, padding)
+    mid = ops.depthwise_conv2d(Tensor(x), Tensor(dk), None, strides, padding)
+    g = rng.normal(size=out.shape)
+    out.backward(g)
+    (top, bottom), (left, right) = conv_geometry(x.shape, (3, 3, c, c), (strides,) * 2,
+                                                 padding).pad
+    xt = _nchw(torch, x)
+    # Output channel c * multiplier + m is input channel c through filter m (groups=Cin).
+    dkt = torch.tensor(np.ascontiguousarray(dk.transpose(2, 3, 0, 1).reshape(-1, 1, 3, 3)),
+                       requires_grad=True)
+    pkt = torch.tensor(np.ascontiguousarray(pk.transpose(3, 2, 0, 1)), requires_grad=True)
+    mid_t = F.conv2d(F.pad(xt, (left, right, top, bottom)), dkt, stride=strides, groups=c)
+    yt = F.conv2d(mid_t, pkt)
+    yt.backward(_nchw(torch, g, grad=False))
+    np.testing.assert_allclose(mid.data, mid_t.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
+    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
+    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-10)
+    np.testing.assert_allclose(
+        dks.grad, dkt.grad.numpy().reshape(c, multiplier, 3, 3).transpose(2, 3, 0, 1), atol=1e-10
+    )
+    np.testing.assert_allclose(pks.grad, pkt.grad.numpy().transpose(2, 3, 1, 0), atol=1e-10)
+
+
+def test_conv1d_causal_against_torch():
+    torch = _torch()
+    x, w, b = rng.normal(size=(2, 9, 3)), rng.normal(size=(3, 3, 4)), rng.normal(size=4)
+    xs, ks = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    out = ops.conv1d(xs, ks, Tensor(b), strides=2, padding="causal", dilation_rate=2)
+    out.backward(np.ones(out.shape))
+    xt = torch.tensor(np.ascontiguousarray(x.transpose(0, 2, 1)), requires_grad=True)
+    wt = torch.tensor(np.ascontiguousarray(w.transpose(2, 1, 0)), requires_grad=True)
+    yt = torch.nn.functional.conv1d(torch.nn.functional.pad(xt, (4, 0)), wt, torch.tensor(b),
+                                    stride=2, dilation=2)
+    yt.sum().backward()
+    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 1), atol=1e-10)
+    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 1), atol=1e-10)
+    np.testing.assert_allclose(ks.grad, wt.grad.numpy().transpose(2, 1, 0), atol=1e-10)
