@@ -168,6 +168,28 @@ def test_regularizers_and_training_step():
     assert len(model.layers[0].losses) == 2
 
 
+def test_save_load_round_trip_with_every_layer_of_this_family(tmp_path):
+    """Conv, BatchNormalization and the other layers of this family in one model: fit,
+    save, load, and the loaded model predicts the same (moving statistics included)."""
+    model = dg.Sequential([
+        L.Conv2D(4, 3, padding="same", input_shape=(8, 8, 2)), L.BatchNormalization(),
+        L.ReLU(6.0), L.DepthwiseConv2D(3, depth_multiplier=2),
+        L.SeparableConv2D(3, 3, padding="same"), L.SpatialDropout2D(0.2), L.ZeroPadding2D(1),
+        L.UpSampling2D(2, interpolation="bilinear"), L.Cropping2D(2),
+        L.Conv2DTranspose(2, 3, strides=2, padding="same"), L.LayerNormalization(),
+        L.PReLU(shared_axes=[1, 2]), L.Flatten(), L.Dense(3), L.Softmax(),
+    ])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x = rng.normal(size=(16, 8, 8, 2)).astype("float32")
+    y = np.arange(16) % 3
+    history = model.fit(x, y, epochs=4, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    path = str(tmp_path / "model.deepgrad")
+    model.save(path)
+    loaded = dg.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_errors_name_the_layer():
     conv = L.Conv2D(4, 3, name="conv")
     with pytest.raises(ValueError, match=r"Conv2D 'conv': expected a 4-D input \(batch, height, "
