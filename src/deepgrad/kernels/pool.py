@@ -144,21 +144,21 @@ def max_along(
     (array([[3., 5., 4.]]), array([[0, 1, 0]], dtype=uint8))
     """
     views = _views(_padded(x, axis, w, _lowest(x.dtype)), axis, w)
-    if w.size == 1:
-        out = np.ascontiguousarray(views[0])
-        return out, (np.zeros(out.shape, np.uint8) if with_argmax else None)
     # NumPy's ufuncs run several times slower on strided views than on contiguous arrays,
     # while copying a view out is fast: copy each window position out once.
     out = views[0].copy()
-    argmax = np.zeros(out.shape, np.uint8 if w.size <= 256 else np.int32) if with_argmax else None
+    argmax = None
     for j in range(1, w.size):
         view = np.ascontiguousarray(views[j])
         if with_argmax:
-            if j == 1:
-                np.greater(view, out, out=argmax.view(np.bool_) if w.size <= 256 else argmax)
+            if argmax is None:
+                second = np.greater(view, out)
+                argmax = second.view(np.uint8) if w.size <= 256 else second.astype(np.int32)
             else:
                 np.copyto(argmax, j, where=np.greater(view, out))
         np.maximum(out, view, out=out)
+    if with_argmax and argmax is None:
+        argmax = np.zeros(out.shape, np.uint8)
     return out, argmax
 
 
