@@ -34,6 +34,9 @@ array([[10., 18.],
 
 from __future__ import annotations
 
+import math
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -64,8 +67,28 @@ def _has_padding(geo: ConvGeometry) -> bool:
     return any(map(any, geo.pad))
 
 
-def _padded_buffer(geo: ConvGeometry, images: int, dtype) -> np.ndarray:
-    return np.zeros((images, geo.padded_h, geo.padded_w, geo.in_c), dtype)
+_scratch = threading.local()
+
+
+def _scratch_buffer(slot: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """A per-thread buffer reused across calls, for data that never leaves one call.
+
+    Fresh multi-megabyte arrays come from the operating system page by page; reusing
+    them saves that cost on every layer of every step.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    raw = getattr(_scratch, slot, None)
+    if raw is None or raw.nbytes < nbytes:
+        raw = np.empty(max(nbytes, 64), np.uint8)
+        setattr(_scratch, slot, raw)
+    return raw[:nbytes].view(dtype).reshape(shape)
+
+
+def _padded_buffer(geo: ConvGeometry, images: int, dtype, slot: str = "padded") -> np.ndarray:
+    buffer = _scratch_buffer(slot, (images, geo.padded_h, geo.padded_w, geo.in_c), dtype)
+    buffer.fill(0)
+    return buffer
 
 
 def _pad_into(buffer: np.ndarray | None, x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
@@ -180,14 +203,14 @@ def conv_forward(
         padded = _padded_buffer(geo, nb, x.dtype) if _has_padding(geo) else None
         if transposed and bias is not None:
             # A row of ones under the transposed columns adds the bias inside the product.
-            cols = np.empty((geo.patch + 1, nb * per_image), dtype)
+            cols = _scratch_buffer("cols", (geo.patch + 1, nb * per_image), dtype)
             cols[-1] = 1
             w2 = np.concatenate([w2, bias.reshape(1, cout).astype(w2.dtype)])
             bias = None
         elif transposed:
-            cols = np.empty((geo.patch, nb * per_image), dtype)
+            cols = _scratch_buffer("cols", (geo.patch, nb * per_image), dtype)
         else:
-            cols = np.empty((nb * per_image, geo.patch), dtype)
+            cols = _scratch_buffer("cols", (nb * per_image, geo.patch), dtype)
     for start in range(0, geo.batch, nb):
         stop = min(start + nb, geo.batch)
         rows = (stop - start) * per_image
@@ -294,19 +317,19 @@ def conv_backward(
     cols = None
     if not geo.is_pointwise:
         shape = (geo.patch, nb * per_image) if transposed else (nb * per_image, geo.patch)
-        cols = np.empty(shape, dtype)
+        cols = _scratch_buffer("cols", shape, dtype)
     dw = np.zeros(w2.shape, dtype) if need_weight else None
     db = np.zeros(cout, dtype) if need_bias else None
     dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
     padded = _has_padding(geo)
     x_buffer = _padded_buffer(geo, nb, x.dtype) if padded and need_weight else None
-    dx_buffer = _padded_buffer(geo, nb, dtype) if padded and col_input else None
+    dx_buffer = _padded_buffer(geo, nb, dtype, "dx_padded") if padded and col_input else None
     # The masked gradient is needed whole when the flipped-kernel conv reads it later.
     masked = masked_all = None
     if y2 is not None and flip_input:
         masked_all = np.empty(g2.shape, dtype)
     elif y2 is not None:
-        masked = np.empty((nb * per_image, cout), dtype)
+        masked = _scratch_buffer("masked", (nb * per_image, cout), dtype)
     (top, _), (left, _) = geo.pad
     for start in range(0, geo.batch, nb):
         stop = min(start + nb, geo.batch)
