@@ -287,3 +287,30 @@ def test_against_torch_1d(kind, size, stride):
     ref.sum().backward()
     np.testing.assert_allclose(ours.data, ref.detach().numpy().transpose(0, 2, 1), rtol=1e-6)
     np.testing.assert_allclose(ours_x.grad, tx.grad.numpy().transpose(0, 2, 1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("case", [((7, 6, 6, 3), (2, 2), None, "valid"),
+                                  ((5, 7, 5, 2), (3, 3), (2, 2), "same"),
+                                  ((2, 4, 4, 1), (2, 2), None, "same")])
+def test_batch_split_between_threads_gives_identical_results(monkeypatch, kind, case):
+    shape, size, strides, padding = case
+    op = ops.max_pool2d if kind == "max" else ops.avg_pool2d
+    x = distinct(*shape).astype(np.float32)
+    g_seed = np.random.default_rng(1)
+
+    def run():
+        t = Tensor(x, requires_grad=True)
+        y = op(t, size, strides, padding)
+        y.backward(g_seed.normal(size=y.shape).astype(np.float32))
+        return y.data, t.grad
+
+    g_seed = np.random.default_rng(1)
+    serial = run()
+    monkeypatch.setattr(kernels, "_PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(kernels, "_thread_count", lambda: 3)
+    assert len(kernels.batch_parts(shape[0], x.size)) == min(3, shape[0])
+    g_seed = np.random.default_rng(1)
+    split = run()
+    np.testing.assert_array_equal(split[0], serial[0])
+    np.testing.assert_array_equal(split[1], serial[1])
