@@ -4,8 +4,10 @@ Each builder takes Keras's arguments (``include_top``, ``weights``, ``input_tens
 ``input_shape``, ``pooling``, ``classes``, ``classifier_activation``) and returns a
 functional :class:`~deepgrad.Model` whose layer names match Keras's, so Keras weights files
 load by name. ``weights="imagenet"`` never downloads: it reads the file Keras publishes
-from ``$DEEPGRAD_DATA/models``, ``~/.cache/deepgrad/models`` or ``~/.keras/models``, and
-otherwise fails naming the file and where to put it. Each family has its
+(a Keras 2 ``.h5`` file, read with h5py: ``pip install 'deepgrad[h5]'``) from
+``$DEEPGRAD_DATA/models``, ``~/.cache/deepgrad/models`` or ``~/.keras/models``, and
+otherwise fails naming the file, its URL and where to put it. ``weights=<path>`` takes
+such a file or anything ``model.load_weights`` reads. Each family has its
 ``preprocess_input`` in a module named as in Keras (``dg.applications.vgg16``,
 ``resnet50``, ``mobilenet_v2``, ``xception``).
 

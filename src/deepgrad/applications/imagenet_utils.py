@@ -4,7 +4,7 @@ The rules follow ``keras.applications.imagenet_utils``: the same input-shape che
 messages, the same ``preprocess_input`` modes, the same weights file names. What differs
 is that nothing is downloaded: ``weights="imagenet"`` looks for the file Keras publishes
 in a local cache (see :func:`weights_search_dirs`) and, when it is absent, fails with a
-message saying which file to put where.
+message saying which file to put where (:mod:`deepgrad.applications.weights` reads it).
 
 >>> obtain_input_shape(None, default_size=224, min_size=32, require_flatten=False)
 (None, None, 3)
