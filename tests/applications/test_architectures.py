@@ -208,3 +208,20 @@ def test_mobilenet_v2_alpha_scales_widths():
     assert model.output.shape == (None, 1, 1, 1280)
     wide = apps.MobileNetV2(weights=None, alpha=1.4, include_top=False, input_shape=(32, 32, 3))
     assert wide.output.shape == (None, 1, 1, 1792)
+
+
+@pytest.mark.parametrize("size", [32, 33])
+def test_correct_pad_then_valid_equals_tf_same_padding(size):
+    """MobileNetV2's strided depthwise convolutions pad as TensorFlow's 'same' does."""
+    from deepgrad.applications.imagenet_utils import correct_pad
+
+    inputs = dg.Input(shape=(size, size, 4))
+    padded = dg.layers.ZeroPadding2D(padding=correct_pad(inputs, 3))(inputs)
+    valid = dg.layers.DepthwiseConv2D(3, strides=2, padding="valid")
+    same = dg.layers.DepthwiseConv2D(3, strides=2, padding="same")
+    explicit = dg.Model(inputs, valid(padded))
+    implicit = dg.Model(inputs, same(inputs))
+    same.set_weights(valid.get_weights())
+    x = np.random.default_rng(size).normal(size=(2, size, size, 4)).astype("float32")
+    np.testing.assert_allclose(explicit.predict(x, verbose=0), implicit.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
