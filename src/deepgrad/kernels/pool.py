@@ -9,17 +9,16 @@ with ``'same'`` padding ``out = ceil(length / stride)`` and the missing
 after (at the bottom/right). Padded cells are never picked as a maximum and are not
 counted in an average.
 
-How it is fast: a 2-D window is separable. A max (or sum) over ``kh x kw`` is a max
-along the width with window ``kw``, then along the height with window ``kh``:
-``kw + kh - 2`` elementwise passes instead of ``kh * kw - 1``. Along one axis, window
-position ``j`` of every output is one strided view of the input (no copies; for stride
-equal to size this is the reshape ``(out, size)`` of the axis), so each pass is one
-NumPy call. Reducing width first, then height, picks the first maximum in row-major
-order, as TensorFlow and PyTorch do. The max keeps, per stage, the index of the winner
-inside its window (``uint8``), computed once in the forward pass; the backward pass
-routes the gradient with it, stage by stage in reverse. NumPy runs one core per call, and
-every image is pooled on its own, so large batches are split between a few threads
-(NumPy releases the GIL); the results are the same bit for bit.
+How it is fast: a 2-D window is separable, a max (or sum) along the width with window
+``kw`` and then along the height with ``kh``: ``kw + kh - 2`` passes, not ``kh * kw - 1``.
+Window position ``j`` of every output along an axis is one strided view (for stride equal
+to size, the reshape ``(out, size)`` of the axis), copied out once, because NumPy's ufuncs
+are several times slower on strided views than copies are. Width first, then height,
+picks the first maximum in row-major order, as TensorFlow and PyTorch do. The winner's
+index in its window (``uint8``) is found once in the forward pass; the backward pass
+routes the gradient with it (for stride equal to size: one broadcast copy, one mask
+multiply). Large batches are split between a few threads, as NumPy releases the GIL;
+the results are the same bit for bit.
 
 >>> x = np.array([[1, 6, 2, 8], [3, 4, 7, 5], [9, 0, 1, 2], [3, 4, 6, 5]], dtype=np.float32)
 >>> out, _ = max_pool2d(x.reshape(1, 4, 4, 1), (2, 2), (2, 2), "valid")
@@ -51,6 +50,8 @@ __all__ = [
     "max_pool2d_backward",
     "avg_pool2d",
     "avg_pool2d_backward",
+    "batch_parts",
+    "run_parts",
 ]
 
 
@@ -202,8 +203,6 @@ def max_along(
     (array([[3., 5., 4.]]), array([[0, 1, 0]], dtype=uint8))
     """
     views = _views(_padded(x, axis, w, _lowest(x.dtype)), axis, w)
-    # NumPy's ufuncs run several times slower on strided views than on contiguous arrays,
-    # while copying a view out is fast: copy each window position out once.
     if out is None:
         out = views[0].copy()
     else:
