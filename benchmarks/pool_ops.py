@@ -1,7 +1,8 @@
 """Pooling ops against PyTorch: the course CNN's two 2x2 max pools at batch 128.
 
 Shapes: ``(128, 28, 28, 32)`` and ``(128, 14, 14, 64)`` (NHWC for deepgrad; the same
-data in NCHW for ``torch.nn.functional.max_pool2d``, PyTorch's default layout),
+data in NCHW for ``torch.nn.functional.max_pool2d``, PyTorch's default layout; extra
+rows give PyTorch the same data in its ``channels_last`` memory format),
 pool 2x2, stride 2. Measures the forward pass alone (no gradient recording) and the
 forward plus backward pass (with an upstream gradient), interleaved in one process, and
 prints ratios (above 1: deepgrad is faster). Average pooling is measured the same way.
@@ -30,7 +31,7 @@ from deepgrad import ops
 SHAPES = [(128, 28, 28, 32), (128, 14, 14, 64)]
 
 
-def rows(torch, shape, kind: str):
+def rows(torch, shape, kind: str, channels_last: bool = False):
     """(label, deepgrad function, torch function) for one shape and pool kind."""
     F = torch.nn.functional
     rng = np.random.default_rng(0)
@@ -39,6 +40,9 @@ def rows(torch, shape, kind: str):
     g = rng.normal(size=out_shape).astype(np.float32)
     x_t = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
     g_t = torch.from_numpy(np.ascontiguousarray(g.transpose(0, 3, 1, 2)))
+    if channels_last:  # NCHW shape, NHWC memory: PyTorch's layout for fast CPU pooling
+        x_t = x_t.contiguous(memory_format=torch.channels_last)
+        g_t = g_t.contiguous(memory_format=torch.channels_last)
     ours_op = ops.max_pool2d if kind == "max" else ops.avg_pool2d
     torch_op = F.max_pool2d if kind == "max" else F.avg_pool2d
     x_dg = dg.Tensor(x)
@@ -62,6 +66,8 @@ def rows(torch, shape, kind: str):
         torch_op(x_t_grad, 2).backward(g_t)
 
     label = f"{kind}_pool2d 2x2 {'x'.join(map(str, shape))}"
+    if channels_last:
+        label += " [torch NHWC]"
     return [(f"{label} forward", ours_forward, torch_forward),
             (f"{label} forward+backward", ours_both, torch_both)]
 
@@ -90,12 +96,13 @@ def main() -> None:
         return
     print(f"pooling, batch 128, {blas_label()}, torch threads {torch.get_num_threads()}; "
           "median ms, ratio = torch / deepgrad")
-    for kind in ("max", "avg"):
-        for shape in SHAPES:
-            for label, ours, theirs in rows(torch, shape, kind):
-                times = settled_interleaved({"ours": ours, "torch": theirs}, args.repeats)
-                print_row(label, times["ours"] * 1e3, times["torch"] * 1e3, "ms",
-                          higher_is_better=False)
+    cases = [(kind, shape, False) for kind in ("max", "avg") for shape in SHAPES]
+    cases += [("max", shape, True) for shape in SHAPES]
+    for kind, shape, channels_last in cases:
+        for label, ours, theirs in rows(torch, shape, kind, channels_last):
+            times = settled_interleaved({"ours": ours, "torch": theirs}, args.repeats)
+            print_row(label, times["ours"] * 1e3, times["torch"] * 1e3, "ms",
+                      higher_is_better=False)
 
 
 if __name__ == "__main__":
