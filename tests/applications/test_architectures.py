@@ -225,3 +225,11 @@ def test_correct_pad_then_valid_equals_tf_same_padding(size):
     x = np.random.default_rng(size).normal(size=(2, size, size, 4)).astype("float32")
     np.testing.assert_allclose(explicit.predict(x, verbose=0), implicit.predict(x, verbose=0),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("builder", [apps.ResNet18, apps.MobileNetV2], ids=["ResNet18", "MNv2"])
+def test_without_top_any_image_size_runs(builder):
+    model = builder(weights=None, include_top=False, pooling="avg")
+    for rows, cols in ((40, 40), (45, 64)):
+        out = model.predict(np.zeros((1, rows, cols, 3), "float32"), verbose=0)
+        assert out.shape == (1, model.output.shape[-1])
