@@ -193,3 +193,25 @@ def test_bad_arguments():
         L.AveragePooling2D(strides=0)
     with pytest.raises(ValueError, match=r"MaxPooling1D: `padding` must be 'valid' or 'same'"):
         L.MaxPooling1D(padding="causal")
+
+
+def test_course_cnn_shapes_and_keras_names():
+    # The course CNN: each 2x2 pool halves the image; 'same' convolutions keep it.
+    model = dg.Sequential([
+        dg.Input(shape=(28, 28, 1)),
+        L.Conv2D(32, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(),
+        L.Conv2D(64, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(),
+        L.GlobalAveragePooling2D(),
+    ])
+    shape, shapes = (None, 28, 28, 1), []
+    for layer in model.layers:
+        shape = layer.compute_output_shape(shape)
+        shapes.append(shape)
+    assert shapes[1] == (None, 14, 14, 32) and shapes[3] == (None, 7, 7, 64)
+    assert shapes[4] == (None, 64)
+    names = [layer.name for layer in model.layers]
+    assert names[1::2] == ["max_pooling2d", "max_pooling2d_1", "global_average_pooling2d"]
+    assert model.predict(rng.normal(size=(2, 28, 28, 1)).astype(np.float32),
+                         verbose=0).shape == (2, 64)
