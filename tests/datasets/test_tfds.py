@@ -116,8 +116,9 @@ def test_mnist_from_data_dir(toy, tmp_path):
 
 
 def test_missing_files_raise_the_lookup_error(toy):
-    with pytest.raises(DatasetNotFoundError, match="no good copy"):
+    with pytest.raises(DatasetNotFoundError, match="no good copy") as error:
         load("mnist", download=False)
+    assert "`data_dir=`" in str(error.value) and "`path=`" not in str(error.value)
 
 
 @pytest.mark.parametrize(

@@ -49,8 +49,13 @@ def _idx_loader(module_name: str) -> Callable[[str | None, bool], _Arrays]:
     def load(path, download):
         import importlib
 
+        from deepgrad.datasets._files import DatasetNotFoundError
+
         module = importlib.import_module(f"deepgrad.datasets.{module_name}")
-        (x_train, y_train), (x_test, y_test) = module.load_data(path, download=download)
+        try:
+            (x_train, y_train), (x_test, y_test) = module.load_data(path, download=download)
+        except DatasetNotFoundError as error:  # name load()'s own argument in the hint
+            raise DatasetNotFoundError(str(error).replace("`path=`", "`data_dir=`")) from None
         return {
             "train": (x_train.reshape(x_train.shape[:3] + (-1,)), y_train.reshape(-1)),
             "test": (x_test.reshape(x_test.shape[:3] + (-1,)), y_test.reshape(-1)),
