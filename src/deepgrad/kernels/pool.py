@@ -241,7 +241,7 @@ def max_along_backward(
         # The axis is (out, size): spread g over each window with one broadcast copy
         # (contiguous output), then keep only the winners.
         split = shape[:axis] + [w.out, w.size] + shape[axis + 1:]
-        in_place = out is not None and not (w.before or w.after)
+        in_place = out is not None and out.flags.c_contiguous and not (w.before or w.after)
         dx = out.reshape(split) if in_place else np.empty(split, g.dtype)
         np.copyto(dx, np.expand_dims(g, axis + 1))
         if w.size == 2:
