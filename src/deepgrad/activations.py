@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from numpy.typing import ArrayLike
 
-from deepgrad import ops
+from deepgrad import ops, registry
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -310,7 +310,7 @@ def get(identifier: str | Callable | None) -> Callable:
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = _ACTIVATIONS.get(identifier)
+        fn = _ACTIVATIONS.get(identifier) or _custom(identifier)
         if fn is None:
             raise ValueError(
                 f"Unknown activation: {identifier!r}. Valid names: "
@@ -325,6 +325,13 @@ def get(identifier: str | Callable | None) -> Callable:
         "activations.get: `identifier` must be a name, None or a callable. "
         f"Received: {identifier!r} of type {type(identifier).__name__}"
     )
+
+
+def _custom(name: str) -> Callable | None:
+    """A function registered with ``register_keras_serializable`` or in a custom-object
+    scope (``load_model(custom_objects=...)``), found by name."""
+    found = registry.get_registered_object(name)
+    return found if callable(found) else None
 
 
 def serialize(activation: Callable | None) -> str:
@@ -344,6 +351,8 @@ def serialize(activation: Callable | None) -> str:
     name = _NAMES.get(activation)
     if name is not None:
         return name
+    if registry.is_registered(activation):
+        return registry.get_registered_name(activation)
     name = getattr(activation, "__name__", None)
     if not isinstance(name, str) or name == "<lambda>":
         raise TypeError(

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad import random as _random
+from deepgrad import registry
 
 __all__ = [
     "Initializer", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
@@ -544,7 +545,9 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier)
+        cls = _REGISTRY.get(identifier) or registry.get_registered_object(identifier)
+        if isinstance(cls, Initializer):
+            return cls
         if cls is None:
             raise ValueError(
                 f"Unknown initializer: {identifier!r}. Valid names: {_valid_names()}."
@@ -573,7 +576,8 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
             "initializers.serialize: expected an Initializer. "
             f"Received: {initializer!r} of type {type(initializer).__name__}"
         )
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    name = registry.get_registered_name(type(initializer))  # "Package>Name" for registered classes
+    return {"class_name": name, "config": initializer.get_config()}
 
 
 def deserialize(config: dict[str, Any]) -> Initializer:
@@ -591,7 +595,7 @@ def deserialize(config: dict[str, Any]) -> Initializer:
             "initializers.deserialize: expected a dict with 'class_name' and 'config'. "
             f"Received: {config!r}"
         )
-    cls = _REGISTRY.get(class_name)
+    cls = _REGISTRY.get(class_name) or registry.get_registered_object(class_name)
     if cls is None:
         raise ValueError(f"Unknown initializer: {class_name!r}. Valid names: {_valid_names()}.")
     return cls.from_config(dict(config.get("config") or {}))

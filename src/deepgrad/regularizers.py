@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deepgrad import ops
+from deepgrad import ops, registry
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -254,7 +254,9 @@ def get(identifier: str | dict | Regularizer | type | Callable | None) -> Callab
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier)
+        cls = _REGISTRY.get(identifier) or registry.get_registered_object(identifier)
+        if isinstance(cls, Regularizer):
+            return cls
         if cls is None:
             raise ValueError(f"Unknown regularizer: {identifier!r}. Valid names: {_valid_names()}.")
         return cls()
@@ -281,7 +283,8 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
             "regularizers.serialize: expected a Regularizer. "
             f"Received: {regularizer!r} of type {type(regularizer).__name__}"
         )
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    name = registry.get_registered_name(type(regularizer))  # "Package>Name" for registered classes
+    return {"class_name": name, "config": regularizer.get_config()}
 
 
 def deserialize(config: dict[str, Any]) -> Regularizer:
@@ -299,7 +302,7 @@ def deserialize(config: dict[str, Any]) -> Regularizer:
             "regularizers.deserialize: expected a dict with 'class_name' and 'config'. "
             f"Received: {config!r}"
         )
-    cls = _REGISTRY.get(class_name)
+    cls = _REGISTRY.get(class_name) or registry.get_registered_object(class_name)
     if cls is None:
         raise ValueError(f"Unknown regularizer: {class_name!r}. Valid names: {_valid_names()}.")
     return cls.from_config(dict(config.get("config") or {}))

@@ -1,0 +1,181 @@
+"""Custom objects for saving: ``register_keras_serializable`` and ``custom_object_scope``.
+
+A saved model names each class; loading finds the class again by looking, in order, in
+the ``custom_objects`` passed to ``load_model``, the active ``custom_object_scope``\\ s,
+the classes and functions registered with :func:`register_keras_serializable`, and
+deepgrad's own classes. Nothing is ever imported by a name read from a file.
+
+>>> import deepgrad as dg
+>>> @register_keras_serializable(package="Demo")
+... class Twice(dg.layers.Layer):
+...     def call(self, inputs):
+...         return inputs * 2
+>>> get_registered_name(Twice), get_registered_object("Demo>Twice") is Twice
+('Demo>Twice', True)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "register_keras_serializable",
+    "custom_object_scope",
+    "CustomObjectScope",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+]
+
+_GLOBAL_OBJECTS: dict[str, Any] = {}
+_GLOBAL_NAMES: dict[Any, str] = {}
+_scopes = threading.local()
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable:
+    """Register a class or function so that saved models can find it by name when loading.
+
+    The registered name is ``"<package>>name"`` (``name`` defaults to the class's or
+    function's ``__name__``), as in Keras.
+
+    Args:
+        package: a namespace for the name, e.g. your project's name.
+        name: the name to register under; the object's ``__name__`` by default.
+
+    Returns:
+        A decorator that registers its argument and returns it unchanged.
+
+    Raises:
+        ValueError: if ``package`` contains ``'>'``, or a class without ``get_config``
+            is registered.
+
+    >>> @register_keras_serializable(package="Demo", name="double_it")
+    ... def double(x):
+    ...     return x * 2
+    >>> get_registered_name(double)
+    'Demo>double_it'
+    """
+    if not isinstance(package, str) or ">" in package:
+        raise ValueError(
+            "register_keras_serializable: `package` must be a string without '>'. "
+            f"Received: package={package!r}"
+        )
+
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if isinstance(obj, type) and not hasattr(obj, "get_config"):
+            raise ValueError(
+                f"register_keras_serializable: cannot register {obj.__name__}: it has no "
+                "get_config() method, so it could not be saved."
+            )
+        _GLOBAL_OBJECTS[registered] = obj
+        _GLOBAL_NAMES[obj] = registered
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj: Any) -> str:
+    """Return the name ``obj`` is registered under, or its ``__name__`` if not registered.
+
+    >>> get_registered_name(len)
+    'len'
+    """
+    return _GLOBAL_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
+
+
+def is_registered(obj: Any) -> bool:
+    """Whether ``obj`` was registered with :func:`register_keras_serializable`.
+
+    >>> is_registered(len)
+    False
+    """
+    return obj in _GLOBAL_NAMES
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """Return the global dict of registered objects (name to object); edits take effect.
+
+    >>> isinstance(get_custom_objects(), dict)
+    True
+    """
+    return _GLOBAL_OBJECTS
+
+
+class CustomObjectScope:
+    """Within ``with custom_object_scope({...}):``, loading also finds these objects by name.
+
+    >>> class Thing: ...
+    >>> with custom_object_scope({"Thing": Thing}):
+    ...     get_registered_object("Thing") is Thing
+    True
+    >>> get_registered_object("Thing") is None
+    True
+    """
+
+    def __init__(self, *custom_objects: dict[str, Any] | None):
+        self.objects: dict[str, Any] = {}
+        for objects in custom_objects:
+            self.objects.update(objects or {})
+
+    def __enter__(self) -> CustomObjectScope:
+        _stack().append(self.objects)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _stack().pop()
+
+
+custom_object_scope = CustomObjectScope
+
+
+def _stack() -> list[dict[str, Any]]:
+    if not hasattr(_scopes, "stack"):
+        _scopes.stack = []
+    return _scopes.stack
+
+
+def get_registered_object(
+    name: str | None, custom_objects: dict[str, Any] | None = None,
+    module_objects: dict[str, Any] | None = None,
+) -> Any:
+    """Find an object by name: custom_objects, the scopes, the registry, then module_objects.
+
+    Args:
+        name: a registered name (``"Custom>MyLayer"``) or a plain class/function name.
+        custom_objects: extra name-to-object dict that takes precedence.
+        module_objects: the built-in objects to fall back on.
+
+    Returns:
+        The object, or None if no source has it.
+
+    >>> get_registered_object("Nothing", module_objects={"Nothing": 0})
+    0
+    """
+    if name is None:
+        return None
+    for source in [custom_objects or {}, *reversed(_stack()), _GLOBAL_OBJECTS]:
+        if name in source:
+            return source[name]
+    return (module_objects or {}).get(name)
+
+
+def resolve(
+    class_name: str, registered_name: str | None, custom_objects: dict[str, Any] | None,
+    module_objects: dict[str, Any] | None = None,
+) -> Any:
+    """Find a saved object's class or function by its registered name, then its class name.
+
+    A user's ``custom_objects`` may key it by either name; deepgrad's own objects
+    (``module_objects``) are only matched by class name.
+
+    >>> resolve("Dense", None, None, {"Dense": "the class"})
+    'the class'
+    """
+    for name in (registered_name, class_name):
+        found = get_registered_object(name, custom_objects)
+        if found is not None:
+            return found
+    return (module_objects or {}).get(class_name)
