@@ -17,6 +17,7 @@ __all__ = ["floatx", "set_floatx", "set_num_threads", "get_num_threads"]
 
 _FLOATX = "float32"
 _thread_limiter = None
+_thread_cap: int | None = None
 
 
 def floatx() -> str:
@@ -69,6 +70,20 @@ def set_num_threads(n: int | None) -> None:
         _thread_limiter = None
     if n is not None:
         _thread_limiter = threadpool_limits(limits=n, user_api="blas")
+    global _thread_cap
+    _thread_cap = n
+
+
+def thread_cap() -> int | None:
+    """The cap set by :func:`set_num_threads` (None when there is none); deepgrad's own
+    worker threads (pooling) follow it as BLAS does.
+
+    >>> set_num_threads(1); thread_cap()
+    1
+    >>> set_num_threads(None); thread_cap() is None
+    True
+    """
+    return _thread_cap
 
 
 def get_num_threads() -> int:

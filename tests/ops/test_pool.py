@@ -314,3 +314,13 @@ def test_batch_split_between_threads_gives_identical_results(monkeypatch, kind, 
     split = run()
     np.testing.assert_array_equal(split[0], serial[0])
     np.testing.assert_array_equal(split[1], serial[1])
+
+
+def test_pool_threads_follow_set_num_threads():
+    from deepgrad.kernels import pool
+
+    try:
+        dg.config.set_num_threads(1)
+        assert pool.batch_parts(128, 1 << 20) == [slice(0, 128)]
+    finally:
+        dg.config.set_num_threads(None)

@@ -37,6 +37,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from deepgrad import config
+
 __all__ = [
     "Window",
     "window",
@@ -157,7 +159,7 @@ def _thread_count() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_THREADS))
+    return max(1, min(cores, _MAX_THREADS, config.thread_cap() or _MAX_THREADS))
 
 
 def batch_parts(batch: int, size: int) -> list[slice]:
