@@ -20,8 +20,11 @@ def ints(ds):
 
 
 def deepgrad_threads():
+    """The pipeline's threads (map workers, prefetchers); the pooling kernels' worker pool
+    lives for the whole process by design and is not counted."""
     gc.collect()
-    return [t for t in threading.enumerate() if t.name.startswith("deepgrad-")]
+    return [t for t in threading.enumerate()
+            if t.name.startswith(("deepgrad-map", "deepgrad-prefetch"))]
 
 
 def counted(n=5):
