@@ -43,6 +43,23 @@ def _describe(tensor: KerasTensor) -> str:
     return f"tensor {tensor.name or ''}{tensor.shape}{origin}"
 
 
+def _layer_depths(order: list[Node], input_nodes: list[Node]) -> dict[int, int]:
+    """Keras's ``map_graph`` depths: a node's depth is the longest path from it to an output
+    (outputs are at 0); a layer called several times takes the largest depth of its calls,
+    and that depth is passed on to the calls that feed it.
+    """
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    # Consumers come before producers in the reversed walk; inputs come last.
+    for node in reversed(input_nodes + order):
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for tensor in node.input_tensors():
+            parent = tensor.history[0]
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    return layer_depth
+
+
 class Graph:
     """The recorded calls from ``inputs`` to ``outputs``, in an order that can be run.
 
@@ -73,16 +90,26 @@ class Graph:
         self._check_names()
 
     def _order_nodes(self) -> list[Node]:
+        """Walk back from the outputs (Keras's ``_build_map``): nodes in an order that runs.
+
+        Also records, for :attr:`layers`, each layer's first-visit (pre-order) index.
+        """
         input_ids = {id(t) for t in self.inputs}
         order: list[Node] = []
         done: set[int] = set()
         used_inputs: set[int] = set()
+        self._visit_index: dict[int, int] = {}
+        input_nodes: list[Node] = []
 
         def visit(tensor: KerasTensor, path: KerasTensor):
+            node = tensor.history[0] if tensor.history else None
             if id(tensor) in input_ids:
                 used_inputs.add(id(tensor))
+                if id(node) not in done:
+                    self._visit_index.setdefault(id(node.layer), len(self._visit_index))
+                    done.add(id(node))
+                    input_nodes.append(node)
                 return
-            node = tensor.history[0] if tensor.history else None
             if node is None or isinstance(node.layer, InputLayer):
                 raise ValueError(
                     f"Model '{self.model_name}': the output {_describe(path)} is not reachable "
@@ -91,6 +118,7 @@ class Graph:
                 )
             if id(node) in done:
                 return
+            self._visit_index.setdefault(id(node.layer), len(self._visit_index))
             for parent in node.input_tensors():
                 visit(parent, path)
             done.add(id(node))
@@ -104,6 +132,7 @@ class Graph:
                 f"Model '{self.model_name}': input {_describe(unused[0])} is disconnected: no "
                 "output depends on it. Remove it from `inputs` or connect it."
             )
+        self._layer_depths = _layer_depths(order, input_nodes)
         return order
 
     def _check_names(self) -> None:
@@ -118,17 +147,13 @@ class Graph:
 
     @property
     def layers(self) -> list:
-        found, seen = [], set()
-        for tensor in self.inputs:
-            layer = tensor.history[0].layer
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                found.append(layer)
-        for node in self.nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                found.append(node.layer)
-        return found
+        """The layers in Keras's order: deepest first (farthest from the outputs), layers
+        at the same depth in the order a depth-first walk from the outputs first meets them.
+        """
+        by_id = {id(node.layer): node.layer for node in self.nodes}
+        by_id.update({id(t.history[0].layer): t.history[0].layer for t in self.inputs})
+        depths, visit = self._layer_depths, self._visit_index
+        return [by_id[i] for i in sorted(by_id, key=lambda i: (-depths[i], visit[i]))]
 
     @property
     def output_names(self) -> list[str]:
