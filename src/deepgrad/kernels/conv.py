@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -220,6 +221,19 @@ def conv_geometry(
     >>> g.out_h, g.out_w, g.pad, g.patch
     (28, 28, ((2, 2), (2, 2)), 25)
     """
+    try:
+        return _cached_geometry(
+            tuple(x_shape), tuple(kernel_shape), tuple(strides), padding, tuple(dilation), name
+        )
+    except TypeError:  # unhashable padding (lists): the same work, uncached
+        return _cached_geometry.__wrapped__(
+            tuple(x_shape), tuple(kernel_shape), tuple(strides), padding, tuple(dilation), name
+        )
+
+
+# A layer calls its conv with the same shapes at every step; the checks run once.
+@functools.lru_cache(maxsize=256)
+def _cached_geometry(x_shape, kernel_shape, strides, padding, dilation, name) -> ConvGeometry:
     if len(x_shape) != 4:
         raise ValueError(
             f"{name}: expected an input of rank 4 (batch, height, width, channels). "
