@@ -25,3 +25,12 @@ def test_iris_tape_example(capsys):
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
 def test_examples_have_a_docstring_saying_how_to_run(path):
     assert "Run: python examples/" in path.read_text().split('"""')[1]
+
+
+def test_transfer_learning_example_runs_on_a_small_budget(capsys):
+    """A shortened run (3,000 pretraining images, 5 head epochs): both models learn; the
+    full run's numbers are in the example's docstring and the README."""
+    transfer, scratch = load("transfer_learning").main(
+        pretrain_epochs=1, pretrain_limit=3000, head_epochs=5, verbose=False)
+    assert transfer > 0.6 and scratch > 0.6
+    assert "frozen pretrained base" in capsys.readouterr().out

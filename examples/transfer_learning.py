@@ -1,0 +1,76 @@
+"""Transfer learning, as the course does it: pretrain a small CNN on Fashion-MNIST classes
+0-4, freeze its convolutional base, train a new head on classes 5-9 with only 500 images,
+and compare with the same network trained from scratch on those 500 images.
+
+Run: python examples/transfer_learning.py   (needs Fashion-MNIST:
+apt-get install dataset-fashion-mnist, or see dg.datasets.fashion_mnist)
+"""
+
+import numpy as np
+
+import deepgrad as dg
+
+L = dg.layers
+
+
+def split(x, y, classes):
+    keep = np.isin(y, classes)
+    return x[keep], y[keep] - classes[0]
+
+
+def conv_base():
+    return dg.Sequential([
+        L.Input((28, 28, 1)),
+        L.Conv2D(32, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(2),
+        L.Conv2D(64, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(2),
+        L.Flatten(),
+    ], name="conv_base")
+
+
+def with_head(base, name):
+    model = dg.Sequential([base, L.Dense(64, activation="relu"), L.Dense(5)], name=name)
+    model.compile(optimizer="adam",
+                  loss=dg.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+
+
+def main(pretrain_epochs=2, few=500, head_epochs=20, seed=0, pretrain_limit=None,
+         verbose=True):
+    dg.utils.set_random_seed(seed)
+    (x, y), (xt, yt) = dg.datasets.fashion_mnist.load_data()
+    x = (x[..., None] / np.float32(255)).astype(np.float32)
+    xt = (xt[..., None] / np.float32(255)).astype(np.float32)
+    first, second = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
+
+    # 1. Pretrain on classes 0-4 (30,000 images).
+    xa, ya = split(x, y, first)
+    xa, ya = xa[:pretrain_limit], ya[:pretrain_limit]
+    base = conv_base()
+    pretrained = with_head(base, "pretrained")
+    pretrained.fit(xa, ya, epochs=pretrain_epochs, batch_size=128, verbose=2 if verbose else 0)
+
+    # 2. A new head on classes 5-9, with the base frozen, from 500 images.
+    xb, yb = split(x, y, second)
+    pick = np.random.default_rng(seed).permutation(len(xb))[:few]
+    xb, yb = xb[pick], yb[pick]
+    xbt, ybt = split(xt, yt, second)
+    base.trainable = False
+    transfer = with_head(base, "transfer")
+    transfer.fit(xb, yb, epochs=head_epochs, batch_size=32, verbose=0)
+    transfer_acc = transfer.evaluate(xbt, ybt, verbose=0)[1]
+
+    # 3. The same network from scratch on the same 500 images.
+    scratch = with_head(conv_base(), "scratch")
+    scratch.fit(xb, yb, epochs=head_epochs, batch_size=32, verbose=0)
+    scratch_acc = scratch.evaluate(xbt, ybt, verbose=0)[1]
+
+    print(f"classes 5-9 from {few} images: frozen pretrained base {transfer_acc:.3f}, "
+          f"from scratch {scratch_acc:.3f}")
+    return transfer_acc, scratch_acc
+
+
+if __name__ == "__main__":
+    main()
