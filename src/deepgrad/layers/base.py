@@ -27,7 +27,7 @@ from collections import defaultdict
 import numpy as np
 
 from deepgrad import config
-from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
 from deepgrad.tensor import Tensor, Variable
 
 __all__ = ["Layer", "InputSpec", "clear_session", "shape_str"]
@@ -121,6 +121,7 @@ class Layer:
         self.activity_regularizer = None
         self.input_spec: InputSpec | None = None
         self._build_shapes = None
+        self._inbound_nodes: list = []  # one Node per call on KerasTensors
         if batch_input_shape is not None:
             self._batch_input_shape = tuple(batch_input_shape)
         elif input_shape is not None:
@@ -146,6 +147,27 @@ class Layer:
         with no_grad():
             out = self(np.zeros(batch, dtype=self.dtype))
         return (input_shape[0],) + tuple(out.shape[1:])
+
+    @property
+    def input(self):
+        """The KerasTensor(s) the layer was first called on (Keras 3: the first call wins).
+
+        Raises:
+            AttributeError: if the layer was never called on KerasTensors.
+
+        >>> import deepgrad as dg
+        >>> x = dg.Input(shape=(3,))
+        >>> dense = dg.layers.Dense(2)
+        >>> y = dense(x)
+        >>> dense.input is x, dense.output is y
+        (True, True)
+        """
+        return first_call_tensors(self, "input")
+
+    @property
+    def output(self):
+        """The KerasTensor(s) of the layer's first call on KerasTensors (see :attr:`input`)."""
+        return first_call_tensors(self, "output")
 
     def get_config(self) -> dict:
         """Return the constructor arguments that recreate this layer (without weights)."""

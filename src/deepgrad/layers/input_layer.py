@@ -48,8 +48,7 @@ class InputLayer(Layer):
         self.batch_shape = tuple(batch_shape)
         self.built = True
         node = Node(self, (), (), {})
-        self.output = KerasTensor(self.batch_shape, self.dtype, name=self.name, history=(node, 0))
-        node.outputs = self.output
+        node.outputs = KerasTensor(self.batch_shape, self.dtype, name=self.name, history=(node, 0))
 
     def call(self, inputs):
         return inputs

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KerasTensor", "Node"]
+__all__ = ["KerasTensor", "Node", "first_call_tensors"]
 
 
 class KerasTensor:
@@ -49,6 +49,8 @@ class KerasTensor:
 class Node:
     """One recorded layer call: the layer, its (symbolic) inputs and extra arguments.
 
+    As in Keras, a node adds itself to ``layer._inbound_nodes``, one per symbolic call.
+
     >>> Node(None, (), (), {}).inputs
     ()
     """
@@ -61,6 +63,8 @@ class Node:
         self.args = args
         self.kwargs = kwargs
         self.outputs = None
+        if layer is not None:
+            layer.__dict__.setdefault("_inbound_nodes", []).append(self)
 
     def input_tensors(self) -> list[KerasTensor]:
         """The KerasTensors this call consumed, flattened."""
@@ -78,3 +82,40 @@ class Node:
 
         walk(self.inputs)
         return found
+
+
+def _flat_tensors(structure) -> list[KerasTensor]:
+    if isinstance(structure, (list, tuple)):
+        return [t for s in structure for t in _flat_tensors(s)]
+    if isinstance(structure, dict):
+        return [t for s in structure.values() for t in _flat_tensors(s)]
+    return [structure] if isinstance(structure, KerasTensor) else []
+
+
+def first_call_tensors(layer, which: str):
+    """``layer.input`` / ``layer.output``: the tensors of the layer's first symbolic call.
+
+    Keras 3's rule: a layer called several times answers for its first call; a single
+    tensor comes back bare, several as a flat list.
+
+    Raises:
+        AttributeError: if the layer was never called on symbolic inputs.
+
+    >>> import deepgrad as dg
+    >>> x = dg.Input(shape=(3,))
+    >>> first_call_tensors(dg.layers.Dense(2), "output")
+    Traceback (most recent call last):
+    ...
+    AttributeError: Dense 'dense...': the layer has never been called and thus has no defined \
+output. To fix, call it on a KerasTensor first, e.g. layer(dg.Input(shape=...)).
+    """
+    nodes = layer.__dict__.get("_inbound_nodes")
+    if not nodes:
+        raise AttributeError(
+            f"{type(layer).__name__} '{layer.name}': the layer has never been called and thus "
+            f"has no defined {which}. To fix, call it on a KerasTensor first, e.g. "
+            "layer(dg.Input(shape=...))."
+        )
+    node = nodes[0]
+    values = node.input_tensors() if which == "input" else _flat_tensors(node.outputs)
+    return values[0] if len(values) == 1 else values

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from deepgrad.layers.base import Layer, shape_str
-from deepgrad.layers.input_layer import InputLayer
+from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models.model import Model
 
@@ -22,9 +22,14 @@ __all__ = ["Sequential"]
 class Sequential(Model):
     """A model that runs its layers in order.
 
+    Once the input shape is known, the model wires its layers into a functional graph, as
+    Keras 3 does, so ``model.input``, ``model.output`` and each layer's ``output`` are
+    defined (for feature extraction with ``dg.Model(model.input, layer.output)``).
+
     Args:
-        layers: optional list of layers (the first may be a ``dg.Input`` or carry
-            ``input_shape=``, which builds the model at once so ``summary()`` works).
+        layers: optional list of layers. The input shape is known at once when the first
+            is a ``dg.Input``, carries ``input_shape=``, or is a model with one input
+            (e.g. a pretrained base), which builds the model so ``summary()`` works.
         name: the model's name.
 
     >>> Sequential([dg.layers.Dense(2, input_shape=(3,))]).output_shape
@@ -36,8 +41,11 @@ class Sequential(Model):
         self._stack: list[Layer] = []
         self._input_batch_shape = None
         self._input_dtype = None
+        self._input_tensor = None  # the dg.Input the graph starts from
+        self._functional = None  # the graph over the stack, once the input shape is known
         for layer in layers or []:
-            self.add(layer)
+            self._append(layer)
+        self._build_known()
 
     def add(self, layer) -> None:
         """Append a layer (or set the input with ``dg.Input``).
@@ -46,6 +54,10 @@ class Sequential(Model):
             TypeError: if ``layer`` is not a layer.
             ValueError: if a layer with the same name is already in the model.
         """
+        self._append(layer)
+        self._build_known()
+
+    def _append(self, layer) -> None:
         if isinstance(layer, KerasTensor):
             layer = layer.history[0].layer
         if isinstance(layer, InputLayer):
@@ -55,7 +67,7 @@ class Sequential(Model):
                 )
             self._input_batch_shape = layer.batch_shape
             self._input_dtype = layer.dtype
-            self._build_known()
+            self._input_tensor = layer.output
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -67,13 +79,13 @@ class Sequential(Model):
                 f"Sequential '{self.name}': a layer named '{layer.name}' is already in the model. "
                 "Layer names must be unique; pass a distinct `name=`."
             )
-        if not self._stack and self._input_batch_shape is None and layer._batch_input_shape:
-            self._input_batch_shape = layer._batch_input_shape
+        if not self._stack and self._input_batch_shape is None:
+            self._input_batch_shape, self._input_dtype = _known_input(layer)
         self._stack.append(layer)
         self.built = False
+        self._functional = None
         self._train_variables = None
         self._penalty_sources = None
-        self._build_known()
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -81,14 +93,13 @@ class Sequential(Model):
             raise ValueError(f"Sequential '{self.name}': there are no layers to pop.")
         layer = self._stack.pop()
         self.built = False
+        self._functional = None
         self._build_known()
         return layer
 
     def _build_known(self) -> None:
         if self._input_batch_shape is not None and self._stack:
             self.build(self._input_batch_shape)
-            self._build_shapes = self._input_batch_shape
-            self.built = True
 
     @property
     def layers(self) -> list[Layer]:
@@ -98,21 +109,68 @@ class Sequential(Model):
         return list(self._stack)
 
     def build(self, input_shape) -> None:
+        """Build every layer for ``input_shape`` and wire them into a functional graph.
+
+        Raises:
+            ValueError: if the model already has an input of another shape.
+        """
+        from deepgrad.models.functional import Graph
+
         shape = tuple(input_shape)
-        self._input_batch_shape = self._input_batch_shape or (None,) + shape[1:]
-        self._shapes = []
+        if shape and not isinstance(shape[0], (int, type(None))):
+            # Several inputs: no single graph to wire (as in Keras); layers build when called.
+            self._shapes, self._build_shapes, self.built = None, shape, True
+            return
+        batch_shape = (None,) + shape[1:]
+        inputs = self._input_tensor
+        if inputs is not None and inputs.shape[1:] != batch_shape[1:]:
+            raise ValueError(
+                f"Sequential '{self.name}': the model is configured for input shape "
+                f"{shape_str(inputs.shape)}; it cannot be built for input shape "
+                f"{shape_str(shape)}."
+            )
+        if inputs is None:
+            inputs = Input(batch_shape=batch_shape, dtype=self._input_dtype)
+            self._input_tensor = inputs
+        self._input_batch_shape = self._input_batch_shape or inputs.shape
+        x, self._shapes = inputs, []
         for layer in self._stack:
-            if not layer.built:
-                layer._check_build_rank(shape)
-                layer.build(shape)
-                layer._build_shapes = shape
-                layer.built = True
-            elif layer.input_spec is not None:
-                layer._check_shape(shape)
-            shape = tuple(layer.compute_output_shape(shape))
-            self._shapes.append(shape)
-        self._build_shapes = tuple(input_shape)
+            x = layer(x)
+            self._shapes.append(_shapes_of(x))
+        self._functional = Graph(inputs, x, model_name=self.name) if self._stack else None
+        self._build_shapes = shape
         self.built = True
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return self._graph_part("inputs").inputs
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return self._graph_part("outputs").outputs
+
+    @property
+    def input(self) -> KerasTensor:
+        """The model's input KerasTensor, once the input shape is known.
+
+        >>> model = Sequential([dg.Input(shape=(3,)), dg.layers.Dense(2)])
+        >>> model.input.shape, model.output.shape
+        ((None, 3), (None, 2))
+        """
+        return self._graph_part("input").inputs[0]
+
+    @property
+    def output(self):
+        outputs = self._graph_part("output").outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _graph_part(self, what: str):
+        if self._functional is None:
+            raise ValueError(
+                f"Sequential model '{self.name}' has no defined {what} yet. Give it an input "
+                "shape first: start with dg.Input(shape=...), or call build() or fit()."
+            )
+        return self._functional
 
     def call(self, inputs, training=None):
         x = inputs
@@ -137,7 +195,9 @@ class Sequential(Model):
                 f"Sequential '{self.name}': the model has no known input shape yet. Give the "
                 "first layer `input_shape=` or start with dg.Input(shape=...), or call fit()."
             )
-        return self._shapes[-1] if self._stack else self._input_batch_shape
+        if not self._shapes:
+            return self._input_batch_shape
+        return self._shapes[-1]
 
     @property
     def output_names(self) -> list[str]:
@@ -156,3 +216,23 @@ class Sequential(Model):
     def __repr__(self) -> str:
         shape = shape_str(self._input_batch_shape) if self._input_batch_shape else "unknown"
         return f"<Sequential name={self.name}, layers={len(self._stack)}, input={shape}>"
+
+
+def _known_input(layer: Layer) -> tuple:
+    """The batch input shape and dtype a first layer fixes, or ``(None, None)``."""
+    if layer._batch_input_shape is not None:
+        return layer._batch_input_shape, None
+    if isinstance(layer, Sequential):
+        return layer._input_batch_shape, layer._input_dtype
+    if isinstance(layer, Model) and layer._graph is not None and len(layer._graph.inputs) == 1:
+        tensor = layer._graph.inputs[0]
+        return tensor.shape, tensor.dtype
+    return None, None
+
+
+def _shapes_of(outputs):
+    if isinstance(outputs, KerasTensor):
+        return outputs.shape
+    if isinstance(outputs, dict):
+        return {k: _shapes_of(v) for k, v in outputs.items()}
+    return [_shapes_of(o) for o in outputs]

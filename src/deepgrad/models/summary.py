@@ -94,6 +94,15 @@ def _built_shapes(layer) -> tuple:
     return shape, tuple(layer.compute_output_shape(shape))
 
 
+def _type_name(layer) -> str:
+    """Keras's label: ``Functional`` for ``dg.Model(inputs, outputs)``, else the class name."""
+    from deepgrad.models.model import Model
+
+    if type(layer) is Model and layer._graph is not None:
+        return "Functional"
+    return type(layer).__name__
+
+
 def _first_node(model, layer):
     for node in model._graph.nodes:
         if node.layer is layer:
@@ -126,7 +135,7 @@ def print_summary(
     rows = []
     for layer, in_shape, out_shape in layer_rows(model):
         params = layer.count_params() if layer.built else 0
-        row = [f"{layer.name} ({type(layer).__name__})", _shape_text(out_shape), f"{params:,}"]
+        row = [f"{layer.name} ({_type_name(layer)})", _shape_text(out_shape), f"{params:,}"]
         if show_flops:
             macs = _macs(layer, in_shape, out_shape)
             size = out_shape[1:] if isinstance(out_shape, tuple) else None
