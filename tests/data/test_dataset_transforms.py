@@ -18,7 +18,9 @@ def ints(ds):
 
 
 def deepgrad_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("deepgrad-")]
+    """The pipeline's threads; the pooling kernels' worker pool lives for the whole process."""
+    return [t for t in threading.enumerate()
+            if t.name.startswith(("deepgrad-map", "deepgrad-prefetch"))]
 
 
 class TestMap:
