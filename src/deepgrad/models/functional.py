@@ -86,6 +86,7 @@ class Graph:
                     f"Model '{model_name}': every input must come from dg.Input(); got "
                     f"{_describe(tensor)}."
                 )
+        self._layers = None
         self.nodes = self._order_nodes()
         self._check_names()
 
@@ -150,10 +151,13 @@ class Graph:
         """The layers in Keras's order: deepest first (farthest from the outputs), layers
         at the same depth in the order a depth-first walk from the outputs first meets them.
         """
-        by_id = {id(node.layer): node.layer for node in self.nodes}
-        by_id.update({id(t.history[0].layer): t.history[0].layer for t in self.inputs})
-        depths, visit = self._layer_depths, self._visit_index
-        return [by_id[i] for i in sorted(by_id, key=lambda i: (-depths[i], visit[i]))]
+        if self._layers is None:
+            by_id = {id(node.layer): node.layer for node in self.nodes}
+            by_id.update({id(t.history[0].layer): t.history[0].layer for t in self.inputs})
+            depths, visit = self._layer_depths, self._visit_index
+            order = sorted(by_id, key=lambda i: (-depths[i], visit[i]))
+            self._layers = [by_id[i] for i in order]
+        return list(self._layers)
 
     @property
     def output_names(self) -> list[str]:
