@@ -25,14 +25,21 @@ def best_time(fn, repeats: int = 5, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
-def interleaved(fns: dict, repeats: int = 5, warmup: int = 1) -> dict:
-    """Time several functions round-robin so that machine noise hits them alike."""
+def interleaved(fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3) -> dict:
+    """Time several functions round-robin so that machine noise hits them alike.
+
+    ``pause`` seconds pass after each timed call: PyTorch's OpenMP threads and OpenBLAS's
+    threads keep spinning for a while after they finish, and on a two-core machine the
+    next call (the other framework's) would otherwise pay for that (measured: deepgrad's
+    CNN step 148 ms right after a PyTorch step, 132 ms after a pause, 135 ms alone).
+    """
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     samples = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
+            time.sleep(pause)
             start = time.perf_counter()
             fn()
             samples[name].append(time.perf_counter() - start)
