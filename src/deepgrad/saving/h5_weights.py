@@ -8,10 +8,10 @@ own weights sit in the top-level ``vars``. deepgrad's weight paths are the same
 also stores its optimizer (``optimizer/vars/...``) and metrics (private attributes such
 as ``_compile_metrics``) there; those are ignored when loading weights.
 
-Layers are numbered in the model's layer order. For chains (Sequential, or functional
-models without branches) that order is Keras's too; for a branching functional model,
-deepgrad's order (depth-first from the outputs) may number parallel layers of the same
-class differently from Keras, which shows as a shape error naming the layers.
+Layers are numbered in the model's layer order, which follows Keras 3's rule for
+functional models too (deepest first, ties in the order of a depth-first walk back from
+the outputs; see :mod:`deepgrad.models.functional`), so branching models such as ResNet50
+number their layers as Keras does. A mismatch still shows as an error naming the layers.
 
 >>> import deepgrad as dg
 >>> blob = dumps({"layers/dense/vars/0": np.ones((2, 1), np.float32)}, [("", None)])
