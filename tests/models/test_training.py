@@ -372,3 +372,18 @@ def test_fit_validation_fires_the_test_hooks_as_keras_does():
     iris_model().fit(x, y, epochs=1, batch_size=32, validation_data=(xt[:40], yt[:40]),
                      verbose=0, callbacks=[Record()])
     assert calls == ["test_begin", "b0", "e0", "b1", "e1", "test_end", "epoch0"]
+
+
+def test_summary_never_cuts_names_or_shapes_short():
+    model = dg.Sequential([
+        dg.layers.Input((28, 28, 1)),
+        dg.layers.Conv2D(32, 5, padding="same", name="a_rather_long_convolution_name"),
+        dg.layers.MaxPooling2D(2),
+    ])
+    lines = []
+    model.summary(print_fn=lines.append, show_flops=True)
+    text = "\n".join(lines)
+    assert "a_rather_long_convolution_name (Conv2D)" in text
+    assert "(None, 28, 28, 32)" in text and "max_pooling2d (MaxPooling2D)" in text
+    assert "627,200" in text  # MACs of the conv: 28 * 28 * 5 * 5 * 1 * 32
+    assert len({len(line) for line in lines if line[0] in "┏┃┡│├└"}) == 1  # aligned

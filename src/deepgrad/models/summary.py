@@ -149,14 +149,15 @@ def print_summary(
             row.append("Y" if layer.trainable else "N")
         rows.append(row)
     total = line_length or (98 if show_flops else 78)
-    weights = [len(h) + 4 for h in headers]
-    widths = [max(w, int(total * f)) for w, f in zip(weights, _fractions(len(headers)))]
+    # Columns grow to fit their longest cell: a summary never cuts a name or a shape short.
+    longest = [max([len(h) + 2] + [len(row[i]) for row in rows]) + 2 for i, h in enumerate(headers)]
+    widths = [max(w, int(total * f)) for w, f in zip(longest, _fractions(len(headers)))]
     right = {2, 3, 4}
 
     def line(cells, left, mid, end, pad=" "):
         parts = []
         for i, (cell, width) in enumerate(zip(cells, widths)):
-            text = cell[: width - 2]
+            text = cell
             parts.append(
                 pad + (text.rjust(width - 2) if i in right else text.ljust(width - 2)) + pad
             )
