@@ -50,6 +50,17 @@ def _who(layer: Layer) -> str:
     return f"{type(layer).__name__} '{layer.name}'"
 
 
+def _image_batch(layer: Layer, inputs) -> tuple[np.ndarray, bool]:
+    """``inputs`` as an NHWC array, and whether a single HWC image was given."""
+    array = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    if array.ndim not in (3, 4):
+        raise ValueError(
+            f"{_who(layer)}: expected images of shape (batch, height, width, channels) "
+            f"or (height, width, channels), got shape {array.shape}."
+        )
+    return (array[None], True) if array.ndim == 3 else (array, False)
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
@@ -152,15 +163,6 @@ class BaseImageAugmentationLayer(Layer):
     def _rng(self) -> np.random.Generator:
         return self._generator or dg_random.generator()
 
-    def _batch(self, inputs) -> tuple[np.ndarray, bool]:
-        array = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
-        if array.ndim not in (3, 4):
-            raise ValueError(
-                f"{_who(self)}: expected images of shape (batch, height, width, channels) "
-                f"or (height, width, channels), got shape {array.shape}."
-            )
-        return (array[None], True) if array.ndim == 3 else (array, False)
-
     def augment(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Transform a float NHWC batch; subclasses override it."""
         raise NotImplementedError
@@ -168,7 +170,7 @@ class BaseImageAugmentationLayer(Layer):
     def call(self, inputs, training=True):
         if training is False:
             return inputs
-        images, single = self._batch(inputs)
+        images, single = _image_batch(self, inputs)
         if images.shape[0] == 0:
             return inputs
         out = self.augment(images, self._rng())
@@ -337,7 +339,7 @@ class RandomCrop(BaseImageAugmentationLayer):
         self.width = positive_int(self, "width", width)
 
     def call(self, inputs, training=True):
-        images, single = self._batch(inputs)
+        images, single = _image_batch(self, inputs)
         n, h, w, _ = images.shape
         if training is False or h < self.height or w < self.width:
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from deepgrad.kernels.affine import check_fill_mode, check_interpolation
 from deepgrad.kernels.resize import resize_images
-from deepgrad.layers.augmentation import _who
+from deepgrad.layers.augmentation import _image_batch, _who
 from deepgrad.layers.base import Layer
 from deepgrad.layers.core import positive_int
 from deepgrad.tensor import Tensor
@@ -29,16 +29,6 @@ _EPSILON = 1e-7  # Keras's backend.epsilon(): the smallest standard deviation di
 def _plain(value):
     """``value`` as JSON-friendly numbers: arrays become (nested) lists."""
     return np.asarray(value).tolist() if isinstance(value, (np.ndarray, np.generic)) else value
-
-
-def _image_batch(layer: Layer, inputs) -> tuple[np.ndarray, bool]:
-    array = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
-    if array.ndim not in (3, 4):
-        raise ValueError(
-            f"{_who(layer)}: expected images of shape (batch, height, width, channels) "
-            f"or (height, width, channels), got shape {array.shape}."
-        )
-    return (array[None], True) if array.ndim == 3 else (array, False)
 
 
 class Resizing(Layer):
