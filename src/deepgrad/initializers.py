@@ -513,6 +513,11 @@ _REGISTRY.update({
 })
 
 
+def _find(name: str) -> Any:
+    """A built-in class by Keras name, else a registered or custom object, else None."""
+    return _REGISTRY.get(name) or registry.get_registered_object(name)
+
+
 def _valid_names() -> str:
     return ", ".join(sorted(name for name in _REGISTRY if name.islower()))
 
@@ -545,7 +550,7 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier) or registry.get_registered_object(identifier)
+        cls = _find(identifier)
         if isinstance(cls, Initializer):
             return cls
         if cls is None:
@@ -589,13 +594,4 @@ def deserialize(config: dict[str, Any]) -> Initializer:
     >>> deserialize(serialize(HeUniform(seed=3)))
     HeUniform(seed=3)
     """
-    class_name = config.get("class_name") if isinstance(config, dict) else None
-    if not isinstance(class_name, str):
-        raise ValueError(
-            "initializers.deserialize: expected a dict with 'class_name' and 'config'. "
-            f"Received: {config!r}"
-        )
-    cls = _REGISTRY.get(class_name) or registry.get_registered_object(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown initializer: {class_name!r}. Valid names: {_valid_names()}.")
-    return cls.from_config(dict(config.get("config") or {}))
+    return registry.from_class_config(config, "initializers", "initializer", _find, _valid_names)

@@ -179,3 +179,44 @@ def resolve(
         if found is not None:
             return found
     return (module_objects or {}).get(class_name)
+
+
+def from_class_config(
+    config: Any, module: str, kind: str, lookup: Callable[[str], Any],
+    valid_names: Callable[[], str],
+) -> Any:
+    """Build an object from ``{"class_name": ..., "config": {...}}`` with its ``from_config``.
+
+    The body of the ``deserialize`` functions of initializers, regularizers, losses and
+    metrics, which differ only in how they find a class by name.
+
+    Args:
+        config: the dict to read.
+        module: the public module, first word of the malformed-dict message (``"losses"``).
+        kind: what is built, named in the unknown-name message (``"loss"``).
+        lookup: returns the class for a name, or None.
+        valid_names: returns the valid names as text, listed when ``lookup`` finds nothing.
+
+    Raises:
+        ValueError: for a malformed dict or an unknown class name.
+
+    >>> class Point(dict):
+    ...     from_config = classmethod(lambda cls, config: cls(config))
+    >>> from_class_config({"class_name": "Point", "config": {"x": 1}}, "demo", "point",
+    ...                   {"Point": Point}.get, lambda: "Point")
+    {'x': 1}
+    >>> from_class_config({"class_name": "Line"}, "demo", "point", {}.get, lambda: "Point")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown point: 'Line'. Valid names: Point.
+    """
+    class_name = config.get("class_name") if isinstance(config, dict) else None
+    if not isinstance(class_name, str):
+        raise ValueError(
+            f"{module}.deserialize: expected a dict with 'class_name' and 'config'. "
+            f"Received: {config!r}"
+        )
+    cls = lookup(class_name)
+    if cls is None:
+        raise ValueError(f"Unknown {kind}: {class_name!r}. Valid names: {valid_names()}.")
+    return cls.from_config(dict(config.get("config") or {}))

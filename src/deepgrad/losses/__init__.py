@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from deepgrad import registry
 from deepgrad.losses.base import (
     REDUCTIONS,
     Loss,
@@ -123,6 +124,10 @@ _FUNCTIONS: dict[Callable, type[Loss]] = {
 }
 
 
+def _find(name: str) -> type[Loss] | None:
+    return _CLASS_NAMES.get(name) or _FUNCTION_NAMES.get(name)
+
+
 def _valid_names() -> str:
     return ", ".join(sorted(_FUNCTION_NAMES) + sorted(_CLASS_NAMES))
 
@@ -209,14 +214,5 @@ def deserialize(config: dict[str, Any]) -> Loss:
     >>> deserialize(serialize(Huber(delta=2.0))).delta
     2.0
     """
-    class_name = config.get("class_name") if isinstance(config, dict) else None
-    if not isinstance(class_name, str):
-        raise ValueError(
-            "losses.deserialize: expected a dict with 'class_name' and 'config'. "
-            f"Received: {config!r}"
-        )
-    cls = _CLASS_NAMES.get(class_name) or _FUNCTION_NAMES.get(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown loss: {class_name!r}. Valid names: {_valid_names()}.")
-    return cls.from_config(dict(config.get("config") or {}))
+    return registry.from_class_config(config, "losses", "loss", _find, _valid_names)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from deepgrad import registry
 from deepgrad.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -283,13 +284,4 @@ def deserialize(config: dict[str, Any]) -> Metric:
     >>> deserialize(serialize(Precision(thresholds=0.3))).thresholds.tolist()
     [0.3]
     """
-    class_name = config.get("class_name") if isinstance(config, dict) else None
-    if not isinstance(class_name, str):
-        raise ValueError(
-            "metrics.deserialize: expected a dict with 'class_name' and 'config'. "
-            f"Received: {config!r}"
-        )
-    cls = _REGISTRY.get(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown metric: {class_name!r}. Valid names: {_valid_names()}.")
-    return cls.from_config(dict(config.get("config") or {}))
+    return registry.from_class_config(config, "metrics", "metric", _REGISTRY.get, _valid_names)
