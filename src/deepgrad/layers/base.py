@@ -61,6 +61,25 @@ def shape_str(shape) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+_SPATIAL_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
+
+
+def check_spatial_rank(layer: Layer, shape, rank: int) -> None:
+    """Raise unless ``shape`` is a batch of ``rank``-D channels_last inputs (``rank + 2`` dims).
+
+    The error names the layer and, for an input one dimension short, hints at the batch.
+    """
+    expected = rank + 2
+    if len(shape) != expected:
+        hint = "."
+        if len(shape) == expected - 1:
+            hint = " — missing batch dimension? Add one with x[None]."
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}': expected a {expected}-D input "
+            f"{_SPATIAL_LAYOUTS[rank]}, got shape {shape_str(shape)}{hint}"
+        )
+
+
 class InputSpec:
     """What a layer accepts: a rank (exact or minimum) and fixed sizes on some axes.
 

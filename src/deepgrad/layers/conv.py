@@ -26,7 +26,7 @@ import numpy as np
 
 from deepgrad import activations, initializers, ops, regularizers
 from deepgrad.kernels.conv import conv_output_length, deconv_output_length
-from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.layers.base import InputSpec, Layer, check_spatial_rank, shape_str
 from deepgrad.layers.core import positive_int
 from deepgrad.tensor import Tensor
 
@@ -38,8 +38,6 @@ __all__ = [
     "Convolution2D",
     "Convolution2DTranspose",
 ]
-
-_SPATIAL_NAMES = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
 
 
 def int_tuple(layer: str, arg: str, value, rank: int, minimum: int = 1) -> tuple[int, ...]:
@@ -137,15 +135,7 @@ class BaseConv(Layer):
 
     # -- shapes and checks ------------------------------------------------------------
     def _check_shape(self, shape) -> None:
-        rank = self.rank + 2
-        if len(shape) != rank:
-            hint = "."
-            if len(shape) == rank - 1:
-                hint = " — missing batch dimension? Add one with x[None]."
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': expected a {rank}-D input "
-                f"{_SPATIAL_NAMES[self.rank]}, got shape {shape_str(shape)}{hint}"
-            )
+        check_spatial_rank(self, shape, self.rank)
         channels = self.input_spec.axes.get(-1)
         if channels is not None and shape[-1] is not None and shape[-1] != channels:
             raise ValueError(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from deepgrad import ops
 from deepgrad.kernels.pool import output_length
-from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.layers.base import InputSpec, Layer, check_spatial_rank, shape_str
 from deepgrad.ops.pool import normalize_padding, normalize_tuple
 from deepgrad.tensor import Tensor
 
@@ -42,9 +42,6 @@ __all__ = [
     "GlobalMaxPool2D",
 ]
 
-_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
-
-
 def _data_format(layer: str, value) -> str:
     if value in (None, "channels_last"):
         return "channels_last"
@@ -64,15 +61,7 @@ class _Checked(Layer):
     rank = 2
 
     def _check_shape(self, shape) -> None:
-        expected = self.rank + 2
-        if len(shape) != expected:
-            hint = "."
-            if len(shape) == expected - 1:
-                hint = " — missing batch dimension? Add one with x[None]."
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': expected a {expected}-D input "
-                f"{_LAYOUTS[self.rank]}, got shape {shape_str(shape)}{hint}"
-            )
+        check_spatial_rank(self, shape, self.rank)
 
 
 class _Pooling(_Checked):
