@@ -201,3 +201,32 @@ def test_missing_slot_is_an_error():
         updates.rmsprop_update(w, g, w.copy(), lr=0.1, rho=0.9, epsilon=0.0, momentum=0.5)
     with pytest.raises(ValueError, match="`average_gradient` is required"):
         updates.rmsprop_update(w, g, w.copy(), lr=0.1, rho=0.9, epsilon=0.0, centered=True)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_blockwise_adam_equals_one_pass_bit_for_bit(monkeypatch, amsgrad, threads):
+    import deepgrad as dg
+
+    rng = np.random.default_rng(0)
+    size = 10_007
+    arrays = [rng.standard_normal(size).astype(np.float32) for _ in range(2)]
+    slots = [np.abs(rng.standard_normal(size)).astype(np.float32) for _ in range(3)]
+
+    def run(block: int) -> list[np.ndarray]:
+        param, grad = (a.copy() for a in arrays)
+        m, v, vhat = (s.copy() for s in slots)
+        monkeypatch.setattr(updates, "BLOCK", block)
+        for step in (1, 2):
+            updates.adam_update(param, grad, m, v, step, lr=1e-3, beta_1=0.9, beta_2=0.999,
+                                epsilon=1e-7, amsgrad=amsgrad, vhat=vhat)
+        return [param, m, v, vhat]
+
+    whole = run(1 << 40)
+    try:
+        dg.config.set_num_threads(threads)
+        blocked = run(1000)
+    finally:
+        dg.config.set_num_threads(None)
+    for a, b in zip(whole, blocked):
+        np.testing.assert_array_equal(a, b)

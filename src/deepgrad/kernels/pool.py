@@ -29,15 +29,12 @@ array([[6., 8.],
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 
-from deepgrad import config
+from deepgrad.kernels import parallel
+from deepgrad.kernels.parallel import run_parts
 
 __all__ = [
     "Window",
@@ -149,17 +146,10 @@ def _deliver(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
 
 # Below this many input elements one thread is faster than handing work to others.
 _PARALLEL_MIN_SIZE = 1 << 18
-_MAX_THREADS = 4
-_executor: tuple[int, ThreadPoolExecutor] | None = None
-_executor_lock = threading.Lock()
 
 
 def _thread_count() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_THREADS, config.thread_cap() or _MAX_THREADS))
+    return parallel.thread_count()
 
 
 def batch_parts(batch: int, size: int) -> list[slice]:
@@ -170,25 +160,6 @@ def batch_parts(batch: int, size: int) -> list[slice]:
     """
     parts = max(1, min(_thread_count(), batch)) if size >= _PARALLEL_MIN_SIZE else 1
     return [slice(batch * i // parts, batch * (i + 1) // parts) for i in range(parts)]
-
-
-def run_parts(fn: Callable, items: Sequence) -> list:
-    """``[fn(item) for item in items]``, the first in this thread and the rest in a pool.
-
-    >>> run_parts(lambda i: i * i, [1, 2, 3])
-    [1, 4, 9]
-    """
-    if len(items) == 1:
-        return [fn(items[0])]
-    global _executor
-    with _executor_lock:
-        # A forked child inherits the executor object but not its threads: make a new one.
-        if _executor is None or _executor[0] != os.getpid():
-            _executor = (os.getpid(), ThreadPoolExecutor(_MAX_THREADS - 1, "deepgrad-pool"))
-        executor = _executor[1]
-    futures = [executor.submit(fn, item) for item in items[1:]]
-    first = fn(items[0])
-    return [first] + [f.result() for f in futures]
 
 
 def max_along(
