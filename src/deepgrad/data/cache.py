@@ -27,6 +27,7 @@ import numpy as np
 from deepgrad.data.batching import stack_component
 from deepgrad.data.pipeline import (
     Columns,
+    ForwardingNode,
     Node,
     Plan,
     arange_chunks,
@@ -319,7 +320,7 @@ class _MemoryWriter:
         self.columns, self.elements = None, []
 
 
-class CacheNode(Node):
+class CacheNode(ForwardingNode):
     """The input, stored on its first complete pass (``cache``)."""
 
     def __init__(self, input_node: Node, filename: str) -> None:
@@ -355,9 +356,6 @@ class CacheNode(Node):
 
     def cardinality(self) -> int:
         return self.input.cardinality()
-
-    def spec(self, peek: bool) -> Any:
-        return self.input.spec(peek)
 
     def sample(self) -> Any:
         columns = getattr(self.store, "columns", None)

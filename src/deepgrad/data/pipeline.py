@@ -57,6 +57,18 @@ class Node:
             close_iterator(iterator)
 
 
+class ForwardingNode(Node):
+    """A stage whose elements have its input's spec: it forwards ``spec`` and ``sample``."""
+
+    input: Node
+
+    def spec(self, peek: bool) -> Any:
+        return self.input.spec(peek)
+
+    def sample(self) -> Any:
+        return self.input.sample()
+
+
 class Columns:
     """Equal-length arrays whose rows are the elements of a dataset, and their nesting."""
 

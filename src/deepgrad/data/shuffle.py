@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 
-from deepgrad.data.pipeline import Node, Plan, close_iterator, plan_elements
+from deepgrad.data.pipeline import ForwardingNode, Node, Plan, close_iterator, plan_elements
 from deepgrad.random import make_generator
 
 _DRAW_CHUNK = 1024
@@ -145,7 +144,7 @@ def shuffle_elements(iterator: Iterator, buffer_size: int, rng: np.random.Genera
         close_iterator(iterator)
 
 
-class ShuffleNode(Node):
+class ShuffleNode(ForwardingNode):
     """The input shuffled through a buffer of ``buffer_size`` (``shuffle``).
 
     Randomness: a base seed is fixed when the dataset is built (``seed``, or a draw from
@@ -184,9 +183,3 @@ class ShuffleNode(Node):
 
     def cardinality(self) -> int:
         return self.input.cardinality()
-
-    def spec(self, peek: bool) -> Any:
-        return self.input.spec(peek)
-
-    def sample(self) -> Any:
-        return self.input.sample()

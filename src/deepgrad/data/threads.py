@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from deepgrad.data.constants import AUTOTUNE
-from deepgrad.data.pipeline import Node, close_iterator
+from deepgrad.data.pipeline import ForwardingNode, Node, close_iterator
 
 # AUTOTUNE picks fixed sizes: NumPy releases the GIL in its kernels, so a few threads
 # help; more only add switching on a small machine.
@@ -84,7 +84,7 @@ def parallel_map(iterator: Iterator, call: Callable[[Any], Any], workers: int) -
 _ITEM, _END, _ERROR = 0, 1, 2
 
 
-class PrefetchNode(Node):
+class PrefetchNode(ForwardingNode):
     """Produce up to ``buffer_size`` elements ahead in a background thread (``prefetch``)."""
 
     def __init__(self, input_node: Node, buffer_size: int) -> None:
@@ -140,9 +140,3 @@ class PrefetchNode(Node):
 
     def cardinality(self) -> int:
         return self.input.cardinality()
-
-    def spec(self, peek: bool) -> Any:
-        return self.input.spec(peek)
-
-    def sample(self) -> Any:
-        return self.input.sample()

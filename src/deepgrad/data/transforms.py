@@ -19,6 +19,7 @@ import numpy as np
 
 from deepgrad.data.constants import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from deepgrad.data.pipeline import (
+    ForwardingNode,
     Node,
     Plan,
     close_iterator,
@@ -131,19 +132,7 @@ def _raise_structure(first: Any, result: Any, index: int) -> None:
     )
 
 
-class _Forwarding(Node):
-    """A stage whose elements have its input's spec."""
-
-    input: Node
-
-    def spec(self, peek: bool) -> Any:
-        return self.input.spec(peek)
-
-    def sample(self) -> Any:
-        return self.input.sample()
-
-
-class FilterNode(_Forwarding):
+class FilterNode(ForwardingNode):
     """The elements for which ``predicate`` returns True (``filter``)."""
 
     def __init__(self, input_node: Node, predicate: Callable) -> None:
@@ -174,7 +163,7 @@ class FilterNode(_Forwarding):
         return UNKNOWN_CARDINALITY
 
 
-class TakeNode(_Forwarding):
+class TakeNode(ForwardingNode):
     """At most ``count`` elements (all when ``count < 0``) (``take``)."""
 
     def __init__(self, input_node: Node, count: int) -> None:
@@ -210,7 +199,7 @@ class TakeNode(_Forwarding):
         return n if self.count < 0 else min(n, self.count)
 
 
-class SkipNode(_Forwarding):
+class SkipNode(ForwardingNode):
     """All but the first ``count`` elements (nothing when ``count < 0``) (``skip``)."""
 
     def __init__(self, input_node: Node, count: int) -> None:
@@ -241,7 +230,7 @@ class SkipNode(_Forwarding):
         return 0 if self.count < 0 else max(0, n - self.count)
 
 
-class RepeatNode(_Forwarding):
+class RepeatNode(ForwardingNode):
     """The input ``count`` times over (forever when ``count < 0``) (``repeat``).
 
     Each repetition is a fresh pass, so a shuffle inside reshuffles (tf semantics). A
