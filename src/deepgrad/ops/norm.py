@@ -59,6 +59,42 @@ def _as(grad: np.ndarray, param: Tensor) -> np.ndarray:
     return grad if grad.dtype == param.dtype else grad.astype(param.dtype)
 
 
+def _check_params(name: str, gamma, beta, pshape: tuple, where: str, x: Tensor) -> None:
+    """Raise unless ``gamma`` and ``beta`` (each possibly None) have shape ``pshape``."""
+    for label, p in (("gamma", gamma), ("beta", beta)):
+        if p is not None and p.shape != pshape:
+            raise ValueError(
+                f"{name}: `{label}` must have shape {pshape} ({where} of x, shape "
+                f"{x.shape}). Received shape {p.shape}."
+            )
+
+
+def _standardize(data: np.ndarray, axes: tuple[int, ...], per: float, epsilon: float):
+    """``(x_hat, inv, mean, var)``: ``x_hat = (data - mean) * inv``, ``inv = 1 / sqrt(var + eps)``.
+
+    The statistics are taken over ``axes`` (kept as size-1 axes); ``per`` is one over the
+    count, a Python float so that float32 stays float32 (NumPy scalars would promote).
+    """
+    mean = np.add.reduce(data, axis=axes, keepdims=True) * per
+    x_hat = data - mean
+    var = np.add.reduce(x_hat * x_hat, axis=axes, keepdims=True) * per
+    inv = 1.0 / np.sqrt(var + epsilon)
+    x_hat *= inv
+    return x_hat, inv, mean, var
+
+
+def _scale_shift(x_hat: np.ndarray, gamma, beta, bshape: tuple):
+    """``(y, gamma_b)``: ``y = x_hat * gamma + beta``, the parameters reshaped to ``bshape``.
+
+    A None ``gamma`` multiplies by 1 (``gamma_b`` is then None), a None ``beta`` adds 0.
+    """
+    gamma_b = None if gamma is None else gamma.data.reshape(bshape)
+    y = x_hat * gamma_b if gamma is not None else x_hat.copy()
+    if beta is not None:
+        y += beta.data.reshape(bshape)
+    return y, gamma_b
+
+
 def batch_normalization(
     x,
     mean,
@@ -173,28 +209,15 @@ def batch_norm_train(
     (ax,) = _normalize_axes(axis, x.ndim, name)
     channels = x.shape[ax]
     gamma, beta = _param(gamma, x.dtype), _param(beta, x.dtype)
-    for label, p in (("gamma", gamma), ("beta", beta)):
-        if p is not None and p.shape != (channels,):
-            raise ValueError(
-                f"{name}: `{label}` must have shape ({channels},) (dimension {ax} of x, shape "
-                f"{x.shape}). Received shape {p.shape}."
-            )
+    _check_params(name, gamma, beta, (channels,), f"dimension {ax}", x)
     reduce_axes = tuple(i for i in range(x.ndim) if i != ax)
     bshape = tuple(channels if i == ax else 1 for i in range(x.ndim))
     count = math.prod(x.shape[i] for i in reduce_axes)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     data = x.data if x.dtype == dtype else x.data.astype(dtype)
-    # A Python float keeps float32 float32 (NumPy scalars would promote).
     per = 1.0 / max(count, 1)
-    mean = np.add.reduce(data, axis=reduce_axes, keepdims=True) * per
-    x_hat = data - mean
-    var = np.add.reduce(x_hat * x_hat, axis=reduce_axes, keepdims=True) * per
-    inv = 1.0 / np.sqrt(var + epsilon)
-    x_hat *= inv
-    gamma_b = None if gamma is None else gamma.data.reshape(bshape)
-    y = x_hat * gamma_b if gamma is not None else x_hat.copy()
-    if beta is not None:
-        y += beta.data.reshape(bshape)
+    x_hat, inv, mean, var = _standardize(data, reduce_axes, per, epsilon)
+    y, gamma_b = _scale_shift(x_hat, gamma, beta, bshape)
     parents = tuple(t for t in (x, gamma, beta) if t is not None)
 
     def backward(g):
@@ -246,23 +269,10 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tens
     bshape = tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
     other_axes = tuple(i for i in range(x.ndim) if i not in axes)
     gamma, beta = _param(gamma, x.dtype), _param(beta, x.dtype)
-    for label, p in (("gamma", gamma), ("beta", beta)):
-        if p is not None and p.shape != pshape:
-            raise ValueError(
-                f"{name}: `{label}` must have shape {pshape} (the dimensions {axes} of x, shape "
-                f"{x.shape}). Received shape {p.shape}."
-            )
+    _check_params(name, gamma, beta, pshape, f"the dimensions {axes}", x)
     per = 1.0 / max(math.prod(pshape), 1)
-    data = x.data
-    mean = np.add.reduce(data, axis=axes, keepdims=True) * per
-    x_hat = data - mean
-    var = np.add.reduce(x_hat * x_hat, axis=axes, keepdims=True) * per
-    inv = 1.0 / np.sqrt(var + epsilon)
-    x_hat *= inv
-    gamma_b = None if gamma is None else gamma.data.reshape(bshape)
-    y = x_hat * gamma_b if gamma is not None else x_hat.copy()
-    if beta is not None:
-        y += beta.data.reshape(bshape)
+    x_hat, inv, _, _ = _standardize(x.data, axes, per, epsilon)
+    y, gamma_b = _scale_shift(x_hat, gamma, beta, bshape)
     parents = tuple(t for t in (x, gamma, beta) if t is not None)
 
     def backward(g):
