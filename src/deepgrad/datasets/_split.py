@@ -6,12 +6,14 @@ import numpy as np
 
 from ..random import make_generator
 
-__all__ = ["stratified_split"]
+__all__ = ["Split", "stratified_split", "sklearn_arrays"]
+
+Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def stratified_split(
     x: np.ndarray, y: np.ndarray, test_split: float, seed: int | None, caller: str
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+) -> Split:
     """Split ``(x, y)`` into shuffled train and test sets with each class in the same proportion.
 
     Each class gives ``round(count * test_split)`` of its examples, chosen at random, to
@@ -58,3 +60,26 @@ def stratified_split(
     train = rng.permutation(np.concatenate(train_parts))
     test = rng.permutation(np.concatenate(test_parts))
     return (x[train], y[train]), (x[test], y[test])
+
+
+def sklearn_arrays(
+    bunch, test_split: float | None, seed: int | None, caller: str
+) -> tuple[np.ndarray, np.ndarray] | Split:
+    """A scikit-learn dataset as float32 ``x`` and int64 ``y``, whole or split.
+
+    Args:
+        bunch: what a ``sklearn.datasets.load_*`` function returns (``.data``, ``.target``).
+        test_split: None for ``(x, y)`` in scikit-learn's order, else as
+            :func:`stratified_split`.
+        seed, caller: as :func:`stratified_split`.
+
+    >>> from types import SimpleNamespace
+    >>> x, y = sklearn_arrays(SimpleNamespace(data=[[1, 2]], target=[0]), None, 0, "demo")
+    >>> x.dtype, y.dtype
+    (dtype('float32'), dtype('int64'))
+    """
+    x = np.asarray(bunch.data, dtype=np.float32)
+    y = np.asarray(bunch.target, dtype=np.int64)
+    if test_split is None:
+        return x, y
+    return stratified_split(x, y, test_split, seed, caller)

@@ -15,14 +15,12 @@ from typing import overload
 
 import numpy as np
 
-from ._split import stratified_split
+from ._split import Split, sklearn_arrays
 
 __all__ = ["load_data", "CLASS_NAMES", "IMAGE_SHAPE"]
 
 CLASS_NAMES = tuple(str(digit) for digit in range(10))
 IMAGE_SHAPE = (8, 8)
-
-_Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @overload
@@ -32,12 +30,12 @@ def load_data(
 
 
 @overload
-def load_data(*, test_split: float, seed: int | None = 113) -> _Split: ...
+def load_data(*, test_split: float, seed: int | None = 113) -> Split: ...
 
 
 def load_data(
     *, test_split: float | None = None, seed: int | None = 113
-) -> tuple[np.ndarray, np.ndarray] | _Split:
+) -> tuple[np.ndarray, np.ndarray] | Split:
     """Load digits: all of it as ``(x, y)``, or split as ``(x_train, y_train), (x_test, y_test)``.
 
     Args:
@@ -66,9 +64,4 @@ def load_data(
     """
     from sklearn.datasets import load_digits
 
-    bunch = load_digits()
-    x = np.asarray(bunch.data, dtype=np.float32)
-    y = np.asarray(bunch.target, dtype=np.int64)
-    if test_split is None:
-        return x, y
-    return stratified_split(x, y, test_split, seed, "digits.load_data")
+    return sklearn_arrays(load_digits(), test_split, seed, "digits.load_data")

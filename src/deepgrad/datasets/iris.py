@@ -13,7 +13,7 @@ from typing import overload
 
 import numpy as np
 
-from ._split import stratified_split
+from ._split import Split, sklearn_arrays
 
 __all__ = ["load_data", "CLASS_NAMES", "FEATURE_NAMES"]
 
@@ -25,8 +25,6 @@ FEATURE_NAMES = (
     "petal width (cm)",
 )
 
-_Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
 
 @overload
 def load_data(
@@ -35,12 +33,12 @@ def load_data(
 
 
 @overload
-def load_data(*, test_split: float, seed: int | None = 113) -> _Split: ...
+def load_data(*, test_split: float, seed: int | None = 113) -> Split: ...
 
 
 def load_data(
     *, test_split: float | None = None, seed: int | None = 113
-) -> tuple[np.ndarray, np.ndarray] | _Split:
+) -> tuple[np.ndarray, np.ndarray] | Split:
     """Load iris: all of it as ``(x, y)``, or split as ``(x_train, y_train), (x_test, y_test)``.
 
     Args:
@@ -70,9 +68,4 @@ def load_data(
     """
     from sklearn.datasets import load_iris
 
-    bunch = load_iris()
-    x = np.asarray(bunch.data, dtype=np.float32)
-    y = np.asarray(bunch.target, dtype=np.int64)
-    if test_split is None:
-        return x, y
-    return stratified_split(x, y, test_split, seed, "iris.load_data")
+    return sklearn_arrays(load_iris(), test_split, seed, "iris.load_data")
