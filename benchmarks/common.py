@@ -25,10 +25,12 @@ def best_time(fn, repeats: int = 5, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
-def interleaved(fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3) -> dict:
-    """Time several functions round-robin so that machine noise hits them alike.
+def interleaved_samples(
+    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3
+) -> dict[str, list[float]]:
+    """Wall times of each function, timed round-robin so that machine noise hits them alike.
 
-    ``pause`` seconds pass after each timed call: PyTorch's OpenMP threads and OpenBLAS's
+    ``pause`` seconds pass before each timed call: PyTorch's OpenMP threads and OpenBLAS's
     threads keep spinning for a while after they finish, and on a two-core machine the
     next call (the other framework's) would otherwise pay for that (measured: deepgrad's
     CNN step 148 ms right after a PyTorch step, 132 ms after a pause, 135 ms alone).
@@ -43,6 +45,12 @@ def interleaved(fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3
             start = time.perf_counter()
             fn()
             samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+def interleaved(fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3) -> dict:
+    """Median time of each function, from :func:`interleaved_samples`."""
+    samples = interleaved_samples(fns, repeats, warmup, pause)
     return {name: statistics.median(t) for name, t in samples.items()}
 
 

@@ -8,7 +8,7 @@ forward plus backward pass (with an upstream gradient), interleaved in one proce
 prints ratios (above 1: deepgrad is faster). Average pooling is measured the same way.
 Pooling uses no BLAS, so one run covers both OPENBLAS_CORETYPE settings.
 
-Each timed call is followed by a short pause: PyTorch's worker threads keep spinning
+Each timed call is preceded by a short pause: PyTorch's worker threads keep spinning
 for a while after an op, and on two cores the call that follows (ours) would pay for
 it, which it never does in a real training loop.
 
@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
-from common import blas_label, print_row, torch_or_none
+from common import blas_label, interleaved_samples, print_row, torch_or_none
 
 import deepgrad as dg
 from deepgrad import ops
@@ -73,17 +72,8 @@ def rows(torch, shape, kind: str, channels_last: bool = False):
 
 
 def settled_interleaved(fns: dict, repeats: int, warmup: int = 3, pause: float = 0.02) -> dict:
-    """(median, best) time of each function, round-robin, with a pause after every call."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    samples = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - start)
-            time.sleep(pause)
+    """(median, best) time of each function, round-robin, with a pause before every call."""
+    samples = interleaved_samples(fns, repeats, warmup, pause)
     return {name: (statistics.median(t), min(t)) for name, t in samples.items()}
 
 
