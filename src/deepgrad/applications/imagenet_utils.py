@@ -309,6 +309,17 @@ def resolve_weights(who: str, weights, filename: str, url: str):
     return weights
 
 
+def resolve_keras_weights(who: str, weights, include_top: bool, folder: str):
+    """:func:`resolve_weights` for Keras's ``<who>_weights_tf_dim_ordering_tf_kernels`` files.
+
+    ``folder`` is the file's folder under Keras's download address; without the top the
+    file name ends in ``_notop.h5``.
+    """
+    stem = f"{who.lower()}_weights_tf_dim_ordering_tf_kernels"
+    filename = f"{stem}.h5" if include_top else f"{stem}_notop.h5"
+    return resolve_weights(who, weights, filename, f"{KERAS_BASE_URL}{folder}/{filename}")
+
+
 # -- preprocessing ------------------------------------------------------------------------
 def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> np.ndarray:
     """Preprocess a batch of RGB images with values in ``[0, 255]`` for an ImageNet model.

@@ -27,7 +27,6 @@ import numpy as np
 
 from deepgrad import layers
 from deepgrad.applications import imagenet_utils
-from deepgrad.applications.imagenet_utils import KERAS_BASE_URL
 from deepgrad.applications.weights import load_application_weights
 from deepgrad.models.model import Model
 
@@ -106,10 +105,7 @@ def _resnet(who, blocks, basic, include_top, weights, input_tensor, input_shape,
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, require_flatten=include_top, weights=weights
     )
-    stem = f"{who.lower()}_weights_tf_dim_ordering_tf_kernels"
-    filename = f"{stem}.h5" if include_top else f"{stem}_notop.h5"
-    url = f"{KERAS_BASE_URL}resnet/{filename}"
-    weights_path = imagenet_utils.resolve_weights(who, weights, filename, url)
+    weights_path = imagenet_utils.resolve_keras_weights(who, weights, include_top, "resnet")
 
     img_input, inputs = imagenet_utils.image_input(who, input_tensor, input_shape)
     eps = _BASIC_EPSILON if basic else _BOTTLENECK_EPSILON

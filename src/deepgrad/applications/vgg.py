@@ -16,7 +16,6 @@ import numpy as np
 
 from deepgrad import layers
 from deepgrad.applications import imagenet_utils
-from deepgrad.applications.imagenet_utils import KERAS_BASE_URL
 from deepgrad.applications.weights import load_application_weights
 from deepgrad.models.model import Model
 
@@ -48,10 +47,7 @@ def _vgg(
         require_flatten=include_top,
         weights=weights,
     )
-    stem = f"{who.lower()}_weights_tf_dim_ordering_tf_kernels"
-    filename = f"{stem}.h5" if include_top else f"{stem}_notop.h5"
-    url = f"{KERAS_BASE_URL}{who.lower()}/{filename}"
-    weights_path = imagenet_utils.resolve_weights(who, weights, filename, url)
+    weights_path = imagenet_utils.resolve_keras_weights(who, weights, include_top, who.lower())
 
     img_input, inputs = imagenet_utils.image_input(who, input_tensor, input_shape)
     x = img_input
