@@ -14,6 +14,7 @@ import numpy as np
 
 from deepgrad import activations, initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.layers.core import serialize_regularizer
 from deepgrad.tensor import Tensor
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU"]
@@ -219,7 +220,6 @@ class PReLU(_Elementwise):
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": None if self.alpha_regularizer is None
-            else regularizers.serialize(self.alpha_regularizer),
+            "alpha_regularizer": serialize_regularizer(self.alpha_regularizer),
             "shared_axes": self.shared_axes,
         }

@@ -27,7 +27,7 @@ import numpy as np
 from deepgrad import activations, initializers, ops, regularizers
 from deepgrad.kernels.conv import conv_output_length, deconv_output_length
 from deepgrad.layers.base import InputSpec, Layer, check_spatial_rank, shape_str
-from deepgrad.layers.core import positive_int
+from deepgrad.layers.core import positive_int, serialize_regularizer
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -80,10 +80,6 @@ def check_data_format(layer: str, value) -> str:
     raise ValueError(
         f"{layer}: `data_format` must be 'channels_last'. Received: data_format={value!r}"
     )
-
-
-def serialize_or_none(obj, module):
-    return None if obj is None else module.serialize(obj)
 
 
 class BaseConv(Layer):
@@ -203,8 +199,8 @@ class BaseConv(Layer):
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "bias_regularizer": serialize_or_none(self.bias_regularizer, regularizers),
-            "activity_regularizer": serialize_or_none(self.activity_regularizer, regularizers),
+            "bias_regularizer": serialize_regularizer(self.bias_regularizer),
+            "activity_regularizer": serialize_regularizer(self.activity_regularizer),
         }
 
 
@@ -294,7 +290,7 @@ class Conv2D(BaseConv):
             "filters": self.filters,
             "groups": self.groups,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": serialize_or_none(self.kernel_regularizer, regularizers),
+            "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
         }
 
 

@@ -30,7 +30,8 @@ def positive_int(layer: Layer | str, arg: str, value) -> int:
     return int(value)
 
 
-def _serialize_or_none(regularizer):
+def serialize_regularizer(regularizer):
+    """``regularizers.serialize(regularizer)``, or None for no regularizer (a config value)."""
     return None if regularizer is None else regularizers.serialize(regularizer)
 
 
@@ -123,9 +124,9 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize_or_none(self.kernel_regularizer),
-            "bias_regularizer": _serialize_or_none(self.bias_regularizer),
-            "activity_regularizer": _serialize_or_none(self.activity_regularizer),
+            "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
+            "bias_regularizer": serialize_regularizer(self.bias_regularizer),
+            "activity_regularizer": serialize_regularizer(self.activity_regularizer),
         }
 
 

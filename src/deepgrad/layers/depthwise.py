@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from deepgrad import initializers, ops, regularizers
-from deepgrad.layers.conv import BaseConv, serialize_or_none
-from deepgrad.layers.core import positive_int
+from deepgrad.layers.conv import BaseConv
+from deepgrad.layers.core import positive_int, serialize_regularizer
 from deepgrad.tensor import Tensor
 
 __all__ = ["DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D"]
@@ -100,7 +100,7 @@ class DepthwiseConv2D(BaseConv):
             **super().get_config(),
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "depthwise_regularizer": serialize_or_none(self.depthwise_regularizer, regularizers),
+            "depthwise_regularizer": serialize_regularizer(self.depthwise_regularizer),
         }
 
 
@@ -175,7 +175,7 @@ class SeparableConv2D(DepthwiseConv2D):
             **super().get_config(),
             "filters": self.filters,
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "pointwise_regularizer": serialize_or_none(self.pointwise_regularizer, regularizers),
+            "pointwise_regularizer": serialize_regularizer(self.pointwise_regularizer),
         }
 
 

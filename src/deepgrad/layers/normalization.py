@@ -19,13 +19,10 @@ import numpy as np
 
 from deepgrad import initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.layers.core import serialize_regularizer
 from deepgrad.tensor import Tensor
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
-
-
-def _serialize_or_none(regularizer):
-    return None if regularizer is None else regularizers.serialize(regularizer)
 
 
 def _float_in(layer: str, arg: str, value, low: float, high: float) -> float:
@@ -180,8 +177,8 @@ class BatchNormalization(Layer):
             "moving_variance_initializer": initializers.serialize(
                 self.moving_variance_initializer
             ),
-            "beta_regularizer": _serialize_or_none(self.beta_regularizer),
-            "gamma_regularizer": _serialize_or_none(self.gamma_regularizer),
+            "beta_regularizer": serialize_regularizer(self.beta_regularizer),
+            "gamma_regularizer": serialize_regularizer(self.gamma_regularizer),
             "synchronized": self.synchronized,
         }
 
@@ -290,6 +287,6 @@ class LayerNormalization(Layer):
             "scale": self.scale,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": _serialize_or_none(self.beta_regularizer),
-            "gamma_regularizer": _serialize_or_none(self.gamma_regularizer),
+            "beta_regularizer": serialize_regularizer(self.beta_regularizer),
+            "gamma_regularizer": serialize_regularizer(self.gamma_regularizer),
         }
