@@ -37,6 +37,21 @@ def _float_in(layer: str, arg: str, value, low: float, high: float) -> float:
     return value
 
 
+def _add_gamma_beta(layer: BatchNormalization | LayerNormalization, shape: tuple) -> None:
+    """Create ``layer.gamma`` (with ``scale``) and ``layer.beta`` (with ``center``), else None."""
+    layer.gamma = layer.beta = None
+    if layer.scale:
+        layer.gamma = layer.add_weight(
+            shape, layer.gamma_initializer, regularizer=layer.gamma_regularizer,
+            constraint=layer.gamma_constraint, name="gamma",
+        )
+    if layer.center:
+        layer.beta = layer.add_weight(
+            shape, layer.beta_initializer, regularizer=layer.beta_regularizer,
+            constraint=layer.beta_constraint, name="beta",
+        )
+
+
 class BatchNormalization(Layer):
     """Normalize each channel with the batch's statistics in training, moving ones otherwise.
 
@@ -127,17 +142,7 @@ class BatchNormalization(Layer):
                 f"must be known. Received input shape {shape_str(input_shape)}."
             )
         shape = (int(channels),)
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint, name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                shape, self.beta_initializer, regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint, name="beta",
-            )
+        _add_gamma_beta(self, shape)
         self.moving_mean = self.add_weight(
             shape, self.moving_mean_initializer, trainable=False, name="moving_mean"
         )
@@ -259,17 +264,7 @@ class LayerNormalization(Layer):
                 f"LayerNormalization '{self.name}': the normalised dimensions {self._axes} "
                 f"must be known. Received input shape {shape_str(input_shape)}."
             )
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint, name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                shape, self.beta_initializer, regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint, name="beta",
-            )
+        _add_gamma_beta(self, shape)
         self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs: Tensor) -> Tensor:
