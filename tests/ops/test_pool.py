@@ -324,3 +324,20 @@ def test_pool_threads_follow_set_num_threads():
         assert pool.batch_parts(128, 1 << 20) == [slice(0, 128)]
     finally:
         dg.config.set_num_threads(None)
+
+
+@pytest.mark.parametrize("size", [(2, 2), (3, 3), (2, 3)])
+def test_tiled_max_pool_backward_equals_two_passes_bit_for_bit(size):
+    from deepgrad.kernels import pool
+
+    rng = np.random.default_rng(0)
+    x = np.maximum(rng.standard_normal((4, 12, 12, 5)), 0).astype(np.float32)
+    x[0, :3, :3] = 0.5  # ties: the first cell in row-major order wins
+    out, state = pool.max_pool2d(x, size, size, "valid")
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    wh, ww, parts, argmaxes = state
+    two_passes = np.concatenate([
+        pool.max_along_backward(pool.max_along_backward(g[part], arg_h, 1, wh), arg_w, 2, ww)
+        for part, (arg_h, arg_w) in zip(parts, argmaxes)
+    ])
+    assert pool.max_pool2d_backward(g, state).tobytes() == two_passes.tobytes()

@@ -333,14 +333,39 @@ def max_pool2d_backward(g: np.ndarray, state: tuple) -> np.ndarray:
     """
     wh, ww, parts, argmaxes = state
     dx = np.empty((g.shape[0], wh.length, ww.length, g.shape[3]), g.dtype)
+    tiled = wh.exact and ww.exact and not (wh.before or wh.after or ww.before or ww.after)
 
     def run(i: int) -> None:
         arg_h, arg_w = argmaxes[i]
+        if tiled:
+            _tiled_backward(g[parts[i]], arg_h, arg_w, wh.size, ww.size, dx[parts[i]])
+            return
         rows = max_along_backward(g[parts[i]], arg_h, 1, wh)
         max_along_backward(rows, arg_w, 2, ww, out=dx[parts[i]])
 
     run_parts(run, range(len(parts)))
     return dx
+
+
+def _winner(argmax: np.ndarray, cell: int, size: int) -> np.ndarray:
+    if size == 2:  # argmax is 0 or 1: read it as booleans
+        return argmax.view(np.bool_) if cell else ~argmax.view(np.bool_)
+    return np.equal(argmax, cell)
+
+
+def _tiled_backward(g, arg_h, arg_w, kh: int, kw: int, dx: np.ndarray) -> None:
+    """Max-pool backward where the windows tile the input: each of the ``kh * kw`` cells
+    of every window is one strided view of ``dx``, written once with the gradient where
+    it won and zero elsewhere (the same numbers as the two passes of
+    :func:`max_along_backward`, with a third of the memory traffic)."""
+    n, ho, wo, c = g.shape
+    cells = dx.reshape(n, ho, kh, wo, kw, c)
+    arg_w = arg_w.reshape(n, ho, kh, wo, c)
+    row = np.empty_like(g)
+    for i in range(kh):
+        np.multiply(g, _winner(arg_h, i, kh), out=row)
+        for j in range(kw):
+            np.multiply(row, _winner(arg_w[:, :, i], j, kw), out=cells[:, :, i, :, j])
 
 
 def avg_pool2d(
