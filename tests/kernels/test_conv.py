@@ -250,3 +250,16 @@ def test_depthwise_matches_loops(x_shape, k_shape, strides, padding, dilation):
     dx, dk = depthwise_backward(x, k, g, geo)
     np.testing.assert_allclose(np.vdot(dx, x), np.vdot(g, expected), rtol=1e-10)
     np.testing.assert_allclose(np.vdot(dk, k), np.vdot(g, expected), rtol=1e-10)
+
+
+def test_bias_gradient_alike_with_and_without_the_kernel_product():
+    # Transposed columns sum the bias gradient inside the kernel product (a row of ones);
+    # without a kernel gradient it is a column sum.
+    x, w2 = rng.normal(size=(3, 7, 6, 2)), rng.normal(size=(50, 4))
+    geo = conv_geometry(x.shape, (5, 5, 2, 4), padding="same")
+    g = rng.normal(size=(3, 7, 6, 4))
+    _, dw, db_fused = conv_backward(x, w2, g, geo, need_input=False, need_bias=True)
+    _, none, db_sum = conv_backward(x, w2, g, geo, need_weight=False, need_bias=True)
+    assert none is None and dw.shape == (50, 4)
+    np.testing.assert_allclose(db_fused, db_sum, rtol=1e-12)
+    np.testing.assert_allclose(db_sum, g.sum(axis=(0, 1, 2)), rtol=1e-12)
