@@ -21,7 +21,7 @@ import sys
 import time
 
 import numpy as np
-from common import blas_label, interleaved, print_row, run_both_blas_settings, torch_or_none
+from common import blas_label, print_row, run_both_blas_settings, torch_or_none
 from course_cnn import (
     deepgrad_cnn,
     matmul_peak_gflops,
@@ -47,6 +47,27 @@ def latency(fn, seconds: float = 1.0) -> float:
     return float(np.median(times))
 
 
+def steady_rates(steps: dict, repeats: int = 7, per_sample: int = 5, pause: float = 0.3) -> dict:
+    """Median images/s of each framework's step, in steady state.
+
+    Round-robin over the frameworks, ``repeats`` times: pause (so that neither pays for the
+    other's spinning threads, see common.interleaved_samples), one untimed step (waking
+    the thread pools), then ``per_sample`` timed steps.
+    """
+    rates = {name: [] for name in steps}
+    for fn in steps.values():
+        fn()
+    for _ in range(repeats):
+        for name, fn in steps.items():
+            time.sleep(pause)
+            fn()
+            start = time.perf_counter()
+            for _ in range(per_sample):
+                fn()
+            rates[name].append(per_sample * BATCH / (time.perf_counter() - start))
+    return {name: float(np.median(r)) for name, r in rates.items()}
+
+
 def child() -> None:
     print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}]")
     torch = torch_or_none()
@@ -54,9 +75,8 @@ def child() -> None:
     x = rng.uniform(0, 1, (BATCH, 28, 28, 1)).astype(np.float32)
     y = rng.integers(0, 10, BATCH)
     model = deepgrad_cnn()
-    steps = 5
-    train = {"deepgrad": lambda: [model.train_on_batch(x, y) for _ in range(steps)]}
-    infer = {"deepgrad": lambda: [model.predict_on_batch(x) for _ in range(steps)]}
+    train = {"deepgrad": lambda: model.train_on_batch(x, y)}
+    infer = {"deepgrad": lambda: model.predict_on_batch(x)}
     one = x[:1]
     if torch is not None:
         net, optimizer, loss_fn = torch_cnn(torch)
@@ -68,8 +88,7 @@ def child() -> None:
         def torch_infer():
             net.eval()
             with torch.no_grad():
-                for _ in range(steps):
-                    net(tx)
+                net(tx)
             net.train()
 
         def torch_one():
@@ -77,13 +96,11 @@ def child() -> None:
             with torch.no_grad():
                 net(t1)
 
-        train["torch"] = lambda: [step(tx, ty) for _ in range(steps)]
+        train["torch"] = lambda: step(tx, ty)
         infer["torch"] = torch_infer
 
-    t_train = interleaved(train, repeats=7, warmup=1)
-    t_infer = interleaved(infer, repeats=7, warmup=1)
-    rate_train = {k: steps * BATCH / v for k, v in t_train.items()}
-    rate_infer = {k: steps * BATCH / v for k, v in t_infer.items()}
+    rate_train = steady_rates(train)
+    rate_infer = steady_rates(infer)
     lat = {"deepgrad": latency(lambda: model.predict(one, verbose=0))}
     if torch is not None:
         lat["torch"] = latency(torch_one)

@@ -46,9 +46,10 @@ __all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad
 
 # Bytes of im2col columns and output rows handled at a time: small enough to stay in
 # the 32 MB L3 cache of the reference machine, large enough that BLAS runs at full
-# speed and its threads synchronise rarely (4 and 8 MB measured alike when the machine
-# was quiet; 8 MB was better when other jobs shared the cores).
-CHUNK_BYTES = 8 << 20
+# speed and its threads synchronise rarely. Whole course-CNN steps, alternating settings
+# in one process on a quiet machine: predict 32-38 ms with 4 MB, 33-48 ms with 8 MB;
+# train_on_batch 107-112 ms with 4 MB, 115-118 ms with 8 MB (/tmp sweep, lead, 12:05).
+CHUNK_BYTES = 4 << 20
 # Up to this many input channels the columns are built transposed (see above).
 FEW_CHANNELS = 4
 # From this many input channels a stride-1 input gradient is a flipped-kernel conv.
