@@ -3,8 +3,8 @@ epoch and peak memory, for deepgrad and for PyTorch with the same recipe.
 
 Recipe: pixels / 255, batch 128, shuffled every epoch, Adam(1e-3), sparse categorical
 cross-entropy from logits, the network in ``course_cnn.py``. Each framework trains in its
-own child process (so that peak memory is its own); they run one after the other, so the
-seconds-per-epoch ratio is only as good as the machine is quiet.
+own child process (so that peak memory is its own); the two children take turns, one
+epoch each, so that a slow spell of the shared machine hits both alike.
 
     python benchmarks/fashion_cnn.py              # both, 5 epochs
     python benchmarks/fashion_cnn.py --epochs 2   # shorter
@@ -30,6 +30,15 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def wait_turn() -> None:
+    """Block until the parent says this child may train its next epoch."""
+    sys.stdin.readline()
+
+
+def end_turn() -> None:
+    print("epoch done", flush=True)
+
+
 def load():
     import deepgrad as dg
 
@@ -47,11 +56,13 @@ def run_deepgrad(epochs: int) -> dict:
     model = deepgrad_cnn(seed=0)
     accuracy, seconds = {}, []
     for epoch in range(epochs):
+        wait_turn()
         start = time.perf_counter()
         model.fit(x, y, batch_size=128, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
         seconds.append(time.perf_counter() - start)
         if epoch + 1 in CHECKPOINTS or epoch + 1 == epochs:
             accuracy[epoch + 1] = float(model.evaluate(xt, yt, batch_size=512, verbose=0)[1])
+        end_turn()
     return {"accuracy": accuracy, "seconds": seconds, "peak_mib": rss_mib(), "base_mib": base}
 
 
@@ -69,6 +80,7 @@ def run_torch(epochs: int) -> dict:
     step = torch_train_step(torch, net, optimizer, loss_fn)
     accuracy, seconds = {}, []
     for epoch in range(epochs):
+        wait_turn()
         start = time.perf_counter()
         net.train()
         perm = torch.randperm(len(X))
@@ -81,6 +93,7 @@ def run_torch(epochs: int) -> dict:
             with torch.no_grad():
                 pred = torch.cat([net(XT[i:i + 512]).argmax(1) for i in range(0, len(XT), 512)])
             accuracy[epoch + 1] = float((pred == YT).float().mean())
+        end_turn()
     return {"accuracy": accuracy, "seconds": seconds, "peak_mib": rss_mib(), "base_mib": base}
 
 
@@ -94,14 +107,24 @@ def main() -> int:
         result = (run_deepgrad if args.child == "deepgrad" else run_torch)(args.epochs)
         print(json.dumps(result))
         return 0
+    names = ["deepgrad", "torch"] if args.only is None else [args.only]
+    children = {name: subprocess.Popen(
+        [sys.executable, __file__, "--child", name, "--epochs", str(args.epochs)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for name in names}
+    for _ in range(args.epochs):  # one epoch each, in turn
+        for name, child in children.items():
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            if child.stdout.readline().strip() != "epoch done":
+                print(f"{name} failed (see its error above)")
+                return 1
     results = {}
-    for name in ["deepgrad", "torch"] if args.only is None else [args.only]:
-        out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs",
-                              str(args.epochs)], capture_output=True, text=True)
-        if out.returncode:
-            print(f"{name} failed:\n{out.stderr}")
-            return out.returncode
-        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    for name, child in children.items():
+        out, _ = child.communicate()
+        if child.returncode:
+            print(f"{name} failed (see its error above)")
+            return child.returncode
+        results[name] = json.loads(out.strip().splitlines()[-1])
     print(f"course CNN on Fashion-MNIST, {args.epochs} epochs, batch 128, Adam(1e-3):")
     for name, r in results.items():
         acc = ", ".join(f"{a:.4f} after {e} epochs" for e, a in r["accuracy"].items())
