@@ -37,8 +37,10 @@ def with_head(base, name):
     return model
 
 
-def main(pretrain_epochs=2, few=500, head_epochs=20, seed=0, pretrain_limit=None,
+def main(pretrain_epochs=2, sizes=(50, 500), head_epochs=20, seed=0, pretrain_limit=None,
          verbose=True):
+    """Pretrain, then for each number of images in ``sizes`` train a head on the frozen base
+    and a whole network from scratch; print and return ``{size: (transfer, scratch)}``."""
     dg.utils.set_random_seed(seed)
     (x, y), (xt, yt) = dg.datasets.fashion_mnist.load_data()
     x = (x[..., None] / np.float32(255)).astype(np.float32)
@@ -51,25 +53,25 @@ def main(pretrain_epochs=2, few=500, head_epochs=20, seed=0, pretrain_limit=None
     base = conv_base()
     pretrained = with_head(base, "pretrained")
     pretrained.fit(xa, ya, epochs=pretrain_epochs, batch_size=128, verbose=2 if verbose else 0)
-
-    # 2. A new head on classes 5-9, with the base frozen, from 500 images.
-    xb, yb = split(x, y, second)
-    pick = np.random.default_rng(seed).permutation(len(xb))[:few]
-    xb, yb = xb[pick], yb[pick]
-    xbt, ybt = split(xt, yt, second)
     base.trainable = False
-    transfer = with_head(base, "transfer")
-    transfer.fit(xb, yb, epochs=head_epochs, batch_size=32, verbose=0)
-    transfer_acc = transfer.evaluate(xbt, ybt, verbose=0)[1]
 
-    # 3. The same network from scratch on the same 500 images.
-    scratch = with_head(conv_base(), "scratch")
-    scratch.fit(xb, yb, epochs=head_epochs, batch_size=32, verbose=0)
-    scratch_acc = scratch.evaluate(xbt, ybt, verbose=0)[1]
-
-    print(f"classes 5-9 from {few} images: frozen pretrained base {transfer_acc:.3f}, "
-          f"from scratch {scratch_acc:.3f}")
-    return transfer_acc, scratch_acc
+    xb_all, yb_all = split(x, y, second)
+    xbt, ybt = split(xt, yt, second)
+    order = np.random.default_rng(seed).permutation(len(xb_all))
+    results = {}
+    for few in sizes:
+        xb, yb = xb_all[order[:few]], yb_all[order[:few]]
+        # 2. A new head on classes 5-9 over the frozen base.
+        transfer = with_head(base, f"transfer_{few}")
+        transfer.fit(xb, yb, epochs=head_epochs, batch_size=32, verbose=0)
+        # 3. The same network from scratch on the same images.
+        scratch = with_head(conv_base(), f"scratch_{few}")
+        scratch.fit(xb, yb, epochs=head_epochs, batch_size=32, verbose=0)
+        results[few] = (transfer.evaluate(xbt, ybt, verbose=0)[1],
+                        scratch.evaluate(xbt, ybt, verbose=0)[1])
+        print(f"classes 5-9 from {few:>4} images: frozen pretrained base "
+              f"{results[few][0]:.3f}, from scratch {results[few][1]:.3f}")
+    return results
 
 
 if __name__ == "__main__":

@@ -28,9 +28,10 @@ def test_examples_have_a_docstring_saying_how_to_run(path):
 
 
 def test_transfer_learning_example_runs_on_a_small_budget(capsys):
-    """A shortened run (3,000 pretraining images, 5 head epochs): both models learn; the
-    full run's numbers are in the example's docstring and the README."""
-    transfer, scratch = load("transfer_learning").main(
-        pretrain_epochs=1, pretrain_limit=3000, head_epochs=5, verbose=False)
-    assert transfer > 0.6 and scratch > 0.6
+    """A shortened run (3,000 pretraining images, 5 head epochs, 200 images): both models
+    learn; the full run's numbers are in the README."""
+    results = load("transfer_learning").main(
+        pretrain_epochs=1, pretrain_limit=3000, sizes=(200,), head_epochs=5, verbose=False)
+    transfer, scratch = results[200]
+    assert transfer > 0.6 and scratch > 0.4
     assert "frozen pretrained base" in capsys.readouterr().out
