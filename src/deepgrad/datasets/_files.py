@@ -217,7 +217,9 @@ def download_url(url: str, destination: str | os.PathLike, *, timeout: float = 6
     Raises:
         OSError: for network errors (``urllib.error.URLError`` is one) and HTTP errors.
 
-    >>> download_url("https://example.org/data.gz", "data.gz")  # doctest: +SKIP
+    Example (it needs the network, so it is shown, not run)::
+
+        download_url("https://example.org/data.gz", "data.gz")
     """
     import shutil
     import urllib.request

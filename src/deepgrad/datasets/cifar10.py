@@ -143,10 +143,11 @@ def load_data(
             downloading is off or fails; it lists the folders and says what to put where.
         ValueError: if the archive (its checksum matched) does not hold the batches.
 
-    >>> import deepgrad as dg
-    >>> (x_train, y_train), (x_test, y_test) = dg.datasets.cifar10.load_data()  # doctest: +SKIP
-    >>> x_train.shape, y_train.shape  # doctest: +SKIP
-    ((50000, 32, 32, 3), (50000, 1))
+    Example (it needs the archive, so it is shown, not run by the doctests; the tests run
+    it on a small fixture in tests/datasets)::
+
+        (x_train, y_train), (x_test, y_test) = dg.datasets.cifar10.load_data()
+        x_train.shape, y_train.shape  # ((50000, 32, 32, 3), (50000, 1))
     """
     remote = DATASET.files[0]
     archive = fetch_files(DATASET, path, download)[remote.filename]

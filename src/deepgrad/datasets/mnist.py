@@ -83,7 +83,9 @@ def load_idx_dataset(
         DatasetNotFoundError: if a file has no good copy and cannot be downloaded.
         ValueError: if the files do not make images and matching labels.
 
-    >>> load_idx_dataset(DATASET, None, download=False)  # doctest: +SKIP
+    Example (it needs the files, so it is shown, not run by the doctests)::
+
+        (x_train, y_train), (x_test, y_test) = load_idx_dataset(DATASET, None, download=False)
     """
     contents = fetch_files(spec, path, download)
     arrays = [parse_idx(contents[remote.filename], remote.filename) for remote in spec.files]
@@ -126,9 +128,10 @@ def load_data(
             downloading is off or fails; it lists the folders and says which files
             to put where.
 
-    >>> import deepgrad as dg
-    >>> (x_train, y_train), (x_test, y_test) = dg.datasets.mnist.load_data()  # doctest: +SKIP
-    >>> x_train.shape, y_train.dtype  # doctest: +SKIP
-    ((60000, 28, 28), dtype('uint8'))
+    Example (it needs the files, so it is shown, not run by the doctests; the tests run
+    it on a small fixture in tests/datasets)::
+
+        (x_train, y_train), (x_test, y_test) = dg.datasets.mnist.load_data()
+        x_train.shape, y_train.dtype  # ((60000, 28, 28), dtype('uint8'))
     """
     return load_idx_dataset(DATASET, path, download)
