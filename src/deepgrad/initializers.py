@@ -547,26 +547,8 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
     ...
     ValueError: Unknown initializer: 'glorot_unifrom'. Valid names: ...
     """
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _find(identifier)
-        if isinstance(cls, Initializer):
-            return cls
-        if cls is None:
-            raise ValueError(
-                f"Unknown initializer: {identifier!r}. Valid names: {_valid_names()}."
-            )
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier) and not isinstance(identifier, type):
-        return identifier
-    raise TypeError(
-        "initializers.get: `identifier` must be an Initializer, a name, a config dict or a "
-        f"callable. Received: {identifier!r} of type {type(identifier).__name__}"
+    return registry.get_object(
+        identifier, Initializer, "initializers", "initializer", _find, _valid_names
     )
 
 
@@ -576,13 +558,7 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
     >>> serialize(Constant(0.5))
     {'class_name': 'Constant', 'config': {'value': 0.5}}
     """
-    if not isinstance(initializer, Initializer):
-        raise TypeError(
-            "initializers.serialize: expected an Initializer. "
-            f"Received: {initializer!r} of type {type(initializer).__name__}"
-        )
-    name = registry.get_registered_name(type(initializer))  # "Package>Name" for registered classes
-    return {"class_name": name, "config": initializer.get_config()}
+    return registry.serialize_object(initializer, Initializer, "initializers")
 
 
 def deserialize(config: dict[str, Any]) -> Initializer:

@@ -220,3 +220,79 @@ def from_class_config(
     if cls is None:
         raise ValueError(f"Unknown {kind}: {class_name!r}. Valid names: {valid_names()}.")
     return cls.from_config(dict(config.get("config") or {}))
+
+
+def _a(name: str) -> str:
+    return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
+
+
+def get_object(
+    identifier: Any, base: type, module: str, kind: str, lookup: Callable[[str], Any],
+    valid_names: Callable[[], str],
+) -> Any:
+    """Resolve a Keras identifier to an object of class ``base``: the body of ``get`` in
+    initializers and regularizers.
+
+    ``None`` and ``base`` instances come back as they are; a name is looked up (a class is
+    instantiated with no arguments, a registered instance returned); a dict goes through
+    :func:`from_class_config`; a ``base`` subclass is instantiated; another callable is
+    returned as it is.
+
+    Args:
+        identifier: what the user passed.
+        base: the class of the objects resolved (``Initializer``).
+        module, kind, lookup, valid_names: as in :func:`from_class_config`.
+
+    Raises:
+        ValueError: for an unknown name.
+        TypeError: for anything else.
+
+    >>> class Shape:
+    ...     pass
+    >>> class Square(Shape):
+    ...     pass
+    >>> type(get_object("square", Shape, "shapes", "shape", {"square": Square}.get,
+    ...                 lambda: "square")).__name__
+    'Square'
+    >>> get_object(3, Shape, "shapes", "shape", {}.get, lambda: "square")
+    Traceback (most recent call last):
+    ...
+    TypeError: shapes.get: `identifier` must be a Shape, a name, a config dict or a callable. Received: 3 of type int
+    """  # noqa: E501
+    if identifier is None or isinstance(identifier, base):
+        return identifier
+    if isinstance(identifier, str):
+        cls = lookup(identifier)
+        if isinstance(cls, base):
+            return cls
+        if cls is None:
+            raise ValueError(f"Unknown {kind}: {identifier!r}. Valid names: {valid_names()}.")
+        return cls()
+    if isinstance(identifier, dict):
+        return from_class_config(identifier, module, kind, lookup, valid_names)
+    if isinstance(identifier, type) and issubclass(identifier, base):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, type):
+        return identifier
+    raise TypeError(
+        f"{module}.get: `identifier` must be {_a(base.__name__)}, a name, a config dict or a "
+        f"callable. Received: {identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def serialize_object(obj: Any, base: type, module: str) -> dict[str, Any]:
+    """``{"class_name": ..., "config": ...}`` for an object of class ``base``, as Keras
+    stores it; registered classes are named ``"Package>Name"``.
+
+    >>> class Shape:
+    ...     def get_config(self):
+    ...         return {"sides": 4}
+    >>> serialize_object(Shape(), Shape, "shapes")
+    {'class_name': 'Shape', 'config': {'sides': 4}}
+    """
+    if not isinstance(obj, base):
+        raise TypeError(
+            f"{module}.serialize: expected {_a(base.__name__)}. "
+            f"Received: {obj!r} of type {type(obj).__name__}"
+        )
+    return {"class_name": get_registered_name(type(obj)), "config": obj.get_config()}

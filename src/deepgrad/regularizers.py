@@ -256,24 +256,8 @@ def get(identifier: str | dict | Regularizer | type | Callable | None) -> Callab
     ...
     ValueError: Unknown regularizer: 'l3'. Valid names: ...
     """
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _find(identifier)
-        if isinstance(cls, Regularizer):
-            return cls
-        if cls is None:
-            raise ValueError(f"Unknown regularizer: {identifier!r}. Valid names: {_valid_names()}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier) and not isinstance(identifier, type):
-        return identifier
-    raise TypeError(
-        "regularizers.get: `identifier` must be a Regularizer, a name, a config dict or a "
-        f"callable. Received: {identifier!r} of type {type(identifier).__name__}"
+    return registry.get_object(
+        identifier, Regularizer, "regularizers", "regularizer", _find, _valid_names
     )
 
 
@@ -283,13 +267,7 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
     >>> serialize(L1(0.2))
     {'class_name': 'L1', 'config': {'l1': 0.2}}
     """
-    if not isinstance(regularizer, Regularizer):
-        raise TypeError(
-            "regularizers.serialize: expected a Regularizer. "
-            f"Received: {regularizer!r} of type {type(regularizer).__name__}"
-        )
-    name = registry.get_registered_name(type(regularizer))  # "Package>Name" for registered classes
-    return {"class_name": name, "config": regularizer.get_config()}
+    return registry.serialize_object(regularizer, Regularizer, "regularizers")
 
 
 def deserialize(config: dict[str, Any]) -> Regularizer:
