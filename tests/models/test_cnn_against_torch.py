@@ -46,12 +46,28 @@ def torch_twin(model):
     return net, (conv1, conv2, dense1, dense2)
 
 
+def assert_adam_step_matches(ours, before, theirs, lr=1e-3):
+    """Weights after one Adam step (epsilon 1e-30), ours against PyTorch's, within 1e-9.
+
+    With that epsilon the first step moves each weight by ``lr * sign(gradient)``, so a
+    gradient that PyTorch computes as exactly zero and we as 1e-17 (the Winograd
+    convolution's rounding, see deepgrad.kernels.winograd) moves by 0 in one and by
+    ``lr`` in the other. Weights whose PyTorch gradient is below 1e-12 are therefore
+    only required to move by at most ``lr``; all others must match.
+    """
+    tiny = np.abs(theirs.grad.numpy()) < 1e-12
+    expected = theirs.detach().numpy()
+    np.testing.assert_allclose(ours[~tiny], expected[~tiny], atol=1e-9)
+    assert np.all(np.abs(ours[tiny] - before[tiny]) <= lr * (1 + 1e-9))
+
+
 def test_course_cnn_training_step_matches_torch():
     """Same loss and the same weights after one Adam step.
 
     float64 throughout; Dropout(0.0) because the two frameworks draw different masks; Adam's
     epsilon is 1e-30 in both, as Keras and PyTorch place it differently (see
-    tests/optimizers). Tolerance: 1e-10 relative on the loss, 1e-9 absolute on weights.
+    tests/optimizers). Tolerance: 1e-10 relative on the loss, 1e-9 absolute on weights
+    (see assert_adam_step_matches for gradients that are zero up to rounding).
     """
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, (16, 28, 28, 1))
@@ -61,6 +77,18 @@ def test_course_cnn_training_step_matches_torch():
                   dg.losses.SparseCategoricalCrossentropy(from_logits=True))
     net, layers = torch_twin(model)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-30)
+    # PyTorch's layout of every weight, before the step: (ours, PyTorch's parameter).
+    conv1, conv2, dense1, dense2 = layers
+    pairs = [
+        (lambda: conv1.kernel.numpy().transpose(3, 2, 0, 1), net[0].weight),
+        (lambda: conv1.bias.numpy(), net[0].bias),
+        (lambda: conv2.kernel.numpy().transpose(3, 2, 0, 1), net[3].weight),
+        (lambda: conv2.bias.numpy(), net[3].bias),
+        (lambda: dense1.kernel.numpy().reshape(7, 7, 64, 1024).transpose(2, 0, 1, 3)
+         .reshape(3136, 1024).T, net[7].weight),
+        (lambda: dense2.kernel.numpy().T, net[9].weight),
+    ]
+    before = [ours().copy() for ours, _ in pairs]
 
     tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
     loss_t = torch.nn.functional.cross_entropy(net(tx), torch.from_numpy(y))
@@ -70,15 +98,8 @@ def test_course_cnn_training_step_matches_torch():
     loss = model.train_on_batch(x, y)
 
     np.testing.assert_allclose(loss, loss_t.item(), rtol=1e-10)
-    conv1, conv2, dense1, dense2 = layers
-    np.testing.assert_allclose(conv1.kernel.numpy().transpose(3, 2, 0, 1),
-                               net[0].weight.detach().numpy(), atol=1e-9)
-    np.testing.assert_allclose(conv2.kernel.numpy().transpose(3, 2, 0, 1),
-                               net[3].weight.detach().numpy(), atol=1e-9)
-    np.testing.assert_allclose(conv2.bias.numpy(), net[3].bias.detach().numpy(), atol=1e-9)
-    k = dense1.kernel.numpy().reshape(7, 7, 64, 1024).transpose(2, 0, 1, 3).reshape(3136, 1024)
-    np.testing.assert_allclose(k.T, net[7].weight.detach().numpy(), atol=1e-9)
-    np.testing.assert_allclose(dense2.kernel.numpy().T, net[9].weight.detach().numpy(), atol=1e-9)
+    for (ours, theirs), start in zip(pairs, before):
+        assert_adam_step_matches(ours(), start, theirs)
 
 
 def test_course_cnn_float32_forward_matches_torch():

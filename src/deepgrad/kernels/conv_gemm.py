@@ -34,13 +34,12 @@ array([[10., 18.],
 
 from __future__ import annotations
 
-import math
-import threading
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.kernels.conv import ConvGeometry, conv_geometry
+from deepgrad.kernels import winograd
+from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
 
@@ -70,26 +69,8 @@ def _has_padding(geo: ConvGeometry) -> bool:
     return any(map(any, geo.pad))
 
 
-_scratch = threading.local()
-
-
-def _scratch_buffer(slot: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    """A per-thread buffer reused across calls, for data that never leaves one call.
-
-    Fresh multi-megabyte arrays come from the operating system page by page; reusing
-    them saves that cost on every layer of every step.
-    """
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    raw = getattr(_scratch, slot, None)
-    if raw is None or raw.nbytes < nbytes:
-        raw = np.empty(max(nbytes, 64), np.uint8)
-        setattr(_scratch, slot, raw)
-    return raw[:nbytes].view(dtype).reshape(shape)
-
-
 def _padded_buffer(geo: ConvGeometry, images: int, dtype, slot: str = "padded") -> np.ndarray:
-    buffer = _scratch_buffer(slot, (images, geo.padded_h, geo.padded_w, geo.in_c), dtype)
+    buffer = scratch_buffer(slot, (images, geo.padded_h, geo.padded_w, geo.in_c), dtype)
     buffer.fill(0)
     return buffer
 
@@ -194,6 +175,9 @@ def conv_forward(
            [2., 2., 1.]], dtype=float32)
     """
     dtype = np.result_type(x.dtype, w2.dtype)
+    if winograd.applies(geo, dtype):
+        kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
+        return winograd.forward(x, kernel, geo, bias, relu)
     cout = w2.shape[1]
     per_image = geo.out_h * geo.out_w
     y = np.empty((geo.batch * per_image, cout), dtype)
@@ -206,14 +190,14 @@ def conv_forward(
         padded = _padded_buffer(geo, nb, x.dtype) if _has_padding(geo) else None
         if transposed and bias is not None:
             # A row of ones under the transposed columns adds the bias inside the product.
-            cols = _scratch_buffer("cols", (geo.patch + 1, nb * per_image), dtype)
+            cols = scratch_buffer("cols", (geo.patch + 1, nb * per_image), dtype)
             cols[-1] = 1
             w2 = np.concatenate([w2, bias.reshape(1, cout).astype(w2.dtype)])
             bias = None
         elif transposed:
-            cols = _scratch_buffer("cols", (geo.patch, nb * per_image), dtype)
+            cols = scratch_buffer("cols", (geo.patch, nb * per_image), dtype)
         else:
-            cols = _scratch_buffer("cols", (nb * per_image, geo.patch), dtype)
+            cols = scratch_buffer("cols", (nb * per_image, geo.patch), dtype)
     for start in range(0, geo.batch, nb):
         stop = min(start + nb, geo.batch)
         rows = (stop - start) * per_image
@@ -313,6 +297,13 @@ def conv_backward(
     per_image = geo.out_h * geo.out_w
     g2 = grad.reshape(-1, cout)
     y2 = None if relu_output is None else relu_output.reshape(-1, cout)
+    if need_weight and winograd.applies(geo, dtype):
+        if y2 is not None:
+            g2 = np.multiply(g2, y2 > 0)
+        masked = g2.reshape(grad.shape)
+        dw = winograd.weight_grad(x, masked, geo).reshape(w2.shape)
+        db = np.add.reduce(g2, axis=0) if need_bias else None
+        return (conv_input_grad(masked, w2, geo) if need_input else None), dw, db
     flip_input = need_input and _flipped_geometry(geo, grad.shape) is not None
     col_input = need_input and not flip_input and not geo.is_pointwise
     nb = geo.batch if geo.is_pointwise else _chunk_images(geo, dtype.itemsize)
@@ -325,7 +316,7 @@ def conv_backward(
     if not geo.is_pointwise:
         patch = geo.patch + bias_row
         shape = (patch, nb * per_image) if transposed else (nb * per_image, geo.patch)
-        cols = _scratch_buffer("cols", shape, dtype)
+        cols = scratch_buffer("cols", shape, dtype)
         if bias_row:
             cols[-1] = 1
     dw = np.zeros(w2.shape, dtype) if need_weight else None
@@ -339,7 +330,7 @@ def conv_backward(
     if y2 is not None and flip_input:
         masked_all = np.empty(g2.shape, dtype)
     elif y2 is not None:
-        masked = _scratch_buffer("masked", (nb * per_image, cout), dtype)
+        masked = scratch_buffer("masked", (nb * per_image, cout), dtype)
     (top, _), (left, _) = geo.pad
     for start in range(0, geo.batch, nb):
         stop = min(start + nb, geo.batch)

@@ -1,0 +1,109 @@
+"""Winograd convolution along the width: its matrices, forward and kernel gradient against
+the im2col convolution (itself tested against loops in test_conv.py), float32 error
+bounds, when it is used, and float64 finite differences of conv2d through it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deepgrad import ops
+from deepgrad.kernels import conv_gemm, winograd
+from deepgrad.kernels.conv import conv_geometry
+from deepgrad.utils import gradient_check
+
+rng = np.random.default_rng(0)
+
+
+def direct(monkeypatch):
+    """conv_forward and conv_backward with the Winograd path switched off."""
+    monkeypatch.setattr(winograd, "applies", lambda geo, dtype: False)
+
+
+@pytest.mark.parametrize("m, r", [(2, 3), (4, 3), (4, 5), (4, 2), (2, 5), (5, 4)])
+def test_matrices_correlate(m, r):
+    at, g, bt = winograd.matrices(m, r)
+    d, k = rng.normal(size=m + r - 1), rng.normal(size=r)
+    expected = [d[o : o + r] @ k for o in range(m)]
+    np.testing.assert_allclose(at @ ((g @ k) * (bt @ d)), expected, atol=1e-12)
+    assert not bt.flags.writeable  # cached: nobody may change them
+
+
+CASES = [
+    # (x shape, kernel shape, padding): widths that are and are not multiples of 4,
+    # 5x5, 3x3 and 2-wide kernels, asymmetric explicit padding.
+    ((3, 14, 14, 32), (5, 5, 32, 16), "same"),
+    ((2, 9, 11, 8), (3, 3, 8, 5), "valid"),
+    ((2, 7, 13, 9), (5, 2, 9, 3), ((1, 2), (0, 3))),
+    ((1, 6, 4, 8), (1, 3, 8, 2), "same"),
+    ((4, 5, 17, 12), (2, 4, 12, 7), "same"),
+]
+
+
+@pytest.mark.parametrize("x_shape, k_shape, padding", CASES)
+@pytest.mark.parametrize("chunk_bytes", [1, winograd.CHUNK_BYTES])
+def test_forward_and_weight_grad_match_im2col(monkeypatch, x_shape, k_shape, padding,
+                                              chunk_bytes):
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", chunk_bytes)  # 1: one image per chunk
+    x, k = rng.normal(size=x_shape), rng.normal(size=k_shape)
+    b = rng.normal(size=k_shape[3])
+    geo = conv_geometry(x_shape, k_shape, padding=padding)
+    assert winograd.applies(geo, np.float64)
+    y = winograd.forward(x, k, geo, b, relu=True)
+    g = rng.normal(size=y.shape)
+    dw = winograd.weight_grad(x, g, geo)
+    direct(monkeypatch)
+    w2 = k.reshape(-1, k_shape[3])
+    np.testing.assert_allclose(y, conv_gemm.conv_forward(x, w2, geo, b, relu=True), atol=1e-11)
+    _, dw_ref, _ = conv_gemm.conv_backward(x, w2, g, geo, need_input=False)
+    np.testing.assert_allclose(dw.reshape(dw_ref.shape), dw_ref, atol=1e-10)
+
+
+def test_float32_error_is_bounded(monkeypatch):
+    """The course CNN's 5x5 layer: forward, input and kernel gradients within 1e-5 of the
+    largest value (measured: about 2e-6, 4e-6 and 3e-6) of the float64 result."""
+    x = np.maximum(rng.normal(size=(8, 14, 14, 32)), 0)
+    w2 = rng.normal(0, 1 / np.sqrt(800), (800, 64))
+    geo = conv_geometry(x.shape, (5, 5, 32, 64), padding="same")
+    g = rng.normal(size=(8, 14, 14, 64))
+    f32 = [a.astype(np.float32) for a in (x, w2, g)]
+    got = conv_gemm.conv_forward(*f32[:2], geo), *conv_gemm.conv_backward(*f32, geo)[:2]
+    direct(monkeypatch)
+    want = conv_gemm.conv_forward(x, w2, geo), *conv_gemm.conv_backward(x, w2, g, geo)[:2]
+    for a, b in zip(got, want):
+        assert a.dtype == np.float32
+        assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
+
+
+@pytest.mark.parametrize("change, uses", [
+    ({}, True),
+    ({"strides": (1, 2)}, False),
+    ({"dilation": (2, 1)}, False),
+    ({"k_shape": (3, 6, 8, 4)}, False),   # wider than 5: more points, more error
+    ({"x_shape": (2, 9, 9, 4), "k_shape": (3, 3, 4, 4)}, False),  # too few channels
+    ({"x_shape": (2, 9, 5, 8)}, False),   # fewer than 4 output columns
+])
+def test_when_it_applies(change, uses):
+    args = {"x_shape": (2, 9, 9, 8), "k_shape": (3, 3, 8, 4), "strides": (1, 1),
+            "dilation": (1, 1)} | change
+    geo = conv_geometry(args["x_shape"], args["k_shape"], args["strides"], "valid",
+                        args["dilation"])
+    assert winograd.applies(geo, np.float32) is uses
+    assert not winograd.applies(geo, np.int32)
+
+
+@pytest.mark.parametrize("x_shape, k_shape, padding", [
+    ((2, 6, 7, 8), (3, 3, 8, 8), "same"),
+    ((2, 5, 9, 8), (2, 5, 8, 8), "valid"),
+])
+def test_conv2d_gradients_through_winograd(x_shape, k_shape, padding):
+    """Finite differences in float64, on shapes where forward, kernel gradient and the
+    flipped-kernel input gradient all take the Winograd path."""
+    geo = conv_geometry(x_shape, k_shape, padding=padding)
+    assert winograd.applies(geo, np.float64)
+    grad_shape = (x_shape[0], geo.out_h, geo.out_w, k_shape[3])
+    assert winograd.applies(conv_gemm._flipped_geometry(geo, grad_shape), np.float64)
+    inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])]
+    assert gradient_check(
+        lambda x, k, b: ops.conv2d(x, k, b, padding=padding, activation="relu"), inputs
+    )
