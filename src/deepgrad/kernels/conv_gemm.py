@@ -37,8 +37,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from deepgrad.kernels.conv import ConvGeometry, conv_geometry
 from deepgrad.kernels import winograd
+from deepgrad.kernels.conv import ConvGeometry, conv_geometry
 from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
