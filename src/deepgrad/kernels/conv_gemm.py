@@ -34,11 +34,14 @@ array([[10., 18.],
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from deepgrad.kernels import winograd
+from deepgrad.kernels import parallel, winograd
 from deepgrad.kernels.conv import ConvGeometry, conv_geometry
+from deepgrad.kernels.parallel import chunks, run_groups
 from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
@@ -182,37 +185,43 @@ def conv_forward(
     per_image = geo.out_h * geo.out_w
     y = np.empty((geo.batch * per_image, cout), dtype)
     if geo.is_pointwise:
-        np.matmul(x.reshape(-1, geo.in_c), w2, out=y)
-        nb = geo.batch
-    else:
-        nb = _chunk_images(geo, dtype.itemsize)
-        transposed = _transposed(geo)
+        parallel.matmul(x.reshape(-1, geo.in_c), w2, out=y)
+        if bias is not None:
+            y += bias
+        if relu:
+            np.maximum(y, 0, out=y)
+        return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
+    nb = _chunk_images(geo, dtype.itemsize)
+    transposed = _transposed(geo)
+    bias_row = transposed and bias is not None
+    if bias_row:
+        # A row of ones under the transposed columns adds the bias inside the product.
+        w2 = np.concatenate([w2, bias.reshape(1, cout).astype(w2.dtype)])
+        bias = None
+
+    def run(group: list[slice]) -> None:
         padded = _padded_buffer(geo, nb, x.dtype) if _has_padding(geo) else None
-        if transposed and bias is not None:
-            # A row of ones under the transposed columns adds the bias inside the product.
-            cols = scratch_buffer("cols", (geo.patch + 1, nb * per_image), dtype)
-            cols[-1] = 1
-            w2 = np.concatenate([w2, bias.reshape(1, cout).astype(w2.dtype)])
-            bias = None
-        elif transposed:
-            cols = scratch_buffer("cols", (geo.patch, nb * per_image), dtype)
+        if transposed:
+            cols = scratch_buffer("cols", (geo.patch + bias_row, nb * per_image), dtype)
+            if bias_row:
+                cols[-1] = 1
         else:
             cols = scratch_buffer("cols", (nb * per_image, geo.patch), dtype)
-    for start in range(0, geo.batch, nb):
-        stop = min(start + nb, geo.batch)
-        rows = (stop - start) * per_image
-        yc = y[start * per_image : start * per_image + rows]
-        if not geo.is_pointwise:
-            xp = _pad_into(padded, x[start:stop], geo)
+        for images in group:
+            rows = (images.stop - images.start) * per_image
+            yc = y[images.start * per_image : images.start * per_image + rows]
+            xp = _pad_into(padded, x[images], geo)
             if transposed:
                 im2col(xp, geo, cols[: geo.patch, :rows], transposed=True)
                 np.matmul(cols[:, :rows].T, w2, out=yc)
             else:
                 np.matmul(im2col(xp, geo, cols[:rows]), w2, out=yc)
-        if bias is not None:
-            yc += bias
-        if relu:
-            np.maximum(yc, 0, out=yc)
+            if bias is not None:
+                yc += bias
+            if relu:
+                np.maximum(yc, 0, out=yc)
+
+    run_groups(run, chunks(geo.batch, nb))
     return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
 
 
@@ -306,67 +315,72 @@ def conv_backward(
         return (conv_input_grad(masked, w2, geo) if need_input else None), dw, db
     flip_input = need_input and _flipped_geometry(geo, grad.shape) is not None
     col_input = need_input and not flip_input and not geo.is_pointwise
-    nb = geo.batch if geo.is_pointwise else _chunk_images(geo, dtype.itemsize)
+    nb = _chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     # Transposed columns get a row of ones, so that the kernel-gradient product also sums
     # the bias gradient (as the forward adds the bias): a column sum over that many rows
     # costs as much as the product (2.6 ms for the course CNN's first layer).
     bias_row = transposed and need_bias and need_weight and not geo.is_pointwise
-    cols = None
-    if not geo.is_pointwise:
-        patch = geo.patch + bias_row
-        shape = (patch, nb * per_image) if transposed else (nb * per_image, geo.patch)
-        cols = scratch_buffer("cols", shape, dtype)
-        if bias_row:
-            cols[-1] = 1
-    dw = np.zeros(w2.shape, dtype) if need_weight else None
-    db = np.zeros(cout, dtype) if need_bias else None
     dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
     padded = _has_padding(geo)
-    x_buffer = _padded_buffer(geo, nb, x.dtype) if padded and need_weight else None
-    dx_buffer = _padded_buffer(geo, nb, dtype, "dx_padded") if padded and col_input else None
     # The masked gradient is needed whole when the flipped-kernel conv reads it later.
-    masked = masked_all = None
-    if y2 is not None and flip_input:
-        masked_all = np.empty(g2.shape, dtype)
-    elif y2 is not None:
-        masked = scratch_buffer("masked", (nb * per_image, cout), dtype)
+    masked_all = np.empty(g2.shape, dtype) if y2 is not None and flip_input else None
     (top, _), (left, _) = geo.pad
-    for start in range(0, geo.batch, nb):
-        stop = min(start + nb, geo.batch)
-        lo, rows = start * per_image, (stop - start) * per_image
-        gc = g2[lo : lo + rows]
-        if y2 is not None:
-            target = masked_all[lo : lo + rows] if masked_all is not None else masked[:rows]
-            gc = np.multiply(gc, y2[lo : lo + rows] > 0, out=target)
-        if need_bias and not bias_row:
-            db += np.add.reduce(gc, axis=0)
-        if need_weight:
-            if geo.is_pointwise:
-                dw += x[start:stop].reshape(-1, geo.in_c).T @ gc
-            else:
-                xp = _pad_into(x_buffer, x[start:stop], geo)
-                c = im2col(
-                    xp, geo, cols[: geo.patch, :rows] if transposed else cols[:rows], transposed
-                )
-                if bias_row:
-                    product = cols[:, :rows] @ gc
-                    dw += product[:-1]
-                    db += product[-1]
+
+    def run(group: list[slice]) -> tuple:
+        cols = None
+        if not geo.is_pointwise:
+            patch = geo.patch + bias_row
+            shape = (patch, nb * per_image) if transposed else (nb * per_image, geo.patch)
+            cols = scratch_buffer("cols", shape, dtype)
+            if bias_row:
+                cols[-1] = 1
+        x_buffer = _padded_buffer(geo, nb, x.dtype) if padded and need_weight else None
+        dx_buffer = _padded_buffer(geo, nb, dtype, "dx_padded") if padded and col_input else None
+        masked = None
+        if y2 is not None and masked_all is None:
+            masked = scratch_buffer("masked", (nb * per_image, cout), dtype)
+        dw = np.zeros(w2.shape, dtype) if need_weight else None
+        db = np.zeros(cout, dtype) if need_bias else None
+        for images in group:
+            start, stop = images.start, images.stop
+            lo, rows = start * per_image, (stop - start) * per_image
+            gc = g2[lo : lo + rows]
+            if y2 is not None:
+                target = masked_all[lo : lo + rows] if masked_all is not None else masked[:rows]
+                gc = np.multiply(gc, y2[lo : lo + rows] > 0, out=target)
+            if need_bias and not bias_row:
+                db += np.add.reduce(gc, axis=0)
+            if need_weight:
+                if geo.is_pointwise:
+                    dw += x[images].reshape(-1, geo.in_c).T @ gc
                 else:
-                    dw += (c if transposed else c.T) @ gc
-        if geo.is_pointwise and need_input:
-            dx[start:stop] = (gc @ w2.T).reshape(stop - start, geo.in_h, geo.in_w, geo.in_c)
-        elif col_input:
-            if transposed:
-                dc = np.matmul(w2, gc.T, out=cols[: geo.patch, :rows])
-            else:
-                dc = np.matmul(gc, w2.T, out=cols[:rows])
-            target = dx_buffer[: stop - start] if padded else dx[start:stop]
-            target.fill(0)
-            col2im(dc, geo, target, transposed)
-            if padded:
-                dx[start:stop] = target[:, top : top + geo.in_h, left : left + geo.in_w]
+                    xp = _pad_into(x_buffer, x[images], geo)
+                    c = cols[: geo.patch, :rows] if transposed else cols[:rows]
+                    c = im2col(xp, geo, c, transposed)
+                    if bias_row:
+                        product = cols[:, :rows] @ gc
+                        dw += product[:-1]
+                        db += product[-1]
+                    else:
+                        dw += (c if transposed else c.T) @ gc
+            if geo.is_pointwise and need_input:
+                dx[images] = (gc @ w2.T).reshape(stop - start, geo.in_h, geo.in_w, geo.in_c)
+            elif col_input:
+                if transposed:
+                    dc = np.matmul(w2, gc.T, out=cols[: geo.patch, :rows])
+                else:
+                    dc = np.matmul(gc, w2.T, out=cols[:rows])
+                target = dx_buffer[: stop - start] if padded else dx[images]
+                target.fill(0)
+                col2im(dc, geo, target, transposed)
+                if padded:
+                    dx[images] = target[:, top : top + geo.in_h, left : left + geo.in_w]
+        return dw, db
+
+    parts = run_groups(run, chunks(geo.batch, nb))
+    dw = functools.reduce(np.add, [p[0] for p in parts]) if need_weight else None
+    db = functools.reduce(np.add, [p[1] for p in parts]) if need_bias else None
     if flip_input:
         source = grad if masked_all is None else masked_all.reshape(grad.shape)
         dx = conv_input_grad(source, w2, geo)

@@ -12,18 +12,26 @@ BLAS does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from deepgrad import config
 
-__all__ = ["MAX_THREADS", "thread_count", "split", "run_parts"]
+__all__ = [
+    "MAX_THREADS", "thread_count", "split", "chunks", "run_parts", "run_groups", "matmul",
+    "own_threads",
+]
 
 MAX_THREADS = 4
 _executor: tuple[int, ThreadPoolExecutor] | None = None
 _executor_lock = threading.Lock()
+_blas = None
+_owned = 0  # depth of own_threads() blocks: BLAS is already single-threaded
 
 
 def thread_count() -> int:
@@ -50,6 +58,15 @@ def split(length: int, parts: int | None = None) -> list[slice]:
     return [slice(length * i // parts, length * (i + 1) // parts) for i in range(parts)]
 
 
+def chunks(length: int, size: int) -> list[slice]:
+    """``range(length)`` in consecutive slices of ``size`` (the last may be shorter).
+
+    >>> chunks(5, 2)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    return [slice(start, min(start + size, length)) for start in range(0, length, size)]
+
+
 def run_parts(fn: Callable, items: Sequence) -> list:
     """``[fn(item) for item in items]``, the first in this thread and the rest in a pool.
 
@@ -67,3 +84,100 @@ def run_parts(fn: Callable, items: Sequence) -> list:
     futures = [executor.submit(fn, item) for item in items[1:]]
     first = fn(items[0])
     return [first] + [f.result() for f in futures]
+
+
+def _blas_controller():
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController().select(user_api="blas")
+    return _blas
+
+
+@contextlib.contextmanager
+def own_threads():
+    """BLAS single-threaded for the block, while deepgrad's kernels use their own threads.
+
+    The model's loops (``fit``, ``predict``, ``train_on_batch``...) run inside one: every
+    large product then goes through :func:`matmul` or :func:`run_groups`, and no small
+    one wakes BLAS's worker threads, which would spin for about 0.1 s and take half a
+    core from ours. Course CNN, whole steps alternated in one process: training 122 ->
+    102 ms, inference 37 -> 30 ms (/tmp/ab3.py, lead, 2026-11-23).
+
+    >>> with own_threads():
+    ...     matmul(np.ones((2, 2)), np.ones((2, 2)))
+    array([[2., 2.],
+           [2., 2.]])
+    """
+    global _owned
+    if _owned or thread_count() == 1:
+        _owned += 1
+        try:
+            yield
+        finally:
+            _owned -= 1
+        return
+    with _blas_controller().limit(limits=1):
+        _owned += 1
+        try:
+            yield
+        finally:
+            _owned -= 1
+
+
+def _single_blas():
+    return contextlib.nullcontext() if _owned else _blas_controller().limit(limits=1)
+
+
+def run_groups(fn: Callable, items: Sequence) -> list:
+    """``fn(group)`` for :data:`MAX_THREADS` fixed groups of ``items``, in threads.
+
+    The groups do not depend on the number of threads, so a result summed group by
+    group is the same bit for bit on any machine. While several threads run, BLAS runs
+    single-threaded inside each: every core then works through its own chunks (copies,
+    transforms and products) in its own cache, which measured faster and far steadier
+    than one chunk at a time with BLAS's threads splitting each product (the course
+    CNN's 5x5 layer: 10-18 ms against 14-40 ms, /tmp/probe2.py, lead, 2026-11-23).
+    Returns the groups' results in order (fewer groups than MAX_THREADS for fewer items).
+
+    >>> run_groups(lambda group: sum(group), list(range(10)))
+    [1, 9, 11, 24]
+    """
+    groups = [list(items[part]) for part in split(len(items), MAX_THREADS)]
+    threads = min(thread_count(), len(groups))
+    if threads == 1:
+        return [fn(group) for group in groups]
+    shares = split(len(groups), threads)
+    with _single_blas():
+        results = run_parts(lambda share: [fn(group) for group in groups[share]], shares)
+    return [result for share in results for result in share]
+
+
+# Below this many multiply-adds a product runs as one BLAS call.
+_MATMUL_MIN_WORK = 1 << 22
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` for 2-D arrays, its output columns split over threads, BLAS single-threaded.
+
+    Every large product in deepgrad's kernels goes through here or :func:`run_groups`, so
+    BLAS's own worker threads stay asleep: after a multi-threaded call OpenBLAS's workers
+    spin for about 0.1 s, and our threads running meanwhile get half a core (the course
+    CNN's 5x5 layer in threads: 13 ms alone, 22 ms after a 2-thread BLAS call).
+
+    >>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 4))
+    >>> matmul(a, b)
+    array([[ 3.,  3.,  3.,  3.],
+           [12., 12., 12., 12.]])
+    """
+    m, k = a.shape
+    n = b.shape[1]
+    if out is None:
+        out = np.empty((m, n), np.result_type(a.dtype, b.dtype))
+    threads = min(thread_count(), n)
+    if threads == 1 or m * n * k < _MATMUL_MIN_WORK:
+        return np.matmul(a, b, out=out)
+    with _single_blas():
+        run_parts(lambda part: np.matmul(a, b[:, part], out=out[:, part]), split(n, threads))
+    return out

@@ -38,6 +38,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from deepgrad.kernels import parallel
 from deepgrad.kernels.conv import ConvGeometry
 from deepgrad.kernels.scratch import scratch_buffer
 
@@ -52,7 +53,7 @@ MIN_CHANNELS = 8
 # Bytes of the transformed columns of one chunk: sized like conv_gemm.CHUNK_BYTES's
 # working set. The course CNN's 5x5 layer, batch 128: 13 ms with 2 MB, 15 ms with 4 MB,
 # 20 ms with 8 MB (direct im2col: 20 ms); /tmp sweep, lead, 2026-11-23.
-CHUNK_BYTES = 5 << 19
+CHUNK_BYTES = 3 << 19
 
 
 def applies(geo: ConvGeometry, dtype) -> bool:
@@ -176,28 +177,31 @@ def forward(
         a, kh * cin, cout
     )
     y = np.empty((geo.batch, geo.out_h, geo.out_w, cout), dtype)
-    nb = _chunk_images(geo, dtype.itemsize)
-    padded = _padded_input(geo, nb, dtype)
+    chunks = parallel.chunks(geo.batch, _chunk_images(geo, dtype.itemsize))
     full = geo.out_w // m
-    for start in range(0, geo.batch, nb):
-        stop = min(start + nb, geo.batch)
-        n = stop - start
-        cols = _columns(x[start:stop].astype(dtype, copy=False), padded, geo, bt)
-        products = scratch_buffer("wino_products", (a, cols.shape[1], cout), dtype)
-        np.matmul(cols, kt, out=products)
-        out = scratch_buffer("wino_out", (m, n, t, geo.out_h, cout), dtype)
-        np.matmul(at, products.reshape(a, -1), out=out.reshape(m, -1))
-        if bias is not None:
-            out += bias
-        if relu:
-            np.maximum(out, 0, out=out)
-        # out[o, image, tile, row] is output column m * tile + o.
-        target = y[start:stop]
-        tiled = target[:, :, : full * m].reshape(n, geo.out_h, full, m, cout)
-        np.copyto(tiled, out[:, :, :full].transpose(1, 3, 2, 0, 4))
-        rest = geo.out_w - full * m
-        if rest:
-            np.copyto(target[:, :, full * m :], out[:rest, :, full].transpose(1, 2, 0, 3))
+
+    def run(group: list[slice]) -> None:
+        padded = _padded_input(geo, chunks[0].stop, dtype)
+        for images in group:
+            n = images.stop - images.start
+            cols = _columns(x[images].astype(dtype, copy=False), padded, geo, bt)
+            products = scratch_buffer("wino_products", (a, cols.shape[1], cout), dtype)
+            np.matmul(cols, kt, out=products)
+            out = scratch_buffer("wino_out", (m, n, t, geo.out_h, cout), dtype)
+            np.matmul(at, products.reshape(a, -1), out=out.reshape(m, -1))
+            if bias is not None:
+                out += bias
+            if relu:
+                np.maximum(out, 0, out=out)
+            # out[o, image, tile, row] is output column m * tile + o.
+            target = y[images]
+            tiled = target[:, :, : full * m].reshape(n, geo.out_h, full, m, cout)
+            np.copyto(tiled, out[:, :, :full].transpose(1, 3, 2, 0, 4))
+            rest = geo.out_w - full * m
+            if rest:
+                np.copyto(target[:, :, full * m :], out[:rest, :, full].transpose(1, 2, 0, 3))
+
+    parallel.run_groups(run, chunks)
     return y
 
 
@@ -212,22 +216,27 @@ def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarra
     at, g, bt = matrices(m, r, dtype)
     a, t = m + r - 1, _tiles(geo)
     nb = _chunk_images(geo, dtype.itemsize)
-    padded = _padded_input(geo, nb, dtype)
-    # The output gradient, zero beyond the last column so that every tile is whole.
-    grad_tiles = scratch_buffer("wino_grad", (nb, geo.out_h, m * t, cout), dtype)
-    grad_tiles[:, :, geo.out_w :] = 0
-    products = np.zeros((a, kh * cin, cout), dtype)
-    for start in range(0, geo.batch, nb):
-        stop = min(start + nb, geo.batch)
-        n = stop - start
-        cols = _columns(x[start:stop].astype(dtype, copy=False), padded, geo, bt)
-        gp = grad_tiles[:n]
-        gp[:, :, : geo.out_w] = grad[start:stop]
-        s0, s1, s2, s3 = gp.strides
-        gathered = scratch_buffer("wino_gathered", (m, n, t, geo.out_h, cout), dtype)
-        np.copyto(gathered, as_strided(gp, gathered.shape, (s2, s0, m * s2, s1, s3)))
-        points = scratch_buffer("wino_products", (a, cols.shape[1], cout), dtype)
-        np.matmul(at.T, gathered.reshape(m, -1), out=points.reshape(a, -1))
-        products += np.matmul(cols.transpose(0, 2, 1), points)
+    chunks = parallel.chunks(geo.batch, nb)
+
+    def run(group: list[slice]) -> np.ndarray:
+        padded = _padded_input(geo, nb, dtype)
+        # The output gradient, zero beyond the last column so that every tile is whole.
+        grad_tiles = scratch_buffer("wino_grad", (nb, geo.out_h, m * t, cout), dtype)
+        grad_tiles[:, :, geo.out_w :] = 0
+        products = np.zeros((a, kh * cin, cout), dtype)
+        for images in group:
+            n = images.stop - images.start
+            cols = _columns(x[images].astype(dtype, copy=False), padded, geo, bt)
+            gp = grad_tiles[:n]
+            gp[:, :, : geo.out_w] = grad[images]
+            s0, s1, s2, s3 = gp.strides
+            gathered = scratch_buffer("wino_gathered", (m, n, t, geo.out_h, cout), dtype)
+            np.copyto(gathered, as_strided(gp, gathered.shape, (s2, s0, m * s2, s1, s3)))
+            points = scratch_buffer("wino_products", (a, cols.shape[1], cout), dtype)
+            np.matmul(at.T, gathered.reshape(m, -1), out=points.reshape(a, -1))
+            products += np.matmul(cols.transpose(0, 2, 1), points)
+        return products
+
+    products = functools.reduce(np.add, parallel.run_groups(run, chunks))
     dw = (g.T @ products.reshape(a, -1)).reshape(r, kh, cin, cout)
     return dw.transpose(1, 0, 2, 3)

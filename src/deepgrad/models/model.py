@@ -20,6 +20,7 @@ import numpy as np
 
 from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
+from deepgrad.kernels import parallel
 from deepgrad.layers.base import Layer
 from deepgrad.models import training
 from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics
@@ -352,7 +353,8 @@ class Model(Layer):
         ``dg.callbacks.TerminateOnNaN`` turns the error off too: the callback then ends
         training quietly, as in Keras.
         """
-        return training.fit(**locals())
+        with parallel.own_threads():
+            return training.fit(**locals())
 
     def evaluate(
         self,
@@ -366,31 +368,37 @@ class Model(Layer):
         return_dict: bool = False,
     ):
         """Return the loss, or ``[loss, *metrics]`` (or a dict with ``return_dict=True``)."""
-        return training.evaluate(**locals())
+        with parallel.own_threads():
+            return training.evaluate(**locals())
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for ``x`` as NumPy array(s)."""
-        return training.predict(**locals())
+        with parallel.own_threads():
+            return training.predict(**locals())
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Run one training step on one batch; return the loss (and metrics)."""
         self._require_compiled("train_on_batch")
         self.reset_metrics()
-        logs = self.train_step(training.prepare_batch(self, x, y, sample_weight, "train_on_batch"))
+        batch = training.prepare_batch(self, x, y, sample_weight, "train_on_batch")
+        with parallel.own_threads():
+            logs = self.train_step(batch)
         return training.format_result(self, logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Evaluate one batch; return the loss (and metrics)."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
-        logs = self.test_step(training.prepare_batch(self, x, y, sample_weight, "test_on_batch"))
+        batch = training.prepare_batch(self, x, y, sample_weight, "test_on_batch")
+        with parallel.own_threads():
+            logs = self.test_step(batch)
         return training.format_result(self, logs, return_dict)
 
     def predict_on_batch(self, x):
         """Predict one batch."""
-        return self.predict_step(
-            (training.prepare_batch(self, x, None, None, "predict_on_batch")[0],)
-        )
+        batch = (training.prepare_batch(self, x, None, None, "predict_on_batch")[0],)
+        with parallel.own_threads():
+            return self.predict_step(batch)
 
 
 def _all_sublayers(layer: Layer) -> list[Layer]:

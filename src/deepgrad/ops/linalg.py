@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.kernels import parallel
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = ["matmul", "dense"]
@@ -73,7 +74,7 @@ def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
     parents = (x, kernel) if bias is None else (x, kernel, as_tensor(bias))
     x2 = x.data if x.ndim == 2 else x.data.reshape(-1, x.shape[-1])
     w = kernel.data
-    z = x2 @ w
+    z = parallel.matmul(x2, w)
     if bias is not None:
         z += parents[2].data
     if activation == "relu":
@@ -86,8 +87,8 @@ def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
         g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[1])
         if activation == "relu":
             g2 = g2 * (z > 0)
-        gx = (g2 @ w.T).reshape(x.shape) if x.requires_grad else None
-        gw = x2.T @ g2 if kernel.requires_grad else None
+        gx = parallel.matmul(g2, w.T).reshape(x.shape) if x.requires_grad else None
+        gw = parallel.matmul(x2.T, g2) if kernel.requires_grad else None
         if bias is None:
             return gx, gw
         return gx, gw, np.add.reduce(g2, axis=0)
