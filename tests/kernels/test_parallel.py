@@ -1,0 +1,55 @@
+"""deepgrad's own threads: fixed groups, split products, and BLAS single-threaded inside
+``own_threads`` (restored after, also on errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+import deepgrad as dg
+from deepgrad.kernels import conv_gemm, parallel
+from deepgrad.kernels.conv import conv_geometry
+
+
+def blas_threads():
+    return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+
+def test_matmul_matches_numpy_bit_for_bit():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(300, 200)).astype(np.float32), rng.normal(size=(200, 500))
+    b = b.astype(np.float32)
+    np.testing.assert_array_equal(parallel.matmul(a, b), np.matmul(a, b))
+    out = np.empty((300, 500), np.float32)
+    assert parallel.matmul(a, b, out=out) is out
+
+
+def test_groups_do_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(1)
+    x, g = rng.normal(size=(9, 8, 8, 3)), rng.normal(size=(9, 8, 8, 4))
+    w2 = rng.normal(size=(27, 4))
+    geo = conv_geometry(x.shape, (3, 3, 3, 4), padding="same")
+    results = []
+    for threads in (1, 2, None):
+        dg.config.set_num_threads(threads)
+        try:
+            results.append(conv_gemm.conv_backward(x, w2, g, geo, need_bias=True))
+        finally:
+            dg.config.set_num_threads(None)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_own_threads_makes_blas_single_threaded_and_restores_it():
+    before = blas_threads()
+    inside = 1 if parallel.thread_count() > 1 else before  # one core: nothing to switch off
+    with pytest.raises(RuntimeError):
+        with parallel.own_threads():
+            assert blas_threads() == inside
+            with parallel.own_threads():  # nested: still one thread
+                assert blas_threads() == inside
+            assert blas_threads() == inside
+            raise RuntimeError("inside")
+    assert blas_threads() == before
