@@ -111,23 +111,13 @@ def own_threads():
            [2., 2.]])
     """
     global _owned
-    if _owned or thread_count() == 1:
+    already = _owned or thread_count() == 1
+    with contextlib.nullcontext() if already else _blas_controller().limit(limits=1):
         _owned += 1
         try:
             yield
         finally:
             _owned -= 1
-        return
-    with _blas_controller().limit(limits=1):
-        _owned += 1
-        try:
-            yield
-        finally:
-            _owned -= 1
-
-
-def _single_blas():
-    return contextlib.nullcontext() if _owned else _blas_controller().limit(limits=1)
 
 
 def run_groups(fn: Callable, items: Sequence) -> list:
@@ -149,7 +139,7 @@ def run_groups(fn: Callable, items: Sequence) -> list:
     if threads == 1:
         return [fn(group) for group in groups]
     shares = split(len(groups), threads)
-    with _single_blas():
+    with own_threads():
         results = run_parts(lambda share: [fn(group) for group in groups[share]], shares)
     return [result for share in results for result in share]
 
@@ -175,9 +165,11 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     n = b.shape[1]
     if out is None:
         out = np.empty((m, n), np.result_type(a.dtype, b.dtype))
-    threads = min(thread_count(), n)
-    if threads == 1 or m * n * k < _MATMUL_MIN_WORK:
+    if m * n * k < _MATMUL_MIN_WORK:  # checked first: small products are the common case
         return np.matmul(a, b, out=out)
-    with _single_blas():
+    threads = min(thread_count(), n)
+    if threads == 1:
+        return np.matmul(a, b, out=out)
+    with own_threads():
         run_parts(lambda part: np.matmul(a, b[:, part], out=out[:, part]), split(n, threads))
     return out

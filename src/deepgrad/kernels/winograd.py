@@ -177,11 +177,12 @@ def forward(
         a, kh * cin, cout
     )
     y = np.empty((geo.batch, geo.out_h, geo.out_w, cout), dtype)
-    chunks = parallel.chunks(geo.batch, _chunk_images(geo, dtype.itemsize))
+    nb = _chunk_images(geo, dtype.itemsize)
+    chunks = parallel.chunks(geo.batch, nb)
     full = geo.out_w // m
 
     def run(group: list[slice]) -> None:
-        padded = _padded_input(geo, chunks[0].stop, dtype)
+        padded = _padded_input(geo, nb, dtype)
         for images in group:
             n = images.stop - images.start
             cols = _columns(x[images].astype(dtype, copy=False), padded, geo, bt)
