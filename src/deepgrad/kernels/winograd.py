@@ -1,4 +1,4 @@
-"""Winograd convolution along the width: stride-1 convolutions with fewer multiplications.
+"""Winograd convolution: stride-1 convolutions with fewer multiplications.
 
 A row of ``m`` outputs of a ``r``-wide kernel needs ``m * r`` multiplications done
 directly, but only ``a = m + r - 1`` done Winograd's way (Lavin and Gray, 2015): the
@@ -7,19 +7,25 @@ point by point, and the ``m`` outputs recovered by a third matrix::
 
     y = AT @ ((G @ kernel) * (BT @ window))
 
-Here the transform runs along the width only, with ``m = 4``. The kernel rows and the
-input channels stay inside the matrix products, so each of the ``a`` products is an
-ordinary GEMM with ``kh * cin`` terms: for the course CNN's 5x5 layer, 8 GEMMs of
-``K = 160`` instead of one of ``K = 800`` over 4/5 as many rows, 0.46x the arithmetic
-(0.5x for a 3x3 kernel). The kernel's gradient is the same algorithm with the roles of
-kernel and output swapped (``F(r, m)`` uses the same ``BT``, and ``A`` and ``G`` trade
-places), and the input's gradient is a stride-1 convolution itself, so all three
-products of a stride-1 layer get the saving.
+Here it runs along both axes, ``F(4x4, kh x kw)``: a tile of 4x4 outputs takes
+``(4 + kh - 1) * (4 + kw - 1)`` points, and at each point the input channels meet the
+kernel in one ordinary GEMM (``K = cin``). For a 5x5 kernel that is 64 products per
+16 outputs instead of 400, for a 3x3 kernel 36 instead of 144. A kernel one row high
+(``Conv1D``) is transformed along the width only. The kernel's gradient runs the same
+transforms (``U.T @ dP`` at each point, then ``G.T``), and the input's gradient is a
+stride-1 convolution itself, so all three products of a stride-1 layer get the saving.
+
+What it costs: the transforms are passes over memory (small matrix products), about as
+long as the GEMMs for the course CNN's 5x5 layer. Measured against the width-only
+version this replaced (``F(4, kw)``, the kernel rows inside K), one thread each, same
+process: the 5x5 layer 16 against 18 ms, a 3x3 64-channel layer 1.3-1.9x faster, a
+course-CNN training step 74 against 79 ms (/tmp/abw.py, /tmp/w33.py, lead, 2026-11-23).
 
 The matrices come from the interpolation points 0, 1, -1, 2, -2, 1/2, -1/2 and
-infinity, computed exactly with fractions. In float32 the outputs differ from a direct
-convolution by about 1e-6 of their largest value (5e-6 for the input gradient); the
-tests bound it. As in :mod:`deepgrad.kernels.conv_gemm`, the batch goes through in
+infinity, computed exactly with fractions. In float32 the results differ from a direct
+convolution by a few millionths of their largest value (the course CNN's 5x5 layer:
+4e-6 forward, 6e-6 for either gradient, against 2-4e-6 along the width only); the tests
+bound it at 1e-5. As in :mod:`deepgrad.kernels.conv_gemm`, the batch goes through in
 chunks small enough for the CPU cache.
 
 >>> from deepgrad.kernels.conv import conv_geometry
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import functools
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -42,28 +49,34 @@ from deepgrad.kernels import parallel
 from deepgrad.kernels.conv import ConvGeometry
 from deepgrad.kernels.scratch import scratch_buffer
 
-__all__ = ["OUTPUTS", "MIN_CHANNELS", "applies", "matrices", "forward", "weight_grad"]
+__all__ = [
+    "OUTPUTS", "MIN_CHANNELS", "Plan", "applies", "plan", "matrices", "forward", "weight_grad",
+]
 
-# Outputs per tile along the width. m = 4 with a 5-wide kernel takes 7 points; more
+# Outputs per tile along each axis. m = 4 with a 5-long kernel takes 8 points; more
 # points (m = 6: 3 and -3) measured 10x the float32 error for no speed gained.
 OUTPUTS = 4
 POINTS = (0, 1, -1, 2, -2, Fraction(1, 2), Fraction(-1, 2))
-# With fewer input channels the GEMMs (K = kh * cin) are too thin to gain.
+# With fewer input channels the GEMMs (K = cin) are too thin to gain: at 4 channels the
+# im2col path was faster, at 8 Winograd was for 5x5 kernels and even for 3x3.
 MIN_CHANNELS = 8
-# Bytes of the transformed columns of one chunk: sized like conv_gemm.CHUNK_BYTES's
-# working set. The course CNN's 5x5 layer, batch 128: 13 ms with 2 MB, 15 ms with 4 MB,
-# 20 ms with 8 MB (direct im2col: 20 ms); /tmp sweep, lead, 2026-11-23.
+# Bytes of a chunk's transformed input and products together. Two 5x5 layers and a
+# 3x3 one, forward and kernel gradient, sizes alternated in one process: 1.5-2 MB best,
+# 0.75 MB and 3-4 MB up to 1.3x slower (/tmp/wsweep2.py, lead, 2026-11-23).
 CHUNK_BYTES = 3 << 19
 
 
 def applies(geo: ConvGeometry, dtype) -> bool:
-    """Whether this convolution goes the Winograd way (stride 1, no dilation, a kernel
-    2 to 5 wide, enough channels, at least one full tile of outputs, a float dtype)."""
+    """Whether this convolution goes the Winograd way: stride 1, no dilation, a kernel
+    2 to 5 wide and 1 or 2 to 5 high, enough channels, at least one full tile of
+    outputs, a float dtype."""
     return (
         (geo.sh, geo.sw, geo.dh, geo.dw) == (1, 1, 1, 1)
         and 2 <= geo.kw <= len(POINTS) + 2 - OUTPUTS
+        and (geo.kh == 1 or 2 <= geo.kh <= len(POINTS) + 2 - OUTPUTS)
         and geo.in_c >= MIN_CHANNELS
         and geo.out_w >= OUTPUTS
+        and (geo.kh == 1 or geo.out_h >= OUTPUTS)
         and np.dtype(dtype) in (np.float32, np.float64)
     )
 
@@ -114,47 +127,88 @@ def _inverse(rows: list[list[Fraction]]) -> list[list[Fraction]]:
     return [row[n:] for row in work]
 
 
-def _tiles(geo: ConvGeometry) -> int:
-    return -(-geo.out_w // OUTPUTS)
+class Plan(NamedTuple):
+    """How one convolution is tiled: ``m`` outputs per tile and ``a = m + k - 1`` points
+    along the height and the width, the number of tiles along each, and the matrices."""
+
+    mh: int
+    mw: int
+    ah: int
+    aw: int
+    th: int
+    tw: int
+    h: tuple[np.ndarray, np.ndarray, np.ndarray]
+    w: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @property
+    def points(self) -> int:
+        return self.ah * self.aw
 
 
-def _chunk_images(geo: ConvGeometry, itemsize: int) -> int:
-    a = OUTPUTS + geo.kw - 1
-    per_image = a * _tiles(geo) * geo.out_h * geo.kh * geo.in_c * itemsize
+def plan(geo: ConvGeometry, dtype) -> Plan:
+    """The tiling of ``geo``: ``F(4, k)`` along each axis whose kernel is 2 to 5 long,
+    ``F(1, 1)`` (no transform) along a height of 1.
+
+    >>> from deepgrad.kernels.conv import conv_geometry
+    >>> p = plan(conv_geometry((1, 14, 14, 8), (5, 5, 8, 4), padding="same"), np.float32)
+    >>> p.mh, p.ah, p.th, p.points
+    (4, 8, 4, 64)
+    """
+    mh = 1 if geo.kh == 1 else OUTPUTS
+    th, tw = -(-geo.out_h // mh), -(-geo.out_w // OUTPUTS)
+    h, w = matrices(mh, geo.kh, dtype), matrices(OUTPUTS, geo.kw, dtype)
+    return Plan(mh, OUTPUTS, mh + geo.kh - 1, OUTPUTS + geo.kw - 1, th, tw, h, w)
+
+
+def _both(first: np.ndarray, second: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``a`` (p, q, rest) taken to ``first @ . @ second.T`` over its two leading axes:
+    ``out`` (first.shape[0], second.shape[0], rest). A matrix of one row and column
+    that is 1 (``F(1, 1)``) is skipped."""
+    p, q = first.shape[1], second.shape[1]
+    if first.shape == (1, 1) and first[0, 0] == 1:
+        return np.matmul(second, a.reshape(q, -1), out=out.reshape(second.shape[0], -1))
+    inner = scratch_buffer("wino_inner", (first.shape[0], q, a.size // (p * q)), a.dtype)
+    np.matmul(first, a.reshape(p, -1), out=inner.reshape(first.shape[0], -1))
+    return np.matmul(second, inner, out=out.reshape(first.shape[0], second.shape[0], -1))
+
+
+def _chunk_images(geo: ConvGeometry, p: Plan, itemsize: int) -> int:
+    per_image = p.points * p.th * p.tw * (geo.in_c + geo.out_c) * itemsize
     return int(max(1, min(geo.batch, CHUNK_BYTES // per_image)))
 
 
-def _padded_input(geo: ConvGeometry, images: int, dtype) -> np.ndarray:
-    """A zeroed buffer for a chunk of padded input, wide enough for whole tiles."""
-    width = OUTPUTS * _tiles(geo) + geo.kw - 1
-    buffer = scratch_buffer("wino_padded", (images, geo.padded_h, width, geo.in_c), dtype)
+def _padded_input(geo: ConvGeometry, p: Plan, images: int, dtype) -> np.ndarray:
+    """A zeroed buffer for a chunk of padded input, large enough for whole tiles."""
+    shape = (images, p.mh * p.th + geo.kh - 1, p.mw * p.tw + geo.kw - 1, geo.in_c)
+    buffer = scratch_buffer("wino_padded", shape, dtype)
     buffer.fill(0)
     return buffer
 
 
-def _columns(x: np.ndarray, padded: np.ndarray, geo: ConvGeometry, bt: np.ndarray):
-    """The transformed input of a chunk as ``a`` column matrices ``(a, rows, kh * cin)``.
+def _transformed(x: np.ndarray, padded: np.ndarray, geo: ConvGeometry, p: Plan) -> np.ndarray:
+    """The input of a chunk at the points: ``(ah * aw, images * th * tw, cin)``.
 
-    Row ``(image, tile, out_row)`` of matrix ``xi`` holds, for each kernel row ``i``
-    and channel, ``BT[xi] @ window``: the window is the ``a`` padded pixels of input row
-    ``out_row + i`` starting at column ``m * tile``.
+    Row ``(image, ty, tx)`` of point ``(i, j)`` holds ``(BT_h @ tile @ BT_w.T)[i, j]`` for
+    every channel, where the tile is the ``ah x aw`` padded input at ``(mh*ty, mw*tx)``.
     """
-    a, n, t = bt.shape[0], x.shape[0], _tiles(geo)
+    n, c = x.shape[0], geo.in_c
     (top, _), (left, _) = geo.pad
     xp = padded[:n]
     xp[:, top : top + geo.in_h, left : left + geo.in_w] = x
     s0, s1, s2, s3 = xp.strides
-    hp, c = geo.padded_h, geo.in_c
-    windows = scratch_buffer("wino_windows", (a, n, t, hp, c), x.dtype)
-    np.copyto(windows, as_strided(xp, (a, n, t, hp, c), (s2, s0, OUTPUTS * s2, s1, s3)))
-    u = scratch_buffer("wino_u", (a, n, t, hp, c), x.dtype)
-    np.matmul(bt, windows.reshape(a, -1), out=u.reshape(a, -1))
-    u0, u1, u2, u3, u4 = u.strides
-    rows = n * t * geo.out_h
-    cols = scratch_buffer("wino_cols", (a, rows, geo.kh * c), x.dtype)
-    shape = (a, n, t, geo.out_h, geo.kh, c)
-    np.copyto(cols.reshape(shape), as_strided(u, shape, (u0, u1, u2, u3, u3, u4)))
-    return cols
+    shape = (p.ah, p.aw, n, p.th, p.tw, c)
+    tiles = scratch_buffer("wino_tiles", shape, x.dtype)
+    np.copyto(tiles, as_strided(xp, shape, (s1, s2, s0, p.mh * s1, p.mw * s2, s3)))
+    u = scratch_buffer("wino_u", shape, x.dtype)
+    _both(p.h[2], p.w[2], tiles, u)
+    return u.reshape(p.points, n * p.th * p.tw, c)
+
+
+def _spans(out: int, m: int) -> list[tuple[slice, int, slice]]:
+    """Whole tiles, then the last partial one: ``(tiles, outputs per tile, output slice)``."""
+    full, rest = divmod(out, m)
+    spans = [(slice(0, full), m, slice(0, full * m))] if full else []
+    return spans + ([(slice(full, full + 1), rest, slice(full * m, out))] if rest else [])
 
 
 def forward(
@@ -166,78 +220,83 @@ def forward(
 ) -> np.ndarray:
     """Stride-1 convolution of NHWC ``x`` with a Keras ``kernel`` (kh, kw, cin, cout).
 
-    Bias and ReLU are applied to each chunk while it is in the cache.
+    The bias is added at the point (1, 1), where the output transform is all ones (one
+    product in ``ah * aw``), and ReLU while each chunk's outputs are stored, so neither
+    takes a pass of its own.
     """
     dtype = np.result_type(x.dtype, kernel.dtype)
-    m, r, kh, cin, cout = OUTPUTS, geo.kw, geo.kh, geo.in_c, geo.out_c
-    at, g, bt = matrices(m, r, dtype)
-    a, t = m + r - 1, _tiles(geo)
-    # (kw, kh * cin * cout) -> the kernel at the a points, one (kh * cin, cout) per point.
-    kt = (g @ kernel.astype(dtype, copy=False).transpose(1, 0, 2, 3).reshape(r, -1)).reshape(
-        a, kh * cin, cout
-    )
+    p = plan(geo, dtype)
+    kh, kw, cin, cout = kernel.shape
+    kt = np.empty((p.ah, p.aw, cin * cout), dtype)
+    _both(p.h[1], p.w[1], kernel.astype(dtype, copy=False), kt)
+    kt = kt.reshape(p.points, cin, cout)
+    ones = _ones_column(p.h[0]) * p.aw + _ones_column(p.w[0])
     y = np.empty((geo.batch, geo.out_h, geo.out_w, cout), dtype)
-    nb = _chunk_images(geo, dtype.itemsize)
-    chunks = parallel.chunks(geo.batch, nb)
-    full = geo.out_w // m
+    nb = _chunk_images(geo, p, dtype.itemsize)
+    spans = [(a, b) for a in _spans(geo.out_h, p.mh) for b in _spans(geo.out_w, p.mw)]
 
     def run(group: list[slice]) -> None:
-        padded = _padded_input(geo, nb, dtype)
+        padded = _padded_input(geo, p, nb, dtype)
         for images in group:
             n = images.stop - images.start
-            cols = _columns(x[images].astype(dtype, copy=False), padded, geo, bt)
-            products = scratch_buffer("wino_products", (a, cols.shape[1], cout), dtype)
-            np.matmul(cols, kt, out=products)
-            out = scratch_buffer("wino_out", (m, n, t, geo.out_h, cout), dtype)
-            np.matmul(at, products.reshape(a, -1), out=out.reshape(m, -1))
+            u = _transformed(x[images].astype(dtype, copy=False), padded, geo, p)
+            products = scratch_buffer("wino_products", (p.points, u.shape[1], cout), dtype)
+            np.matmul(u, kt, out=products)
             if bias is not None:
-                out += bias
-            if relu:
-                np.maximum(out, 0, out=out)
-            # out[o, image, tile, row] is output column m * tile + o.
-            target = y[images]
-            tiled = target[:, :, : full * m].reshape(n, geo.out_h, full, m, cout)
-            np.copyto(tiled, out[:, :, :full].transpose(1, 3, 2, 0, 4))
-            rest = geo.out_w - full * m
-            if rest:
-                np.copyto(target[:, :, full * m :], out[:rest, :, full].transpose(1, 2, 0, 3))
+                products[ones] += bias
+            out = scratch_buffer("wino_out", (p.mh, p.mw, n, p.th, p.tw, cout), dtype)
+            _both(p.h[0], p.w[0], products, out)
+            # out[i, j, image, ty, tx] is output (mh * ty + i, mw * tx + j).
+            for (tiles_h, ch, rows), (tiles_w, cw, columns) in spans:
+                source = out[:ch, :cw, :, tiles_h, tiles_w].transpose(2, 3, 0, 4, 1, 5)
+                target = y[images, rows, columns].reshape(source.shape)  # splits axes: a view
+                if relu:
+                    np.maximum(source, 0, out=target)
+                else:
+                    np.copyto(target, source)
 
-    parallel.run_groups(run, chunks)
+    parallel.run_groups(run, parallel.chunks(geo.batch, nb))
     return y
+
+
+def _ones_column(at: np.ndarray) -> int:
+    """The column of an output transform that is all ones (the point 1, or F(1, 1)'s)."""
+    return int(np.flatnonzero((at == 1).all(axis=0))[0])
 
 
 def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     """Kernel gradient ``(kh, kw, cin, cout)`` of :func:`forward` for ``grad`` (N, oh, ow, cout).
 
-    ``dW[i, j] = sum over images, rows, tiles of G[:, j] . (BT window_i) * (A g_tile)``:
-    the forward's columns meet the output gradient taken to the same ``a`` points.
+    The forward's products are ``U @ kt`` at each point, so the gradient at the points is
+    ``U.T @ dP``, with ``dP = A_h @ grad tile @ A_w.T`` (the output transform run
+    backwards), and the kernel's is ``G_h.T @ . @ G_w`` of that.
     """
     dtype = np.result_type(x.dtype, grad.dtype)
-    m, r, kh, cin, cout = OUTPUTS, geo.kw, geo.kh, geo.in_c, geo.out_c
-    at, g, bt = matrices(m, r, dtype)
-    a, t = m + r - 1, _tiles(geo)
-    nb = _chunk_images(geo, dtype.itemsize)
-    chunks = parallel.chunks(geo.batch, nb)
+    p = plan(geo, dtype)
+    cin, cout = geo.in_c, geo.out_c
+    nb = _chunk_images(geo, p, dtype.itemsize)
+    backwards = (np.ascontiguousarray(p.h[0].T), np.ascontiguousarray(p.w[0].T))
 
     def run(group: list[slice]) -> np.ndarray:
-        padded = _padded_input(geo, nb, dtype)
-        # The output gradient, zero beyond the last column so that every tile is whole.
-        grad_tiles = scratch_buffer("wino_grad", (nb, geo.out_h, m * t, cout), dtype)
-        grad_tiles[:, :, geo.out_w :] = 0
-        products = np.zeros((a, kh * cin, cout), dtype)
+        padded = _padded_input(geo, p, nb, dtype)
+        # The output gradient, zero beyond the last row and column: every tile is whole.
+        grad_tiles = scratch_buffer("wino_grad", (nb, p.mh * p.th, p.mw * p.tw, cout), dtype)
+        grad_tiles.fill(0)
+        products = np.zeros((p.points, cin, cout), dtype)
         for images in group:
             n = images.stop - images.start
-            cols = _columns(x[images].astype(dtype, copy=False), padded, geo, bt)
+            u = _transformed(x[images].astype(dtype, copy=False), padded, geo, p)
             gp = grad_tiles[:n]
-            gp[:, :, : geo.out_w] = grad[images]
+            gp[:, : geo.out_h, : geo.out_w] = grad[images]
             s0, s1, s2, s3 = gp.strides
-            gathered = scratch_buffer("wino_gathered", (m, n, t, geo.out_h, cout), dtype)
-            np.copyto(gathered, as_strided(gp, gathered.shape, (s2, s0, m * s2, s1, s3)))
-            points = scratch_buffer("wino_products", (a, cols.shape[1], cout), dtype)
-            np.matmul(at.T, gathered.reshape(m, -1), out=points.reshape(a, -1))
-            products += np.matmul(cols.transpose(0, 2, 1), points)
+            shape = (p.mh, p.mw, n, p.th, p.tw, cout)
+            gathered = scratch_buffer("wino_gathered", shape, dtype)
+            np.copyto(gathered, as_strided(gp, shape, (s1, s2, s0, p.mh * s1, p.mw * s2, s3)))
+            points = scratch_buffer("wino_products", (p.points, u.shape[1], cout), dtype)
+            _both(*backwards, gathered, points)
+            products += np.matmul(u.transpose(0, 2, 1), points)
         return products
 
-    products = functools.reduce(np.add, parallel.run_groups(run, chunks))
-    dw = (g.T @ products.reshape(a, -1)).reshape(r, kh, cin, cout)
-    return dw.transpose(1, 0, 2, 3)
+    products = functools.reduce(np.add, parallel.run_groups(run, parallel.chunks(geo.batch, nb)))
+    dw = np.empty((geo.kh, geo.kw, cin * cout), dtype)
+    return _both(p.h[1].T, p.w[1].T, products, dw).reshape(geo.kh, geo.kw, cin, cout)
