@@ -61,7 +61,7 @@ FLIP_MIN_CHANNELS = 8
 def _chunk_images(geo: ConvGeometry, itemsize: int) -> int:
     # A chunk's columns and its output rows should both fit.
     per_image = geo.out_h * geo.out_w * (geo.patch + geo.out_c) * itemsize
-    return int(max(1, min(geo.batch, CHUNK_BYTES // max(per_image, 1))))
+    return parallel.chunk_size(geo.batch, CHUNK_BYTES // max(per_image, 1))
 
 
 def _transposed(geo: ConvGeometry) -> bool:

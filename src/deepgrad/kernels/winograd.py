@@ -174,7 +174,7 @@ def _both(first: np.ndarray, second: np.ndarray, a: np.ndarray, out: np.ndarray)
 
 def _chunk_images(geo: ConvGeometry, p: Plan, itemsize: int) -> int:
     per_image = p.points * p.th * p.tw * (geo.in_c + geo.out_c) * itemsize
-    return int(max(1, min(geo.batch, CHUNK_BYTES // per_image)))
+    return parallel.chunk_size(geo.batch, CHUNK_BYTES // per_image)
 
 
 def _padded_input(geo: ConvGeometry, p: Plan, images: int, dtype) -> np.ndarray:
