@@ -57,3 +57,18 @@ def test_own_threads_makes_blas_single_threaded_and_restores_it():
             assert blas_threads() == inside
             raise RuntimeError("inside")
     assert blas_threads() == before
+
+
+def test_one_row_times_a_large_matrix_uses_blas_threads_then_one_again(monkeypatch):
+    """A single image's dense layer is memory-bound: BLAS's own threads take it, and
+    BLAS is single-threaded again right after."""
+    seen = []
+    real = np.matmul
+    monkeypatch.setattr(parallel.np, "matmul", lambda *a, **k: (
+        seen.append(blas_threads()), real(*a, **k))[1])
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(1, 1100)), rng.normal(size=(1100, 1000))
+    with parallel.own_threads():
+        np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12)
+        assert blas_threads() == (1 if parallel.thread_count() > 1 else seen[0])
+    assert seen == [parallel.thread_count()]

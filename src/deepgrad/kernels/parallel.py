@@ -160,6 +160,11 @@ def run_groups(fn: Callable, items: Sequence) -> list:
 
 # Below this many multiply-adds a product runs as one BLAS call.
 _MATMUL_MIN_WORK = 1 << 22
+# A single row times a matrix of this many numbers or more goes to BLAS's own threads
+# (see matmul). One image's 3136x1024 dense layer: 250 us on one thread, 176 us on
+# BLAS's two; at 1024x1024 62 against 47 us; at 512x512 two threads were slower
+# (/tmp/gemv2.py, lead, 2026-11-23).
+_ROW_MIN_SIZE = 1 << 20
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -168,7 +173,9 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     Every large product in deepgrad's kernels goes through here or :func:`run_groups`, so
     BLAS's own worker threads stay asleep: after a multi-threaded call OpenBLAS's workers
     spin for about 0.1 s, and our threads running meanwhile get half a core (the course
-    CNN's 5x5 layer in threads: 13 ms alone, 22 ms after a 2-thread BLAS call).
+    CNN's 5x5 layer in threads: 13 ms alone, 22 ms after a 2-thread BLAS call). The
+    exception is one row times a large matrix (a single image's dense layer), which
+    BLAS's own threads run: with one image no other work is split over threads.
 
     >>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 4))
     >>> matmul(a, b)
@@ -179,6 +186,11 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     n = b.shape[1]
     if out is None:
         out = np.empty((m, n), np.result_type(a.dtype, b.dtype))
+    if m == 1 and k * n >= _ROW_MIN_SIZE and _owned:
+        # One row reads the whole matrix once: the speed is memory's, and BLAS's spinning
+        # threads answer faster than ours wake up (about 57 us per hand-over here).
+        with _blas_controller().limit(limits=thread_count()):
+            return np.matmul(a, b, out=out)
     if m * n * k < _MATMUL_MIN_WORK:  # checked first: small products are the common case
         return np.matmul(a, b, out=out)
     threads = min(thread_count(), n)
