@@ -358,3 +358,47 @@ def test_depthwise_and_separable_match_torch(multiplier, padding, strides):
         return F.conv2d(depthwise(tx, dk), pk.permute(3, 2, 0, 1), bias)
 
     _compare(sep, x, separable, [sep.depthwise_kernel, sep.pointwise_kernel, sep.bias])
+
+
+def _fused_calls(monkeypatch) -> list:
+    calls, real = [], dg.ops.conv2d_max_pool
+    monkeypatch.setattr(dg.ops, "conv2d_max_pool",
+                        lambda *a, **k: (calls.append(k), real(*a, **k))[1])
+    return calls
+
+
+def test_sequential_fuses_conv_and_max_pooling_outside_training(monkeypatch):
+    """predict runs Conv2D + MaxPooling2D pairs as one op; the numbers are those of the
+    layers one by one, bit for bit, and training calls the layers themselves."""
+    model = _course_cnn(pooling=True)
+    x = rng.uniform(size=(5, 28, 28, 1)).astype(np.float32)
+    one_by_one = x
+    for layer in model.layers:
+        one_by_one = layer(one_by_one, training=False)
+    calls = _fused_calls(monkeypatch)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), one_by_one.data)
+    assert [c["pool_size"] for c in calls] == [(2, 2), (2, 2)]
+    calls.clear()
+    model(x, training=True)
+    assert calls == []
+
+
+@pytest.mark.parametrize("conv, pool", [
+    (L.Conv2D(3, 3, activation="tanh"), L.MaxPooling2D(2)),  # activation outside the op
+    (L.Conv2D(3, 3), L.MaxPooling2D(2, strides=1)),             # overlapping windows
+    (L.Conv2D(3, 3), L.MaxPooling2D(2, padding="same")),
+    (L.Conv2D(3, 3), L.AveragePooling2D(2)),
+])
+def test_other_pairs_run_layer_by_layer(monkeypatch, conv, pool):
+    model = dg.Sequential([L.Input((7, 7, 2)), conv, pool])
+    x = rng.normal(size=(2, 7, 7, 2)).astype(np.float32)
+    calls = _fused_calls(monkeypatch)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), pool(conv(x)).data)
+    assert calls == []
+
+
+def test_fused_pair_reports_a_pool_larger_than_the_conv_output():
+    model = dg.Sequential([L.Input((8, 8, 1)), L.Conv2D(2, 3), L.MaxPooling2D(4, name="pool")])
+    with pytest.raises(ValueError, match=r"MaxPooling2D 'pool': pool_size \(4, 4\) is larger "
+                                         r"than the input's spatial size \(3, 3\)"):
+        model.predict(np.zeros((1, 5, 5, 1), np.float32), verbose=0)

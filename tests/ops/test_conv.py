@@ -221,6 +221,45 @@ def test_separable_conv2d_gradients(strides, padding, dilation, bias, act):
 # dtypes, skipped gradients, shapes
 
 
+# (x shape, kernel shape, strides, padding, pool): the transposed-columns path (1 and 3
+# channels), the row path with stride 2, the Winograd path, a 1x1 kernel; outputs that
+# pooling divides and ones it leaves a row or column of; square and oblong pools.
+FUSED_CASES = [
+    ((3, 12, 12, 1), (5, 5, 1, 4), 1, "same", (2, 2)),
+    ((2, 11, 9, 3), (3, 3, 3, 5), 1, "valid", (3, 2)),
+    ((2, 13, 13, 6), (3, 3, 6, 4), 2, "same", (2, 2)),
+    ((2, 12, 11, 8), (3, 3, 8, 6), 1, "same", (2, 3)),
+    ((2, 7, 7, 5), (1, 1, 5, 3), 1, "valid", (2, 2)),
+]
+
+
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, pool", FUSED_CASES)
+@pytest.mark.parametrize("bias, act", [(True, "relu"), (False, None)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("chunk_bytes", [1, conv_gemm.CHUNK_BYTES])
+def test_conv2d_max_pool_is_the_two_ops_bit_for_bit(monkeypatch, x_shape, k_shape, strides,
+                                                    padding, pool, bias, act, dtype,
+                                                    chunk_bytes):
+    monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", chunk_bytes)  # 1: one image per chunk
+    x, k = rng.normal(size=x_shape).astype(dtype), rng.normal(size=k_shape).astype(dtype)
+    b = rng.normal(size=k_shape[3]).astype(dtype) if bias else None
+    args = dict(strides=strides, padding=padding, activation=act)
+    fused = ops.conv2d_max_pool(x, k, b, pool_size=pool, **args)
+    y = ops.conv2d(x, k, b, **args).data
+    (ph, pw), (n, h, w, c) = pool, y.shape
+    windows = y[:, : h // ph * ph, : w // pw * pw].reshape(n, h // ph, ph, w // pw, pw, c)
+    assert fused.dtype == dtype and not fused.requires_grad
+    np.testing.assert_array_equal(fused.data, windows.max(axis=(2, 4)))
+
+
+def test_conv2d_max_pool_records_a_gradient_as_the_two_ops():
+    """Where a gradient is recorded the two ops run apart: finite differences hold."""
+    inputs = [rng.normal(size=(2, 6, 6, 2)), rng.normal(size=(3, 3, 2, 3)),
+              rng.normal(size=3)]
+    assert gradient_check(lambda x, k, b: ops.conv2d_max_pool(
+        x, k, b, padding="same", activation="relu", pool_size=2), inputs)
+
+
 def test_float32_stays_float32_for_all_ops():
     def f32(*shape):
         return Tensor(rng.normal(size=shape).astype(np.float32), requires_grad=True)

@@ -267,3 +267,13 @@ def _cached_geometry(x_shape, kernel_shape, strides, padding, dilation, name) ->
     return ConvGeometry(
         n, h, w, c, kh, kw, co, sh, sw, dh, dw, pad, (hp - ekh) // sh + 1, (wp - ekw) // sw + 1
     )
+
+
+def pooled_output(geo: ConvGeometry, pool: tuple[int, int], dtype) -> np.ndarray:
+    """An empty array for the output of ``geo`` max-pooled by ``pool`` (``'valid'``).
+
+    >>> pooled_output(conv_geometry((2, 9, 9, 1), (3, 3, 1, 4)), (2, 2), np.float32).shape
+    (2, 3, 3, 4)
+    """
+    shape = (geo.batch, geo.out_h // pool[0], geo.out_w // pool[1], geo.out_c)
+    return np.empty(shape, dtype)

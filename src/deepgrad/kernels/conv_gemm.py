@@ -40,8 +40,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.kernels import parallel, winograd
-from deepgrad.kernels.conv import ConvGeometry, conv_geometry
+from deepgrad.kernels.conv import ConvGeometry, conv_geometry, pooled_output
 from deepgrad.kernels.parallel import chunks, run_groups
+from deepgrad.kernels.pool import max_pool2d, max_pool_into
 from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
@@ -165,10 +166,14 @@ def conv_forward(
     geo: ConvGeometry,
     bias: np.ndarray | None = None,
     relu: bool = False,
+    pool: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
 
     Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
+    With ``pool=(ph, pw)`` each chunk's output is also max-pooled (strides equal to the
+    window, ``'valid'``) while it is in the cache, and the pooled ``(N, out_h // ph,
+    out_w // pw, Cout)`` is returned: the full output is never written out (inference).
 
     >>> x = np.ones((1, 3, 3, 1), np.float32)
     >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
@@ -180,17 +185,21 @@ def conv_forward(
     dtype = np.result_type(x.dtype, w2.dtype)
     if winograd.applies(geo, dtype):
         kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
-        return winograd.forward(x, kernel, geo, bias, relu)
+        y = winograd.forward(x, kernel, geo, bias, relu)
+        # Pooling inside Winograd's many small chunks measured slower than after them.
+        return y if pool is None else max_pool2d(y, pool, pool, "valid", False)[0]
     cout = w2.shape[1]
     per_image = geo.out_h * geo.out_w
-    y = np.empty((geo.batch * per_image, cout), dtype)
     if geo.is_pointwise:
-        parallel.matmul(x.reshape(-1, geo.in_c), w2, out=y)
+        y = parallel.matmul(x.reshape(-1, geo.in_c), w2)
         if bias is not None:
             y += bias
         if relu:
             np.maximum(y, 0, out=y)
-        return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
+        y = y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
+        return y if pool is None else max_pool_into(y, pool, pooled_output(geo, pool, dtype))
+    y = np.empty((geo.batch * per_image, cout), dtype) if pool is None else None
+    pooled = None if pool is None else pooled_output(geo, pool, dtype)
     nb = _chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     bias_row = transposed and bias is not None
@@ -207,22 +216,33 @@ def conv_forward(
                 cols[-1] = 1
         else:
             cols = scratch_buffer("cols", (nb * per_image, geo.patch), dtype)
+        unpooled = None
+        if pool is not None:
+            unpooled = scratch_buffer("unpooled", (nb * per_image, cout), dtype)
         for images in group:
-            rows = (images.stop - images.start) * per_image
-            yc = y[images.start * per_image : images.start * per_image + rows]
+            n = images.stop - images.start
+            rows = n * per_image
+            if pool is None:
+                yc = y[images.start * per_image : images.start * per_image + rows]
+            else:
+                yc = unpooled[:rows]
             xp = _pad_into(padded, x[images], geo)
             if transposed:
                 im2col(xp, geo, cols[: geo.patch, :rows], transposed=True)
                 np.matmul(cols[:, :rows].T, w2, out=yc)
             else:
                 np.matmul(im2col(xp, geo, cols[:rows]), w2, out=yc)
+            if pool is not None:
+                # max(a + b) = max(a) + b and max(relu) = relu(max), exactly: both after.
+                yc = max_pool_into(yc.reshape(n, geo.out_h, geo.out_w, cout), pool, pooled[images])
             if bias is not None:
                 yc += bias
             if relu:
                 np.maximum(yc, 0, out=yc)
 
     run_groups(run, chunks(geo.batch, nb))
-    return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
+    return pooled if pool is not None else y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
+
 
 
 def conv_input_grad(grad: np.ndarray, w2: np.ndarray, geo: ConvGeometry) -> np.ndarray:

@@ -48,6 +48,7 @@ __all__ = [
     "sum_along_backward",
     "window_counts",
     "max_pool2d",
+    "max_pool_into",
     "max_pool2d_backward",
     "avg_pool2d",
     "avg_pool2d_backward",
@@ -343,6 +344,21 @@ def _max_cells(x: np.ndarray, wh: Window, ww: Window, out: np.ndarray) -> tuple[
     for cell in cells[2:]:
         np.maximum(out, cell, out=out)
     return None, None
+
+
+def max_pool_into(x: np.ndarray, pool_size: tuple[int, int], out: np.ndarray) -> np.ndarray:
+    """Max pooling of NHWC ``x`` with strides equal to ``pool_size`` and ``'valid'``
+    padding, into ``out``, in this thread and without an argmax: what a convolution
+    fused with the pooling after it (inference) does with each chunk of its output.
+
+    >>> out = np.empty((1, 1, 2, 1))
+    >>> max_pool_into(np.arange(12.0).reshape(1, 2, 6, 1), (2, 3), out)[0, :, :, 0]
+    array([[ 8., 11.]])
+    """
+    wh = window(x.shape[1], pool_size[0], pool_size[0], "valid")
+    ww = window(x.shape[2], pool_size[1], pool_size[1], "valid")
+    _max_cells(x, wh, ww, out)
+    return out
 
 
 def max_pool2d_backward(g: np.ndarray, state: tuple) -> np.ndarray:

@@ -294,6 +294,42 @@ class Conv2D(BaseConv):
         }
 
 
+def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
+    """``pool(conv(inputs))`` as one op where it can be, else None (nothing computed).
+
+    A built :class:`Conv2D` with ReLU or no activation, followed by a built
+    ``MaxPooling2D`` whose strides equal its window and whose padding is ``'valid'``,
+    runs as :func:`deepgrad.ops.conv2d_max_pool`: each chunk of the convolution's output
+    is pooled while it is in the CPU cache. :class:`deepgrad.Sequential` uses it outside
+    training; the numbers are the same as the two layers', bit for bit. Course CNN,
+    predict at batch 128, alternated in one process: 24.1 -> 20.2 ms with the first
+    pair fused (/tmp/fuse2.py, lead, 2026-11-23).
+
+    >>> import deepgrad as dg
+    >>> conv, pool = Conv2D(4, 3, activation="relu"), dg.layers.MaxPooling2D(2)
+    >>> x = dg.Tensor(np.ones((1, 6, 6, 2), np.float32))
+    >>> y = pool(conv(x))  # builds both
+    >>> np.array_equal(conv_then_pool(conv, pool, x).data, y.data)
+    True
+    """
+    from deepgrad.layers.pooling import MaxPooling2D
+
+    if not (
+        type(conv) is Conv2D and type(pool) is MaxPooling2D and type(inputs) is Tensor
+        and conv.built and pool.built and conv.activity_regularizer is None
+        and conv.activation in (activations.relu, activations.linear)
+        and pool.strides == pool.pool_size and pool.padding == "valid"
+    ):
+        return None
+    conv._check_input_spec(inputs)
+    pool._check_shape(conv.compute_output_shape(inputs.shape))
+    return ops.conv2d_max_pool(
+        inputs, conv.kernel, conv.bias, strides=conv.strides, padding=conv.padding,
+        dilation_rate=conv.dilation_rate, activation=conv._fused, pool_size=pool.pool_size,
+        name=conv.name,
+    )
+
+
 class Conv1D(Conv2D):
     """1-D convolution over sequences ``(batch, steps, channels)``.
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from deepgrad.layers.base import Layer, shape_str
+from deepgrad.layers.conv import conv_then_pool
 from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models.model import Model
@@ -174,8 +175,17 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
-        for layer in self._stack:
-            x = layer(x, training=training)
+        stack, i = self._stack, 0
+        while i < len(stack):
+            if not training and i + 1 < len(stack):
+                # Outside training a convolution and the max pooling after it run as one
+                # op (see conv_then_pool): same numbers, the full output never written.
+                fused = conv_then_pool(stack[i], stack[i + 1], x)
+                if fused is not None:
+                    x, i = fused, i + 2
+                    continue
+            x = stack[i](x, training=training)
+            i += 1
         return x
 
     def compute_output_shape(self, input_shape):

@@ -11,6 +11,7 @@ Tensor([0., 2.], dtype=float32)
 from deepgrad.ops.conv import (
     conv1d,
     conv2d,
+    conv2d_max_pool,
     conv2d_transpose,
     depthwise_conv2d,
     separable_conv2d,
@@ -85,6 +86,7 @@ __all__ = [
     "concatenate",
     "conv1d",
     "conv2d",
+    "conv2d_max_pool",
     "conv2d_transpose",
     "dense",
     "depthwise_conv2d",

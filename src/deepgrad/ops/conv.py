@@ -24,10 +24,14 @@ import numpy as np
 from deepgrad.kernels.conv import conv_geometry, deconv_output_length
 from deepgrad.kernels.conv_gemm import conv_backward, conv_forward, conv_input_grad
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+from deepgrad.ops.pool import max_pool2d
 from deepgrad.ops.shape import expand_dims, squeeze
-from deepgrad.tensor import Tensor, as_tensor, make_result
+from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled, make_result
 
-__all__ = ["conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]
+__all__ = [
+    "conv1d", "conv2d", "conv2d_max_pool", "conv2d_transpose", "depthwise_conv2d",
+    "separable_conv2d",
+]
 
 
 def _tuple(value, n: int, arg: str, name: str) -> tuple[int, ...]:
@@ -140,6 +144,46 @@ def conv2d(
         return grads if bias is None else grads + (_as(db, bias),)
 
     return make_result(y, _parents(x, kernel, bias), backward)
+
+
+def conv2d_max_pool(
+    x,
+    kernel,
+    bias=None,
+    strides=(1, 1),
+    padding="valid",
+    dilation_rate=(1, 1),
+    activation: str | None = None,
+    pool_size=(2, 2),
+    name: str = "conv2d",
+) -> Tensor:
+    """``max_pool2d(conv2d(x, ...), pool_size)`` (pool strides equal to its size,
+    ``'valid'``) in one pass: each chunk of the convolution's output is pooled while it
+    is in the CPU cache, and the full output is never written out. For inference: where
+    a gradient is recorded, the two ops run one after the other, as written.
+
+    Arguments as :func:`conv2d`, plus ``pool_size``, an int or a pair.
+
+    >>> x = Tensor(np.arange(16.0).reshape(1, 4, 4, 1))
+    >>> conv2d_max_pool(x, Tensor(np.ones((1, 1, 1, 1))), pool_size=2).data[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    pool = _tuple(pool_size, 2, "pool_size", name)
+    x, kernel, bias = as_tensor(x), as_tensor(kernel), None if bias is None else as_tensor(bias)
+    if is_grad_enabled() and any(t.requires_grad for t in _parents(x, kernel, bias)):
+        y = conv2d(x, kernel, bias, strides, padding, dilation_rate, activation, name)
+        return max_pool2d(y, pool)
+    relu = _relu(activation, name)
+    x, kernel, bias, data = _inputs(x, kernel, bias, 3, name)
+    strides = _tuple(strides, 2, "strides", name)
+    dilation = _tuple(dilation_rate, 2, "dilation_rate", name)
+    geo = conv_geometry(data.shape, kernel.shape, strides, padding, dilation, name)
+    if geo.out_h < pool[0] or geo.out_w < pool[1]:
+        return max_pool2d(conv2d(x, kernel, bias, strides, padding, dilation_rate, activation,
+                                 name), pool)  # the pooling op names the misfit
+    w2 = kernel.data.reshape(-1, geo.out_c)
+    return Tensor(conv_forward(data, w2, geo, None if bias is None else bias.data, relu, pool))
 
 
 def conv1d(
