@@ -89,6 +89,17 @@ def _parents(x: Tensor, kernel: Tensor, bias: Tensor | None) -> tuple[Tensor, ..
     return (x, kernel) if bias is None else (x, kernel, bias)
 
 
+def _conv2d_inputs(x, kernel, bias, strides, padding, dilation_rate, activation, name: str):
+    """The checked arguments of a 2-D convolution: tensors, the input array, the
+    geometry and whether ReLU is fused."""
+    relu = _relu(activation, name)
+    x, kernel, bias, data = _inputs(x, kernel, bias, 3, name)
+    strides = _tuple(strides, 2, "strides", name)
+    dilation = _tuple(dilation_rate, 2, "dilation_rate", name)
+    geo = conv_geometry(data.shape, kernel.shape, strides, padding, dilation, name)
+    return x, kernel, bias, data, geo, relu
+
+
 def conv2d(
     x,
     kernel,
@@ -126,11 +137,9 @@ def conv2d(
     array([[45., 39.],
            [66., 50.]])
     """
-    relu = _relu(activation, name)
-    x, kernel, bias, data = _inputs(x, kernel, bias, 3, name)
-    strides = _tuple(strides, 2, "strides", name)
-    dilation = _tuple(dilation_rate, 2, "dilation_rate", name)
-    geo = conv_geometry(data.shape, kernel.shape, strides, padding, dilation, name)
+    x, kernel, bias, data, geo, relu = _conv2d_inputs(
+        x, kernel, bias, strides, padding, dilation_rate, activation, name
+    )
     w2 = kernel.data.reshape(-1, geo.out_c)
     y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu)
 
@@ -170,18 +179,13 @@ def conv2d_max_pool(
            [13., 15.]])
     """
     pool = _tuple(pool_size, 2, "pool_size", name)
-    x, kernel, bias = as_tensor(x), as_tensor(kernel), None if bias is None else as_tensor(bias)
-    if is_grad_enabled() and any(t.requires_grad for t in _parents(x, kernel, bias)):
+    x, kernel, bias, data, geo, relu = _conv2d_inputs(
+        x, kernel, bias, strides, padding, dilation_rate, activation, name
+    )
+    recorded = is_grad_enabled() and any(t.requires_grad for t in _parents(x, kernel, bias))
+    if recorded or geo.out_h < pool[0] or geo.out_w < pool[1]:  # (max_pool2d names a misfit)
         y = conv2d(x, kernel, bias, strides, padding, dilation_rate, activation, name)
         return max_pool2d(y, pool)
-    relu = _relu(activation, name)
-    x, kernel, bias, data = _inputs(x, kernel, bias, 3, name)
-    strides = _tuple(strides, 2, "strides", name)
-    dilation = _tuple(dilation_rate, 2, "dilation_rate", name)
-    geo = conv_geometry(data.shape, kernel.shape, strides, padding, dilation, name)
-    if geo.out_h < pool[0] or geo.out_w < pool[1]:
-        return max_pool2d(conv2d(x, kernel, bias, strides, padding, dilation_rate, activation,
-                                 name), pool)  # the pooling op names the misfit
     w2 = kernel.data.reshape(-1, geo.out_c)
     return Tensor(conv_forward(data, w2, geo, None if bias is None else bias.data, relu, pool))
 
