@@ -171,9 +171,10 @@ def conv_forward(
     """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
 
     Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
-    With ``pool=(ph, pw)`` each chunk's output is also max-pooled (strides equal to the
-    window, ``'valid'``) while it is in the cache, and the pooled ``(N, out_h // ph,
-    out_w // pw, Cout)`` is returned: the full output is never written out (inference).
+    With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
+    ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned. On
+    the im2col path each chunk is pooled while it is in the cache, so the full output is
+    never written out; a Winograd convolution is pooled after (inference).
 
     >>> x = np.ones((1, 3, 3, 1), np.float32)
     >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
@@ -242,7 +243,6 @@ def conv_forward(
 
     run_groups(run, chunks(geo.batch, nb))
     return pooled if pool is not None else y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
-
 
 
 def conv_input_grad(grad: np.ndarray, w2: np.ndarray, geo: ConvGeometry) -> np.ndarray:
