@@ -64,6 +64,25 @@ def shape_str(shape) -> str:
 _SPATIAL_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
 
 
+def check_data_format(layer: str, value) -> str:
+    """``'channels_last'`` for None or ``'channels_last'``; a clear error otherwise.
+
+    >>> check_data_format("Conv2D", None)
+    'channels_last'
+    """
+    if value in (None, "channels_last"):
+        return "channels_last"
+    if value == "channels_first":
+        raise NotImplementedError(
+            f"{layer}: only data_format='channels_last' (channels in the last axis) is "
+            "supported. To fix, transpose the input to channels_last, e.g. "
+            "np.transpose(x, (0, 2, 3, 1)) for images."
+        )
+    raise ValueError(
+        f"{layer}: `data_format` must be 'channels_last'. Received: data_format={value!r}"
+    )
+
+
 def check_spatial_rank(layer: Layer, shape, rank: int) -> None:
     """Raise unless ``shape`` is a batch of ``rank``-D channels_last inputs (``rank + 2`` dims).
 

@@ -26,8 +26,15 @@ import numpy as np
 
 from deepgrad import activations, initializers, ops, regularizers
 from deepgrad.kernels.conv import conv_output_length, deconv_output_length
-from deepgrad.layers.base import InputSpec, Layer, check_spatial_rank, shape_str
+from deepgrad.layers.base import (
+    InputSpec,
+    Layer,
+    check_data_format,
+    check_spatial_rank,
+    shape_str,
+)
 from deepgrad.layers.core import positive_int, serialize_regularizer
+from deepgrad.layers.pooling import MaxPooling2D
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -67,19 +74,6 @@ def padding_name(layer: str, value, allowed: tuple[str, ...]) -> str:
             f"{layer}: `padding` must be one of {options}. Received: padding={value!r}"
         )
     return name
-
-
-def check_data_format(layer: str, value) -> str:
-    if value in (None, "channels_last"):
-        return "channels_last"
-    if value == "channels_first":
-        raise NotImplementedError(
-            f"{layer}: only data_format='channels_last' (NHWC) is supported. To fix, "
-            "transpose the input to channels_last, e.g. np.transpose(x, (0, 2, 3, 1))."
-        )
-    raise ValueError(
-        f"{layer}: `data_format` must be 'channels_last'. Received: data_format={value!r}"
-    )
 
 
 class BaseConv(Layer):
@@ -312,8 +306,6 @@ def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
     >>> np.array_equal(conv_then_pool(conv, pool, x).data, y.data)
     True
     """
-    from deepgrad.layers.pooling import MaxPooling2D
-
     if not (
         type(conv) is Conv2D and type(pool) is MaxPooling2D and type(inputs) is Tensor
         and conv.built and pool.built and conv.activity_regularizer is None

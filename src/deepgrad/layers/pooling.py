@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from deepgrad import ops
 from deepgrad.kernels.pool import output_length
-from deepgrad.layers.base import InputSpec, Layer, check_spatial_rank, shape_str
+from deepgrad.layers.base import (
+    InputSpec,
+    Layer,
+    check_data_format,
+    check_spatial_rank,
+    shape_str,
+)
 from deepgrad.ops.pool import normalize_padding, normalize_tuple
 from deepgrad.tensor import Tensor
 
@@ -41,19 +47,6 @@ __all__ = [
     "GlobalMaxPool1D",
     "GlobalMaxPool2D",
 ]
-
-def _data_format(layer: str, value) -> str:
-    if value in (None, "channels_last"):
-        return "channels_last"
-    if value == "channels_first":
-        raise NotImplementedError(
-            f"{layer}: only data_format='channels_last' is supported. To fix, transpose the "
-            "input to channels_last, e.g. np.transpose(x, (0, 2, 3, 1)) for images."
-        )
-    raise ValueError(
-        f"{layer}: `data_format` must be 'channels_last'. Received: data_format={value!r}"
-    )
-
 
 class _Checked(Layer):
     """Shared input check: the rank must be ``rank + 2`` (batch and channels included)."""
@@ -77,7 +70,7 @@ class _Pooling(_Checked):
             else normalize_tuple(strides, self.rank, "strides", cls)
         )
         self.padding = normalize_padding(padding, cls)
-        self.data_format = _data_format(cls, data_format)
+        self.data_format = check_data_format(cls, data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _check_shape(self, shape) -> None:
@@ -207,7 +200,7 @@ class _GlobalPooling(_Checked):
 
     def __init__(self, data_format=None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _data_format(type(self).__name__, data_format)
+        self.data_format = check_data_format(type(self).__name__, data_format)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
