@@ -120,3 +120,27 @@ def test_conv2d_gradients_through_winograd(x_shape, k_shape, padding):
     assert gradient_check(
         lambda x, k, b: ops.conv2d(x, k, b, padding=padding, activation="relu"), inputs
     )
+
+
+@pytest.mark.parametrize("k_shape, pool, inside", [
+    ((5, 5, 8, 4), (2, 2), True),
+    ((3, 3, 8, 4), (4, 1), True),
+    ((3, 3, 8, 4), (3, 3), False),  # a window of 3 straddles the 4x4 tiles
+    ((1, 3, 8, 4), (1, 2), True),
+    ((1, 3, 8, 4), (2, 2), False),  # one row high: tiles are one output high
+])
+def test_pools_inside_tiles_only_where_windows_divide_them(k_shape, pool, inside):
+    x, k = rng.normal(size=(2, 13, 11, 8)), rng.normal(size=k_shape)
+    geo = conv_geometry(x.shape, k_shape, padding="same")
+    assert winograd.applies(geo, np.float64)
+    assert winograd.pools_in_tiles(geo, pool) is inside
+    if inside:
+        y = winograd.forward(x, k, geo)
+        n, h, w, c = y.shape
+        ph, pw = pool
+        want = y[:, : h // ph * ph, : w // pw * pw].reshape(n, h // ph, ph, w // pw, pw, c)
+        np.testing.assert_array_equal(winograd.forward(x, k, geo, pool=pool),
+                                      want.max(axis=(2, 4)))
+    else:
+        with pytest.raises(ValueError, match="does not divide the tiles"):
+            winograd.forward(x, k, geo, pool=pool)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from deepgrad import ops
-from deepgrad.kernels import conv_gemm
+from deepgrad.kernels import conv_gemm, winograd
 from deepgrad.kernels.conv import conv_geometry, conv_output_length, deconv_output_length
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
@@ -222,14 +222,20 @@ def test_separable_conv2d_gradients(strides, padding, dilation, bias, act):
 
 
 # (x shape, kernel shape, strides, padding, pool): the transposed-columns path (1 and 3
-# channels), the row path with stride 2, the Winograd path, a 1x1 kernel; outputs that
-# pooling divides and ones it leaves a row or column of; square and oblong pools.
+# channels), the row path with stride 2, a 1x1 kernel; the Winograd path pooled after
+# (a window of 3 does not divide its 4x4 tiles) and pooled inside its tiles (2x2 with a
+# partial last tile, 4x2, and 1x2 and 1x4 after kernels one row high and 2x2); outputs
+# that pooling divides and ones it leaves a row or column of; square and oblong pools.
 FUSED_CASES = [
     ((3, 12, 12, 1), (5, 5, 1, 4), 1, "same", (2, 2)),
     ((2, 11, 9, 3), (3, 3, 3, 5), 1, "valid", (3, 2)),
     ((2, 13, 13, 6), (3, 3, 6, 4), 2, "same", (2, 2)),
-    ((2, 12, 11, 8), (3, 3, 8, 6), 1, "same", (2, 3)),
     ((2, 7, 7, 5), (1, 1, 5, 3), 1, "valid", (2, 2)),
+    ((2, 12, 11, 8), (3, 3, 8, 6), 1, "same", (2, 3)),
+    ((3, 14, 14, 8), (5, 5, 8, 4), 1, "same", (2, 2)),
+    ((2, 13, 11, 8), (3, 3, 8, 5), 1, "same", (4, 2)),
+    ((2, 5, 10, 8), (1, 3, 8, 4), 1, "valid", (1, 2)),
+    ((2, 9, 9, 9), (2, 2, 9, 3), 1, "valid", (1, 4)),
 ]
 
 
@@ -241,6 +247,7 @@ def test_conv2d_max_pool_is_the_two_ops_bit_for_bit(monkeypatch, x_shape, k_shap
                                                     padding, pool, bias, act, dtype,
                                                     chunk_bytes):
     monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", chunk_bytes)  # 1: one image per chunk
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", chunk_bytes)
     x, k = rng.normal(size=x_shape).astype(dtype), rng.normal(size=k_shape).astype(dtype)
     b = rng.normal(size=k_shape[3]).astype(dtype) if bias else None
     args = dict(strides=strides, padding=padding, activation=act)

@@ -173,8 +173,8 @@ def conv_forward(
     Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
     With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
     ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned. On
-    the im2col path each chunk is pooled while it is in the cache, so the full output is
-    never written out; a Winograd convolution is pooled after (inference).
+    the im2col path each chunk is pooled while it is in the cache, and on the Winograd
+    path each chunk's tiles, so the full output is never written out (inference).
 
     >>> x = np.ones((1, 3, 3, 1), np.float32)
     >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
@@ -186,9 +186,10 @@ def conv_forward(
     dtype = np.result_type(x.dtype, w2.dtype)
     if winograd.applies(geo, dtype):
         kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
+        if pool is None or winograd.pools_in_tiles(geo, pool):
+            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1))
         y = winograd.forward(x, kernel, geo, bias, relu)
-        # Pooling inside Winograd's many small chunks measured slower than after them.
-        return y if pool is None else max_pool2d(y, pool, pool, "valid", False)[0]
+        return max_pool2d(y, pool, pool, "valid", False)[0]
     cout = w2.shape[1]
     per_image = geo.out_h * geo.out_w
     if geo.is_pointwise:

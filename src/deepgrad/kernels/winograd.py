@@ -50,7 +50,8 @@ from deepgrad.kernels.conv import ConvGeometry
 from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = [
-    "OUTPUTS", "MIN_CHANNELS", "Plan", "applies", "plan", "matrices", "forward", "weight_grad",
+    "OUTPUTS", "MIN_CHANNELS", "Plan", "applies", "plan", "pools_in_tiles", "matrices", "forward",
+    "weight_grad",
 ]
 
 # Outputs per tile along each axis. m = 4 with a 5-long kernel takes 8 points; more
@@ -211,19 +212,40 @@ def _spans(out: int, m: int) -> list[tuple[slice, int, slice]]:
     return spans + ([(slice(full, full + 1), rest, slice(full * m, out))] if rest else [])
 
 
+def pools_in_tiles(geo: ConvGeometry, pool: tuple[int, int]) -> bool:
+    """Whether a max pool of ``pool`` (strides equal to the window, ``'valid'``) after
+    this convolution can be taken inside :func:`forward`'s tiles: each window axis
+    divides that axis's outputs per tile (1, 2 or 4; 1 along the height of a kernel one
+    row high).
+
+    >>> from deepgrad.kernels.conv import conv_geometry
+    >>> geo = conv_geometry((1, 14, 14, 8), (5, 5, 8, 4), padding="same")
+    >>> pools_in_tiles(geo, (2, 2)), pools_in_tiles(geo, (3, 3))
+    (True, False)
+    """
+    mh = 1 if geo.kh == 1 else OUTPUTS
+    return mh % pool[0] == 0 and OUTPUTS % pool[1] == 0
+
+
 def forward(
     x: np.ndarray,
     kernel: np.ndarray,
     geo: ConvGeometry,
     bias: np.ndarray | None = None,
     relu: bool = False,
+    pool: tuple[int, int] = (1, 1),
 ) -> np.ndarray:
     """Stride-1 convolution of NHWC ``x`` with a Keras ``kernel`` (kh, kw, cin, cout).
 
     The bias is added at the point (1, 1), where the output transform is all ones (one
     product in ``ah * aw``), and ReLU while each chunk's outputs are stored, so neither
-    takes a pass of its own.
+    takes a pass of its own. With ``pool`` (see :func:`pools_in_tiles`) the output is
+    max-pooled inside each tile before it is stored, and ``(N, out_h // ph, out_w // pw,
+    cout)`` is returned: the same numbers as pooling the output after, bit for bit, with a
+    quarter of the stores for 2x2 windows.
     """
+    if not pools_in_tiles(geo, pool):
+        raise ValueError(f"winograd.forward: pool {pool} does not divide the tiles of {geo}")
     dtype = np.result_type(x.dtype, kernel.dtype)
     p = plan(geo, dtype)
     kh, kw, cin, cout = kernel.shape
@@ -231,9 +253,10 @@ def forward(
     _both(p.h[1], p.w[1], kernel.astype(dtype, copy=False), kt)
     kt = kt.reshape(p.points, cin, cout)
     ones = _ones_column(p.h[0]) * p.aw + _ones_column(p.w[0])
-    y = np.empty((geo.batch, geo.out_h, geo.out_w, cout), dtype)
+    (ph, pw), qh, qw = pool, p.mh // pool[0], p.mw // pool[1]  # pooled outputs per tile
+    y = np.empty((geo.batch, geo.out_h // ph, geo.out_w // pw, cout), dtype)
     nb = _chunk_images(geo, p, dtype.itemsize)
-    spans = [(a, b) for a in _spans(geo.out_h, p.mh) for b in _spans(geo.out_w, p.mw)]
+    spans = [(a, b) for a in _spans(y.shape[1], qh) for b in _spans(y.shape[2], qw)]
 
     def run(group: list[slice]) -> None:
         padded = _padded_input(geo, p, nb, dtype)
@@ -247,6 +270,8 @@ def forward(
             out = scratch_buffer("wino_out", (p.mh, p.mw, n, p.th, p.tw, cout), dtype)
             _both(p.h[0], p.w[0], products, out)
             # out[i, j, image, ty, tx] is output (mh * ty + i, mw * tx + j).
+            if pool != (1, 1):
+                out = _pool_tiles(out, pool)  # now pooled output (qh * ty + i, qw * tx + j)
             for (tiles_h, ch, rows), (tiles_w, cw, columns) in spans:
                 source = out[:ch, :cw, :, tiles_h, tiles_w].transpose(2, 3, 0, 4, 1, 5)
                 target = y[images, rows, columns].reshape(source.shape)  # splits axes: a view
@@ -257,6 +282,18 @@ def forward(
 
     parallel.run_groups(run, parallel.chunks(geo.batch, nb))
     return y
+
+
+def _pool_tiles(out: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
+    """Max over each ``pool`` window of a chunk's outputs in tile layout ``(mh, mw, ...)``:
+    a running max over the windows' cells, each a strided view of ``out``."""
+    ph, pw = pool
+    cells = [out[i::ph, j::pw] for i in range(ph) for j in range(pw)]
+    pooled = scratch_buffer("wino_pooled", cells[0].shape, out.dtype)
+    np.copyto(pooled, cells[0])
+    for cell in cells[1:]:
+        np.maximum(pooled, cell, out=pooled)
+    return pooled
 
 
 def _ones_column(at: np.ndarray) -> int:
