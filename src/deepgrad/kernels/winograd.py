@@ -170,9 +170,8 @@ def _both(first: np.ndarray, second: np.ndarray, a: np.ndarray, out: np.ndarray)
 
     The second axis goes first, one product per row of the first: for the output
     transform of the 5x5 layer's chunk that is 67 against 112 us for the first axis first,
-    whose one product over all the data is too wide for the cache; 5x5 layer forward 9.2
-    -> 8.1-8.4 ms (/tmp/s5/abbt.py, lead,
-    2026-11-23).
+    whose one product over all the data is too wide for the cache; the 5x5 layer's
+    forward 9.2 -> 8.1-8.4 ms (/tmp/s5/abbt.py, lead, 2026-11-23).
     """
     p, q = first.shape[1], second.shape[1]
     if first.shape == (1, 1) and first[0, 0] == 1:
