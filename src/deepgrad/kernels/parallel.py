@@ -158,8 +158,11 @@ def run_groups(fn: Callable, items: Sequence) -> list:
     return [result for share in results for result in share]
 
 
-# Below this many multiply-adds a product runs as one BLAS call.
-_MATMUL_MIN_WORK = 1 << 22
+# Below this many multiply-adds a product runs as one BLAS call. Handing half of it to
+# another thread costs about 100 us here: a 128x784x128 product took 245 us split and
+# 260 us in one call, 256x784x256 655 against 1056 us; the 784-128-10 MLP's epoch was 10%
+# faster with its 13M products in one call (/tmp/s5/abmlp.py, lead, 2026-11-23).
+_MATMUL_MIN_WORK = 1 << 24
 # A single row times a matrix of this many numbers or more goes to BLAS's own threads
 # (see matmul). One image's 3136x1024 dense layer: 250 us on one thread, 176 us on
 # BLAS's two; at 1024x1024 62 against 47 us; at 512x512 two threads were slower
