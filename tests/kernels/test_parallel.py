@@ -20,13 +20,21 @@ def blas_threads():
     return max(p["num_threads"] for p in numpy_blas)
 
 
-def test_matmul_matches_numpy_bit_for_bit():
+def test_matmul_matches_numpy_bit_for_bit(monkeypatch):
+    """Split over threads inside own_threads, one BLAS call outside: the same numbers."""
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(300, 200)).astype(np.float32), rng.normal(size=(200, 500))
     b = b.astype(np.float32)
+    calls = []
+    monkeypatch.setattr(parallel, "run_parts", lambda fn, parts: (
+        calls.append(len(parts)), [fn(part) for part in parts])[1])
     np.testing.assert_array_equal(parallel.matmul(a, b), np.matmul(a, b))
-    out = np.empty((300, 500), np.float32)
-    assert parallel.matmul(a, b, out=out) is out
+    assert calls == []
+    with parallel.own_threads():
+        np.testing.assert_array_equal(parallel.matmul(a, b), np.matmul(a, b))
+        out = np.empty((300, 500), np.float32)
+        assert parallel.matmul(a, b, out=out) is out
+    assert calls == ([parallel.thread_count()] * 2 if parallel.thread_count() > 1 else [])
 
 
 def test_groups_do_not_depend_on_the_thread_count():
@@ -72,3 +80,26 @@ def test_one_row_times_a_large_matrix_uses_blas_threads_then_one_again(monkeypat
         np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12)
         assert blas_threads() == (1 if parallel.thread_count() > 1 else seen[0])
     assert seen == [parallel.thread_count()]
+
+
+def small_mlp():
+    model = dg.Sequential([dg.layers.Input((8,)), dg.layers.Dense(4), dg.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("make, own", [
+    (small_mlp, False),  # products too small to hand over: BLAS's threads
+    (lambda: dg.Sequential([dg.layers.Dense(2)]), True),  # not built: ours
+    (lambda: dg.Sequential([dg.layers.Input((6, 6, 1)), dg.layers.Conv2D(2, 3)]), True),
+    (lambda: dg.Sequential([dg.layers.Input((6, 6, 1)), dg.layers.MaxPooling2D(2)]), True),
+    (lambda: dg.Sequential([dg.layers.Input((600,)), dg.layers.Dense(500)]), True),  # big update
+])
+def test_models_run_on_our_threads_where_kernels_or_updates_use_them(monkeypatch, make, own):
+    model = make()
+    seen = []
+    monkeypatch.setattr(type(model), "predict_step", lambda self, batch: seen.append(
+        parallel._owned) or np.zeros(1))
+    x = np.zeros((1,) + model.input_shape[1:], np.float32) if model.built else np.zeros((1, 3))
+    model.predict_on_batch(x)
+    assert seen == [1 if own else 0]

@@ -171,14 +171,17 @@ _ROW_MIN_SIZE = 1 << 20
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``a @ b`` for 2-D arrays, its output columns split over threads, BLAS single-threaded.
+    """``a @ b`` for 2-D arrays; inside :func:`own_threads`, a large product's output
+    columns are split over deepgrad's threads with BLAS single-threaded.
 
-    Every large product in deepgrad's kernels goes through here or :func:`run_groups`, so
-    BLAS's own worker threads stay asleep: after a multi-threaded call OpenBLAS's workers
-    spin for about 0.1 s, and our threads running meanwhile get half a core (the course
-    CNN's 5x5 layer in threads: 13 ms alone, 22 ms after a 2-thread BLAS call). The
-    exception is one row times a large matrix (a single image's dense layer), which
-    BLAS's own threads run: with one image no other work is split over threads.
+    Inside own_threads every large product in deepgrad's kernels goes through here or
+    :func:`run_groups`, so BLAS's own worker threads stay asleep: after a multi-threaded
+    call OpenBLAS's workers spin for about 0.1 s, and our threads running meanwhile get
+    half a core (the course CNN's 5x5 layer in threads: 13 ms alone, 22 ms after a
+    2-thread BLAS call). The exception is one row times a large matrix (a single image's
+    dense layer), which BLAS's own threads run: with one image no other work is split
+    over threads. Outside own_threads (a small dense model's loops, see
+    ``Model._threads``) this is ``np.matmul``, BLAS's threads and all.
 
     >>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 4))
     >>> matmul(a, b)
@@ -194,8 +197,8 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
         # threads answer faster than ours wake up (about 57 us per hand-over here).
         with _blas_controller().limit(limits=thread_count()):
             return np.matmul(a, b, out=out)
-    if m * n * k < _MATMUL_MIN_WORK:  # checked first: small products are the common case
-        return np.matmul(a, b, out=out)
+    if not _owned or m * n * k < _MATMUL_MIN_WORK:
+        return np.matmul(a, b, out=out)  # outside own_threads, BLAS's threads do it all
     threads = min(thread_count(), n)
     if threads == 1:
         return np.matmul(a, b, out=out)
