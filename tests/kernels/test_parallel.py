@@ -103,3 +103,14 @@ def test_models_run_on_our_threads_where_kernels_or_updates_use_them(monkeypatch
     x = np.zeros((1,) + model.input_shape[1:], np.float32) if model.built else np.zeros((1, 3))
     model.predict_on_batch(x)
     assert seen == [1 if own else 0]
+
+
+def test_the_choice_of_threads_follows_the_layers(monkeypatch):
+    model = small_mlp()
+    seen = []
+    monkeypatch.setattr(type(model), "predict_step", lambda self, batch: seen.append(
+        parallel._owned) or np.zeros(1))
+    model.predict_on_batch(np.zeros((1, 8), np.float32))
+    model.add(dg.layers.Dense(70_000))  # 350,000 weights: the update is split
+    model.predict_on_batch(np.zeros((1, 8), np.float32))
+    assert seen == [0, 1]

@@ -62,6 +62,7 @@ class Model(Layer):
         self._train_variables = None
         self._penalty_sources = None
         self._graph = None
+        self._own_threads = None  # (the layers it was decided for, own threads?)
         if inputs is not None or outputs is not None:
             from deepgrad.models.functional import Graph
 
@@ -404,14 +405,18 @@ class Model(Layer):
         yet; otherwise BLAS's, whose spinning workers take a product faster than ours wake
         up. A 784-128-10 MLP's epoch took 0.139 s on BLAS's threads against 0.167 s on
         ours, a 784-1024-1024-10 MLP's 1.73 s against 1.09 s (/tmp/s5/abown*.py, lead,
-        2026-11-23).
+        2026-11-23). Decided again only when the layers or the built state change: the
+        walk over the layers takes longer than a small model's step.
         """
-        own = (
-            not self.built
-            or any(layer.kernel_threads for layer in [self, *_all_sublayers(self)])
-            or self.count_params() >= 2 * updates.BLOCK
-        )
-        return parallel.own_threads() if own else contextlib.nullcontext()
+        key = (self.built, tuple(map(id, self._sublayers())))
+        if self._own_threads is None or self._own_threads[0] != key:
+            own = (
+                not self.built
+                or any(layer.kernel_threads for layer in [self, *_all_sublayers(self)])
+                or self.count_params() >= 2 * updates.BLOCK
+            )
+            self._own_threads = (key, own)
+        return parallel.own_threads() if self._own_threads[1] else contextlib.nullcontext()
 
     def predict_on_batch(self, x):
         """Predict one batch."""
