@@ -111,6 +111,6 @@ def test_the_choice_of_threads_follows_the_layers(monkeypatch):
     monkeypatch.setattr(type(model), "predict_step", lambda self, batch: seen.append(
         parallel._owned) or np.zeros(1))
     model.predict_on_batch(np.zeros((1, 8), np.float32))
-    model.add(dg.layers.Dense(70_000))  # 350,000 weights: the update is split
+    model.add(dg.layers.Dense(100_000))  # 300,000 more weights: the update is split
     model.predict_on_batch(np.zeros((1, 8), np.float32))
     assert seen == [0, 1]
