@@ -222,6 +222,17 @@ def _transformed(x: np.ndarray, padded: np.ndarray, geo: ConvGeometry, p: Plan) 
     return u.reshape(p.points, p.th * p.tw * n, c)
 
 
+def _transformed_chunks(x: np.ndarray, group: list[slice], geo: ConvGeometry, p: Plan, dtype):
+    """``(images, n, u)`` for each chunk of ``group``: its slice of the batch, its number
+    of images and its input at the points (see :func:`_transformed`)."""
+    padded = {}  # zeroed buffers by chunk size: the padding stays zero
+    for images in group:
+        n = images.stop - images.start
+        if n not in padded:
+            padded[n] = _padded_input(geo, p, n, dtype)
+        yield images, n, _transformed(x[images], padded[n], geo, p)
+
+
 def _spans(out: int, m: int) -> list[tuple[slice, int, slice]]:
     """Whole tiles, then the last partial one: ``(tiles, outputs per tile, output slice)``."""
     full, rest = divmod(out, m)
@@ -276,12 +287,7 @@ def forward(
     spans = [(a, b) for a in _spans(y.shape[1], qh) for b in _spans(y.shape[2], qw)]
 
     def run(group: list[slice]) -> None:
-        padded = {}  # zeroed buffers by chunk size: the padding stays zero
-        for images in group:
-            n = images.stop - images.start
-            if n not in padded:
-                padded[n] = _padded_input(geo, p, n, dtype)
-            u = _transformed(x[images], padded[n], geo, p)
+        for images, n, u in _transformed_chunks(x, group, geo, p, dtype):
             products = scratch_buffer("wino_products", (p.points, u.shape[1], cout), dtype)
             np.matmul(u, kt, out=products)
             if bias is not None:
@@ -334,16 +340,11 @@ def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarra
     backwards = (np.ascontiguousarray(p.h[0].T), np.ascontiguousarray(p.w[0].T))
 
     def run(group: list[slice]) -> np.ndarray:
-        padded = {}  # as in forward
         # The output gradient, zero beyond the last row and column: every tile is whole.
         grad_tiles = scratch_buffer("wino_grad", (nb, p.mh * p.th, p.mw * p.tw, cout), dtype)
         grad_tiles.fill(0)
         products = np.zeros((p.points, cin, cout), dtype)
-        for images in group:
-            n = images.stop - images.start
-            if n not in padded:
-                padded[n] = _padded_input(geo, p, n, dtype)
-            u = _transformed(x[images], padded[n], geo, p)
+        for images, n, u in _transformed_chunks(x, group, geo, p, dtype):
             gp = grad_tiles[:n]
             gp[:, : geo.out_h, : geo.out_w] = grad[images]
             s0, s1, s2, s3 = gp.strides
