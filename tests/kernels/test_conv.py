@@ -18,24 +18,9 @@ from deepgrad.kernels.conv import (
 )
 from deepgrad.kernels.conv_gemm import col2im, conv_backward, conv_forward, im2col
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+from numpy_reference import naive_conv2d
 
 rng = np.random.default_rng(0)
-
-
-def naive_conv2d(x, w, pad, strides, dilation):
-    """Cross-correlation by a loop over output positions (the definition)."""
-    (sh, sw), (dh, dw) = strides, dilation
-    xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)))
-    kh, kw = w.shape[:2]
-    out_h = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
-    out_w = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
-    y = np.zeros((x.shape[0], out_h, out_w, w.shape[3]))
-    for i in range(out_h):
-        for j in range(out_w):
-            patch = xp[:, i * sh : i * sh + (kh - 1) * dh + 1 : dh,
-                       j * sw : j * sw + (kw - 1) * dw + 1 : dw]
-            y[:, i, j] = np.tensordot(patch, w, axes=3)
-    return y
 
 
 def naive_depthwise(x, k, pad, strides, dilation):

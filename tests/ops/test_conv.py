@@ -12,23 +12,9 @@ from deepgrad.kernels import conv_gemm, winograd
 from deepgrad.kernels.conv import conv_geometry, conv_output_length, deconv_output_length
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
+from numpy_reference import naive_conv2d
 
 rng = np.random.default_rng(0)
-
-
-def naive_conv2d(x, w, pad, strides, dilation):
-    (sh, sw), (dh, dw) = strides, dilation
-    xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)))
-    kh, kw = w.shape[:2]
-    out_h = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
-    out_w = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
-    y = np.zeros((x.shape[0], out_h, out_w, w.shape[3]))
-    for i in range(out_h):
-        for j in range(out_w):
-            patch = xp[:, i * sh : i * sh + (kh - 1) * dh + 1 : dh,
-                       j * sw : j * sw + (kw - 1) * dw + 1 : dw]
-            y[:, i, j] = np.tensordot(patch, w, axes=3)
-    return y
 
 
 def _pair(v):
