@@ -100,9 +100,10 @@ def test_models_run_on_our_threads_where_kernels_or_updates_use_them(monkeypatch
     seen = []
     monkeypatch.setattr(type(model), "predict_step", lambda self, batch: seen.append(
         parallel._owned) or np.zeros(1))
-    x = np.zeros((1,) + model.input_shape[1:], np.float32) if model.built else np.zeros((1, 3))
+    x = np.zeros((2,) + model.input_shape[1:], np.float32) if model.built else np.zeros((2, 3))
     model.predict_on_batch(x)
-    assert seen == [1 if own else 0]
+    model.predict_on_batch(x[:1])  # a single sample: BLAS's threads whatever the model
+    assert seen == [1 if own else 0, 0]
 
 
 def test_the_choice_of_threads_follows_the_layers(monkeypatch):
@@ -110,7 +111,7 @@ def test_the_choice_of_threads_follows_the_layers(monkeypatch):
     seen = []
     monkeypatch.setattr(type(model), "predict_step", lambda self, batch: seen.append(
         parallel._owned) or np.zeros(1))
-    model.predict_on_batch(np.zeros((1, 8), np.float32))
+    model.predict_on_batch(np.zeros((2, 8), np.float32))
     model.add(dg.layers.Dense(100_000))  # 300,000 more weights: the update is split
-    model.predict_on_batch(np.zeros((1, 8), np.float32))
+    model.predict_on_batch(np.zeros((2, 8), np.float32))
     assert seen == [0, 1]

@@ -377,7 +377,7 @@ class Model(Layer):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for ``x`` as NumPy array(s)."""
-        with self._threads():
+        with self._threads(x):
             return training.predict(**locals())
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -398,7 +398,7 @@ class Model(Layer):
             logs = self.test_step(batch)
         return training.format_result(self, logs, return_dict)
 
-    def _threads(self):
+    def _threads(self, x=None):
         """The threads this model's loops run on: deepgrad's own (``parallel.own_threads``)
         when a layer's kernels split work over them (``Layer.kernel_threads``), when the
         optimizer will split its update (``updates.BLOCK``) or when the model is not built
@@ -407,7 +407,14 @@ class Model(Layer):
         ours, a 784-1024-1024-10 MLP's 1.73 s against 1.09 s (/tmp/s5/abown*.py, lead,
         2026-11-23). Decided again only when the layers or the built state change: the
         walk over the layers takes longer than a small model's step.
+
+        A single sample ``x`` to predict runs on BLAS's threads whatever the model: its
+        chunks do not split, and switching BLAS's threads off and on costs more than it
+        saves (the course CNN's single-image ``predict`` 0.83 -> 0.76 ms, A/B,
+        /tmp/s5/abone.py).
         """
+        if getattr(x, "shape", (None,))[:1] == (1,):
+            return contextlib.nullcontext()
         key = (self.built, tuple(map(id, self._sublayers())))
         if self._own_threads is None or self._own_threads[0] != key:
             own = (
@@ -421,7 +428,7 @@ class Model(Layer):
     def predict_on_batch(self, x):
         """Predict one batch."""
         batch = (training.prepare_batch(self, x, None, None, "predict_on_batch")[0],)
-        with self._threads():
+        with self._threads(batch[0]):
             return self.predict_step(batch)
 
 
