@@ -280,7 +280,7 @@ def forward(
     kt = np.empty((p.ah, p.aw, cin * cout), dtype)
     _both(p.h[1], p.w[1], kernel.astype(dtype, copy=False), kt)
     kt = kt.reshape(p.points, cin, cout)
-    ones = _ones_column(p.h[0]) * p.aw + _ones_column(p.w[0])
+    ones = _ones_column(p.mh, geo.kh) * p.aw + _ones_column(p.mw, geo.kw)
     (ph, pw), qh, qw = pool, p.mh // pool[0], p.mw // pool[1]  # pooled outputs per tile
     y = np.empty((geo.batch, geo.out_h // ph, geo.out_w // pw, cout), dtype)
     nb = _chunk_images(geo, p, dtype.itemsize)
@@ -321,9 +321,11 @@ def _pool_tiles(out: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
     return pooled
 
 
-def _ones_column(at: np.ndarray) -> int:
-    """The column of an output transform that is all ones (the point 1, or F(1, 1)'s)."""
-    return int(np.flatnonzero((at == 1).all(axis=0))[0])
+@functools.lru_cache(maxsize=16)
+def _ones_column(m: int, r: int) -> int:
+    """The column of ``F(m, r)``'s output transform that is all ones (the point 1, or
+    F(1, 1)'s)."""
+    return int(np.flatnonzero((matrices(m, r)[0] == 1).all(axis=0))[0])
 
 
 def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarray:
