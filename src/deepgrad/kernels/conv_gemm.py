@@ -35,6 +35,7 @@ array([[10., 18.],
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -42,7 +43,7 @@ from numpy.lib.stride_tricks import as_strided
 from deepgrad.kernels import parallel, winograd
 from deepgrad.kernels.conv import ConvGeometry, conv_geometry, pooled_output
 from deepgrad.kernels.parallel import chunks, run_groups
-from deepgrad.kernels.pool import max_pool2d, max_pool_into
+from deepgrad.kernels.pool import max_of, max_pool2d, max_pool_into
 from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
@@ -90,11 +91,19 @@ def _pad_into(buffer: np.ndarray | None, x: np.ndarray, geo: ConvGeometry) -> np
 
 
 def im2col(
-    xp: np.ndarray, geo: ConvGeometry, out: np.ndarray | None = None, transposed: bool = False
+    xp: np.ndarray,
+    geo: ConvGeometry,
+    out: np.ndarray | None = None,
+    transposed: bool = False,
+    pool: tuple[int, int] = (1, 1),
 ) -> np.ndarray:
     """Columns of a padded NHWC batch: ``(b * out_h * out_w, kh * kw * in_c)``.
 
-    With ``transposed=True`` the same matrix is built transposed, ``(patch, rows)``.
+    With ``transposed=True`` the same matrix is built transposed, ``(patch, rows)``. With
+    ``pool=(ph, pw)`` the rows are the outputs that a ``'valid'`` max pool of that window
+    (strides equal to it) reads, ordered by the cell of the window first: ``(i, j,
+    image, oy, ox)`` for output ``(ph * oy + i, pw * ox + j)``. Each cell's rows are then
+    one block, and the pool is a running max over ``ph * pw`` blocks.
 
     >>> xp = np.arange(9.0).reshape(1, 3, 3, 1)
     >>> im2col(xp, conv_geometry(xp.shape, (2, 2, 1, 1)))
@@ -102,23 +111,29 @@ def im2col(
            [1., 2., 4., 5.],
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
+    >>> im2col(xp, conv_geometry(xp.shape, (2, 2, 1, 1)), pool=(1, 2))  # columns 0, 1
+    array([[0., 1., 3., 4.],
+           [3., 4., 6., 7.],
+           [1., 2., 4., 5.],
+           [4., 5., 7., 8.]])
     """
     b = xp.shape[0]
-    s0, s1, s2, s3 = xp.strides
-    shape = (b, geo.out_h, geo.out_w, geo.kh, geo.kw, geo.in_c)
-    strides = (s0, s1 * geo.sh, s2 * geo.sw, s1 * geo.dh, s2 * geo.dw, s3)
-    rows = b * geo.out_h * geo.out_w
+    (ph, pw), s0, (s1, s2, s3) = pool, xp.strides[0], xp.strides[1:]
+    oh, ow = geo.out_h // ph, geo.out_w // pw
+    shape = (ph, pw, b, oh, ow, geo.kh, geo.kw, geo.in_c)
+    strides = (s1 * geo.sh, s2 * geo.sw, s0, s1 * geo.sh * ph, s2 * geo.sw * pw,
+               s1 * geo.dh, s2 * geo.dw, s3)
+    rows = ph * pw * b * oh * ow
     if out is None:
         out = np.empty((geo.patch, rows) if transposed else (rows, geo.patch), xp.dtype)
-    # The destination as the same six axes, whatever the strides of ``out``.
+    # The destination as the same eight axes, whatever the strides of ``out``.
     row_stride, patch_stride = out.strides[::-1] if transposed else out.strides
-    dest_strides = (
-        geo.out_h * geo.out_w * row_stride, geo.out_w * row_stride, row_stride,
+    dest_strides = tuple(row_stride * math.prod(shape[i + 1 : 5]) for i in range(5)) + (
         geo.kw * geo.in_c * patch_stride, geo.in_c * patch_stride, patch_stride,
     )
     if transposed:
-        shape, strides, dest_strides = shape[3:] + shape[:3], strides[3:] + strides[:3], (
-            dest_strides[3:] + dest_strides[:3]
+        shape, strides, dest_strides = shape[5:] + shape[:5], strides[5:] + strides[:5], (
+            dest_strides[5:] + dest_strides[:5]
         )
     dest = as_strided(out, shape, dest_strides)
     np.copyto(dest, as_strided(xp, shape, strides, writeable=False))
@@ -202,6 +217,9 @@ def conv_forward(
         return y if pool is None else max_pool_into(y, pool, pooled_output(geo, pool, dtype))
     y = np.empty((geo.batch * per_image, cout), dtype) if pool is None else None
     pooled = None if pool is None else pooled_output(geo, pool, dtype)
+    cells = pool or (1, 1)  # the rows of a pooled chunk come window cell by cell (im2col)
+    if pool is not None:
+        (ph, pw), per_image = pool, pooled.shape[1] * pooled.shape[2] * pool[0] * pool[1]
     nb = _chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     bias_row = transposed and bias is not None
@@ -230,13 +248,13 @@ def conv_forward(
                 yc = unpooled[:rows]
             xp = _pad_into(padded, x[images], geo)
             if transposed:
-                im2col(xp, geo, cols[: geo.patch, :rows], transposed=True)
+                im2col(xp, geo, cols[: geo.patch, :rows], transposed=True, pool=cells)
                 np.matmul(cols[:, :rows].T, w2, out=yc)
             else:
-                np.matmul(im2col(xp, geo, cols[:rows]), w2, out=yc)
+                np.matmul(im2col(xp, geo, cols[:rows], pool=cells), w2, out=yc)
             if pool is not None:
                 # max(a + b) = max(a) + b and max(relu) = relu(max), exactly: both after.
-                yc = max_pool_into(yc.reshape(n, geo.out_h, geo.out_w, cout), pool, pooled[images])
+                yc = max_of(list(yc.reshape(ph * pw, -1, cout)), pooled[images].reshape(-1, cout))
             if bias is not None:
                 yc += bias
             if relu:

@@ -53,6 +53,7 @@ __all__ = [
     "avg_pool2d",
     "avg_pool2d_backward",
     "batch_parts",
+    "max_of",
     "run_parts",
 ]
 
@@ -336,14 +337,24 @@ def _max_cells(x: np.ndarray, wh: Window, ww: Window, out: np.ndarray) -> tuple[
     """Max over 2-D windows into ``out``, one pass per window cell (no argmax)."""
     padded = _padded(_padded(x, 1, wh, _lowest(x.dtype)), 2, ww, _lowest(x.dtype))
     rows = _views(padded, 1, wh)
-    cells = [view for row in rows for view in _views(row, 2, ww)]
+    max_of([view for row in rows for view in _views(row, 2, ww)], out)
+    return None, None
+
+
+def max_of(cells: list[np.ndarray], out: np.ndarray) -> np.ndarray:
+    """The elementwise max of ``cells`` (arrays of ``out``'s shape) into ``out``, one pass
+    per cell: max pooling without an argmax, once each window cell is a view.
+
+    >>> max_of([np.array([1, 5]), np.array([4, 2]), np.array([3, 3])], np.empty(2, int))
+    array([4, 5])
+    """
     if len(cells) == 1:
         np.copyto(out, cells[0])
     else:
         np.maximum(cells[0], cells[1], out=out)
     for cell in cells[2:]:
         np.maximum(out, cell, out=out)
-    return None, None
+    return out
 
 
 def max_pool_into(x: np.ndarray, pool_size: tuple[int, int], out: np.ndarray) -> np.ndarray:

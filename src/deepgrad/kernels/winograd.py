@@ -49,6 +49,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.kernels import parallel
 from deepgrad.kernels.conv import ConvGeometry
+from deepgrad.kernels.pool import max_of
 from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = [
@@ -314,11 +315,7 @@ def _pool_tiles(out: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
     a running max over the windows' cells, each a strided view of ``out``."""
     ph, pw = pool
     cells = [out[i::ph, j::pw] for i in range(ph) for j in range(pw)]
-    pooled = scratch_buffer("wino_pooled", cells[0].shape, out.dtype)
-    np.copyto(pooled, cells[0])
-    for cell in cells[1:]:
-        np.maximum(pooled, cell, out=pooled)
-    return pooled
+    return max_of(cells, scratch_buffer("wino_pooled", cells[0].shape, out.dtype))
 
 
 @functools.lru_cache(maxsize=16)
