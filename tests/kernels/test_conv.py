@@ -18,6 +18,7 @@ from deepgrad.kernels.conv import (
 )
 from deepgrad.kernels.conv_gemm import col2im, conv_backward, conv_forward, im2col
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+
 from numpy_reference import naive_conv2d
 
 rng = np.random.default_rng(0)

@@ -12,6 +12,7 @@ from deepgrad.kernels import conv_gemm, winograd
 from deepgrad.kernels.conv import conv_geometry, conv_output_length, deconv_output_length
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
+
 from numpy_reference import naive_conv2d
 
 rng = np.random.default_rng(0)
