@@ -367,9 +367,9 @@ def _fused_calls(monkeypatch) -> list:
     return calls
 
 
-def test_sequential_fuses_conv_and_max_pooling_outside_training(monkeypatch):
+def test_sequential_fuses_conv_and_max_pooling(monkeypatch):
     """predict runs Conv2D + MaxPooling2D pairs as one op; the numbers are those of the
-    layers one by one, bit for bit, and training calls the layers themselves."""
+    layers one by one, bit for bit."""
     model = _course_cnn(pooling=True)
     x = rng.uniform(size=(5, 28, 28, 1)).astype(np.float32)
     one_by_one = x
@@ -378,9 +378,29 @@ def test_sequential_fuses_conv_and_max_pooling_outside_training(monkeypatch):
     calls = _fused_calls(monkeypatch)
     np.testing.assert_array_equal(model.predict(x, verbose=0), one_by_one.data)
     assert [c["pool_size"] for c in calls] == [(2, 2), (2, 2)]
-    calls.clear()
-    model(x, training=True)
-    assert calls == []
+
+
+def test_fused_training_gives_the_gradients_of_the_layers_one_by_one(monkeypatch):
+    """In training the pairs run as one op too (keeping each window's winner, not the
+    full output); the weights' gradients are those of the layers one by one, bit for
+    bit: one pair on the im2col path (3 channels), one on Winograd's (8 channels)."""
+    model = dg.Sequential([
+        L.Input((12, 12, 3)), L.Conv2D(8, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(2), L.Conv2D(6, 3, padding="same"), L.MaxPooling2D(2),
+        L.Flatten(), L.Dense(3),
+    ])
+    x = rng.normal(size=(4, 12, 12, 3)).astype(np.float32)
+    weights = model.trainable_weights
+    calls = _fused_calls(monkeypatch)
+    fused = dg.tensor.grad(dg.ops.sum(model(x, training=True) ** 2), weights)
+    assert len(calls) == 2
+    y = x
+    for layer in model.layers:
+        y = layer(y, training=True)
+    apart = dg.tensor.grad(dg.ops.sum(y ** 2), weights)
+    assert len(calls) == 2
+    for a, b in zip(fused, apart):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("conv, pool", [

@@ -10,7 +10,7 @@ import pytest
 from deepgrad import ops
 from deepgrad.kernels import conv_gemm, winograd
 from deepgrad.kernels.conv import conv_geometry, conv_output_length, deconv_output_length
-from deepgrad.tensor import Tensor
+from deepgrad.tensor import Tensor, grad
 from deepgrad.utils import gradient_check
 
 from numpy_reference import naive_conv2d
@@ -246,12 +246,41 @@ def test_conv2d_max_pool_is_the_two_ops_bit_for_bit(monkeypatch, x_shape, k_shap
     np.testing.assert_array_equal(fused.data, windows.max(axis=(2, 4)))
 
 
-def test_conv2d_max_pool_records_a_gradient_as_the_two_ops():
-    """Where a gradient is recorded the two ops run apart: finite differences hold."""
-    inputs = [rng.normal(size=(2, 6, 6, 2)), rng.normal(size=(3, 3, 2, 3)),
-              rng.normal(size=3)]
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, pool", FUSED_CASES)
+@pytest.mark.parametrize("bias, act", [(True, "relu"), (False, None)])
+def test_conv2d_max_pool_gradients_are_the_two_ops_bit_for_bit(monkeypatch, x_shape, k_shape,
+                                                               strides, padding, pool, bias,
+                                                               act):
+    """Training keeps the winners instead of the full output; the gradients for the
+    input, the kernel and the bias are still those of conv2d then max_pool2d, ties (a zero
+    image) going to each window's first cell."""
+    monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", 1)  # one image per chunk
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
+    x = rng.normal(size=x_shape).astype(np.float32)
+    x[0] = 0  # without a bias every output of the first image is 0: all ties
+    k = rng.normal(size=k_shape).astype(np.float32)
+    args = dict(strides=strides, padding=padding, activation=act)
+    tensors = [Tensor(x, requires_grad=True), Tensor(k, requires_grad=True)]
+    if bias:
+        tensors.append(Tensor(rng.normal(size=k_shape[3]).astype(np.float32), requires_grad=True))
+    b = tensors[2] if bias else None
+    fused = ops.conv2d_max_pool(*tensors[:2], b, pool_size=pool, **args)
+    apart = ops.max_pool2d(ops.conv2d(*tensors[:2], b, **args), pool)
+    np.testing.assert_array_equal(fused.data, apart.data)
+    g = rng.normal(size=fused.shape).astype(np.float32)
+    for a, b_ in zip(grad(fused, tensors, g), grad(apart, tensors, g)):
+        np.testing.assert_array_equal(a, b_)
+
+
+@pytest.mark.parametrize("x_shape, k_shape, padding, pool", [
+    ((2, 6, 6, 2), (3, 3, 2, 3), "same", 2),        # im2col, transposed columns
+    ((2, 7, 7, 5), (3, 3, 5, 2), "valid", (2, 3)),  # im2col rows; the pool drops a row
+    ((2, 9, 9, 8), (3, 3, 8, 3), "same", 2),        # Winograd, pooled in its tiles
+])
+def test_conv2d_max_pool_finite_differences(x_shape, k_shape, padding, pool):
+    inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])]
     assert gradient_check(lambda x, k, b: ops.conv2d_max_pool(
-        x, k, b, padding="same", activation="relu", pool_size=2), inputs)
+        x, k, b, padding=padding, activation="relu", pool_size=pool), inputs)
 
 
 def test_float32_stays_float32_for_all_ops():

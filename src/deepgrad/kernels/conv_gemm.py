@@ -46,7 +46,9 @@ from deepgrad.kernels.parallel import chunks, run_groups
 from deepgrad.kernels.pool import max_of, max_pool2d, max_pool_into
 from deepgrad.kernels.scratch import scratch_buffer
 
-__all__ = ["im2col", "col2im", "conv_forward", "conv_backward", "conv_input_grad"]
+__all__ = [
+    "im2col", "col2im", "pools_in_chunks", "conv_forward", "conv_backward", "conv_input_grad",
+]
 
 # Bytes of im2col columns and output rows handled at a time: small enough to stay in
 # the 32 MB L3 cache of the reference machine, large enough that BLAS runs at full
@@ -175,6 +177,20 @@ def col2im(
     return out
 
 
+def pools_in_chunks(geo: ConvGeometry, pool: tuple[int, int], dtype) -> bool:
+    """Whether :func:`conv_forward` with ``pool`` pools each chunk while it is in the
+    cache, and so can report the winners: on the im2col path always, on the Winograd
+    path where the window divides the tiles (:func:`winograd.pools_in_tiles`); a 1x1
+    kernel's output is pooled whole.
+
+    >>> pools_in_chunks(conv_geometry((1, 8, 8, 8), (3, 3, 8, 4)), (3, 3), np.float32)
+    False
+    """
+    if winograd.applies(geo, dtype):
+        return winograd.pools_in_tiles(geo, pool)
+    return not geo.is_pointwise
+
+
 def conv_forward(
     x: np.ndarray,
     w2: np.ndarray,
@@ -182,6 +198,7 @@ def conv_forward(
     bias: np.ndarray | None = None,
     relu: bool = False,
     pool: tuple[int, int] | None = None,
+    argmax: np.ndarray | None = None,
 ) -> np.ndarray:
     """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
 
@@ -189,7 +206,9 @@ def conv_forward(
     With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
     ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned. On
     the im2col path each chunk is pooled while it is in the cache, and on the Winograd
-    path each chunk's tiles, so the full output is never written out (inference).
+    path each chunk's tiles, so the full output is never written out. Where
+    :func:`pools_in_chunks` holds, ``argmax`` (uint8, the pooled shape) receives each
+    window's winning cell, for :func:`~deepgrad.kernels.pool.max_unpool` (training).
 
     >>> x = np.ones((1, 3, 3, 1), np.float32)
     >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
@@ -199,10 +218,12 @@ def conv_forward(
            [2., 2., 1.]], dtype=float32)
     """
     dtype = np.result_type(x.dtype, w2.dtype)
+    if argmax is not None and not pools_in_chunks(geo, pool, dtype):
+        raise ValueError(f"conv_forward: no winners of pool {pool} after {geo}")
     if winograd.applies(geo, dtype):
         kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
         if pool is None or winograd.pools_in_tiles(geo, pool):
-            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1))
+            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1), argmax)
         y = winograd.forward(x, kernel, geo, bias, relu)
         return max_pool2d(y, pool, pool, "valid", False)[0]
     cout = w2.shape[1]
@@ -217,7 +238,7 @@ def conv_forward(
         return y if pool is None else max_pool_into(y, pool, pooled_output(geo, pool, dtype))
     y = np.empty((geo.batch * per_image, cout), dtype) if pool is None else None
     pooled = None if pool is None else pooled_output(geo, pool, dtype)
-    cells = pool or (1, 1)  # the rows of a pooled chunk come window cell by cell (im2col)
+    window = pool or (1, 1)  # the rows of a pooled chunk come window cell by cell (im2col)
     if pool is not None:
         (ph, pw), per_image = pool, pooled.shape[1] * pooled.shape[2] * pool[0] * pool[1]
     nb = _chunk_images(geo, dtype.itemsize)
@@ -248,13 +269,15 @@ def conv_forward(
                 yc = unpooled[:rows]
             xp = _pad_into(padded, x[images], geo)
             if transposed:
-                im2col(xp, geo, cols[: geo.patch, :rows], transposed=True, pool=cells)
+                im2col(xp, geo, cols[: geo.patch, :rows], transposed=True, pool=window)
                 np.matmul(cols[:, :rows].T, w2, out=yc)
             else:
-                np.matmul(im2col(xp, geo, cols[:rows], pool=cells), w2, out=yc)
+                np.matmul(im2col(xp, geo, cols[:rows], pool=window), w2, out=yc)
             if pool is not None:
                 # max(a + b) = max(a) + b and max(relu) = relu(max), exactly: both after.
-                yc = max_of(list(yc.reshape(ph * pw, -1, cout)), pooled[images].reshape(-1, cout))
+                won = None if argmax is None else argmax[images].reshape(-1, cout)
+                cells = list(yc.reshape(ph * pw, -1, cout))
+                yc = max_of(cells, pooled[images].reshape(-1, cout), won)
             if bias is not None:
                 yc += bias
             if relu:

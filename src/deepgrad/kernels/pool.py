@@ -54,6 +54,7 @@ __all__ = [
     "avg_pool2d_backward",
     "batch_parts",
     "max_of",
+    "max_unpool",
     "run_parts",
 ]
 
@@ -341,20 +342,58 @@ def _max_cells(x: np.ndarray, wh: Window, ww: Window, out: np.ndarray) -> tuple[
     return None, None
 
 
-def max_of(cells: list[np.ndarray], out: np.ndarray) -> np.ndarray:
+def max_of(
+    cells: list[np.ndarray], out: np.ndarray, argmax: np.ndarray | None = None
+) -> np.ndarray:
     """The elementwise max of ``cells`` (arrays of ``out``'s shape) into ``out``, one pass
-    per cell: max pooling without an argmax, once each window cell is a view.
+    per cell: max pooling without the separable passes, once each window cell is a view.
+    With ``argmax`` (an integer array of ``out``'s shape) the index of the first cell
+    holding each maximum goes there too.
 
-    >>> max_of([np.array([1, 5]), np.array([4, 2]), np.array([3, 3])], np.empty(2, int))
+    >>> arg = np.empty(2, np.uint8)
+    >>> max_of([np.array([1, 5]), np.array([4, 2]), np.array([4, 3])], np.empty(2, int), arg)
     array([4, 5])
+    >>> arg
+    array([1, 0], dtype=uint8)
     """
-    if len(cells) == 1:
-        np.copyto(out, cells[0])
-    else:
-        np.maximum(cells[0], cells[1], out=out)
-    for cell in cells[2:]:
+    np.copyto(out, cells[0])
+    if argmax is not None:
+        argmax.fill(0)
+    for k, cell in enumerate(cells[1:], start=1):
+        if argmax is not None:
+            # A later winner has a larger index: the max of the indices is the winner's.
+            # (A masked copy measured 12x slower: 1.26 ms against 0.105 for four cells of
+            # 100,352 numbers.)
+            won = np.greater(cell, out).view(np.uint8)
+            np.maximum(argmax, np.multiply(won, k, out=won), out=argmax)
         np.maximum(out, cell, out=out)
     return out
+
+
+def max_unpool(g: np.ndarray, argmax: np.ndarray, pool: tuple[int, int], shape) -> np.ndarray:
+    """The gradient of a ``'valid'`` max pool of NHWC input ``shape`` with strides equal to
+    the window, whose winners are ``argmax`` (cell ``i * pw + j`` of each window, as
+    :func:`max_of` numbers them): ``g`` at each winner, zero elsewhere.
+
+    >>> max_unpool(np.array([[[[7.0]]]]), np.array([[[[2]]]], np.uint8), (2, 2),
+    ...            (1, 3, 2, 1))[0, :, :, 0]
+    array([[0., 0.],
+           [7., 0.],
+           [0., 0.]])
+    """
+    (ph, pw), (n, oh, ow, c) = pool, g.shape
+    whole = shape[1] == oh * ph and shape[2] == ow * pw
+    dx = np.empty(shape, g.dtype) if whole else np.zeros(shape, g.dtype)
+    cells = dx[:, : oh * ph, : ow * pw].reshape(n, oh, ph, ow, pw, c)
+
+    def run(part: slice) -> None:
+        for i in range(ph):
+            for j in range(pw):
+                won = np.equal(argmax[part], i * pw + j)
+                np.multiply(g[part], won, out=cells[part, :, i, :, j])
+
+    run_parts(run, batch_parts(n, g.size * ph * pw))
+    return dx
 
 
 def max_pool_into(x: np.ndarray, pool_size: tuple[int, int], out: np.ndarray) -> np.ndarray:

@@ -263,6 +263,7 @@ def forward(
     bias: np.ndarray | None = None,
     relu: bool = False,
     pool: tuple[int, int] = (1, 1),
+    argmax: np.ndarray | None = None,
 ) -> np.ndarray:
     """Stride-1 convolution of NHWC ``x`` with a Keras ``kernel`` (kh, kw, cin, cout).
 
@@ -271,7 +272,8 @@ def forward(
     takes a pass of its own. With ``pool`` (see :func:`pools_in_tiles`) the output is
     max-pooled inside each tile before it is stored, and ``(N, out_h // ph, out_w // pw,
     cout)`` is returned: the same numbers as pooling the output after, bit for bit, with a
-    quarter of the stores for 2x2 windows.
+    quarter of the stores for 2x2 windows. ``argmax``, a uint8 array of that shape, then
+    receives each window's winning cell (see :func:`~deepgrad.kernels.pool.max_of`).
     """
     if not pools_in_tiles(geo, pool):
         raise ValueError(f"winograd.forward: pool {pool} does not divide the tiles of {geo}")
@@ -296,8 +298,9 @@ def forward(
             out = scratch_buffer("wino_out", (p.mh, p.mw, p.th, p.tw, n, cout), dtype)
             _both(p.h[0], p.w[0], products, out)
             # out[i, j, ty, tx, image] is output (mh * ty + i, mw * tx + j).
-            if pool != (1, 1):
-                out = _pool_tiles(out, pool)  # now pooled output (qh * ty + i, qw * tx + j)
+            won = None
+            if pool != (1, 1):  # now pooled output (qh * ty + i, qw * tx + j):
+                out, won = _pool_tiles(out, pool, argmax is not None)
             for (tiles_h, ch, rows), (tiles_w, cw, columns) in spans:
                 source = out[:ch, :cw, tiles_h, tiles_w].transpose(4, 2, 0, 3, 1, 5)
                 target = y[images, rows, columns].reshape(source.shape)  # splits axes: a view
@@ -305,17 +308,24 @@ def forward(
                     np.maximum(source, 0, out=target)
                 else:
                     np.copyto(target, source)
+                if won is not None:
+                    cells = won[:ch, :cw, tiles_h, tiles_w].transpose(4, 2, 0, 3, 1, 5)
+                    np.copyto(argmax[images, rows, columns].reshape(cells.shape), cells)
 
     parallel.run_groups(run, parallel.chunks(geo.batch, nb))
     return y
 
 
-def _pool_tiles(out: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
+def _pool_tiles(
+    out: np.ndarray, pool: tuple[int, int], with_argmax: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Max over each ``pool`` window of a chunk's outputs in tile layout ``(mh, mw, ...)``:
-    a running max over the windows' cells, each a strided view of ``out``."""
+    a running max over the windows' cells, each a strided view of ``out``; and the
+    winning cells when asked."""
     ph, pw = pool
     cells = [out[i::ph, j::pw] for i in range(ph) for j in range(pw)]
-    return max_of(cells, scratch_buffer("wino_pooled", cells[0].shape, out.dtype))
+    won = scratch_buffer("wino_won", cells[0].shape, np.uint8) if with_argmax else None
+    return max_of(cells, scratch_buffer("wino_pooled", cells[0].shape, out.dtype), won), won
 
 
 @functools.lru_cache(maxsize=16)

@@ -295,10 +295,12 @@ def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
     A built :class:`Conv2D` with ReLU or no activation, followed by a built
     ``MaxPooling2D`` whose strides equal its window and whose padding is ``'valid'``,
     runs as :func:`deepgrad.ops.conv2d_max_pool`: each chunk of the convolution's output
-    is pooled while it is in the CPU cache. :class:`deepgrad.Sequential` uses it outside
-    training; the numbers are the same as the two layers', bit for bit. Course CNN,
-    predict at batch 128, alternated in one process: 24.1 -> 20.2 ms with the first
-    pair fused (/tmp/fuse2.py, lead, 2026-11-23).
+    is pooled while it is in the CPU cache. :class:`deepgrad.Sequential` uses it, in
+    training too (the op then keeps each window's winner instead of the full output);
+    the numbers are the same as the two layers', bit for bit. Course CNN, alternated in
+    one process: predict at batch 128 24.1 -> 20.2 ms with the first pair fused
+    (/tmp/fuse2.py); a training step 69.2 -> 66.1 ms median over 45 rounds
+    (/tmp/s5/abtrainfuse.py, lead, 2026-11-23).
 
     >>> import deepgrad as dg
     >>> conv, pool = Conv2D(4, 3, activation="relu"), dg.layers.MaxPooling2D(2)
@@ -309,7 +311,8 @@ def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
     """
     if not (
         type(conv) is Conv2D and type(pool) is MaxPooling2D and type(inputs) is Tensor
-        and conv.built and pool.built and conv.activity_regularizer is None
+        and conv.built and pool.built and inputs.dtype == conv.dtype
+        and conv.activity_regularizer is None and pool.activity_regularizer is None
         and conv.activation in (activations.relu, activations.linear)
         and pool.strides == pool.pool_size and pool.padding == "valid"
     ):

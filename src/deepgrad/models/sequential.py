@@ -177,9 +177,9 @@ class Sequential(Model):
         x = inputs
         stack, i = self._stack, 0
         while i < len(stack):
-            if not training and i + 1 < len(stack):
-                # Outside training a convolution and the max pooling after it run as one
-                # op (see conv_then_pool): same numbers, the full output never written.
+            if i + 1 < len(stack):
+                # A convolution and the max pooling after it run as one op (see
+                # conv_then_pool): same numbers, the full output never written.
                 fused = conv_then_pool(stack[i], stack[i + 1], x)
                 if fused is not None:
                     x, i = fused, i + 2

@@ -21,9 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.kernels.conv import conv_geometry, deconv_output_length
-from deepgrad.kernels.conv_gemm import conv_backward, conv_forward, conv_input_grad
+from deepgrad.kernels.conv import conv_geometry, deconv_output_length, pooled_output
+from deepgrad.kernels.conv_gemm import (
+    conv_backward,
+    conv_forward,
+    conv_input_grad,
+    pools_in_chunks,
+)
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+from deepgrad.kernels.pool import max_unpool
 from deepgrad.ops.pool import max_pool2d
 from deepgrad.ops.shape import expand_dims, squeeze
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled, make_result
@@ -168,8 +174,14 @@ def conv2d_max_pool(
 ) -> Tensor:
     """``max_pool2d(conv2d(x, ...), pool_size)`` (pool strides equal to its size,
     ``'valid'``) in one pass: each chunk of the convolution's output is pooled while it
-    is in the CPU cache, and the full output is never written out. For inference: where
-    a gradient is recorded, the two ops run one after the other, as written.
+    is in the CPU cache, and the full output is never written out.
+
+    Where a gradient is recorded, each window's winning cell is kept (one byte per
+    pooled output) instead of the full output; the backward sends the gradient to the
+    winners (masked where ReLU cut the pooled value) and runs the convolution's
+    backward on that. The numbers, forward and backward, are those of the two ops, bit
+    for bit. Where the chunks cannot be pooled (a Winograd convolution whose tiles the
+    window does not divide, a 1x1 kernel) the two ops run one after the other.
 
     Arguments as :func:`conv2d`, plus ``pool_size``, an int or a pair.
 
@@ -183,11 +195,31 @@ def conv2d_max_pool(
         x, kernel, bias, strides, padding, dilation_rate, activation, name
     )
     recorded = is_grad_enabled() and any(t.requires_grad for t in _parents(x, kernel, bias))
-    if recorded or geo.out_h < pool[0] or geo.out_w < pool[1]:  # (max_pool2d names a misfit)
+    w2 = kernel.data.reshape(-1, geo.out_c)
+    dtype = np.result_type(data.dtype, w2.dtype)
+    misfit = geo.out_h < pool[0] or geo.out_w < pool[1]  # (max_pool2d names a misfit)
+    if misfit or (recorded and not pools_in_chunks(geo, pool, dtype)):
         y = conv2d(x, kernel, bias, strides, padding, dilation_rate, activation, name)
         return max_pool2d(y, pool)
-    w2 = kernel.data.reshape(-1, geo.out_c)
-    return Tensor(conv_forward(data, w2, geo, None if bias is None else bias.data, relu, pool))
+    b = None if bias is None else bias.data
+    argmax = pooled_output(geo, pool, np.uint8) if recorded else None
+    out = conv_forward(data, w2, geo, b, relu, pool, argmax)
+    if not recorded:
+        return Tensor(out)
+
+    def backward(g):
+        if relu:
+            g = np.multiply(g, out > 0)
+        full = max_unpool(g, argmax, pool, (geo.batch, geo.out_h, geo.out_w, geo.out_c))
+        need_bias = bias is not None and bias.requires_grad
+        dx, dw, db = conv_backward(
+            data, w2, full, geo, need_input=x.requires_grad, need_weight=kernel.requires_grad,
+            need_bias=need_bias,
+        )
+        grads = (_as(dx, x), None if dw is None else _as(dw.reshape(kernel.shape), kernel))
+        return grads if bias is None else grads + (_as(db, bias),)
+
+    return make_result(out, _parents(x, kernel, bias), backward)
 
 
 def conv1d(
