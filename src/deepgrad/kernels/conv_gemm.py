@@ -218,7 +218,7 @@ def conv_forward(
            [2., 2., 1.]], dtype=float32)
     """
     dtype = np.result_type(x.dtype, w2.dtype)
-    if argmax is not None and not pools_in_chunks(geo, pool, dtype):
+    if argmax is not None and (pool is None or not pools_in_chunks(geo, pool, dtype)):
         raise ValueError(f"conv_forward: no winners of pool {pool} after {geo}")
     if winograd.applies(geo, dtype):
         kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
