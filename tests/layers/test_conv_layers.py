@@ -7,6 +7,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad.kernels.conv import same_padding
+from deepgrad.models import functional
 from deepgrad.utils import gradient_check
 
 L = dg.layers
@@ -401,6 +402,37 @@ def test_fused_training_gives_the_gradients_of_the_layers_one_by_one(monkeypatch
     assert len(calls) == 2
     for a, b in zip(fused, apart):
         np.testing.assert_array_equal(a, b)
+
+
+def test_functional_models_fuse_the_pairs_whose_conv_output_only_the_pool_reads(monkeypatch):
+    inputs = dg.Input((12, 12, 3))
+    first = L.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    pooled = L.MaxPooling2D(2)(first)
+    second = L.Conv2D(6, 3, padding="same")(pooled)
+    both = L.Concatenate()([  # second's output is read twice: not fused
+        L.Flatten()(L.MaxPooling2D(2)(second)), L.GlobalAveragePooling2D()(second)])
+    model = dg.Model(inputs, L.Dense(3)(both))
+    x = rng.normal(size=(4, 12, 12, 3)).astype(np.float32)
+    weights = model.trainable_weights
+    calls = _fused_calls(monkeypatch)
+    fused = dg.tensor.grad(dg.ops.sum(model(x, training=True) ** 2), weights)
+    predicted = model.predict(x, verbose=0)
+    assert len(calls) == 2  # the first pair, in training and in predict
+    monkeypatch.setattr(functional, "conv_then_pool", lambda *args: None)  # layer by layer
+    apart = dg.tensor.grad(dg.ops.sum(model(x, training=True) ** 2), weights)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), predicted)
+    assert len(calls) == 2
+    for a, b in zip(fused, apart):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_conv_output_that_is_a_model_output_is_not_fused(monkeypatch):
+    inputs = dg.Input((8, 8, 2))
+    conv = L.Conv2D(3, 3)(inputs)
+    model = dg.Model(inputs, [L.MaxPooling2D(2)(conv), conv])
+    calls = _fused_calls(monkeypatch)
+    pooled, full = model.predict(rng.normal(size=(2, 8, 8, 2)).astype(np.float32), verbose=0)
+    assert calls == [] and full.shape == (2, 6, 6, 3) and pooled.shape == (2, 3, 3, 3)
 
 
 @pytest.mark.parametrize("conv, pool", [

@@ -295,8 +295,9 @@ def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
     A built :class:`Conv2D` with ReLU or no activation, followed by a built
     ``MaxPooling2D`` whose strides equal its window and whose padding is ``'valid'``,
     runs as :func:`deepgrad.ops.conv2d_max_pool`: each chunk of the convolution's output
-    is pooled while it is in the CPU cache. :class:`deepgrad.Sequential` uses it, in
-    training too (the op then keeps each window's winner instead of the full output);
+    is pooled while it is in the CPU cache. :class:`deepgrad.Sequential` and functional
+    models use it, in training too (the op then keeps each window's winner instead of
+    the full output);
     the numbers are the same as the two layers', bit for bit. Course CNN, alternated in
     one process: predict at batch 128 24.1 -> 20.2 ms with the first pair fused
     (/tmp/fuse2.py); a training step 69.2 -> 66.1 ms median over 45 rounds

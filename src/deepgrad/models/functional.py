@@ -12,8 +12,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from deepgrad.layers.conv import Conv2D, conv_then_pool
 from deepgrad.layers.input_layer import InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor, Node
+from deepgrad.layers.pooling import MaxPooling2D
 
 __all__ = ["Graph"]
 
@@ -89,6 +93,7 @@ class Graph:
         self._layers = None
         self.nodes = self._order_nodes()
         self._check_names()
+        self._pools_after = self._conv_pool_pairs()
 
     def _order_nodes(self) -> list[Node]:
         """Walk back from the outputs (Keras's ``_build_map``): nodes in an order that runs.
@@ -135,6 +140,23 @@ class Graph:
             )
         self._layer_depths = _layer_depths(order, input_nodes)
         return order
+
+    def _conv_pool_pairs(self) -> dict[int, Node]:
+        """Each ``MaxPooling2D`` call that reads nothing but a ``Conv2D`` call's output (read
+        by nothing else, not an output), by the convolution's node: the pair runs as one op
+        where it can (:func:`~deepgrad.layers.conv.conv_then_pool`), as in Sequential."""
+        readers = Counter(id(t) for node in self.nodes for t in node.input_tensors())
+        readers.update(id(t) for t in self.outputs)
+        pairs = {}
+        for node in self.nodes:
+            tensors = node.input_tensors()
+            if type(node.layer) is not MaxPooling2D or len(tensors) != 1 or node.args:
+                continue
+            conv = tensors[0].history[0]
+            plain = not (node.kwargs or conv.args or conv.kwargs)
+            if plain and type(conv.layer) is Conv2D and readers[id(tensors[0])] == 1:
+                pairs[id(conv)] = node
+        return pairs
 
     def _check_names(self) -> None:
         seen: dict[str, object] = {}
@@ -221,8 +243,17 @@ class Graph:
                     f"Model '{self.model_name}': input '{layer.name}' expects shape "
                     f"{expected}, got {tuple(shape)}.{hint}"
                 )
+        fused = set()
         for node in self.nodes:
+            if id(node) in fused:
+                continue
             args = _rebuild(node.inputs, values)
+            pool = self._pools_after.get(id(node))
+            out = None if pool is None else conv_then_pool(node.layer, pool.layer, args)
+            if out is not None:
+                fused.add(id(pool))
+                values[id(_flatten(pool.outputs)[0])] = out
+                continue
             out = node.layer(args, *node.args, training=training, **node.kwargs)
             flat_out = _flatten(out)
             for symbolic, real in zip(_flatten(node.outputs), flat_out):
