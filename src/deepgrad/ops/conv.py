@@ -106,6 +106,18 @@ def _conv2d_inputs(x, kernel, bias, strides, padding, dilation_rate, activation,
     return x, kernel, bias, data, geo, relu
 
 
+def _conv2d_grads(x, kernel, bias, data, w2, geo, g, relu_output=None) -> tuple:
+    """The gradients a 2-D convolution's op returns for its parents, from the output
+    gradient ``g`` (masked where ``relu_output`` is zero, when given)."""
+    need_bias = bias is not None and bias.requires_grad
+    dx, dw, db = conv_backward(
+        data, w2, g, geo, need_input=x.requires_grad, need_weight=kernel.requires_grad,
+        need_bias=need_bias, relu_output=relu_output,
+    )
+    grads = (_as(dx, x), None if dw is None else _as(dw.reshape(kernel.shape), kernel))
+    return grads if bias is None else grads + (_as(db, bias),)
+
+
 def conv2d(
     x,
     kernel,
@@ -150,13 +162,7 @@ def conv2d(
     y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu)
 
     def backward(g):
-        need_bias = bias is not None and bias.requires_grad
-        dx, dw, db = conv_backward(
-            data, w2, g, geo, need_input=x.requires_grad, need_weight=kernel.requires_grad,
-            need_bias=need_bias, relu_output=y if relu else None,
-        )
-        grads = (_as(dx, x), None if dw is None else _as(dw.reshape(kernel.shape), kernel))
-        return grads if bias is None else grads + (_as(db, bias),)
+        return _conv2d_grads(x, kernel, bias, data, w2, geo, g, y if relu else None)
 
     return make_result(y, _parents(x, kernel, bias), backward)
 
@@ -211,13 +217,7 @@ def conv2d_max_pool(
         if relu:
             g = np.multiply(g, out > 0)
         full = max_unpool(g, argmax, pool, (geo.batch, geo.out_h, geo.out_w, geo.out_c))
-        need_bias = bias is not None and bias.requires_grad
-        dx, dw, db = conv_backward(
-            data, w2, full, geo, need_input=x.requires_grad, need_weight=kernel.requires_grad,
-            need_bias=need_bias,
-        )
-        grads = (_as(dx, x), None if dw is None else _as(dw.reshape(kernel.shape), kernel))
-        return grads if bias is None else grads + (_as(db, bias),)
+        return _conv2d_grads(x, kernel, bias, data, w2, geo, full)
 
     return make_result(out, _parents(x, kernel, bias), backward)
 
