@@ -272,6 +272,21 @@ def test_conv2d_max_pool_gradients_are_the_two_ops_bit_for_bit(monkeypatch, x_sh
         np.testing.assert_array_equal(a, b_)
 
 
+@pytest.mark.parametrize("dilation, strides, padding, pool", [
+    ((2, 2), 1, "same", (2, 2)), ((1, 2), 1, "valid", (2, 3)), ((2, 1), 2, "same", (3, 2)),
+])
+def test_conv2d_max_pool_with_dilation_is_the_two_ops(dilation, strides, padding, pool):
+    tensors = [Tensor(rng.normal(size=s).astype(np.float32), requires_grad=True)
+               for s in ((3, 13, 12, 5), (3, 3, 5, 4), (4,))]
+    args = dict(strides=strides, padding=padding, dilation_rate=dilation, activation="relu")
+    fused = ops.conv2d_max_pool(*tensors, pool_size=pool, **args)
+    apart = ops.max_pool2d(ops.conv2d(*tensors, **args), pool)
+    np.testing.assert_array_equal(fused.data, apart.data)
+    g = rng.normal(size=fused.shape).astype(np.float32)
+    for a, b in zip(grad(fused, tensors, g), grad(apart, tensors, g)):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("x_shape, k_shape, padding, pool", [
     ((2, 6, 6, 2), (3, 3, 2, 3), "same", 2),        # im2col, transposed columns
     ((2, 7, 7, 5), (3, 3, 5, 2), "valid", (2, 3)),  # im2col rows; the pool drops a row
