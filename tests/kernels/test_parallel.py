@@ -20,10 +20,11 @@ def blas_threads():
     return max(p["num_threads"] for p in numpy_blas)
 
 
-def test_matmul_matches_numpy_bit_for_bit(monkeypatch):
+@pytest.mark.parametrize("m, n", [(300, 500), (500, 300)])  # split by columns, by rows
+def test_matmul_matches_numpy_bit_for_bit(monkeypatch, m, n):
     """Split over threads inside own_threads, one BLAS call outside: the same numbers."""
     rng = np.random.default_rng(0)
-    a, b = rng.normal(size=(300, 200)).astype(np.float32), rng.normal(size=(200, 500))
+    a, b = rng.normal(size=(m, 200)).astype(np.float32), rng.normal(size=(200, n))
     b = b.astype(np.float32)
     calls = []
     monkeypatch.setattr(parallel, "run_parts", lambda fn, parts: (
@@ -32,7 +33,7 @@ def test_matmul_matches_numpy_bit_for_bit(monkeypatch):
     assert calls == []
     with parallel.own_threads():
         np.testing.assert_array_equal(parallel.matmul(a, b), np.matmul(a, b))
-        out = np.empty((300, 500), np.float32)
+        out = np.empty((m, n), np.float32)
         assert parallel.matmul(a, b, out=out) is out
     assert calls == ([parallel.thread_count()] * 2 if parallel.thread_count() > 1 else [])
 
