@@ -169,17 +169,23 @@ def _both(first: np.ndarray, second: np.ndarray, a: np.ndarray, out: np.ndarray)
     ``out`` (first.shape[0], second.shape[0], rest). A matrix of one row and column
     that is 1 (``F(1, 1)``) is skipped.
 
-    The second axis goes first, one product per row of the first: for the output
-    transform of the 5x5 layer's chunk that is 67 against 112 us for the first axis first,
-    whose one product over all the data is too wide for the cache; the 5x5 layer's
-    forward 9.2 -> 8.1-8.4 ms (/tmp/s5/abbt.py, lead, 2026-11-23).
+    The first axis takes one product over all the data, the second one product per row
+    of the first; the one wide product goes where the data is smaller, last when the
+    transform shrinks it, first when it grows it. A chunk of the 5x5 layer, one thread:
+    the output transform 67 against 112 us the other way round, the kernel gradient's
+    backward output transform 50 against 94 us (/tmp/s5, lead, 2026-11-23).
     """
     p, q = first.shape[1], second.shape[1]
     if first.shape == (1, 1) and first[0, 0] == 1:
         return np.matmul(second, a.reshape(q, -1), out=out.reshape(second.shape[0], -1))
-    inner = scratch_buffer("wino_inner", (p, second.shape[0], a.size // (p * q)), a.dtype)
-    np.matmul(second, a.reshape(p, q, -1), out=inner)
-    return np.matmul(first, inner.reshape(p, -1), out=out.reshape(first.shape[0], -1))
+    rest = a.size // (p * q)
+    if first.shape[0] < p:  # shrinks: the second axis first, then the wide product
+        inner = scratch_buffer("wino_inner", (p, second.shape[0], rest), a.dtype)
+        np.matmul(second, a.reshape(p, q, rest), out=inner)
+        return np.matmul(first, inner.reshape(p, -1), out=out.reshape(first.shape[0], -1))
+    inner = scratch_buffer("wino_inner", (first.shape[0], q, rest), a.dtype)
+    np.matmul(first, a.reshape(p, -1), out=inner.reshape(first.shape[0], -1))
+    return np.matmul(second, inner, out=out.reshape(first.shape[0], second.shape[0], -1))
 
 
 def _chunk_images(geo: ConvGeometry, p: Plan, itemsize: int) -> int:
