@@ -6,7 +6,9 @@ deepgrad is faster):
    PyTorch step (zero_grad, forward, loss, backward, Adam step);
 2. inference throughput at batch 128: ``model.predict_on_batch`` against ``net(x)`` under
    ``torch.no_grad()`` in eval mode;
-3. single-image latency: ``model.predict(x[:1], verbose=0)`` against torch's eager call;
+3. single-image latency: ``model.predict(x[:1], verbose=0)`` against torch's eager call,
+   median of four alternating turns each (measured back to back, the first turn paid
+   for the other framework's spinning threads);
 and the fraction of the measured float32 matmul peak the training step reaches.
 
 Runs twice: as the environment is, and with OPENBLAS_CORETYPE unset (see README).
@@ -35,16 +37,23 @@ import deepgrad as dg
 BATCH = 128
 
 
-def latency(fn, seconds: float = 1.0) -> float:
-    """Median seconds per call over about ``seconds`` of calls."""
-    fn()
-    times = []
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end or len(times) < 20:
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+def latencies(calls: dict, rounds: int = 4, seconds: float = 0.3, pause: float = 0.3) -> dict:
+    """Median seconds per call of each framework's call, round-robin over ``rounds``.
+
+    Each turn: a pause (neither pays for the other's spinning threads, as in
+    :func:`steady_rates`), one untimed call, then calls for about ``seconds``.
+    """
+    times = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, fn in calls.items():
+            time.sleep(pause)
+            fn()
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def steady_rates(steps: dict, repeats: int = 7, per_sample: int = 5, pause: float = 0.3) -> dict:
@@ -101,9 +110,10 @@ def child() -> None:
 
     rate_train = steady_rates(train)
     rate_infer = steady_rates(infer)
-    lat = {"deepgrad": latency(lambda: model.predict(one, verbose=0))}
+    single = {"deepgrad": lambda: model.predict(one, verbose=0)}
     if torch is not None:
-        lat["torch"] = latency(torch_one)
+        single["torch"] = torch_one
+    lat = latencies(single)
 
     print(f"course CNN, batch {BATCH}, 28x28x1, float32:")
     print(f"  deepgrad training {rate_train['deepgrad']:,.0f} images/s, "
