@@ -116,3 +116,26 @@ def test_the_choice_of_threads_follows_the_layers(monkeypatch):
     model.add(dg.layers.Dense(100_000))  # 300,000 more weights: the update is split
     model.predict_on_batch(np.zeros((2, 8), np.float32))
     assert seen == [0, 1]
+
+
+def test_overlapping_blocks_in_two_threads_count_and_restore():
+    """Two fits at once: the count of open blocks comes back to 0 and BLAS to its
+    threads, whichever block ends first."""
+    import threading
+
+    before = blas_threads()
+    entered, first_left = threading.Event(), threading.Event()
+
+    def second():
+        with parallel.own_threads():
+            entered.set()
+            first_left.wait(5)
+
+    with parallel.own_threads():
+        thread = threading.Thread(target=second)
+        thread.start()
+        entered.wait(5)
+        assert parallel._owned == 2
+    first_left.set()
+    thread.join(5)
+    assert parallel._owned == 0 and blas_threads() == before

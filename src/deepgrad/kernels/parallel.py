@@ -31,7 +31,8 @@ MAX_THREADS = 4
 _executor: tuple[int, ThreadPoolExecutor] | None = None
 _executor_lock = threading.Lock()
 _blas = None
-_owned = 0  # depth of own_threads() blocks: BLAS is already single-threaded
+_owned = 0  # own_threads() blocks open, in any thread: BLAS is single-threaded meanwhile
+_owned_lock = threading.Lock()
 
 
 def thread_count() -> int:
@@ -125,13 +126,20 @@ def own_threads():
            [2., 2.]])
     """
     global _owned
-    already = _owned or thread_count() == 1
-    with contextlib.nullcontext() if already else _blas_controller().limit(limits=1):
+    with _owned_lock:  # blocks may overlap in several threads (two fits at once)
+        first = _owned == 0 and thread_count() > 1
+        limiter = _blas_controller().limit(limits=1) if first else None
         _owned += 1
-        try:
-            yield
-        finally:
+    try:
+        yield
+    finally:
+        with _owned_lock:
             _owned -= 1
+            # Only the thread that set the limit can lift it (OpenBLAS 0.3.31 ignores a
+            # setting from another thread): when blocks overlap in two threads and the
+            # first ends first, the second runs on with BLAS's threads, slower, not wrong.
+            if limiter is not None:
+                limiter.restore_original_limits()
 
 
 def run_groups(fn: Callable, items: Sequence) -> list:
