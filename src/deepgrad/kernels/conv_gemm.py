@@ -239,8 +239,8 @@ def conv_forward(
     y = np.empty((geo.batch * per_image, cout), dtype) if pool is None else None
     pooled = None if pool is None else pooled_output(geo, pool, dtype)
     window = pool or (1, 1)  # the rows of a pooled chunk come window cell by cell (im2col)
-    if pool is not None:
-        (ph, pw), per_image = pool, pooled.shape[1] * pooled.shape[2] * pool[0] * pool[1]
+    if pool is not None:  # rows per image: the outputs the pool reads
+        per_image = math.prod(window) * pooled.shape[1] * pooled.shape[2]
     nb = _chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     bias_row = transposed and bias is not None
@@ -276,7 +276,7 @@ def conv_forward(
             if pool is not None:
                 # max(a + b) = max(a) + b and max(relu) = relu(max), exactly: both after.
                 won = None if argmax is None else argmax[images].reshape(-1, cout)
-                cells = list(yc.reshape(ph * pw, -1, cout))
+                cells = list(yc.reshape(math.prod(window), -1, cout))
                 yc = max_of(cells, pooled[images].reshape(-1, cout), won)
             if bias is not None:
                 yc += bias
