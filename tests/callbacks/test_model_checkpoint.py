@@ -1,5 +1,5 @@
 """ModelCheckpoint through real fit runs: the file-name logic with stand-in save methods
-that record their calls, and round trips through the real ``models/saving.py``."""
+that record their calls, and round trips through the real ``deepgrad.saving``."""
 
 import os
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad.saving import archive
+from deepgrad.formats import archive
 
 
 def _sequential(compiled=True):

@@ -6,6 +6,7 @@ import math
 import os
 
 from deepgrad.callbacks.monitor import MonitorCallback, warn_missing
+from deepgrad.formats import MODEL_SUFFIXES, WEIGHTS_SUFFIXES
 
 __all__ = ["ModelCheckpoint"]
 
@@ -77,9 +78,6 @@ class ModelCheckpoint(MonitorCallback):
                 "are 'epoch' or a positive int (a number of batches)."
             )
         self.filepath = os.fspath(filepath)
-        # Imported here: the saving module sits above the callbacks in the stack.
-        from deepgrad.models.saving import MODEL_SUFFIXES, WEIGHTS_SUFFIXES
-
         if save_weights_only and not self.filepath.endswith(WEIGHTS_SUFFIXES):
             raise ValueError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "

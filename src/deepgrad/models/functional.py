@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from deepgrad.layers.conv import Conv2D, conv_then_pool
 from deepgrad.layers.input_layer import InputLayer
@@ -259,3 +260,102 @@ class Graph:
             for symbolic, real in zip(_flatten(node.outputs), flat_out):
                 values[id(symbolic)] = real
         return _rebuild(self.output_structure, values)
+
+
+# -- rebuilding a graph from a saved config (deepgrad.saving.serialization writes it) -------
+# The class_name that marks a tensor among a saved layer call's arguments, as in Keras.
+KERAS_TENSOR = "__keras_tensor__"
+
+
+def _is_history(value) -> bool:
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) for v in value[1:]))
+
+
+def functional_from_config(cls: type, config: dict, make_layer: Callable[[dict], object]):
+    """Rebuild a functional model from its saved config (the inverse of the graph part of
+    :func:`deepgrad.saving.serialization.serialize_model`), as Keras's function of this
+    name does.
+
+    Each layer is created by ``make_layer(spec)``, then its saved calls are replayed in
+    an order where every call's inputs already exist (a layer shared at several depths
+    is called once per saved node).
+
+    Args:
+        cls: the model class: ``Model`` itself, or a subclass created through its
+            ``from_config`` with the rebuilt ``inputs`` and ``outputs`` added to the config.
+        config: the saved config: ``name``, ``trainable``, ``layers`` (each with its
+            ``inbound_nodes``), ``input_layers`` and ``output_layers``.
+        make_layer: creates a layer from its saved spec (the model-file tier passes its
+            deserializer, which knows about custom objects).
+
+    Raises:
+        ValueError: for a config whose layer calls or outputs refer to tensors that no
+            layer produces.
+    """
+    from deepgrad.models.model import Model
+
+    tensors: dict[tuple, KerasTensor] = {}
+    queue = []
+    for spec in config["layers"]:
+        layer = make_layer(spec)
+        if isinstance(layer, InputLayer):
+            tensors[(layer.name, 0, 0)] = layer.output
+        queue.append([layer, list(spec.get("inbound_nodes") or []), 0])
+
+    def decode(value):
+        if isinstance(value, dict) and value.get("class_name") == KERAS_TENSOR:
+            key = tuple(value["config"]["keras_history"])
+            if key not in tensors:
+                raise LookupError(key)
+            return tensors[key]
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        return value
+
+    progress = True
+    while progress:
+        progress = False
+        for item in queue:
+            layer, pending = item[0], item[1]
+            while pending:
+                try:
+                    args, kwargs = decode(pending[0]["args"]), decode(pending[0]["kwargs"])
+                except LookupError:
+                    break
+                out = layer(args[0], *args[1:], **kwargs)
+                node_index = item[2]
+                item[2] += 1
+                flat = out if isinstance(out, list) else (
+                    list(out.values()) if isinstance(out, dict) else [out])
+                for position, tensor in enumerate(flat):
+                    tensors[(layer.name, node_index, position)] = tensor
+                pending.pop(0)
+                progress = True
+    stuck = [item[0].name for item in queue if item[1]]
+    if stuck:
+        raise ValueError(
+            f"load_model: the graph of model '{config.get('name')}' could not be rebuilt: "
+            f"the inputs of layers {stuck} are never produced (the file is inconsistent)."
+        )
+
+    def find(value):
+        if _is_history(value):
+            key = tuple(value)
+            if key not in tensors:
+                raise ValueError(f"load_model: unknown tensor {value} in the model's config.")
+            return tensors[key]
+        if isinstance(value, dict):
+            return {k: find(v) for k, v in value.items()}
+        return [find(v) for v in value]
+
+    inputs, outputs = find(config["input_layers"]), find(config["output_layers"])
+    if cls is Model:
+        model = Model(inputs, outputs, name=config.get("name"))
+    else:
+        model = cls.from_config({**config, "inputs": inputs, "outputs": outputs})
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model

@@ -310,24 +310,25 @@ class Model(Layer):
             out = self(x, training=False)
         return _to_numpy(out)
 
-    # -- saving (saving.py) ---------------------------------------------------------------
+    # -- saving (deepgrad.saving, the tier above models: imported on use, as Keras's
+    # model.py imports saving_api) --------------------------------------------------------
     def save(self, filepath, overwrite: bool = True) -> None:
         """Save architecture, weights, compile settings and optimizer state to one file."""
-        from deepgrad.models import saving
+        from deepgrad.saving import saving_api
 
-        saving.save_model(self, filepath, overwrite=overwrite)
+        saving_api.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save only the weights (a ``.weights.safetensors`` file)."""
-        from deepgrad.models import saving
+        from deepgrad.saving import saving_api
 
-        saving.save_weights(self, filepath, overwrite=overwrite)
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
         """Load weights saved by :meth:`save_weights` or :meth:`save` (or a Keras ``.h5``)."""
-        from deepgrad.models import saving
+        from deepgrad.saving import saving_api
 
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     # -- loops (training.py) --------------------------------------------------------------
     def fit(

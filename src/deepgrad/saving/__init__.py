@@ -1,8 +1,9 @@
-"""Saving and loading: model files, weights files, and custom objects.
+"""Saving and loading models, the tier above :mod:`deepgrad.models` (Keras's ``keras.saving``).
 
-``dg.saving.load_model`` / ``save_model`` work on ``.deepgrad`` (or ``.keras``) files;
-custom layers, losses and metrics are found by name through ``custom_objects``,
-``custom_object_scope`` or :func:`register_keras_serializable`.
+``load_model`` / ``save_model`` work on ``.deepgrad`` (or ``.keras``) files and
+``load_weights`` / ``save_weights`` on weights files; the bytes are read and written by
+:mod:`deepgrad.formats`, below. Custom layers, losses and metrics are found by name through
+``custom_objects``, ``custom_object_scope`` or :func:`register_keras_serializable`.
 
 >>> import deepgrad as dg
 >>> @dg.saving.register_keras_serializable(package="Docs")
@@ -15,7 +16,7 @@ custom layers, losses and metrics are found by name through ``custom_objects``,
 
 from __future__ import annotations
 
-from deepgrad.saving.registry import (
+from deepgrad.registry import (
     CustomObjectScope,
     custom_object_scope,
     get_custom_objects,
@@ -23,6 +24,7 @@ from deepgrad.saving.registry import (
     get_registered_object,
     register_keras_serializable,
 )
+from deepgrad.saving.saving_api import load_model, load_weights, save_model, save_weights
 
 __all__ = [
     "CustomObjectScope",
@@ -36,14 +38,3 @@ __all__ = [
     "save_model",
     "save_weights",
 ]
-
-_FROM_MODELS = {"load_model", "save_model", "load_weights", "save_weights"}
-
-
-def __getattr__(name: str):
-    # deepgrad.models.saving imports this package's modules, so it loads on first use.
-    if name in _FROM_MODELS:
-        from deepgrad.models import saving
-
-        return getattr(saving, name)
-    raise AttributeError(f"module 'deepgrad.saving' has no attribute {name!r}")

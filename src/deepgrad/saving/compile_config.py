@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from deepgrad.saving.registry import get_registered_name, is_registered, resolve
+from deepgrad.registry import get_registered_name, is_registered, resolve
 from deepgrad.saving.serialization import to_json
 
 __all__ = ["serialize_compile", "compile_from_config"]

@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import layers
 from deepgrad.layers.base import Layer
-from deepgrad.layers.input_layer import Input, InputLayer
+from deepgrad.layers.core import Lambda
+from deepgrad.layers.input_layer import Input
 from deepgrad.layers.keras_tensor import KerasTensor
-from deepgrad.saving.registry import get_registered_name, is_registered, resolve
+from deepgrad.models.functional import KERAS_TENSOR, functional_from_config
+from deepgrad.models.model import Model
+from deepgrad.models.sequential import Sequential
+from deepgrad.registry import get_registered_name, is_registered, resolve
+from deepgrad.tensor import no_grad
 
 __all__ = ["serialize_layer", "deserialize_layer", "serialize_model", "deserialize_model",
            "to_json", "build_model_from_config"]
-
-_TENSOR = "__keras_tensor__"
 
 
 def to_json(value, where: str):
@@ -58,11 +62,8 @@ def to_json(value, where: str):
 
 
 def _builtin_layers() -> dict[str, type]:
-    from deepgrad import layers, models
-
     found = {n: getattr(layers, n) for n in dir(layers)}
-    found.update({"Sequential": models.Sequential, "Model": models.Model,
-                  "Functional": models.Model})
+    found.update({"Sequential": Sequential, "Model": Model, "Functional": Model})
     return {n: c for n, c in found.items() if isinstance(c, type) and issubclass(c, Layer)}
 
 
@@ -92,9 +93,6 @@ def serialize_layer(layer: Layer) -> dict:
     >>> serialize_layer(dg.layers.Dropout(0.5, name="drop"))["config"]["rate"]
     0.5
     """
-    from deepgrad.layers.core import Lambda
-    from deepgrad.models.model import Model
-
     if isinstance(layer, Model):
         return serialize_model(layer)
     if isinstance(layer, Lambda):
@@ -134,8 +132,6 @@ def deserialize_layer(spec: dict, custom_objects=None) -> Layer:
     >>> deserialize_layer(serialize_layer(dg.layers.Dense(3, name="x"))).units
     3
     """
-    from deepgrad.models.model import Model
-
     cls = _resolve_class(spec, custom_objects)
     if issubclass(cls, Model):
         return deserialize_model(spec, custom_objects)
@@ -165,7 +161,7 @@ def _node_indices(graph) -> dict[int, int]:
 def _encode(value, index: dict[int, int], where: str):
     if isinstance(value, KerasTensor):
         node, position = value.history
-        return {"class_name": _TENSOR, "config": {
+        return {"class_name": KERAS_TENSOR, "config": {
             "shape": list(value.shape), "dtype": value.dtype,
             "keras_history": [node.layer.name, index[id(node)], position]}}
     if isinstance(value, (list, tuple)):
@@ -214,85 +210,9 @@ def _functional_config(model) -> dict:
     }
 
 
-def _is_history(value) -> bool:
-    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-            and all(isinstance(v, int) for v in value[1:]))
-
-
-def _functional_from_config(cls, config: dict, custom_objects):
-    from deepgrad.models.model import Model
-
-    tensors: dict[tuple, KerasTensor] = {}
-    queue = []
-    for spec in config["layers"]:
-        layer = deserialize_layer(spec, custom_objects)
-        if isinstance(layer, InputLayer):
-            tensors[(layer.name, 0, 0)] = layer.output
-        queue.append([layer, list(spec.get("inbound_nodes") or []), 0])
-
-    def decode(value):
-        if isinstance(value, dict) and value.get("class_name") == _TENSOR:
-            key = tuple(value["config"]["keras_history"])
-            if key not in tensors:
-                raise LookupError(key)
-            return tensors[key]
-        if isinstance(value, list):
-            return [decode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: decode(v) for k, v in value.items()}
-        return value
-
-    progress = True
-    while progress:
-        progress = False
-        for item in queue:
-            layer, pending = item[0], item[1]
-            while pending:
-                try:
-                    args, kwargs = decode(pending[0]["args"]), decode(pending[0]["kwargs"])
-                except LookupError:
-                    break
-                out = layer(args[0], *args[1:], **kwargs)
-                node_index = item[2]
-                item[2] += 1
-                flat = out if isinstance(out, list) else (
-                    list(out.values()) if isinstance(out, dict) else [out])
-                for position, tensor in enumerate(flat):
-                    tensors[(layer.name, node_index, position)] = tensor
-                pending.pop(0)
-                progress = True
-    stuck = [item[0].name for item in queue if item[1]]
-    if stuck:
-        raise ValueError(
-            f"load_model: the graph of model '{config.get('name')}' could not be rebuilt: "
-            f"the inputs of layers {stuck} are never produced (the file is inconsistent)."
-        )
-
-    def find(value):
-        if _is_history(value):
-            key = tuple(value)
-            if key not in tensors:
-                raise ValueError(f"load_model: unknown tensor {value} in the model's config.")
-            return tensors[key]
-        if isinstance(value, dict):
-            return {k: find(v) for k, v in value.items()}
-        return [find(v) for v in value]
-
-    inputs, outputs = find(config["input_layers"]), find(config["output_layers"])
-    if cls is Model:
-        model = Model(inputs, outputs, name=config.get("name"))
-    else:
-        model = cls.from_config({**config, "inputs": inputs, "outputs": outputs})
-    if config.get("trainable") is False:
-        model.trainable = False
-    return model
-
-
 # -- models -------------------------------------------------------------------------------
 def serialize_model(model) -> dict:
     """Return the JSON-ready description of a Sequential, functional or subclassed model."""
-    from deepgrad.models.sequential import Sequential
-
     if isinstance(model, Sequential):
         spec = _header(model)
         base = model.get_config()
@@ -333,8 +253,6 @@ def _zeros_for(shape, dtype):
 
 def build_model_from_config(model, build_config: dict | None) -> None:
     """Create a subclassed model's weights by running it once on zeros of the saved shape."""
-    from deepgrad.tensor import no_grad
-
     if not build_config or model.built and model.weights:
         return
     shape = _as_shape(build_config["input_shape"])
@@ -350,9 +268,6 @@ def build_model_from_config(model, build_config: dict | None) -> None:
 
 def deserialize_model(spec: dict, custom_objects=None):
     """Create a model from :func:`serialize_model`'s output (weights are not loaded)."""
-    from deepgrad.models.model import Model
-    from deepgrad.models.sequential import Sequential
-
     cls = _resolve_class(spec, custom_objects)
     config = dict(spec.get("config") or {})
     if issubclass(cls, Sequential):
@@ -366,7 +281,8 @@ def deserialize_model(spec: dict, custom_objects=None):
             model.trainable = False
         return model
     if "input_layers" in config and "output_layers" in config:
-        return _functional_from_config(cls, config, custom_objects)
+        return functional_from_config(
+            cls, config, lambda spec: deserialize_layer(spec, custom_objects))
     if cls is Model:
         raise ValueError("load_model: a plain Model entry needs 'input_layers' and "
                          "'output_layers' (the file is inconsistent).")

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 
 from deepgrad.layers.base import Layer
+from deepgrad.models.model import Model
+from deepgrad.models.sequential import Sequential
 from deepgrad.tensor import Variable
 
 __all__ = ["WeightEntry", "weight_entries", "layer_paths", "keras_snake_case"]
@@ -57,9 +59,6 @@ def _join(*parts: str) -> str:
 
 
 def _is_graph_model(layer: Layer) -> bool:
-    from deepgrad.models.model import Model
-    from deepgrad.models.sequential import Sequential
-
     return isinstance(layer, Sequential) or (
         isinstance(layer, Model) and layer._graph is not None
     )
@@ -67,8 +66,6 @@ def _is_graph_model(layer: Layer) -> bool:
 
 def _children(layer: Layer):
     """``(attribute name, value)`` pairs in the order Keras 3 visits them."""
-    from deepgrad.models.model import Model
-
     if _is_graph_model(layer):
         yield "layers", layer.layers
     names = [n for n in vars(layer) if not n.startswith("__")]

@@ -14,7 +14,7 @@ import numpy as np
 
 from deepgrad.layers.base import clear_session
 from deepgrad.random import set_random_seed
-from deepgrad.saving.registry import (
+from deepgrad.registry import (
     CustomObjectScope,
     custom_object_scope,
     get_custom_objects,

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from deepgrad.saving.safetensors_io import SafetensorsError, dumps, loads
+from deepgrad.formats.safetensors_io import SafetensorsError, dumps, loads
 
 ARRAYS = {
     "f32": np.arange(12, dtype=np.float32).reshape(3, 4),

@@ -18,8 +18,11 @@ import json
 import os
 import zipfile
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "write_archive", "read_archive_bytes",
-           "read_file", "check_format", "MANIFEST"]
+from deepgrad import __version__
+from deepgrad.formats import jsonio
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MANIFEST", "write_archive", "read_zip",
+           "check_members", "read_archive_bytes", "read_file", "check_format"]
 
 FORMAT_NAME = "deepgrad.model"
 FORMAT_VERSION = 1
@@ -41,8 +44,6 @@ def write_archive(members: dict[str, bytes]) -> bytes:
     >>> write_archive({"a.json": b"1"})[:2]
     b'PK'
     """
-    from deepgrad import __version__
-
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -73,8 +74,6 @@ def check_format(info: dict, where: str) -> None:
     ...
     ValueError: m.deepgrad: written in model format version 99 (by deepgrad ?), but ...
     """
-    from deepgrad import __version__
-
     if not isinstance(info, dict) or info.get("format") != FORMAT_NAME:
         found = info.get("format") if isinstance(info, dict) else None
         raise ValueError(f"{where}: not a deepgrad model file (format {found!r}).")
@@ -103,13 +102,14 @@ def _not_ours(names: list[str], where: str) -> ValueError:
     )
 
 
-def read_archive_bytes(blob: bytes, where: str) -> dict[str, bytes]:
-    """Open and verify a model file's bytes; return its members (without the manifest).
+def read_zip(blob: bytes, where: str) -> dict[str, bytes]:
+    """Open zip bytes and return every member's bytes: the one place a zip is read.
 
     Raises:
-        ValueError: for anything but an intact deepgrad model file, saying what is wrong.
+        ValueError: for an HDF5 file, anything that is not a zip, a damaged zip, or a zip
+            that names a member twice.
 
-    >>> read_archive_bytes(b"hello", "notes.txt")
+    >>> read_zip(b"hello", "notes.txt")
     Traceback (most recent call last):
     ...
     ValueError: notes.txt: not a deepgrad model file: it is not a zip archive (it starts ...
@@ -134,15 +134,28 @@ def read_archive_bytes(blob: bytes, where: str) -> dict[str, bytes]:
         names = archive.namelist()
         if len(set(names)) != len(names):
             raise ValueError(f"{where}: the zip names a member twice; the file is altered.")
-        if MANIFEST not in names:
-            raise _not_ours(names, where)
         try:
-            members = {name: archive.read(name) for name in names}
-            manifest = json.loads(members.pop(MANIFEST))
+            return {name: archive.read(name) for name in names}
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
             raise ValueError(f"{where}: the model file is damaged ({error}).") from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ValueError(f"{where}: {MANIFEST} is not valid JSON.") from None
+
+
+def check_members(members: dict[str, bytes], where: str) -> dict[str, bytes]:
+    """Verify a deepgrad archive's members against its manifest; return them without it.
+
+    Raises:
+        ValueError: for a zip without a manifest (naming Keras's ``.keras`` files), another
+            format or a newer version, or members that differ from the manifest.
+
+    >>> check_members({"config.json": b"{}"}, "other.zip")
+    Traceback (most recent call last):
+    ...
+    ValueError: other.zip: not a deepgrad model file: the zip has no manifest.json ...
+    """
+    if MANIFEST not in members:
+        raise _not_ours(list(members), where)
+    members = dict(members)
+    manifest = jsonio.loads(members.pop(MANIFEST), where, MANIFEST)
     check_format(manifest, where)
     files = manifest.get("files")
     if not isinstance(files, dict):
@@ -164,6 +177,18 @@ def read_archive_bytes(blob: bytes, where: str) -> dict[str, bytes]:
                 "file is damaged or was altered."
             )
     return members
+
+
+def read_archive_bytes(blob: bytes, where: str) -> dict[str, bytes]:
+    """Open and verify a model file's bytes; return its members (without the manifest).
+
+    Raises:
+        ValueError: for anything but an intact deepgrad model file, saying what is wrong.
+
+    >>> sorted(read_archive_bytes(write_archive({"a.json": b"1"}), "demo"))
+    ['a.json']
+    """
+    return check_members(read_zip(blob, where), where)
 
 
 def read_file(path, who: str) -> bytes:

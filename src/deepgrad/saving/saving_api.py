@@ -1,6 +1,6 @@
 """Save and load whole models (``.deepgrad`` / ``.keras``) and weights on their own.
 
-A model file is a zip (see :mod:`deepgrad.saving.archive`) holding ``config.json`` (the
+A model file is a zip (see :mod:`deepgrad.formats.archive`) holding ``config.json`` (the
 architecture, compile settings, the format version and the deepgrad and NumPy versions
 that wrote it, and for a trained model the epoch reached and the random generators'
 states), ``weights.safetensors``, ``optimizer.safetensors`` (the optimizer's slots and
@@ -29,20 +29,28 @@ import platform
 
 import numpy as np
 
+import deepgrad
 from deepgrad import random as dg_random
-from deepgrad.saving import archive, h5_weights, safetensors_io
-from deepgrad.saving.atomic import check_target, write_atomic
+from deepgrad.formats import (
+    MODEL_SUFFIXES,
+    WEIGHTS_SUFFIXES,
+    archive,
+    h5_weights,
+    jsonio,
+    safetensors_io,
+)
+from deepgrad.formats.atomic import check_target, write_atomic
+from deepgrad.registry import custom_object_scope
 from deepgrad.saving.compile_config import compile_from_config, serialize_compile
-from deepgrad.saving.registry import custom_object_scope
 from deepgrad.saving.serialization import deserialize_model, serialize_model
 from deepgrad.saving.weight_paths import layer_paths, weight_entries
 from deepgrad.saving.weights_io import assign, collect, require_built
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
 
-MODEL_SUFFIXES = (".deepgrad", ".keras")
-WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
+# The members of a model file, and the member holding a Keras 3 .keras file's weights.
 _CONFIG, _WEIGHTS, _OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
+_KERAS_WEIGHTS = "model.weights.h5"
 
 
 def _check_suffix(path: str, suffixes: tuple[str, ...], who: str, hint: str) -> None:
@@ -113,8 +121,6 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     ...
     ValueError: save: the file name must end with .deepgrad or .keras. Received: ...
     """
-    import deepgrad
-
     filepath = os.fspath(filepath)
     _check_suffix(filepath, MODEL_SUFFIXES, "save",
                   "For the weights alone, use save_weights('name.weights.safetensors').")
@@ -142,10 +148,11 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
 
 def _restore_optimizer(model, blob: bytes, where: str) -> None:
     state, metadata = safetensors_io.loads(blob, f"{where}:{_OPTIMIZER}")
-    try:
-        keys = json.loads(metadata["variables"])
-    except (KeyError, json.JSONDecodeError):
-        raise ValueError(f"{where}: {_OPTIMIZER} does not list its variables.") from None
+    if "variables" not in metadata:
+        raise ValueError(f"{where}: {_OPTIMIZER} does not list its variables.")
+    keys = jsonio.loads(metadata["variables"], where, f"the variables listed in {_OPTIMIZER}")
+    if not isinstance(keys, list):
+        raise ValueError(f"{where}: {_OPTIMIZER} does not list its variables.")
     entries = {e.key: e.variable for e in weight_entries(model)}
     unknown = [k for k in keys if k not in entries]
     if unknown:
@@ -204,12 +211,9 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     filepath = os.fspath(filepath)
     where = filepath
     members = archive.read_archive_bytes(archive.read_file(filepath, "load_model"), where)
-    try:
-        config = json.loads(members[_CONFIG])
-    except KeyError:
-        raise ValueError(f"{where}: the model file has no {_CONFIG}.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError(f"{where}: {_CONFIG} is not valid JSON.") from None
+    if _CONFIG not in members:
+        raise ValueError(f"{where}: the model file has no {_CONFIG}.")
+    config = jsonio.loads(members[_CONFIG], where, _CONFIG)
     archive.check_format(config, where)
     if _WEIGHTS not in members:
         raise ValueError(f"{where}: the model file has no {_WEIGHTS}.")
@@ -222,8 +226,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
             model = deserialize_model(config["model"], custom_objects)
         finally:
             dg_random.set_state(generator_state)
-        labels = json.loads(metadata.get("labels", "{}"))
-        assign(model, weights, where, file_labels=labels, who="load_model")
+        assign(model, weights, where, file_labels=_labels(metadata, where), who="load_model")
         if compile and config.get("compile_config"):
             compile_from_config(model, config["compile_config"], custom_objects)
             if _OPTIMIZER in members:
@@ -253,7 +256,7 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
         h5_weights.require_h5py("save_weights")
 
         def produce() -> bytes:
-            return h5_weights.dumps(collect(model)[0], layer_paths(model))
+            return h5_weights.dumps(collect(model)[0], [path for path, _ in layer_paths(model)])
     else:
 
         def produce() -> bytes:
@@ -295,24 +298,23 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
                 f"load_weights: {filepath!r} is not a weights file deepgrad reads "
                 f"(.weights.safetensors, .weights.h5, .deepgrad or .keras): {error}"
             ) from None
-        labels = json.loads(metadata.get("labels", "{}"))
+        labels = _labels(metadata, filepath)
     assign(model, arrays, filepath, skip_mismatch=skip_mismatch, file_labels=labels,
            cast_floats=cast)
 
 
-def _weights_from_zip(blob: bytes, where: str):
-    import io
-    import zipfile
+def _labels(metadata: dict[str, str], where: str) -> dict[str, str]:
+    """The weights' own names (``dense/kernel``) that a weights member lists, for messages."""
+    labels = jsonio.loads(metadata.get("labels", "{}"), where, "the weights' labels")
+    return labels if isinstance(labels, dict) else {}
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(blob)) as handle:
-            names = handle.namelist()
-            if "model.weights.h5" in names and archive.MANIFEST not in names:
-                return h5_weights.loads(handle.read("model.weights.h5"), where), {}, True
-    except zipfile.BadZipFile:
-        pass  # read_archive_bytes reports it
-    members = archive.read_archive_bytes(blob, where)
+
+def _weights_from_zip(blob: bytes, where: str):
+    members = archive.read_zip(blob, where)
+    if _KERAS_WEIGHTS in members and archive.MANIFEST not in members:
+        return h5_weights.loads(members[_KERAS_WEIGHTS], where), {}, True
+    members = archive.check_members(members, where)
     if _WEIGHTS not in members:
         raise ValueError(f"{where}: the model file has no {_WEIGHTS}.")
     arrays, metadata = safetensors_io.loads(members[_WEIGHTS], f"{where}:{_WEIGHTS}")
-    return arrays, json.loads(metadata.get("labels", "{}")), False
+    return arrays, _labels(metadata, where), False

@@ -19,6 +19,8 @@ import struct
 
 import numpy as np
 
+from deepgrad.formats import jsonio
+
 __all__ = ["dumps", "loads", "SafetensorsError", "DTYPES"]
 
 # safetensors dtype codes and the NumPy dtypes they stand for (BF16 has no NumPy dtype).
@@ -83,15 +85,6 @@ def dumps(tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None
     return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
-def _reject_duplicates(pairs: list) -> dict:
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise SafetensorsError(f"safetensors: the header names {key!r} twice.")
-        out[key] = value
-    return out
-
-
 def _parse_header(blob: bytes | memoryview, where: str) -> tuple[dict, int]:
     if len(blob) < 8:
         raise SafetensorsError(
@@ -104,13 +97,8 @@ def _parse_header(blob: bytes | memoryview, where: str) -> tuple[dict, int]:
             f"{where}: not a safetensors file, or truncated: the header claims {size} bytes "
             f"but the file has {len(blob) - 8} after the length field."
         )
-    try:
-        header = json.loads(bytes(blob[8 : 8 + size]).decode("utf-8"),
-                            object_pairs_hook=_reject_duplicates)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SafetensorsError(
-            f"{where}: not a safetensors file: the header is not valid JSON ({error})."
-        ) from None
+    header = jsonio.loads(bytes(blob[8 : 8 + size]), where,
+                          "not a safetensors file: the header", SafetensorsError)
     if not isinstance(header, dict):
         raise SafetensorsError(f"{where}: not a safetensors file: the header is not a dict.")
     return header, 8 + size
@@ -167,7 +155,7 @@ def loads(
     >>> loads(b"garbage!")
     Traceback (most recent call last):
     ...
-    deepgrad.saving.safetensors_io.SafetensorsError: safetensors: not a safetensors file, ...
+    deepgrad.formats.safetensors_io.SafetensorsError: safetensors: not a safetensors file, ...
     """
     header, start = _parse_header(blob, where)
     metadata = header.pop("__metadata__", None) or {}

@@ -13,8 +13,7 @@ functional models too (deepest first, ties in the order of a depth-first walk ba
 the outputs; see :mod:`deepgrad.models.functional`), so branching models such as ResNet50
 number their layers as Keras does. A mismatch still shows as an error naming the layers.
 
->>> import deepgrad as dg
->>> blob = dumps({"layers/dense/vars/0": np.ones((2, 1), np.float32)}, [("", None)])
+>>> blob = dumps({"layers/dense/vars/0": np.ones((2, 1), np.float32)}, ["", "layers/dense"])
 >>> loads(blob, "demo")["layers/dense/vars/0"].shape
 (2, 1)
 """
@@ -22,6 +21,7 @@ number their layers as Keras does. A mismatch still shows as an error naming the
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -44,18 +44,18 @@ def require_h5py(who: str):
     return h5py
 
 
-def dumps(arrays: dict[str, np.ndarray], layer_paths: list[tuple[str, object]]) -> bytes:
+def dumps(arrays: dict[str, np.ndarray], layer_paths: Iterable[str]) -> bytes:
     """Return the bytes of a Keras 3 ``.weights.h5`` file holding ``arrays``.
 
     Args:
         arrays: weight path (``layers/dense/vars/0``) to array.
-        layer_paths: every layer's path, so layers without weights get their (empty)
-            ``vars`` group as Keras writes them.
+        layer_paths: every layer's path (``""`` for the model itself), so layers without
+            weights get their (empty) ``vars`` group as Keras writes them.
     """
     h5py = require_h5py("save_weights")
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
-        for path, _ in layer_paths:
+        for path in layer_paths:
             handle.require_group(f"{path}/vars" if path else "vars")
         for key, value in arrays.items():
             handle.create_dataset(key, data=np.asarray(value))
