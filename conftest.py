@@ -1,5 +1,8 @@
 """Test-wide setup: doctests see ``np`` and ``dg``; every test starts from the same seed
-and fresh layer names, so results do not depend on test order."""
+and fresh layer names, so results do not depend on test order; nothing reaches the network."""
+
+import ipaddress
+import socket
 
 import numpy as np
 import pytest
@@ -14,3 +17,55 @@ def _fresh_state(doctest_namespace):
     dg.utils.set_random_seed(1337)
     dg.layers.clear_session()
     yield
+
+
+def _is_local(address) -> bool:
+    """Whether a socket address stays on this machine (a Unix socket or a loopback host)."""
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths and abstract names
+    host = address[0]
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any test or doctest that opens a connection beyond this machine fails loudly.
+
+    The attempt raises, and since loaders catch network errors to try the next mirror (and
+    a test could then pass on the error message), the test also fails at teardown.
+    """
+    attempts = []
+
+    def refuse(what, target):
+        attempts.append(f"{what}({target!r})")
+        raise OSError(f"tests never use the network: {what}({target!r}) refused by conftest.py")
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self, address):
+        if not _is_local(address):
+            refuse("connect", address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if not _is_local(address):
+            refuse("connect_ex", address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_local((host,)):
+            refuse("getaddrinfo", host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+    if attempts:
+        pytest.fail(f"the test tried to reach the network: {', '.join(attempts)}", pytrace=False)

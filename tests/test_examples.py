@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from offline_data import needs_fashion_mnist
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -27,6 +29,7 @@ def test_examples_have_a_docstring_saying_how_to_run(path):
     assert "Run: python examples/" in path.read_text().split('"""')[1]
 
 
+@needs_fashion_mnist
 def test_transfer_learning_example_runs_on_a_small_budget(capsys):
     """A shortened run (3,000 pretraining images, 5 head epochs, 200 images): both models
     learn; the full run's numbers are in the README."""

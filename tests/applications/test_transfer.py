@@ -1,7 +1,6 @@
 """Transfer learning as the course does it: freeze a base, train a new head on tiny data."""
 
 import numpy as np
-import pytest
 
 import deepgrad as dg
 from deepgrad import applications as apps
@@ -96,7 +95,6 @@ def test_lenet5_learns_tiny_synthetic_digits():
 
 
 def test_weights_path_loads_through_load_weights(tmp_path):
-    pytest.importorskip("deepgrad.saving", reason="model saving has not landed yet")
     source = apps.ResNet18(weights=None, include_top=False, input_shape=(32, 32, 3))
     path = str(tmp_path / "resnet18_notop.weights.safetensors")
     source.save_weights(path)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 
 from deepgrad.datasets import fashion_mnist
 
-DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+from offline_data import needs_fashion_mnist
 
 
-@pytest.mark.skipif(
-    not (DEBIAN / "train-images-idx3-ubyte.gz").exists(),
-    reason="needs Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist)",
-)
+@needs_fashion_mnist
 def test_loads_from_the_system_folder_exactly_like_keras():
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(download=False)
     assert (x_train.shape, y_train.shape) == ((60000, 28, 28), (60000,))

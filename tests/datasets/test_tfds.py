@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import deepgrad as dg
 from deepgrad.datasets import DatasetNotFoundError, load
 
-FASHION = Path("/usr/share/datasets/fashion-mnist")
-needs_fashion = pytest.mark.skipif(
-    not FASHION.is_dir(), reason="no Fashion-MNIST (apt-get install dataset-fashion-mnist)"
-)
+from offline_data import needs_fashion_mnist
 
 
-@needs_fashion
+@needs_fashion_mnist
 def test_fashion_mnist_course_form():
     (train, test), info = load(
         "fashion_mnist",
@@ -51,7 +46,7 @@ def test_fashion_mnist_course_form():
     assert np.isfinite(history.history["loss"]).all()
 
 
-@needs_fashion
+@needs_fashion_mnist
 def test_fashion_mnist_slices_and_dict_elements():
     ds, info = load("fashion_mnist", split="train[:10%]", with_info=True, batch_size=1000)
     assert info.splits["train[:10%]"].num_examples == 6000

@@ -44,7 +44,8 @@ def test_header_is_aligned():
 
 
 def test_reference_package_reads_ours_and_we_read_its():
-    st = pytest.importorskip("safetensors.numpy")
+    st = pytest.importorskip("safetensors.numpy",
+                             reason="the reference package checks ours; pip install '.[test]'")
     theirs = st.load(dumps(ARRAYS))
     for name, array in ARRAYS.items():
         np.testing.assert_array_equal(theirs[name], array)

@@ -187,7 +187,8 @@ _SCIPY_PAD = {"nearest": "edge", "reflect": "symmetric", "wrap": "wrap", "consta
 
 def keras_numpy_backend(images, transforms, mode, interpolation, fill_value):
     """What Keras 3's NumPy backend computes: pad by the fill mode, then SciPy's map_coordinates."""
-    ndimage = pytest.importorskip("scipy.ndimage")
+    ndimage = pytest.importorskip(
+        "scipy.ndimage", reason="SciPy (scikit-learn's dependency) is the reference")
     n, h, w, c = images.shape
     y, x = np.mgrid[0:h, 0:w].astype(np.float64)
     out = np.empty(images.shape)

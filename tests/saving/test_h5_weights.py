@@ -8,7 +8,7 @@ import pytest
 
 import deepgrad as dg
 
-h5py = pytest.importorskip("h5py")
+h5py = pytest.importorskip("h5py", reason="h5py writes the Keras-made files; pip install '.[test]'")
 
 
 def _keras_like_file(path, kernel_shape=(4, 8)):
