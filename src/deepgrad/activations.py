@@ -284,6 +284,7 @@ _ACTIVATIONS: dict[str, Activation] = {
 _NAMES: dict[Callable, str] = {}
 for _name, _fn in _ACTIVATIONS.items():
     _NAMES.setdefault(_fn, _name)
+_CATALOG = registry.Catalog("activations", "activation", Callable, _ACTIVATIONS)
 
 
 def get(identifier: str | Callable | None) -> Callable:
@@ -310,12 +311,11 @@ def get(identifier: str | Callable | None) -> Callable:
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = _ACTIVATIONS.get(identifier) or _custom(identifier)
-        if fn is None:
-            raise ValueError(
-                f"Unknown activation: {identifier!r}. Valid names: "
-                f"{', '.join(sorted(_ACTIVATIONS))}."
-            )
+        # A registered function, or one in a custom-object scope (load_model's
+        # custom_objects), is found by name too.
+        fn = _CATALOG.find(identifier)
+        if not callable(fn):
+            raise _CATALOG.unknown(identifier)
         return fn
     if isinstance(identifier, dict):
         return deserialize(identifier)
@@ -325,13 +325,6 @@ def get(identifier: str | Callable | None) -> Callable:
         "activations.get: `identifier` must be a name, None or a callable. "
         f"Received: {identifier!r} of type {type(identifier).__name__}"
     )
-
-
-def _custom(name: str) -> Callable | None:
-    """A function registered with ``register_keras_serializable`` or in a custom-object
-    scope (``load_model(custom_objects=...)``), found by name."""
-    found = registry.get_registered_object(name)
-    return found if callable(found) else None
 
 
 def serialize(activation: Callable | None) -> str:

@@ -513,13 +513,7 @@ _REGISTRY.update({
 })
 
 
-def _find(name: str) -> Any:
-    """A built-in class by Keras name, else a registered or custom object, else None."""
-    return _REGISTRY.get(name) or registry.get_registered_object(name)
-
-
-def _valid_names() -> str:
-    return ", ".join(sorted(name for name in _REGISTRY if name.islower()))
+_CATALOG = registry.Catalog("initializers", "initializer", Initializer, _REGISTRY)
 
 
 def get(identifier: str | dict | Initializer | type | Callable | None) -> Callable | None:
@@ -547,9 +541,7 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
     ...
     ValueError: Unknown initializer: 'glorot_unifrom'. Valid names: ...
     """
-    return registry.get_object(
-        identifier, Initializer, "initializers", "initializer", _find, _valid_names
-    )
+    return _CATALOG.get(identifier)
 
 
 def serialize(initializer: Initializer) -> dict[str, Any]:
@@ -558,11 +550,12 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
     >>> serialize(Constant(0.5))
     {'class_name': 'Constant', 'config': {'value': 0.5}}
     """
-    return registry.serialize_object(initializer, Initializer, "initializers")
+    return _CATALOG.serialize(initializer)
 
 
-def deserialize(config: dict[str, Any]) -> Initializer:
-    """Inverse of :func:`serialize`.
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+                ) -> Initializer:
+    """Inverse of :func:`serialize`; ``custom_objects`` maps names to your own classes.
 
     Raises:
         ValueError: for an unknown class name or a malformed dict.
@@ -570,4 +563,4 @@ def deserialize(config: dict[str, Any]) -> Initializer:
     >>> deserialize(serialize(HeUniform(seed=3)))
     HeUniform(seed=3)
     """
-    return registry.from_class_config(config, "initializers", "initializer", _find, _valid_names)
+    return _CATALOG.deserialize(config, custom_objects)

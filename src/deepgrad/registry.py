@@ -17,7 +17,8 @@ deepgrad's own classes. Nothing is ever imported by a name read from a file.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
+    "Catalog",
 ]
 
 _GLOBAL_OBJECTS: dict[str, Any] = {}
@@ -181,118 +183,162 @@ def resolve(
     return (module_objects or {}).get(class_name)
 
 
-def from_class_config(
-    config: Any, module: str, kind: str, lookup: Callable[[str], Any],
-    valid_names: Callable[[], str],
-) -> Any:
-    """Build an object from ``{"class_name": ..., "config": {...}}`` with its ``from_config``.
-
-    The body of the ``deserialize`` functions of initializers, regularizers, losses and
-    metrics, which differ only in how they find a class by name.
-
-    Args:
-        config: the dict to read.
-        module: the public module, first word of the malformed-dict message (``"losses"``).
-        kind: what is built, named in the unknown-name message (``"loss"``).
-        lookup: returns the class for a name, or None.
-        valid_names: returns the valid names as text, listed when ``lookup`` finds nothing.
-
-    Raises:
-        ValueError: for a malformed dict or an unknown class name.
-
-    >>> class Point(dict):
-    ...     from_config = classmethod(lambda cls, config: cls(config))
-    >>> from_class_config({"class_name": "Point", "config": {"x": 1}}, "demo", "point",
-    ...                   {"Point": Point}.get, lambda: "Point")
-    {'x': 1}
-    >>> from_class_config({"class_name": "Line"}, "demo", "point", {}.get, lambda: "Point")
-    Traceback (most recent call last):
-    ...
-    ValueError: Unknown point: 'Line'. Valid names: Point.
-    """
-    class_name = config.get("class_name") if isinstance(config, dict) else None
-    if not isinstance(class_name, str):
-        raise ValueError(
-            f"{module}.deserialize: expected a dict with 'class_name' and 'config'. "
-            f"Received: {config!r}"
-        )
-    cls = lookup(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown {kind}: {class_name!r}. Valid names: {valid_names()}.")
-    return cls.from_config(dict(config.get("config") or {}))
-
-
 def _a(name: str) -> str:
     return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
 
 
-def get_object(
-    identifier: Any, base: type, module: str, kind: str, lookup: Callable[[str], Any],
-    valid_names: Callable[[], str],
-) -> Any:
-    """Resolve a Keras identifier to an object of class ``base``: the body of ``get`` in
-    initializers and regularizers.
+@dataclass(frozen=True)
+class Catalog:
+    """One module's names: the explicit dictionary that its ``get`` and ``deserialize``
+    resolve strings through, and the one way to serialize its objects.
 
-    ``None`` and ``base`` instances come back as they are; a name is looked up (a class is
-    instantiated with no arguments, a registered instance returned); a dict goes through
-    :func:`from_class_config`; a ``base`` subclass is instantiated; another callable is
-    returned as it is.
+    Activations, initializers, regularizers, losses, metrics, optimizers and learning-rate
+    schedules each keep one Catalog. A name is looked up in the ``custom_objects`` given,
+    the active :class:`CustomObjectScope`\\ s and the registered objects first (as Keras
+    does), then in ``names``; an unknown name fails with the valid ones listed.
 
     Args:
-        identifier: what the user passed.
-        base: the class of the objects resolved (``Initializer``).
-        module, kind, lookup, valid_names: as in :func:`from_class_config`.
-
-    Raises:
-        ValueError: for an unknown name.
-        TypeError: for anything else.
+        module: the public module, first word of messages (``"initializers"``).
+        kind: what the names stand for, in messages (``"initializer"``).
+        base: the class of the module's objects (``Initializer``).
+        names: the one explicit table, name to class (or function, or instance).
+        listed: the names an error lists; by default the table's lower-case names (or
+            all, if none is lower case).
+        casefold: match names case-insensitively (the table's keys are lower case), as
+            Keras does for optimizers.
+        not_by_name: wrapper classes whose instances hold any Python function and so
+            cannot be rebuilt from a config: :meth:`serialize` refuses them (not their
+            subclasses, which pass their own function).
 
     >>> class Shape:
-    ...     pass
-    >>> class Square(Shape):
-    ...     pass
-    >>> type(get_object("square", Shape, "shapes", "shape", {"square": Square}.get,
-    ...                 lambda: "square")).__name__
-    'Square'
-    >>> get_object(3, Shape, "shapes", "shape", {}.get, lambda: "square")
+    ...     def __init__(self, sides=4):
+    ...         self.sides = sides
+    ...     def get_config(self):
+    ...         return {"sides": self.sides}
+    ...     @classmethod
+    ...     def from_config(cls, config):
+    ...         return cls(**config)
+    >>> shapes = Catalog("shapes", "shape", Shape, {"square": Shape, "Shape": Shape})
+    >>> shapes.deserialize(shapes.serialize(Shape(3))).sides
+    3
+    >>> shapes.get("circle")
     Traceback (most recent call last):
     ...
-    TypeError: shapes.get: `identifier` must be a Shape, a name, a config dict or a callable. Received: 3 of type int
-    """  # noqa: E501
-    if identifier is None or isinstance(identifier, base):
-        return identifier
-    if isinstance(identifier, str):
-        cls = lookup(identifier)
-        if isinstance(cls, base):
-            return cls
-        if cls is None:
-            raise ValueError(f"Unknown {kind}: {identifier!r}. Valid names: {valid_names()}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return from_class_config(identifier, module, kind, lookup, valid_names)
-    if isinstance(identifier, type) and issubclass(identifier, base):
-        return identifier()
-    if callable(identifier) and not isinstance(identifier, type):
-        return identifier
-    raise TypeError(
-        f"{module}.get: `identifier` must be {_a(base.__name__)}, a name, a config dict or a "
-        f"callable. Received: {identifier!r} of type {type(identifier).__name__}"
-    )
-
-
-def serialize_object(obj: Any, base: type, module: str) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}`` for an object of class ``base``, as Keras
-    stores it; registered classes are named ``"Package>Name"``.
-
-    >>> class Shape:
-    ...     def get_config(self):
-    ...         return {"sides": 4}
-    >>> serialize_object(Shape(), Shape, "shapes")
-    {'class_name': 'Shape', 'config': {'sides': 4}}
+    ValueError: Unknown shape: 'circle'. Valid names: square.
     """
-    if not isinstance(obj, base):
+
+    module: str
+    kind: str
+    base: type
+    names: Mapping[str, Any]
+    listed: tuple[str, ...] = ()
+    casefold: bool = False
+    not_by_name: tuple[type, ...] = ()
+
+    def find(self, name: str, custom_objects: dict[str, Any] | None = None) -> Any:
+        """The object for ``name`` (custom and registered objects first), or None.
+
+        >>> Catalog("demo", "thing", object, {"one": 1}).find("one")
+        1
+        """
+        found = get_registered_object(name, custom_objects)
+        if found is not None:
+            return found
+        return self.names.get(name.lower() if self.casefold else name)
+
+    def valid_names(self) -> str:
+        """The names an error lists, sorted and comma-separated."""
+        listed = self.listed or tuple(n for n in self.names if n == n.lower()) or tuple(self.names)
+        return ", ".join(sorted(listed))
+
+    def unknown(self, name: Any) -> ValueError:
+        """The error for a name that :meth:`find` does not know."""
+        hint = " (case-insensitive)" if self.casefold else ""
+        return ValueError(f"Unknown {self.kind}: {name!r}. Valid names{hint}: "
+                          f"{self.valid_names()}.")
+
+    def class_for(self, config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+        """The class named by a ``{"class_name": ..., "config": {...}}`` dict.
+
+        Raises:
+            ValueError: for a malformed dict or an unknown class name.
+        """
+        class_name = config.get("class_name") if isinstance(config, dict) else None
+        if not isinstance(class_name, str):
+            raise ValueError(
+                f"{self.module}.deserialize: expected a dict with 'class_name' and 'config'. "
+                f"Received: {config!r}"
+            )
+        found = self.find(class_name, custom_objects)
+        if found is None:
+            raise self.unknown(class_name)
+        return found
+
+    def deserialize(self, config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+        """Build an object from ``{"class_name": ..., "config": {...}}`` with its
+        ``from_config``: the inverse of :meth:`serialize`.
+
+        Raises:
+            ValueError: for a malformed dict or an unknown class name.
+        """
+        cls = self.class_for(config, custom_objects)
+        return cls.from_config(dict(config.get("config") or {}))
+
+    def serialize(self, obj: Any) -> dict[str, Any]:
+        """``{"class_name": ..., "config": ...}`` for an object of class ``base``, as Keras
+        stores it; a registered class is named ``"Package>Name"``.
+
+        Raises:
+            TypeError: for an object of another class, or of a ``not_by_name`` class.
+        """
+        if not isinstance(obj, self.base):
+            raise TypeError(
+                f"{self.module}.serialize: expected {_a(self.base.__name__)}. "
+                f"Received: {obj!r} of type {type(obj).__name__}"
+            )
+        cls = type(obj)
+        if cls in self.not_by_name:
+            raise TypeError(
+                f"{self.module}.serialize: a {cls.__name__} holds a Python function, so it "
+                f"cannot be serialized by name (only built-in {self.base.__name__} classes "
+                "and your own can). To fix, write a subclass with get_config() and register "
+                f"it with @dg.saving.register_keras_serializable(). Received: {obj!r}"
+            )
+        return {"class_name": get_registered_name(cls), "config": obj.get_config()}
+
+    def get(self, identifier: Any) -> Any:
+        """Resolve a Keras identifier to an object of class ``base``: the body of ``get``
+        in initializers and regularizers.
+
+        ``None`` and ``base`` instances come back as they are; a name is looked up (a
+        class is instantiated with no arguments, a registered instance returned); a dict
+        goes through :meth:`deserialize`; a ``base`` subclass is instantiated; another
+        callable is returned as it is.
+
+        Raises:
+            ValueError: for an unknown name.
+            TypeError: for anything else.
+
+        >>> Catalog("shapes", "shape", str, {}).get(3)
+        Traceback (most recent call last):
+        ...
+        TypeError: shapes.get: `identifier` must be a str, a name, a config dict or a callable. Received: 3 of type int
+        """  # noqa: E501
+        base = self.base
+        if identifier is None or isinstance(identifier, base):
+            return identifier
+        if isinstance(identifier, str):
+            found = self.find(identifier)
+            if found is None:
+                raise self.unknown(identifier)
+            return found if isinstance(found, base) else found()
+        if isinstance(identifier, dict):
+            return self.deserialize(identifier)
+        if isinstance(identifier, type) and issubclass(identifier, base):
+            return identifier()
+        if callable(identifier) and not isinstance(identifier, type):
+            return identifier
         raise TypeError(
-            f"{module}.serialize: expected {_a(base.__name__)}. "
-            f"Received: {obj!r} of type {type(obj).__name__}"
+            f"{self.module}.get: `identifier` must be {_a(base.__name__)}, a name, a config "
+            f"dict or a callable. Received: {identifier!r} of type {type(identifier).__name__}"
         )
-    return {"class_name": get_registered_name(type(obj)), "config": obj.get_config()}

@@ -223,13 +223,7 @@ _REGISTRY: dict[str, type[Regularizer]] = {
 }
 
 
-def _find(name: str) -> Any:
-    """A built-in class by Keras name, else a registered or custom object, else None."""
-    return _REGISTRY.get(name) or registry.get_registered_object(name)
-
-
-def _valid_names() -> str:
-    return ", ".join(sorted(name for name in _REGISTRY if name.islower()))
+_CATALOG = registry.Catalog("regularizers", "regularizer", Regularizer, _REGISTRY)
 
 
 def get(identifier: str | dict | Regularizer | type | Callable | None) -> Callable | None:
@@ -256,9 +250,7 @@ def get(identifier: str | dict | Regularizer | type | Callable | None) -> Callab
     ...
     ValueError: Unknown regularizer: 'l3'. Valid names: ...
     """
-    return registry.get_object(
-        identifier, Regularizer, "regularizers", "regularizer", _find, _valid_names
-    )
+    return _CATALOG.get(identifier)
 
 
 def serialize(regularizer: Regularizer) -> dict[str, Any]:
@@ -267,11 +259,12 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
     >>> serialize(L1(0.2))
     {'class_name': 'L1', 'config': {'l1': 0.2}}
     """
-    return registry.serialize_object(regularizer, Regularizer, "regularizers")
+    return _CATALOG.serialize(regularizer)
 
 
-def deserialize(config: dict[str, Any]) -> Regularizer:
-    """Inverse of :func:`serialize`.
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+                ) -> Regularizer:
+    """Inverse of :func:`serialize`; ``custom_objects`` maps names to your own classes.
 
     Raises:
         ValueError: for an unknown class name or a malformed dict.
@@ -279,4 +272,4 @@ def deserialize(config: dict[str, Any]) -> Regularizer:
     >>> deserialize({"class_name": "L2", "config": {"l2": 0.5}})
     L2(l2=0.5)
     """
-    return registry.from_class_config(config, "regularizers", "regularizer", _find, _valid_names)
+    return _CATALOG.deserialize(config, custom_objects)

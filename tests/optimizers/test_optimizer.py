@@ -464,7 +464,7 @@ def test_get_returns_instances_and_none_unchanged():
 
 
 def test_get_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match=r"Unknown optimizer: 'adamax'.*'adagrad', 'adam'"):
+    with pytest.raises(ValueError, match=r"Unknown optimizer: 'adamax'\. Valid names.*: adagrad, "):
         optimizers.get("adamax")
     with pytest.raises(TypeError, match="Could not interpret"):
         optimizers.get(3)

@@ -124,12 +124,8 @@ _FUNCTIONS: dict[Callable, type[Loss]] = {
 }
 
 
-def _find(name: str) -> type[Loss] | None:
-    return _CLASS_NAMES.get(name) or _FUNCTION_NAMES.get(name)
-
-
-def _valid_names() -> str:
-    return ", ".join(sorted(_FUNCTION_NAMES) + sorted(_CLASS_NAMES))
+_CATALOG = registry.Catalog("losses", "loss", Loss, {**_FUNCTION_NAMES, **_CLASS_NAMES},
+                            not_by_name=(LossFunctionWrapper,))
 
 
 def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
@@ -166,13 +162,12 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        cls = _FUNCTION_NAMES.get(identifier)
-        if cls is not None:
-            return cls(name=identifier)
-        cls = _CLASS_NAMES.get(identifier)
-        if cls is not None:
-            return cls()
-        raise ValueError(f"Unknown loss: {identifier!r}. Valid names: {_valid_names()}.")
+        found = _CATALOG.find(identifier)
+        if found is None:
+            raise _CATALOG.unknown(identifier)
+        if isinstance(found, type):
+            return found(name=identifier) if identifier in _FUNCTION_NAMES else found()
+        return get(found)  # a registered Loss instance or function
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Loss):
@@ -189,24 +184,21 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
 
 
 def serialize(loss: Loss) -> dict[str, Any]:
-    """Return ``{"class_name": ..., "config": ...}`` for a built-in loss object.
+    """Return ``{"class_name": ..., "config": ...}`` for a loss object, as Keras stores it
+    (a registered class is named ``"Package>Name"``).
 
     Raises:
-        TypeError: for anything but a built-in Loss class's instance.
+        TypeError: for anything but a Loss, or a :class:`LossFunctionWrapper` (its
+            function cannot be saved by name).
 
     >>> serialize(BinaryCrossentropy(from_logits=True))["config"]["from_logits"]
     True
     """
-    if type(loss) not in _CLASSES:
-        raise TypeError(
-            "losses.serialize: only built-in Loss classes can be serialized by name. "
-            f"Received: {loss!r}"
-        )
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return _CATALOG.serialize(loss)
 
 
-def deserialize(config: dict[str, Any]) -> Loss:
-    """Inverse of :func:`serialize`.
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Loss:
+    """Inverse of :func:`serialize`; ``custom_objects`` maps names to your own classes.
 
     Raises:
         ValueError: for an unknown class name or a malformed dict.
@@ -214,5 +206,5 @@ def deserialize(config: dict[str, Any]) -> Loss:
     >>> deserialize(serialize(Huber(delta=2.0))).delta
     2.0
     """
-    return registry.from_class_config(config, "losses", "loss", _find, _valid_names)
+    return _CATALOG.deserialize(config, custom_objects)
 

@@ -119,9 +119,11 @@ _FUNCTIONS: dict[Callable, type[Metric]] = {
 }
 
 
-def _valid_names() -> str:
-    names = [n for n in _REGISTRY if not n[0].isupper()] + list(_ACCURACY_NAMES)
-    return ", ".join(sorted(names))
+_CATALOG = registry.Catalog(
+    "metrics", "metric", Metric, _REGISTRY,
+    listed=(*(n for n in _REGISTRY if not n[0].isupper()), *_ACCURACY_NAMES),
+    not_by_name=(MeanMetricWrapper,),
+)
 
 
 def is_accuracy(identifier: Any) -> bool:
@@ -172,10 +174,12 @@ def get(identifier: str | dict | Metric | type | Callable | None) -> Metric | No
                 "metrics.resolve_accuracy(loss, y_true_shape, y_pred_shape), or name the "
                 "metric explicitly, e.g. 'sparse_categorical_accuracy'."
             )
-        cls = _REGISTRY.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown metric: {identifier!r}. Valid names: {_valid_names()}.")
-        metric = cls()
+        found = _CATALOG.find(identifier)
+        if found is None:
+            raise _CATALOG.unknown(identifier)
+        if not isinstance(found, type):
+            return get(found)  # a registered Metric instance or function
+        metric = found()
         metric.name = identifier
         return metric
     if isinstance(identifier, dict):
@@ -259,24 +263,22 @@ def resolve_accuracy(
 
 
 def serialize(metric: Metric) -> dict[str, Any]:
-    """Return ``{"class_name": ..., "config": ...}`` for a built-in metric.
+    """Return ``{"class_name": ..., "config": ...}`` for a metric, as Keras stores it (a
+    registered class is named ``"Package>Name"``).
 
     Raises:
-        TypeError: for anything but a built-in Metric class's instance.
+        TypeError: for anything but a Metric, or a :class:`MeanMetricWrapper` (its
+            function cannot be saved by name).
 
     >>> serialize(BinaryAccuracy(threshold=0.7))["config"]["threshold"]
     0.7
     """
-    if type(metric) not in _CLASSES:
-        raise TypeError(
-            "metrics.serialize: only built-in Metric classes can be serialized by name. "
-            f"Received: {metric!r}"
-        )
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    return _CATALOG.serialize(metric)
 
 
-def deserialize(config: dict[str, Any]) -> Metric:
-    """Inverse of :func:`serialize`.
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+                ) -> Metric:
+    """Inverse of :func:`serialize`; ``custom_objects`` maps names to your own classes.
 
     Raises:
         ValueError: for an unknown class name or a malformed dict.
@@ -284,4 +286,4 @@ def deserialize(config: dict[str, Any]) -> Metric:
     >>> deserialize(serialize(Precision(thresholds=0.3))).thresholds.tolist()
     [0.3]
     """
-    return registry.from_class_config(config, "metrics", "metric", _REGISTRY.get, _valid_names)
+    return _CATALOG.deserialize(config, custom_objects)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import registry
+
 __all__ = [
     "LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
     "InverseTimeDecay", "serialize", "deserialize",
@@ -316,6 +318,8 @@ _SCHEDULES: dict[str, type[LearningRateSchedule]] = {
     cls.__name__: cls
     for cls in (ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay)
 }
+_CATALOG = registry.Catalog("optimizers.schedules", "learning rate schedule",
+                            LearningRateSchedule, _SCHEDULES)
 
 
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
@@ -324,15 +328,7 @@ def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
     >>> serialize(InverseTimeDecay(0.1, 1, 0.5))["class_name"]
     'InverseTimeDecay'
     """
-    if not isinstance(schedule, LearningRateSchedule):
-        raise TypeError(
-            f"serialize: expected a LearningRateSchedule. Received: {type(schedule).__name__}"
-        )
-    return {
-        "module": "deepgrad.optimizers.schedules",
-        "class_name": type(schedule).__name__,
-        "config": schedule.get_config(),
-    }
+    return {"module": "deepgrad.optimizers.schedules", **_CATALOG.serialize(schedule)}
 
 
 def deserialize(
@@ -342,19 +338,12 @@ def deserialize(
 
     Args:
         config: a dict with ``class_name`` and ``config``.
-        custom_objects: extra schedule classes by name.
+        custom_objects: extra schedule classes by name (registered ones are found too).
 
     Raises:
-        ValueError: if the class name is unknown.
+        ValueError: for a malformed dict or an unknown class name.
 
     >>> deserialize(serialize(ExponentialDecay(0.1, 10, 0.9)))(10)
     0.09000000000000001
     """
-    name = config.get("class_name") if isinstance(config, dict) else None
-    known = {**_SCHEDULES, **(custom_objects or {})}
-    if name not in known:
-        raise ValueError(
-            f"Unknown learning rate schedule: {name!r}. Valid names are "
-            f"{sorted(_SCHEDULES)} (pass others through `custom_objects`)."
-        )
-    return known[name].from_config(dict(config.get("config", {})))
+    return _CATALOG.deserialize(config, custom_objects)

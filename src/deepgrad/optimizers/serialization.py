@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from deepgrad import registry
 from deepgrad.optimizers.adagrad import Adagrad
 from deepgrad.optimizers.adam import Adam, AdamW, Nadam
 from deepgrad.optimizers.base import Optimizer
@@ -28,12 +29,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "adagrad": Adagrad,
 }
 
-
-def _unknown(name: Any) -> ValueError:
-    return ValueError(
-        f"Unknown optimizer: {name!r}. Valid names are {sorted(OPTIMIZERS)} "
-        "(case-insensitive), or pass an Optimizer instance or class."
-    )
+_CATALOG = registry.Catalog("optimizers", "optimizer", Optimizer, OPTIMIZERS, casefold=True)
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
@@ -48,15 +44,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     >>> serialize(SGD(momentum=0.9))["config"]["momentum"]
     0.9
     """
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"serialize: expected an Optimizer. Received: {type(optimizer).__name__}"
-        )
-    return {
-        "module": "deepgrad.optimizers",
-        "class_name": type(optimizer).__name__,
-        "config": optimizer.get_config(),
-    }
+    return {"module": "deepgrad.optimizers", **_CATALOG.serialize(optimizer)}
 
 
 def deserialize(
@@ -64,29 +52,21 @@ def deserialize(
 ) -> Optimizer:
     """Create an optimizer from :func:`serialize`'s output (or a Keras 3 one).
 
-    Built-in class names match case-insensitively, as in Keras.
+    Built-in class names match case-insensitively, as in Keras; registered classes and
+    ``custom_objects`` by their exact name.
 
     Args:
         config: dict with ``class_name`` and ``config``.
         custom_objects: extra optimizer (and schedule) classes by name.
 
     Raises:
-        ValueError: if the class name is unknown.
+        ValueError: for a malformed dict or an unknown class name.
 
     >>> deserialize({"class_name": "RMSprop", "config": {"rho": 0.8}}).rho
     0.8
     """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "deserialize: expected a dict with 'class_name' and 'config'. "
-            f"Received: {config!r}"
-        )
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or OPTIMIZERS.get(str(name).lower())
-    if cls is None:
-        raise _unknown(name)
-    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+    cls = _CATALOG.class_for(config, custom_objects)
+    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
 
 
 def get(identifier: str | dict | Optimizer | type[Optimizer] | None) -> Optimizer | None:
@@ -108,15 +88,15 @@ def get(identifier: str | dict | Optimizer | type[Optimizer] | None) -> Optimize
     >>> get("adamax")
     Traceback (most recent call last):
     ...
-    ValueError: Unknown optimizer: 'adamax'. Valid names are ['adagrad', 'adam', 'adamw', ...
+    ValueError: Unknown optimizer: 'adamax'. Valid names (case-insensitive): adagrad, adam, ...
     """
     if identifier is None or isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
-        cls = OPTIMIZERS.get(identifier.lower())
-        if cls is None:
-            raise _unknown(identifier)
-        return cls()
+        found = _CATALOG.find(identifier)
+        if found is None:
+            raise _CATALOG.unknown(identifier)
+        return found() if isinstance(found, type) else found
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
