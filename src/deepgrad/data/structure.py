@@ -14,10 +14,12 @@ flattened in sorted key order and packed back in their original order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from deepgrad import tree
 
 __all__ = ["TensorSpec"]
 
@@ -126,16 +128,12 @@ def most_specific_shape(a: tuple | None, b: tuple | None) -> tuple | None:
     return tuple(x if x == y else None for x, y in zip(a, b))
 
 
-# -- nesting ------------------------------------------------------------------------------
+# -- nesting: deepgrad.tree with tf.data's rule (a list is a leaf) --------------------------
 
 
 def is_nested(value: Any) -> bool:
     """Whether ``value`` is a structure (tuple or dict) rather than a leaf."""
     return isinstance(value, (tuple, dict))
-
-
-def _is_namedtuple(value: Any) -> bool:
-    return isinstance(value, tuple) and hasattr(type(value), "_fields")
 
 
 def _flat_tuple(value: Any) -> bool:
@@ -152,45 +150,21 @@ def flatten(structure: Any) -> list:
     """Return the leaves of ``structure`` in a fixed order (dict keys sorted)."""
     if _flat_tuple(structure):
         return list(structure)
-    if isinstance(structure, tuple):
-        leaves: list = []
-        for item in structure:
-            leaves.extend(flatten(item))
-        return leaves
-    if isinstance(structure, dict):
-        leaves = []
-        for key in sorted(structure):
-            leaves.extend(flatten(structure[key]))
-        return leaves
-    return [structure]
+    return tree.flatten(structure, lists_are_leaves=True)
 
 
 def pack(structure: Any, leaves: Sequence) -> Any:
     """Build a structure like ``structure`` whose leaves are ``leaves``, in flatten order."""
-    if not is_nested(structure):
-        return leaves[0]
-    if _flat_tuple(structure):
+    if _flat_tuple(structure) and len(structure) == len(leaves):
         return tuple(leaves)
-    return _pack(structure, iter(leaves))
-
-
-def _pack(structure: Any, leaves: Iterator) -> Any:
-    if isinstance(structure, tuple):
-        items = [_pack(item, leaves) for item in structure]
-        return type(structure)(*items) if _is_namedtuple(structure) else tuple(items)
-    if isinstance(structure, dict):
-        packed = {key: _pack(structure[key], leaves) for key in sorted(structure)}
-        return type(structure)((key, packed[key]) for key in structure)
-    return next(leaves)
+    return tree.pack_sequence_as(structure, leaves, lists_are_leaves=True)
 
 
 def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     """Apply ``fn`` to every leaf, keeping the nesting."""
-    if not is_nested(structure):
-        return fn(structure)
     if _flat_tuple(structure):
         return tuple([fn(leaf) for leaf in structure])
-    return pack(structure, [fn(leaf) for leaf in flatten(structure)])
+    return tree.map_structure(fn, structure, lists_are_leaves=True)
 
 
 def flatten_up_to(structure: Any, value: Any) -> list:
@@ -208,34 +182,17 @@ def flatten_up_to(structure: Any, value: Any) -> list:
 
 def leaf_paths(structure: Any, prefix: str = "") -> list[str]:
     """Return a readable path for every leaf, in flatten order: ``[0]``, ``['image']``."""
-    if isinstance(structure, tuple):
-        paths: list[str] = []
-        for i, item in enumerate(structure):
-            paths.extend(leaf_paths(item, f"{prefix}[{i}]"))
-        return paths
-    if isinstance(structure, dict):
-        paths = []
-        for key in sorted(structure):
-            paths.extend(leaf_paths(structure[key], f"{prefix}[{key!r}]"))
-        return paths
-    return [prefix]
+    pairs = tree.flatten_with_path(structure, lists_are_leaves=True)
+    return [prefix + "".join(f"[{key!r}]" for key in path) for path, _ in pairs]
 
 
 def same_structure(a: Any, b: Any) -> bool:
     """Whether ``a`` and ``b`` nest the same way (same tuple lengths and types, same dict keys)."""
-    if _flat_tuple(a):
-        return _flat_tuple(b) and len(a) == len(b)
-    if isinstance(a, tuple):
-        if not isinstance(b, tuple) or len(a) != len(b):
-            return False
-        if (_is_namedtuple(a) or _is_namedtuple(b)) and type(a) is not type(b):
-            return False
-        return all(same_structure(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        if not isinstance(b, dict) or a.keys() != b.keys():
-            return False
-        return all(same_structure(a[key], b[key]) for key in a)
-    return not is_nested(b)
+    try:
+        tree.assert_same_structure(a, b, lists_are_leaves=True)
+    except ValueError:
+        return False
+    return True
 
 
 def describe(structure: Any) -> str:
