@@ -36,6 +36,7 @@ _SUBMODULES = {
     "saving",
     "tensor",
     "utils",
+    "wrappers",
     "cli",
 }
 _ATTRIBUTES = {
