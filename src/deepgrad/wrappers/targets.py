@@ -152,11 +152,11 @@ class ClassTargets:
                 raise self._width_error(output_shape, f"{n} units, one per label")
             target = codes.astype(np.float32)
             return target[..., None] if len(output_shape) == 3 else target
-        if sparse:
+        if sparse and width == n:
             return codes
-        if width == 1 and n == 2:
+        if width == 1 and n == 2 and not sparse:
             return codes.astype(np.float32)[:, None]
-        if width == n:
+        if width == n and not sparse:
             return self.one_hot(codes)
         expected = f"{n} units (softmax)" + (" or 1 unit (sigmoid)" if n == 2 else "")
         raise self._width_error(output_shape, expected)
