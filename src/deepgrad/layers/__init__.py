@@ -59,6 +59,8 @@ from deepgrad.layers.pooling import (
     MaxPooling2D,
 )
 from deepgrad.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from deepgrad.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from deepgrad.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from deepgrad.layers.regularization import (
     ActivityRegularization,
     GaussianDropout,
@@ -146,4 +148,12 @@ __all__ = [
     "SeparableConv2D",
     "SeparableConvolution2D",
     "clear_session",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
 ]

@@ -1,0 +1,412 @@
+"""The loops of the recurrent layers over whole sequences: LSTM, GRU and simple RNN.
+
+Raw arrays, no autograd (the ops in ``deepgrad.ops.recurrent`` wrap them). Sequences are
+time-major here, ``(steps, batch, features)``, so each step reads contiguous rows. Every
+loop follows one plan, measured in ``benchmarks/rnn.py``:
+
+- the caller projects the inputs of all steps in one product ``x @ kernel + bias``
+  before the loop, and the loop adds one ``(batch, units) @ recurrent_kernel`` product
+  per step into that buffer, which then holds the gates;
+- gate non-linearities run in place; a sigmoid is ``0.5 * tanh(x / 2) + 0.5`` (NumPy's
+  float32 tanh is vectorised and 15x faster than an exp-based logistic here), and the
+  caller halves the sigmoid gates' columns of the weights so that one tanh pass covers
+  all gates;
+- every buffer is allocated once per sequence, never per step;
+- the backward loop stores the gates' gradients of all steps, so that the caller gets
+  the kernel, recurrent kernel and bias gradients as one product each over all steps.
+
+A mask ``(steps, batch, 1)`` of 0/1 (1 = a real step) holds a sample's state where its
+step is padding, as Keras does.
+
+LSTM gates are laid out ``i, f, o, c`` here (Keras's ``i, f, c, o`` with the last two
+swapped, see :func:`lstm_gate_order`): the three sigmoid gates are then one block.
+
+>>> order = lstm_gate_order(2)
+>>> order.tolist()
+[0, 1, 2, 3, 6, 7, 4, 5]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad.kernels import parallel
+
+__all__ = [
+    "lstm_gate_order", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
+    "rnn_forward", "rnn_backward", "ACTIVATIONS", "split_batch",
+]
+
+# Simple-RNN activations that the loop runs in place, and their derivative from the output.
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+
+
+def lstm_gate_order(units: int) -> np.ndarray:
+    """Column order taking Keras's ``i, f, c, o`` gates to this module's ``i, f, o, c``."""
+    return np.r_[0 : 2 * units, 3 * units : 4 * units, 2 * units : 3 * units]
+
+
+def _half_tanh_to_sigmoid(a: np.ndarray) -> None:
+    """``a`` holds ``tanh(z / 2)``; turn it into ``sigmoid(z)`` in place."""
+    a *= 0.5
+    a += 0.5
+
+
+def _activate(a: np.ndarray, name: str) -> None:
+    if name == "tanh":
+        np.tanh(a, out=a)
+    elif name == "sigmoid":
+        a *= 0.5
+        np.tanh(a, out=a)
+        _half_tanh_to_sigmoid(a)
+    elif name == "relu":
+        np.maximum(a, 0, out=a)
+
+
+def _times_derivative(g: np.ndarray, y: np.ndarray, name: str, work: np.ndarray) -> None:
+    """``g *= activation'(z)`` where ``y = activation(z)``; ``work`` is scratch of g's shape."""
+    if name == "tanh":
+        np.multiply(y, y, out=work)
+        np.subtract(1, work, out=work)
+        g *= work
+    elif name == "sigmoid":
+        np.subtract(1, y, out=work)
+        work *= y
+        g *= work
+    elif name == "relu":
+        np.greater(y, 0, out=work)
+        g *= work
+
+
+def split_batch(batch: int) -> list[slice]:
+    """The batch's rows in one slice per thread when the batch is large enough to split.
+
+    The steps of a recurrence follow each other, but its samples are independent: each
+    thread runs the whole loop for its own rows, with BLAS single-threaded inside.
+    """
+    parts = parallel.thread_count() if batch >= 16 else 1
+    return parallel.split(batch, parts)
+
+
+# -- LSTM ------------------------------------------------------------------------------
+
+
+def lstm_forward(gates, h0, c0, recurrent_kernel, mask=None, keep=True):
+    """Run the LSTM over all steps.
+
+    Args:
+        gates: ``(steps, batch, 4u)`` input projections (``x @ kernel + bias``) in
+            ``i, f, o, c`` order with the ``i, f, o`` columns halved; overwritten with
+            the gates' values.
+        h0, c0: ``(batch, u)`` initial states.
+        recurrent_kernel: ``(u, 4u)`` in the same order and scaling.
+        mask: optional ``(steps, batch, 1)`` 0/1 array.
+        keep: whether to keep what the backward loop needs.
+
+    Returns:
+        ``(h, c, tanh_c)``: ``h`` and ``c`` of shape ``(steps + 1, batch, u)`` (index 0 the
+        initial states), ``tanh_c`` ``(steps, batch, u)``, or None when not ``keep``.
+    """
+    steps, batch, four_u = gates.shape
+    u = four_u // 4
+    dtype = gates.dtype
+    h = np.empty((steps + 1, batch, u), dtype)
+    h[0] = h0
+    c = np.empty((steps + 1, batch, u), dtype) if keep else np.empty((2, batch, u), dtype)
+    c[0] = c0
+    tanh_c = np.empty((steps, batch, u), dtype) if keep else np.empty((1, batch, u), dtype)
+    product = np.empty((batch, four_u), dtype)
+    scratch = np.empty((batch, u), dtype)
+    hold = None if mask is None else np.empty((batch, 1), bool)
+
+    def run(rows: slice) -> None:
+        prod, work = product[rows], scratch[rows]
+        for t in range(steps):
+            g = gates[t, rows]
+            np.matmul(h[t, rows], recurrent_kernel, out=prod)
+            g += prod
+            np.tanh(g, out=g)
+            _half_tanh_to_sigmoid(g[:, : 3 * u])
+            c_prev = c[t if keep else t % 2, rows]
+            c_new = c[t + 1 if keep else (t + 1) % 2, rows]
+            np.multiply(g[:, u : 2 * u], c_prev, out=c_new)
+            np.multiply(g[:, :u], g[:, 3 * u :], out=work)
+            c_new += work
+            tc = tanh_c[t if keep else 0, rows]
+            np.tanh(c_new, out=tc)
+            np.multiply(g[:, 2 * u : 3 * u], tc, out=h[t + 1, rows])
+            if mask is not None:
+                np.equal(mask[t, rows], 0, out=hold[rows])
+                np.copyto(h[t + 1, rows], h[t, rows], where=hold[rows])
+                np.copyto(c_new, c_prev, where=hold[rows])
+
+    _run_rows(run, batch)
+    if not keep:
+        c = c[steps % 2][None]
+    return h, c, tanh_c if keep else None
+
+
+def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel, mask=None):
+    """Gradients through the LSTM loop.
+
+    Args:
+        d_out: ``(steps, batch, u)`` gradient of every step's ``h`` coming from outside
+            (outputs), or None.
+        dh_last, dc_last: ``(batch, u)`` gradients of the final states, or None.
+        gates, h, c, tanh_c: what :func:`lstm_forward` kept.
+        recurrent_kernel: ``(u, 4u)`` in ``i, f, o, c`` order, not halved.
+        mask: as in the forward.
+
+    Returns:
+        ``(d_gates, dh0, dc0)``: ``d_gates`` ``(steps, batch, 4u)`` gradients of the gates'
+        pre-activations (``i, f, o, c`` order), and the initial states' gradients.
+    """
+    steps, batch, four_u = gates.shape
+    u = four_u // 4
+    dtype = gates.dtype
+    d_gates = np.empty_like(gates)
+    dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
+    dc = np.zeros((batch, u), dtype) if dc_last is None else np.array(dc_last, dtype)
+    work = np.empty((batch, 3 * u), dtype)
+    dh_held = None if mask is None else np.empty((batch, u), dtype)
+    dc_held = None if mask is None else np.empty((batch, u), dtype)
+
+    def run(rows: slice) -> None:
+        dh_r, dc_r, w = dh[rows], dc[rows], work[rows]
+        w1 = w[:, :u]
+        rk_t = recurrent_kernel.T
+        for t in range(steps - 1, -1, -1):
+            g = gates[t, rows]
+            dg = d_gates[t, rows]
+            if d_out is not None:
+                dh_r += d_out[t, rows]
+            if mask is not None:
+                m = mask[t, rows]
+                # The state passed through unchanged where the step is padding.
+                np.subtract(1, m, out=w1[:, :1])
+                np.multiply(dh_r, w1[:, :1], out=dh_held[rows])
+                np.multiply(dc_r, w1[:, :1], out=dc_held[rows])
+                dh_r *= m
+                dc_r *= m
+            tc = tanh_c[t, rows]
+            i, f, o, cc = g[:, :u], g[:, u : 2 * u], g[:, 2 * u : 3 * u], g[:, 3 * u :]
+            # do = dh * tanh(c); dc += dh * o * (1 - tanh(c)^2)
+            np.multiply(dh_r, tc, out=dg[:, 2 * u : 3 * u])
+            np.multiply(tc, tc, out=w1)
+            np.subtract(1, w1, out=w1)
+            w1 *= o
+            w1 *= dh_r
+            dc_r += w1
+            np.multiply(dc_r, cc, out=dg[:, :u])  # di
+            np.multiply(dc_r, c[t, rows], out=dg[:, u : 2 * u])  # df
+            np.multiply(dc_r, i, out=dg[:, 3 * u :])  # dcc
+            dc_r *= f
+            # Pre-activation gradients: sigmoid' = s (1 - s), tanh' = 1 - t^2.
+            np.subtract(1, g[:, : 3 * u], out=w)
+            w *= g[:, : 3 * u]
+            dg[:, : 3 * u] *= w
+            np.multiply(cc, cc, out=w1)
+            np.subtract(1, w1, out=w1)
+            dg[:, 3 * u :] *= w1
+            np.matmul(dg, rk_t, out=dh_r)
+            if mask is not None:
+                dh_r += dh_held[rows]
+                dc_r += dc_held[rows]
+
+    _run_rows(run, batch)
+    return d_gates, dh, dc
+
+
+# -- GRU (reset_after=True: PyTorch's formulation) ------------------------------------
+
+
+def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, mask=None, keep=True):
+    """Run the GRU (``reset_after=True``) over all steps.
+
+    Args:
+        gates: ``(steps, batch, 3u)`` input projections with the input bias, ``z, r, h``
+            order, the ``z, r`` columns halved; overwritten with ``z, r, candidate``.
+        h0: ``(batch, u)``.
+        recurrent_kernel: ``(u, 3u)``, ``z, r`` columns halved.
+        recurrent_bias: ``(3u,)`` (``z, r`` halved) or None.
+        mask: optional ``(steps, batch, 1)``.
+
+    Returns:
+        ``(h, rec_h)``: ``h`` ``(steps + 1, batch, u)``; ``rec_h`` ``(steps, batch, u)``
+        the candidate's recurrent part ``h @ R_h + b_h`` (None when not ``keep``).
+    """
+    steps, batch, three_u = gates.shape
+    u = three_u // 3
+    dtype = gates.dtype
+    h = np.empty((steps + 1, batch, u), dtype)
+    h[0] = h0
+    rec_h = np.empty((steps if keep else 1, batch, u), dtype)
+    product = np.empty((batch, three_u), dtype)
+    scratch = np.empty((batch, u), dtype)
+    hold = None if mask is None else np.empty((batch, 1), bool)
+
+    def run(rows: slice) -> None:
+        prod, work = product[rows], scratch[rows]
+        for t in range(steps):
+            g = gates[t, rows]
+            np.matmul(h[t, rows], recurrent_kernel, out=prod)
+            if recurrent_bias is not None:
+                prod += recurrent_bias
+            zr = g[:, : 2 * u]
+            zr += prod[:, : 2 * u]
+            np.tanh(zr, out=zr)
+            _half_tanh_to_sigmoid(zr)
+            rh = rec_h[t if keep else 0, rows]
+            rh[...] = prod[:, 2 * u :]
+            cand = g[:, 2 * u :]
+            np.multiply(g[:, u : 2 * u], rh, out=work)
+            cand += work
+            np.tanh(cand, out=cand)
+            # h = z * h_prev + (1 - z) * cand = cand + z * (h_prev - cand)
+            h_new = h[t + 1, rows]
+            np.subtract(h[t, rows], cand, out=h_new)
+            h_new *= g[:, :u]
+            h_new += cand
+            if mask is not None:
+                np.equal(mask[t, rows], 0, out=hold[rows])
+                np.copyto(h_new, h[t, rows], where=hold[rows])
+
+    _run_rows(run, batch)
+    return h, rec_h if keep else None
+
+
+def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, mask=None):
+    """Gradients through the GRU loop (``reset_after=True``).
+
+    Args:
+        recurrent_kernel: ``(u, 3u)``, not halved.
+
+    Returns:
+        ``(d_x_gates, d_rec_h, dh0)``: ``d_x_gates`` ``(steps, batch, 3u)`` gradients of
+        the input projections (``z, r, h``); the recurrent projections' gradients are the
+        same in the ``z, r`` columns and ``d_rec_h`` ``(steps, batch, u)`` in the last.
+    """
+    steps, batch, three_u = gates.shape
+    u = three_u // 3
+    dtype = gates.dtype
+    d_x = np.empty_like(gates)
+    d_rec_h = np.empty((steps, batch, u), dtype)
+    dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
+    work = np.empty((batch, 2 * u), dtype)
+    d_rec = np.empty((batch, three_u), dtype)
+    dh_held = None if mask is None else np.empty((batch, u), dtype)
+
+    def run(rows: slice) -> None:
+        dh_r, w, dr_all = dh[rows], work[rows], d_rec[rows]
+        w1 = w[:, :u]
+        rk_zr_t = recurrent_kernel[:, : 2 * u].T
+        rk_h_t = recurrent_kernel[:, 2 * u :].T
+        for t in range(steps - 1, -1, -1):
+            g = gates[t, rows]
+            dg = d_x[t, rows]
+            if d_out is not None:
+                dh_r += d_out[t, rows]
+            if mask is not None:
+                m = mask[t, rows]
+                np.subtract(1, m, out=w1[:, :1])
+                np.multiply(dh_r, w1[:, :1], out=dh_held[rows])
+                dh_r *= m
+            z, r, cand = g[:, :u], g[:, u : 2 * u], g[:, 2 * u :]
+            h_prev = h[t, rows]
+            # dz = dh * (h_prev - cand); dcand = dh * (1 - z)
+            np.subtract(h_prev, cand, out=dg[:, :u])
+            dg[:, :u] *= dh_r
+            dcand = dg[:, 2 * u :]
+            np.subtract(1, z, out=dcand)
+            dcand *= dh_r
+            np.multiply(cand, cand, out=w1)
+            np.subtract(1, w1, out=w1)
+            dcand *= w1
+            # candidate = tanh(x_h + r * rec_h): dr = dcand * rec_h, drec_h = dcand * r
+            np.multiply(dcand, rec_h[t, rows], out=dg[:, u : 2 * u])
+            np.multiply(dcand, r, out=d_rec_h[t, rows])
+            np.subtract(1, g[:, : 2 * u], out=w)
+            w *= g[:, : 2 * u]
+            dg[:, : 2 * u] *= w
+            # dh_prev = dh * z + [dz, dr] @ R_zr^T + drec_h @ R_h^T
+            dh_r *= z
+            np.matmul(dg[:, : 2 * u], rk_zr_t, out=dr_all[:, :u])
+            dh_r += dr_all[:, :u]
+            np.matmul(d_rec_h[t, rows], rk_h_t, out=dr_all[:, :u])
+            dh_r += dr_all[:, :u]
+            if mask is not None:
+                dh_r += dh_held[rows]
+
+    _run_rows(run, batch)
+    return d_x, d_rec_h, dh
+
+
+# -- simple RNN -----------------------------------------------------------------------
+
+
+def rnn_forward(gates, h0, recurrent_kernel, activation: str, mask=None):
+    """Run ``h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)`` over all steps.
+
+    ``gates`` ``(steps, batch, u)`` holds the input projections and is overwritten with
+    the pre-activations. Returns ``h`` ``(steps + 1, batch, u)``.
+    """
+    steps, batch, u = gates.shape
+    h = np.empty((steps + 1, batch, u), gates.dtype)
+    h[0] = h0
+    hold = None if mask is None else np.empty((batch, 1), bool)
+
+    def run(rows: slice) -> None:
+        for t in range(steps):
+            h_new = h[t + 1, rows]
+            np.matmul(h[t, rows], recurrent_kernel, out=h_new)
+            h_new += gates[t, rows]
+            _activate(h_new, activation)
+            if mask is not None:
+                np.equal(mask[t, rows], 0, out=hold[rows])
+                np.copyto(h_new, h[t, rows], where=hold[rows])
+
+    _run_rows(run, batch)
+    return h
+
+
+def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, mask=None):
+    """Gradients through :func:`rnn_forward`'s loop: ``(d_pre, dh0)``, ``d_pre``
+    ``(steps, batch, u)`` the pre-activations' gradients."""
+    steps, batch, u = h.shape[0] - 1, h.shape[1], h.shape[2]
+    dtype = h.dtype
+    d_pre = np.empty((steps, batch, u), dtype)
+    dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
+    work = np.empty((batch, u), dtype)
+    dh_held = None if mask is None else np.empty((batch, u), dtype)
+
+    def run(rows: slice) -> None:
+        dh_r, w = dh[rows], work[rows]
+        rk_t = recurrent_kernel.T
+        for t in range(steps - 1, -1, -1):
+            if d_out is not None:
+                dh_r += d_out[t, rows]
+            if mask is not None:
+                m = mask[t, rows]
+                np.subtract(1, m, out=w[:, :1])
+                np.multiply(dh_r, w[:, :1], out=dh_held[rows])
+                dh_r *= m
+            dp = d_pre[t, rows]
+            dp[...] = dh_r
+            _times_derivative(dp, h[t + 1, rows], activation, w)
+            np.matmul(dp, rk_t, out=dh_r)
+            if mask is not None:
+                dh_r += dh_held[rows]
+
+    _run_rows(run, batch)
+    return d_pre, dh
+
+
+def _run_rows(run, batch: int) -> None:
+    """``run(rows)`` for each share of the batch, in threads with BLAS single-threaded."""
+    parts = split_batch(batch)
+    if len(parts) == 1:
+        with parallel.own_threads():
+            run(parts[0])
+        return
+    with parallel.own_threads():
+        parallel.run_parts(run, parts)
