@@ -19,6 +19,7 @@ from deepgrad.layers.conv import (
 )
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
+from deepgrad.layers.embedding import Embedding, Masking
 from deepgrad.layers.image_reshaping import (
     Cropping1D,
     Cropping2D,
@@ -69,6 +70,7 @@ from deepgrad.layers.regularization import (
     SpatialDropout2D,
 )
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "AveragePooling1D",
@@ -156,4 +158,8 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "StackedRNNCells",
+    "Bidirectional",
+    "TimeDistributed",
+    "Embedding",
+    "Masking",
 ]
