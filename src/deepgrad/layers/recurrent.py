@@ -29,6 +29,7 @@ import numpy as np
 
 from deepgrad import ops
 from deepgrad.layers.base import InputSpec, Layer, shape_str
+from deepgrad.layers.nested import deserialize_sublayer, serialize_sublayer
 from deepgrad.layers.recurrent_cells import (
     GRUCell,
     LSTMCell,
@@ -329,11 +330,9 @@ class RNN(Layer):
         return output, list(states)
 
     def get_config(self) -> dict:
-        from deepgrad.saving.serialization import serialize_layer
-
         return {
             **super().get_config(),
-            "cell": serialize_layer(self.cell),
+            "cell": serialize_sublayer(self.cell),
             **self._flags_config(),
         }
 
@@ -349,12 +348,10 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config_dict: dict):
-        from deepgrad.saving.serialization import deserialize_layer
-
         config_dict = dict(config_dict)
         cell = config_dict.pop("cell")
-        cell = [deserialize_layer(c) for c in cell] if isinstance(cell, list) else (
-            deserialize_layer(cell))
+        cell = [deserialize_sublayer(c) for c in cell] if isinstance(cell, list) else (
+            deserialize_sublayer(cell))
         return cls(cell, **config_dict)
 
 

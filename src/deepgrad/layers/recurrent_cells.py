@@ -30,6 +30,7 @@ from deepgrad import activations, initializers, ops, regularizers
 from deepgrad import random as dg_random
 from deepgrad.layers.base import Layer
 from deepgrad.layers.core import positive_int, serialize_regularizer
+from deepgrad.layers.nested import deserialize_sublayer, serialize_sublayer
 from deepgrad.ops import recurrent as rnn_ops
 from deepgrad.tensor import Tensor
 
@@ -425,16 +426,12 @@ class StackedRNNCells(Layer):
         return inputs, new_states
 
     def get_config(self) -> dict:
-        from deepgrad.saving.serialization import serialize_layer
-
-        return {**super().get_config(), "cells": [serialize_layer(c) for c in self.cells]}
+        return {**super().get_config(), "cells": [serialize_sublayer(c) for c in self.cells]}
 
     @classmethod
     def from_config(cls, config_dict: dict):
-        from deepgrad.saving.serialization import deserialize_layer
-
         config_dict = dict(config_dict)
-        cells = [deserialize_layer(c) for c in config_dict.pop("cells")]
+        cells = [deserialize_sublayer(c) for c in config_dict.pop("cells")]
         return cls(cells, **config_dict)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from deepgrad import ops
 from deepgrad.layers.base import Layer, shape_str
+from deepgrad.layers.nested import deserialize_sublayer, serialize_sublayer
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -21,12 +22,10 @@ _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _copy(layer: Layer, **changes) -> Layer:
     """A new layer with ``layer``'s config (and fresh weights), as Keras's wrappers make."""
-    from deepgrad.saving.serialization import deserialize_layer, serialize_layer
-
-    spec = serialize_layer(layer)
+    spec = serialize_sublayer(layer)
     spec.pop("build_config", None)
     spec["config"] = {**spec["config"], **changes}
-    return deserialize_layer(spec)
+    return deserialize_sublayer(spec)
 
 
 def _strip(name: str, prefix: str) -> str:
@@ -212,23 +211,19 @@ class Bidirectional(Layer):
         return output[0]
 
     def get_config(self) -> dict:
-        from deepgrad.saving.serialization import serialize_layer
-
         return {
             **super().get_config(),
             "merge_mode": self.merge_mode,
-            "layer": serialize_layer(self.forward_layer),
-            "backward_layer": serialize_layer(self.backward_layer),
+            "layer": serialize_sublayer(self.forward_layer),
+            "backward_layer": serialize_sublayer(self.backward_layer),
         }
 
     @classmethod
     def from_config(cls, config_dict: dict):
-        from deepgrad.saving.serialization import deserialize_layer
-
         config_dict = dict(config_dict)
-        config_dict["layer"] = deserialize_layer(config_dict["layer"])
+        config_dict["layer"] = deserialize_sublayer(config_dict["layer"])
         if config_dict.get("backward_layer") is not None:
-            config_dict["backward_layer"] = deserialize_layer(config_dict["backward_layer"])
+            config_dict["backward_layer"] = deserialize_sublayer(config_dict["backward_layer"])
         return cls(**config_dict)
 
 
@@ -286,14 +281,10 @@ class TimeDistributed(Layer):
         return ops.reshape(out, (batch, steps) + tuple(out.shape[1:]))
 
     def get_config(self) -> dict:
-        from deepgrad.saving.serialization import serialize_layer
-
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+        return {**super().get_config(), "layer": serialize_sublayer(self.layer)}
 
     @classmethod
     def from_config(cls, config_dict: dict):
-        from deepgrad.saving.serialization import deserialize_layer
-
         config_dict = dict(config_dict)
-        config_dict["layer"] = deserialize_layer(config_dict["layer"])
+        config_dict["layer"] = deserialize_sublayer(config_dict["layer"])
         return cls(**config_dict)
