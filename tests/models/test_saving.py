@@ -183,7 +183,7 @@ def test_unresolvable_loss_names_fix(tmp_path):
     model.compile(optimizer="sgd", loss=my_loss)
     path = tmp_path / "l.deepgrad"
     model.save(path)
-    with pytest.raises(ValueError, match="unknown loss 'my_loss'.*compile=False"):
+    with pytest.raises(ValueError, match="the loss.*unknown function 'my_loss'.*compile=False"):
         dg.models.load_model(path)
     assert not dg.models.load_model(path, compile=False).compiled
     assert dg.models.load_model(path, custom_objects={"my_loss": my_loss}).compiled

@@ -24,11 +24,13 @@ from deepgrad.registry import (
     get_registered_object,
     register_keras_serializable,
 )
+from deepgrad.saving.objects import deserialize_keras_object, serialize_keras_object
 from deepgrad.saving.saving_api import load_model, load_weights, save_model, save_weights
 
 __all__ = [
     "CustomObjectScope",
     "custom_object_scope",
+    "deserialize_keras_object",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
@@ -37,4 +39,5 @@ __all__ = [
     "register_keras_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
 ]
