@@ -30,6 +30,7 @@ from deepgrad.layers.image_reshaping import (
 )
 from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.layers.lookup import IntegerLookup, StringLookup
 from deepgrad.layers.merging import (
     Add,
     Average,
@@ -71,6 +72,7 @@ from deepgrad.layers.regularization import (
 )
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
+from deepgrad.layers.text_vectorization import TextVectorization
 
 __all__ = [
     "AveragePooling1D",
@@ -100,6 +102,9 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
     "Activation",
     "Add",
     "Average",

@@ -231,6 +231,8 @@ class Layer:
 
                 return symbolic_call(self, inputs, args, kwargs)
             inputs = self._convert_inputs(inputs)
+        if not self._accepts_strings and _holds_strings(inputs):
+            self._refuse_strings(inputs)
         if not self.built:
             self._build_from(inputs)
         elif self.input_spec is not None:
@@ -270,6 +272,27 @@ class Layer:
 
     # Layers that read integer ids (Embedding) set this to False.
     _casts_integer_inputs = True
+
+    # Layers that read text (InputLayer, TextVectorization, StringLookup, Lambda) set this
+    # to True. deepgrad's other layers refuse string arrays with an error that names the
+    # layer; models, and layers written outside deepgrad, get strings as they would in Keras.
+    _accepts_strings = False
+
+    def _refuse_strings(self, inputs) -> None:
+        """Raise the "strings reached a numeric layer" error, for a deepgrad layer."""
+        if not type(self).__module__.startswith("deepgrad.layers."):
+            return  # a user's layer, or a model (its own layers decide)
+        tensors = [t for t in _flatten(inputs) if _holds_strings(t)]
+        given = tensors[0] if tensors else inputs
+        shape = given.shape if hasattr(given, "shape") else ()
+        dtype = given.dtype if isinstance(given, KerasTensor) else given.data.dtype
+        raise TypeError(
+            f"{type(self).__name__} '{self.name}': received strings (shape "
+            f"{shape_str(shape)}, dtype {dtype}), but this layer computes on numbers. To fix, "
+            "turn the text into numbers first: put a TextVectorization layer (whole texts, "
+            "adapted on the training texts) or a StringLookup layer (one token per string) "
+            "before it."
+        )
 
     def _build_from(self, inputs) -> None:
         shapes = _shapes_of(inputs)
@@ -490,6 +513,22 @@ def _shapes_of(inputs):
     if isinstance(inputs, dict):
         return {k: _shapes_of(v) for k, v in inputs.items()}
     return tuple(np.shape(inputs))
+
+
+def _holds_strings(inputs) -> bool:
+    """Whether ``inputs`` (a Tensor, a KerasTensor or a list of them) hold text."""
+    if type(inputs) is Tensor:
+        kind = inputs.data.dtype.kind
+        if kind in "US":
+            return True
+        if kind == "O" and inputs.data.size:
+            return isinstance(inputs.data.flat[0], (str, bytes))
+        return False
+    if isinstance(inputs, KerasTensor):
+        return inputs.dtype == "string"
+    if isinstance(inputs, (list, tuple, dict)):
+        return any(_holds_strings(i) for i in _flatten(inputs))
+    return False
 
 
 def _flatten(outputs) -> list:

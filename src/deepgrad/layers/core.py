@@ -205,6 +205,8 @@ class Identity(Layer):
     (1, 2)
     """
 
+    _accepts_strings = True
+
     def call(self, inputs):
         return inputs
 
@@ -222,6 +224,8 @@ class Lambda(Layer):
     >>> Lambda(lambda x: x * 2)(np.ones((1, 2), dtype="float32")).data
     array([[2., 2.]], dtype=float32)
     """
+
+    _accepts_strings = True  # the function decides what it can take
 
     def __init__(self, function: Callable, output_shape=None, **kwargs):
         super().__init__(**kwargs)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from deepgrad.layers.base import _holds_strings
 from deepgrad.layers.keras_tensor import KerasTensor, Node
 
 __all__ = ["symbolic_call"]
@@ -23,6 +24,8 @@ def _map(structure, fn):
 
 def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
     """Build ``layer`` for the inputs' shapes and return KerasTensor outputs with history."""
+    if not layer._accepts_strings and _holds_strings(inputs):
+        layer._refuse_strings(inputs)
     shapes = _map(inputs, lambda t: t.shape if isinstance(t, KerasTensor) else t)
     if not layer.built:
         layer._check_build_rank(shapes)

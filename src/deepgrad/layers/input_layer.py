@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from deepgrad import config
 from deepgrad.layers.base import Layer
-from deepgrad.layers.keras_tensor import KerasTensor, Node
+from deepgrad.layers.keras_tensor import KerasTensor, Node, dtype_name
 
 __all__ = ["Input", "InputLayer"]
 
@@ -39,7 +41,10 @@ class InputLayer(Layer):
         **kwargs,
     ):
         kwargs.pop("input_shape", None)
-        super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
+        dtype = dtype_name(dtype or config.floatx())
+        # Keras's 'string' inputs (for TextVectorization, StringLookup) are NumPy str arrays.
+        super().__init__(name=name, dtype=None if dtype == "string" else dtype, **kwargs)
+        self.dtype = dtype
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input: give `shape` (without the batch axis) or `batch_shape`.")
@@ -49,6 +54,23 @@ class InputLayer(Layer):
         self.built = True
         node = Node(self, (), (), {})
         node.outputs = KerasTensor(self.batch_shape, self.dtype, name=self.name, history=(node, 0))
+
+    @property
+    def _accepts_strings(self) -> bool:
+        return self.dtype == "string"
+
+    def _convert_inputs(self, inputs):
+        if self.dtype != "string":
+            return super()._convert_inputs(inputs)
+        from deepgrad.tensor import Tensor
+
+        array = np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs)
+        if array.dtype.kind not in "USO":
+            raise TypeError(
+                f"Input '{self.name}': expects strings (dtype='string'), got dtype "
+                f"{array.dtype} with shape {array.shape}."
+            )
+        return Tensor(array)
 
     def call(self, inputs):
         return inputs
@@ -73,7 +95,8 @@ def Input(
     Args:
         shape: shape of one sample, without the batch axis, e.g. ``(28, 28, 1)``.
         batch_size: optional fixed batch size.
-        dtype: the input dtype (default float32; ``'int64'`` for token ids).
+        dtype: the input dtype (default float32; ``'int64'`` for token ids, ``'string'``
+            for text).
         name: optional name (used for dict inputs).
         batch_shape: full shape including the batch axis (instead of ``shape``).
 

@@ -13,7 +13,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KerasTensor", "Node", "first_call_tensors"]
+__all__ = ["KerasTensor", "Node", "first_call_tensors", "dtype_name"]
+
+_STRING_NAMES = ("string", "str", "bytes", "object")
+
+
+def dtype_name(dtype) -> str:
+    """A dtype's name, with Keras's ``'string'`` for every text type (str, bytes, ``'<U5'``).
+
+    >>> dtype_name("float32"), dtype_name("string"), dtype_name(np.dtype("<U5"))
+    ('float32', 'string', 'string')
+    """
+    if isinstance(dtype, str) and dtype in _STRING_NAMES:
+        return "string"
+    if dtype in (str, bytes):
+        return "string"
+    resolved = np.dtype(dtype)
+    return "string" if resolved.kind in "USO" else resolved.name
 
 
 class KerasTensor:
@@ -34,7 +50,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name: str | None = None, history=None):
         self.shape = tuple(None if s is None else int(s) for s in shape)
-        self.dtype = np.dtype(dtype).name
+        self.dtype = dtype_name(dtype)
         self.name = name
         self.history = history
 

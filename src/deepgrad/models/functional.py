@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from deepgrad import ops
 from deepgrad.layers.conv import Conv2D, conv_then_pool
 from deepgrad.layers.input_layer import InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor, Node
@@ -229,9 +230,16 @@ class Graph:
         values = self._bind_inputs(data)
         for tensor in self.inputs:
             layer = tensor.history[0].layer
-            values[id(tensor)] = layer._convert_inputs(values[id(tensor)])
-            shape = values[id(tensor)].shape
-            expected = tensor.shape
+            value = layer._convert_inputs(values[id(tensor)])
+            shape, expected = value.shape, tensor.shape
+            # Keras's rank adjustment: a trailing axis of size 1 is added or dropped, so
+            # that Input(shape=(1,), dtype="string") takes a 1-D array of texts.
+            if len(shape) == len(expected) - 1 and expected[-1] == 1:
+                value = ops.expand_dims(value, -1)
+            elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+                value = ops.squeeze(value, -1)
+            values[id(tensor)] = value
+            shape = value.shape
             if len(shape) != len(expected) or any(
                 e is not None and e != s for e, s in zip(expected, shape)
             ):

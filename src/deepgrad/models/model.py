@@ -71,6 +71,12 @@ class Model(Layer):
             self._graph = Graph(inputs, outputs, model_name=self.name)
             self.built = True
 
+    @property
+    def _casts_integer_inputs(self) -> bool:
+        # A graph model leaves the conversion to its inputs' InputLayers, which keep
+        # integer ids integer when the Input says so (dtype="int64").
+        return self._graph is None
+
     # -- structure ----------------------------------------------------------------------
     def call(self, inputs, training=None):
         if self._graph is None:
