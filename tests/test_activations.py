@@ -11,6 +11,8 @@ from deepgrad import activations
 from deepgrad.tensor import Tensor
 from deepgrad.utils.gradcheck import gradient_check
 
+import torch_reference as tr
+
 SHAPES = [(7,), (3, 4), (2, 3, 4)]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -215,23 +217,12 @@ TORCH = {
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", sorted(TORCH))
 def test_matches_pytorch(name, dtype):
-    torch = pytest.importorskip("torch", reason="PyTorch is needed for reference comparisons")
-    import torch.nn.functional as F
-
-    x = _inputs((6, 5), seed=2).astype(dtype)
-    weights = np.random.default_rng(3).normal(size=x.shape).astype(dtype)
-    ours = Tensor(x, requires_grad=True)
-    out = activations.get(name)(ours)
-    (out * Tensor(weights)).sum().backward()
-
-    theirs = torch.tensor(x, requires_grad=True)
-    ref = TORCH[name](F, theirs)
-    (ref * torch.tensor(weights)).sum().backward()
-
-    tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-12}
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), **tol)
+    F = tr.import_torch().nn.functional
+    tol = {"atol": 1e-6, "rtol": 1e-5} if dtype == "float32" else {"atol": 1e-12, "rtol": 1e-10}
+    grad_tol = {"grad_atol": tol["atol"], "grad_rtol": tol["rtol"]}
     if name.startswith("hard_") and dtype == "float64":
         # PyTorch's hardsigmoid/hardswish backward uses a float32 constant 1/6 even in
         # float64; ours is exact (checked against finite differences above).
-        tol = {"rtol": 1e-7, "atol": 1e-9}
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **tol)
+        grad_tol = {"grad_atol": 1e-9, "grad_rtol": 1e-7}
+    tr.compare(activations.get(name), lambda t: TORCH[name](F, t),
+               [_inputs((6, 5), seed=2).astype(dtype)], **tol, **grad_tol, seed=3)

@@ -11,6 +11,8 @@ import deepgrad as dg
 from deepgrad import image as img
 from deepgrad.random import set_random_seed
 
+import torch_reference as tr
+
 RNG = np.random.default_rng(0)
 SINGLE_U8 = RNG.integers(0, 256, (6, 6, 3)).astype(np.uint8)
 BATCH_F32 = RNG.random((4, 6, 6, 1)).astype(np.float32)
@@ -118,21 +120,20 @@ def test_zoom_magnifies_about_the_centre():
 # resize
 
 
-def test_resize_matches_torch_bilinear_half_pixel():
-    torch = pytest.importorskip("torch", reason="PyTorch not installed: resize checked only here")
-    functional = torch.nn.functional
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("size", [(5, 7), (26, 40), (20, 9), (1, 1)])
+def test_resize_matches_torch_bilinear_half_pixel(size, antialias):
+    F = tr.import_torch().nn.functional
     x = np.random.default_rng(1).random((2, 13, 17, 3)).astype(np.float32)
-    tx = torch.from_numpy(x).permute(0, 3, 1, 2)
-    for size in [(5, 7), (26, 40), (20, 9), (1, 1)]:
-        for antialias in (False, True):
-            want = functional.interpolate(
-                tx, size=size, mode="bilinear", align_corners=False, antialias=antialias
-            )
-            got = img.resize(x, size, antialias=antialias)
-            np.testing.assert_allclose(got, want.permute(0, 2, 3, 1).numpy(), rtol=0, atol=2e-6)
-        want = functional.interpolate(tx, size=size, mode="nearest-exact")
-        got = img.resize(x, size, "nearest")
-        np.testing.assert_array_equal(got, want.permute(0, 2, 3, 1).numpy())
+    tr.compare(lambda a: img.resize(a, size, antialias=antialias),
+               lambda t: tr.channels_last(F.interpolate(
+                   tr.channels_first(t), size=size, mode="bilinear", align_corners=False,
+                   antialias=antialias)),
+               [x], atol=2e-6, rtol=0, backward=False)
+    tr.compare(lambda a: img.resize(a, size, "nearest"),
+               lambda t: tr.channels_last(F.interpolate(tr.channels_first(t), size=size,
+                                                        mode="nearest-exact")),
+               [x], atol=0, rtol=0, backward=False)
 
 
 def test_resize_single_image_and_dtype():

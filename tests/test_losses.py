@@ -12,6 +12,8 @@ import deepgrad.losses as L
 from deepgrad.tensor import Tensor
 from deepgrad.utils.gradcheck import gradient_check
 
+import torch_reference as tr
+
 EPS = 1e-7
 SHAPES = [(4, 3), (2, 3, 5), (6, 1)]
 
@@ -426,84 +428,60 @@ def test_single_output_unit_with_categorical_losses():
 
 # -- PyTorch parity --------------------------------------------------------------------------
 
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is needed for reference comparisons")
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_sparse_crossentropy_from_logits_matches_torch(dtype):
-    torch = _torch()
-    import torch.nn.functional as F
-
+    torch = tr.import_torch()
+    F = torch.nn.functional
     r = _rng(12)
     logits = r.normal(size=(32, 5)).astype(dtype) * 3
     labels = r.integers(0, 5, size=32)
-    ours = Tensor(logits, requires_grad=True)
-    value = L.SparseCategoricalCrossentropy(from_logits=True)(labels, ours)
-    value.backward()
-    theirs = torch.tensor(logits, requires_grad=True)
-    ref = F.cross_entropy(theirs, torch.tensor(labels))
-    ref.backward()
     tol = 1e-6 if dtype == "float32" else 1e-12
-    assert float(value.data) == pytest.approx(ref.item(), rel=tol)
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=10 * tol, atol=tol)
-    per_sample = F.cross_entropy(torch.tensor(logits), torch.tensor(labels), reduction="none")
-    np.testing.assert_allclose(
-        L.sparse_categorical_crossentropy(labels, Tensor(logits), from_logits=True).data,
-        per_sample.numpy(), rtol=tol * 10)
+    loss = L.SparseCategoricalCrossentropy(from_logits=True)
+    tr.compare(lambda t: loss(labels, t), lambda t: F.cross_entropy(t, torch.tensor(labels)),
+               [logits], atol=0, rtol=tol, grad_atol=tol, grad_rtol=10 * tol)
+    tr.compare(lambda t: L.sparse_categorical_crossentropy(labels, t, from_logits=True),
+               lambda t: F.cross_entropy(t, torch.tensor(labels), reduction="none"),
+               [logits], atol=0, rtol=10 * tol, grad_atol=tol, grad_rtol=10 * tol)
 
 
 def test_sparse_crossentropy_from_probabilities_matches_torch_nll():
-    torch = _torch()
-    import torch.nn.functional as F
-
+    torch = tr.import_torch()
     r = _rng(13)
     probs = _softmax(r.normal(size=(16, 4)))
     labels = r.integers(0, 4, size=16)
-    ours = Tensor(probs, requires_grad=True)
-    value = L.SparseCategoricalCrossentropy()(labels, ours)
-    value.backward()
-    theirs = torch.tensor(probs, requires_grad=True)
-    ref = F.nll_loss(torch.log(theirs / theirs.sum(-1, keepdim=True)), torch.tensor(labels))
-    ref.backward()
-    assert float(value.data) == pytest.approx(ref.item(), rel=1e-12)
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    loss = L.SparseCategoricalCrossentropy()
+    tr.compare(lambda t: loss(labels, t),
+               lambda t: torch.nn.functional.nll_loss(torch.log(t / t.sum(-1, keepdim=True)),
+                                                      torch.tensor(labels)),
+               [probs], atol=0, rtol=1e-12, grad_atol=1e-12, grad_rtol=1e-10)
 
 
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
 def test_categorical_crossentropy_from_logits_matches_torch(label_smoothing):
-    torch = _torch()
-    import torch.nn.functional as F
-
+    torch = tr.import_torch()
     y_true, logits = _one_hot_logits((20, 6), 14)
-    ours = Tensor(logits, requires_grad=True)
-    value = L.CategoricalCrossentropy(from_logits=True, label_smoothing=label_smoothing)(
-        y_true, ours)
-    value.backward()
-    theirs = torch.tensor(logits, requires_grad=True)
-    ref = F.cross_entropy(theirs, torch.tensor(y_true), label_smoothing=label_smoothing)
-    ref.backward()
-    assert float(value.data) == pytest.approx(ref.item(), rel=1e-12)
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    loss = L.CategoricalCrossentropy(from_logits=True, label_smoothing=label_smoothing)
+    tr.compare(lambda t: loss(y_true, t),
+               lambda t: torch.nn.functional.cross_entropy(t, torch.tensor(y_true),
+                                                           label_smoothing=label_smoothing),
+               [logits], atol=0, rtol=1e-12, grad_atol=1e-12, grad_rtol=1e-10)
 
 
 @pytest.mark.parametrize("from_logits", [False, True])
 def test_binary_crossentropy_matches_torch(from_logits):
-    torch = _torch()
-    import torch.nn.functional as F
-
+    torch = tr.import_torch()
+    F = torch.nn.functional
     y_true, y_pred = (_binary_logits if from_logits else _binary_probs)((16, 3), 15)
     weights = np.linspace(0.1, 1.0, 16)
-    ours = Tensor(y_pred, requires_grad=True)
-    value = L.BinaryCrossentropy(from_logits=from_logits)(y_true, ours, sample_weight=weights)
-    value.backward()
-    theirs = torch.tensor(y_pred, requires_grad=True)
+    loss = L.BinaryCrossentropy(from_logits=from_logits)
     fn = F.binary_cross_entropy_with_logits if from_logits else F.binary_cross_entropy
-    per_sample = fn(theirs, torch.tensor(y_true), reduction="none").mean(-1)
-    ref = (per_sample * torch.tensor(weights)).mean()
-    ref.backward()
-    assert float(value.data) == pytest.approx(ref.item(), rel=1e-12)
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+    def reference(t):
+        per_sample = fn(t, torch.tensor(y_true), reduction="none").mean(-1)
+        return (per_sample * torch.tensor(weights)).mean()
+
+    tr.compare(lambda t: loss(y_true, t, sample_weight=weights), reference, [y_pred], atol=0,
+               rtol=1e-12, grad_atol=1e-12, grad_rtol=1e-10)
 
 
 REGRESSION_TORCH = {
@@ -522,19 +500,12 @@ REGRESSION_TORCH = {
 
 @pytest.mark.parametrize("name", sorted(REGRESSION_TORCH))
 def test_regression_losses_match_torch(name):
-    torch = _torch()
-    import torch.nn.functional as F
-
+    torch = tr.import_torch()
     loss, reference, make = REGRESSION_TORCH[name]
     y_true, y_pred = make((8, 5), 16)
-    ours = Tensor(y_pred, requires_grad=True)
-    value = loss(y_true, ours)
-    value.backward()
-    theirs = torch.tensor(y_pred, requires_grad=True)
-    ref = reference(F, theirs, torch.tensor(y_true))
-    ref.backward()
-    assert float(value.data) == pytest.approx(ref.item(), rel=1e-10)
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-8, atol=1e-12)
+    tr.compare(lambda t: loss(y_true, t),
+               lambda t: reference(torch.nn.functional, t, torch.tensor(y_true)), [y_pred],
+               atol=0, rtol=1e-10, grad_atol=1e-12, grad_rtol=1e-8)
 
 
 # -- get(), configs, wrappers ----------------------------------------------------------------

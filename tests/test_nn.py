@@ -40,10 +40,28 @@ def test_pools_and_transpose_shapes():
 
 
 def test_gradients_flow_through_the_wrappers():
-    x = Tensor(rng.normal(size=(1, 4, 4, 1)), requires_grad=True)
-    k = Tensor(rng.normal(size=(2, 2, 1, 1)), requires_grad=True)
-    dg.nn.max_pool2d(dg.nn.conv2d(x, k, padding="SAME"), 2).sum().backward()
-    assert x.grad.shape == x.shape and k.grad.shape == k.shape
+    """'SAME' through the wrappers has the values and gradients of its explicit padding
+    (a 2x2 kernel at stride 1 pads one row and column after, as TF does), and those
+    gradients are the finite differences'."""
+    x_data, k_data = rng.normal(size=(1, 4, 4, 1)), rng.normal(size=(2, 2, 1, 1))
+
+    def through_wrappers(x, k):
+        return dg.nn.max_pool2d(dg.nn.conv2d(x, k, padding="SAME"), 2)
+
+    def explicit(x, k):
+        return ops.max_pool2d(ops.conv2d(x, k, padding=((0, 1), (0, 1))), 2)
+
+    grads = []
+    for fn in (through_wrappers, explicit):
+        x, k = Tensor(x_data, requires_grad=True), Tensor(k_data, requires_grad=True)
+        out = fn(x, k)
+        out.backward(np.arange(1.0, 5.0).reshape(out.shape))
+        grads.append((out.data, x.grad, k.grad))
+    assert grads[0][0].shape == (1, 2, 2, 1)
+    for ours, reference in zip(grads[0], grads[1], strict=True):
+        np.testing.assert_array_equal(ours, reference)
+    assert np.count_nonzero(grads[0][1]) > 0 and np.count_nonzero(grads[0][2]) == 4
+    assert dg.utils.gradient_check(through_wrappers, [x_data, k_data])
 
 
 @pytest.mark.parametrize("call, message", [

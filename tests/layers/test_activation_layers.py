@@ -6,6 +6,8 @@ import pytest
 import deepgrad as dg
 from deepgrad.utils import gradient_check
 
+import torch_reference as tr
+
 L = dg.layers
 rng = np.random.default_rng(0)
 X = np.array([-10.0, -5.0, -0.5, 0.5, 5.0, 10.0], dtype="float32")
@@ -88,28 +90,24 @@ def test_errors():
         L.PReLU(shared_axes=[3], name="p")(np.zeros((2, 3), "float32"))
 
 
-torch = pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
+@pytest.mark.parametrize("layer, reference", [
+    (lambda: L.ReLU(6.0, dtype="float64"), lambda F, t: F.relu6(t)),
+    (lambda: L.LeakyReLU(0.3, dtype="float64"), lambda F, t: F.leaky_relu(t, 0.3)),
+    (lambda: L.ELU(0.8, dtype="float64"), lambda F, t: F.elu(t, 0.8)),
+    (lambda: L.Softmax(axis=1, dtype="float64"), lambda F, t: F.softmax(t, dim=1)),
+], ids=["ReLU", "LeakyReLU", "ELU", "Softmax"])
+def test_against_torch(layer, reference):
+    F = tr.import_torch().nn.functional
+    tr.compare(layer(), lambda t: reference(F, t), [rng.normal(scale=4, size=(3, 5, 6))],
+               atol=1e-14, rtol=1e-12)
 
 
-def test_against_torch():
+def test_prelu_against_torch():
+    F = tr.import_torch().nn.functional
     x = rng.normal(scale=4, size=(3, 5, 6))
-    tx = torch.from_numpy(x)
-    pairs = [
-        (L.ReLU(6.0), torch.nn.ReLU6()),
-        (L.LeakyReLU(0.3), torch.nn.LeakyReLU(0.3)),
-        (L.ELU(0.8), torch.nn.ELU(0.8)),
-        (L.Softmax(axis=1), torch.nn.Softmax(dim=1)),
-    ]
-    for ours, theirs in pairs:
-        ours.dtype = "float64"
-        np.testing.assert_allclose(ours(x).data, theirs(tx).numpy(), rtol=1e-12, atol=1e-14)
     prelu = L.PReLU(alpha_initializer="constant", shared_axes=[1], dtype="float64")
     prelu(x)
-    alpha = rng.uniform(0, 0.5, 6)
-    prelu.set_weights([alpha.reshape(1, 6)])
-    tp = torch.nn.PReLU(6).double()
-    with torch.no_grad():
-        tp.weight.copy_(torch.from_numpy(alpha))
-    # torch's PReLU takes channels on dim 1.
-    expected = tp(tx.transpose(1, 2)).transpose(1, 2).detach().numpy()
-    np.testing.assert_allclose(prelu(x).data, expected, rtol=1e-12)
+    prelu.set_weights([rng.uniform(0, 0.5, 6).reshape(1, 6)])
+    # torch's PReLU takes channels on dim 1 and one slope per channel.
+    tr.compare(prelu, lambda t, alpha: F.prelu(t.transpose(1, 2), alpha.reshape(6))
+               .transpose(1, 2), [x], params=[prelu.alpha], atol=1e-14, rtol=1e-12)

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad.kernels.conv import same_padding
 from deepgrad.models import functional
 from deepgrad.utils import gradient_check
+
+import torch_reference as tr
 
 L = dg.layers
 rng = np.random.default_rng(0)
@@ -226,47 +227,6 @@ def test_errors_name_the_layer():
     assert padded.shape == (1, 3, 3, 2)
 
 
-torch = pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
-F = torch.nn.functional
-
-
-def _nchw(x):
-    return torch.from_numpy(np.ascontiguousarray(np.moveaxis(x, -1, 1)))
-
-
-def _nhwc(t):
-    return np.moveaxis(t.detach().numpy(), 1, -1)
-
-
-def _tf_pad(t, padding, kernel, strides, dilation):
-    """Pad an NC(H)W torch tensor as TF/Keras does for 'same' (the odd one after)."""
-    if padding == "valid":
-        return t
-    pads = []
-    for size, k, s, d in reversed(list(zip(t.shape[2:], kernel, strides, dilation))):
-        if padding == "causal":
-            pads += [(k - 1) * d, 0]
-        else:
-            pads += list(same_padding(size, k, s, d))
-    return F.pad(t, pads)
-
-
-def _compare(layer, x, forward_torch, params):
-    """Run the layer and the torch function on the same data; compare outputs and grads."""
-    xt = dg.Tensor(x, requires_grad=True)
-    out = layer(xt)
-    tx = _nchw(x).requires_grad_(True)
-    tparams = [torch.from_numpy(p.data.copy()).requires_grad_(True) for p in params]
-    tout = forward_torch(tx, *tparams)
-    np.testing.assert_allclose(out.data, _nhwc(tout), rtol=1e-10, atol=1e-10)
-    w = rng.normal(size=out.shape)
-    (out * dg.Tensor(w)).sum().backward()
-    (tout * _nchw(w)).sum().backward()
-    np.testing.assert_allclose(xt.grad, _nhwc(tx.grad), rtol=1e-9, atol=1e-9)
-    for p, tp in zip(params, tparams):
-        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-9, atol=1e-9)
-
-
 @pytest.mark.parametrize("kwargs", [
     {"padding": "valid"},
     {"padding": "same", "strides": (2, 2), "activation": "relu"},
@@ -274,6 +234,7 @@ def _compare(layer, x, forward_torch, params):
     {"padding": "valid", "dilation_rate": (2, 1), "activation": "sigmoid"},
 ])
 def test_conv2d_matches_torch(kwargs):
+    torch = tr.import_torch()
     kwargs = {"kernel_size": (3, 3), **kwargs}
     layer = L.Conv2D(4, dtype="float64", bias_initializer="random_normal", **kwargs)
     x = rng.normal(size=(2, 9, 8, 3))
@@ -282,27 +243,32 @@ def test_conv2d_matches_torch(kwargs):
 
     def forward(tx, kernel, bias):
         strides, dil = kwargs.get("strides", (1, 1)), kwargs.get("dilation_rate", (1, 1))
-        padded = _tf_pad(tx, kwargs["padding"], kwargs["kernel_size"], strides, dil)
-        out = F.conv2d(padded, kernel.permute(3, 2, 0, 1), bias, stride=strides, dilation=dil)
-        return act(out) if act else out
+        padded = tr.keras_padding(tr.channels_first(tx), kwargs["padding"],
+                                  kwargs["kernel_size"], strides, dil)
+        out = torch.nn.functional.conv2d(padded, tr.conv_kernel(kernel), bias, stride=strides,
+                                         dilation=dil)
+        return tr.channels_last(act(out) if act else out)
 
-    _compare(layer, x, forward, [layer.kernel, layer.bias])
+    tr.compare(layer, forward, [x], params=[layer.kernel, layer.bias], grad_atol=1e-9,
+               grad_rtol=1e-9)
 
 
 @pytest.mark.parametrize("padding, strides, dilation", [
     ("valid", 1, 1), ("same", 2, 1), ("causal", 1, 2), ("same", 1, 3)])
 def test_conv1d_matches_torch(padding, strides, dilation):
+    F = tr.import_torch().nn.functional
     layer = L.Conv1D(5, 3, strides=strides, padding=padding, dilation_rate=dilation,
                      dtype="float64", bias_initializer="random_normal")
     x = rng.normal(size=(2, 11, 3))
     layer(x)
 
     def forward(tx, kernel, bias):
-        padded = _tf_pad(tx, padding, (3,), (strides,), (dilation,))
-        return F.conv1d(padded, kernel.permute(2, 1, 0), bias, stride=strides,
-                        dilation=dilation)
+        padded = tr.keras_padding(tr.channels_first(tx), padding, (3,), (strides,), (dilation,))
+        return tr.channels_last(F.conv1d(padded, tr.conv_kernel(kernel), bias, stride=strides,
+                                         dilation=dilation))
 
-    _compare(layer, x, forward, [layer.kernel, layer.bias])
+    tr.compare(layer, forward, [x], params=[layer.kernel, layer.bias], grad_atol=1e-9,
+               grad_rtol=1e-9)
 
 
 @pytest.mark.parametrize("kernel, strides, padding, output_padding", [
@@ -311,6 +277,7 @@ def test_conv1d_matches_torch(padding, strides, dilation):
 def test_conv2d_transpose_matches_torch(kernel, strides, padding, output_padding):
     """Reference: torch's full transposed convolution (no padding), cropped as TF/Keras do:
     ``pad_before`` is the 'same' padding of the forward convolution with this output size."""
+    F = tr.import_torch().nn.functional
     layer = L.Conv2DTranspose(4, kernel, strides=strides, padding=padding,
                               output_padding=output_padding, dtype="float64",
                               bias_initializer="random_normal")
@@ -319,44 +286,51 @@ def test_conv2d_transpose_matches_torch(kernel, strides, padding, output_padding
     out_h, out_w = layer.compute_output_shape(x.shape)[1:3]
 
     def forward(tx, k, bias):
-        full = F.conv_transpose2d(tx, k.permute(3, 2, 0, 1), None, stride=strides)
+        full = F.conv_transpose2d(tr.channels_first(tx), tr.conv_kernel(k), None,
+                                  stride=strides)
         crops = []
         for axis, size in ((2, out_h), (3, out_w)):
             before = 0
             if padding == "same":
-                before = same_padding(size, kernel, strides)[0]
+                before = tr.same_padding(size, kernel, strides)[0]
             extra = before + size - full.shape[axis]
             if extra > 0:
                 pad = [0, 0, 0, extra] if axis == 2 else [0, extra, 0, 0]
                 full = F.pad(full, pad)
             crops.append(slice(before, before + size))
-        return full[:, :, crops[0], crops[1]] + bias.reshape(1, -1, 1, 1)
+        return tr.channels_last(full[:, :, crops[0], crops[1]] + bias.reshape(1, -1, 1, 1))
 
-    _compare(layer, x, forward, [layer.kernel, layer.bias])
+    tr.compare(layer, forward, [x], params=[layer.kernel, layer.bias], grad_atol=1e-9,
+               grad_rtol=1e-9)
 
 
 @pytest.mark.parametrize("multiplier, padding, strides", [(1, "valid", 1), (2, "same", 2)])
 def test_depthwise_and_separable_match_torch(multiplier, padding, strides):
+    F = tr.import_torch().nn.functional
     x = rng.normal(size=(2, 7, 6, 3))
     dw = L.DepthwiseConv2D(3, strides=strides, padding=padding, depth_multiplier=multiplier,
                            dtype="float64", bias_initializer="random_normal")
     dw(x)
 
     def depthwise(tx, kernel, bias=None):
-        padded = _tf_pad(tx, padding, (3, 3), (strides, strides), (1, 1))
+        padded = tr.keras_padding(tx, padding, (3, 3), (strides, strides), (1, 1))
         # (kh, kw, C, M) -> (C * M, 1, kh, kw): output channel c * M + m, as TF orders it.
         weight = kernel.permute(2, 3, 0, 1).reshape(-1, 1, 3, 3)
         return F.conv2d(padded, weight, bias, stride=strides, groups=3)
 
-    _compare(dw, x, depthwise, [dw.kernel, dw.bias])
+    tr.compare(dw, lambda tx, kernel, bias: tr.channels_last(
+        depthwise(tr.channels_first(tx), kernel, bias)), [x], params=[dw.kernel, dw.bias],
+        grad_atol=1e-9, grad_rtol=1e-9)
     sep = L.SeparableConv2D(5, 3, strides=strides, padding=padding, depth_multiplier=multiplier,
                             dtype="float64", bias_initializer="random_normal")
     sep(x)
 
     def separable(tx, dk, pk, bias):
-        return F.conv2d(depthwise(tx, dk), pk.permute(3, 2, 0, 1), bias)
+        mid = depthwise(tr.channels_first(tx), dk)
+        return tr.channels_last(F.conv2d(mid, tr.conv_kernel(pk), bias))
 
-    _compare(sep, x, separable, [sep.depthwise_kernel, sep.pointwise_kernel, sep.bias])
+    tr.compare(sep, separable, [x], params=[sep.depthwise_kernel, sep.pointwise_kernel, sep.bias],
+               grad_atol=1e-9, grad_rtol=1e-9)
 
 
 def _fused_calls(monkeypatch) -> list:

@@ -6,6 +6,8 @@ import pytest
 import deepgrad as dg
 from deepgrad.utils import gradient_check
 
+import torch_reference as tr
+
 BN = dg.layers.BatchNormalization
 LN = dg.layers.LayerNormalization
 rng = np.random.default_rng(0)
@@ -140,74 +142,56 @@ def test_errors_name_the_layer():
         LN(rms_scaling=True)
 
 
-torch = pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
-
-
 def test_batch_norm_matches_torch_forward_grads_and_running_stats():
     """Float64; tolerance 1e-10. torch's running_var uses the unbiased batch variance."""
+    torch = tr.import_torch()
+    F = torch.nn.functional
     x = rng.normal(1.0, 2.0, size=(8, 5, 5, 3))
     gamma, beta = rng.normal(size=3), rng.normal(size=3)
     bn = BN(momentum=0.9, epsilon=1e-3, dtype="float64")
     bn(x)
     bn.set_weights([gamma, beta, np.zeros(3), np.ones(3)])
-    tbn = torch.nn.BatchNorm2d(3, eps=1e-3, momentum=0.1).double()
-    with torch.no_grad():
-        tbn.weight.copy_(torch.from_numpy(gamma))
-        tbn.bias.copy_(torch.from_numpy(beta))
-    xt = dg.Tensor(x, requires_grad=True)
-    out = bn(xt, training=True)
-    tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).requires_grad_(True)
-    tout = tbn(tx)
-    np.testing.assert_allclose(out.data, tout.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    w = rng.normal(size=x.shape)
-    (out * dg.Tensor(w)).sum().backward()
-    (tout * torch.from_numpy(w.transpose(0, 3, 1, 2).copy())).sum().backward()
-    np.testing.assert_allclose(xt.grad, tx.grad.numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    np.testing.assert_allclose(bn.gamma.grad, tbn.weight.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(bn.beta.grad, tbn.bias.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(bn.moving_mean.data, tbn.running_mean.numpy(), atol=1e-12)
+    running_mean, running_var = torch.zeros(3, dtype=torch.float64), torch.ones(3).double()
+
+    def forward(t, weight, bias):
+        return tr.channels_last(F.batch_norm(tr.channels_first(t), running_mean, running_var,
+                                             weight, bias, training=True, momentum=0.1,
+                                             eps=1e-3))
+
+    tr.compare(lambda t: bn(t, training=True), forward, [x], params=[bn.gamma, bn.beta],
+               atol=1e-10, rtol=0)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), running_mean.numpy(), atol=1e-12)
     n = x.size // 3
-    torch_part = tbn.running_var.numpy() - 0.9  # 0.1 * unbiased variance
-    np.testing.assert_allclose(bn.moving_variance.data - 0.9, torch_part * (n - 1) / n,
+    torch_part = running_var.numpy() - 0.9  # 0.1 * unbiased variance
+    np.testing.assert_allclose(bn.moving_variance.numpy() - 0.9, torch_part * (n - 1) / n,
                                atol=1e-12)
-    tbn.eval()
-    with torch.no_grad():
-        teval = tbn(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy()
+    teval = F.batch_norm(torch.from_numpy(np.moveaxis(x, -1, 1)), running_mean, running_var,
+                         torch.from_numpy(gamma), torch.from_numpy(beta), eps=1e-3)
     # Inference differs only through the running variance (biased vs unbiased).
-    assert not np.allclose(bn(x).data, teval.transpose(0, 2, 3, 1), atol=1e-6)
+    assert not np.allclose(bn(x).data, np.moveaxis(teval.numpy(), 1, -1), atol=1e-6)
 
 
 def test_batch_norm_inference_matches_torch_eval():
+    F = tr.import_torch().nn.functional
     x = rng.normal(size=(4, 6, 3))
     stats = [rng.normal(size=3), rng.normal(size=3), rng.normal(size=3), rng.uniform(1, 2, 3)]
     bn = BN(dtype="float64")
     bn(x)
     bn.set_weights(stats)
-    tbn = torch.nn.BatchNorm1d(3, eps=1e-3).double().eval()
-    with torch.no_grad():
-        for p, a in zip((tbn.weight, tbn.bias, tbn.running_mean, tbn.running_var), stats):
-            p.copy_(torch.from_numpy(a))
-    tout = tbn(torch.from_numpy(x.transpose(0, 2, 1).copy())).detach().numpy()
-    np.testing.assert_allclose(bn(x).data, tout.transpose(0, 2, 1), atol=1e-12)
+    mean, variance = (tr.import_torch().from_numpy(a) for a in stats[2:])
+
+    def forward(t, weight, bias):
+        return tr.channels_last(F.batch_norm(tr.channels_first(t), mean, variance, weight, bias,
+                                             eps=1e-3))
+
+    tr.compare(bn, forward, [x], params=[bn.gamma, bn.beta], atol=1e-12, rtol=0)
 
 
 def test_layer_norm_matches_torch():
+    F = tr.import_torch().nn.functional
     x = rng.normal(size=(4, 6, 5))
     ln = LN(dtype="float64")
     ln(x)
-    gamma, beta = rng.normal(size=5), rng.normal(size=5)
-    ln.set_weights([gamma, beta])
-    tln = torch.nn.LayerNorm(5, eps=1e-3).double()
-    with torch.no_grad():
-        tln.weight.copy_(torch.from_numpy(gamma))
-        tln.bias.copy_(torch.from_numpy(beta))
-    xt = dg.Tensor(x, requires_grad=True)
-    tx = torch.from_numpy(x).requires_grad_(True)
-    out, tout = ln(xt), tln(tx)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
-    w = rng.normal(size=x.shape)
-    (out * dg.Tensor(w)).sum().backward()
-    (tout * torch.from_numpy(w)).sum().backward()
-    np.testing.assert_allclose(xt.grad, tx.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(ln.gamma.grad, tln.weight.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(ln.beta.grad, tln.bias.grad.numpy(), atol=1e-10)
+    ln.set_weights([rng.normal(size=5), rng.normal(size=5)])
+    tr.compare(ln, lambda t, weight, bias: F.layer_norm(t, (5,), weight, bias, eps=1e-3), [x],
+               params=[ln.gamma, ln.beta], atol=1e-12, rtol=0, grad_atol=1e-10)

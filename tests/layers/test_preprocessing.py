@@ -9,6 +9,8 @@ import deepgrad as dg
 from deepgrad.layers import CenterCrop, Normalization, Rescaling, Resizing
 from deepgrad.tensor import Tensor
 
+import torch_reference as tr
+
 IMAGES = np.random.default_rng(0).random((4, 12, 8, 3), dtype=np.float32)
 
 
@@ -23,13 +25,24 @@ def _config_round_trip(layer):
 
 @pytest.mark.parametrize("training", [True, False, None])
 def test_resizing_is_always_active_and_matches_torch(training):
-    torch = pytest.importorskip("torch")
-    out = Resizing(6, 5)(IMAGES, training=training).data
+    F = tr.import_torch().nn.functional
+    out, _ = tr.compare(
+        lambda t: Resizing(6, 5)(t, training=training),
+        lambda t: tr.channels_last(F.interpolate(tr.channels_first(t), (6, 5), mode="bilinear",
+                                                 align_corners=False)),
+        [IMAGES], atol=1e-6, rtol=0, backward=False)
     assert out.shape == (4, 6, 5, 3) and out.dtype == np.float32
-    theirs = torch.nn.functional.interpolate(
-        torch.from_numpy(IMAGES).permute(0, 3, 1, 2), (6, 5), mode="bilinear", align_corners=False
-    )
-    np.testing.assert_allclose(out, theirs.permute(0, 2, 3, 1).numpy(), atol=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="deepgrad bug: Resizing computes in NumPy and returns a "
+                   "new Tensor, so no gradient reaches the layers before it (Keras's Resizing "
+                   "is differentiable; Rescaling here is)")
+def test_resizing_passes_gradients_like_torch():
+    F = tr.import_torch().nn.functional
+    tr.compare(Resizing(6, 5),
+               lambda t: tr.channels_last(F.interpolate(tr.channels_first(t), (6, 5),
+                                                        mode="bilinear", align_corners=False)),
+               [IMAGES], atol=1e-6, rtol=0)
 
 
 def test_resizing_options():

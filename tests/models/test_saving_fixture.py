@@ -46,10 +46,20 @@ def test_fixture_records_versions():
 
 
 def test_fixture_weights_load_into_a_fresh_model():
-    model = dg.Sequential([dg.layers.Dense(6, input_shape=(4,)), dg.layers.Dropout(0.2),
-                           dg.layers.Dense(3)])
+    """The file's weights replace a fresh model's own: the same arrays as load_model's,
+    so the same predictions as recorded (the fixture's architecture: relu, dropout, softmax)."""
+    expected = json.loads((FIXTURES / "tiny_model_v1.expected.json").read_text())
+    model = dg.Sequential([dg.layers.Dense(6, activation="relu", input_shape=(4,)),
+                           dg.layers.Dropout(0.2), dg.layers.Dense(3, activation="softmax")])
+    fresh = model.get_weights()
     model.load_weights(MODEL)
-    assert model.layers[0].kernel.shape == (4, 6)
+    stored = dg.models.load_model(MODEL).get_weights()
+    assert len(model.get_weights()) == len(stored) == 4
+    for got, want, before in zip(model.get_weights(), stored, fresh, strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert not np.array_equal(got, before)
+    np.testing.assert_allclose(model.predict(_script().fixture_inputs(), verbose=0),
+                               np.array(expected["predictions"]), rtol=1e-5, atol=1e-7)
 
 
 def test_fixture_can_keep_training(tmp_path):

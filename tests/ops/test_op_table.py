@@ -10,6 +10,8 @@ from deepgrad import ops
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
 
+import torch_reference as tr
+
 rng = np.random.default_rng(0)
 
 
@@ -158,12 +160,11 @@ def test_float32_stays_float32(name, fn, reference, inputs):
 
 
 def test_gelu_matches_torch():
-    torch = pytest.importorskip("torch", reason="PyTorch is the reference for exact gelu")
+    gelu = tr.import_torch().nn.functional.gelu
     x = any_(4, 5)
-    expected = torch.nn.functional.gelu(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(ops.gelu(Tensor(x)).data, expected, rtol=1e-12)
-    expected32 = torch.nn.functional.gelu(torch.tensor(x, dtype=torch.float32)).numpy()
-    np.testing.assert_allclose(ops.gelu(Tensor(x.astype(np.float32))).data, expected32, atol=3e-7)
+    tr.compare(ops.gelu, gelu, [x], atol=0, rtol=1e-12, grad_atol=1e-14, grad_rtol=1e-12)
+    tr.compare(ops.gelu, gelu, [x.astype(np.float32)], atol=3e-7, rtol=0, grad_atol=1e-6,
+               grad_rtol=0)
 
 
 def test_probability_clipping_matches_keras():
