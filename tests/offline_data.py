@@ -16,3 +16,11 @@ needs_fashion_mnist = pytest.mark.skipif(
     reason="needs Debian's dataset-fashion-mnist in /usr/share/datasets "
     "(sudo apt-get install dataset-fashion-mnist; .ci/run installs it)",
 )
+
+FORTUNES = Path("/usr/share/games/fortunes")
+
+needs_fortunes = pytest.mark.skipif(
+    not (FORTUNES / "fortunes").exists(),
+    reason="needs Debian's fortunes text in /usr/share/games/fortunes "
+    "(sudo apt-get install fortunes; .ci/run installs it)",
+)

@@ -1,0 +1,123 @@
+"""Recurrent layers on a CPU: deepgrad against PyTorch (nn.LSTM, nn.GRU, 2 threads).
+
+Measures, side by side in one process and interleaved, and prints ratios (above 1 means
+deepgrad is faster):
+1. ``LSTM(128)`` on batch 64 x 100 steps x 32 features, then ``Dense(1)``: a training
+   step (forward, backward, Adam; ``model.train_on_batch`` against zero_grad, forward,
+   MSE, backward, ``Adam.step``) and inference (``predict_on_batch`` against the module
+   under ``torch.no_grad()``);
+2. the same for ``GRU(128)`` (Keras's ``reset_after=True`` is PyTorch's formulation);
+3. the text classifier of ``examples/text_classification.py`` (``Embedding(mask_zero=True)
+   -> Bidirectional(LSTM(64)) -> Dense``) for one epoch of ``fit`` on the five largest
+   fortune categories, against a PyTorch loop (``nn.Embedding`` + bidirectional
+   ``nn.LSTM`` over packed sequences + ``nn.Linear``, Adam), both on the same padded ids.
+
+Runs twice: as the environment is, and with OPENBLAS_CORETYPE unset (see README).
+
+    python benchmarks/rnn.py            # both BLAS settings
+    python benchmarks/rnn.py --child    # one run, current environment
+    python benchmarks/rnn.py --child --no-text   # the LSTM and GRU rows only
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+from common import blas_label, print_row, run_both_blas_settings, torch_or_none
+
+import deepgrad as dg
+
+BATCH, STEPS, FEATURES, UNITS = 64, 100, 32, 128
+
+
+def steady_times(calls: dict, repeats: int = 9, per_sample: int = 3, pause: float = 0.3) -> dict:
+    """Median seconds per call of each function, round-robin: pause (neither pays for the
+    other's spinning threads), one untimed call, then ``per_sample`` timed calls."""
+    times = {name: [] for name in calls}
+    for fn in calls.values():
+        fn()
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            time.sleep(pause)
+            fn()
+            start = time.perf_counter()
+            for _ in range(per_sample):
+                fn()
+            times[name].append((time.perf_counter() - start) / per_sample)
+    return {name: (float(np.median(t)), min(t), max(t)) for name, t in times.items()}
+
+
+def deepgrad_model(kind: str):
+    layer = {"lstm": dg.layers.LSTM, "gru": dg.layers.GRU}[kind]
+    model = dg.Sequential([dg.Input(shape=(STEPS, FEATURES)), layer(UNITS), dg.layers.Dense(1)])
+    model.compile(optimizer=dg.optimizers.Adam(1e-3), loss="mse")
+    return model
+
+
+def torch_model(torch, kind: str):
+    rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](FEATURES, UNITS, batch_first=True)
+    head = torch.nn.Linear(UNITS, 1)
+    optimizer = torch.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
+
+    def forward(x):
+        out, _ = rnn(x)
+        return head(out[:, -1])
+
+    def train(x, y):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(forward(x), y)
+        loss.backward()
+        optimizer.step()
+
+    def infer(x):
+        with torch.no_grad():
+            forward(x)
+
+    return train, infer
+
+
+def recurrent_rows(torch) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32)
+    y = rng.normal(size=(BATCH, 1)).astype(np.float32)
+    for kind in ("lstm", "gru"):
+        model = deepgrad_model(kind)
+        train = {"deepgrad": lambda m=model: m.train_on_batch(x, y)}
+        infer = {"deepgrad": lambda m=model: m.predict_on_batch(x)}
+        if torch is not None:
+            t_train, t_infer = torch_model(torch, kind)
+            tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+            train["torch"] = lambda f=t_train, a=tx, b=ty: f(a, b)
+            infer["torch"] = lambda f=t_infer, a=tx: f(a)
+        for what, calls in (("training step", train), ("inference", infer)):
+            t = steady_times(calls)
+            label = f"  {kind.upper()}({UNITS}) {what}, {BATCH}x{STEPS}x{FEATURES} (ms)"
+            ours = t["deepgrad"]
+            print(f"{label}: deepgrad {ours[0] * 1e3:.1f} ms (range {ours[1] * 1e3:.1f}-"
+                  f"{ours[2] * 1e3:.1f})", end="")
+            if torch is None:
+                print()
+                continue
+            theirs = t["torch"]
+            print(f", torch {theirs[0] * 1e3:.1f} ms (range {theirs[1] * 1e3:.1f}-"
+                  f"{theirs[2] * 1e3:.1f})")
+            print_row(label, ours[0] * 1e3, theirs[0] * 1e3, "ms", higher_is_better=False)
+
+
+def child() -> None:
+    print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}]")
+    torch = torch_or_none()
+    recurrent_rows(torch)
+    if "--no-text" not in sys.argv:
+        from rnn_text import text_classifier_row
+
+        text_classifier_row(torch)
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        child()
+    else:
+        sys.exit(run_both_blas_settings(__file__, [a for a in sys.argv[1:] if a != "--child"]))
