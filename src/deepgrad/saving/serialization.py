@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import layers
+from deepgrad import layers, tree
 from deepgrad.layers.base import Layer
 from deepgrad.layers.core import Lambda
 from deepgrad.layers.input_layer import Input
@@ -67,12 +67,9 @@ def _builtin_layers() -> dict[str, type]:
     return {n: c for n, c in found.items() if isinstance(c, type) and issubclass(c, Layer)}
 
 
-def _shape_json(shape):
-    if isinstance(shape, dict):
-        return {k: _shape_json(v) for k, v in shape.items()}
-    if all(s is None or isinstance(s, (int, np.integer)) for s in shape):
-        return [None if s is None else int(s) for s in shape]
-    return [_shape_json(s) for s in shape]
+def _shape_json(shapes):
+    return tree.map_shape_structure(lambda shape: [None if s is None else int(s) for s in shape],
+                                    shapes)
 
 
 def _header(obj: Layer, class_name: str | None = None) -> dict:
@@ -158,30 +155,27 @@ def _node_indices(graph) -> dict[int, int]:
     return index
 
 
-def _encode(value, index: dict[int, int], where: str):
-    if isinstance(value, KerasTensor):
-        node, position = value.history
-        return {"class_name": KERAS_TENSOR, "config": {
-            "shape": list(value.shape), "dtype": value.dtype,
-            "keras_history": [node.layer.name, index[id(node)], position]}}
-    if isinstance(value, (list, tuple)):
-        return [_encode(v, index, where) for v in value]
-    if isinstance(value, dict):
-        return {k: _encode(v, index, where) for k, v in value.items()}
-    return to_json(value, where)
-
-
 def _history(tensor: KerasTensor, index: dict[int, int]) -> list:
     node, position = tensor.history
     return [node.layer.name, index[id(node)], position]
 
 
-def _structure(structure, fn):
-    if isinstance(structure, KerasTensor):
-        return fn(structure)
-    if isinstance(structure, dict):
-        return {k: _structure(v, fn) for k, v in structure.items()}
-    return [_structure(s, fn) for s in structure]
+def _encode(value, index: dict[int, int], where: str):
+    """A layer call's arguments for the config: each KerasTensor as Keras 3 marks it."""
+
+    def encode(leaf):
+        if not isinstance(leaf, KerasTensor):
+            return leaf
+        return {"class_name": KERAS_TENSOR, "config": {
+            "shape": list(leaf.shape), "dtype": leaf.dtype,
+            "keras_history": _history(leaf, index)}}
+
+    return to_json(tree.map_structure(encode, value), where)
+
+
+def _encode_histories(structure, index: dict[int, int]):
+    """The model's inputs or outputs as ``[layer name, node index, tensor index]`` lists."""
+    return to_json(tree.map_structure(lambda t: _history(t, index), structure), "the graph")
 
 
 def _functional_config(model) -> dict:
@@ -205,8 +199,8 @@ def _functional_config(model) -> dict:
         "name": model.name,
         "trainable": model.trainable,
         "layers": layers,
-        "input_layers": _structure(graph.input_structure, lambda t: _history(t, index)),
-        "output_layers": _structure(graph.output_structure, lambda t: _history(t, index)),
+        "input_layers": _encode_histories(graph.input_structure, index),
+        "output_layers": _encode_histories(graph.output_structure, index),
     }
 
 
@@ -235,30 +229,18 @@ def serialize_model(model) -> dict:
     return spec
 
 
-def _as_shape(value):
-    if isinstance(value, dict):
-        return {k: _as_shape(v) for k, v in value.items()}
-    if all(v is None or isinstance(v, int) for v in value):
-        return tuple(value)
-    return [_as_shape(v) for v in value]
-
-
-def _zeros_for(shape, dtype):
-    if isinstance(shape, dict):
-        return {k: _zeros_for(v, dtype) for k, v in shape.items()}
-    if isinstance(shape, list):
-        return [_zeros_for(s, dtype) for s in shape]
-    return np.zeros(tuple(1 if s is None else s for s in shape), dtype=dtype)
 
 
 def build_model_from_config(model, build_config: dict | None) -> None:
     """Create a subclassed model's weights by running it once on zeros of the saved shape."""
     if not build_config or model.built and model.weights:
         return
-    shape = _as_shape(build_config["input_shape"])
+    shape = tree.map_shape_structure(tuple, build_config["input_shape"])
+    zeros = tree.map_shape_structure(
+        lambda s: np.zeros(tuple(1 if d is None else d for d in s), dtype=model.dtype), shape)
     try:
         with no_grad():
-            model(_zeros_for(shape, model.dtype), training=False)
+            model(zeros, training=False)
     except Exception as error:
         raise ValueError(
             f"load_model: could not build model '{model.name}' for inputs of shape {shape} "
