@@ -246,6 +246,17 @@ class Catalog:
             return found
         return self.names.get(name.lower() if self.casefold else name)
 
+    def lookup(self, name: str, custom_objects: dict[str, Any] | None = None) -> Any:
+        """The object for ``name``, as :meth:`find`.
+
+        Raises:
+            ValueError: for an unknown name, listing the valid ones.
+        """
+        found = self.find(name, custom_objects)
+        if found is None:
+            raise self.unknown(name)
+        return found
+
     def valid_names(self) -> str:
         """The names an error lists, sorted and comma-separated."""
         listed = self.listed or tuple(n for n in self.names if n == n.lower()) or tuple(self.names)
@@ -269,10 +280,7 @@ class Catalog:
                 f"{self.module}.deserialize: expected a dict with 'class_name' and 'config'. "
                 f"Received: {config!r}"
             )
-        found = self.find(class_name, custom_objects)
-        if found is None:
-            raise self.unknown(class_name)
-        return found
+        return self.lookup(class_name, custom_objects)
 
     def deserialize(self, config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
         """Build an object from ``{"class_name": ..., "config": {...}}`` with its
@@ -328,9 +336,7 @@ class Catalog:
         if identifier is None or isinstance(identifier, base):
             return identifier
         if isinstance(identifier, str):
-            found = self.find(identifier)
-            if found is None:
-                raise self.unknown(identifier)
+            found = self.lookup(identifier)
             return found if isinstance(found, base) else found()
         if isinstance(identifier, dict):
             return self.deserialize(identifier)

@@ -162,9 +162,7 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        found = _CATALOG.find(identifier)
-        if found is None:
-            raise _CATALOG.unknown(identifier)
+        found = _CATALOG.lookup(identifier)
         if isinstance(found, type):
             return found(name=identifier) if identifier in _FUNCTION_NAMES else found()
         return get(found)  # a registered Loss instance or function

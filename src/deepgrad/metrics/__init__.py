@@ -174,9 +174,7 @@ def get(identifier: str | dict | Metric | type | Callable | None) -> Metric | No
                 "metrics.resolve_accuracy(loss, y_true_shape, y_pred_shape), or name the "
                 "metric explicitly, e.g. 'sparse_categorical_accuracy'."
             )
-        found = _CATALOG.find(identifier)
-        if found is None:
-            raise _CATALOG.unknown(identifier)
+        found = _CATALOG.lookup(identifier)
         if not isinstance(found, type):
             return get(found)  # a registered Metric instance or function
         metric = found()

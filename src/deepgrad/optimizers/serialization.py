@@ -93,9 +93,7 @@ def get(identifier: str | dict | Optimizer | type[Optimizer] | None) -> Optimize
     if identifier is None or isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
-        found = _CATALOG.find(identifier)
-        if found is None:
-            raise _CATALOG.unknown(identifier)
+        found = _CATALOG.lookup(identifier)
         return found() if isinstance(found, type) else found
     if isinstance(identifier, dict):
         return deserialize(identifier)
