@@ -31,6 +31,7 @@ _SUBMODULES = {
     "nn",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "regularizers",
     "saving",

@@ -25,6 +25,10 @@ def stack_component(values: list, component: int, method: str = "Dataset.batch")
     as tf does (NumPy would broadcast or upcast silently)."""
     first = values[0]
     shape, dtype = first.shape, first.dtype
+    if dtype.kind in "US":
+        # Texts of any length are one type (tf.string): the batch takes the widest.
+        same_kind = [v.dtype for v in values if v.dtype.kind == dtype.kind]
+        dtype = max(same_kind, key=lambda d: d.itemsize)
     out = np.empty((len(values),) + shape, dtype)
     for index, value in enumerate(values):
         if value.shape != shape:
@@ -34,7 +38,7 @@ def stack_component(values: list, component: int, method: str = "Dataset.batch")
                 f"shape {value.shape}. To fix, make the shapes equal (e.g. with a resizing map) "
                 "or use padded_batch."
             )
-        if value.dtype != dtype:
+        if value.dtype != dtype and not (value.dtype.kind == dtype.kind and dtype.kind in "US"):
             raise TypeError(
                 f"{method}: cannot batch elements with different dtypes in component "
                 f"{component}. The first element had dtype {dtype} and element {index} had "

@@ -1,4 +1,4 @@
-"""Utilities: seeds, one-hot encoding, gradient checks, image files, progress bars.
+"""Utilities: seeds, one-hot encoding, gradient checks, image and text files, progress bars.
 
 >>> import deepgrad as dg
 >>> dg.utils.to_categorical([0, 2], num_classes=3)
@@ -43,6 +43,9 @@ __all__ = [
     "set_random_seed",
     "to_categorical",
     "image_dataset_from_directory",
+    "pad_sequences",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
 ]
 
 # Image helpers need Pillow; load them on first use to keep `import deepgrad` fast.
@@ -52,6 +55,9 @@ _LAZY = {
     "array_to_img": "deepgrad.utils.image_io",
     "save_img": "deepgrad.utils.image_io",
     "image_dataset_from_directory": "deepgrad.utils.image_dataset",
+    "text_dataset_from_directory": "deepgrad.utils.text_dataset",
+    "timeseries_dataset_from_array": "deepgrad.utils.timeseries_dataset",
+    "pad_sequences": "deepgrad.utils.sequence",
 }
 
 
