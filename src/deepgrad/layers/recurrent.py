@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import ops
+from deepgrad import ops, tree
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.nested import deserialize_sublayer, serialize_sublayer
 from deepgrad.layers.recurrent_cells import (
@@ -46,24 +46,6 @@ from deepgrad.ops.recurrent import unstack_steps
 from deepgrad.tensor import Tensor
 
 __all__ = ["RNN", "SimpleRNN", "LSTM", "GRU"]
-
-
-def _map(structure, fn):
-    if isinstance(structure, (list, tuple)):
-        return [_map(s, fn) for s in structure]
-    return fn(structure)
-
-
-def _map2(a, b, fn):
-    if isinstance(a, (list, tuple)):
-        return [_map2(x, y, fn) for x, y in zip(a, b)]
-    return fn(a, b)
-
-
-def _flat(structure) -> list:
-    if isinstance(structure, (list, tuple)):
-        return [t for s in structure for t in _flat(s)]
-    return [structure]
 
 
 class RNN(Layer):
@@ -183,7 +165,7 @@ class RNN(Layer):
         output = (batch, steps, units) if self.return_sequences else (batch, units)
         if not self.return_state:
             return output
-        states = _map(self.state_size, lambda s: (batch, int(s)))
+        states = tree.map_structure(lambda s: (batch, int(s)), self.state_size)
         return (output, *states)
 
     def compute_mask(self, inputs, mask=None):
@@ -215,10 +197,10 @@ class RNN(Layer):
         if self.states is None:
             return
         if states is None:
-            self.states = _map(self.states, np.zeros_like)
+            self.states = tree.map_structure(np.zeros_like, self.states)
             return
-        given = [np.asarray(s) for s in _flat(states)]
-        own = _flat(self.states)
+        given = [np.asarray(s) for s in tree.flatten(states)]
+        own = tree.flatten(self.states)
         if len(given) != len(own) or any(g.shape != o.shape for g, o in zip(given, own)):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': reset_states expected "
@@ -226,7 +208,7 @@ class RNN(Layer):
                 f"{[g.shape for g in given]}"
             )
         it = iter(given)
-        self.states = _map(self.states, lambda o: next(it).astype(o.dtype))
+        self.states = tree.map_structure(lambda o: next(it).astype(o.dtype), self.states)
 
     reset_state = reset_states
 
@@ -234,7 +216,7 @@ class RNN(Layer):
     def call(self, sequences, initial_state=None, mask=None, training=False):
         batch = sequences.shape[0]
         if initial_state is None and self.stateful:
-            own = _flat(self.states)
+            own = tree.flatten(self.states)
             if own and own[0].shape[0] != batch:
                 raise ValueError(
                     f"{type(self).__name__} '{self.name}': a stateful layer keeps states for "
@@ -242,7 +224,7 @@ class RNN(Layer):
                     "batches of that size (fit(..., batch_size=..., shuffle=False) with a "
                     "sample count that it divides)."
                 )
-            initial_state = _map(self.states, Tensor)
+            initial_state = tree.map_structure(Tensor, self.states)
         elif initial_state is None:
             initial_state = self.get_initial_state(batch)
         else:
@@ -252,23 +234,23 @@ class RNN(Layer):
             mask = mask.astype(bool, copy=False)
         output, states = self._run(sequences, initial_state, mask, training)
         if self.stateful:
-            self.states = _map(states, lambda s: np.array(s.data))
+            self.states = tree.map_structure(lambda s: np.array(s.data), states)
         if self.return_state:
             return [output, *states]
         return output
 
     def _checked_states(self, given, batch: int) -> list:
         given = list(given) if isinstance(given, (list, tuple)) else [given]
-        expected = _map(self.state_size, int)
-        flat_given, flat_expected = _flat(given), _flat(expected)
+        expected = tree.map_structure(int, self.state_size)
+        flat_given, flat_expected = tree.flatten(given), tree.flatten(expected)
         if len(flat_given) != len(flat_expected):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': `initial_state` must hold "
                 f"{len(flat_expected)} states (sizes {expected}). Received: {len(flat_given)}"
             )
         it = iter(self._convert_inputs(t) for t in flat_given)
-        states = _map(expected, lambda _: next(it))
-        for s, size in zip(_flat(states), flat_expected):
+        states = tree.map_structure(lambda _: next(it), expected)
+        for s, size in zip(tree.flatten(states), flat_expected):
             if s.shape != (batch, size):
                 raise ValueError(
                     f"{type(self).__name__} '{self.name}': each initial state must have shape "
@@ -315,7 +297,7 @@ class RNN(Layer):
                 out, new = call_cell(self.cell, inputs[t], list(states), training)
             if mask is not None:
                 keep = mask[:, t][:, None]
-                new = _map2(new, states, lambda n, s, keep=keep: ops.where(keep, n, s))
+                new = tree.map_structure(lambda n, s, keep=keep: ops.where(keep, n, s), new, states)
                 if self.zero_output_for_mask or previous is None:
                     out = ops.where(keep, out, 0.0)
                 else:
