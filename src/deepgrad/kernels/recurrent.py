@@ -34,7 +34,7 @@ from deepgrad.kernels import parallel
 
 __all__ = [
     "lstm_gate_order", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
-    "rnn_forward", "rnn_backward", "ACTIVATIONS", "split_batch",
+    "rnn_forward", "rnn_backward", "ACTIVATIONS", "split_batch", "Schedule",
 ]
 
 # Simple-RNN activations that the loop runs in place, and their derivative from the output.
@@ -79,7 +79,7 @@ def _times_derivative(g: np.ndarray, y: np.ndarray, name: str, work: np.ndarray)
 
 
 def split_batch(batch: int) -> list[slice]:
-    """The batch's rows in one slice per thread when the batch is large enough to split.
+    """The batch's rows in one share per thread when the batch is large enough to split.
 
     The steps of a recurrence follow each other, but its samples are independent: each
     thread runs the whole loop for its own rows, with BLAS single-threaded inside.
@@ -88,10 +88,76 @@ def split_batch(batch: int) -> list[slice]:
     return parallel.split(batch, parts)
 
 
+class Schedule:
+    """Which rows of the batch each thread runs, step by step.
+
+    Without padding every thread runs all its rows at every step. With padding that only
+    ends sequences early (or, run backwards, starts them late), the rows are packed as
+    PyTorch's packed sequences are: sorted by length, dealt out to the threads in turn,
+    so that at each step a thread's rows still running are a prefix of its share, and
+    only those go through the products. A padded row keeps its state, as a mask would.
+    ``perm`` is the order of the rows (None when unchanged).
+
+    >>> valid = np.array([[1, 1, 1], [1, 0, 1], [0, 0, 1]], bool)  # (steps, batch)
+    >>> schedule = Schedule(3, valid)
+    >>> schedule.perm.tolist(), list(schedule.rows(0, range(3)))
+    ([2, 0, 1], [(0, slice(0, 3, None)), (1, slice(0, 2, None)), (2, slice(0, 1, None))])
+    """
+
+    def __init__(self, batch: int, valid: np.ndarray | None = None):
+        self.perm = None
+        self.counts = None  # per share: rows still running at each step
+        self.shares = split_batch(batch)
+        if valid is None:
+            return
+        lengths = valid.sum(axis=0)
+        steps = valid.shape[0]
+        first = np.argmax(valid, axis=0)
+        last = steps - 1 - np.argmax(valid[::-1], axis=0)
+        empty = lengths == 0
+        if not np.all(empty | (last - first + 1 == lengths)):
+            return  # gaps inside a sequence: the mask is applied step by step
+        if np.all(empty | (first == 0)):
+            late = False
+        elif np.all(empty | (last == steps - 1)):
+            late = True
+        else:
+            return
+        order = np.argsort(-lengths, kind="stable")
+        groups = [order[k :: len(self.shares)] for k in range(len(self.shares))]
+        self.perm = np.concatenate(groups)
+        starts = np.cumsum([0] + [len(g) for g in groups])
+        self.shares = [slice(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]
+        t = np.arange(steps)
+        self.counts = [
+            ((lengths[g][:, None] >= steps - t) if late else (lengths[g][:, None] > t)).sum(0)
+            for g in groups
+        ]
+
+    def rows(self, share: int, order):
+        """``(t, active rows)`` for the steps in ``order``: the share's rows still running."""
+        rows = self.shares[share]
+        if self.counts is None:
+            for t in order:
+                yield t, rows
+            return
+        counts = self.counts[share]
+        for t in order:
+            yield t, slice(rows.start, rows.start + int(counts[t]))
+
+    def run(self, fn) -> None:
+        """``fn(share)`` for each share, in threads, with BLAS single-threaded."""
+        with parallel.own_threads():
+            if len(self.shares) == 1:
+                fn(0)
+            else:
+                parallel.run_parts(fn, list(range(len(self.shares))))
+
+
 # -- LSTM ------------------------------------------------------------------------------
 
 
-def lstm_forward(gates, h0, c0, recurrent_kernel, mask=None, keep=True):
+def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True):
     """Run the LSTM over all steps.
 
     Args:
@@ -100,53 +166,62 @@ def lstm_forward(gates, h0, c0, recurrent_kernel, mask=None, keep=True):
             the gates' values.
         h0, c0: ``(batch, u)`` initial states.
         recurrent_kernel: ``(u, 4u)`` in the same order and scaling.
-        mask: optional ``(steps, batch, 1)`` 0/1 array.
+        schedule: the :class:`Schedule` of the batch's rows.
+        mask: optional ``(steps, batch, 1)`` 0/1 array (padding the schedule cannot pack).
         keep: whether to keep what the backward loop needs.
 
     Returns:
         ``(h, c, tanh_c)``: ``h`` and ``c`` of shape ``(steps + 1, batch, u)`` (index 0 the
-        initial states), ``tanh_c`` ``(steps, batch, u)``, or None when not ``keep``.
+        initial states; ``c`` only the last two steps when not ``keep``), ``tanh_c``
+        ``(steps, batch, u)`` (None when not ``keep``).
     """
     steps, batch, four_u = gates.shape
     u = four_u // 4
     dtype = gates.dtype
     h = np.empty((steps + 1, batch, u), dtype)
     h[0] = h0
-    c = np.empty((steps + 1, batch, u), dtype) if keep else np.empty((2, batch, u), dtype)
+    c = np.empty((steps + 1 if keep else 2, batch, u), dtype)
     c[0] = c0
-    tanh_c = np.empty((steps, batch, u), dtype) if keep else np.empty((1, batch, u), dtype)
+    tanh_c = np.empty((steps if keep else 1, batch, u), dtype)
     product = np.empty((batch, four_u), dtype)
     scratch = np.empty((batch, u), dtype)
     hold = None if mask is None else np.empty((batch, 1), bool)
 
-    def run(rows: slice) -> None:
-        prod, work = product[rows], scratch[rows]
-        for t in range(steps):
+    def run(k: int) -> None:
+        share = schedule.shares[k]
+        for t, rows in schedule.rows(k, range(steps)):
+            c_prev, c_new = c[t if keep else t % 2], c[t + 1 if keep else (t + 1) % 2]
+            if rows.stop < share.stop:  # packed rows that are not running keep their state
+                idle = slice(rows.stop, share.stop)
+                h[t + 1, idle] = h[t, idle]
+                c_new[idle] = c_prev[idle]
+                if rows.stop == rows.start:
+                    continue
             g = gates[t, rows]
-            np.matmul(h[t, rows], recurrent_kernel, out=prod)
-            g += prod
+            np.matmul(h[t, rows], recurrent_kernel, out=product[rows])
+            g += product[rows]
             np.tanh(g, out=g)
             _half_tanh_to_sigmoid(g[:, : 3 * u])
-            c_prev = c[t if keep else t % 2, rows]
-            c_new = c[t + 1 if keep else (t + 1) % 2, rows]
-            np.multiply(g[:, u : 2 * u], c_prev, out=c_new)
+            work = scratch[rows]
+            np.multiply(g[:, u : 2 * u], c_prev[rows], out=c_new[rows])
             np.multiply(g[:, :u], g[:, 3 * u :], out=work)
-            c_new += work
+            c_new[rows] += work
             tc = tanh_c[t if keep else 0, rows]
-            np.tanh(c_new, out=tc)
+            np.tanh(c_new[rows], out=tc)
             np.multiply(g[:, 2 * u : 3 * u], tc, out=h[t + 1, rows])
             if mask is not None:
                 np.equal(mask[t, rows], 0, out=hold[rows])
                 np.copyto(h[t + 1, rows], h[t, rows], where=hold[rows])
-                np.copyto(c_new, c_prev, where=hold[rows])
+                np.copyto(c_new[rows], c_prev[rows], where=hold[rows])
 
-    _run_rows(run, batch)
+    schedule.run(run)
     if not keep:
         c = c[steps % 2][None]
     return h, c, tanh_c if keep else None
 
 
-def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel, mask=None):
+def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel, schedule,
+                  mask=None):
     """Gradients through the LSTM loop.
 
     Args:
@@ -155,31 +230,34 @@ def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel
         dh_last, dc_last: ``(batch, u)`` gradients of the final states, or None.
         gates, h, c, tanh_c: what :func:`lstm_forward` kept.
         recurrent_kernel: ``(u, 4u)`` in ``i, f, o, c`` order, not halved.
-        mask: as in the forward.
+        schedule, mask: as in the forward.
 
     Returns:
         ``(d_gates, dh0, dc0)``: ``d_gates`` ``(steps, batch, 4u)`` gradients of the gates'
-        pre-activations (``i, f, o, c`` order), and the initial states' gradients.
+        pre-activations (``i, f, o, c`` order; zero where a row was not running), and the
+        initial states' gradients.
     """
     steps, batch, four_u = gates.shape
     u = four_u // 4
     dtype = gates.dtype
-    d_gates = np.empty_like(gates)
+    d_gates = np.empty_like(gates) if schedule.counts is None else np.zeros_like(gates)
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
     dc = np.zeros((batch, u), dtype) if dc_last is None else np.array(dc_last, dtype)
-    work = np.empty((batch, 3 * u), dtype)
+    scratch = np.empty((batch, 3 * u), dtype)
     dh_held = None if mask is None else np.empty((batch, u), dtype)
     dc_held = None if mask is None else np.empty((batch, u), dtype)
+    rk_t = recurrent_kernel.T
 
-    def run(rows: slice) -> None:
-        dh_r, dc_r, w = dh[rows], dc[rows], work[rows]
-        w1 = w[:, :u]
-        rk_t = recurrent_kernel.T
-        for t in range(steps - 1, -1, -1):
-            g = gates[t, rows]
-            dg = d_gates[t, rows]
+    def run(k: int) -> None:
+        share = schedule.shares[k]
+        for t, rows in schedule.rows(k, range(steps - 1, -1, -1)):
             if d_out is not None:
-                dh_r += d_out[t, rows]
+                dh[share] += d_out[t, share]
+            if rows.stop == rows.start:
+                continue
+            g, dg = gates[t, rows], d_gates[t, rows]
+            dh_r, dc_r, w = dh[rows], dc[rows], scratch[rows]
+            w1 = w[:, :u]
             if mask is not None:
                 m = mask[t, rows]
                 # The state passed through unchanged where the step is padding.
@@ -213,14 +291,14 @@ def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel
                 dh_r += dh_held[rows]
                 dc_r += dc_held[rows]
 
-    _run_rows(run, batch)
+    schedule.run(run)
     return d_gates, dh, dc
 
 
 # -- GRU (reset_after=True: PyTorch's formulation) ------------------------------------
 
 
-def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, mask=None, keep=True):
+def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None, keep=True):
     """Run the GRU (``reset_after=True``) over all steps.
 
     Args:
@@ -229,7 +307,7 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, mask=None, keep=Tru
         h0: ``(batch, u)``.
         recurrent_kernel: ``(u, 3u)``, ``z, r`` columns halved.
         recurrent_bias: ``(3u,)`` (``z, r`` halved) or None.
-        mask: optional ``(steps, batch, 1)``.
+        schedule, mask: as :func:`lstm_forward`.
 
     Returns:
         ``(h, rec_h)``: ``h`` ``(steps + 1, batch, u)``; ``rec_h`` ``(steps, batch, u)``
@@ -245,10 +323,15 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, mask=None, keep=Tru
     scratch = np.empty((batch, u), dtype)
     hold = None if mask is None else np.empty((batch, 1), bool)
 
-    def run(rows: slice) -> None:
-        prod, work = product[rows], scratch[rows]
-        for t in range(steps):
-            g = gates[t, rows]
+    def run(k: int) -> None:
+        share = schedule.shares[k]
+        for t, rows in schedule.rows(k, range(steps)):
+            if rows.stop < share.stop:
+                idle = slice(rows.stop, share.stop)
+                h[t + 1, idle] = h[t, idle]
+                if rows.stop == rows.start:
+                    continue
+            g, prod = gates[t, rows], product[rows]
             np.matmul(h[t, rows], recurrent_kernel, out=prod)
             if recurrent_bias is not None:
                 prod += recurrent_bias
@@ -259,6 +342,7 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, mask=None, keep=Tru
             rh = rec_h[t if keep else 0, rows]
             rh[...] = prod[:, 2 * u :]
             cand = g[:, 2 * u :]
+            work = scratch[rows]
             np.multiply(g[:, u : 2 * u], rh, out=work)
             cand += work
             np.tanh(cand, out=cand)
@@ -271,11 +355,11 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, mask=None, keep=Tru
                 np.equal(mask[t, rows], 0, out=hold[rows])
                 np.copyto(h_new, h[t, rows], where=hold[rows])
 
-    _run_rows(run, batch)
+    schedule.run(run)
     return h, rec_h if keep else None
 
 
-def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, mask=None):
+def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, mask=None):
     """Gradients through the GRU loop (``reset_after=True``).
 
     Args:
@@ -289,32 +373,33 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, mask=None):
     steps, batch, three_u = gates.shape
     u = three_u // 3
     dtype = gates.dtype
-    d_x = np.empty_like(gates)
-    d_rec_h = np.empty((steps, batch, u), dtype)
+    packed = schedule.counts is not None
+    d_x = np.zeros_like(gates) if packed else np.empty_like(gates)
+    d_rec_h = (np.zeros if packed else np.empty)((steps, batch, u), dtype)
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
-    work = np.empty((batch, 2 * u), dtype)
-    d_rec = np.empty((batch, three_u), dtype)
+    scratch = np.empty((batch, 2 * u), dtype)
+    d_rec = np.empty((batch, u), dtype)
     dh_held = None if mask is None else np.empty((batch, u), dtype)
+    rk_zr_t = recurrent_kernel[:, : 2 * u].T
+    rk_h_t = recurrent_kernel[:, 2 * u :].T
 
-    def run(rows: slice) -> None:
-        dh_r, w, dr_all = dh[rows], work[rows], d_rec[rows]
-        w1 = w[:, :u]
-        rk_zr_t = recurrent_kernel[:, : 2 * u].T
-        rk_h_t = recurrent_kernel[:, 2 * u :].T
-        for t in range(steps - 1, -1, -1):
-            g = gates[t, rows]
-            dg = d_x[t, rows]
+    def run(k: int) -> None:
+        share = schedule.shares[k]
+        for t, rows in schedule.rows(k, range(steps - 1, -1, -1)):
             if d_out is not None:
-                dh_r += d_out[t, rows]
+                dh[share] += d_out[t, share]
+            if rows.stop == rows.start:
+                continue
+            g, dg, dh_r, w = gates[t, rows], d_x[t, rows], dh[rows], scratch[rows]
+            w1 = w[:, :u]
             if mask is not None:
                 m = mask[t, rows]
                 np.subtract(1, m, out=w1[:, :1])
                 np.multiply(dh_r, w1[:, :1], out=dh_held[rows])
                 dh_r *= m
             z, r, cand = g[:, :u], g[:, u : 2 * u], g[:, 2 * u :]
-            h_prev = h[t, rows]
             # dz = dh * (h_prev - cand); dcand = dh * (1 - z)
-            np.subtract(h_prev, cand, out=dg[:, :u])
+            np.subtract(h[t, rows], cand, out=dg[:, :u])
             dg[:, :u] *= dh_r
             dcand = dg[:, 2 * u :]
             np.subtract(1, z, out=dcand)
@@ -330,33 +415,39 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, mask=None):
             dg[:, : 2 * u] *= w
             # dh_prev = dh * z + [dz, dr] @ R_zr^T + drec_h @ R_h^T
             dh_r *= z
-            np.matmul(dg[:, : 2 * u], rk_zr_t, out=dr_all[:, :u])
-            dh_r += dr_all[:, :u]
-            np.matmul(d_rec_h[t, rows], rk_h_t, out=dr_all[:, :u])
-            dh_r += dr_all[:, :u]
+            np.matmul(dg[:, : 2 * u], rk_zr_t, out=d_rec[rows])
+            dh_r += d_rec[rows]
+            np.matmul(d_rec_h[t, rows], rk_h_t, out=d_rec[rows])
+            dh_r += d_rec[rows]
             if mask is not None:
                 dh_r += dh_held[rows]
 
-    _run_rows(run, batch)
+    schedule.run(run)
     return d_x, d_rec_h, dh
 
 
 # -- simple RNN -----------------------------------------------------------------------
 
 
-def rnn_forward(gates, h0, recurrent_kernel, activation: str, mask=None):
+def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=None):
     """Run ``h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)`` over all steps.
 
-    ``gates`` ``(steps, batch, u)`` holds the input projections and is overwritten with
-    the pre-activations. Returns ``h`` ``(steps + 1, batch, u)``.
+    ``gates`` ``(steps, batch, u)`` holds the input projections. Returns ``h``
+    ``(steps + 1, batch, u)``.
     """
     steps, batch, u = gates.shape
     h = np.empty((steps + 1, batch, u), gates.dtype)
     h[0] = h0
     hold = None if mask is None else np.empty((batch, 1), bool)
 
-    def run(rows: slice) -> None:
-        for t in range(steps):
+    def run(k: int) -> None:
+        share = schedule.shares[k]
+        for t, rows in schedule.rows(k, range(steps)):
+            if rows.stop < share.stop:
+                idle = slice(rows.stop, share.stop)
+                h[t + 1, idle] = h[t, idle]
+                if rows.stop == rows.start:
+                    continue
             h_new = h[t + 1, rows]
             np.matmul(h[t, rows], recurrent_kernel, out=h_new)
             h_new += gates[t, rows]
@@ -365,48 +456,39 @@ def rnn_forward(gates, h0, recurrent_kernel, activation: str, mask=None):
                 np.equal(mask[t, rows], 0, out=hold[rows])
                 np.copyto(h_new, h[t, rows], where=hold[rows])
 
-    _run_rows(run, batch)
+    schedule.run(run)
     return h
 
 
-def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, mask=None):
+def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, schedule, mask=None):
     """Gradients through :func:`rnn_forward`'s loop: ``(d_pre, dh0)``, ``d_pre``
     ``(steps, batch, u)`` the pre-activations' gradients."""
     steps, batch, u = h.shape[0] - 1, h.shape[1], h.shape[2]
     dtype = h.dtype
-    d_pre = np.empty((steps, batch, u), dtype)
+    d_pre = (np.zeros if schedule.counts is not None else np.empty)((steps, batch, u), dtype)
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
-    work = np.empty((batch, u), dtype)
+    scratch = np.empty((batch, u), dtype)
     dh_held = None if mask is None else np.empty((batch, u), dtype)
+    rk_t = recurrent_kernel.T
 
-    def run(rows: slice) -> None:
-        dh_r, w = dh[rows], work[rows]
-        rk_t = recurrent_kernel.T
-        for t in range(steps - 1, -1, -1):
+    def run(k: int) -> None:
+        share = schedule.shares[k]
+        for t, rows in schedule.rows(k, range(steps - 1, -1, -1)):
             if d_out is not None:
-                dh_r += d_out[t, rows]
+                dh[share] += d_out[t, share]
+            if rows.stop == rows.start:
+                continue
+            dh_r, w, dp = dh[rows], scratch[rows], d_pre[t, rows]
             if mask is not None:
                 m = mask[t, rows]
                 np.subtract(1, m, out=w[:, :1])
                 np.multiply(dh_r, w[:, :1], out=dh_held[rows])
                 dh_r *= m
-            dp = d_pre[t, rows]
             dp[...] = dh_r
             _times_derivative(dp, h[t + 1, rows], activation, w)
             np.matmul(dp, rk_t, out=dh_r)
             if mask is not None:
                 dh_r += dh_held[rows]
 
-    _run_rows(run, batch)
+    schedule.run(run)
     return d_pre, dh
-
-
-def _run_rows(run, batch: int) -> None:
-    """``run(rows)`` for each share of the batch, in threads with BLAS single-threaded."""
-    parts = split_batch(batch)
-    if len(parts) == 1:
-        with parallel.own_threads():
-            run(parts[0])
-        return
-    with parallel.own_threads():
-        parallel.run_parts(run, parts)

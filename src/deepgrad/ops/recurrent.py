@@ -139,20 +139,37 @@ def _mask_time_major(mask, shape, go_backwards: bool, dtype):
 
 
 class _Sequence:
-    """What the three ops share: inputs time-major, the masked outputs, and the
-    gradients of the input projection (``x @ kernel + bias``) for all steps at once."""
+    """What the three ops share: the inputs time-major (and, for packed padding, with the
+    rows in the loop's order, see ``kernels.recurrent.Schedule``), the masked outputs,
+    and the gradients of the input projection (``x @ kernel + bias``) for all steps."""
 
     def __init__(self, x: Tensor, mask, go_backwards, return_sequences, zero_output_for_mask):
         self.x = x
         self.go_backwards = go_backwards
         self.return_sequences = return_sequences
+        mask = _mask_time_major(mask, x.shape, go_backwards, x.dtype)
+        if mask is not None and mask.all():
+            mask = None  # no padding: the plain loop
+        self.schedule = loops.Schedule(x.shape[0], None if mask is None else mask[:, :, 0] > 0)
+        self.perm = self.schedule.perm
         self.xt = _time_major(x.data, go_backwards)
-        self.mask = _mask_time_major(mask, x.shape, go_backwards, x.dtype)
+        if self.perm is not None:
+            self.inverse = np.argsort(self.perm)
+            self.xt = np.ascontiguousarray(self.xt[:, self.perm])
+            mask = mask[:, self.perm]
         self.emit = None  # (steps, batch, 1): 1 where the output is the state
-        if self.mask is not None:
-            self.emit = (
-                self.mask if zero_output_for_mask else np.maximum.accumulate(self.mask, axis=0)
-            )
+        if mask is not None:
+            self.emit = mask if zero_output_for_mask else np.maximum.accumulate(mask, axis=0)
+        # The loop applies the mask step by step only where the schedule cannot pack it.
+        self.mask = mask if self.schedule.counts is None else None
+
+    def rows(self, array: np.ndarray) -> np.ndarray:
+        """A ``(batch, ...)`` array of the caller's in the loop's row order."""
+        return array if self.perm is None else array[self.perm]
+
+    def unrows(self, array: np.ndarray) -> np.ndarray:
+        """A ``(batch, ...)`` array of the loop's back in the caller's row order."""
+        return array if self.perm is None else array[self.inverse]
 
     def project(self, kernel: np.ndarray, bias) -> np.ndarray:
         steps, batch, features = self.xt.shape
@@ -165,13 +182,14 @@ class _Sequence:
         """Outputs from the states ``h`` ``(steps + 1, batch, u)``."""
         if self.return_sequences:
             seq = h[1:] if self.emit is None else h[1:] * self.emit
-            return seq.transpose(1, 0, 2)
-        return h[-1] if self.emit is None else h[-1] * self.emit[-1]
+            return self.unrows(seq.transpose(1, 0, 2))
+        return self.unrows(h[-1] if self.emit is None else h[-1] * self.emit[-1])
 
     def output_grads(self, g_out, g_h):
         """``(d_out, dh_last)`` for the loop from the output's and final state's gradients."""
-        d_out, dh_last = None, g_h
+        d_out, dh_last = None, None if g_h is None else self.rows(g_h)
         if g_out is not None:
+            g_out = self.rows(g_out)
             if self.return_sequences:
                 d_out = g_out.transpose(1, 0, 2)
                 d_out = d_out * self.emit if self.emit is not None else d_out
@@ -183,7 +201,7 @@ class _Sequence:
     def input_grad(self, d_gates: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         steps, batch, width = d_gates.shape
         dx = parallel.matmul(d_gates.reshape(steps * batch, width), kernel.T)
-        dx = dx.reshape(steps, batch, -1).transpose(1, 0, 2)
+        dx = self.unrows(dx.reshape(steps, batch, -1).transpose(1, 0, 2))
         return dx[:, ::-1] if self.go_backwards else dx
 
     def weight_grad(self, d_gates: np.ndarray) -> np.ndarray:
@@ -196,10 +214,6 @@ def _state_grad(h: np.ndarray, d_gates: np.ndarray) -> np.ndarray:
     """``sum_t h[t]^T @ d_gates[t]``: the recurrent kernel's gradient, one product."""
     steps, batch, width = d_gates.shape
     return parallel.matmul(h[:steps].reshape(steps * batch, -1).T, d_gates.reshape(-1, width))
-
-
-def _needs(t: Tensor | None) -> bool:
-    return t is not None and t.requires_grad
 
 
 def lstm(
@@ -247,25 +261,27 @@ def lstm(
     rk_ordered = recurrent_kernel.data[:, order]
     parents = (x, h0, c0, kernel, recurrent_kernel) + (() if bias is None else (bias,))
     keep = is_grad_enabled() and any(p.requires_grad for p in parents)
-    h, c, tanh_c = loops.lstm_forward(
-        gates, h0.data, c0.data, rk_ordered * scale, seq.mask, keep=keep
-    )
+    h, c, tanh_c = loops.lstm_forward(gates, seq.rows(h0.data), seq.rows(c0.data),
+                                      rk_ordered * scale, seq.schedule, seq.mask, keep=keep)
 
     def backward(grads):
         g_out, g_h, g_c = grads
         d_out, dh_last = seq.output_grads(g_out, g_h)
         d_gates, dh0, dc0 = loops.lstm_backward(
-            d_out, dh_last, g_c, gates, h, c, tanh_c, rk_ordered, seq.mask
+            d_out, dh_last, None if g_c is None else seq.rows(g_c), gates, h, c, tanh_c,
+            rk_ordered, seq.schedule, seq.mask,
         )
         dx = seq.input_grad(d_gates, k_ordered) if x.requires_grad else None
         dk = seq.weight_grad(d_gates)[:, order] if kernel.requires_grad else None
         drk = _state_grad(h, d_gates)[:, order] if recurrent_kernel.requires_grad else None
-        out = [dx, dh0 if h0.requires_grad else None, dc0 if c0.requires_grad else None, dk, drk]
+        out = [dx, seq.unrows(dh0) if h0.requires_grad else None,
+               seq.unrows(dc0) if c0.requires_grad else None, dk, drk]
         if bias is not None:
             out.append(d_gates.sum(axis=(0, 1))[order])
         return tuple(out)
 
-    return multi_result([seq.output(h), h[-1], c[-1]], parents, backward)
+    return multi_result([seq.output(h), seq.unrows(h[-1]), seq.unrows(c[-1])], parents,
+                        backward)
 
 
 def gru(
@@ -317,19 +333,16 @@ def gru(
     parents = (x, h0, kernel, recurrent_kernel) + (() if bias is None else (bias,))
     keep = is_grad_enabled() and any(p.requires_grad for p in parents)
     h, rec_h = loops.gru_forward(
-        gates,
-        h0.data,
-        recurrent_kernel.data * scale,
-        None if bias is None else bias.data[1] * scale,
-        seq.mask,
-        keep=keep,
+        gates, seq.rows(h0.data), recurrent_kernel.data * scale,
+        None if bias is None else bias.data[1] * scale, seq.schedule, seq.mask, keep=keep,
     )
 
     def backward(grads):
         g_out, g_h = grads
         d_out, dh_last = seq.output_grads(g_out, g_h)
         rk = recurrent_kernel.data
-        d_x, d_rec_h, dh0 = loops.gru_backward(d_out, dh_last, gates, h, rec_h, rk, seq.mask)
+        d_x, d_rec_h, dh0 = loops.gru_backward(d_out, dh_last, gates, h, rec_h, rk,
+                                               seq.schedule, seq.mask)
         dx = seq.input_grad(d_x, kernel.data) if x.requires_grad else None
         dk = seq.weight_grad(d_x) if kernel.requires_grad else None
         drk = None
@@ -337,14 +350,14 @@ def gru(
             drk = np.concatenate(
                 [_state_grad(h, d_x[:, :, : 2 * units]), _state_grad(h, d_rec_h)], axis=1
             )
-        out = [dx, dh0 if h0.requires_grad else None, dk, drk]
+        out = [dx, seq.unrows(dh0) if h0.requires_grad else None, dk, drk]
         if bias is not None:
             d_in = d_x.sum(axis=(0, 1))
             d_rec = np.concatenate([d_in[: 2 * units], d_rec_h.sum(axis=(0, 1))])
             out.append(np.stack([d_in, d_rec]))
         return tuple(out)
 
-    return multi_result([seq.output(h), h[-1]], parents, backward)
+    return multi_result([seq.output(h), seq.unrows(h[-1])], parents, backward)
 
 
 def simple_rnn(
@@ -386,21 +399,22 @@ def simple_rnn(
     bias = None if bias is None else as_tensor(bias)
     seq = _Sequence(x, mask, go_backwards, return_sequences, zero_output_for_mask)
     gates = seq.project(kernel.data, None if bias is None else bias.data)
-    h = loops.rnn_forward(gates, h0.data, recurrent_kernel.data, activation, seq.mask)
+    h = loops.rnn_forward(gates, seq.rows(h0.data), recurrent_kernel.data, activation,
+                          seq.schedule, seq.mask)
     parents = (x, h0, kernel, recurrent_kernel) + (() if bias is None else (bias,))
 
     def backward(grads):
         g_out, g_h = grads
         d_out, dh_last = seq.output_grads(g_out, g_h)
         d_pre, dh0 = loops.rnn_backward(
-            d_out, dh_last, h, recurrent_kernel.data, activation, seq.mask
+            d_out, dh_last, h, recurrent_kernel.data, activation, seq.schedule, seq.mask
         )
         dx = seq.input_grad(d_pre, kernel.data) if x.requires_grad else None
         dk = seq.weight_grad(d_pre) if kernel.requires_grad else None
         drk = _state_grad(h, d_pre) if recurrent_kernel.requires_grad else None
-        out = [dx, dh0 if h0.requires_grad else None, dk, drk]
+        out = [dx, seq.unrows(dh0) if h0.requires_grad else None, dk, drk]
         if bias is not None:
             out.append(d_pre.sum(axis=(0, 1)))
         return tuple(out)
 
-    return multi_result([seq.output(h), h[-1]], parents, backward)
+    return multi_result([seq.output(h), seq.unrows(h[-1])], parents, backward)
