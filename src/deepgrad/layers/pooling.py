@@ -17,6 +17,8 @@ classes.
 
 from __future__ import annotations
 
+import numpy as np
+
 from deepgrad import ops
 from deepgrad.kernels.pool import output_length
 from deepgrad.layers.base import (
@@ -248,30 +250,73 @@ class GlobalMaxPooling2D(_GlobalPooling):
     _reduce = staticmethod(ops.max)
 
 
-class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over the steps: ``(batch, steps, c) -> (batch, c)`` (no mask support).
+class _GlobalPooling1D(_GlobalPooling):
+    """Pooling over the steps of sequences, skipping the padded steps of a mask."""
+
+    rank = 1
+    supports_masking = True
+
+    def call(self, inputs: Tensor, mask=None) -> Tensor:
+        if mask is None:
+            return type(self)._reduce(inputs, axis=(1,), keepdims=self.keepdims)
+        keep = np.asarray(mask.data if isinstance(mask, Tensor) else mask, bool)
+        if keep.shape != inputs.shape[:2]:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the mask must have shape (batch, "
+                f"steps) = {inputs.shape[:2]}. Received: {keep.shape}"
+            )
+        return self._masked(inputs, keep[:, :, None])
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """Mean over the steps: ``(batch, steps, c) -> (batch, c)``.
+
+    With a mask (``Embedding(mask_zero=True)`` upstream, or ``call(x, mask=...)``) the
+    mean is over the real steps only, as in Keras; a sequence without any gives zeros
+    (Keras divides by zero and gives NaN).
 
     Arguments as :class:`GlobalAveragePooling2D`.
 
-    >>> GlobalAveragePooling1D()(np.array([[[1.0, 2.0], [3.0, 6.0]]])).data
-    array([[2., 4.]], dtype=float32)
+    >>> layer = GlobalAveragePooling1D()
+    >>> x = np.array([[[1.0, 2.0], [3.0, 6.0]]])
+    >>> layer(x).data, layer(x, mask=np.array([[True, False]])).data
+    (array([[2., 4.]], dtype=float32), array([[1., 2.]], dtype=float32))
     """
 
-    rank = 1
     _reduce = staticmethod(ops.mean)
 
+    def _masked(self, inputs: Tensor, keep: np.ndarray) -> Tensor:
+        counts = np.maximum(keep.sum(axis=1, keepdims=self.keepdims), 1).astype(inputs.dtype)
+        total = ops.sum(ops.where(keep, inputs, 0.0), axis=1, keepdims=self.keepdims)
+        return total / (counts if self.keepdims else counts.reshape(len(counts), 1))
 
-class GlobalMaxPooling1D(_GlobalPooling):
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
     """Max over the steps: ``(batch, steps, c) -> (batch, c)``.
+
+    With a mask the max is over the real steps only, and a sequence without any gives
+    zeros. (Keras 3's GlobalMaxPooling1D drops the mask with a warning and takes the max
+    over the padding too.)
 
     Arguments as :class:`GlobalAveragePooling2D`.
 
     >>> GlobalMaxPooling1D(keepdims=True).compute_output_shape((None, 10, 4))
     (None, 1, 4)
+    >>> x = np.array([[[1.0, 2.0], [3.0, 6.0]]])
+    >>> GlobalMaxPooling1D()(x, mask=np.array([[True, False]])).data
+    array([[1., 2.]], dtype=float32)
     """
 
-    rank = 1
     _reduce = staticmethod(ops.max)
+
+    def _masked(self, inputs: Tensor, keep: np.ndarray) -> Tensor:
+        lowest = np.finfo(inputs.dtype).min
+        best = ops.max(ops.where(keep, inputs, lowest), axis=1, keepdims=self.keepdims)
+        any_real = keep.any(axis=1, keepdims=self.keepdims)
+        return ops.where(any_real, best, 0.0)
 
 
 MaxPool1D = MaxPooling1D

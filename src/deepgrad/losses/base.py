@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad import ops
+from deepgrad.ops.masks import get_keras_mask
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -263,10 +264,14 @@ class Loss:
         y_pred: Tensor | ArrayLike,
         sample_weight: Tensor | ArrayLike | None = None,
     ) -> Tensor:
+        padding = get_keras_mask(y_pred)  # a model output's mask: padded steps do not count
         y_pred = prediction_tensor(y_pred)
         if self.dtype is not None and y_pred.dtype != self.dtype:
             y_pred = ops.cast(y_pred, self.dtype)
         values, mask = self.call_with_mask(y_true, y_pred)
+        if padding is not None:
+            padding = np.broadcast_to(padding, values.shape)
+            mask = padding if mask is None else mask & padding
         if sample_weight is None and mask is None:
             # The common training-step path: no weights, no mask.
             reduction = self.reduction

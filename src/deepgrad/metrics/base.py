@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import config as _config
 from deepgrad.losses.base import squeeze_or_expand_to_same_rank
+from deepgrad.ops.masks import get_keras_mask
 from deepgrad.tensor import Tensor
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "to_array", "same_shape"]
@@ -67,6 +68,20 @@ def _snake_case(name: str) -> str:
 
 def _reduce(values: np.ndarray, how: str, axes: tuple[int, ...]) -> np.ndarray:
     return values.mean(axis=axes) if how == "mean" else values.sum(axis=axes)
+
+
+def masked_weights(mask: np.ndarray, sample_weight) -> np.ndarray:
+    """Keras's ``apply_mask`` for metrics: the mask as weights, times any sample weights.
+
+    >>> masked_weights(np.array([[True, False]]), [2.0]).tolist()
+    [[2.0, 0.0]]
+    """
+    weights = np.asarray(mask, dtype=np.float64)
+    if sample_weight is None:
+        return weights
+    given = np.asarray(to_array(sample_weight), dtype=np.float64)
+    given = given.reshape(given.shape + (1,) * (weights.ndim - given.ndim))
+    return weights * given
 
 
 def weighted_total_and_count(
@@ -253,8 +268,15 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true: Tensor | ArrayLike, y_pred: Tensor | ArrayLike,
                      sample_weight: Tensor | ArrayLike | None = None) -> None:
-        """Compute the per-sample values of one batch and add them to the mean."""
+        """Compute the per-sample values of one batch and add them to the mean.
+
+        The padded steps of a prediction with a mask (``Embedding(mask_zero=True)``
+        upstream) do not count, as in Keras.
+        """
         values = to_array(self._fn(y_true, y_pred, **self._fn_kwargs))
+        padding = get_keras_mask(y_pred)
+        if padding is not None:
+            sample_weight = masked_weights(padding, sample_weight)
         total, count = weighted_total_and_count(values, sample_weight, "mean", self.name)
         self.total += total
         self.count += count
