@@ -69,6 +69,8 @@ class RemoteFile:
             None. When set, a local copy may also be recompressed or uncompressed,
             and :func:`fetch_files` returns the decompressed content.
         aliases: other names a local copy may have (e.g. the uncompressed name).
+        md5: for a file whose publisher gives only an MD5 (Keras's
+            ``imdb_word_index.json``), that digest, checked when ``sha256`` is empty.
     """
 
     filename: str
@@ -76,6 +78,7 @@ class RemoteFile:
     urls: tuple[str, ...]
     content_sha256: str | None = None
     aliases: tuple[str, ...] = ()
+    md5: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -187,6 +190,14 @@ def read_verified(path: str | os.PathLike, remote: RemoteFile) -> bytes:
     """
     path = Path(path)
     data = path.read_bytes()
+    if not remote.sha256 and remote.md5:
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        if digest != remote.md5:
+            raise ChecksumError(
+                f"{path}: MD5 is {digest}, expected {remote.md5}: the file is corrupt, "
+                f"incomplete or not the published {remote.filename}."
+            )
+        return data
     if _sha256(data) == remote.sha256:
         return gunzip(data, str(path)) if remote.content_sha256 else data
     if remote.content_sha256 is None:
