@@ -29,14 +29,21 @@ def test_conv1d_and_the_course_sliding_dot_product():
     np.testing.assert_array_equal(out.data.ravel(), [32, 32, 44, 44])
 
 
-def test_pools_and_transpose_shapes():
+def test_pools_and_transpose_match_the_ops():
     x = Tensor(rng.normal(size=(1, 5, 5, 2)))
-    assert dg.nn.max_pool2d(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME").shape \
-        == (1, 3, 3, 2)
-    assert dg.nn.avg_pool2d(x, 3, 1).shape == (1, 3, 3, 2)
-    up = dg.nn.conv2d_transpose(x, Tensor(rng.normal(size=(3, 3, 4, 2))),
-                                output_shape=(1, 10, 10, 4), strides=2, padding="SAME")
+    pooled = dg.nn.max_pool2d(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME")
+    assert pooled.shape == (1, 3, 3, 2)
+    np.testing.assert_array_equal(pooled.data, ops.max_pool2d(x, 2, 2, "same").data)
+    averaged = dg.nn.avg_pool2d(x, 3, 1)
+    assert averaged.shape == (1, 3, 3, 2)
+    np.testing.assert_allclose(averaged.data, ops.avg_pool2d(x, 3, 1, "valid").data, rtol=1e-12)
+    # TF's filter for conv2d_transpose is (h, w, out_channels, in_channels), as Keras's kernel.
+    kernel = Tensor(rng.normal(size=(3, 3, 4, 2)))
+    up = dg.nn.conv2d_transpose(x, kernel, output_shape=(1, 10, 10, 4), strides=2,
+                                padding="SAME")
     assert up.shape == (1, 10, 10, 4)
+    np.testing.assert_allclose(up.data, ops.conv2d_transpose(x, kernel, strides=2,
+                                                             padding="same").data, rtol=1e-12)
 
 
 def test_gradients_flow_through_the_wrappers():

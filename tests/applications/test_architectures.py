@@ -172,18 +172,23 @@ def test_resnet18_names_follow_keras_scheme():
     [
         (apps.VGG16, (32, 32, 3), 512),
         (apps.ResNet50, (32, 32, 3), 2048),
-        (apps.ResNet18, (32, 32, 3), 512),
-        (apps.MobileNetV2, (32, 32, 3), 1280),
-        (apps.Xception, (71, 71, 3), 2048),
+        (apps.ResNet18, (64, 64, 3), 512),  # 2x2 features: avg and max differ
+        (apps.MobileNetV2, (64, 64, 3), 1280),  # 2x2
+        (apps.Xception, (71, 71, 3), 2048),  # 3x3
     ],
     ids=["VGG16", "ResNet50", "ResNet18", "MobileNetV2", "Xception"],
 )
 def test_pooling_avg_and_max_give_2d_features(builder, shape, features):
-    for pooling in ("avg", "max"):
+    """pooling='avg'/'max' is the spatial mean/max of the unpooled model's feature map."""
+    x = np.random.default_rng(0).uniform(0, 255, (2,) + shape).astype("float32")
+    unpooled = builder(weights=None, include_top=False, input_shape=shape)
+    feature_map = unpooled.predict(x, verbose=0)
+    for pooling, reduce in (("avg", np.mean), ("max", np.max)):
         model = builder(weights=None, include_top=False, pooling=pooling, input_shape=shape)
         assert model.output.shape == (None, features)
-    x = np.random.default_rng(0).uniform(0, 255, (2,) + shape).astype("float32")
-    assert model.predict(x, verbose=0).shape == (2, features)
+        model.set_weights(unpooled.get_weights())
+        np.testing.assert_allclose(model.predict(x, verbose=0), reduce(feature_map, axis=(1, 2)),
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_default_shapes_without_top_are_free_and_with_top_fixed():

@@ -15,7 +15,7 @@ def _snapshot(model):
 
 
 def _unchanged(before, model):
-    return all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    return all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
 
 
 def test_frozen_resnet18_with_sequential_head_trains_only_the_head():
@@ -100,7 +100,7 @@ def test_weights_path_loads_through_load_weights(tmp_path):
     source.save_weights(path)
     dg.utils.set_random_seed(99)
     loaded = apps.ResNet18(weights=path, include_top=False, input_shape=(32, 32, 3))
-    for a, b in zip(source.get_weights(), loaded.get_weights()):
+    for a, b in zip(source.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(loaded.predict(X32[:2], verbose=0),
                                source.predict(X32[:2], verbose=0), rtol=1e-6)

@@ -39,7 +39,7 @@ def test_imagenet_file_from_the_cache_is_loaded(tmp_path, monkeypatch):
     write_keras2_file(folder / name, source)
     assert weights_module.is_legacy_h5(folder / name)
     loaded = apps.MobileNetV2(alpha=0.35, include_top=False, input_shape=(96, 96, 3))
-    for a, b in zip(source.get_weights(), loaded.get_weights()):
+    for a, b in zip(source.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -50,7 +50,7 @@ def test_automatically_named_layers_are_paired_in_order_by_shape(tmp_path):
     write_keras2_file(path, source, rename={"conv3_block1_0_conv": "conv2d_7",
                                             "conv4_block1_0_conv": "conv2d_8"})
     loaded = apps.ResNet18(weights=str(path), include_top=False, input_shape=(32, 32, 3))
-    for a, b in zip(source.get_weights(), loaded.get_weights()):
+    for a, b in zip(source.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -66,5 +66,5 @@ def test_mismatched_file_fails_and_changes_nothing(tmp_path):
     before = target.get_weights()
     with pytest.raises(ValueError, match="has weights of shapes"):
         weights_module.load_legacy_h5(target, other, "MobileNetV2")
-    for a, b in zip(before, target.get_weights()):
+    for a, b in zip(before, target.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)

@@ -74,7 +74,7 @@ def test_restore_best_weights_on_early_stop(make_model, data, scripted, weight_l
     model = make_model()
     history = fit(model, data, [scripted("score", values), log, stop], epochs=6)
     assert len(history.history["loss"]) == 4 and stop.best_epoch == 1
-    for got, want in zip(model.get_weights(), log.weights[1]):
+    for got, want in zip(model.get_weights(), log.weights[1], strict=True):
         np.testing.assert_array_equal(got, want)
     assert not np.array_equal(log.weights[1][0], log.weights[3][0])
 
@@ -86,7 +86,7 @@ def test_restore_best_weights_when_epochs_run_out(make_model, data, scripted, we
     model = make_model()
     fit(model, data, [scripted("score", [3.0, 1.0, 2.0, 2.5]), log, stop], epochs=4)
     assert stop.stopped_epoch == 0 and stop.best_epoch == 1
-    for got, want in zip(model.get_weights(), log.weights[1]):
+    for got, want in zip(model.get_weights(), log.weights[1], strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -95,7 +95,7 @@ def test_without_restore_the_last_weights_stay(make_model, data, scripted, weigh
     stop = dg.callbacks.EarlyStopping("score", patience=1, mode="min")
     model = make_model()
     fit(model, data, [scripted("score", [1.0, 2.0, 3.0]), log, stop], epochs=3)
-    for got, want in zip(model.get_weights(), log.weights[-1]):
+    for got, want in zip(model.get_weights(), log.weights[-1], strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -116,7 +116,7 @@ def test_baseline_not_beaten_stops_after_patience(make_model, data, scripted, we
     history = fit(model, data, [scripted("score", [5, 6, 4.5, 7, 8, 9]), log, stop], epochs=6)
     # Epochs 0 and 2 improve on the best but not on the baseline, so `wait` keeps counting.
     assert len(history.history["loss"]) == 4 and stop.best_epoch == 2
-    for got, want in zip(model.get_weights(), log.weights[2]):
+    for got, want in zip(model.get_weights(), log.weights[2], strict=True):
         np.testing.assert_array_equal(got, want)
     beaten = dg.callbacks.EarlyStopping("score", patience=1, mode="min", baseline=4.5)
     history = fit(make_model(), data, [scripted("score", [5, 4, 3, 2, 1]), beaten], epochs=5)

@@ -163,7 +163,7 @@ def test_real_round_trip_of_the_best_weights(make_model, data, tmp_path):
     best = min(kept, key=lambda item: item[0])[1]
     fresh = make_model()
     fresh.load_weights(path)
-    for got, want in zip(fresh.get_weights(), best):
+    for got, want in zip(fresh.get_weights(), best, strict=True):
         np.testing.assert_array_equal(got, want)
 
 

@@ -30,7 +30,7 @@ def test_csv_has_one_row_per_epoch_with_val_keys(make_model, data, tmp_path):
     assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"]
     assert [row[0] for row in rows[1:]] == ["0", "1", "2"]
     for i, row in enumerate(rows[1:]):
-        for key, cell in zip(rows[0][1:], row[1:]):
+        for key, cell in zip(rows[0][1:], row[1:], strict=True):
             assert float(cell) == pytest.approx(history.history[key][i], rel=1e-12)
 
 

@@ -372,7 +372,7 @@ def test_fused_training_gives_the_gradients_of_the_layers_one_by_one(monkeypatch
         y = layer(y, training=True)
     apart = dg.tensor.grad(dg.ops.sum(y ** 2), weights)
     assert len(calls) == 2
-    for a, b in zip(fused, apart):
+    for a, b in zip(fused, apart, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -394,7 +394,7 @@ def test_functional_models_fuse_the_pairs_whose_conv_output_only_the_pool_reads(
     apart = dg.tensor.grad(dg.ops.sum(model(x, training=True) ** 2), weights)
     np.testing.assert_array_equal(model.predict(x, verbose=0), predicted)
     assert len(calls) == 2
-    for a, b in zip(fused, apart):
+    for a, b in zip(fused, apart, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -47,7 +47,7 @@ def test_inference_uses_moving_statistics_and_changes_nothing():
     for training in (None, False):
         out = bn(x, training=training)
         np.testing.assert_allclose(out.data, 2 * (x - [1, 2, 3]) / 2 + 1, rtol=1e-6)
-    for a, b in zip(before, bn.get_weights()):
+    for a, b in zip(before, bn.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -75,7 +75,7 @@ def test_fit_updates_moving_stats_but_predict_and_evaluate_do_not():
     stats = [w.copy() for w in bn.get_weights()[2:]]
     model.predict(x, verbose=0)
     model.evaluate(x, y, verbose=0)
-    for a, b in zip(stats, bn.get_weights()[2:]):
+    for a, b in zip(stats, bn.get_weights()[2:], strict=True):
         np.testing.assert_array_equal(a, b)
 
 

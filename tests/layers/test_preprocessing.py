@@ -154,7 +154,7 @@ def test_normalization_in_a_trained_model_and_saved_weights():
     before = norm.get_weights()
     model.fit(x, y, epochs=2, verbose=0)
     after = norm.get_weights()
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)  # statistics are not trained
 
 
@@ -178,5 +178,5 @@ def test_model_with_augmentation_and_preprocessing_saves_and_loads(tmp_path):
     model.save(path)
     loaded = dg.models.load_model(path)
     np.testing.assert_array_equal(model.predict(data, verbose=0), loaded.predict(data, verbose=0))
-    for a, b in zip(model.layers, loaded.layers):
+    for a, b in zip(model.layers, loaded.layers, strict=True):
         assert type(a) is type(b) and a.get_config() == b.get_config()

@@ -83,13 +83,13 @@ def test_layer_matches_torch(kind, go_backwards, dtype, torch_dtype, tol):
 
     close = dict(rtol=tol, atol=tol)
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), **close)
-    for f, ft in zip(finals, finals_t):
+    for f, ft in zip(finals, finals_t, strict=True):
         np.testing.assert_allclose(f.data, ft[0].detach().numpy(), **close)
     dx = xt.grad.numpy()[:, ::-1] if go_backwards else xt.grad.numpy()
     np.testing.assert_allclose(grads[0], dx, **close)
-    for g, h in zip(grads[1:1 + len(states)], hx):
+    for g, h in zip(grads[1:1 + len(states)], hx, strict=True):
         np.testing.assert_allclose(g, h.grad.numpy()[0], **close)
-    for g, gt in zip(grads[1 + len(states):], torch_weight_grads(module, kind)):
+    for g, gt in zip(grads[1 + len(states):], torch_weight_grads(module, kind), strict=True):
         np.testing.assert_allclose(g, gt, **close)
 
 
@@ -113,7 +113,7 @@ def test_bidirectional_matches_torch_bidirectional(kind):
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grads[0], xt.grad.numpy(), rtol=1e-10, atol=1e-12)
     expected = torch_weight_grads(module, kind) + torch_weight_grads(module, kind, "_reverse")
-    for g, gt in zip(grads[1:], expected):
+    for g, gt in zip(grads[1:], expected, strict=True):
         np.testing.assert_allclose(g, gt, rtol=1e-10, atol=1e-12)
 
 
@@ -141,5 +141,5 @@ def test_masked_lstm_matches_torch_packed_sequences():
     np.testing.assert_allclose(out.data, h_t[0].detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(c.data, c_t[0].detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(grads[0], xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    for got, want in zip(grads[1:], torch_weight_grads(module, "lstm")):
+    for got, want in zip(grads[1:], torch_weight_grads(module, "lstm"), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

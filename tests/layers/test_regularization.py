@@ -14,7 +14,7 @@ L = dg.layers
 def test_spatial_dropout_drops_whole_channels_in_training_only(layer_cls, shape):
     x = np.ones(shape, dtype="float32")
     layer = layer_cls(0.5)
-    assert layer(x).data is not None
+    np.testing.assert_array_equal(layer(x).data, x)  # training=None: inference, as Keras
     np.testing.assert_array_equal(layer(x, training=False).data, x)
     out = layer(x, training=True).data
     assert out.dtype == np.float32

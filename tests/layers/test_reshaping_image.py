@@ -102,8 +102,14 @@ def test_errors_name_the_layer():
 
 def test_in_a_functional_model():
     inputs = dg.Input((8, 8, 2))
-    out = L.Cropping2D(1)(L.UpSampling2D(2)(L.ZeroPadding2D(1)(inputs)))
+    layers = [L.ZeroPadding2D(1), L.UpSampling2D(2), L.Cropping2D(1)]
+    out = inputs
+    for layer in layers:
+        out = layer(out)
     assert out.shape == (None, 18, 18, 2)
+    x = rng.normal(size=(2, 8, 8, 2)).astype("float32")
+    expected = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0))).repeat(2, 1).repeat(2, 2)[:, 1:-1, 1:-1]
+    np.testing.assert_array_equal(dg.Model(inputs, out).predict(x, verbose=0), expected)
 
 
 @pytest.mark.parametrize("size", [(2, 2), (3, 2)])

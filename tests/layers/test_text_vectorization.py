@@ -210,8 +210,12 @@ def test_model_from_strings_to_predictions_trains():
 
 def test_model_with_scalar_string_input_and_sequential():
     vectorize = adapted(output_mode="count")
-    model = dg.Sequential([dg.Input(shape=(), dtype="string"), vectorize, dg.layers.Dense(2)])
-    assert model(np.array(["good", "bad film"])).shape == (2, 2)
+    dense = dg.layers.Dense(2)
+    model = dg.Sequential([dg.Input(shape=(), dtype="string"), vectorize, dense])
+    texts = np.array(["good", "bad film"])
+    out = model(texts)
+    assert out.shape == (2, 2)
+    np.testing.assert_array_equal(out.data, dense(vectorize(texts)).data)
 
 
 def test_model_save_and_load_keep_the_vocabulary(tmp_path):

@@ -98,7 +98,7 @@ def test_course_cnn_training_step_matches_torch():
     loss = model.train_on_batch(x, y)
 
     np.testing.assert_allclose(loss, loss_t.item(), rtol=1e-10)
-    for (ours, theirs), start in zip(pairs, before):
+    for (ours, theirs), start in zip(pairs, before, strict=True):
         assert_adam_step_matches(ours(), start, theirs)
 
 

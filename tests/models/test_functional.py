@@ -78,7 +78,7 @@ def test_model_as_a_layer_and_new_heads_on_a_base():
     model.compile("adam", "sparse_categorical_crossentropy")
     before = base.get_weights()
     model.fit(X, Y_CLASS, epochs=1, verbose=0)
-    for w0, w1 in zip(before, base.get_weights()):
+    for w0, w1 in zip(before, base.get_weights(), strict=True):
         np.testing.assert_array_equal(w0, w1)
 
 

@@ -100,7 +100,7 @@ def test_functional_multi_input_shared_layer(tmp_path):
     model.save(path)
     loaded = dg.models.load_model(path)
     assert loaded.name == "twin" and loaded.output_names == ["head1", "head2"]
-    for got, want in zip(loaded.predict([xa, xb]), model.predict([xa, xb])):
+    for got, want in zip(loaded.predict([xa, xb]), model.predict([xa, xb]), strict=True):
         np.testing.assert_array_equal(got, want)
     assert loaded.compiled_loss.weights == [1.0, 0.5]
 

@@ -171,7 +171,7 @@ def test_load_weights_into_other_architecture_changes_nothing(tmp_path):
     assert "layer 'dense_3'" in message and "weight 'dense_3/kernel'" in message
     assert "shape (5, 2) in the model but (5, 3) in the file" in message
     assert "Nothing was loaded" in message
-    assert all(np.array_equal(a, b) for a, b in zip(before, target.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(before, target.get_weights(), strict=True))
 
 
 def test_load_weights_missing_and_extra_layers(tmp_path):

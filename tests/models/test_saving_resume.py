@@ -47,7 +47,7 @@ def test_resume_is_bit_identical(tmp_path, optimizer):
     assert resumed._epoch == 2
     resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=16, verbose=0)
 
-    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert resumed.optimizer.iterations == straight.optimizer.iterations == 28
     for key, value in straight.optimizer.get_state().items():

@@ -130,7 +130,7 @@ def test_same_seed_gives_bit_identical_weights():
         model.fit(x, y, epochs=3, batch_size=16, verbose=0)
         return model.get_weights()
 
-    for a, b in zip(run(), run()):
+    for a, b in zip(run(), run(), strict=True):
         assert np.array_equal(a, b)
 
 
@@ -223,7 +223,7 @@ def test_frozen_layer_is_not_updated():
     before = model.layers[0].get_weights()
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, y, epochs=2, verbose=0)
-    for a, b in zip(before, model.layers[0].get_weights()):
+    for a, b in zip(before, model.layers[0].get_weights(), strict=True):
         assert np.array_equal(a, b)
 
 

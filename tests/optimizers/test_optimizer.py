@@ -43,7 +43,7 @@ def values(variables) -> list[np.ndarray]:
 
 def assert_same(a, b):
     assert len(a) == len(b)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
 
 
@@ -67,7 +67,7 @@ def test_flat_path_equals_per_variable_path(name):
         # Its global norm is one dot product on the flat path and a sum of per-variable
         # ones on the other: equal up to float32 rounding. It spans all variables, so
         # one optimizer per variable would clip differently.
-        for a, b in zip(values(flat_vars), values(each_vars)):
+        for a, b in zip(values(flat_vars), values(each_vars), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
         return
     assert_same(values(flat_vars), values(each_vars))

@@ -228,5 +228,5 @@ def test_blockwise_adam_equals_one_pass_bit_for_bit(monkeypatch, amsgrad, thread
         blocked = run(1000)
     finally:
         dg.config.set_num_threads(None)
-    for a, b in zip(whole, blocked):
+    for a, b in zip(whole, blocked, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -94,7 +94,7 @@ def test_matches_torch_where_rules_coincide(name, ours, theirs):
     start, grads = _data()
     got = _run_deepgrad(ours(), start, grads)
     expected = _run_torch(theirs, start, grads)
-    for a, b in zip(got, expected):
+    for a, b in zip(got, expected, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
 
 
@@ -116,7 +116,7 @@ def test_adam_default_epsilon_within_placement_bound(amsgrad):
     expected = _run_torch(
         lambda p: torch.optim.Adam(p, lr=lr, eps=eps, amsgrad=amsgrad), start, grads
     )
-    for a, b in zip(got, expected):
+    for a, b in zip(got, expected, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=bound)
 
 

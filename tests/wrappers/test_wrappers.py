@@ -97,7 +97,7 @@ def test_model_instance_is_cloned_with_fresh_weights_unless_warm_start(iris):
     before = [w.copy() for w in model.get_weights()]
     clf = SKLearnClassifier(model, epochs=2, random_state=0).fit(X, y)
     assert clf.model_ is not model
-    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
     warm = SKLearnClassifier(model, warm_start=True, epochs=2).fit(X, y)
     assert warm.model_ is model
     assert not np.array_equal(before[0], model.get_weights()[0])
@@ -201,7 +201,7 @@ def test_random_state_makes_fit_bit_identical_and_keeps_the_global_generator(iri
     a = SKLearnClassifier(epochs=3, **FAST).fit(X, y)
     assert dg.random.get_state() == state
     b = SKLearnClassifier(epochs=3, **FAST).fit(X, y)
-    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights()):
+    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
         assert np.array_equal(wa, wb)
     c = SKLearnClassifier(epochs=3, **{**FAST, "random_state": 1}).fit(X, y)
     assert not np.array_equal(a.model_.get_weights()[0], c.model_.get_weights()[0])
