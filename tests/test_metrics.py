@@ -343,9 +343,14 @@ def test_get_errors():
         M.MeanMetricWrapper(2)
 
 
+_REQUIRED = {M.PrecisionAtRecall: {"recall": 0.5}, M.RecallAtPrecision: {"precision": 0.5},
+             M.SensitivityAtSpecificity: {"specificity": 0.5},
+             M.SpecificityAtSensitivity: {"sensitivity": 0.5}}
+
+
 @pytest.mark.parametrize("cls", M._CLASSES)
 def test_config_round_trip(cls):
-    metric = cls(name="custom")
+    metric = cls(name="custom", **_REQUIRED.get(cls, {}))
     rebuilt = M.deserialize(M.serialize(metric))
     assert type(rebuilt) is cls and rebuilt.get_config() == metric.get_config()
     assert rebuilt.name == "custom"
@@ -398,7 +403,7 @@ def test_shape_and_value_errors():
         M.Precision(thresholds=[0.5, 2.0])
     with pytest.raises(ValueError, match=r"AUC: `num_thresholds` must be an int > 1"):
         M.AUC(num_thresholds=1)
-    with pytest.raises(ValueError, match=r"AUC: `curve` must be 'ROC' or 'PR'"):
+    with pytest.raises(ValueError, match=r"AUC: `curve` must be 'ROC', 'PR' or 'PRGAIN'"):
         M.AUC(curve="DET")
     with pytest.raises(ValueError, match=r"AUC: `summation_method` must be"):
         M.AUC(summation_method="simpson")

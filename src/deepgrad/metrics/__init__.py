@@ -35,15 +35,22 @@ from deepgrad.metrics.accuracy_metrics import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from deepgrad.metrics.auc_metrics import AUC
 from deepgrad.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
 from deepgrad.metrics.confusion_metrics import (
-    AUC,
     FalseNegatives,
     FalsePositives,
     Precision,
     Recall,
     TrueNegatives,
     TruePositives,
+)
+from deepgrad.metrics.f_score_metrics import F1Score, FBetaScore
+from deepgrad.metrics.operating_point_metrics import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 )
 from deepgrad.metrics.regression_metrics import (
     BinaryCrossentropy,
@@ -53,6 +60,7 @@ from deepgrad.metrics.regression_metrics import (
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
     SparseCategoricalCrossentropy,
     mean_absolute_error,
@@ -68,7 +76,9 @@ __all__ = [
     "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "KLDivergence", "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",
-    "FalseNegatives", "AUC", "accuracy", "binary_accuracy", "categorical_accuracy",
+    "FalseNegatives", "AUC", "PrecisionAtRecall", "RecallAtPrecision",
+    "SensitivityAtSpecificity", "SpecificityAtSensitivity", "FBetaScore", "F1Score", "R2Score",
+    "accuracy", "binary_accuracy", "categorical_accuracy",
     "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "get",
@@ -81,7 +91,8 @@ _CLASSES: tuple[type[Metric], ...] = (
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     RootMeanSquaredError, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, KLDivergence, Precision, Recall, TruePositives,
-    FalsePositives, TrueNegatives, FalseNegatives, AUC,
+    FalsePositives, TrueNegatives, FalseNegatives, AUC, PrecisionAtRecall, RecallAtPrecision,
+    SensitivityAtSpecificity, SpecificityAtSensitivity, FBetaScore, F1Score, R2Score,
 )
 
 # One explicit table: Keras's class names, their snake_case names and Keras's aliases.
@@ -106,6 +117,10 @@ _REGISTRY.update({
     "kl_divergence": KLDivergence, "precision": Precision, "recall": Recall,
     "true_positives": TruePositives, "false_positives": FalsePositives,
     "true_negatives": TrueNegatives, "false_negatives": FalseNegatives, "auc": AUC,
+    "precision_at_recall": PrecisionAtRecall, "recall_at_precision": RecallAtPrecision,
+    "sensitivity_at_specificity": SensitivityAtSpecificity,
+    "specificity_at_sensitivity": SpecificityAtSensitivity, "f_beta_score": FBetaScore,
+    "f1_score": F1Score, "r2_score": R2Score,
 })
 _ACCURACY_NAMES = ("accuracy", "acc")
 _FUNCTIONS: dict[Callable, type[Metric]] = {

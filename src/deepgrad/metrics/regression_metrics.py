@@ -13,13 +13,14 @@ functions without recording a graph.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import losses as _losses
-from deepgrad.metrics.base import FunctionMetric, Mean, same_shape, to_array
+from deepgrad.metrics.base import FunctionMetric, Mean, Metric, same_shape, to_array
 from deepgrad.ops.nn import EPSILON
 from deepgrad.tensor import Tensor, no_grad
 
@@ -28,7 +29,7 @@ __all__ = [
     "mean_squared_logarithmic_error", "MeanSquaredError", "MeanAbsoluteError",
     "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-    "KLDivergence",
+    "KLDivergence", "R2Score",
 ]
 
 TensorLike = Tensor | ArrayLike
@@ -231,3 +232,127 @@ class KLDivergence(FunctionMetric):
 
     def __init__(self, name: str = "kl_divergence", dtype: DTypeLike = None):
         super().__init__(name=name, dtype=dtype)
+
+
+class R2Score(Metric):
+    """The coefficient of determination, ``1 - SS_res / SS_tot``, over all samples seen.
+
+    Per output, the weighted mean, spread and squared residuals of the targets accumulate
+    over the epoch (Chan's pairwise update, in float64), so the score equals
+    scikit-learn's ``r2_score`` on everything seen, and many small batches give the same
+    score as one large one.
+
+    Args:
+        class_aggregation: ``"uniform_average"`` (mean over outputs),
+            ``"variance_weighted_average"`` (weighted by each output's variance) or None
+            (one score per output, a list).
+        num_regressors: for the adjusted R² (``p``), 0 for the plain one.
+        name: defaults to ``"r2_score"``.
+        dtype: see ``Metric``.
+
+    Input shape: ``(samples,)`` or ``(samples, outputs)``; ``sample_weight`` one weight
+    per sample or per sample and output.
+
+    Unlike Keras, a constant target predicted exactly scores 1.0 (scikit-learn's rule)
+    rather than NaN; predicted with an error it scores 0.0, as in both. For the adjusted
+    score ``n`` is the number of samples with a non-zero weight; Keras 3.15 counts samples
+    times outputs there, so with several outputs its adjusted R² differs.
+
+    Raises:
+        ValueError: for a bad ``class_aggregation``, ``num_regressors`` < 0, inputs of
+            more than two dimensions or an output count that changes between updates.
+
+    >>> m = R2Score()
+    >>> m.update_state([[1.0], [2.0]], [[1.0], [2.5]]); m.update_state([[3.0]], [[2.5]])
+    >>> m.result()
+    0.75
+    """
+
+    def __init__(self, class_aggregation: str | None = "uniform_average",
+                 num_regressors: int = 0, name: str = "r2_score", dtype: DTypeLike = None):
+        super().__init__(name=name, dtype=dtype)
+        valid = (None, "uniform_average", "variance_weighted_average")
+        if class_aggregation not in valid:
+            raise ValueError(f"R2Score: `class_aggregation` must be one of {valid}. "
+                             f"Received: class_aggregation={class_aggregation!r}")
+        if num_regressors < 0:
+            raise ValueError("R2Score: `num_regressors` must be >= 0. "
+                             f"Received: num_regressors={num_regressors}")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.count = self.mean = self.spread = self.residual = None
+        self.num_samples = 0
+
+    def update_state(self, y_true: TensorLike, y_pred: TensorLike,
+                     sample_weight: TensorLike | None = None) -> None:
+        """Add one batch to the per-output sums."""
+        y_true, y_pred = _float_pair(self.name, y_true, y_pred)
+        y_true, y_pred = y_true.astype(np.float64), y_pred.astype(np.float64)
+        if y_true.ndim == 1:
+            y_true, y_pred = y_true[:, None], y_pred[:, None]
+        if y_true.ndim != 2:
+            raise ValueError(f"{self.name}: expected (samples,) or (samples, outputs) inputs. "
+                             f"Received: y_true.shape={y_true.shape}")
+        weights = np.ones(y_true.shape)
+        if sample_weight is not None:
+            given = np.asarray(to_array(sample_weight), dtype=np.float64)
+            try:
+                weights = np.broadcast_to(given.reshape(given.shape + (1,) * (2 - given.ndim)),
+                                          y_true.shape)
+            except ValueError:
+                raise ValueError(
+                    f"{self.name}: `sample_weight` must have shape {y_true.shape[:1]} or "
+                    f"{y_true.shape}. Received: sample_weight.shape={given.shape}"
+                ) from None
+        count = weights.sum(axis=0)
+        mean = np.divide((weights * y_true).sum(axis=0), count, out=np.zeros_like(count),
+                         where=count > 0)
+        spread = (weights * (y_true - mean) ** 2).sum(axis=0)
+        residual = (weights * (y_true - y_pred) ** 2).sum(axis=0)
+        self.num_samples += int(np.count_nonzero((weights != 0).any(axis=1)))
+        if self.count is None:
+            self.count, self.mean, self.spread, self.residual = count, mean, spread, residual
+            return
+        if count.shape != self.count.shape:
+            raise ValueError(f"{self.name}: the number of outputs changed from "
+                             f"{self.count.shape[0]} to {count.shape[0]} between updates.")
+        total = self.count + count
+        delta = mean - self.mean
+        share = np.divide(count, total, out=np.zeros_like(total), where=total > 0)
+        self.spread = self.spread + spread + delta ** 2 * self.count * share
+        self.mean = self.mean + delta * share
+        self.count, self.residual = total, self.residual + residual
+
+    def result(self) -> float | list[float]:
+        if self.count is None:
+            return 0.0
+        spread, residual = self.spread, self.residual
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = np.where(spread > 0, 1.0 - residual / spread,
+                           np.where(residual == 0, 1.0, 0.0))
+        if self.class_aggregation is None:
+            score: Any = raw
+        elif self.class_aggregation == "uniform_average" or not spread.sum():
+            score = float(raw.mean())
+        else:
+            score = float((spread * raw).sum() / spread.sum())
+        n, p = self.num_samples, self.num_regressors
+        if p:
+            if p >= n - 1:
+                warnings.warn(
+                    "R2Score: " + ("more independent predictors than data points"
+                                   if p > n - 1 else "division by zero")
+                    + " in the adjusted R2 score; falling back to the standard R2 score.",
+                    stacklevel=2,
+                )
+            else:
+                score = 1.0 - (1.0 - score) * (n - 1) / (n - p - 1)
+        return [float(v) for v in score] if self.class_aggregation is None else float(score)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype,
+                "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
