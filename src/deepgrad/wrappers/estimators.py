@@ -24,6 +24,7 @@ from sklearn.base import (
 from sklearn.utils.validation import validate_data
 
 from deepgrad.wrappers.base import SKLBase
+from deepgrad.wrappers.routing import routed
 from deepgrad.wrappers.targets import ClassTargets, loss_facts
 
 __all__ = ["SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"]
@@ -32,9 +33,10 @@ _PARAMETERS = """
     Args:
         model: None (the default network: one hidden ``Dense(32, "relu")`` layer and the
             output layer the task needs, built from the data's shape; ``model__units``
-            and ``model__activation`` change it), a deepgrad ``Model`` (rebuilt from its
-            config with fresh weights for each fit, compiled like it, unless
-            ``warm_start``), or a function returning a model. The function gets ``X``
+            and ``model__activation`` change it; a classifier's outputs logits and trains
+            with a from-logits loss unless ``loss`` is given), a deepgrad ``Model``
+            (rebuilt from its config with fresh weights for each fit, compiled like it,
+            unless ``warm_start``), or a function returning a model. The function gets ``X``
             and ``y`` (for a classifier ``y`` one-hot encoded, as Keras's wrapper gives
             it) when it takes them, ``meta`` (what is known about the data) and
             ``compile_kwargs`` when it names them, and ``model_kwargs`` and the
@@ -179,15 +181,25 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
             "target_type_": kind, "classes_": self.classes_, "n_classes_": n,
             "n_outputs_": self.n_outputs_, "output_units": units,
             "output_activation": "softmax" if units > 1 and kind != "multilabel" else "sigmoid",
-            "per_output": kind == "multilabel" and n > 1,
+            "logits": self._default_logits(), "per_output": kind == "multilabel" and n > 1,
         }
 
+    def _default_logits(self) -> bool:
+        """The default network with the default loss outputs logits (unless
+        ``loss__from_logits=False`` asks for probabilities)."""
+        return (self.model is None and self.loss is None
+                and routed(self._routed, "loss").get("from_logits", True))
+
     def _default_loss(self, shape: tuple | None) -> Any:
+        from deepgrad import losses
+
         single = shape is not None and shape[-1] == 1 and len(shape) == 2
-        if self._targets.kind == "multilabel" or single or (shape is None and
-                                                            len(self.classes_) == 2):
-            return "binary_crossentropy"
-        return "sparse_categorical_crossentropy"
+        binary = self._targets.kind == "multilabel" or single or (
+            shape is None and len(self.classes_) == 2)
+        if self._default_logits():
+            return (losses.BinaryCrossentropy(from_logits=True) if binary
+                    else losses.SparseCategoricalCrossentropy(from_logits=True))
+        return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
 
     def _class_weights(self, class_weight: Any, encoded: np.ndarray) -> np.ndarray | None:
         return self._targets.class_weights(class_weight, encoded)
