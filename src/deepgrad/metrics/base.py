@@ -203,6 +203,15 @@ class Mean(Metric):
     def update_state(self, values: Tensor | ArrayLike,
                      sample_weight: Tensor | ArrayLike | None = None) -> None:
         """Add ``values`` (optionally weighted, one weight per sample) to the mean."""
+        if type(values) is float and (sample_weight is None or
+                                      type(sample_weight) in (int, float)):
+            # fit's loss tracker: one number weighted by the batch size, every step.
+            # Plain arithmetic instead of the array path: 43 of the 342 us of a small
+            # MLP's step (benchmarks/sklearn_grid.py).
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            self.total += values * weight
+            self.count += weight
+            return
         total, count = weighted_total_and_count(to_array(values), sample_weight, self._how,
                                                 self.name)
         self.total += total
