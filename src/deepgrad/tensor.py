@@ -135,8 +135,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "_parents", "_backward", "_order", "name", "_logits",
-        "__weakref__",
+        "data", "grad", "requires_grad", "_parents", "_backward", "_order", "name", "__weakref__",
     )
     # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
@@ -149,9 +148,6 @@ class Tensor:
         self._backward: BackwardFn | None = None
         self._order = 0
         self.name = name
-        # Set by softmax/sigmoid: the input they were applied to, so a cross-entropy can
-        # work from logits (exact and cheaper), as Keras's TensorFlow backend does.
-        self._logits: Tensor | None = None
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -455,7 +451,6 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
     out._parents = ()
     out._backward = None
     out._order = 0
-    out._logits = None
     if _grad_mode.enabled:
         for parent in parents:
             if parent.requires_grad:

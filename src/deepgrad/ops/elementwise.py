@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.ops.logits import remember
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = [
@@ -225,8 +226,7 @@ def sigmoid(a) -> Tensor:
     a = as_tensor(a)
     out = sigmoid_array(a.data)
     result = make_result(out, (a,), lambda g: (g * out * (1 - out),))
-    result._logits = a
-    return result
+    return remember(result, a, "sigmoid")
 
 
 def relu(a) -> Tensor:

@@ -4,8 +4,8 @@ The cross-entropies are single ops with hand-written backward passes. From logit
 use log-sum-exp; from probabilities they follow Keras: normalise, clip to
 ``[epsilon, 1 - epsilon]`` (epsilon = 1e-7), then take the log. When the probabilities
 come straight from :func:`softmax` (or ``sigmoid`` for the binary loss), the loss works
-from the logits that op saw, exactly as Keras's TensorFlow backend does: the value is
-exact instead of clipped, and the gradient skips the softmax.
+from the logits that op saw (noted in ``ops/logits.py``), as Keras's TensorFlow backend
+does: the value is exact instead of clipped, and the gradient skips the softmax.
 
 >>> import deepgrad as dg
 >>> logits = dg.Tensor([[2.0, 1.0, 0.1]], requires_grad=True)
@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from deepgrad.ops.elementwise import sigmoid_array
+from deepgrad.ops.logits import logits_of, remember
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = [
@@ -67,7 +68,7 @@ def softmax(x, axis: int = -1) -> Tensor:
 
     out = make_result(e, (x,), backward)
     if axis in (-1, x.ndim - 1):
-        out._logits = x
+        remember(out, x, "softmax")
     return out
 
 
@@ -281,6 +282,12 @@ def _labels_array(labels, n_classes: int, name: str) -> np.ndarray:
     return y
 
 
+def _from_softmax(output: Tensor) -> tuple[Tensor, bool]:
+    """``(its logits, True)`` for a softmax output, else ``(output, False)``."""
+    source = logits_of(output, "softmax")
+    return (output, False) if source is None else (source, True)
+
+
 def sparse_categorical_crossentropy(
     labels, output, from_logits: bool = False, axis: int = -1
 ) -> Tensor:
@@ -302,8 +309,8 @@ def sparse_categorical_crossentropy(
     array([0.1054], dtype=float32)
     """
     output = as_tensor(output)
-    if not from_logits and output._logits is not None and axis in (-1, output.ndim - 1):
-        output, from_logits = output._logits, True
+    if not from_logits and axis in (-1, output.ndim - 1):
+        output, from_logits = _from_softmax(output)
     if axis not in (-1, output.ndim - 1):
         output_moved = np.moveaxis(output.data, axis, -1)
     else:
@@ -360,8 +367,8 @@ def categorical_crossentropy(target, output, from_logits: bool = False, axis: in
     array([0.1054], dtype=float32)
     """
     output = as_tensor(output)
-    if not from_logits and output._logits is not None and axis in (-1, output.ndim - 1):
-        output, from_logits = output._logits, True
+    if not from_logits and axis in (-1, output.ndim - 1):
+        output, from_logits = _from_softmax(output)
     target = as_tensor(target, dtype=output.dtype)
     if target.shape != output.shape:
         raise ValueError(
@@ -404,8 +411,10 @@ def binary_crossentropy(target, output, from_logits: bool = False) -> Tensor:
     array([0.1054], dtype=float32)
     """
     output = as_tensor(output)
-    if not from_logits and output._logits is not None:
-        output, from_logits = output._logits, True
+    if not from_logits:
+        source = logits_of(output, "sigmoid")
+        if source is not None:
+            output, from_logits = source, True
     target = as_tensor(target, dtype=output.dtype)
     if target.shape != output.shape:
         raise ValueError(
