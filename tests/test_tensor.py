@@ -131,6 +131,29 @@ def test_variable_assign_is_in_place_and_checks_shape():
         v.assign(np.ones(3))
 
 
+def test_variable_numpy_is_a_copy_and_tensor_numpy_is_not():
+    """Keras's semantics: an array taken from a variable does not change with it."""
+    v = Variable([1.0, 2.0])
+    taken = v.numpy()
+    v.assign([3.0, 4.0])
+    np.testing.assert_array_equal(taken, [1.0, 2.0])
+    taken[0] = 9.0
+    np.testing.assert_array_equal(v.numpy(), [3.0, 4.0])
+    t = Tensor([1.0])
+    assert t.numpy() is t.data
+
+
+def test_array_taken_before_fit_keeps_its_values_and_the_model_trains():
+    model = dg.Sequential([dg.layers.Input((3,)), dg.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    kernel = model.layers[0].kernel
+    taken, weights, storage = kernel.numpy(), model.get_weights(), kernel.data
+    model.fit(np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32), verbose=0)
+    assert kernel.data is storage  # trained in place, never rebound
+    assert not np.array_equal(kernel.numpy(), taken)
+    np.testing.assert_array_equal(taken, weights[0])
+
+
 def test_frozen_variable_gets_no_gradient():
     v = Variable([1.0, 2.0])
     v.trainable = False

@@ -175,7 +175,7 @@ class Tensor:
         return self._backward is None
 
     def numpy(self) -> np.ndarray:
-        """Return the underlying array (not a copy)."""
+        """Return the underlying array (not a copy; :meth:`Variable.numpy` copies)."""
         return self.data
 
     def item(self) -> float | int:
@@ -358,8 +358,9 @@ class Tensor:
 class Variable(Tensor):
     """A trainable tensor owned by a layer: its values change in place, never rebound.
 
-    Optimizers may keep all variables of a model in one flat buffer, so a variable's
-    ``data`` is updated in place (:meth:`assign`) and must not be replaced.
+    The variable owns its array (one C-contiguous array, for its whole life); an
+    optimizer updates it in place and keeps its own state beside it. Change values
+    with :meth:`assign`; :meth:`numpy` returns a copy, as in Keras.
 
     Args:
         value: the initial value (array-like).
@@ -375,7 +376,9 @@ class Variable(Tensor):
     __slots__ = ("_trainable", "path", "regularizer", "constraint")
 
     def __init__(self, value, trainable: bool = True, name: str | None = None, dtype=None):
-        super().__init__(np.array(_to_array(value, dtype)), requires_grad=trainable, name=name)
+        super().__init__(
+            np.array(_to_array(value, dtype), order="C"), requires_grad=trainable, name=name
+        )
         self._trainable = bool(trainable)
         self.path = name
         self.regularizer = None
@@ -393,6 +396,14 @@ class Variable(Tensor):
     @property
     def value(self) -> np.ndarray:
         return self.data
+
+    def numpy(self) -> np.ndarray:
+        """Return a copy of the values, as Keras does: it does not change with training.
+
+        >>> v = Variable([1.0]); values = v.numpy(); v.assign([2.0]); values
+        array([1.], dtype=float32)
+        """
+        return self.data.copy()
 
     def assign(self, value) -> None:
         """Overwrite the values in place; the shape must match exactly.

@@ -74,17 +74,56 @@ def test_flat_path_equals_per_variable_path(name):
     assert_same(values(flat_vars), values(single_vars))
 
 
-def test_variables_become_views_of_one_buffer():
+def test_variables_keep_their_own_arrays():
+    """The optimizer owns its slots, not the model's storage: each variable keeps its
+    array, updated in place; a copy from ``numpy()`` does not change with training."""
     variables = make_variables()
+    arrays = [v.data for v in variables]
+    copies = [v.numpy() for v in variables]
     opt = optimizers.Adam()
     opt.build(variables)
-    (group,) = opt._storage.groups
-    for v in variables:
-        assert np.shares_memory(v.data, group.params)
-    assert group.params.size == sum(int(np.prod(s)) for s in SHAPES)
     opt.apply(make_grads(0), variables)
-    for v in variables:
-        assert np.shares_memory(v.data, group.params)
+    state = [opt._storage.groups[0].grad, opt._storage.groups[0].params,
+             *opt._storage.groups[0].slots.values()]
+    for v, array, copy in zip(variables, arrays, copies):
+        assert v.data is array
+        assert not any(np.shares_memory(array, buffer) for buffer in state)
+        assert not np.array_equal(array, copy)  # updated in place; the copy kept its values
+
+
+@pytest.mark.parametrize("limit,bucket", [(0, 1 << 40), (5, 1 << 40), (1 << 40, 1 << 40),
+                                          (1 << 40, 10), (9, 4)])
+def test_packed_and_in_place_variables_update_alike(monkeypatch, limit, bucket):
+    """Packing small variables into scratch arrays (tinygrad), in one bucket or several,
+    updating large ones in place (PyTorch), or a mixture: the same values bit for bit,
+    as one optimizer per variable gives."""
+    from deepgrad.optimizers import flat
+
+    monkeypatch.setattr(flat, "PACK_LIMIT", limit)
+    monkeypatch.setattr(flat, "BUCKET", bucket)
+    variables, singles = make_variables(), make_variables()
+    opt = optimizers.Adam(learning_rate=0.01, weight_decay=0.1)
+    single_opts = [optimizers.Adam(learning_rate=0.01, weight_decay=0.1) for _ in SHAPES]
+    for step in range(3):
+        opt.apply(make_grads(step), variables)
+        for one, grad, var in zip(single_opts, make_grads(step), singles):
+            one.apply([grad], [var])
+    (group,) = opt._storage.groups
+    expected_packed = sum(int(np.prod(s)) for s in SHAPES if np.prod(s) < limit)
+    assert group.packed == expected_packed
+    assert_same(values(variables), values(singles))
+
+
+def test_two_optimizers_can_train_the_same_variables():
+    shared, reference = make_variables(), make_variables()
+    first, second = optimizers.SGD(0.1, momentum=0.9), optimizers.Adam(0.01)
+    ref_first, ref_second = optimizers.SGD(0.1, momentum=0.9), optimizers.Adam(0.01)
+    for step in range(3):
+        first.apply(make_grads(step), shared)
+        second.apply(make_grads(step + 10), shared)
+        ref_first.apply(make_grads(step), reference)
+        ref_second.apply(make_grads(step + 10), reference)
+    assert_same(values(shared), values(reference))
 
 
 def test_values_are_kept_when_building():
@@ -118,38 +157,43 @@ def test_mixed_dtypes_are_grouped_and_match_separate_optimizers():
     assert [v.dtype for v in mixed] == [np.float32, np.float64] * 2
 
 
-def test_rebound_data_is_taken_back_keeping_slots():
-    rebound, assigned = make_variables(), make_variables()
+@pytest.mark.parametrize("limit", [0, 1 << 40])  # in place, packed
+def test_replaced_array_is_used_from_the_next_step(monkeypatch, limit):
+    from deepgrad.optimizers import flat
+
+    monkeypatch.setattr(flat, "PACK_LIMIT", limit)
+    replaced, assigned = make_variables(), make_variables()
     opt_a, opt_b = optimizers.Adam(), optimizers.Adam()
-    opt_a.apply(make_grads(0), rebound)
+    opt_a.apply(make_grads(0), replaced)
     opt_b.apply(make_grads(0), assigned)
-    rebound[1].data = np.full(SHAPES[1], 5.0, dtype=np.float32)  # someone rebinds .data
+    new = np.full(SHAPES[1], 5.0, dtype=np.float32)
+    replaced[1].data = new  # not the public way, but same shape and dtype: accepted
     assigned[1].assign(np.full(SHAPES[1], 5.0, dtype=np.float32))
-    opt_a.apply(make_grads(1), rebound)
+    opt_a.apply(make_grads(1), replaced)
     opt_b.apply(make_grads(1), assigned)
-    assert_same(values(rebound), values(assigned))
-    assert np.shares_memory(rebound[1].data, opt_a._storage.groups[0].params)
+    assert_same(values(replaced), values(assigned))
+    assert replaced[1].data is new
 
 
-def test_rebound_with_new_dtype_regroups_keeping_slots():
-    variables = make_variables()
-    opt = optimizers.Adam()
-    opt.apply(make_grads(0), variables)
-    momentum_before = opt.get_state()["momentum/0"]
-    variables[0].data = variables[0].data.astype(np.float64)
-    opt.apply([None, *make_grads(1)[1:]], variables)
-    np.testing.assert_array_equal(opt.get_state()["momentum/0"], momentum_before)
-    assert opt.get_state()["momentum/0"].dtype == np.float64
-    assert len(opt._storage.groups) == 2
-
-
-def test_changed_shape_is_an_error():
+@pytest.mark.parametrize("replacement,message", [
+    (np.zeros(7, np.float32), r"changed from shape \(3,\) and dtype float32 to shape \(7,\)"),
+    (np.zeros(3, np.float64), r"to shape \(3,\) and dtype float64"),
+    (np.zeros(6, np.float32)[::2], "must be one C-contiguous array"),
+])
+def test_changed_shape_dtype_or_layout_is_an_error(replacement, message):
     variables = make_variables()
     opt = optimizers.SGD()
     opt.apply(make_grads(0), variables)
-    variables[1].data = np.zeros(7, dtype=np.float32)
-    with pytest.raises(ValueError, match="changed shape from"):
+    variables[1].data = replacement
+    with pytest.raises(ValueError, match=message):
         opt.apply(make_grads(1), variables)
+
+
+def test_fortran_ordered_values_become_one_c_contiguous_array():
+    v = Variable(np.asfortranarray(np.arange(6.0).reshape(2, 3)))
+    assert v.data.flags.c_contiguous
+    optimizers.SGD(1.0).apply([np.ones((2, 3))], [v])
+    np.testing.assert_array_equal(v.numpy(), np.arange(6.0).reshape(2, 3) - 1)
 
 
 def test_zero_size_variable_is_accepted():

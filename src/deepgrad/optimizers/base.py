@@ -1,9 +1,9 @@
 """The Optimizer base class: configuration, learning rate, clipping, state, and the step.
 
 An optimizer holds its hyperparameters and its state; the update rule itself is a pure
-function in ``updates.py``. On :meth:`Optimizer.build` the variables move into flat
-storage (``flat.py``), so that :meth:`Optimizer.apply` runs the update rule once on a
-few long arrays.
+function in ``updates.py``. On :meth:`Optimizer.build` the optimizer lays out its
+gradients and slots in flat arrays (``flat.py``), so that :meth:`Optimizer.apply` runs
+the update rule on a few long arrays. The variables keep their own arrays.
 
 >>> import numpy as np
 >>> from deepgrad.optimizers import SGD
@@ -32,7 +32,7 @@ from deepgrad.optimizers.arguments import (
     default_learning_rate,
     resolve_legacy_arguments,
 )
-from deepgrad.optimizers.flat import FlatStorage, clip_by_global_norm, clip_by_norm
+from deepgrad.optimizers.flat import FlatStorage, Update, clip_by_global_norm, clip_by_norm
 from deepgrad.optimizers.schedules import LearningRateSchedule
 from deepgrad.optimizers.schedules import deserialize as deserialize_schedule
 from deepgrad.optimizers.schedules import serialize as serialize_schedule
@@ -207,10 +207,10 @@ class Optimizer:
 
     # -- building and stepping -----------------------------------------------------------
     def build(self, variables: Iterable[Tensor]) -> None:
-        """Create the optimizer's state for ``variables`` and move them into flat storage.
+        """Create the optimizer's state (slots and gradient buffers) for ``variables``.
 
-        Each variable's values are copied into one flat array per dtype and its
-        ``data`` is rebound to a view of that array. Does nothing if already built.
+        The slots of all variables of one dtype are laid out in one flat array each; the
+        variables keep their own arrays. Does nothing if already built.
 
         Args:
             variables: the trainable variables, in the order gradients will come.
@@ -325,8 +325,7 @@ class Optimizer:
         if not grads:
             return
         storage = self._storage
-        if not storage.is_intact():
-            storage = self._storage = storage.repaired()
+        storage.check()
         lr = self._current_learning_rate()
         step = self._iterations + 1
         if positions is None and storage.gather(grads):
@@ -340,34 +339,42 @@ class Optimizer:
             if constraint is not None:
                 variable.assign(constraint(variable))
 
+    def _rule(self, step: int, lr: float) -> Update:
+        """This step's update of one flat piece: weight decay, then the update rule."""
+        decay = self.weight_decay
+
+        def update(param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray]) -> None:
+            if decay is not None:
+                apply_weight_decay(param, lr=lr, weight_decay=decay)
+            self._update_step(param, grad, slots, step, lr)
+
+        return update
+
     def _step_flat(self, step: int, lr: float) -> None:
-        """The fast path: every gradient is in the flat buffers; one update per dtype."""
+        """The fast path: every gradient is in the flat buffers; a few updates per dtype."""
         groups = self._storage.groups
         self._clip([(group.grad, group.offsets) for group in groups])
         self._prepare_step(step)
+        update = self._rule(step, lr)
         for group in groups:
-            if self.weight_decay is not None:
-                apply_weight_decay(group.params, lr=lr, weight_decay=self.weight_decay)
-            self._update_step(group.params, group.grad, group.slots, step, lr)
+            group.step(update)
 
     def _step_each(
         self, grads: list[Any], positions: list[int] | None, step: int, lr: float
     ) -> list[Tensor]:
         """The general path: some gradients are None, or variables come in another order.
 
-        The update function runs once per variable, on slices of the flat arrays.
+        The update function runs once per variable, on its own array and its slices of
+        the flat gradient and slots.
         """
         updated, segments = self._storage.scatter(grads, positions, type(self).__name__)
         if not updated:
             raise ValueError(f"{self._prefix}no gradients provided for any variable.")
-        self._clip([(g.grad[a:b], np.array([0, b - a])) for g, a, b in segments])
+        self._clip([(grad, np.array([0, grad.size])) for _, grad, _ in segments])
         self._prepare_step(step)
-        for group, start, stop in segments:
-            param = group.params[start:stop]
-            if self.weight_decay is not None:
-                apply_weight_decay(param, lr=lr, weight_decay=self.weight_decay)
-            slots = {name: values[start:stop] for name, values in group.slots.items()}
-            self._update_step(param, group.grad[start:stop], slots, step, lr)
+        update = self._rule(step, lr)
+        for param, grad, slots in segments:
+            update(param, grad, slots)
         return updated
 
     def _clip(self, pieces: list[tuple[np.ndarray, np.ndarray]]) -> None:
