@@ -6,8 +6,7 @@ cheaper), as Keras's TensorFlow backend does with ``_keras_logits``. Unlike Kera
 kind is noted too: a sigmoid's logits serve only the binary cross-entropy, a softmax's
 only the categorical ones.
 
-The note is a side table owned by the ops, not an attribute of every Tensor: it maps an
-output's ``id`` to its logits and is dropped when the output is garbage collected.
+The notes live in a side table (``ops/notes.py``), not in an attribute of every Tensor.
 
 >>> from deepgrad.tensor import Tensor
 >>> z = Tensor([0.0, 1.0]); p = remember(Tensor([0.5, 0.73]), z, "sigmoid")
@@ -17,25 +16,13 @@ output's ``id`` to its logits and is dropped when the output is garbage collecte
 
 from __future__ import annotations
 
-import weakref
-
+from deepgrad.ops.notes import Notes
 from deepgrad.tensor import Tensor
 
 __all__ = ["remember", "logits_of"]
 
-class _Note(weakref.ref):
-    """A weak reference to a softmax or sigmoid output, with its kind and its logits."""
-
-    __slots__ = ("key", "kind", "logits")
-
-
-# id(output) -> its note; a note leaves when its output is garbage collected.
-_notes: dict[int, _Note] = {}
-
-
-def _drop(note: _Note) -> None:
-    if _notes.get(note.key) is note:
-        del _notes[note.key]
+# output -> (kind, logits)
+_sources = Notes()
 
 
 def remember(output: Tensor, logits: Tensor, kind: str) -> Tensor:
@@ -44,15 +31,13 @@ def remember(output: Tensor, logits: Tensor, kind: str) -> Tensor:
     Returns:
         ``output``.
     """
-    note = _Note(output, _drop)
-    note.key, note.kind, note.logits = id(output), kind, logits
-    _notes[note.key] = note
+    _sources.set(output, (kind, logits))
     return output
 
 
 def logits_of(output: Tensor, kind: str) -> Tensor | None:
     """Return the logits ``output`` was computed from by a ``kind``, or None."""
-    note = _notes.get(id(output))
-    if note is None or note.kind != kind or note() is not output:
+    source = _sources.get(output)
+    if source is None or source[0] != kind:
         return None
-    return note.logits
+    return source[1]

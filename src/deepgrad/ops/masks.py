@@ -3,9 +3,8 @@
 A layer that makes a mask (``Embedding(mask_zero=True)``, ``Masking``) notes it for its
 output; each layer after it that supports masking receives it as ``call(..., mask=)`` and
 notes the mask of its own output (``Layer.compute_mask``); losses and metrics skip the
-masked steps. The note is a side table keyed by the tensor's ``id``, not an attribute of
-every Tensor (only models with masks pay for it), and it leaves when the tensor is
-garbage collected: a new tensor at a dead one's address never inherits its mask.
+masked steps. The note is a side table (``ops/notes.py``), not an attribute of every
+Tensor: only models with masks pay for it.
 
 >>> from deepgrad.tensor import Tensor
 >>> x = set_keras_mask(Tensor([[1.0, 2.0, 0.0]]), np.array([[True, True, False]]))
@@ -15,28 +14,14 @@ garbage collected: a new tensor at a dead one's address never inherits its mask.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
+from deepgrad.ops.notes import Notes
 from deepgrad.tensor import Tensor
 
 __all__ = ["set_keras_mask", "get_keras_mask"]
 
-
-class _Note(weakref.ref):
-    """A weak reference to a tensor, with its mask."""
-
-    __slots__ = ("key", "mask")
-
-
-# id(tensor) -> its note; a note leaves when its tensor is garbage collected.
-_notes: dict[int, _Note] = {}
-
-
-def _drop(note: _Note) -> None:
-    if _notes.get(note.key) is note:
-        del _notes[note.key]
+_masks = Notes()
 
 
 def set_keras_mask(tensor: Tensor, mask) -> Tensor:
@@ -46,18 +31,12 @@ def set_keras_mask(tensor: Tensor, mask) -> Tensor:
         ``tensor``.
     """
     if mask is None:
-        _notes.pop(id(tensor), None)
+        _masks.discard(tensor)
         return tensor
-    note = _Note(tensor, _drop)
-    note.key = id(tensor)
-    note.mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
-    _notes[note.key] = note
+    _masks.set(tensor, np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool))
     return tensor
 
 
 def get_keras_mask(tensor) -> np.ndarray | None:
     """The mask noted for ``tensor`` (a boolean array), or None."""
-    note = _notes.get(id(tensor))
-    if note is None or note() is not tensor:
-        return None
-    return note.mask
+    return _masks.get(tensor)
