@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 
 from deepgrad.kernels import conv_gemm
-from deepgrad.kernels.conv import (
+from deepgrad.kernels.conv import conv_backward, conv_forward
+from deepgrad.kernels.conv_gemm import col2im, im2col
+from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+from deepgrad.kernels.geometry import (
     conv_geometry,
     conv_output_length,
     deconv_output_length,
     resolve_padding,
     same_padding,
 )
-from deepgrad.kernels.conv_gemm import col2im, conv_backward, conv_forward, im2col
-from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
 
 from numpy_reference import naive_conv2d
 

@@ -8,8 +8,8 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import deepgrad as dg
-from deepgrad.kernels import conv_gemm, parallel
-from deepgrad.kernels.conv import conv_geometry
+from deepgrad.kernels import conv, parallel
+from deepgrad.kernels.geometry import conv_geometry
 
 
 def blas_threads():
@@ -47,7 +47,7 @@ def test_groups_do_not_depend_on_the_thread_count():
     for threads in (1, 2, None):
         dg.config.set_num_threads(threads)
         try:
-            results.append(conv_gemm.conv_backward(x, w2, g, geo, need_bias=True))
+            results.append(conv.conv_backward(x, w2, g, geo, need_bias=True))
         finally:
             dg.config.set_num_threads(None)
     for other in results[1:]:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from deepgrad import ops
-from deepgrad.kernels import conv_gemm, winograd
-from deepgrad.kernels.conv import conv_geometry
+from deepgrad.kernels import conv, winograd
+from deepgrad.kernels.geometry import conv_geometry
 from deepgrad.utils import gradient_check
 
 rng = np.random.default_rng(0)
@@ -54,8 +54,8 @@ def test_forward_and_weight_grad_match_im2col(monkeypatch, x_shape, k_shape, pad
     dw = winograd.weight_grad(x, g, geo)
     direct(monkeypatch)
     w2 = k.reshape(-1, k_shape[3])
-    np.testing.assert_allclose(y, conv_gemm.conv_forward(x, w2, geo, b, relu=True), atol=1e-11)
-    _, dw_ref, _ = conv_gemm.conv_backward(x, w2, g, geo, need_input=False)
+    np.testing.assert_allclose(y, conv.conv_forward(x, w2, geo, b, relu=True), atol=1e-11)
+    _, dw_ref, _ = conv.conv_backward(x, w2, g, geo, need_input=False)
     np.testing.assert_allclose(dw.reshape(dw_ref.shape), dw_ref, atol=1e-10)
 
 
@@ -77,9 +77,9 @@ def test_float32_error_is_bounded(monkeypatch):
     geo = conv_geometry(x.shape, (5, 5, 32, 64), padding="same")
     g = rng.normal(size=(8, 14, 14, 64))
     f32 = [a.astype(np.float32) for a in (x, w2, g)]
-    got = conv_gemm.conv_forward(*f32[:2], geo), *conv_gemm.conv_backward(*f32, geo)[:2]
+    got = conv.conv_forward(*f32[:2], geo), *conv.conv_backward(*f32, geo)[:2]
     direct(monkeypatch)
-    want = conv_gemm.conv_forward(x, w2, geo), *conv_gemm.conv_backward(x, w2, g, geo)[:2]
+    want = conv.conv_forward(x, w2, geo), *conv.conv_backward(x, w2, g, geo)[:2]
     for a, b in zip(got, want):
         assert a.dtype == np.float32
         assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
@@ -115,7 +115,7 @@ def test_conv2d_gradients_through_winograd(x_shape, k_shape, padding):
     geo = conv_geometry(x_shape, k_shape, padding=padding)
     assert winograd.applies(geo, np.float64)
     grad_shape = (x_shape[0], geo.out_h, geo.out_w, k_shape[3])
-    assert winograd.applies(conv_gemm._flipped_geometry(geo, grad_shape), np.float64)
+    assert winograd.applies(conv.flipped_geometry(geo, grad_shape), np.float64)
     inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])]
     assert gradient_check(
         lambda x, k, b: ops.conv2d(x, k, b, padding=padding, activation="relu"), inputs

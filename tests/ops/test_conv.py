@@ -9,7 +9,7 @@ import pytest
 
 from deepgrad import ops
 from deepgrad.kernels import conv_gemm, winograd
-from deepgrad.kernels.conv import conv_geometry, conv_output_length, deconv_output_length
+from deepgrad.kernels.geometry import conv_geometry, conv_output_length, deconv_output_length
 from deepgrad.tensor import Tensor, grad
 from deepgrad.utils import gradient_check
 

@@ -8,7 +8,9 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import ops
+from deepgrad.kernels import geometry
 from deepgrad.kernels import pool as kernels
+from deepgrad.kernels.pool_axis import max_along_backward
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
 
@@ -145,7 +147,7 @@ def test_course_max_pool_walkthrough():
 def test_output_length_formula(length, size, stride, padding, expected):
     # valid: floor((n - k) / s) + 1; same: ceil(n / s).
     formula = (length - size) // stride + 1 if padding == "valid" else math.ceil(length / stride)
-    assert kernels.output_length(length, size, stride, padding) == formula == expected
+    assert geometry.pool_output_length(length, size, stride, padding) == formula == expected
     x = Tensor(np.zeros((1, length, length, 1), np.float32))
     assert ops.max_pool2d(x, size, stride, padding).shape == (1, expected, expected, 1)
     assert ops.avg_pool1d(x[:, :, 0], size, stride, padding).shape == (1, expected, 1)
@@ -153,9 +155,9 @@ def test_output_length_formula(length, size, stride, padding, expected):
 
 def test_same_padding_puts_the_extra_cell_after():
     # Height 4, window 2, stride 1: out 4, one padding row, at the bottom.
-    assert kernels.window(4, 2, 1, "same") == kernels.Window(2, 1, 4, 4, 0, 1)
+    assert geometry.window(4, 2, 1, "same") == geometry.Window(2, 1, 4, 4, 0, 1)
     # Width 6, window 4, stride 1: three padding cells, one before and two after.
-    assert kernels.window(6, 4, 1, "same")[-2:] == (1, 2)
+    assert geometry.window(6, 4, 1, "same")[-2:] == (1, 2)
 
 
 def test_ties_go_to_the_first_maximum_in_row_major_order():
@@ -337,7 +339,7 @@ def test_tiled_max_pool_backward_equals_two_passes_bit_for_bit(size):
     g = rng.standard_normal(out.shape).astype(np.float32)
     wh, ww, parts, argmaxes = state
     two_passes = np.concatenate([
-        pool.max_along_backward(pool.max_along_backward(g[part], arg_h, 1, wh), arg_w, 2, ww)
+        max_along_backward(max_along_backward(g[part], arg_h, 1, wh), arg_w, 2, ww)
         for part, (arg_h, arg_w) in zip(parts, argmaxes)
     ])
     assert pool.max_pool2d_backward(g, state).tobytes() == two_passes.tobytes()

@@ -1,279 +1,201 @@
-"""Convolution geometry: output lengths, padding rules, and the checked sizes of a 2-D conv.
+"""2-D convolution on raw arrays: which path computes it.
 
-These follow Keras: ``conv_output_length`` and ``deconv_output_length`` are Keras's
-formulas, ``'same'`` padding is TF's (the odd pixel goes after), and every size of one
-convolution is worked out and checked once in :func:`conv_geometry`. The array routines
-that compute convolutions live in ``deepgrad.kernels.conv_gemm`` (im2col and GEMMs) and
-``deepgrad.kernels.depthwise``; the differentiable ops are in ``deepgrad.ops.conv``.
+How a convolution works is in :mod:`deepgrad.kernels.reference`, a few dozen plain
+lines; read that first. This module only chooses, for one convolution, the fastest of
+the paths that compute the same thing, each in its own module and each tested against
+the reference:
 
-The output-size rule of the course, ``W_out = (W_in - F + 2P) / S + 1``:
+- :mod:`~deepgrad.kernels.winograd`: stride 1, no dilation, kernels up to 5x5, at least
+  8 input channels. Fewer multiplications, a few millionths of relative error in float32.
+- :mod:`~deepgrad.kernels.pointwise`: a 1x1 kernel, stride 1, no padding, is one
+  matrix product.
+- :mod:`~deepgrad.kernels.conv_gemm`: everything else, im2col and matrix products a
+  chunk of images at a time.
 
->>> conv_output_length(28 + 2 * 2, 5, "valid", 1) == (28 - 5 + 2 * 2) // 1 + 1
-True
+The input gradient of a stride-1 convolution with at least :data:`FLIP_MIN_CHANNELS`
+input channels is itself a convolution (of the padded output gradient with the flipped
+kernel), so it goes through this same choice and gets Winograd where that applies;
+otherwise it is im2col's col2im. A max pool right after a convolution
+(``ops.conv2d_max_pool``) is taken inside each chunk where the path can
+(:func:`pools_in_chunks`), so the full output is never written out. Which path is
+faster where is measured by ``benchmarks/conv_ops.py`` (each layer of the course CNN)
+and ``benchmarks/kernel_choices.py`` (the thresholds).
+
+>>> from deepgrad.kernels.geometry import conv_geometry
+>>> x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+>>> geo = conv_geometry(x.shape, (2, 2, 1, 1), strides=(2, 2), padding="valid")
+>>> conv_forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
+array([[10., 18.],
+       [42., 50.]], dtype=float32)
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 import numpy as np
 
+from deepgrad.kernels import conv_gemm, pointwise, winograd
+from deepgrad.kernels.geometry import ConvGeometry, conv_geometry, pooled_output
+from deepgrad.kernels.pool import max_pool2d, max_pool_into
+
 __all__ = [
-    "conv_output_length",
-    "deconv_output_length",
-    "same_padding",
-    "resolve_padding",
-    "ConvGeometry",
-    "conv_geometry",
+    "FLIP_MIN_CHANNELS", "pools_in_chunks", "conv_forward", "conv_backward", "conv_input_grad",
+    "flipped_geometry",
 ]
 
-Pairs = tuple[tuple[int, int], ...]
+# From this many input channels a stride-1 input gradient is a flipped-kernel conv:
+# ``benchmarks/kernel_choices.py`` times both ways.
+FLIP_MIN_CHANNELS = 8
 
 
-def _padding_name(padding, allowed: Sequence[str], name: str) -> str:
-    if not isinstance(padding, str) or padding.lower() not in allowed:
-        raise ValueError(
-            f"{name}: `padding` must be one of {', '.join(map(repr, allowed))}. "
-            f"Received: padding={padding!r}"
-        )
-    return padding.lower()
+def pools_in_chunks(geo: ConvGeometry, pool: tuple[int, int], dtype) -> bool:
+    """Whether :func:`conv_forward` with ``pool`` pools each chunk while it is in the
+    cache, and so can report the winners: on the im2col path always, on the Winograd
+    path where the window divides the tiles (:func:`winograd.pools_in_tiles`); a 1x1
+    kernel's output is pooled whole.
 
-
-def conv_output_length(
-    input_length: int | None, filter_size: int, padding: str, stride: int, dilation: int = 1
-) -> int | None:
-    """Output length of a convolution along one axis (Keras's ``conv_output_length``).
-
-    ``'same'`` and ``'causal'`` give ``ceil(length / stride)``, ``'valid'`` gives
-    ``floor((length - dilated_filter) / stride) + 1`` and ``'full'`` pads by
-    ``dilated_filter - 1`` on both sides. None (an unknown length) gives None. A result
-    of zero or less means the filter does not fit.
-
-    >>> conv_output_length(28, 5, "same", 1), conv_output_length(28, 5, "valid", 2)
-    (28, 12)
-    >>> conv_output_length(None, 3, "valid", 1) is None
-    True
+    >>> pools_in_chunks(conv_geometry((1, 8, 8, 8), (3, 3, 8, 4)), (3, 3), np.float32)
+    False
     """
-    if input_length is None:
-        return None
-    padding = _padding_name(padding, ("valid", "same", "full", "causal"), "conv_output_length")
-    dilated = (filter_size - 1) * dilation + 1
-    if padding in ("same", "causal"):
-        length = input_length
-    elif padding == "valid":
-        length = input_length - dilated + 1
-    else:
-        length = input_length + dilated - 1
-    return (length + stride - 1) // stride
+    if winograd.applies(geo, dtype):
+        return winograd.pools_in_tiles(geo, pool)
+    return not geo.is_pointwise
 
 
-def deconv_output_length(
-    input_length: int | None,
-    filter_size: int,
-    padding: str,
-    output_padding: int | None = None,
-    stride: int = 0,
-    dilation: int = 1,
-) -> int | None:
-    """Output length of a transposed convolution (Keras's ``deconv_output_length``).
+def conv_forward(
+    x: np.ndarray,
+    w2: np.ndarray,
+    geo: ConvGeometry,
+    bias: np.ndarray | None = None,
+    relu: bool = False,
+    pool: tuple[int, int] | None = None,
+    argmax: np.ndarray | None = None,
+) -> np.ndarray:
+    """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
 
-    >>> deconv_output_length(7, 3, "same", stride=2), deconv_output_length(7, 3, "valid", stride=2)
-    (14, 15)
-    >>> deconv_output_length(7, 3, "same", output_padding=1, stride=2)
-    14
+    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
+    With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
+    ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned.
+    Where :func:`pools_in_chunks` holds, ``argmax`` (uint8, the pooled shape) receives
+    each window's winning cell, for :func:`~deepgrad.kernels.pool.max_unpool` (training).
+
+    >>> x = np.ones((1, 3, 3, 1), np.float32)
+    >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
+    >>> conv_forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
+    array([[4., 4., 2.],
+           [4., 4., 2.],
+           [2., 2., 1.]], dtype=float32)
     """
-    if input_length is None:
-        return None
-    padding = _padding_name(padding, ("valid", "same", "full"), "deconv_output_length")
-    filter_size = (filter_size - 1) * dilation + 1
-    if output_padding is None:
-        if padding == "valid":
-            return input_length * stride + max(filter_size - stride, 0)
-        if padding == "full":
-            return input_length * stride - (stride + filter_size - 2)
-        return input_length * stride
-    pad = {"same": filter_size // 2, "valid": 0, "full": filter_size - 1}[padding]
-    return (input_length - 1) * stride + filter_size - 2 * pad + output_padding
+    dtype = np.result_type(x.dtype, w2.dtype)
+    if argmax is not None and (pool is None or not pools_in_chunks(geo, pool, dtype)):
+        raise ValueError(f"conv_forward: no winners of pool {pool} after {geo}")
+    if winograd.applies(geo, dtype):
+        kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
+        if pool is None or winograd.pools_in_tiles(geo, pool):
+            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1), argmax)
+        y = winograd.forward(x, kernel, geo, bias, relu)
+        return max_pool2d(y, pool, pool, "valid", False)[0]
+    if geo.is_pointwise:
+        y = pointwise.forward(x, w2, geo, bias, relu)
+        return y if pool is None else max_pool_into(y, pool, pooled_output(geo, pool, dtype))
+    return conv_gemm.forward(x, w2, geo, bias, relu, pool, argmax)
 
 
-def same_padding(
-    input_length: int, filter_size: int, stride: int, dilation: int = 1
-) -> tuple[int, int]:
-    """``(before, after)`` padding of TF/Keras ``'same'``: the odd one goes after.
-
-    The output has ``ceil(length / stride)`` positions and the total padding is
-    ``max((out - 1) * stride + dilated_filter - length, 0)``.
-
-    >>> same_padding(28, 5, 1), same_padding(28, 4, 1), same_padding(7, 3, 2)
-    ((2, 2), (1, 2), (1, 1))
-    """
-    out = (input_length + stride - 1) // stride
-    total = max((out - 1) * stride + (filter_size - 1) * dilation + 1 - input_length, 0)
-    return total // 2, total - total // 2
-
-
-def resolve_padding(
-    padding,
-    spatial_shape: Sequence[int],
-    kernel_shape: Sequence[int],
-    strides: Sequence[int],
-    dilation: Sequence[int],
-    name: str = "conv",
-) -> Pairs:
-    """Turn ``'valid'``, ``'same'`` or explicit padding into ``(before, after)`` per axis.
-
-    Explicit padding is one pair per spatial axis (an int means the same on both sides);
-    a single int pads every side alike.
-
-    >>> resolve_padding("SAME", (28, 28), (5, 4), (1, 1), (1, 1))
-    ((2, 2), (1, 2))
-    >>> resolve_padding(((1, 0), 2), (5, 5), (3, 3), (1, 1), (1, 1))
-    ((1, 0), (2, 2))
-    """
-    nd = len(spatial_shape)
-    if isinstance(padding, str):
-        mode = _padding_name(padding, ("valid", "same"), name)
-        if mode == "valid":
-            return ((0, 0),) * nd
-        return tuple(
-            same_padding(n, k, s, d)
-            for n, k, s, d in zip(spatial_shape, kernel_shape, strides, dilation)
-        )
-    if isinstance(padding, (int, np.integer)):
-        padding = (padding,) * nd
-    try:
-        pairs = tuple(
-            (int(p), int(p)) if np.ndim(p) == 0 else tuple(int(v) for v in p) for p in padding
-        )
-    except TypeError:
-        pairs = ()
-    if len(pairs) != nd or any(len(p) != 2 or min(p) < 0 for p in pairs):
-        raise ValueError(
-            f"{name}: `padding` must be 'valid', 'same', a non-negative int, or {nd} pairs of "
-            f"non-negative ints (before, after), one per spatial axis. "
-            f"Received: padding={padding!r}"
-        )
-    return pairs
-
-
-@dataclass(frozen=True)
-class ConvGeometry:
-    """Every size of one 2-D convolution: input, kernel, strides, dilation, padding, output."""
-
-    batch: int
-    in_h: int
-    in_w: int
-    in_c: int
-    kh: int
-    kw: int
-    out_c: int
-    sh: int
-    sw: int
-    dh: int
-    dw: int
-    pad: Pairs
-    out_h: int
-    out_w: int
-
-    @property
-    def padded_h(self) -> int:
-        return self.in_h + self.pad[0][0] + self.pad[0][1]
-
-    @property
-    def padded_w(self) -> int:
-        return self.in_w + self.pad[1][0] + self.pad[1][1]
-
-    @property
-    def patch(self) -> int:
-        """Length of one im2col row, ``kh * kw * in_c``."""
-        return self.kh * self.kw * self.in_c
-
-    @property
-    def is_pointwise(self) -> bool:
-        """A 1x1, stride-1, unpadded convolution: a plain matrix product."""
-        return (self.kh, self.kw, self.sh, self.sw) == (1, 1, 1, 1) and self.pad == ((0, 0),) * 2
-
-
-def conv_geometry(
-    x_shape: Sequence[int],
-    kernel_shape: Sequence[int],
-    strides=(1, 1),
-    padding="valid",
-    dilation=(1, 1),
-    name: str = "conv2d",
-) -> ConvGeometry:
-    """Check shapes and work out the geometry of a 2-D convolution.
+def conv_backward(
+    x: np.ndarray | None,
+    w2: np.ndarray,
+    grad: np.ndarray,
+    geo: ConvGeometry,
+    need_input: bool = True,
+    need_weight: bool = True,
+    need_bias: bool = False,
+    relu_output: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, ...]:
+    """Gradients of a convolution for its input, its kernel matrix and its bias.
 
     Args:
-        x_shape: ``(N, H, W, Cin)``.
-        kernel_shape: ``(kh, kw, Cin, Cout)``.
-        strides, dilation: pairs of positive ints.
-        padding: ``'valid'``, ``'same'`` or ``((top, bottom), (left, right))``.
-        name: the caller's name for error messages.
+        x: the forward input (N, H, W, Cin); only read for the kernel gradient.
+        w2: the kernel matrix (kh*kw*Cin, Cout).
+        grad: the output gradient (N, out_h, out_w, Cout); never modified.
+        geo: the geometry of the forward convolution.
+        need_input, need_weight, need_bias: which gradients to compute. Skipping the
+            input gradient (a first layer) saves a product and the col2im.
+        relu_output: the forward output when ReLU was fused; the gradient is masked
+            where it is zero.
 
-    Raises:
-        ValueError: on wrong ranks, different channel counts, or a (dilated) kernel
-            larger than the padded input.
+    Returns:
+        ``(dx, dw2, db)``, each None when not requested.
 
-    >>> g = conv_geometry((2, 28, 28, 1), (5, 5, 1, 32), padding="same")
-    >>> g.out_h, g.out_w, g.pad, g.patch
-    (28, 28, ((2, 2), (2, 2)), 25)
+    >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
+    >>> dx, dw, db = conv_backward(np.ones((1, 3, 3, 1)), np.ones((4, 1)), np.ones((1, 2, 2, 1)),
+    ...                            geo, need_bias=True)
+    >>> dx[0, :, :, 0], dw.ravel(), db
+    (array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]]), array([4., 4., 4., 4.]), array([4.]))
     """
-    try:
-        return _cached_geometry(
-            tuple(x_shape), tuple(kernel_shape), tuple(strides), padding, tuple(dilation), name
-        )
-    except TypeError:  # unhashable padding (lists): the same work, uncached
-        return _cached_geometry.__wrapped__(
-            tuple(x_shape), tuple(kernel_shape), tuple(strides), padding, tuple(dilation), name
-        )
+    dtype = np.result_type(grad.dtype, w2.dtype)
+    if need_weight and winograd.applies(geo, dtype):
+        g2 = grad.reshape(-1, geo.out_c)
+        if relu_output is not None:
+            g2 = np.multiply(g2, relu_output.reshape(g2.shape) > 0)
+        masked = g2.reshape(grad.shape)
+        dw = winograd.weight_grad(x, masked, geo).reshape(w2.shape)
+        db = np.add.reduce(g2, axis=0) if need_bias else None
+        return (conv_input_grad(masked, w2, geo) if need_input else None), dw, db
+    needs = (need_input, need_weight, need_bias, relu_output)
+    if geo.is_pointwise:
+        return pointwise.backward(x, w2, grad, geo, *needs)
+    if not (need_input and flipped_geometry(geo, grad.shape) is not None):
+        return conv_gemm.backward(x, w2, grad, geo, *needs)
+    # The input gradient comes after, as a convolution that reads the masked gradient whole.
+    masked = None if relu_output is None else np.empty((grad.size // geo.out_c, geo.out_c), dtype)
+    _, dw, db = conv_gemm.backward(x, w2, grad, geo, False, *needs[1:], masked_out=masked)
+    return conv_input_grad(grad if masked is None else masked.reshape(grad.shape), w2, geo), dw, db
 
 
-# A layer calls its conv with the same shapes at every step; the checks run once.
-@functools.lru_cache(maxsize=256)
-def _cached_geometry(x_shape, kernel_shape, strides, padding, dilation, name) -> ConvGeometry:
-    if len(x_shape) != 4:
-        raise ValueError(
-            f"{name}: expected an input of rank 4 (batch, height, width, channels). "
-            f"Received: input shape {tuple(x_shape)}"
-        )
-    if len(kernel_shape) != 4:
-        raise ValueError(
-            f"{name}: expected a kernel of rank 4 (kernel_h, kernel_w, in_channels, "
-            f"out_channels). Received: kernel shape {tuple(kernel_shape)}"
-        )
-    n, h, w, c = (int(v) for v in x_shape)
-    kh, kw, kc, co = (int(v) for v in kernel_shape)
-    if kc != c:
-        raise ValueError(
-            f"{name}: the input has {c} channels but the kernel expects {kc} "
-            f"(input shape {tuple(x_shape)}, kernel shape {tuple(kernel_shape)})."
-        )
-    if min(kh, kw, co) < 1:
-        raise ValueError(f"{name}: the kernel has an empty axis: shape {tuple(kernel_shape)}.")
-    sh, sw = (int(v) for v in strides)
-    dh, dw = (int(v) for v in dilation)
-    pad = resolve_padding(padding, (h, w), (kh, kw), (sh, sw), (dh, dw), name)
-    hp, wp = h + pad[0][0] + pad[0][1], w + pad[1][0] + pad[1][1]
-    ekh, ekw = (kh - 1) * dh + 1, (kw - 1) * dw + 1
-    if ekh > hp or ekw > wp:
-        raise ValueError(
-            f"{name}: the kernel ({kh}, {kw}) with dilation ({dh}, {dw}) spans ({ekh}, {ekw}), "
-            f"larger than the padded input ({hp}, {wp}) (input shape {tuple(x_shape)}, "
-            f"padding {pad})."
-        )
-    return ConvGeometry(
-        n, h, w, c, kh, kw, co, sh, sw, dh, dw, pad, (hp - ekh) // sh + 1, (wp - ekw) // sw + 1
-    )
+def conv_input_grad(grad: np.ndarray, w2: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """Gradient of a convolution for its input: the transposed convolution of ``grad``.
 
+    Args:
+        grad: the output gradient (N, out_h, out_w, Cout).
+        w2: the kernel matrix (kh*kw*Cin, Cout).
+        geo: the geometry of the forward convolution.
 
-def pooled_output(geo: ConvGeometry, pool: tuple[int, int], dtype) -> np.ndarray:
-    """An empty array for the output of ``geo`` max-pooled by ``pool`` (``'valid'``).
+    Returns:
+        ``(N, H, W, Cin)``.
 
-    >>> pooled_output(conv_geometry((2, 9, 9, 1), (3, 3, 1, 4)), (2, 2), np.float32).shape
-    (2, 3, 3, 4)
+    >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
+    >>> conv_input_grad(np.ones((1, 2, 2, 1)), np.ones((4, 1)), geo)[0, :, :, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
     """
-    shape = (geo.batch, geo.out_h // pool[0], geo.out_w // pool[1], geo.out_c)
-    return np.empty(shape, dtype)
+    flip = flipped_geometry(geo, grad.shape)
+    if flip is not None:
+        kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
+        flipped = kernel[::-1, ::-1].transpose(0, 1, 3, 2).reshape(-1, geo.in_c)
+        return conv_forward(grad, np.ascontiguousarray(flipped), flip)
+    dx, _, _ = conv_backward(None, w2, grad, geo, need_input=True, need_weight=False)
+    return dx
+
+
+def flipped_geometry(geo: ConvGeometry, grad_shape) -> ConvGeometry | None:
+    """The geometry of the input gradient of ``geo`` as a convolution of the output
+    gradient with the flipped kernel, where that is the faster way (else None).
+
+    >>> flipped_geometry(conv_geometry((1, 9, 9, 8), (3, 3, 8, 4)), (1, 7, 7, 4)).pad
+    ((2, 2), (2, 2))
+    """
+    if (geo.sh, geo.sw) != (1, 1) or geo.in_c < FLIP_MIN_CHANNELS or geo.is_pointwise:
+        return None
+    pads = []
+    for (top, _), size, out, k, d in (
+        (geo.pad[0], geo.in_h, geo.out_h, geo.kh, geo.dh),
+        (geo.pad[1], geo.in_w, geo.out_w, geo.kw, geo.dw),
+    ):
+        before, after = (k - 1) * d - top, size - out + top
+        if before < 0 or after < 0:
+            return None
+        pads.append((before, after))
+    shape = (geo.kh, geo.kw, geo.out_c, geo.in_c)
+    return conv_geometry(grad_shape, shape, (1, 1), tuple(pads), (geo.dh, geo.dw))

@@ -1,6 +1,8 @@
 """Convolution as matrix products: im2col, col2im, and the chunked forward and backward.
 
-No autograd here: ``deepgrad.ops.conv`` wraps these routines into differentiable ops.
+No autograd here, and no choice of path: :mod:`deepgrad.kernels.conv` decides when this
+path runs (it is the general one: any stride, dilation and padding), and
+:mod:`deepgrad.kernels.reference` is the plain version the tests hold it to.
 
 How a convolution runs. The input is padded, and an ``as_strided`` view lays every
 receptive field out as one row of ``kh * kw * cin`` numbers, in ``(kh, kw, cin)``
@@ -16,18 +18,14 @@ would cost more than the arithmetic. The batch is processed a few images at a ti
 with a column buffer small enough to stay in the CPU cache, and the backward pass
 rebuilds each chunk's columns instead of keeping them all from the forward pass.
 
-Two more shortcuts, both measured in ``benchmarks/conv_ops.py``:
+Few input channels (a first layer on grey or RGB images): the columns are built
+transposed, ``(kh * kw * cin, rows)``, so each copied run is an image row rather than
+``kw * cin`` numbers; BLAS reads the transposed matrix at no cost.
 
-- Few input channels (a first layer on grey or RGB images): the columns are built
-  transposed, ``(kh * kw * cin, rows)``, so each copied run is an image row rather than
-  ``kw * cin`` numbers; BLAS reads the transposed matrix at no cost.
-- Stride 1 with many input channels: the input gradient is itself a convolution, of the
-  padded output gradient with the flipped kernel, which is cheaper than a col2im.
-
->>> from deepgrad.kernels.conv import conv_geometry
+>>> from deepgrad.kernels.geometry import conv_geometry
 >>> x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
 >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), strides=(2, 2), padding="valid")
->>> conv_forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
+>>> forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
 array([[10., 18.],
        [42., 50.]], dtype=float32)
 """
@@ -40,30 +38,26 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from deepgrad.kernels import parallel, winograd
-from deepgrad.kernels.conv import ConvGeometry, conv_geometry, pooled_output
+from deepgrad.kernels import parallel
+from deepgrad.kernels.geometry import ConvGeometry, pooled_output
 from deepgrad.kernels.parallel import chunks, run_groups
-from deepgrad.kernels.pool import max_of, max_pool2d, max_pool_into
+from deepgrad.kernels.pool import max_of
 from deepgrad.kernels.scratch import scratch_buffer
 
-__all__ = [
-    "im2col", "col2im", "pools_in_chunks", "conv_forward", "conv_backward", "conv_input_grad",
-]
+__all__ = ["CHUNK_BYTES", "chunk_images", "im2col", "col2im", "forward", "backward"]
 
 # Bytes of im2col columns and output rows handled at a time: small enough to stay in
-# the 32 MB L3 cache of the reference machine, large enough that BLAS runs at full
-# speed and its threads synchronise rarely. Whole course-CNN steps, alternating settings
-# in one process on a quiet machine: predict 32-38 ms with 4 MB, 33-48 ms with 8 MB;
-# train_on_batch 107-112 ms with 4 MB, 115-118 ms with 8 MB (/tmp sweep, lead, 12:05).
+# the CPU's last-level cache, large enough that BLAS runs at full speed and its threads
+# synchronise rarely. 4 MB against 8 MB, whole course-CNN steps:
+# ``benchmarks/kernel_choices.py`` (numbers in the README).
 CHUNK_BYTES = 4 << 20
 # Up to this many input channels the columns are built transposed (see above).
 FEW_CHANNELS = 4
-# From this many input channels a stride-1 input gradient is a flipped-kernel conv.
-FLIP_MIN_CHANNELS = 8
 
 
-def _chunk_images(geo: ConvGeometry, itemsize: int) -> int:
-    # A chunk's columns and its output rows should both fit.
+def chunk_images(geo: ConvGeometry, itemsize: int) -> int:
+    """Images per chunk: a chunk's columns and its output rows should both fit
+    :data:`CHUNK_BYTES`."""
     per_image = geo.out_h * geo.out_w * (geo.patch + geo.out_c) * itemsize
     return parallel.chunk_size(geo.batch, CHUNK_BYTES // max(per_image, 1))
 
@@ -107,6 +101,7 @@ def im2col(
     image, oy, ox)`` for output ``(ph * oy + i, pw * ox + j)``. Each cell's rows are then
     one block, and the pool is a running max over ``ph * pw`` blocks.
 
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> xp = np.arange(9.0).reshape(1, 3, 3, 1)
     >>> im2col(xp, conv_geometry(xp.shape, (2, 2, 1, 1)))
     array([[0., 1., 3., 4.],
@@ -151,6 +146,7 @@ def col2im(
     one strided slice per kernel tap or, with ``dilation 1`` along the width, one slice
     per kernel row and output column, whose ``kw * in_c`` numbers are contiguous.
 
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
     >>> col2im(np.ones((4, 4)), geo, np.zeros((1, 3, 3, 1)))[0, :, :, 0]
     array([[1., 2., 1.],
@@ -177,21 +173,7 @@ def col2im(
     return out
 
 
-def pools_in_chunks(geo: ConvGeometry, pool: tuple[int, int], dtype) -> bool:
-    """Whether :func:`conv_forward` with ``pool`` pools each chunk while it is in the
-    cache, and so can report the winners: on the im2col path always, on the Winograd
-    path where the window divides the tiles (:func:`winograd.pools_in_tiles`); a 1x1
-    kernel's output is pooled whole.
-
-    >>> pools_in_chunks(conv_geometry((1, 8, 8, 8), (3, 3, 8, 4)), (3, 3), np.float32)
-    False
-    """
-    if winograd.applies(geo, dtype):
-        return winograd.pools_in_tiles(geo, pool)
-    return not geo.is_pointwise
-
-
-def conv_forward(
+def forward(
     x: np.ndarray,
     w2: np.ndarray,
     geo: ConvGeometry,
@@ -200,48 +182,31 @@ def conv_forward(
     pool: tuple[int, int] | None = None,
     argmax: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
+    """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout) by im2col.
 
-    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
-    With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
-    ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned. On
-    the im2col path each chunk is pooled while it is in the cache, and on the Winograd
-    path each chunk's tiles, so the full output is never written out. Where
-    :func:`pools_in_chunks` holds, ``argmax`` (uint8, the pooled shape) receives each
-    window's winning cell, for :func:`~deepgrad.kernels.pool.max_unpool` (training).
+    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place. With
+    ``pool=(ph, pw)`` each chunk's output is max-pooled (strides equal to the window,
+    ``'valid'``) while it is in the cache, and the pooled ``(N, out_h // ph, out_w // pw,
+    Cout)`` is returned; ``argmax`` (uint8, the pooled shape), when given, receives each
+    window's winning cell (:func:`~deepgrad.kernels.pool.max_of`).
 
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> x = np.ones((1, 3, 3, 1), np.float32)
     >>> geo = conv_geometry(x.shape, (2, 2, 1, 1), padding="same")
-    >>> conv_forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
+    >>> forward(x, np.ones((4, 1), np.float32), geo)[0, :, :, 0]
     array([[4., 4., 2.],
            [4., 4., 2.],
            [2., 2., 1.]], dtype=float32)
     """
     dtype = np.result_type(x.dtype, w2.dtype)
-    if argmax is not None and (pool is None or not pools_in_chunks(geo, pool, dtype)):
-        raise ValueError(f"conv_forward: no winners of pool {pool} after {geo}")
-    if winograd.applies(geo, dtype):
-        kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
-        if pool is None or winograd.pools_in_tiles(geo, pool):
-            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1), argmax)
-        y = winograd.forward(x, kernel, geo, bias, relu)
-        return max_pool2d(y, pool, pool, "valid", False)[0]
     cout = w2.shape[1]
     per_image = geo.out_h * geo.out_w
-    if geo.is_pointwise:
-        y = parallel.matmul(x.reshape(-1, geo.in_c), w2)
-        if bias is not None:
-            y += bias
-        if relu:
-            np.maximum(y, 0, out=y)
-        y = y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
-        return y if pool is None else max_pool_into(y, pool, pooled_output(geo, pool, dtype))
     y = np.empty((geo.batch * per_image, cout), dtype) if pool is None else None
     pooled = None if pool is None else pooled_output(geo, pool, dtype)
     window = pool or (1, 1)  # the rows of a pooled chunk come window cell by cell (im2col)
     if pool is not None:  # rows per image: the outputs the pool reads
         per_image = math.prod(window) * pooled.shape[1] * pooled.shape[2]
-    nb = _chunk_images(geo, dtype.itemsize)
+    nb = chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     bias_row = transposed and bias is not None
     if bias_row:
@@ -287,50 +252,7 @@ def conv_forward(
     return pooled if pool is not None else y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
 
 
-def conv_input_grad(grad: np.ndarray, w2: np.ndarray, geo: ConvGeometry) -> np.ndarray:
-    """Gradient of a convolution for its input: the transposed convolution of ``grad``.
-
-    Args:
-        grad: the output gradient (N, out_h, out_w, Cout).
-        w2: the kernel matrix (kh*kw*Cin, Cout).
-        geo: the geometry of the forward convolution.
-
-    Returns:
-        ``(N, H, W, Cin)``.
-
-    >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
-    >>> conv_input_grad(np.ones((1, 2, 2, 1)), np.ones((4, 1)), geo)[0, :, :, 0]
-    array([[1., 2., 1.],
-           [2., 4., 2.],
-           [1., 2., 1.]])
-    """
-    flip = _flipped_geometry(geo, grad.shape)
-    if flip is not None:
-        kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
-        flipped = kernel[::-1, ::-1].transpose(0, 1, 3, 2).reshape(-1, geo.in_c)
-        return conv_forward(grad, np.ascontiguousarray(flipped), flip)
-    dx, _, _ = conv_backward(None, w2, grad, geo, need_input=True, need_weight=False)
-    return dx
-
-
-def _flipped_geometry(geo: ConvGeometry, grad_shape) -> ConvGeometry | None:
-    """The geometry of the input gradient as a convolution, where that is the faster way."""
-    if (geo.sh, geo.sw) != (1, 1) or geo.in_c < FLIP_MIN_CHANNELS or geo.is_pointwise:
-        return None
-    pads = []
-    for (top, _), size, out, k, d in (
-        (geo.pad[0], geo.in_h, geo.out_h, geo.kh, geo.dh),
-        (geo.pad[1], geo.in_w, geo.out_w, geo.kw, geo.dw),
-    ):
-        before, after = (k - 1) * d - top, size - out + top
-        if before < 0 or after < 0:
-            return None
-        pads.append((before, after))
-    shape = (geo.kh, geo.kw, geo.out_c, geo.in_c)
-    return conv_geometry(grad_shape, shape, (1, 1), tuple(pads), (geo.dh, geo.dw))
-
-
-def conv_backward(
+def backward(
     x: np.ndarray | None,
     w2: np.ndarray,
     grad: np.ndarray,
@@ -339,25 +261,28 @@ def conv_backward(
     need_weight: bool = True,
     need_bias: bool = False,
     relu_output: np.ndarray | None = None,
+    masked_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ...]:
-    """Gradients of a convolution for its input, its kernel matrix and its bias.
+    """Gradients of :func:`forward` for its input (by col2im), its kernel matrix and its bias.
 
     Args:
         x: the forward input (N, H, W, Cin); only read for the kernel gradient.
         w2: the kernel matrix (kh*kw*Cin, Cout).
         grad: the output gradient (N, out_h, out_w, Cout); never modified.
         geo: the geometry of the forward convolution.
-        need_input, need_weight, need_bias: which gradients to compute. Skipping the
-            input gradient (a first layer) saves a product and the col2im.
+        need_input, need_weight, need_bias: which gradients to compute.
         relu_output: the forward output when ReLU was fused; the gradient is masked
-            where it is zero.
+            where it is zero, a chunk at a time.
+        masked_out: an ``(N * out_h * out_w, Cout)`` array that receives the whole masked
+            gradient (for an input gradient computed after, another way).
 
     Returns:
         ``(dx, dw2, db)``, each None when not requested.
 
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
-    >>> dx, dw, db = conv_backward(np.ones((1, 3, 3, 1)), np.ones((4, 1)), np.ones((1, 2, 2, 1)),
-    ...                            geo, need_bias=True)
+    >>> dx, dw, db = backward(np.ones((1, 3, 3, 1)), np.ones((4, 1)), np.ones((1, 2, 2, 1)),
+    ...                       geo, need_bias=True)
     >>> dx[0, :, :, 0], dw.ravel(), db
     (array([[1., 2., 1.],
            [2., 4., 2.],
@@ -368,39 +293,28 @@ def conv_backward(
     per_image = geo.out_h * geo.out_w
     g2 = grad.reshape(-1, cout)
     y2 = None if relu_output is None else relu_output.reshape(-1, cout)
-    if need_weight and winograd.applies(geo, dtype):
-        if y2 is not None:
-            g2 = np.multiply(g2, y2 > 0)
-        masked = g2.reshape(grad.shape)
-        dw = winograd.weight_grad(x, masked, geo).reshape(w2.shape)
-        db = np.add.reduce(g2, axis=0) if need_bias else None
-        return (conv_input_grad(masked, w2, geo) if need_input else None), dw, db
-    flip_input = need_input and _flipped_geometry(geo, grad.shape) is not None
-    col_input = need_input and not flip_input and not geo.is_pointwise
-    nb = _chunk_images(geo, dtype.itemsize)
+    nb = chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     # Transposed columns get a row of ones, so that the kernel-gradient product also sums
-    # the bias gradient (as the forward adds the bias): a column sum over that many rows
-    # costs as much as the product (2.6 ms for the course CNN's first layer).
-    bias_row = transposed and need_bias and need_weight and not geo.is_pointwise
+    # the bias gradient (as the forward adds the bias): a separate column sum over that
+    # many rows costs as much as the product.
+    bias_row = transposed and need_bias and need_weight
     dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
     padded = _has_padding(geo)
-    # The masked gradient is needed whole when the flipped-kernel conv reads it later.
-    masked_all = np.empty(g2.shape, dtype) if y2 is not None and flip_input else None
+    if y2 is None:
+        masked_out = None
     (top, _), (left, _) = geo.pad
 
     def run(group: list[slice]) -> tuple:
-        cols = None
-        if not geo.is_pointwise:
-            patch = geo.patch + bias_row
-            shape = (patch, nb * per_image) if transposed else (nb * per_image, geo.patch)
-            cols = scratch_buffer("cols", shape, dtype)
-            if bias_row:
-                cols[-1] = 1
+        shape = (geo.patch + bias_row, nb * per_image) if transposed else (nb * per_image,
+                                                                           geo.patch)
+        cols = scratch_buffer("cols", shape, dtype)
+        if bias_row:
+            cols[-1] = 1
         x_buffer = _padded_buffer(geo, nb, x.dtype) if padded and need_weight else None
-        dx_buffer = _padded_buffer(geo, nb, dtype, "dx_padded") if padded and col_input else None
+        dx_buffer = _padded_buffer(geo, nb, dtype, "dx_padded") if padded and need_input else None
         masked = None
-        if y2 is not None and masked_all is None:
+        if y2 is not None and masked_out is None:
             masked = scratch_buffer("masked", (nb * per_image, cout), dtype)
         dw = np.zeros(w2.shape, dtype) if need_weight else None
         db = np.zeros(cout, dtype) if need_bias else None
@@ -409,26 +323,21 @@ def conv_backward(
             lo, rows = start * per_image, (stop - start) * per_image
             gc = g2[lo : lo + rows]
             if y2 is not None:
-                target = masked_all[lo : lo + rows] if masked_all is not None else masked[:rows]
+                target = masked_out[lo : lo + rows] if masked_out is not None else masked[:rows]
                 gc = np.multiply(gc, y2[lo : lo + rows] > 0, out=target)
             if need_bias and not bias_row:
                 db += np.add.reduce(gc, axis=0)
             if need_weight:
-                if geo.is_pointwise:
-                    dw += x[images].reshape(-1, geo.in_c).T @ gc
+                xp = _pad_into(x_buffer, x[images], geo)
+                c = cols[: geo.patch, :rows] if transposed else cols[:rows]
+                c = im2col(xp, geo, c, transposed)
+                if bias_row:
+                    product = cols[:, :rows] @ gc
+                    dw += product[:-1]
+                    db += product[-1]
                 else:
-                    xp = _pad_into(x_buffer, x[images], geo)
-                    c = cols[: geo.patch, :rows] if transposed else cols[:rows]
-                    c = im2col(xp, geo, c, transposed)
-                    if bias_row:
-                        product = cols[:, :rows] @ gc
-                        dw += product[:-1]
-                        db += product[-1]
-                    else:
-                        dw += (c if transposed else c.T) @ gc
-            if geo.is_pointwise and need_input:
-                dx[images] = (gc @ w2.T).reshape(stop - start, geo.in_h, geo.in_w, geo.in_c)
-            elif col_input:
+                    dw += (c if transposed else c.T) @ gc
+            if need_input:
                 if transposed:
                     dc = np.matmul(w2, gc.T, out=cols[: geo.patch, :rows])
                 else:
@@ -443,7 +352,5 @@ def conv_backward(
     parts = run_groups(run, chunks(geo.batch, nb))
     dw = functools.reduce(np.add, [p[0] for p in parts]) if need_weight else None
     db = functools.reduce(np.add, [p[1] for p in parts]) if need_bias else None
-    if flip_input:
-        source = grad if masked_all is None else masked_all.reshape(grad.shape)
-        dx = conv_input_grad(source, w2, geo)
     return dx, dw, db
+

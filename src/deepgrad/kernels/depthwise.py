@@ -7,7 +7,7 @@ from input channel ``c`` and filter ``m``, as in TF and Keras. The backward pass
 the same taps: each adds its share into the padded input gradient and reduces its
 weight gradient over batch and positions.
 
->>> from deepgrad.kernels.conv import conv_geometry
+>>> from deepgrad.kernels.geometry import conv_geometry
 >>> x = np.ones((1, 3, 3, 2))
 >>> geo = conv_geometry(x.shape, (2, 2, 2, 2))
 >>> depthwise_forward(x, np.ones((2, 2, 2, 1)), geo)[0, :, :, 1]
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.kernels.conv import ConvGeometry
+from deepgrad.kernels.geometry import ConvGeometry
 
 __all__ = ["depthwise_forward", "depthwise_backward"]
 
@@ -43,7 +43,7 @@ def depthwise_forward(x: np.ndarray, kernel: np.ndarray, geo: ConvGeometry) -> n
     ``geo`` is the geometry of ``x`` with a ``(kh, kw, C, C * multiplier)`` kernel.
     Returns ``(N, out_h, out_w, C * multiplier)``.
 
-    >>> from deepgrad.kernels.conv import conv_geometry
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> x = np.arange(4.0).reshape(1, 1, 4, 1)
     >>> depthwise_forward(x, np.array([[[[1.0, 10.0]], [[1.0, 0.0]]]]),
     ...                   conv_geometry(x.shape, (1, 2, 1, 2)))[0, 0]
@@ -75,7 +75,7 @@ def depthwise_backward(
 
     Returns ``(dx, dkernel)``, each None when not requested.
 
-    >>> from deepgrad.kernels.conv import conv_geometry
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> x = np.ones((1, 3, 3, 1))
     >>> dx, dk = depthwise_backward(x, np.ones((2, 2, 1, 1)), np.ones((1, 2, 2, 1)),
     ...                             conv_geometry(x.shape, (2, 2, 1, 1)))

@@ -1,26 +1,21 @@
-"""Pooling kernels on raw arrays: max and sum windows along one axis, and 2-D pooling from two.
+"""2-D pooling on raw NHWC arrays: max and average, forward and backward.
 
-No autograd here; ``deepgrad.ops.pool`` wraps these with gradients.
-
-How windows are laid out (TensorFlow's rule, which Keras follows): with ``'valid'``
-padding a window never leaves the input and ``out = (length - size) // stride + 1``;
-with ``'same'`` padding ``out = ceil(length / stride)`` and the missing
-``(out - 1) * stride + size - length`` cells are added, half before and the extra one
-after (at the bottom/right). Padded cells are never picked as a maximum and are not
-counted in an average.
+No autograd here; ``deepgrad.ops.pool`` wraps these with gradients. The plain version,
+a maximum or mean over every window's cells, is :mod:`deepgrad.kernels.reference`; the
+tests hold these to it. Windows, padding and output sizes follow TensorFlow's rule
+(:func:`~deepgrad.kernels.geometry.window`); padded cells are never picked as a maximum
+and are not counted in an average.
 
 How it is fast: a 2-D window is separable, a max (or sum) along the width with window
-``kw`` and then along the height with ``kh``: ``kw + kh - 2`` passes, not ``kh * kw - 1``.
-Window position ``j`` of every output along an axis is one strided view (for stride equal
-to size, the reshape ``(out, size)`` of the axis), copied out once, because NumPy's ufuncs
-are several times slower on strided views than copies are. Width first, then height,
-picks the first maximum in row-major order, as TensorFlow and PyTorch do. Without an
-argmax (inference), a small window (2x2) is instead a running maximum over its cells'
-strided views, one pass each into the output, which is faster there. The winner's
-index in its window (``uint8``) is found once in the forward pass; the backward pass
-routes the gradient with it (for stride equal to size: one broadcast copy, one mask
-multiply). Large batches are split between a few threads, as NumPy releases the GIL;
-the results are the same bit for bit.
+``kw`` and then along the height with ``kh`` (:mod:`deepgrad.kernels.pool_axis`):
+``kw + kh - 2`` passes, not ``kh * kw - 1``. Width first, then height, picks the first
+maximum in row-major order, as TensorFlow and PyTorch do. Without an argmax (inference),
+a small window (2x2) is instead a running maximum over its cells' strided views, one
+pass each into the output (:func:`max_of`, which the fused convolution and pooling of
+:mod:`deepgrad.kernels.conv` use too). The winner's index in its window (``uint8``) is
+found once in the forward pass; the backward pass routes the gradient with it. Large
+batches are split between a few threads, as NumPy releases the GIL; the results are the
+same bit for bit.
 
 >>> x = np.array([[1, 6, 2, 8], [3, 4, 7, 5], [9, 0, 1, 2], [3, 4, 6, 5]], dtype=np.float32)
 >>> out, _ = max_pool2d(x.reshape(1, 4, 4, 1), (2, 2), (2, 2), "valid")
@@ -31,122 +26,31 @@ array([[6., 8.],
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from deepgrad.kernels import parallel
+from deepgrad.kernels.geometry import Window, window, window_counts
 from deepgrad.kernels.parallel import run_parts
+from deepgrad.kernels.pool_axis import (
+    lowest,
+    max_along,
+    max_along_backward,
+    pad_axis,
+    sum_along,
+    sum_along_backward,
+    window_views,
+)
 
 __all__ = [
-    "Window",
-    "window",
-    "output_length",
-    "max_along",
-    "max_along_backward",
-    "sum_along",
-    "sum_along_backward",
-    "window_counts",
     "max_pool2d",
-    "max_pool_into",
     "max_pool2d_backward",
     "avg_pool2d",
     "avg_pool2d_backward",
-    "batch_parts",
+    "max_pool_into",
     "max_of",
     "max_unpool",
-    "run_parts",
+    "batch_parts",
 ]
-
-
-class Window(NamedTuple):
-    """How one axis is pooled: window ``size``, ``stride``, input ``length``, output
-    length ``out``, and the padding added ``before`` and ``after`` the input."""
-
-    size: int
-    stride: int
-    length: int
-    out: int
-    before: int
-    after: int
-
-    @property
-    def padded(self) -> int:
-        return self.length + self.before + self.after
-
-    @property
-    def exact(self) -> bool:
-        """Every (padded) cell lies in exactly one window: a reshape of the axis."""
-        return self.stride == self.size and self.size * self.out == self.padded
-
-
-def output_length(length: int, size: int, stride: int, padding: str) -> int:
-    """Output length of pooling an axis of ``length`` (TensorFlow's rule).
-
-    >>> output_length(28, 2, 2, "valid"), output_length(5, 2, 2, "valid")
-    (14, 2)
-    >>> output_length(5, 2, 2, "same"), output_length(5, 3, 1, "same")
-    (3, 5)
-    """
-    if padding == "same":
-        return -(-length // stride)
-    return (length - size) // stride + 1 if length >= size else 0
-
-
-def window(length: int, size: int, stride: int, padding: str) -> Window:
-    """The :class:`Window` for one axis; ``padding`` is ``'valid'`` or ``'same'``.
-
-    >>> window(5, 3, 2, "same")
-    Window(size=3, stride=2, length=5, out=3, before=1, after=1)
-    >>> window(4, 2, 1, "same")
-    Window(size=2, stride=1, length=4, out=4, before=0, after=1)
-    """
-    out = output_length(length, size, stride, padding)
-    if padding != "same":
-        return Window(size, stride, length, out, 0, 0)
-    total = max((out - 1) * stride + size - length, 0)
-    return Window(size, stride, length, out, total // 2, total - total // 2)
-
-
-def _index(ndim: int, axis: int, item) -> tuple:
-    index = [slice(None)] * ndim
-    index[axis] = item
-    return tuple(index)
-
-
-def _views(a: np.ndarray, axis: int, w: Window) -> list[np.ndarray]:
-    """View ``j`` holds the ``j``-th cell of every window along ``axis`` of ``a`` (padded)."""
-    span = w.stride * (w.out - 1) + 1
-    return [a[_index(a.ndim, axis, slice(j, j + span, w.stride))] for j in range(w.size)]
-
-
-def _padded(x: np.ndarray, axis: int, w: Window, value) -> np.ndarray:
-    if not (w.before or w.after):
-        return x
-    shape = list(x.shape)
-    shape[axis] = w.padded
-    out = np.empty(shape, dtype=x.dtype)
-    out[_index(x.ndim, axis, slice(0, w.before))] = value
-    out[_index(x.ndim, axis, slice(w.before + w.length, None))] = value
-    out[_index(x.ndim, axis, slice(w.before, w.before + w.length))] = x
-    return out
-
-
-def _cropped(dx: np.ndarray, axis: int, w: Window) -> np.ndarray:
-    if not (w.before or w.after):
-        return dx
-    return np.ascontiguousarray(dx[_index(dx.ndim, axis, slice(w.before, w.before + w.length))])
-
-
-def _lowest(dtype: np.dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _deliver(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    if out is None:
-        return result
-    np.copyto(out, result)
-    return out
 
 
 # Below this many input elements one thread is faster than handing work to others.
@@ -166,135 +70,6 @@ def batch_parts(batch: int, size: int) -> list[slice]:
     parts = max(1, min(_thread_count(), batch)) if size >= _PARALLEL_MIN_SIZE else 1
     return [slice(batch * i // parts, batch * (i + 1) // parts) for i in range(parts)]
 
-
-def max_along(
-    x: np.ndarray, axis: int, w: Window, with_argmax: bool = True, out: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Max over windows along ``axis``; also the winner's index in its window if asked.
-
-    Ties go to the first cell of the window. Returns ``(out, argmax)``; ``argmax`` is a
-    ``uint8`` array shaped like ``out`` (None when not asked for). The maxima go into
-    ``out`` when it is given (a contiguous array).
-
-    >>> out, arg = max_along(np.array([[3.0, 1.0, 2.0, 5.0, 4.0]]), 1, window(5, 2, 2, "same"))
-    >>> out, arg
-    (array([[3., 5., 4.]]), array([[0, 1, 0]], dtype=uint8))
-    """
-    views = _views(_padded(x, axis, w, _lowest(x.dtype)), axis, w)
-    if out is None:
-        out = views[0].copy()
-    else:
-        np.copyto(out, views[0])
-    argmax = None
-    for j in range(1, w.size):
-        view = np.ascontiguousarray(views[j])
-        if with_argmax:
-            if argmax is None:
-                second = np.greater(view, out)
-                argmax = second.view(np.uint8) if w.size <= 256 else second.astype(np.int32)
-            else:
-                np.copyto(argmax, j, where=np.greater(view, out))
-        np.maximum(out, view, out=out)
-    if with_argmax and argmax is None:
-        argmax = np.zeros(out.shape, np.uint8)
-    return out, argmax
-
-
-def max_along_backward(
-    g: np.ndarray, argmax: np.ndarray, axis: int, w: Window, out: np.ndarray | None = None
-) -> np.ndarray:
-    """Send each output's gradient to the cell that won its window (the input's shape).
-
-    The result goes into ``out`` when it is given (a contiguous array).
-
-    >>> x = np.array([[3.0, 1.0, 2.0, 5.0, 4.0]])
-    >>> w = window(5, 2, 2, "same")
-    >>> _, arg = max_along(x, 1, w)
-    >>> max_along_backward(np.array([[10.0, 20.0, 30.0]]), arg, 1, w)
-    array([[10.,  0.,  0., 20., 30.]])
-    """
-    shape = list(g.shape)
-    shape[axis] = w.padded
-    if w.exact:
-        # The axis is (out, size): spread g over each window with one broadcast copy
-        # (contiguous output), then keep only the winners.
-        split = shape[:axis] + [w.out, w.size] + shape[axis + 1:]
-        in_place = out is not None and out.flags.c_contiguous and not (w.before or w.after)
-        dx = out.reshape(split) if in_place else np.empty(split, g.dtype)
-        np.copyto(dx, np.expand_dims(g, axis + 1))
-        if w.size == 2:
-            second = argmax.view(np.bool_)
-            dx *= np.stack([~second, second], axis=axis + 1)
-        elif w.size > 2:
-            trailing = (1,) * (g.ndim - axis - 1)
-            cells = np.arange(w.size, dtype=argmax.dtype).reshape((-1,) + trailing)
-            dx *= np.equal(np.expand_dims(argmax, axis + 1), cells)
-        return out if in_place else _deliver(_cropped(dx.reshape(shape), axis, w), out)
-    # Cells outside every window (valid padding's remainder, stride > size) stay zero.
-    dx = np.zeros(shape, g.dtype)
-    views = _views(dx, axis, w)
-    if w.size == 1:
-        views[0][...] = g
-        return _deliver(_cropped(dx, axis, w), out)
-    overlapping = w.stride < w.size
-    for j, view in enumerate(views):
-        chosen = argmax.view(np.bool_) if j == 1 and w.size == 2 else np.equal(argmax, j)
-        routed = np.multiply(g, chosen)  # contiguous, then one fast copy into the view
-        if overlapping:
-            view += routed
-        else:
-            np.copyto(view, routed)
-    return _deliver(_cropped(dx, axis, w), out)
-
-
-def sum_along(x: np.ndarray, axis: int, w: Window, out: np.ndarray | None = None) -> np.ndarray:
-    """Sum over windows along ``axis`` (padding adds nothing), into ``out`` if given.
-
-    >>> sum_along(np.array([[3.0, 1.0, 2.0, 5.0, 4.0]]), 1, window(5, 2, 2, "same"))
-    array([[4., 7., 4.]])
-    """
-    views = _views(_padded(x, axis, w, 0), axis, w)
-    if w.size == 1:
-        return views[0].copy() if out is None else _deliver(views[0], out)
-    out = np.add(views[0], views[1], out=out)
-    for view in views[2:]:
-        out += view
-    return out
-
-
-def sum_along_backward(
-    g: np.ndarray, axis: int, w: Window, out: np.ndarray | None = None
-) -> np.ndarray:
-    """The transpose of :func:`sum_along`: each cell gets the sum of its windows' gradients
-    (into ``out`` if given).
-
-    >>> sum_along_backward(np.array([[1.0, 2.0, 3.0]]), 1, window(5, 2, 2, "same"))
-    array([[1., 2., 2., 3., 3.]])
-    """
-    shape = list(g.shape)
-    shape[axis] = w.padded
-    if w.exact:
-        dx = np.empty(shape, g.dtype)
-        split = shape[:axis] + [w.out, w.size] + shape[axis + 1:]
-        np.copyto(dx.reshape(split), np.expand_dims(g, axis + 1))
-        return _deliver(_cropped(dx, axis, w), out)
-    dx = np.zeros(shape, g.dtype)
-    for view in _views(dx, axis, w):
-        if w.stride < w.size:
-            view += g
-        else:
-            view[...] = g
-    return _deliver(_cropped(dx, axis, w), out)
-
-
-def window_counts(w: Window) -> np.ndarray:
-    """How many real (unpadded) cells each output window covers along one axis.
-
-    >>> window_counts(window(5, 3, 2, "same"))
-    array([2, 3, 2])
-    """
-    start = np.arange(w.out) * w.stride - w.before
-    return np.minimum(start + w.size, w.length) - np.maximum(start, 0)
 
 
 def max_pool2d(
@@ -336,9 +111,9 @@ _DIRECT_MAX_CELLS = 4
 
 def _max_cells(x: np.ndarray, wh: Window, ww: Window, out: np.ndarray) -> tuple[None, None]:
     """Max over 2-D windows into ``out``, one pass per window cell (no argmax)."""
-    padded = _padded(_padded(x, 1, wh, _lowest(x.dtype)), 2, ww, _lowest(x.dtype))
-    rows = _views(padded, 1, wh)
-    max_of([view for row in rows for view in _views(row, 2, ww)], out)
+    padded = pad_axis(pad_axis(x, 1, wh, lowest(x.dtype)), 2, ww, lowest(x.dtype))
+    rows = window_views(padded, 1, wh)
+    max_of([view for row in rows for view in window_views(row, 2, ww)], out)
     return None, None
 
 

@@ -30,7 +30,7 @@ convolution by a few millionths of their largest value (the course CNN's 5x5 lay
 bound it at 1e-5. As in :mod:`deepgrad.kernels.conv_gemm`, the batch goes through in
 chunks small enough for the CPU cache.
 
->>> from deepgrad.kernels.conv import conv_geometry
+>>> from deepgrad.kernels.geometry import conv_geometry
 >>> x = np.arange(36.0).reshape(1, 6, 6, 1).repeat(8, axis=3)
 >>> geo = conv_geometry(x.shape, (3, 3, 8, 1))
 >>> y = forward(x, np.ones((3, 3, 8, 1)), geo)
@@ -48,7 +48,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.kernels import parallel
-from deepgrad.kernels.conv import ConvGeometry
+from deepgrad.kernels.geometry import ConvGeometry
 from deepgrad.kernels.pool import max_of
 from deepgrad.kernels.scratch import scratch_buffer
 
@@ -153,7 +153,7 @@ def plan(geo: ConvGeometry, dtype) -> Plan:
     """The tiling of ``geo``: ``F(4, k)`` along each axis whose kernel is 2 to 5 long,
     ``F(1, 1)`` (no transform) along a height of 1.
 
-    >>> from deepgrad.kernels.conv import conv_geometry
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> p = plan(conv_geometry((1, 14, 14, 8), (5, 5, 8, 4), padding="same"), np.float32)
     >>> p.mh, p.ah, p.th, p.points
     (4, 8, 4, 64)
@@ -253,7 +253,7 @@ def pools_in_tiles(geo: ConvGeometry, pool: tuple[int, int]) -> bool:
     divides that axis's outputs per tile (1, 2 or 4; 1 along the height of a kernel one
     row high).
 
-    >>> from deepgrad.kernels.conv import conv_geometry
+    >>> from deepgrad.kernels.geometry import conv_geometry
     >>> geo = conv_geometry((1, 14, 14, 8), (5, 5, 8, 4), padding="same")
     >>> pools_in_tiles(geo, (2, 2)), pools_in_tiles(geo, (3, 3))
     (True, False)

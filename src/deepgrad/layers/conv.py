@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from deepgrad import activations, initializers, ops, regularizers
-from deepgrad.kernels.conv import conv_output_length, deconv_output_length
+from deepgrad.kernels.geometry import conv_output_length, deconv_output_length
 from deepgrad.layers.base import (
     InputSpec,
     Layer,

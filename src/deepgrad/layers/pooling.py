@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad import ops
-from deepgrad.kernels.pool import output_length
+from deepgrad.kernels.geometry import pool_output_length
 from deepgrad.layers.base import (
     InputSpec,
     Layer,
@@ -92,7 +92,7 @@ class _Pooling(_Checked):
     def compute_output_shape(self, input_shape):
         self._check_shape(input_shape)
         spatial = tuple(
-            None if s is None else output_length(s, k, st, self.padding)
+            None if s is None else pool_output_length(s, k, st, self.padding)
             for s, k, st in zip(input_shape[1:-1], self.pool_size, self.strides)
         )
         return (input_shape[0],) + spatial + (input_shape[-1],)

@@ -1,10 +1,12 @@
 """Convolution ops: conv1d, conv2d, conv2d_transpose, depthwise and separable conv2d.
 
 Images are NHWC and kernels have Keras's shapes. Each op is one fused op with a
-hand-written backward built on ``deepgrad.kernels.conv_gemm`` (im2col and matrix
-products) or ``deepgrad.kernels.depthwise``; ``conv1d`` and ``separable_conv2d`` are
-composed from the others. ``activation='relu'`` is fused into the op, as in ``dense``.
-The input gradient is computed only when the input needs one, so a first layer skips it.
+hand-written backward built on ``deepgrad.kernels.conv`` (which picks Winograd, a
+plain matrix product or im2col; the plain version to read is
+``deepgrad.kernels.reference``) or ``deepgrad.kernels.depthwise``; ``conv1d`` and
+``separable_conv2d`` are composed from the others. ``activation='relu'`` is fused into
+the op, as in ``dense``. The input gradient is computed only when the input needs one,
+so a first layer skips it.
 
 >>> import deepgrad as dg
 >>> x = dg.Tensor(np.ones((1, 3, 3, 1), np.float32))
@@ -21,14 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.kernels.conv import conv_geometry, deconv_output_length, pooled_output
-from deepgrad.kernels.conv_gemm import (
-    conv_backward,
-    conv_forward,
-    conv_input_grad,
-    pools_in_chunks,
-)
+from deepgrad.kernels.conv import conv_backward, conv_forward, conv_input_grad, pools_in_chunks
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
+from deepgrad.kernels.geometry import conv_geometry, deconv_output_length, pooled_output
 from deepgrad.kernels.pool import max_unpool
 from deepgrad.ops.pool import max_pool2d
 from deepgrad.ops.shape import expand_dims, squeeze

@@ -1,7 +1,8 @@
 """Pooling ops: max and average pooling over NHWC images and (N, T, C) sequences.
 
 Each is one fused op with a hand-written backward (the kernels live in
-``deepgrad.kernels.pool``). ``strides`` default to ``pool_size``; ``padding`` is
+``deepgrad.kernels.pool`` and, along one axis, ``deepgrad.kernels.pool_axis``).
+``strides`` default to ``pool_size``; ``padding`` is
 ``'valid'`` or ``'same'`` (any case) with TensorFlow's rule: ``'same'`` gives
 ``ceil(length / stride)`` outputs and puts the odd padding cell at the bottom/right;
 padded cells are never the maximum and are not counted in an average. Max pooling sends
@@ -29,6 +30,8 @@ import numpy as np
 
 from deepgrad import config
 from deepgrad.kernels import pool as kernels
+from deepgrad.kernels.geometry import window, window_counts
+from deepgrad.kernels.pool_axis import max_along, max_along_backward, sum_along, sum_along_backward
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled, make_result
 
 __all__ = [
@@ -157,10 +160,10 @@ def max_pool1d(x, pool_size=2, strides=None, padding: str = "valid") -> Tensor:
     array([3., 2., 5.], dtype=float32)
     """
     x, size, stride, mode = _prepare(x, 1, pool_size, strides, padding, "max_pool1d")
-    w = kernels.window(x.shape[1], size[0], stride[0], mode)
+    w = window(x.shape[1], size[0], stride[0], mode)
     needs_grad = x.requires_grad and is_grad_enabled()
-    out, argmax = kernels.max_along(x.data, 1, w, with_argmax=needs_grad)
-    return make_result(out, (x,), lambda g: (kernels.max_along_backward(g, argmax, 1, w),))
+    out, argmax = max_along(x.data, 1, w, with_argmax=needs_grad)
+    return make_result(out, (x,), lambda g: (max_along_backward(g, argmax, 1, w),))
 
 
 def avg_pool1d(x, pool_size=2, strides=None, padding: str = "valid") -> Tensor:
@@ -172,14 +175,14 @@ def avg_pool1d(x, pool_size=2, strides=None, padding: str = "valid") -> Tensor:
     array([2., 1., 5.], dtype=float32)
     """
     x, size, stride, mode = _prepare(x, 1, pool_size, strides, padding, "avg_pool1d")
-    w = kernels.window(x.shape[1], size[0], stride[0], mode)
+    w = window(x.shape[1], size[0], stride[0], mode)
     data = x.data if x.dtype.kind == "f" else x.data.astype(config.floatx())
-    total = kernels.sum_along(data, 1, w)
+    total = sum_along(data, 1, w)
     if w.before or w.after:
-        scale = (1.0 / kernels.window_counts(w)).astype(total.dtype)[:, None]
+        scale = (1.0 / window_counts(w)).astype(total.dtype)[:, None]
     else:
         scale = 1.0 / w.size
     total *= scale
     return make_result(
-        total, (x,), lambda g: (kernels.sum_along_backward(g * scale, 1, w),)
+        total, (x,), lambda g: (sum_along_backward(g * scale, 1, w),)
     )

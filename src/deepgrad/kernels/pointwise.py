@@ -1,0 +1,106 @@
+"""A 1x1 convolution with stride 1 and no padding: a plain matrix product of the images'
+rows (``N * H * W`` rows of ``Cin`` numbers) with the kernel matrix ``(Cin, Cout)``.
+
+No columns to build, so none of :mod:`deepgrad.kernels.conv_gemm`'s im2col; the
+backward pass goes a chunk of images at a time, as that path does (the same
+:func:`~deepgrad.kernels.conv_gemm.chunk_images`), so that a ReLU-masked gradient chunk
+stays in the cache for its two products. :mod:`deepgrad.kernels.conv` decides when this
+path runs.
+
+>>> from deepgrad.kernels.geometry import conv_geometry
+>>> x = np.arange(4.0).reshape(1, 2, 2, 1)
+>>> forward(x, np.array([[2.0]]), conv_geometry(x.shape, (1, 1, 1, 1)))[0, :, :, 0]
+array([[0., 2.],
+       [4., 6.]])
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from deepgrad.kernels import parallel
+from deepgrad.kernels.conv_gemm import chunk_images
+from deepgrad.kernels.geometry import ConvGeometry
+from deepgrad.kernels.parallel import chunks, run_groups
+from deepgrad.kernels.scratch import scratch_buffer
+
+__all__ = ["forward", "backward"]
+
+
+def forward(
+    x: np.ndarray,
+    w2: np.ndarray,
+    geo: ConvGeometry,
+    bias: np.ndarray | None = None,
+    relu: bool = False,
+) -> np.ndarray:
+    """A 1x1, stride-1, unpadded convolution (``geo.is_pointwise``): the images' rows times
+    ``w2`` (Cin, Cout), bias and ReLU in place.
+
+    >>> from deepgrad.kernels.geometry import conv_geometry
+    >>> x = np.ones((1, 2, 2, 1))
+    >>> forward(x, np.array([[2.0]]), conv_geometry(x.shape, (1, 1, 1, 1)),
+    ...         bias=np.array([-3.0]), relu=True)[0, :, :, 0]
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    y = parallel.matmul(x.reshape(-1, geo.in_c), w2)
+    if bias is not None:
+        y += bias
+    if relu:
+        np.maximum(y, 0, out=y)
+    return y.reshape(geo.batch, geo.out_h, geo.out_w, w2.shape[1])
+
+
+def backward(
+    x: np.ndarray | None,
+    w2: np.ndarray,
+    grad: np.ndarray,
+    geo: ConvGeometry,
+    need_input: bool = True,
+    need_weight: bool = True,
+    need_bias: bool = False,
+    relu_output: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, ...]:
+    """Gradients of :func:`forward`, a chunk of images at a time; arguments and results as
+    :func:`deepgrad.kernels.conv_gemm.backward`.
+
+    >>> from deepgrad.kernels.geometry import conv_geometry
+    >>> geo = conv_geometry((1, 2, 2, 1), (1, 1, 1, 1))
+    >>> dx, dw, _ = backward(np.ones((1, 2, 2, 1)), np.array([[3.0]]), np.ones((1, 2, 2, 1)), geo)
+    >>> dx[0, :, :, 0], dw
+    (array([[3., 3.],
+           [3., 3.]]), array([[4.]]))
+    """
+    dtype = np.result_type(grad.dtype, w2.dtype)
+    cout = w2.shape[1]
+    per_image = geo.out_h * geo.out_w
+    g2 = grad.reshape(-1, cout)
+    y2 = None if relu_output is None else relu_output.reshape(-1, cout)
+    nb = chunk_images(geo, dtype.itemsize)
+    dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
+
+    def run(group: list[slice]) -> tuple:
+        masked = None if y2 is None else scratch_buffer("masked", (nb * per_image, cout), dtype)
+        dw = np.zeros(w2.shape, dtype) if need_weight else None
+        db = np.zeros(cout, dtype) if need_bias else None
+        for images in group:
+            start, stop = images.start, images.stop
+            lo, rows = start * per_image, (stop - start) * per_image
+            gc = g2[lo : lo + rows]
+            if y2 is not None:
+                gc = np.multiply(gc, y2[lo : lo + rows] > 0, out=masked[:rows])
+            if need_bias:
+                db += np.add.reduce(gc, axis=0)
+            if need_weight:
+                dw += x[images].reshape(-1, geo.in_c).T @ gc
+            if need_input:
+                dx[images] = (gc @ w2.T).reshape(stop - start, geo.in_h, geo.in_w, geo.in_c)
+        return dw, db
+
+    parts = run_groups(run, chunks(geo.batch, nb))
+    dw = functools.reduce(np.add, [p[0] for p in parts]) if need_weight else None
+    db = functools.reduce(np.add, [p[1] for p in parts]) if need_bias else None
+    return dx, dw, db
