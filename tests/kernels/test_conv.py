@@ -1,5 +1,6 @@
-"""Tests for the convolution kernels: geometry formulas, im2col/col2im, chunked GEMM conv,
-the flipped-kernel input gradient and depthwise kernels, against plain NumPy loops."""
+"""Tests for the convolution kernels: geometry formulas, im2col/col2im, and every path
+kernels.conv picks (chunked im2col GEMM, pointwise, the flipped-kernel input gradient) and
+the depthwise kernels, against kernels.reference."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from deepgrad.kernels import conv_gemm
+from deepgrad.kernels import conv_gemm, reference
 from deepgrad.kernels.conv import conv_backward, conv_forward
 from deepgrad.kernels.conv_gemm import col2im, im2col
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
@@ -20,16 +21,7 @@ from deepgrad.kernels.geometry import (
     same_padding,
 )
 
-from numpy_reference import naive_conv2d
-
 rng = np.random.default_rng(0)
-
-
-def naive_depthwise(x, k, pad, strides, dilation):
-    c, m = k.shape[2:]
-    out = [naive_conv2d(x[..., ci : ci + 1], k[:, :, ci : ci + 1, :], pad, strides, dilation)
-           for ci in range(c)]
-    return np.concatenate(out, axis=-1)  # channel c * m + mm, as TF
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +140,7 @@ def test_col2im_is_the_adjoint_of_im2col(transposed, strides, dilation):
 
 
 # ---------------------------------------------------------------------------
-# Forward and backward against the loop, over layouts, chunk sizes and paths
+# Forward and backward against the reference, over layouts, chunk sizes and paths
 
 CASES = [
     # (x shape, kernel shape, strides, padding, dilation)
@@ -159,40 +151,33 @@ CASES = [
     ((1, 5, 5, 9), (1, 1, 9, 2), (1, 1), "valid", (1, 1)),  # pointwise matmul
     ((3, 5, 6, 6), (1, 1, 6, 2), (2, 2), "same", (1, 1)),  # strided 1x1
     ((2, 10, 4, 2), (4, 1, 2, 2), (3, 1), "same", (2, 1)),
+    ((2, 9, 9, 8), (3, 3, 8, 4), (1, 1), "same", (1, 1)),  # Winograd, flipped input grad
 ]
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 1 << 22])
 @pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", CASES)
-def test_conv_forward_backward_match_loops(
+def test_conv_forward_backward_match_the_reference(
     monkeypatch, chunk_bytes, x_shape, k_shape, strides, padding, dilation
 ):
     monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", chunk_bytes)
     x, w, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
     geo = conv_geometry(x_shape, k_shape, strides, padding, dilation)
     w2 = w.reshape(-1, k_shape[3])
-    expected = naive_conv2d(x, w, geo.pad, strides, dilation) + b
-    np.testing.assert_allclose(conv_forward(x, w2, geo, b), expected, atol=1e-12)
+    expected = reference.conv2d(x, w, b, strides, padding, dilation)
+    np.testing.assert_allclose(conv_forward(x, w2, geo, b), expected, atol=1e-10)
     y = conv_forward(x, w2, geo, b, relu=True)
-    np.testing.assert_allclose(y, np.maximum(expected, 0), atol=1e-12)
-    # Backward through the adjoint identity and an explicit weight-gradient formula.
+    np.testing.assert_allclose(y, np.maximum(expected, 0), atol=1e-10)
     g = rng.normal(size=y.shape)
-    dx, dw, db = conv_backward(x, w2, g, geo, need_bias=True)
-    np.testing.assert_allclose(np.vdot(dx, x), np.vdot(g, expected - b), rtol=1e-10)
-    np.testing.assert_allclose(db, g.sum(axis=(0, 1, 2)), atol=1e-12)
-    basis = np.zeros_like(w)
-    for idx in [(0, 0, 0, 0), tuple(s - 1 for s in k_shape)]:
-        basis[...] = 0
-        basis[idx] = 1
-        response = naive_conv2d(x, basis, geo.pad, strides, dilation)
-        np.testing.assert_allclose(dw.reshape(w.shape)[idx], np.vdot(g, response), atol=1e-10)
+    want = reference.conv2d_backward(x, w, g, strides, padding, dilation)
+    for got, ref in zip(conv_backward(x, w2, g, geo, need_bias=True), want):
+        np.testing.assert_allclose(got.reshape(ref.shape), ref, atol=1e-10)
     # The fused ReLU masks the gradient and never writes into it.
     g_copy = g.copy()
-    dx_relu, _, db_relu = conv_backward(x, w2, g, geo, need_bias=True, relu_output=y)
+    masked = reference.conv2d_backward(x, w, g * (y > 0), strides, padding, dilation)
+    for got, ref in zip(conv_backward(x, w2, g, geo, need_bias=True, relu_output=y), masked):
+        np.testing.assert_allclose(got.reshape(ref.shape), ref, atol=1e-10)
     np.testing.assert_array_equal(g, g_copy)
-    np.testing.assert_allclose(db_relu, (g * (y > 0)).sum(axis=(0, 1, 2)), atol=1e-12)
-    dx_masked, _, _ = conv_backward(x, w2, g * (y > 0), geo)
-    np.testing.assert_allclose(dx_relu, dx_masked, atol=1e-12)
 
 
 def test_backward_skips_what_is_not_needed():
@@ -226,17 +211,17 @@ def test_float32_stays_float32():
         ((2, 9, 9, 2), (3, 2, 2, 2), (1, 1), ((1, 0), (2, 1)), (2, 2)),
     ],
 )
-def test_depthwise_matches_loops(x_shape, k_shape, strides, padding, dilation):
+def test_depthwise_matches_the_reference(x_shape, k_shape, strides, padding, dilation):
     x, k = rng.normal(size=x_shape), rng.normal(size=k_shape)
     geo = conv_geometry(x_shape, k_shape[:3] + (k_shape[2] * k_shape[3],), strides, padding,
                         dilation)
-    expected = naive_depthwise(x, k, geo.pad, strides, dilation)
     y = depthwise_forward(x, k, geo)
-    np.testing.assert_allclose(y, expected, atol=1e-12)
+    np.testing.assert_allclose(y, reference.depthwise_conv2d(x, k, strides, padding, dilation),
+                               atol=1e-12)
     g = rng.normal(size=y.shape)
-    dx, dk = depthwise_backward(x, k, g, geo)
-    np.testing.assert_allclose(np.vdot(dx, x), np.vdot(g, expected), rtol=1e-10)
-    np.testing.assert_allclose(np.vdot(dk, k), np.vdot(g, expected), rtol=1e-10)
+    want = reference.depthwise_conv2d_backward(x, k, g, strides, padding, dilation)
+    for got, ref in zip(depthwise_backward(x, k, g, geo), want):
+        np.testing.assert_allclose(got, ref, atol=1e-12)
 
 
 def test_bias_gradient_alike_with_and_without_the_kernel_product():

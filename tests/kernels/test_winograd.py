@@ -1,6 +1,6 @@
 """Winograd convolution F(4x4, kh x kw): its matrices, forward and kernel gradient against
-the im2col convolution (itself tested against loops in test_conv.py), float32 error
-bounds, when it is used, and float64 finite differences of conv2d through it."""
+kernels.reference, float32 error bounds, when it is used, and float64 finite differences
+of conv2d through it."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ import numpy as np
 import pytest
 
 from deepgrad import ops
-from deepgrad.kernels import conv, winograd
+from deepgrad.kernels import conv, reference, winograd
 from deepgrad.kernels.geometry import conv_geometry
 from deepgrad.utils import gradient_check
 
 rng = np.random.default_rng(0)
-
-
-def direct(monkeypatch):
-    """conv_forward and conv_backward with the Winograd path switched off."""
-    monkeypatch.setattr(winograd, "applies", lambda geo, dtype: False)
 
 
 @pytest.mark.parametrize("m, r", [(2, 3), (4, 3), (4, 5), (4, 2), (2, 5), (5, 4)])
@@ -42,8 +37,8 @@ CASES = [
 
 @pytest.mark.parametrize("x_shape, k_shape, padding", CASES)
 @pytest.mark.parametrize("chunk_bytes", [1, winograd.CHUNK_BYTES])
-def test_forward_and_weight_grad_match_im2col(monkeypatch, x_shape, k_shape, padding,
-                                              chunk_bytes):
+def test_forward_and_weight_grad_match_the_reference(monkeypatch, x_shape, k_shape, padding,
+                                                     chunk_bytes):
     monkeypatch.setattr(winograd, "CHUNK_BYTES", chunk_bytes)  # 1: one image per chunk
     x, k = rng.normal(size=x_shape), rng.normal(size=k_shape)
     b = rng.normal(size=k_shape[3])
@@ -52,11 +47,10 @@ def test_forward_and_weight_grad_match_im2col(monkeypatch, x_shape, k_shape, pad
     y = winograd.forward(x, k, geo, b, relu=True)
     g = rng.normal(size=y.shape)
     dw = winograd.weight_grad(x, g, geo)
-    direct(monkeypatch)
-    w2 = k.reshape(-1, k_shape[3])
-    np.testing.assert_allclose(y, conv.conv_forward(x, w2, geo, b, relu=True), atol=1e-11)
-    _, dw_ref, _ = conv.conv_backward(x, w2, g, geo, need_input=False)
-    np.testing.assert_allclose(dw.reshape(dw_ref.shape), dw_ref, atol=1e-10)
+    want = np.maximum(reference.conv2d(x, k, b, padding=padding), 0)
+    np.testing.assert_allclose(y, want, atol=1e-11)
+    _, dw_ref, _ = reference.conv2d_backward(x, k, g, padding=padding)
+    np.testing.assert_allclose(dw, dw_ref, atol=1e-10)
 
 
 @pytest.mark.parametrize("k_shape, tiles", [
@@ -69,7 +63,7 @@ def test_plan_tiles_both_axes_or_only_the_width(k_shape, tiles):
     assert (p.th, p.tw) == (-(-14 // p.mh), 4)
 
 
-def test_float32_error_is_bounded(monkeypatch):
+def test_float32_error_is_bounded():
     """The course CNN's 5x5 layer: forward, input and kernel gradients within 1e-5 of the
     largest value (measured: 4.0e-6, 6.1e-6 and 5.7e-6) of the float64 result."""
     x = np.maximum(rng.normal(size=(8, 14, 14, 32)), 0)
@@ -78,11 +72,12 @@ def test_float32_error_is_bounded(monkeypatch):
     g = rng.normal(size=(8, 14, 14, 64))
     f32 = [a.astype(np.float32) for a in (x, w2, g)]
     got = conv.conv_forward(*f32[:2], geo), *conv.conv_backward(*f32, geo)[:2]
-    direct(monkeypatch)
-    want = conv.conv_forward(x, w2, geo), *conv.conv_backward(x, w2, g, geo)[:2]
+    kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
+    want = (reference.conv2d(x, kernel, padding="same"),
+            *reference.conv2d_backward(x, kernel, g, padding="same")[:2])
     for a, b in zip(got, want):
         assert a.dtype == np.float32
-        assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
+        assert np.abs(a.reshape(b.shape) - b).max() <= 1e-5 * np.abs(b).max()
 
 
 @pytest.mark.parametrize("change, uses", [

@@ -1,6 +1,6 @@
-"""Convolution ops: the course's worked examples, forward against NumPy loops, float64
-central finite differences for all five ops, dtypes, errors, and PyTorch on identical
-weights (forward and input/weight/bias gradients)."""
+"""Convolution ops: the course's worked examples, forward and the fused conv + max-pool
+against kernels.reference, float64 central finite differences for all five ops, dtypes,
+errors, and PyTorch on identical weights (forward and input/weight/bias gradients)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 
 from deepgrad import ops
-from deepgrad.kernels import conv_gemm, winograd
+from deepgrad.kernels import conv_gemm, reference, winograd
 from deepgrad.kernels.geometry import conv_geometry, conv_output_length, deconv_output_length
 from deepgrad.tensor import Tensor, grad
 from deepgrad.utils import gradient_check
-
-from numpy_reference import naive_conv2d
 
 rng = np.random.default_rng(0)
 
@@ -62,7 +60,7 @@ def test_course_output_size_formula():
 
 
 # ---------------------------------------------------------------------------
-# Forward against loops
+# Forward against the reference
 
 FORWARD_CASES = [
     # (x shape, kernel shape, strides, padding, dilation)
@@ -75,10 +73,9 @@ FORWARD_CASES = [
 
 
 @pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", FORWARD_CASES)
-def test_conv2d_forward_matches_loops(x_shape, k_shape, strides, padding, dilation):
+def test_conv2d_forward_matches_the_reference(x_shape, k_shape, strides, padding, dilation):
     x, w, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
-    geo = conv_geometry(x_shape, k_shape, _pair(strides), padding, _pair(dilation))
-    expected = naive_conv2d(x, w, geo.pad, _pair(strides), _pair(dilation)) + b
+    expected = reference.conv2d(x, w, b, _pair(strides), padding, _pair(dilation))
     out = ops.conv2d(Tensor(x), Tensor(w), Tensor(b), strides, padding, dilation, "relu")
     np.testing.assert_allclose(out.data, np.maximum(expected, 0), atol=1e-12)
 
@@ -270,6 +267,25 @@ def test_conv2d_max_pool_gradients_are_the_two_ops_bit_for_bit(monkeypatch, x_sh
     g = rng.normal(size=fused.shape).astype(np.float32)
     for a, b_ in zip(grad(fused, tensors, g), grad(apart, tensors, g)):
         np.testing.assert_array_equal(a, b_)
+
+
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, pool", FUSED_CASES)
+def test_conv2d_max_pool_and_its_gradients_match_the_reference(x_shape, k_shape, strides,
+                                                                padding, pool):
+    """Every path of the fused op (im2col rows and transposed columns, Winograd's tiles,
+    a 1x1 kernel, pooled after) against the plain convolution and pooling, float64."""
+    x, k, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
+    tensors = [Tensor(a, requires_grad=True) for a in (x, k, b)]
+    fused = ops.conv2d_max_pool(*tensors, strides=strides, padding=padding, activation="relu",
+                                pool_size=pool)
+    s = _pair(strides)
+    y = np.maximum(reference.conv2d(x, k, b, s, padding), 0)
+    np.testing.assert_allclose(fused.data, reference.max_pool2d(y, pool), atol=1e-10)
+    g = rng.normal(size=fused.shape)
+    dy = reference.max_pool2d_backward(y, g, pool) * (y > 0)
+    want = reference.conv2d_backward(x, k, dy, s, padding)
+    for got, ref in zip(grad(fused, tensors, g), want):
+        np.testing.assert_allclose(got, ref, atol=1e-10)
 
 
 @pytest.mark.parametrize("dilation, strides, padding, pool", [

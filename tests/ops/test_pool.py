@@ -14,6 +14,8 @@ from deepgrad.kernels.pool_axis import max_along_backward
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
 
+from numpy_reference import naive_pool
+
 rng = np.random.default_rng(0)
 
 
@@ -21,30 +23,6 @@ def distinct(*shape):
     """Values at least 0.05 apart, so a max has no ties and finite differences stay inside."""
     values = rng.permutation(math.prod(shape)).reshape(shape) * 0.05
     return values - values.mean()
-
-
-def _window_bounds(length, size, stride, padding):
-    if padding == "same":
-        out = -(-length // stride)
-        before = max((out - 1) * stride + size - length, 0) // 2
-    else:
-        out, before = (length - size) // stride + 1, 0
-    return [(max(o * stride - before, 0), min(o * stride - before + size, length))
-            for o in range(out)]
-
-
-def naive_pool(x, pool_size, strides, padding, reduce):
-    """Loop over output positions; each window is clipped to the real (unpadded) cells."""
-    strides = strides or pool_size
-    bounds = [_window_bounds(n, k, s, padding)
-              for n, k, s in zip(x.shape[1:-1], pool_size, strides)]
-    if len(bounds) == 1:
-        return np.stack([reduce(x[:, a:b], axis=1) for a, b in bounds[0]], axis=1)
-    rows = []
-    for r0, r1 in bounds[0]:
-        rows.append(np.stack([reduce(x[:, r0:r1, c0:c1], axis=(1, 2))
-                              for c0, c1 in bounds[1]], axis=1))
-    return np.stack(rows, axis=1)
 
 
 # (input shape, pool_size, strides, padding): odd sizes, overlap, stride > size,
