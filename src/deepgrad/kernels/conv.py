@@ -42,8 +42,8 @@ __all__ = [
     "flipped_geometry",
 ]
 
-# From this many input channels a stride-1 input gradient is a flipped-kernel conv:
-# ``benchmarks/kernel_choices.py`` times both ways.
+# From this many input channels a stride-1 input gradient is a flipped-kernel conv,
+# below it col2im (``benchmarks/kernel_choices.py flipped_input_grad`` times both).
 FLIP_MIN_CHANNELS = 8
 
 

@@ -48,10 +48,11 @@ __all__ = ["CHUNK_BYTES", "chunk_images", "im2col", "col2im", "forward", "backwa
 
 # Bytes of im2col columns and output rows handled at a time: small enough to stay in
 # the CPU's last-level cache, large enough that BLAS runs at full speed and its threads
-# synchronise rarely. 4 MB against 8 MB, whole course-CNN steps:
-# ``benchmarks/kernel_choices.py`` (numbers in the README).
+# synchronise rarely (whole course-CNN steps against 2 and 8 MB:
+# ``benchmarks/kernel_choices.py gemm_chunk``).
 CHUNK_BYTES = 4 << 20
-# Up to this many input channels the columns are built transposed (see above).
+# Up to this many input channels the columns are built transposed (see above;
+# ``benchmarks/kernel_choices.py transposed_columns``).
 FEW_CHANNELS = 4
 
 
@@ -296,8 +297,9 @@ def backward(
     nb = chunk_images(geo, dtype.itemsize)
     transposed = _transposed(geo)
     # Transposed columns get a row of ones, so that the kernel-gradient product also sums
-    # the bias gradient (as the forward adds the bias): a separate column sum over that
-    # many rows costs as much as the product.
+    # the bias gradient (as the forward adds the bias), where a separate column sum over
+    # that many rows would cost about as much as the product
+    # (``benchmarks/kernel_choices.py bias_in_the_product``).
     bias_row = transposed and need_bias and need_weight
     dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
     padded = _has_padding(geo)

@@ -103,9 +103,8 @@ def max_pool2d(
 
 
 # Inference pooling with at most this many cells per window reads every cell's strided
-# view directly, without the separable passes' intermediate and copies: the course CNN's
-# first pool (128x28x28x32, 2x2) 1.1 ms against 1.8-3.3 ms (/tmp/pooltest.py, lead,
-# 2026-11-23); 2x2 pools of 1 and 64 channels were also faster.
+# view directly, without the separable passes' intermediate and copies
+# (``benchmarks/kernel_choices.py pool_direct``: the course CNN's pools, 1 channel).
 _DIRECT_MAX_CELLS = 4
 
 
@@ -136,9 +135,9 @@ def max_of(
         argmax.fill(0)
     for k, cell in enumerate(cells[1:], start=1):
         if argmax is not None:
-            # A later winner has a larger index: the max of the indices is the winner's.
-            # (A masked copy measured 12x slower: 1.26 ms against 0.105 for four cells of
-            # 100,352 numbers.)
+            # A later winner has a larger index: the max of the indices is the winner's,
+            # which is faster than a masked copy of the index
+            # (``benchmarks/kernel_choices.py winners_by_maximum``).
             won = np.greater(cell, out).view(np.uint8)
             np.maximum(argmax, np.multiply(won, k, out=won), out=argmax)
         np.maximum(out, cell, out=out)

@@ -15,20 +15,17 @@ kernel in one ordinary GEMM (``K = cin``). For a 5x5 kernel that is 64 products 
 transforms (``U.T @ dP`` at each point, then ``G.T``), and the input's gradient is a
 stride-1 convolution itself, so all three products of a stride-1 layer get the saving.
 
-What it costs: the transforms are passes over memory (small matrix products). For a
-chunk of four images of the course CNN's 5x5 layer, one thread: input transform 0.063 ms,
-GEMMs 0.158 ms (at the measured peak), output transform 0.092 ms, pooling and storing
-0.035 ms (/tmp/s5/chunkparts.py, lead, 2026-11-23). Measured against the width-only
-version this replaced (``F(4, kw)``, the kernel rows inside K), one thread each, same
-process: the 5x5 layer 16 against 18 ms, a 3x3 64-channel layer 1.3-1.9x faster, a
-course-CNN training step 74 against 79 ms (/tmp/abw.py, /tmp/w33.py, lead, 2026-11-23).
+What it costs: the transforms are passes over memory (small matrix products), which
+is why it pays only from :data:`MIN_CHANNELS` input channels on. Its speed against
+im2col and against PyTorch, layer by layer, is measured by ``benchmarks/conv_ops.py``
+and ``benchmarks/kernel_choices.py winograd_or_im2col``; the figures are in the README.
 
 The matrices come from the interpolation points 0, 1, -1, 2, -2, 1/2, -1/2 and
 infinity, computed exactly with fractions. In float32 the results differ from a direct
-convolution by a few millionths of their largest value (the course CNN's 5x5 layer:
-4e-6 forward, 6e-6 for either gradient, against 2-4e-6 along the width only); the tests
-bound it at 1e-5. As in :mod:`deepgrad.kernels.conv_gemm`, the batch goes through in
-chunks small enough for the CPU cache.
+convolution by a few millionths of their largest value; tests/kernels/test_winograd.py
+bounds it at 1e-5 on the course CNN's 5x5 layer. As in
+:mod:`deepgrad.kernels.conv_gemm`, the batch goes through in chunks small enough for
+the CPU cache.
 
 >>> from deepgrad.kernels.geometry import conv_geometry
 >>> x = np.arange(36.0).reshape(1, 6, 6, 1).repeat(8, axis=3)
@@ -57,16 +54,17 @@ __all__ = [
     "weight_grad",
 ]
 
-# Outputs per tile along each axis. m = 4 with a 5-long kernel takes 8 points; more
-# points (m = 6: 3 and -3) measured 10x the float32 error for no speed gained.
+# Outputs per tile along each axis. m = 4 with a 5-long kernel takes 8 points; m = 6
+# would need 3 and -3 too, and loses float32 accuracy for no speed gained
+# (``benchmarks/kernel_choices.py winograd_tile`` prints both).
 OUTPUTS = 4
 POINTS = (0, 1, -1, 2, -2, Fraction(1, 2), Fraction(-1, 2))
-# With fewer input channels the GEMMs (K = cin) are too thin to gain: at 4 channels the
-# im2col path was faster, at 8 Winograd was for 5x5 kernels and even for 3x3.
+# With fewer input channels the GEMMs (K = cin) are too thin to gain, and im2col is
+# faster (``benchmarks/kernel_choices.py winograd_or_im2col``: 4 and 8 channels).
 MIN_CHANNELS = 8
-# Bytes of a chunk's transformed input and products together. Two 5x5 layers and a
-# 3x3 one, forward and kernel gradient, sizes alternated in one process: 1.5-2 MB best,
-# 0.75 MB and 3-4 MB up to 1.3x slower (/tmp/wsweep2.py, lead, 2026-11-23).
+# Bytes of a chunk's transformed input and products together: the best of the sizes
+# tried on two 5x5 layers and a 3x3 one, forward and kernel gradient
+# (``benchmarks/kernel_choices.py winograd_chunk``).
 CHUNK_BYTES = 3 << 19
 
 
@@ -171,9 +169,8 @@ def _both(first: np.ndarray, second: np.ndarray, a: np.ndarray, out: np.ndarray)
 
     The first axis takes one product over all the data, the second one product per row
     of the first; the one wide product goes where the data is smaller, last when the
-    transform shrinks it, first when it grows it. A chunk of the 5x5 layer, one thread:
-    the output transform 67 against 112 us the other way round, the kernel gradient's
-    backward output transform 50 against 94 us (/tmp/s5, lead, 2026-11-23).
+    transform shrinks it, first when it grows it
+    (``benchmarks/kernel_choices.py winograd_transform_order``).
     """
     p, q = first.shape[1], second.shape[1]
     if first.shape == (1, 1) and first[0, 0] == 1:
@@ -208,9 +205,9 @@ def _transformed(x: np.ndarray, padded: np.ndarray, geo: ConvGeometry, p: Plan) 
     ``aw`` columns is a matrix of ``aw`` rows of ``images * cin`` numbers: the width's
     transform is one small product per padded row and tile column, written through a
     transposed view into the layout where a window of ``ah`` rows is again such a
-    matrix for the height's. Against gathering the overlapping tiles first and
-    transforming them (the version before): 0.062 against 0.158 ms for a chunk of the
-    course CNN's 5x5 layer (/tmp/s5/bt2.py, lead, 2026-11-23).
+    matrix for the height's. That reads the input once, where gathering the
+    overlapping tiles first copies it ``(ah / mh) * (aw / mw)`` times
+    (``benchmarks/kernel_choices.py winograd_input_transform`` times both).
     """
     n, c = x.shape[0], geo.in_c
     (top, _), (left, _) = geo.pad
