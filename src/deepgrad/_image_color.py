@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deepgrad.kernels.affine import cast_to, working_dtype
+from deepgrad.kernels.image_common import cast_to, working_dtype
 from deepgrad.random import make_generator
 
 __all__ = [

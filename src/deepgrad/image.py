@@ -47,11 +47,11 @@ from deepgrad._image_color import (
 from deepgrad.kernels.affine import (
     affine_transform,
     check_fill_mode,
-    check_interpolation,
     rotation_transform,
     translation_transform,
     zoom_transform,
 )
+from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.kernels.resize import resize_images
 
 __all__ = [

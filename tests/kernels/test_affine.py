@@ -11,14 +11,14 @@ import pytest
 from deepgrad.kernels import affine as affine_module
 from deepgrad.kernels.affine import (
     FILL_MODES,
-    INTERPOLATIONS,
     affine_transform,
     compose,
-    resize_images,
     rotation_transform,
     translation_transform,
     zoom_transform,
 )
+from deepgrad.kernels.image_common import INTERPOLATIONS
+from deepgrad.kernels.resize import resize_images
 
 # ---------------------------------------------------------------------------
 # An independent reference: Python loops over pixels, the extended image written

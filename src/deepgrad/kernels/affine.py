@@ -43,13 +43,21 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
-from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from deepgrad.kernels.image_common import (
+    array_module,
+    cast_to,
+    check_interpolation,
+    check_size,
+    quote_all,
+    working_dtype,
+)
+from deepgrad.kernels.scratch import scratch_buffer
 from deepgrad.kernels.transforms import (
     compose,
     rotation_transform,
@@ -59,20 +67,15 @@ from deepgrad.kernels.transforms import (
 
 __all__ = [
     "FILL_MODES",
-    "INTERPOLATIONS",
     "affine_transform",
     "rotation_transform",
     "translation_transform",
     "zoom_transform",
     "compose",
     "check_fill_mode",
-    "check_interpolation",
-    "working_dtype",
-    "cast_to",
 ]
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
-INTERPOLATIONS = ("bilinear", "nearest")
 
 # Coordinates are clamped to +-_COORD_LIMIT before the modulo of 'wrap'/'reflect': past
 # it float32 can no longer hold whole pixel positions exactly and the folded index
@@ -82,19 +85,6 @@ _COORD_LIMIT = float(2**20)
 _BLOCK_VALUES = 2**16
 # Scratch arrays larger than this (one huge image) are allocated per call, not kept.
 _WORKSPACE_BYTES = 2**23
-
-
-def _array_module(x):
-    """The array module of ``x``: CuPy for CuPy arrays, NumPy otherwise."""
-    if type(x).__module__.split(".")[0] == "cupy":
-        import cupy
-
-        return cupy
-    return np
-
-
-def _quote_all(options: Sequence[str]) -> str:
-    return ", ".join(f"'{o}'" for o in options)
 
 
 def check_fill_mode(fill_mode: str, where: str) -> str:
@@ -115,82 +105,10 @@ def check_fill_mode(fill_mode: str, where: str) -> str:
     """
     if fill_mode not in FILL_MODES:
         raise ValueError(
-            f"{where}: `fill_mode` must be one of {_quote_all(FILL_MODES)}. "
+            f"{where}: `fill_mode` must be one of {quote_all(FILL_MODES)}. "
             f"Received: fill_mode={fill_mode!r}"
         )
     return fill_mode
-
-
-def check_interpolation(interpolation: str, where: str) -> str:
-    """Return ``interpolation`` if it is one of :data:`INTERPOLATIONS`, else raise a ``ValueError``.
-
-    Args:
-        interpolation: the value to check.
-        where: the caller's name, the first words of the error message.
-
-    Returns:
-        ``interpolation`` unchanged.
-
-    Raises:
-        ValueError: ``interpolation`` is unknown; the message lists the valid ones.
-
-    >>> check_interpolation("nearest", "resize")
-    'nearest'
-    """
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(
-            f"{where}: `interpolation` must be one of {_quote_all(INTERPOLATIONS)}. "
-            f"Received: interpolation={interpolation!r}"
-        )
-    return interpolation
-
-
-def working_dtype(dtype: np.dtype | type) -> np.dtype:
-    """Return the float type to compute in for images of ``dtype``.
-
-    float32 and float64 compute in themselves; float16 and 8- or 16-bit integers in
-    float32; wider integers in float64 (float32 cannot hold them exactly).
-
-    Args:
-        dtype: the images' dtype.
-
-    Returns:
-        ``np.float32`` or ``np.float64`` as a dtype.
-
-    Raises:
-        TypeError: ``dtype`` is not an integer or float type.
-
-    >>> working_dtype(np.uint8)
-    dtype('float32')
-    """
-    dtype = np.dtype(dtype)
-    if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4):
-        return np.dtype(np.float64)
-    if dtype.kind in "fiu":
-        return np.dtype(np.float32)
-    raise TypeError(f"images must have an integer or float dtype. Received: dtype={dtype}")
-
-
-def cast_to(values: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
-    """Convert float ``values`` to ``dtype``: integers round half up and saturate, floats cast.
-
-    Args:
-        values: a float array.
-        dtype: the target dtype.
-
-    Returns:
-        an array of ``dtype`` (``values`` itself when it already has that dtype).
-
-    >>> cast_to(np.array([-3.0, 1.5, 2.49, 300.0]), np.uint8)
-    array([  0,   2,   2, 255], dtype=uint8)
-    """
-    xp = _array_module(values)
-    dtype = np.dtype(dtype)
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        values = xp.floor(values + values.dtype.type(0.5))
-        return xp.clip(values, info.min, info.max).astype(dtype)
-    return values.astype(dtype, copy=False)
 
 
 def _as_transforms(transforms: ArrayLike, where: str) -> np.ndarray:
@@ -203,41 +121,27 @@ def _as_transforms(transforms: ArrayLike, where: str) -> np.ndarray:
     return t.reshape(-1, 8)
 
 
-class _Workspace(threading.local):
-    """Scratch arrays kept between calls, one set per thread.
+def _buffer(name: str, shape: tuple[int, ...], dtype, xp):
+    """A scratch array kept between calls (:func:`~deepgrad.kernels.scratch.scratch_buffer`).
 
-    A fresh multi-megabyte temporary costs a page fault per 4 KiB on first touch,
-    which for these memory-bound passes costs as much as the arithmetic (several
-    times more in virtual machines), so the warp writes into buffers reused across
-    calls. Blocks are capped at ``_BLOCK_VALUES`` output values, so they hold a few
-    MiB; anything over ``_WORKSPACE_BYTES`` (a single huge image) is not kept.
+    A fresh multi-megabyte temporary costs a page fault per 4 KiB on first touch, which
+    for these memory-bound passes costs as much as the arithmetic (several times more in
+    virtual machines), so the warp writes into buffers reused across calls. Blocks are
+    capped at ``_BLOCK_VALUES`` output values, so they hold a few MiB; anything over
+    ``_WORKSPACE_BYTES`` (a single huge image) is allocated for the call only.
     """
-
-    def __init__(self) -> None:
-        self.buffers: dict[str, object] = {}
-
-    def get(self, name: str, shape: tuple[int, ...], dtype, xp):
-        dtype = np.dtype(dtype)
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes > _WORKSPACE_BYTES:
-            return xp.empty(shape, dtype=dtype)
-        buffer = self.buffers.get(name)
-        if buffer is None or buffer.nbytes < nbytes or not isinstance(buffer, xp.ndarray):
-            buffer = xp.empty(max(nbytes, 64), dtype=np.uint8)
-            self.buffers[name] = buffer
-        return buffer[:nbytes].view(dtype).reshape(shape)
-
-    def grid(self, out_h: int, out_w: int, dtype, xp):
-        """The ``(3, out_h * out_w)`` rows ``x, y, 1`` of the output pixels, cached."""
-        key = (out_h, out_w, np.dtype(dtype), xp.__name__)
-        if self.buffers.get("grid_key") != key:
-            ys, xs = np.divmod(np.arange(out_h * out_w), out_w)
-            self.buffers["grid"] = xp.asarray(np.stack([xs, ys, np.ones_like(xs)]).astype(dtype))
-            self.buffers["grid_key"] = key
-        return self.buffers["grid"]
+    if math.prod(shape) * np.dtype(dtype).itemsize > _WORKSPACE_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    return scratch_buffer("affine_" + name, shape, dtype, xp)
 
 
-_workspace = _Workspace()
+@functools.lru_cache(maxsize=8)
+def _grid(out_h: int, out_w: int, dtype: np.dtype, xp):
+    """The ``(3, out_h * out_w)`` rows ``x, y, 1`` of the output pixels (read-only)."""
+    ys, xs = np.divmod(np.arange(out_h * out_w), out_w)
+    grid = np.stack([xs, ys, np.ones_like(xs)]).astype(dtype)
+    grid.flags.writeable = False
+    return xp.asarray(grid)
 
 
 def _sample_coordinates(t: np.ndarray, out_h: int, out_w: int, dtype, half: float, xp):
@@ -248,14 +152,14 @@ def _sample_coordinates(t: np.ndarray, out_h: int, out_w: int, dtype, half: floa
     is added to every coordinate.
     """
     n, size = t.shape[0], out_h * out_w
-    grid = _workspace.grid(out_h, out_w, dtype, xp)
+    grid = _grid(out_h, out_w, np.dtype(dtype), xp)
     if not np.any(t[:, 6:]):
         rows = np.concatenate([t[:, 0:3], t[:, 3:6]]) + [0.0, 0.0, half]
-        xy = _workspace.get("coordinates", (2 * n, size), dtype, xp)
+        xy = _buffer("coordinates", (2 * n, size), dtype, xp)
         xp.matmul(xp.asarray(rows.astype(dtype)), grid, out=xy)
         return xy[:n], xy[n:]
     rows = np.concatenate([t[:, 0:3], t[:, 3:6], np.concatenate([t[:, 6:8], np.ones((n, 1))], 1)])
-    xyk = _workspace.get("coordinates", (3 * n, size), dtype, xp)
+    xyk = _buffer("coordinates", (3 * n, size), dtype, xp)
     xp.matmul(xp.asarray(rows.astype(dtype)), grid, out=xyk)
     x, y, k = xyk[:n], xyk[n : 2 * n], xyk[2 * n :]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -318,7 +222,7 @@ def _pad(images, fill_mode: str, fill_value, dtype, xp):
     ``floor`` of a folded coordinate and the one after it.
     """
     n, h, w, c = images.shape
-    padded = _workspace.get("padded", (c, n, h + 3, w + 3), dtype, xp)
+    padded = _buffer("padded", (c, n, h + 3, w + 3), dtype, xp)
     padded[:, :, 1 : h + 1, 1 : w + 1] = xp.moveaxis(images, -1, 0)
     if fill_mode == "constant":
         padded[:, :, [0, h + 1, h + 2], :] = fill_value
@@ -373,7 +277,7 @@ def affine_transform(
     where = "affine_transform"
     check_fill_mode(fill_mode, where)
     check_interpolation(interpolation, where)
-    xp = _array_module(images)
+    xp = array_module(images)
     images = xp.asarray(images)
     if images.ndim != 4:
         raise ValueError(
@@ -393,14 +297,14 @@ def affine_transform(
             f"Received: transforms.shape={t.shape}"
         )
     t = np.broadcast_to(t, (n, 8))
-    out_h, out_w = (h, w) if output_shape is None else _check_size(output_shape, where)
+    out_h, out_w = (h, w) if output_shape is None else check_size(output_shape, where)
     if images.size == 0:
         return xp.zeros((n, out_h, out_w, c), dtype=dtype)
 
     # Blocks of about _BLOCK_VALUES output values, each fully vectorised: every step
-    # is a memory-bound NumPy pass, two to three times faster when its operands stay
-    # in the CPU cache, and the coordinate product stays small enough that BLAS runs
-    # it on one thread (a threaded tiny product was several times slower here).
+    # is a memory-bound NumPy pass, faster when its operands stay in the CPU cache, and
+    # the coordinate product stays small enough that BLAS runs it on one thread
+    # (``benchmarks/kernel_choices.py affine_block`` times other block sizes).
     out = xp.empty((n, out_h, out_w, c), dtype=dtype)
     block = max(1, _BLOCK_VALUES // (out_h * out_w * c))
     for start in range(0, n, block):
@@ -423,8 +327,8 @@ def _warp(images, t, out, fill_mode, interpolation, fill_value, xp) -> None:
         if _coordinate_bound(t, out_h, out_w) >= _COORD_LIMIT:
             xp.clip(x, -_COORD_LIMIT, _COORD_LIMIT, out=x)
             xp.clip(y, -_COORD_LIMIT, _COORD_LIMIT, out=y)
-    x0 = _workspace.get("x0", x.shape, compute, xp)
-    y0 = _workspace.get("y0", y.shape, compute, xp)
+    x0 = _buffer("x0", x.shape, compute, xp)
+    y0 = _buffer("y0", y.shape, compute, xp)
     _fold(x, w, fill_mode, half, x0, xp)
     _fold(y, h, fill_mode, half, y0, xp)
 
@@ -442,18 +346,18 @@ def _warp(images, t, out, fill_mode, interpolation, fill_value, xp) -> None:
     xp.floor(x, out=x0)
     xp.floor(y, out=y0)
     index_type = compute if flat.shape[1] < 2**24 else np.dtype(np.float64)
-    float_index = _workspace.get("float_index", x.shape, index_type, xp)
+    float_index = _buffer("float_index", x.shape, index_type, xp)
     xp.multiply(y0, index_type.type(wp), out=float_index)
     float_index += x0
     float_index += xp.arange(wp + 1, n * hp * wp, hp * wp, dtype=index_type)[:, None]
-    index = _workspace.get("index", (size,), np.intp, xp)
+    index = _buffer("index", (size,), np.intp, xp)
     index[...] = float_index.reshape(-1)
 
     # mode="clip" only to skip take's buffered bounds check: the index is in range
     # by construction.
     planar_out = out.transpose(3, 0, 1, 2)  # (C, n, out_h, out_w), a view
     if nearest:
-        gathered = _workspace.get("top", (c, size), dtype, xp)
+        gathered = _buffer("top", (c, size), dtype, xp)
         xp.take(flat, index, axis=1, out=gathered, mode="clip")
         planar_out[...] = gathered.reshape(planar_out.shape)
         return
@@ -463,7 +367,7 @@ def _warp(images, t, out, fill_mode, interpolation, fill_value, xp) -> None:
     fy = y.reshape(-1)
     corners = []
     for name, offset in (("top", 0), ("top_right", 1), ("bottom", wp), ("bottom_right", wp + 1)):
-        corners.append(_workspace.get(name, (c, size), compute, xp))
+        corners.append(_buffer(name, (c, size), compute, xp))
         xp.take(flat[:, offset:], index, axis=1, out=corners[-1], mode="clip")
     top, top_right, bottom, bottom_right = corners
     # Linear blends written in place: a + f * (b - a).
@@ -482,23 +386,3 @@ def _warp(images, t, out, fill_mode, interpolation, fill_value, xp) -> None:
         info = np.iinfo(dtype)
         xp.clip(bottom_right, info.min, info.max, out=bottom_right)
     planar_out[...] = bottom_right.reshape(planar_out.shape)
-
-
-def _check_size(size: ArrayLike, where: str, name: str = "output_shape") -> tuple[int, int]:
-    ok = isinstance(size, (tuple, list)) and len(size) == 2
-    ok = ok and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size)
-    if not ok or min(size) < 1:
-        raise ValueError(
-            f"{where}: `{name}` must be a tuple of 2 positive ints (height, width). "
-            f"Received: {name}={size!r}"
-        )
-    return int(size[0]), int(size[1])
-
-
-def __getattr__(name: str):
-    # resize_images moved to deepgrad.kernels.resize; old imports keep working.
-    if name == "resize_images":
-        from deepgrad.kernels.resize import resize_images
-
-        return resize_images
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deepgrad.kernels.affine import (
-    _array_module,
-    _check_size,
+from deepgrad.kernels.image_common import (
+    array_module,
     cast_to,
     check_interpolation,
+    check_size,
     working_dtype,
 )
 
@@ -134,14 +134,14 @@ def resize_images(
     """
     where = "resize"
     check_interpolation(interpolation, where)
-    xp = _array_module(images)
+    xp = array_module(images)
     images = xp.asarray(images)
     if images.ndim != 4:
         raise ValueError(
             f"{where}: `images` must have rank 4 (batch, height, width, channels). "
             f"Received: images.shape={images.shape}"
         )
-    out_h, out_w = _check_size(size, where, "size")
+    out_h, out_w = check_size(size, where, "size")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError(
             f"{where}: only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be True."

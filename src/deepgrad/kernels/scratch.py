@@ -23,15 +23,16 @@ __all__ = ["scratch_buffer"]
 _scratch = threading.local()
 
 
-def scratch_buffer(slot: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+def scratch_buffer(slot: str, shape: tuple[int, ...], dtype, xp=np) -> np.ndarray:
     """An uninitialised ``shape`` array of ``dtype`` from this thread's buffer ``slot``.
 
-    The memory is only valid until the next request for the same slot in this thread.
+    ``xp`` is the array module (NumPy, or CuPy for device memory). The memory is only
+    valid until the next request for the same slot in this thread.
     """
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
     raw = getattr(_scratch, slot, None)
-    if raw is None or raw.nbytes < nbytes:
-        raw = np.empty(max(nbytes, 64), np.uint8)
+    if raw is None or raw.nbytes < nbytes or not isinstance(raw, xp.ndarray):
+        raw = xp.empty(max(nbytes, 64), np.uint8)
         setattr(_scratch, slot, raw)
     return raw[:nbytes].view(dtype).reshape(shape)

@@ -29,11 +29,11 @@ import numpy as np
 from deepgrad.kernels.affine import (
     affine_transform,
     check_fill_mode,
-    check_interpolation,
     rotation_transform,
     translation_transform,
     zoom_transform,
 )
+from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.layers.augmentation import (
     BaseImageAugmentationLayer,
     _who,

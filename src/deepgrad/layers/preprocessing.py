@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.kernels.affine import check_fill_mode, check_interpolation
+from deepgrad.kernels.affine import check_fill_mode
+from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.kernels.resize import resize_images
 from deepgrad.layers.augmentation import _image_batch, _who
 from deepgrad.layers.base import Layer

@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from deepgrad.kernels.affine import check_interpolation
+from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.kernels.resize import resize_images
 from deepgrad.utils.directory_dataset import FolderDataset, check_labels, folder_datasets
 
