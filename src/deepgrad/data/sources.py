@@ -18,6 +18,7 @@ from deepgrad.data.structure import (
     TensorSpec,
     describe,
     flatten,
+    flatten_up_to,
     is_nested,
     leaf_paths,
     map_structure,
@@ -130,6 +131,37 @@ class RangeNode(Node):
 
     def sample(self) -> Any:
         return self.dtype.type(0)
+
+
+def generator_signature(output_types: Any, output_shapes: Any, output_signature: Any) -> Any:
+    """The signature ``from_generator`` checks elements against: ``output_signature`` as
+    given, or built from the legacy ``output_types`` and ``output_shapes``; None (inferred
+    from the first element) when neither is given.
+
+    >>> generator_signature("float32", (2,), None)
+    TensorSpec(shape=(2,), dtype=float32, name=None)
+    """
+    method = "Dataset.from_generator"
+    if output_signature is not None:
+        if output_types is not None or output_shapes is not None:
+            raise TypeError(f"{method}: pass `output_signature` or `output_types`, not both")
+        for spec in flatten(output_signature):
+            if not isinstance(spec, TensorSpec):
+                raise TypeError(
+                    f"{method}: `output_signature` must be a nested structure of "
+                    f"TensorSpec. Received: {output_signature!r}"
+                )
+        return output_signature
+    if output_types is None:
+        return None
+    types = flatten(output_types)
+    shapes = [None] * len(types)
+    if output_shapes is not None:
+        shapes = flatten_up_to(output_types, output_shapes)
+    return pack(
+        output_types,
+        [TensorSpec(s, getattr(t, "as_numpy_dtype", t)) for t, s in zip(types, shapes)],
+    )
 
 
 class GeneratorNode(Node):
