@@ -5,7 +5,8 @@ product: the tap's strided slice of the padded input times that tap's weights, o
 per channel and depth multiplier. Output channel ``c * depth_multiplier + m`` comes
 from input channel ``c`` and filter ``m``, as in TF and Keras. The backward pass runs
 the same taps: each adds its share into the padded input gradient and reduces its
-weight gradient over batch and positions.
+weight gradient over batch and positions. The tests hold both to
+:func:`deepgrad.kernels.reference.depthwise_conv2d` and its backward.
 
 >>> from deepgrad.kernels.geometry import conv_geometry
 >>> x = np.ones((1, 3, 3, 2))
