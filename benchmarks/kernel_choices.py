@@ -7,8 +7,13 @@ median time of each and its ratio to the choice (above 1: the alternative is slo
 Shapes are the course CNN's (28x28x1 -> Conv 5x5 32 -> pool -> Conv 5x5 64 -> pool)
 unless a case says otherwise; float32, batch 128, the process's default threads.
 
+On a machine shared with other jobs, ``--cpu-time`` measures the CPU time of one
+thread instead of the wall time: what other jobs add (waiting for a core) drops out,
+and a choice about cache sizes or memory passes is still seen.
+
     python benchmarks/kernel_choices.py                 # every case
     python benchmarks/kernel_choices.py gemm_chunk pool_direct   # some cases
+    python benchmarks/kernel_choices.py --cpu-time --repeats 25
     python benchmarks/kernel_choices.py --list
 """
 
@@ -17,9 +22,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 
 import numpy as np
-from common import blas_label, interleaved_samples
+from common import blas_label
 from course_cnn import deepgrad_cnn
 from numpy.lib.stride_tricks import as_strided
 
@@ -290,11 +296,24 @@ def affine_block():
         for n, v in sizes.items()}
 
 
-def run_case(name: str, repeats: int) -> None:
+def round_robin(fns: dict, repeats: int, clock) -> dict:
+    """Median time of each function, timed in turns after two untimed calls each."""
+    for fn in fns.values():
+        fn()
+        fn()
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = clock()
+            fn()
+            samples[name].append(clock() - start)
+    return {name: statistics.median(t) for name, t in samples.items()}
+
+
+def run_case(name: str, repeats: int, clock) -> None:
     print(f"\n{name}: {CASES[name].__doc__.splitlines()[0]}", flush=True)
     for label, fns in CASES[name]():
-        samples = interleaved_samples(fns, repeats, warmup=2, pause=0.05)
-        medians = {k: statistics.median(v) for k, v in samples.items()}
+        medians = round_robin(fns, repeats, clock)
         chosen = next(iter(medians.values()))
         print(f"  {label}")
         for k, v in medians.items():
@@ -306,6 +325,8 @@ def main() -> None:
     parser.add_argument("cases", nargs="*", help="case names (default: all)")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="one thread, CPU time (a machine shared with other jobs)")
     args = parser.parse_args()
     if args.list:
         for name, fn in CASES.items():
@@ -314,10 +335,15 @@ def main() -> None:
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
         sys.exit(f"unknown cases {unknown}; --list shows them")
-    print(f"[{blas_label()}, threads {dg.config.get_num_threads()}] median of {args.repeats} "
-          "round-robin runs; x = time / the choice's time")
+    clock = time.perf_counter
+    if args.cpu_time:
+        dg.config.set_num_threads(1)
+        clock = time.process_time
+    print(f"[{blas_label()}, threads {dg.config.get_num_threads()}, "
+          f"{'CPU' if args.cpu_time else 'wall'} time] median of {args.repeats} round-robin "
+          "runs; x = time / the choice's time")
     for name in args.cases or CASES:
-        run_case(name, args.repeats)
+        run_case(name, args.repeats, clock)
 
 
 if __name__ == "__main__":
