@@ -51,3 +51,12 @@ def test_layer_check_catches_a_weight_the_output_ignores(monkeypatch):
     monkeypatch.setattr(dg.layers.Dense, "call", lambda self, x: dg.ops.matmul(x, self.kernel))
     with pytest.raises(AssertionError, match="did not move"):
         check_layer(DENSE)
+
+
+def test_compare_checks_every_output_of_several():
+    x = np.arange(1.0, 4.0)
+    tr.compare(lambda t: [t * 2, t * t], lambda t: [t * 2, t * t], [x])
+    with pytest.raises(AssertionError, match="output 1"):
+        tr.compare(lambda t: [t * 2, t * t], lambda t: [t * 2, t * t + 1], [x])
+    with pytest.raises(AssertionError, match="gradient of input 0"):
+        tr.compare(lambda t: [t * 2, t * t], lambda t: [t * 2, t.detach() * t], [x])

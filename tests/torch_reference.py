@@ -53,14 +53,15 @@ def compare(
     grad_rtol: float | None = None,
     seed: int = 0,
     backward: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple:
     """Run ``ours`` and ``theirs`` on the same values; compare outputs, then gradients.
 
     Args:
-        ours: a function of deepgrad Tensors, one per input, returning a Tensor (with
-            ``backward=False``: of the arrays themselves, returning an array or a Tensor).
+        ours: a function of deepgrad Tensors, one per input, returning a Tensor or a
+            list of them (with ``backward=False``: of the arrays themselves, returning
+            arrays or Tensors).
         theirs: a function of torch tensors, one per input and then one per param,
-            returning a torch tensor laid out as ``ours``'s output.
+            returning torch tensors laid out as ``ours``'s outputs.
         inputs: NumPy arrays. Floating ones are differentiated and their gradients
             compared; others (integer labels) reach ``ours`` as they are and ``theirs``
             as torch tensors.
@@ -69,13 +70,13 @@ def compare(
         atol, rtol: forward tolerances; by default from the output's dtype
             (:data:`DEFAULT_TOLERANCES`). ``atol=0, rtol=0`` asks for equality.
         grad_atol, grad_rtol: gradient tolerances; by default the forward's.
-        seed: seeds the random weights the outputs are summed with before the backward
+        seed: seeds the random weights each output is summed with before the backward
             pass, so that every output element and its position matter (a plain
             ``sum()`` would hide a permuted gradient).
         backward: False to compare forward values only.
 
     Returns:
-        The two outputs as NumPy arrays, for further checks.
+        The two outputs as NumPy arrays (two lists of them for several), for further checks.
     """
     torch = import_torch()
     floating = [np.issubdtype(np.asarray(a).dtype, np.floating) for a in inputs]
@@ -86,21 +87,27 @@ def compare(
     their_params = [torch.tensor(np.array(p.numpy()), requires_grad=backward) for p in params]
     for p in params:
         p.grad = None
-    out = ours(*our_inputs)
-    ref = theirs(*their_inputs, *their_params)
-    out_data = np.asarray(out.data if isinstance(out, Tensor) else out)
-    ref_data = ref.detach().numpy()
-    default_atol, default_rtol = DEFAULT_TOLERANCES.get(out_data.dtype, (0.0, 0.0))
+    out, ref = ours(*our_inputs), theirs(*their_inputs, *their_params)
+    several = isinstance(out, (list, tuple))
+    outs, refs = (list(out), list(ref)) if several else ([out], [ref])
+    assert len(outs) == len(refs), f"{len(outs)} outputs, PyTorch gave {len(refs)}"
+    out_data = [np.asarray(o.data if isinstance(o, Tensor) else o) for o in outs]
+    ref_data = [r.detach().numpy() for r in refs]
+    default_atol, default_rtol = DEFAULT_TOLERANCES.get(out_data[0].dtype, (0.0, 0.0))
     atol = default_atol if atol is None else atol
     rtol = default_rtol if rtol is None else rtol
-    assert out_data.shape == ref_data.shape, f"output shapes {out_data.shape} != {ref_data.shape}"
-    assert out_data.dtype == ref_data.dtype, f"output dtypes {out_data.dtype} != {ref_data.dtype}"
-    np.testing.assert_allclose(out_data, ref_data, atol=atol, rtol=rtol, err_msg="forward")
+    for i, (got, expected) in enumerate(zip(out_data, ref_data, strict=True)):
+        label = f"output {i}" if several else "forward"
+        assert got.shape == expected.shape, f"{label}: shapes {got.shape} != {expected.shape}"
+        assert got.dtype == expected.dtype, f"{label}: dtypes {got.dtype} != {expected.dtype}"
+        np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=label)
+    result = (out_data, ref_data) if several else (out_data[0], ref_data[0])
     if not backward:
-        return out_data, ref_data
-    upstream = np.random.default_rng(seed).normal(size=out_data.shape).astype(out_data.dtype)
-    out.backward(upstream)
-    ref.backward(torch.from_numpy(upstream))
+        return result
+    rng = np.random.default_rng(seed)
+    upstream = [rng.normal(size=a.shape).astype(a.dtype) for a in out_data]
+    sum(((o * Tensor(g)).sum() for o, g in zip(outs, upstream, strict=True))).backward()
+    sum(((r * torch.from_numpy(g)).sum() for r, g in zip(refs, upstream, strict=True))).backward()
     grad_atol = atol if grad_atol is None else grad_atol
     grad_rtol = rtol if grad_rtol is None else grad_rtol
     pairs = [(f"input {i}", t.grad, r.grad)
@@ -113,7 +120,7 @@ def compare(
         assert got is not None, f"deepgrad computed no gradient for {label}"
         np.testing.assert_allclose(got, expected.numpy(), atol=grad_atol, rtol=grad_rtol,
                                    err_msg=f"gradient of {label}")
-    return out_data, ref_data
+    return result
 
 
 def channels_first(t):
@@ -144,22 +151,26 @@ def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> 
     return total // 2, total - total // 2
 
 
-def keras_padding(t, padding: str, kernel: Sequence[int], strides: Sequence[int] = (),
+def keras_padding(t, padding, kernel: Sequence[int], strides: Sequence[int] = (),
                   dilation: Sequence[int] = ()):
     """Pad a channels-first torch tensor as Keras pads before a convolution or pooling.
 
-    ``'same'`` puts the odd row or column after (:func:`same_padding`; PyTorch's symmetric
-    ``padding=`` cannot express it), ``'causal'`` pads the start only, ``'valid'`` nothing.
+    ``padding`` is ``'same'`` (the odd row or column after: :func:`same_padding`;
+    PyTorch's symmetric ``padding=`` cannot express it), ``'causal'`` (the start only),
+    ``'valid'`` (nothing), in any case, or explicit ``(before, after)`` pairs, one per
+    spatial axis.
     """
-    if padding == "valid":
-        return t
     spatial = t.shape[2:]
     strides = tuple(strides) or (1,) * len(spatial)
     dilation = tuple(dilation) or (1,) * len(spatial)
-    pads: list[int] = []
-    for size, k, s, d in reversed(list(zip(spatial, kernel, strides, dilation, strict=True))):
-        if padding == "causal":
-            pads += [(k - 1) * d, 0]
-        else:
-            pads += list(same_padding(size, k, s, d))
+    if isinstance(padding, str):
+        padding = padding.lower()
+        if padding == "valid":
+            return t
+        pairs = [(k - 1) * d if padding == "causal" else same_padding(n, k, s, d)
+                 for n, k, s, d in zip(spatial, kernel, strides, dilation, strict=True)]
+        pairs = [(p, 0) if padding == "causal" else p for p in pairs]
+    else:
+        pairs = [tuple(p) for p in padding]
+    pads = [amount for pair in reversed(pairs) for amount in pair]  # F.pad: last axis first
     return import_torch().nn.functional.pad(t, pads)

@@ -254,7 +254,7 @@ def test_threads_do_not_share_scratch_buffers():
         thread.start()
     for thread in threads:
         thread.join()
-    for got, want in zip(results, expected):
+    for got, want in zip(results, expected, strict=True):
         np.testing.assert_array_equal(got, want)
 
 

@@ -51,7 +51,7 @@ def test_groups_do_not_depend_on_the_thread_count():
         finally:
             dg.config.set_num_threads(None)
     for other in results[1:]:
-        for a, b in zip(results[0], other):
+        for a, b in zip(results[0], other, strict=True):
             np.testing.assert_array_equal(a, b)
 
 

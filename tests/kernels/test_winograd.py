@@ -75,7 +75,7 @@ def test_float32_error_is_bounded():
     kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
     want = (reference.conv2d(x, kernel, padding="same"),
             *reference.conv2d_backward(x, kernel, g, padding="same")[:2])
-    for a, b in zip(got, want):
+    for a, b in zip(got, want, strict=True):
         assert a.dtype == np.float32
         assert np.abs(a.reshape(b.shape) - b).max() <= 1e-5 * np.abs(b).max()
 

@@ -9,9 +9,11 @@ import pytest
 
 from deepgrad import ops
 from deepgrad.kernels import conv_gemm, reference, winograd
-from deepgrad.kernels.geometry import conv_geometry, conv_output_length, deconv_output_length
+from deepgrad.kernels.geometry import conv_output_length, deconv_output_length
 from deepgrad.tensor import Tensor, grad
 from deepgrad.utils import gradient_check
+
+import torch_reference as tr
 
 rng = np.random.default_rng(0)
 
@@ -265,7 +267,7 @@ def test_conv2d_max_pool_gradients_are_the_two_ops_bit_for_bit(monkeypatch, x_sh
     apart = ops.max_pool2d(ops.conv2d(*tensors[:2], b, **args), pool)
     np.testing.assert_array_equal(fused.data, apart.data)
     g = rng.normal(size=fused.shape).astype(np.float32)
-    for a, b_ in zip(grad(fused, tensors, g), grad(apart, tensors, g)):
+    for a, b_ in zip(grad(fused, tensors, g), grad(apart, tensors, g), strict=True):
         np.testing.assert_array_equal(a, b_)
 
 
@@ -299,7 +301,7 @@ def test_conv2d_max_pool_with_dilation_is_the_two_ops(dilation, strides, padding
     apart = ops.max_pool2d(ops.conv2d(*tensors, **args), pool)
     np.testing.assert_array_equal(fused.data, apart.data)
     g = rng.normal(size=fused.shape).astype(np.float32)
-    for a, b in zip(grad(fused, tensors, g), grad(apart, tensors, g)):
+    for a, b in zip(grad(fused, tensors, g), grad(apart, tensors, g), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -397,37 +399,21 @@ def test_errors(call, match):
 # Against PyTorch on identical weights
 
 
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
-
-
-def _nchw(torch, a, grad=True):
-    return torch.tensor(np.ascontiguousarray(a.transpose(0, 3, 1, 2)), requires_grad=grad)
-
-
 @pytest.mark.parametrize("dtype, atol", [(np.float64, 1e-10), (np.float32, 1e-4)])
 @pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", FORWARD_CASES)
 def test_conv2d_against_torch(dtype, atol, x_shape, k_shape, strides, padding, dilation):
-    torch = _torch()
-    F = torch.nn.functional
+    F = tr.import_torch().nn.functional
     x, w = rng.normal(size=x_shape).astype(dtype), rng.normal(size=k_shape).astype(dtype)
     b = rng.normal(size=k_shape[3]).astype(dtype)
-    xs, ks, bs = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, True)
-    out = ops.conv2d(xs, ks, bs, strides, padding, dilation, "relu")
-    g = rng.normal(size=out.shape).astype(dtype)
-    out.backward(g)
-    (top, bottom), (left, right) = conv_geometry(x_shape, k_shape, _pair(strides), padding,
-                                                 _pair(dilation)).pad
-    xt, bt = _nchw(torch, x), torch.tensor(b, requires_grad=True)
-    wt = torch.tensor(np.ascontiguousarray(w.transpose(3, 2, 0, 1)), requires_grad=True)
-    # Keras's asymmetric 'same' padding is an explicit F.pad in torch.
-    yt = F.relu(F.conv2d(F.pad(xt, (left, right, top, bottom)), wt, bt, _pair(strides),
-                         dilation=_pair(dilation)))
-    yt.backward(_nchw(torch, g, grad=False))
-    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 3, 1), atol=atol)
-    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 3, 1), atol=atol)
-    np.testing.assert_allclose(ks.grad, wt.grad.numpy().transpose(2, 3, 1, 0), atol=atol * 10)
-    np.testing.assert_allclose(bs.grad, bt.grad.numpy(), atol=atol * 10)
+    s, d = _pair(strides), _pair(dilation)
+
+    def reference(xt, wt, bt):
+        # Keras's asymmetric 'same' padding is an explicit F.pad in torch.
+        padded = tr.keras_padding(tr.channels_first(xt), padding, k_shape[:2], s, d)
+        return tr.channels_last(F.relu(F.conv2d(padded, tr.conv_kernel(wt), bt, s, dilation=d)))
+
+    tr.compare(lambda xs, ks, bs: ops.conv2d(xs, ks, bs, strides, padding, dilation, "relu"),
+               reference, [x, w, b], atol=atol, rtol=0, grad_atol=atol * 10, grad_rtol=0)
 
 
 @pytest.mark.parametrize("strides, padding, output_padding, dilation", [
@@ -437,72 +423,57 @@ def test_conv2d_against_torch(dtype, atol, x_shape, k_shape, strides, padding, d
 def test_conv2d_transpose_against_torch(strides, padding, output_padding, dilation):
     # conv2d_transpose is F.conv_transpose2d without padding, cropped by the padding of
     # the conv2d it is the adjoint of (and extended with zeros where Keras's size is larger).
-    torch = _torch()
+    F = tr.import_torch().nn.functional
     x, w, b = rng.normal(size=(2, 4, 5, 3)), rng.normal(size=(3, 2, 4, 3)), rng.normal(size=4)
-    xs, ks, bs = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, True)
-    out = ops.conv2d_transpose(xs, ks, bs, strides, padding, output_padding, dilation)
-    g = rng.normal(size=out.shape)
-    out.backward(g)
     s, d = (strides, strides), (dilation, dilation)
-    (top, _), (left, _) = conv_geometry(out.shape, w.shape, s, padding, d).pad
-    xt, bt = _nchw(torch, x), torch.tensor(b, requires_grad=True)
-    wt = torch.tensor(np.ascontiguousarray(w.transpose(3, 2, 0, 1)), requires_grad=True)
-    full = torch.nn.functional.conv_transpose2d(xt, wt, stride=s, dilation=d)
-    extra = (0, max(0, left + out.shape[2] - full.shape[3]),
-             0, max(0, top + out.shape[1] - full.shape[2]))
-    yt = torch.nn.functional.pad(full, extra)[:, :, top : top + out.shape[1],
-                                              left : left + out.shape[2]]
-    yt = yt + bt[:, None, None]
-    yt.backward(_nchw(torch, g, grad=False))
-    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    np.testing.assert_allclose(ks.grad, wt.grad.numpy().transpose(2, 3, 1, 0), atol=1e-10)
-    np.testing.assert_allclose(bs.grad, bt.grad.numpy(), atol=1e-10)
+
+    def ours(xs, ks, bs):
+        return ops.conv2d_transpose(xs, ks, bs, strides, padding, output_padding, dilation)
+
+    out_shape = ours(Tensor(x), Tensor(w), Tensor(b)).shape
+
+    def reference(xt, wt, bt):
+        full = F.conv_transpose2d(tr.channels_first(xt), tr.conv_kernel(wt), stride=s,
+                                  dilation=d)
+        top, left = (tr.same_padding(n, k, st, dl)[0] if padding == "same" else 0
+                     for n, k, st, dl in zip(out_shape[1:3], w.shape[:2], s, d, strict=True))
+        extra = (0, max(0, left + out_shape[2] - full.shape[3]),
+                 0, max(0, top + out_shape[1] - full.shape[2]))
+        cropped = F.pad(full, extra)[:, :, top : top + out_shape[1], left : left + out_shape[2]]
+        return tr.channels_last(cropped + bt[:, None, None])
+
+    tr.compare(ours, reference, [x, w, b], atol=1e-10, rtol=0)
 
 
 @pytest.mark.parametrize("multiplier, strides, padding", [(1, 1, "same"), (2, 2, "valid"),
                                                           (3, 1, "valid")])
 def test_depthwise_and_separable_against_torch(multiplier, strides, padding):
-    torch = _torch()
-    F = torch.nn.functional
+    F = tr.import_torch().nn.functional
     c = 3
     x, dk = rng.normal(size=(2, 6, 7, c)), rng.normal(size=(3, 3, c, multiplier))
     pk = rng.normal(size=(1, 1, c * multiplier, 4))
-    xs, dks, pks = (Tensor(a, requires_grad=True) for a in (x, dk, pk))
-    out = ops.separable_conv2d(xs, dks, pks, None, strides, padding)
-    mid = ops.depthwise_conv2d(Tensor(x), Tensor(dk), None, strides, padding)
-    g = rng.normal(size=out.shape)
-    out.backward(g)
-    (top, bottom), (left, right) = conv_geometry(x.shape, (3, 3, c, c), (strides,) * 2,
-                                                 padding).pad
-    xt = _nchw(torch, x)
-    # Output channel c * multiplier + m is input channel c through filter m (groups=Cin).
-    dkt = torch.tensor(np.ascontiguousarray(dk.transpose(2, 3, 0, 1).reshape(-1, 1, 3, 3)),
-                       requires_grad=True)
-    pkt = torch.tensor(np.ascontiguousarray(pk.transpose(3, 2, 0, 1)), requires_grad=True)
-    mid_t = F.conv2d(F.pad(xt, (left, right, top, bottom)), dkt, stride=strides, groups=c)
-    yt = F.conv2d(mid_t, pkt)
-    yt.backward(_nchw(torch, g, grad=False))
-    np.testing.assert_allclose(mid.data, mid_t.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-10)
-    np.testing.assert_allclose(
-        dks.grad, dkt.grad.numpy().reshape(c, multiplier, 3, 3).transpose(2, 3, 0, 1), atol=1e-10
-    )
-    np.testing.assert_allclose(pks.grad, pkt.grad.numpy().transpose(2, 3, 1, 0), atol=1e-10)
+
+    def depthwise(xt, dkt):
+        padded = tr.keras_padding(tr.channels_first(xt), padding, (3, 3), (strides,) * 2)
+        # Output channel c * multiplier + m is input channel c through filter m (groups=Cin).
+        weight = dkt.permute(2, 3, 0, 1).reshape(-1, 1, 3, 3)
+        return F.conv2d(padded, weight, stride=strides, groups=c)
+
+    tr.compare(lambda xs, dks: ops.depthwise_conv2d(xs, dks, None, strides, padding),
+               lambda xt, dkt: tr.channels_last(depthwise(xt, dkt)), [x, dk], atol=1e-10,
+               rtol=0)
+    tr.compare(lambda xs, dks, pks: ops.separable_conv2d(xs, dks, pks, None, strides, padding),
+               lambda xt, dkt, pkt: tr.channels_last(F.conv2d(depthwise(xt, dkt),
+                                                              tr.conv_kernel(pkt))),
+               [x, dk, pk], atol=1e-10, rtol=0)
 
 
 def test_conv1d_causal_against_torch():
-    torch = _torch()
+    F = tr.import_torch().nn.functional
     x, w, b = rng.normal(size=(2, 9, 3)), rng.normal(size=(3, 3, 4)), rng.normal(size=4)
-    xs, ks = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
-    out = ops.conv1d(xs, ks, Tensor(b), strides=2, padding="causal", dilation_rate=2)
-    out.backward(np.ones(out.shape))
-    xt = torch.tensor(np.ascontiguousarray(x.transpose(0, 2, 1)), requires_grad=True)
-    wt = torch.tensor(np.ascontiguousarray(w.transpose(2, 1, 0)), requires_grad=True)
-    yt = torch.nn.functional.conv1d(torch.nn.functional.pad(xt, (4, 0)), wt, torch.tensor(b),
-                                    stride=2, dilation=2)
-    yt.sum().backward()
-    np.testing.assert_allclose(out.data, yt.detach().numpy().transpose(0, 2, 1), atol=1e-10)
-    np.testing.assert_allclose(xs.grad, xt.grad.numpy().transpose(0, 2, 1), atol=1e-10)
-    np.testing.assert_allclose(ks.grad, wt.grad.numpy().transpose(2, 1, 0), atol=1e-10)
+    tr.compare(lambda xs, ks, bs: ops.conv1d(xs, ks, bs, strides=2, padding="causal",
+                                             dilation_rate=2),
+               lambda xt, wt, bt: tr.channels_last(F.conv1d(
+                   tr.keras_padding(tr.channels_first(xt), "causal", (3,), (2,), (2,)),
+                   tr.conv_kernel(wt), bt, stride=2, dilation=2)),
+               [x, w, b], atol=1e-10, rtol=0)

@@ -14,6 +14,7 @@ from deepgrad.kernels.pool_axis import max_along_backward
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
 
+import torch_reference as tr
 from numpy_reference import naive_pool
 
 rng = np.random.default_rng(0)
@@ -204,69 +205,49 @@ TORCH_2D = [
 ]
 
 
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is the reference; pip install '.[test]'")
-
-
 @pytest.mark.parametrize("shape,size,strides,padding,torch_padding", TORCH_2D)
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_against_torch_2d(shape, size, strides, padding, torch_padding, kind):
-    torch = _torch()
-    F = torch.nn.functional
+    F = tr.import_torch().nn.functional
     x = rng.normal(size=shape).astype(np.float32)
-    g = rng.normal(size=shape).astype(np.float32)  # sliced to the output's shape below
-    ours_x = Tensor(x, requires_grad=True)
     op = ops.max_pool2d if kind == "max" else ops.avg_pool2d
-    ours = op(ours_x, size, strides, padding)
-    g = np.ascontiguousarray(g[:, :ours.shape[1], :ours.shape[2]])
-    ours.backward(g)
-    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
     stride = strides or size
-    if kind == "max":
-        ref = F.max_pool2d(tx, size, stride, torch_padding)
-    else:
-        ref = F.avg_pool2d(tx, size, stride, torch_padding, count_include_pad=False)
-    ref.backward(torch.tensor(g.transpose(0, 3, 1, 2)))
-    ref_out = ref.detach().numpy().transpose(0, 2, 3, 1)
-    ref_grad = tx.grad.numpy().transpose(0, 2, 3, 1)
-    # Max picks the same elements: its forward is exact. Sums (an average, and the
-    # gradient where windows overlap) run in another order: float32 rounding.
-    tol = {"rtol": 1e-5, "atol": 1e-6}
-    if kind == "max":
-        np.testing.assert_array_equal(ours.data, ref_out)
-    else:
-        np.testing.assert_allclose(ours.data, ref_out, **tol)
-    np.testing.assert_allclose(ours_x.grad, ref_grad, **tol)
-    if kind == "max" and (strides or size) == size:
-        np.testing.assert_array_equal(ours_x.grad, ref_grad)
+
+    def reference(t):
+        t = tr.channels_first(t)
+        if kind == "max":
+            return tr.channels_last(F.max_pool2d(t, size, stride, torch_padding))
+        return tr.channels_last(F.avg_pool2d(t, size, stride, torch_padding,
+                                             count_include_pad=False))
+
+    # Max picks the same elements: its forward is exact, and so is its gradient where
+    # windows do not overlap. Sums (an average, and the gradient where windows overlap)
+    # run in another order: float32 rounding.
+    exact, exact_grad = kind == "max", kind == "max" and stride == size
+    tr.compare(lambda t: op(t, size, strides, padding), reference, [x],
+               atol=0 if exact else 1e-6, rtol=0 if exact else 1e-5,
+               grad_atol=0 if exact_grad else 1e-6, grad_rtol=0 if exact_grad else 1e-5)
 
 
 def test_against_torch_with_ties():
     # After a ReLU most windows tie at zero: the gradient goes to the same (first) cell.
-    torch = _torch()
+    F = tr.import_torch().nn.functional
     x = np.maximum(rng.integers(-3, 3, size=(4, 8, 10, 3)), 0).astype(np.float32)
-    ours_x = Tensor(x, requires_grad=True)
-    ops.max_pool2d(ours_x, 2).sum().backward()
-    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
-    torch.nn.functional.max_pool2d(tx, 2).sum().backward()
-    np.testing.assert_array_equal(ours_x.grad, tx.grad.numpy().transpose(0, 2, 3, 1))
+    tr.compare(lambda t: ops.max_pool2d(t, 2),
+               lambda t: tr.channels_last(F.max_pool2d(tr.channels_first(t), 2)), [x], atol=0,
+               rtol=0)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("size,stride", [(2, 2), (3, 2), (2, 1)])
 def test_against_torch_1d(kind, size, stride):
-    torch = _torch()
-    F = torch.nn.functional
+    F = tr.import_torch().nn.functional
     x = rng.normal(size=(3, 11, 4)).astype(np.float32)
-    ours_x = Tensor(x, requires_grad=True)
     op = ops.max_pool1d if kind == "max" else ops.avg_pool1d
-    ours = op(ours_x, size, stride)
-    ours.sum().backward()
-    tx = torch.tensor(x.transpose(0, 2, 1), requires_grad=True)
-    ref = (F.max_pool1d if kind == "max" else F.avg_pool1d)(tx, size, stride)
-    ref.sum().backward()
-    np.testing.assert_allclose(ours.data, ref.detach().numpy().transpose(0, 2, 1), rtol=1e-6)
-    np.testing.assert_allclose(ours_x.grad, tx.grad.numpy().transpose(0, 2, 1), rtol=1e-6)
+    reference = F.max_pool1d if kind == "max" else F.avg_pool1d
+    tr.compare(lambda t: op(t, size, stride),
+               lambda t: tr.channels_last(reference(tr.channels_first(t), size, stride)), [x],
+               atol=0, rtol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])

@@ -115,7 +115,7 @@ def test_lstm_forward_and_gradients(mask, go_backwards, return_sequences, zero_o
     x, h0, c0, k, rk, b = inputs
     want = run_reference(lstm_step(k, rk, b), x, [h0, c0], mask, go_backwards,
                          return_sequences, zero_output)
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g.data, w, rtol=1e-12, atol=1e-12)
     assert gradient_check(lambda *t: all_outputs(lstm(*t, **flags)), inputs,
                           atol=1e-7, rtol=1e-6)
@@ -129,7 +129,7 @@ def test_gru_forward_and_gradients(mask, go_backwards, return_sequences):
     x, h0, k, rk, b = inputs
     want = run_reference(gru_step(k, rk, b), x, [h0], mask, go_backwards,
                          return_sequences, False)
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g.data, w, rtol=1e-12, atol=1e-12)
     assert gradient_check(lambda *t: all_outputs(gru(*t, **flags)), inputs,
                           atol=1e-7, rtol=1e-6)
@@ -144,7 +144,7 @@ def test_simple_rnn_forward_and_gradients(activation, mask, go_backwards, return
     x, h0, k, rk, b = inputs
     want = run_reference(rnn_step(k, rk, b, activation), x, [h0], mask, go_backwards,
                          return_sequences, False)
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g.data, w, rtol=1e-12, atol=1e-12)
     assert gradient_check(
         lambda *t: all_outputs(simple_rnn(*t, activation=activation, **flags)), inputs,
@@ -180,12 +180,12 @@ def test_float32_stays_float32_and_batch_split_matches_one_thread(monkeypatch, p
         return out.data, xt.grad, kt.grad, rkt.grad
 
     split = run()
-    for a, b in zip(split, run()):
+    for a, b in zip(split, run(), strict=True):
         np.testing.assert_array_equal(a, b)
     monkeypatch.setattr(loops, "split_batch", lambda batch: [slice(0, batch)])
     whole = run()
     assert all(a.dtype == np.float32 for a in split)
-    for a, b in zip(split, whole):
+    for a, b in zip(split, whole, strict=True):
         if padded:
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
         else:
