@@ -170,12 +170,13 @@ def test_conv_forward_backward_match_the_reference(
     np.testing.assert_allclose(y, np.maximum(expected, 0), atol=1e-10)
     g = rng.normal(size=y.shape)
     want = reference.conv2d_backward(x, w, g, strides, padding, dilation)
-    for got, ref in zip(conv_backward(x, w2, g, geo, need_bias=True), want):
+    for got, ref in zip(conv_backward(x, w2, g, geo, need_bias=True), want, strict=True):
         np.testing.assert_allclose(got.reshape(ref.shape), ref, atol=1e-10)
     # The fused ReLU masks the gradient and never writes into it.
     g_copy = g.copy()
     masked = reference.conv2d_backward(x, w, g * (y > 0), strides, padding, dilation)
-    for got, ref in zip(conv_backward(x, w2, g, geo, need_bias=True, relu_output=y), masked):
+    fused_relu = conv_backward(x, w2, g, geo, need_bias=True, relu_output=y)
+    for got, ref in zip(fused_relu, masked, strict=True):
         np.testing.assert_allclose(got.reshape(ref.shape), ref, atol=1e-10)
     np.testing.assert_array_equal(g, g_copy)
 
@@ -220,7 +221,7 @@ def test_depthwise_matches_the_reference(x_shape, k_shape, strides, padding, dil
                                atol=1e-12)
     g = rng.normal(size=y.shape)
     want = reference.depthwise_conv2d_backward(x, k, g, strides, padding, dilation)
-    for got, ref in zip(depthwise_backward(x, k, g, geo), want):
+    for got, ref in zip(depthwise_backward(x, k, g, geo), want, strict=True):
         np.testing.assert_allclose(got, ref, atol=1e-12)
 
 

@@ -69,7 +69,7 @@ def test_precision_recall_at_several_thresholds_and_per_class():
     probs = rng.dirichlet(np.ones(3), 300) * 0.6 + onehot * 0.4
     thresholds = [0.7, 0.3, 0.5]  # any order: results follow it
     got = _stream(M.Precision(thresholds=thresholds), onehot, probs)
-    for t, value in zip(thresholds, got):
+    for t, value in zip(thresholds, got, strict=True):
         expected = sk.precision_score(onehot.ravel(), (probs > t).ravel().astype(int))
         assert value == pytest.approx(expected, **EXACT)  # pooled entries = micro average
     for c in range(3):

@@ -286,7 +286,7 @@ def test_conv2d_max_pool_and_its_gradients_match_the_reference(x_shape, k_shape,
     g = rng.normal(size=fused.shape)
     dy = reference.max_pool2d_backward(y, g, pool) * (y > 0)
     want = reference.conv2d_backward(x, k, dy, s, padding)
-    for got, ref in zip(grad(fused, tensors, g), want):
+    for got, ref in zip(grad(fused, tensors, g), want, strict=True):
         np.testing.assert_allclose(got, ref, atol=1e-10)
 
 

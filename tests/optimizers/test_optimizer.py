@@ -85,7 +85,7 @@ def test_variables_keep_their_own_arrays():
     opt.apply(make_grads(0), variables)
     state = [opt._storage.groups[0].grad, opt._storage.groups[0].params,
              *opt._storage.groups[0].slots.values()]
-    for v, array, copy in zip(variables, arrays, copies):
+    for v, array, copy in zip(variables, arrays, copies, strict=True):
         assert v.data is array
         assert not any(np.shares_memory(array, buffer) for buffer in state)
         assert not np.array_equal(array, copy)  # updated in place; the copy kept its values
@@ -106,7 +106,7 @@ def test_packed_and_in_place_variables_update_alike(monkeypatch, limit, bucket):
     single_opts = [optimizers.Adam(learning_rate=0.01, weight_decay=0.1) for _ in SHAPES]
     for step in range(3):
         opt.apply(make_grads(step), variables)
-        for one, grad, var in zip(single_opts, make_grads(step), singles):
+        for one, grad, var in zip(single_opts, make_grads(step), singles, strict=True):
             one.apply([grad], [var])
     (group,) = opt._storage.groups
     expected_packed = sum(int(np.prod(s)) for s in SHAPES if np.prod(s) < limit)
