@@ -26,9 +26,12 @@ def best_time(fn, repeats: int = 5, warmup: int = 1) -> float:
 
 
 def interleaved_samples(
-    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3
+    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3, clock=time.perf_counter
 ) -> dict[str, list[float]]:
     """Wall times of each function, timed round-robin so that machine noise hits them alike.
+
+    ``clock=time.process_time`` measures CPU time (all threads) instead, which other jobs
+    on a loaded machine disturb far less (for code that does not wait on other threads).
 
     ``pause`` seconds pass before each timed call: PyTorch's OpenMP threads and OpenBLAS's
     threads keep spinning for a while after they finish, and on a two-core machine the
@@ -42,15 +45,17 @@ def interleaved_samples(
     for _ in range(repeats):
         for name, fn in fns.items():
             time.sleep(pause)
-            start = time.perf_counter()
+            start = clock()
             fn()
-            samples[name].append(time.perf_counter() - start)
+            samples[name].append(clock() - start)
     return samples
 
 
-def interleaved(fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3) -> dict:
+def interleaved(
+    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3, clock=time.perf_counter
+) -> dict:
     """Median time of each function, from :func:`interleaved_samples`."""
-    samples = interleaved_samples(fns, repeats, warmup, pause)
+    samples = interleaved_samples(fns, repeats, warmup, pause, clock)
     return {name: statistics.median(t) for name, t in samples.items()}
 
 

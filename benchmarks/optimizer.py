@@ -16,7 +16,6 @@ Adam's moments to denormal differences, which measure the CPU's slow path instea
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 
@@ -75,19 +74,6 @@ def steps(fn, count: int):
     return run
 
 
-def cpu_interleaved(fns: dict, repeats: int) -> dict:
-    """Median CPU time (all threads) of each function, timed round-robin."""
-    for fn in fns.values():
-        fn()
-    samples = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.process_time()
-            fn()
-            samples[name].append(time.process_time() - start)
-    return {name: statistics.median(t) for name, t in samples.items()}
-
-
 def child() -> None:
     print(f"[{blas_label()}, deepgrad threads {dg.config.get_num_threads()}]")
     torch = torch_or_none()
@@ -115,7 +101,7 @@ def child() -> None:
             flat.PACK_LIMIT, flat.BUCKET = limit, bucket
             fns[name] = steps(deepgrad_step(shapes), 20)
         flat.PACK_LIMIT, flat.BUCKET = saved
-        times = cpu_interleaved(fns, repeats=15)
+        times = interleaved(fns, repeats=15, pause=0.0, clock=time.process_time)
         for name in ("packed, one bucket", "packed, buckets"):
             print_row(f"  {size:>6} elements: {name} vs in place (us/step)",
                       times[name] / 20 * 1e6, times["in place"] / 20 * 1e6, "us",
