@@ -29,10 +29,10 @@ from deepgrad import config
 from deepgrad.layers.base import Layer
 from deepgrad.tensor import Tensor
 
-__all__ = ["IndexLookup", "OUTPUT_MODES", "encode_counts", "iter_batches"]
+__all__ = ["IndexLookup", "LookupTable", "OUTPUT_MODES", "UNKNOWN", "encode_ids", "iter_batches"]
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
-_OOV = -1  # the lookup's answer for a token not in the table (resolved before output)
+UNKNOWN = -1  # the table's answer for a token not in it (resolved before output)
 _DROP = -2  # a mask token outside 'int' mode: dropped from the counts, as Keras drops it
 
 
@@ -69,17 +69,62 @@ def iter_batches(data, steps: int | None, who: str):
         yield batch.data if isinstance(batch, Tensor) else batch
 
 
-def encode_counts(rows, ids, num_rows: int, depth: int) -> np.ndarray:
-    """Count matrix ``(num_rows, depth)``: how often each index occurs in each row.
+def _most_frequent(counts: dict, limit: int | None) -> list:
+    """The tokens by count, ties broken by the token, larger first (Keras's
+    ``np.lexsort((tokens, counts))[::-1]``), at most ``limit`` of them.
 
-    Negative ids (dropped mask tokens) are not counted.
+    Tokens are grouped by count and each group sorted on its own: sorting plain
+    tokens is several times faster than sorting (count, token) pairs.
 
-    >>> encode_counts(np.array([0, 0, 1]), np.array([2, 2, 0]), 2, 3).tolist()
-    [[0, 0, 2], [1, 0, 0]]
+    >>> _most_frequent({"b": 2, "a": 2, "c": 1, "z": 1}, None)
+    ['b', 'a', 'z', 'c']
     """
+    groups: dict[int, list] = {}
+    for token, count in counts.items():
+        groups.setdefault(count, []).append(token)
+    ranked: list = []
+    for count in sorted(groups, reverse=True):
+        ranked += sorted(groups[count], reverse=True)
+        if limit is not None and len(ranked) >= limit:
+            return ranked[:limit]
+    return ranked
+
+
+class LookupTable(dict):
+    """A token-to-index dict that answers ``missing`` for unknown tokens, so that a whole
+    batch is looked up by ``map(table.__getitem__, tokens)`` in C (``dict.get`` with a
+    default costs a Python-level call per token)."""
+
+    __slots__ = ("missing",)
+
+    def __init__(self, items, missing: int = -1):
+        super().__init__(items)
+        self.missing = missing
+
+    def __missing__(self, key) -> int:
+        return self.missing
+
+
+def encode_ids(rows, ids, num_rows: int, depth: int, output_mode: str, idf, dtype):
+    """Vectors ``(num_rows, depth)`` from the indices ``ids`` of rows ``rows``.
+
+    ``'multi_hot'`` marks each index present, ``'count'`` counts it, ``'tf_idf'`` adds
+    its IDF weight per occurrence. Negative ids (dropped mask tokens) are skipped. The
+    zeros are written in place (``np.add.at``), never a dense integer count matrix.
+
+    >>> encode_ids(np.array([0, 0, 1]), np.array([2, 2, 0]), 2, 3, "count", None, "float32")
+    array([[0., 0., 2.],
+           [1., 0., 0.]], dtype=float32)
+    """
+    out = np.zeros((num_rows, depth), dtype)
     keep = ids >= 0
-    flat = rows[keep].astype(np.int64) * depth + ids[keep]
-    return np.bincount(flat, minlength=num_rows * depth).reshape(num_rows, depth)
+    ids = ids[keep]
+    flat = rows[keep].astype(np.int64) * depth + ids
+    if output_mode == "multi_hot":
+        out.reshape(-1)[flat] = 1
+    else:
+        np.add.at(out.reshape(-1), flat, 1 if output_mode == "count" else idf[ids])
+    return out
 
 
 class IndexLookup(Layer):
@@ -181,7 +226,7 @@ class IndexLookup(Layer):
             self.dtype = np.dtype(dtype or config.floatx()).name
         self._has_input_vocabulary = bool(has_input_vocabulary)
         self._tokens: list = []
-        self._table: dict = {}
+        self._table = LookupTable((), UNKNOWN)
         self._idf: np.ndarray | None = None
         self._vocabulary_set = False
         self.reset_state()
@@ -227,7 +272,7 @@ class IndexLookup(Layer):
                     f"{start + len(tokens)}."
                 )
         self._tokens = list(tokens)
-        table = {token: start + i for i, token in enumerate(self._tokens)}
+        table = LookupTable(((token, start + i) for i, token in enumerate(self._tokens)), UNKNOWN)
         if self.mask_token is not None:
             table[self.mask_token] = 0 if self.output_mode == "int" else _DROP
         self._table = table
@@ -397,10 +442,8 @@ class IndexLookup(Layer):
                 f"{who}: adapt found no tokens in its {self._num_documents} samples (all "
                 "empty, or only the mask and OOV tokens), so there is no vocabulary to learn."
             )
-        ranked = sorted(counts.items(), key=lambda item: (item[1], item[0]), reverse=True)
-        if self.max_tokens is not None:
-            ranked = ranked[: self.max_tokens - self._token_start_index()]
-        keys = [token for token, _ in ranked]
+        limit = None if self.max_tokens is None else self.max_tokens - self._token_start_index()
+        keys = _most_frequent(counts, limit)
         if self.output_mode == "tf_idf":
             frequency = np.array([self._document_counts[k] for k in keys], np.float64)
             idf = np.log1p(self._num_documents / (1.0 + frequency)).astype(self.dtype)
@@ -443,10 +486,9 @@ class IndexLookup(Layer):
 
     def lookup_ids(self, tokens: list) -> np.ndarray:
         """The indices of a flat list of tokens (int64): mask, OOV buckets and terms."""
-        get = self._table.get
-        ids = np.fromiter((get(t, _OOV) for t in tokens), np.int64, count=len(tokens))
+        ids = np.fromiter(map(self._table.__getitem__, tokens), np.int64, count=len(tokens))
         if self.num_oov_indices != 1:
-            unknown = np.flatnonzero(ids == _OOV)
+            unknown = np.flatnonzero(ids == UNKNOWN)
             if len(unknown) and self.num_oov_indices == 0:
                 found = list(dict.fromkeys(tokens[i] for i in unknown[:20]))
                 raise ValueError(
@@ -458,7 +500,7 @@ class IndexLookup(Layer):
                 buckets = self._oov_buckets([tokens[i] for i in unknown])
                 ids[unknown] = buckets + self._oov_start_index()
         else:
-            ids[ids == _OOV] = self._oov_start_index()
+            ids[ids == UNKNOWN] = self._oov_start_index()
         return ids
 
     def call(self, inputs):
@@ -506,18 +548,10 @@ class IndexLookup(Layer):
             out.reshape(-1, depth)[np.flatnonzero(keep.ravel()), ids[keep]] = 1
             return out
         rows = ids.reshape(-1, ids.shape[-1])
-        row_index = np.repeat(np.arange(len(rows)), rows.shape[1])
-        counts = encode_counts(row_index, rows.ravel(), len(rows), depth)
-        counts = counts.reshape(ids.shape[:-1] + (depth,))
-        return self.finish_counts(counts)
-
-    def finish_counts(self, counts: np.ndarray) -> np.ndarray:
-        """Turn token counts into the output: 0/1, counts, or counts times IDF weights."""
-        if self.output_mode == "multi_hot":
-            return (counts > 0).astype(self.dtype)
-        if self.output_mode == "tf_idf":
-            return counts.astype(self.dtype) * self._idf
-        return counts.astype(self.dtype)
+        row_of = np.repeat(np.arange(len(rows)), rows.shape[1])
+        out = encode_ids(row_of, rows.ravel(), len(rows), depth, self.output_mode, self._idf,
+                         self.dtype)
+        return out.reshape(ids.shape[:-1] + (depth,))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

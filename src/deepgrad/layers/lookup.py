@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.layers.index_lookup import IndexLookup, _who
+from deepgrad.layers.index_lookup import IndexLookup, LookupTable, _who
 from deepgrad.layers.lookup_hash import hash_buckets
 
 __all__ = ["StringLookup", "IntegerLookup"]
@@ -146,14 +146,15 @@ class StringLookup(IndexLookup):
     def _vocabulary_changed(self) -> None:
         self._bytes_table = None
 
-    def bytes_table(self) -> dict:
-        """The lookup table keyed by encoded bytes (what TextVectorization's tokens are)."""
+    def bytes_table(self) -> LookupTable:
+        """The lookup table keyed by encoded bytes (TextVectorization's tokens); unknown
+        tokens give -1."""
         if self._bytes_table is None:
             encoding = self.encoding
-            self._bytes_table = {
-                (k.encode(encoding) if isinstance(k, str) else k): v
+            self._bytes_table = LookupTable(
+                ((k.encode(encoding) if isinstance(k, str) else k), v)
                 for k, v in self._table.items()
-            }
+            )
         return self._bytes_table
 
     def get_config(self) -> dict:

@@ -19,6 +19,7 @@ array([[4, 1, 3, 0],
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from deepgrad import config
 from deepgrad.layers.base import Layer, shape_str
-from deepgrad.layers.index_lookup import OUTPUT_MODES, encode_counts, iter_batches
+from deepgrad.layers.index_lookup import OUTPUT_MODES, UNKNOWN, encode_ids, iter_batches
 from deepgrad.layers.lookup import StringLookup
 from deepgrad.registry import get_registered_name, get_registered_object
 from deepgrad.tensor import Tensor
@@ -322,23 +323,24 @@ class TextVectorization(Layer):
         lookup.check_ready()
         array = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
         rows, shape = self._token_rows(array)
-        table = lookup.bytes_table()
-        oov = lookup._oov_start_index()
-        get = table.get
-        ids = [[get(t, oov) for t in row] for row in rows]
+        lengths = np.fromiter(map(len, rows), np.int64, count=len(rows))
+        tokens = itertools.chain.from_iterable(rows)
+        ids = np.fromiter(map(lookup.bytes_table().__getitem__, tokens), np.int64,
+                          count=int(lengths.sum()))
+        ids[ids == UNKNOWN] = lookup._oov_start_index()  # one OOV index in TextVectorization
         if self._split is None:
-            flat = np.array([row[0] for row in ids], np.int64).reshape(shape)
+            ids = ids.reshape(shape)
             if self._output_mode == "int":
-                return Tensor(flat)
-            return Tensor(lookup.encode(flat[..., None] if flat.ndim < 2 else flat))
+                return Tensor(ids)
+            return Tensor(lookup.encode(ids[..., None] if ids.ndim < 2 else ids))
+        row_of = np.repeat(np.arange(len(rows)), lengths)
         if self._output_mode == "int":
-            out = _pad(ids, self._output_sequence_length)
+            out = _pad(ids, row_of, lengths, self._output_sequence_length)
             return Tensor(out.reshape(shape + out.shape[-1:]))
-        lengths = np.fromiter(map(len, ids), np.int64, count=len(ids))
-        flat = np.fromiter((i for row in ids for i in row), np.int64, count=int(lengths.sum()))
-        row_index = np.repeat(np.arange(len(ids)), lengths)
-        counts = encode_counts(row_index, flat, len(ids), lookup._depth())
-        return Tensor(lookup.finish_counts(counts).reshape(shape + (lookup._depth(),)))
+        depth = lookup._depth()
+        out = encode_ids(row_of, ids, len(rows), depth, self._output_mode, lookup._idf,
+                         self.dtype)
+        return Tensor(out.reshape(shape + (depth,)))
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, Tensor):
@@ -391,14 +393,12 @@ def _as_str(array: np.ndarray, encoding: str) -> np.ndarray:
     return np.array(items, dtype=str).reshape(array.shape)
 
 
-def _pad(ids: list[list[int]], length: int | None) -> np.ndarray:
-    """Index sequences as one int64 array, cut or padded with 0 at the end to ``length``."""
-    if length is not None:
-        ids = [row[:length] for row in ids]
-    lengths = np.fromiter(map(len, ids), np.int64, count=len(ids))
+def _pad(ids: np.ndarray, row_of: np.ndarray, lengths: np.ndarray, length: int | None):
+    """Each row's ids (rows of ``lengths``, flat in ``ids``) in one int64 array, cut or
+    padded with 0 at the end to ``length`` (the longest row when None)."""
     width = length if length is not None else int(lengths.max(initial=0))
-    out = np.zeros((len(ids), width), np.int64)
-    out[np.arange(width) < lengths[:, None]] = np.fromiter(
-        (i for row in ids for i in row), np.int64, count=int(lengths.sum())
-    )
+    position = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    keep = position < width
+    out = np.zeros((len(lengths), width), np.int64)
+    out[row_of[keep], position[keep]] = ids[keep]
     return out
