@@ -72,6 +72,31 @@ def test_keras_style_build_function_runs_unchanged(iris):
     assert set(clf.predict(X)) <= {0, 1, 2}
 
 
+@pytest.mark.parametrize("activation", ["softmax", "linear"])
+def test_keras_decision_function_test_with_scikit_learn_shapes(activation):
+    """Keras's own test (two output units, binary cross-entropy, one epoch), except that
+    decision_function has scikit-learn's shape for two classes: one score per sample."""
+    from sklearn.datasets import make_classification
+
+    def model(X, y, loss, out_activation_function="softmax"):
+        inp = dg.layers.Input(shape=(X.shape[1],))
+        hidden = dg.layers.Dense(10, activation="relu")(inp)
+        out = dg.layers.Dense(y.shape[1], activation=out_activation_function)(hidden)
+        built = dg.Model(inp, out)
+        built.compile(loss=loss, optimizer="rmsprop")
+        return built
+
+    X, y = make_classification(n_samples=10, n_features=10, n_informative=4, n_classes=2,
+                               random_state=42)
+    est = SKLearnClassifier(model, model_kwargs={"out_activation_function": activation,
+                                                 "loss": "binary_crossentropy"},
+                            fit_kwargs={"epochs": 1}, random_state=0).fit(X, y)
+    decision = est.decision_function(X)
+    assert decision.shape == (10,)
+    assert np.array_equal(est.classes_[(decision > 0).astype(int)], est.predict(X))
+    assert est.predict_proba(X).shape == (10, 2)
+
+
 def test_scikeras_style_build_function_gets_meta_and_compile_kwargs(iris):
     X, y = iris
     seen = {}

@@ -84,7 +84,9 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
     ``predict_proba`` gives the model's probabilities (``(n, 2)`` for a single sigmoid
     unit); ``decision_function`` gives logits, or log-probabilities for a softmax model,
     so that ``decision_function > 0`` (binary) or its argmax is what ``predict`` says.
-    A model whose loss has ``from_logits=True`` is read as giving logits.
+    A model whose loss has ``from_logits=True`` is read as giving logits. Unlike Keras's
+    wrapper, which returns the raw outputs (two columns for a two-unit softmax),
+    ``decision_function`` follows scikit-learn: one score per sample for two classes.
 
     {parameters}
         class_weight: None, ``"balanced"``, a dict from class label to weight, or for

@@ -176,10 +176,17 @@ class ClassTargets:
         (``from_logits``) or the log-probabilities. Multilabel: ``(n, labels)`` both.
         """
         raw = np.asarray(raw, dtype=np.float64).reshape(len(raw), -1)
+        # Outputs outside [0, 1] from a model without from_logits (a linear output trained
+        # with a probability loss) are not probabilities: they are kept as they are, with
+        # scores that still agree with predict (p - 0.5 for one unit, the outputs for more).
+        in_range = bool(((raw >= 0) & (raw <= 1)).all())
         with np.errstate(divide="ignore", over="ignore"):
             if self.kind == "multilabel" or raw.shape[1] == 1:
-                logit = raw if from_logits else np.log(raw) - np.log1p(-raw)
-                proba = 1.0 / (1.0 + np.exp(-raw)) if from_logits else raw
+                if from_logits:
+                    proba, logit = 1.0 / (1.0 + np.exp(-raw)), raw
+                else:
+                    proba = raw
+                    logit = np.log(raw) - np.log1p(-raw) if in_range else raw - 0.5
                 if self.kind == "multilabel":
                     return proba, logit
                 return np.column_stack([1.0 - proba[:, 0], proba[:, 0]]), logit[:, 0]
@@ -187,7 +194,7 @@ class ClassTargets:
                 shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
                 proba, decision = shifted / shifted.sum(axis=1, keepdims=True), raw
             else:
-                proba, decision = raw, np.log(raw)
+                proba, decision = raw, np.log(raw) if in_range else raw
         if len(self.classes_) == 2:
             return proba, decision[:, 1] - decision[:, 0]
         return proba, decision
