@@ -348,8 +348,6 @@ class SKLBase(BaseEstimator):
     _numeric_target = True
     _fit_calls = 0
 
-    def _meta(self, X: np.ndarray) -> dict[str, Any]:
-        raise NotImplementedError
 
     def _default_loss(self, shape: tuple | None) -> Any:
         return "mse"
@@ -358,7 +356,28 @@ class SKLBase(BaseEstimator):
         """Subclasses refuse weights that leave nothing to learn."""
 
     def _encode_targets(self, y: Any, reset: bool, classes: Any) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """Continuous targets (the classifier overrides this): float32, one or more columns;
+        returns what the model trains on and what the build function gets."""
+        y = np.asarray(y, dtype=np.float32)
+        outputs = 1 if y.ndim == 1 else y.shape[1]
+        if reset:
+            self._target_ndim = y.ndim
+            self.n_outputs_ = outputs
+        elif outputs != self.n_outputs_:
+            raise ValueError(
+                f"{type(self).__name__}: expected y with {self.n_outputs_} column(s), as in "
+                f"fit. Received: y.shape={y.shape}"
+            )
+        return y, y
+
+    def _meta(self, X: np.ndarray) -> dict[str, Any]:
+        """What the build function may know about the data (``meta``)."""
+        return {
+            "n_features_in_": self.n_features_in_, "feature_shape": X.shape[1:],
+            "n_outputs_": self.n_outputs_, "output_units": self.n_outputs_,
+            "output_activation": None, "per_output": self.n_outputs_ > 1,
+        }
+
 
     def _n_outputs(self) -> int:
         return self.n_outputs_

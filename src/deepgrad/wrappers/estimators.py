@@ -269,26 +269,6 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
         """Train the current model (building it on the first call) for one epoch."""
         return self._fit(X, y, sample_weight, {**kwargs, "epochs": 1}, continue_model=True)
 
-    def _encode_targets(self, y: Any, reset: bool, classes: Any):
-        y = np.asarray(y, dtype=np.float32)
-        outputs = 1 if y.ndim == 1 else y.shape[1]
-        if reset:
-            self._target_ndim = y.ndim
-            self.n_outputs_ = outputs
-        elif outputs != self.n_outputs_:
-            raise ValueError(
-                f"{type(self).__name__}: expected y with {self.n_outputs_} column(s), as in "
-                f"fit. Received: y.shape={y.shape}"
-            )
-        return y, y
-
-    def _meta(self, X: np.ndarray) -> dict[str, Any]:
-        return {
-            "n_features_in_": self.n_features_in_, "feature_shape": X.shape[1:],
-            "n_outputs_": self.n_outputs_, "output_units": self.n_outputs_,
-            "output_activation": None, "per_output": self.n_outputs_ > 1,
-        }
-
     def predict(self, X: Any) -> np.ndarray:
         """Predictions in float64, shaped like ``y`` in ``fit``.
 
@@ -340,26 +320,6 @@ class SKLearnTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, SKLB
                               allow_nd=True, accept_sparse=False)
             return X, X.reshape(len(X), -1)
         return super()._validate_fit(X, y, reset)
-
-    def _encode_targets(self, y: Any, reset: bool, classes: Any):
-        y = np.asarray(y, dtype=np.float32)
-        if y.ndim == 1:
-            y = y[:, None]
-        if reset:
-            self.n_outputs_ = y.shape[1]
-        elif y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"{type(self).__name__}: expected y with {self.n_outputs_} column(s), as in "
-                f"fit. Received: y.shape={y.shape}"
-            )
-        return y, y
-
-    def _meta(self, X: np.ndarray) -> dict[str, Any]:
-        return {
-            "n_features_in_": self.n_features_in_, "feature_shape": X.shape[1:],
-            "n_outputs_": self.n_outputs_, "output_units": self.n_outputs_,
-            "output_activation": None, "per_output": self.n_outputs_ > 1,
-        }
 
     def transform(self, X: Any) -> np.ndarray:
         """The model's output for ``X``, ``(n_samples, features)``.
