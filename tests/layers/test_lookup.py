@@ -30,7 +30,7 @@ def test_fingerprint64_matches_tensorflow():
     [
         ({"invert": True, "output_mode": "count"}, "must be 'int' when `invert`"),
         ({"num_oov_indices": -1}, "`num_oov_indices` must be an int >= 0"),
-        ({"max_tokens": 1}, "greater than 1"),
+        ({"max_tokens": 1}, "an int >= 2"),
         ({"sparse": True}, "sparse=True is not supported"),
         ({"idf_weights": [1.0]}, "only be set if `output_mode` is 'tf_idf'"),
         ({"salt": 3}, "`salt`"),

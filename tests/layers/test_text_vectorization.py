@@ -82,7 +82,7 @@ def test_set_vocabulary_and_vocabulary_file(tmp_path):
     [
         ({"output_mode": "multi_hot", "output_sequence_length": 4}, "output_sequence_length"),
         ({"output_mode": "count", "output_sequence_length": 2}, "can only be set"),
-        ({"output_sequence_length": 2.5}, "positive int"),
+        ({"output_sequence_length": 2.5}, "None or an int >= 1"),
         ({"standardize": "upper"}, "`standardize` must be None"),
         ({"split": "comma"}, "`split` must be None"),
         ({"output_mode": "words"}, "`output_mode` must be one of"),
@@ -91,7 +91,7 @@ def test_set_vocabulary_and_vocabulary_file(tmp_path):
         ({"output_mode": "one_hot"}, "split=None"),
         ({"sparse": True}, "sparse=True is not supported"),
         ({"ragged": True}, "ragged=True is not supported"),
-        ({"max_tokens": 1}, "greater than 1"),
+        ({"max_tokens": 1}, "an int >= 2"),
         ({"pad_to_max_tokens": True, "output_mode": "count"}, "needs `max_tokens`"),
     ],
 )

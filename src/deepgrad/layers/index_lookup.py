@@ -29,7 +29,15 @@ from deepgrad import config
 from deepgrad.layers.base import Layer
 from deepgrad.tensor import Tensor
 
-__all__ = ["IndexLookup", "LookupTable", "OUTPUT_MODES", "UNKNOWN", "encode_ids", "iter_batches"]
+__all__ = [
+    "IndexLookup",
+    "LookupTable",
+    "OUTPUT_MODES",
+    "UNKNOWN",
+    "check_int",
+    "encode_ids",
+    "iter_batches",
+]
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 UNKNOWN = -1  # the table's answer for a token not in it (resolved before output)
@@ -67,6 +75,23 @@ def iter_batches(data, steps: int | None, who: str):
                 f"{type(batch).__name__}. To fix, pass ds.map(lambda x, y: x)."
             )
         yield batch.data if isinstance(batch, Tensor) else batch
+
+
+def check_int(who: str, arg: str, value, minimum: int, none_ok: bool = True) -> None:
+    """Raise unless ``value`` is an int of at least ``minimum`` (or None when allowed).
+
+    >>> check_int("StringLookup", "max_tokens", 1, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: StringLookup: `max_tokens` must be ... an int >= 2. Received: max_tokens=1
+    """
+    if value is None and none_ok:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(
+            f"{who}: `{arg}` must be {'None or ' if none_ok else ''}an int >= {minimum}. "
+            f"Received: {arg}={value!r}"
+        )
 
 
 def _most_frequent(counts: dict, limit: int | None) -> list:
@@ -170,28 +195,12 @@ class IndexLookup(Layer):
                 f"{who}: `output_mode` must be one of {', '.join(map(repr, OUTPUT_MODES))}. "
                 f"Received: output_mode={output_mode!r}"
             )
-        if max_tokens is not None and (
-            isinstance(max_tokens, bool)
-            or not isinstance(max_tokens, (int, np.integer))
-            or max_tokens <= 1
-        ):
-            raise ValueError(
-                f"{who}: if set, `max_tokens` must be an int greater than 1. "
-                f"Received: max_tokens={max_tokens!r}"
-            )
+        check_int(who, "max_tokens", max_tokens, 2)
         if pad_to_max_tokens and max_tokens is None:
             raise ValueError(
                 f"{who}: pad_to_max_tokens=True needs `max_tokens`. Received: max_tokens=None"
             )
-        if (
-            isinstance(num_oov_indices, bool)
-            or not isinstance(num_oov_indices, (int, np.integer))
-            or num_oov_indices < 0
-        ):
-            raise ValueError(
-                f"{who}: `num_oov_indices` must be an int >= 0. "
-                f"Received: num_oov_indices={num_oov_indices!r}"
-            )
+        check_int(who, "num_oov_indices", num_oov_indices, 0, none_ok=False)
         if invert and output_mode != "int":
             raise ValueError(
                 f"{who}: `output_mode` must be 'int' when `invert` is True. "

@@ -27,7 +27,13 @@ import numpy as np
 
 from deepgrad import config
 from deepgrad.layers.base import Layer, shape_str
-from deepgrad.layers.index_lookup import OUTPUT_MODES, UNKNOWN, encode_ids, iter_batches
+from deepgrad.layers.index_lookup import (
+    OUTPUT_MODES,
+    UNKNOWN,
+    check_int,
+    encode_ids,
+    iter_batches,
+)
 from deepgrad.layers.lookup import StringLookup
 from deepgrad.registry import get_registered_name, get_registered_object
 from deepgrad.tensor import Tensor
@@ -170,15 +176,7 @@ class TextVectorization(Layer):
                 f"pads or cuts index sequences; output_mode={output_mode!r} gives one vector "
                 f"per text). Received: output_sequence_length={output_sequence_length!r}"
             )
-        if output_sequence_length is not None and (
-            isinstance(output_sequence_length, bool)
-            or not isinstance(output_sequence_length, (int, np.integer))
-            or output_sequence_length < 1
-        ):
-            raise ValueError(
-                f"{who}: `output_sequence_length` must be None or a positive int. "
-                f"Received: output_sequence_length={output_sequence_length!r}"
-            )
+        check_int(who, "output_sequence_length", output_sequence_length, 1)
         if output_mode == "one_hot" and split is not None:
             raise ValueError(
                 f"{who}: output_mode='one_hot' encodes one token per string, so it needs "
