@@ -208,6 +208,14 @@ def test_model_from_strings_to_predictions_trains():
     assert model.evaluate(ds, verbose=0) < 0.2
 
 
+def test_fit_takes_texts_in_an_object_array():
+    model = text_model()
+    texts = np.empty(len(TEXTS), dtype=object)  # as pandas' column.values gives them
+    texts[:] = list(TEXTS)
+    history = model.fit(texts, LABELS, epochs=2, batch_size=6, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
 def test_model_with_scalar_string_input_and_sequential():
     vectorize = adapted(output_mode="count")
     dense = dg.layers.Dense(2)

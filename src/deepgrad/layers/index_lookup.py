@@ -577,7 +577,8 @@ class IndexLookup(Layer):
         """Keras's config, with the current vocabulary (special tokens first) and IDF weights.
 
         Keras writes an adapted vocabulary to a separate asset file; deepgrad keeps it in
-        the config so that a saved model needs nothing else.
+        the config so that a saved model needs nothing else. A layer made from such a
+        config holds its vocabulary as if given at construction (no ``adapt`` again).
         """
         base = super().get_config()
         base["dtype"] = self.dtype

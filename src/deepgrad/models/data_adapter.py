@@ -42,6 +42,8 @@ def _as_array(value, what: str, float_dtype) -> np.ndarray:
     if isinstance(value, Tensor):
         value = value.data
     array = np.asarray(value)
+    if array.dtype == object and array.size and all(isinstance(v, str) for v in array.flat):
+        array = array.astype(str)  # texts in an object array (pandas' column.values)
     if array.dtype == object:
         raise TypeError(
             f"{what}: could not turn the data into a numeric array (ragged lists or mixed "
