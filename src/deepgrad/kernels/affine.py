@@ -52,9 +52,9 @@ from numpy.typing import ArrayLike
 from deepgrad.kernels.image_common import (
     array_module,
     cast_to,
+    check_choice,
     check_interpolation,
     check_size,
-    quote_all,
     working_dtype,
 )
 from deepgrad.kernels.scratch import scratch_buffer
@@ -103,12 +103,7 @@ def check_fill_mode(fill_mode: str, where: str) -> str:
     >>> check_fill_mode("wrap", "rotate")
     'wrap'
     """
-    if fill_mode not in FILL_MODES:
-        raise ValueError(
-            f"{where}: `fill_mode` must be one of {quote_all(FILL_MODES)}. "
-            f"Received: fill_mode={fill_mode!r}"
-        )
-    return fill_mode
+    return check_choice(fill_mode, FILL_MODES, "fill_mode", where)
 
 
 def _as_transforms(transforms: ArrayLike, where: str) -> np.ndarray:

@@ -264,21 +264,11 @@ def backward(
     relu_output: np.ndarray | None = None,
     masked_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ...]:
-    """Gradients of :func:`forward` for its input (by col2im), its kernel matrix and its bias.
-
-    Args:
-        x: the forward input (N, H, W, Cin); only read for the kernel gradient.
-        w2: the kernel matrix (kh*kw*Cin, Cout).
-        grad: the output gradient (N, out_h, out_w, Cout); never modified.
-        geo: the geometry of the forward convolution.
-        need_input, need_weight, need_bias: which gradients to compute.
-        relu_output: the forward output when ReLU was fused; the gradient is masked
-            where it is zero, a chunk at a time.
-        masked_out: an ``(N * out_h * out_w, Cout)`` array that receives the whole masked
-            gradient (for an input gradient computed after, another way).
-
-    Returns:
-        ``(dx, dw2, db)``, each None when not requested.
+    """Gradients of :func:`forward` for its input (by col2im), its kernel matrix and its bias:
+    arguments and results as :func:`deepgrad.kernels.conv.conv_backward` (a ReLU output
+    masks the gradient a chunk at a time), and ``masked_out``, an ``(N * out_h * out_w,
+    Cout)`` array that receives the whole masked gradient (for an input gradient
+    computed after, another way).
 
     >>> from deepgrad.kernels.geometry import conv_geometry
     >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 __all__ = [
     "INTERPOLATIONS",
     "array_module",
-    "quote_all",
+    "check_choice",
     "check_interpolation",
     "check_size",
     "working_dtype",
@@ -42,13 +42,19 @@ def array_module(x):
     return np
 
 
-def quote_all(options: Sequence[str]) -> str:
-    """The options quoted for an error message.
+def check_choice(value, options: Sequence[str], argument: str, where: str):
+    """``value`` if it is one of ``options``, else a ``ValueError`` that names ``where`` and
+    ``argument`` and lists the options.
 
-    >>> quote_all(("a", "b"))
-    "'a', 'b'"
+    >>> check_choice("wrap", ("wrap", "nearest"), "fill_mode", "rotate")
+    'wrap'
     """
-    return ", ".join(f"'{o}'" for o in options)
+    if value not in options:
+        listed = ", ".join(f"'{o}'" for o in options)
+        raise ValueError(
+            f"{where}: `{argument}` must be one of {listed}. Received: {argument}={value!r}"
+        )
+    return value
 
 
 def check_interpolation(interpolation: str, where: str) -> str:
@@ -67,12 +73,7 @@ def check_interpolation(interpolation: str, where: str) -> str:
     >>> check_interpolation("nearest", "resize")
     'nearest'
     """
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(
-            f"{where}: `interpolation` must be one of {quote_all(INTERPOLATIONS)}. "
-            f"Received: interpolation={interpolation!r}"
-        )
-    return interpolation
+    return check_choice(interpolation, INTERPOLATIONS, "interpolation", where)
 
 
 def working_dtype(dtype: np.dtype | type) -> np.dtype:

@@ -65,7 +65,7 @@ def backward(
     relu_output: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ...]:
     """Gradients of :func:`forward`, a chunk of images at a time; arguments and results as
-    :func:`deepgrad.kernels.conv_gemm.backward`.
+    :func:`deepgrad.kernels.conv.conv_backward`.
 
     >>> from deepgrad.kernels.geometry import conv_geometry
     >>> geo = conv_geometry((1, 2, 2, 1), (1, 1, 1, 1))

@@ -1,14 +1,14 @@
 """Pooling ops: max and average pooling over NHWC images and (N, T, C) sequences.
 
 Each is one fused op with a hand-written backward (the kernels live in
-``deepgrad.kernels.pool`` and, along one axis, ``deepgrad.kernels.pool_axis``).
-``strides`` default to ``pool_size``; ``padding`` is
-``'valid'`` or ``'same'`` (any case) with TensorFlow's rule: ``'same'`` gives
-``ceil(length / stride)`` outputs and puts the odd padding cell at the bottom/right;
-padded cells are never the maximum and are not counted in an average. Max pooling sends
-each output's gradient to the first maximum of its window (row-major), as TensorFlow
-and PyTorch do; the winner is found once, in the forward pass, and only when a
-gradient will be needed.
+``deepgrad.kernels.pool`` and, along one axis, ``deepgrad.kernels.pool_axis``; the plain
+version is ``deepgrad.kernels.reference``). ``strides`` default to ``pool_size``;
+``padding`` is ``'valid'`` or ``'same'`` (any case) with TensorFlow's rule: ``'same'``
+gives ``ceil(length / stride)`` outputs and puts the odd padding cell at the
+bottom/right; padded cells are never the maximum and are not counted in an average.
+Max pooling sends each output's gradient to the first maximum of its window
+(row-major), as TensorFlow and PyTorch do; the winner is found once, in the forward
+pass, and only when a gradient will be needed.
 
 >>> import deepgrad as dg
 >>> x = dg.Tensor(np.arange(16.0, dtype=np.float32).reshape(1, 4, 4, 1), requires_grad=True)
