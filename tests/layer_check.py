@@ -120,7 +120,8 @@ def check_layer(case: LayerCase, folder: str | Path | None = None) -> None:
     # once both are built: a nested layer's config includes its build config, as in Keras.
     clone = type(layer).from_config(layer.get_config())
     clone(x)
-    assert _config_without_name(clone) == _config_without_name(layer)
+    assert _config_without_name(clone) == _config_without_name(layer), (
+        f"{layer.name}: the config changed in a round trip through from_config")
     clone.set_weights(layer.get_weights())
     np.testing.assert_array_equal(clone(x, training=False).data, layer(x, training=False).data)
 

@@ -324,7 +324,8 @@ def test_nan_or_inf_in_x(bad):
 def test_mse_shapes_are_not_silently_broadcast():
     model = dg.Sequential([dg.layers.Dense(3, input_shape=(2,))])
     model.compile("sgd", "mse")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"mean_squared_error: expected y_true with the shape "
+                                         r"of y_pred \(4, 3\).*y_true.shape=\(4, 2\)"):
         model.fit(np.zeros((4, 2)), np.zeros((4, 2)), verbose=0)
 
 

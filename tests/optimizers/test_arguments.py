@@ -104,5 +104,5 @@ def test_legacy_decay_is_keras2_inverse_time_decay():
 
 
 def test_validation_happens_before_anything_is_built():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"RMSprop: `rho` must be in \[0, 1\). Received: rho=-0.5"):
         optimizers.RMSprop(rho=-0.5)
