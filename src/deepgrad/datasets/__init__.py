@@ -1,6 +1,7 @@
 """Datasets in the Keras ``load_data()`` form, found offline first and checked by checksum.
 
-``mnist``, ``fashion_mnist``, ``cifar10`` and ``imdb`` read their published files from a
+``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100``, ``imdb``, ``reuters``,
+``boston_housing`` and ``california_housing`` read their published files from a
 folder you name, ``$DEEPGRAD_DATA/<name>``, ``~/.cache/deepgrad/datasets/<name>``
 or a system folder (``sudo apt-get install dataset-fashion-mnist`` provides
 Fashion-MNIST), and download them into the cache only when none holds a copy
@@ -16,19 +17,35 @@ the same data as ``dg.data.Dataset`` objects in the ``tensorflow_datasets`` form
 
 from __future__ import annotations
 
-from . import cifar10, digits, fashion_mnist, idx, imdb, iris, mnist
+from . import (
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    digits,
+    fashion_mnist,
+    idx,
+    imdb,
+    iris,
+    mnist,
+    reuters,
+)
 from ._files import ChecksumError, DatasetNotFoundError
 from .idx import read_idx, write_idx
 from .tfds import list_builders, load
 
 __all__ = [
+    "boston_housing",
+    "california_housing",
     "cifar10",
+    "cifar100",
     "digits",
     "fashion_mnist",
     "idx",
     "imdb",
     "iris",
     "mnist",
+    "reuters",
     "ChecksumError",
     "DatasetNotFoundError",
     "read_idx",
