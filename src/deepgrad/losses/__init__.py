@@ -47,6 +47,13 @@ from deepgrad.losses.classes import (
     SparseCategoricalCrossentropy,
     SquaredHinge,
 )
+from deepgrad.losses.ctc import CTC, ctc
+from deepgrad.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
 from deepgrad.losses.functions import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -69,6 +76,7 @@ from deepgrad.losses.functions import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from deepgrad.losses.overlap import Dice, Tversky, dice, tversky
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "REDUCTIONS", "reduce_weighted_values",
@@ -76,19 +84,22 @@ __all__ = [
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy", "Huber", "Hinge", "SquaredHinge", "CategoricalHinge",
-    "KLDivergence", "Poisson", "CosineSimilarity", "LogCosh",
+    "KLDivergence", "Poisson", "CosineSimilarity", "LogCosh", "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy", "Dice", "Tversky", "CTC",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "huber", "hinge", "squared_hinge", "categorical_hinge",
     "kl_divergence", "poisson", "cosine_similarity", "log_cosh", "mse", "mae", "mape", "msle",
-    "kld", "get", "serialize", "deserialize",
+    "kld", "binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
+    "ctc", "get", "serialize", "deserialize",
 ]
 
 _CLASSES: tuple[type[Loss], ...] = (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, Huber, Hinge, SquaredHinge, CategoricalHinge, KLDivergence,
-    Poisson, CosineSimilarity, LogCosh,
+    Poisson, CosineSimilarity, LogCosh, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+    Dice, Tversky, CTC,
 )
 
 # One explicit table. A function name resolves to the class that wraps the function;
@@ -109,7 +120,9 @@ _FUNCTION_NAMES: dict[str, type[Loss]] = {
     "categorical_hinge": CategoricalHinge,
     "kl_divergence": KLDivergence, "kld": KLDivergence, "KLD": KLDivergence,
     "poisson": Poisson, "cosine_similarity": CosineSimilarity, "log_cosh": LogCosh,
-    "logcosh": LogCosh,
+    "logcosh": LogCosh, "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy, "dice": Dice,
+    "tversky": Tversky, "ctc": CTC,
 }
 _CLASS_NAMES: dict[str, type[Loss]] = {cls.__name__: cls for cls in _CLASSES}
 _FUNCTIONS: dict[Callable, type[Loss]] = {
@@ -120,7 +133,9 @@ _FUNCTIONS: dict[Callable, type[Loss]] = {
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy, huber: Huber,
     hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
     kl_divergence: KLDivergence, poisson: Poisson, cosine_similarity: CosineSimilarity,
-    log_cosh: LogCosh,
+    log_cosh: LogCosh, binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy, dice: Dice,
+    tversky: Tversky, ctc: CTC,
 }
 
 
