@@ -16,6 +16,7 @@ from deepgrad.ops.conv import (
     depthwise_conv2d,
     separable_conv2d,
 )
+from deepgrad.ops.ctc import ctc_loss
 from deepgrad.ops.elementwise import (
     abs,
     add,
@@ -88,6 +89,7 @@ __all__ = [
     "conv2d",
     "conv2d_max_pool",
     "conv2d_transpose",
+    "ctc_loss",
     "dense",
     "depthwise_conv2d",
     "divide",
