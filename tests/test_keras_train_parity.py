@@ -40,3 +40,22 @@ def test_loss_value_and_gradient_match_keras(name, case):
     total = dg.ops.sum(value) if value.ndim else value
     total.backward()
     np.testing.assert_allclose(y_pred.grad, case["grad"], rtol=1e-4, atol=2e-6)
+
+
+@pytest.mark.parametrize("name, case", _section("metrics"), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_streaming_metric_matches_keras_after_every_batch(name, case):
+    metric = dg.metrics.deserialize({"class_name": case["class_name"],
+                                     "config": case["config"]})
+
+    def update(y_true, y_pred, weight):
+        y_pred = np.asarray(y_pred)
+        y_pred = y_pred.astype(np.float32) if y_pred.dtype.kind == "f" else y_pred
+        metric.update_state(np.asarray(y_true), y_pred, sample_weight=weight)
+
+    for batch, expected in zip(case["batches"], case["results"], strict=True):
+        update(*batch)
+        np.testing.assert_allclose(metric.result(), expected, rtol=1e-5, atol=1e-6)
+    metric.reset_state()
+    update(*case["batches"][0])
+    np.testing.assert_allclose(metric.result(), case["results"][0], rtol=1e-5, atol=1e-6)

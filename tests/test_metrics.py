@@ -345,7 +345,10 @@ def test_get_errors():
 
 _REQUIRED = {M.PrecisionAtRecall: {"recall": 0.5}, M.RecallAtPrecision: {"precision": 0.5},
              M.SensitivityAtSpecificity: {"specificity": 0.5},
-             M.SpecificityAtSensitivity: {"sensitivity": 0.5}}
+             M.SpecificityAtSensitivity: {"sensitivity": 0.5},
+             M.IoU: {"num_classes": 3, "target_class_ids": [1]}, M.MeanIoU: {"num_classes": 3},
+             M.OneHotIoU: {"num_classes": 3, "target_class_ids": [0]},
+             M.OneHotMeanIoU: {"num_classes": 2}}
 
 
 @pytest.mark.parametrize("cls", M._CLASSES)

@@ -45,7 +45,16 @@ from deepgrad.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from deepgrad.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    CosineSimilarity,
+    PearsonCorrelation,
+    concordance_correlation,
+    cosine_similarity,
+    pearson_correlation,
+)
 from deepgrad.metrics.f_score_metrics import F1Score, FBetaScore
+from deepgrad.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from deepgrad.metrics.operating_point_metrics import (
     PrecisionAtRecall,
     RecallAtPrecision,
@@ -78,7 +87,9 @@ __all__ = [
     "KLDivergence", "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",
     "FalseNegatives", "AUC", "PrecisionAtRecall", "RecallAtPrecision",
     "SensitivityAtSpecificity", "SpecificityAtSensitivity", "FBetaScore", "F1Score", "R2Score",
-    "accuracy", "binary_accuracy", "categorical_accuracy",
+    "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "CosineSimilarity",
+    "PearsonCorrelation", "ConcordanceCorrelation", "cosine_similarity", "pearson_correlation",
+    "concordance_correlation", "accuracy", "binary_accuracy", "categorical_accuracy",
     "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "get",
@@ -93,6 +104,8 @@ _CLASSES: tuple[type[Metric], ...] = (
     SparseCategoricalCrossentropy, KLDivergence, Precision, Recall, TruePositives,
     FalsePositives, TrueNegatives, FalseNegatives, AUC, PrecisionAtRecall, RecallAtPrecision,
     SensitivityAtSpecificity, SpecificityAtSensitivity, FBetaScore, F1Score, R2Score,
+    IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, CosineSimilarity, PearsonCorrelation,
+    ConcordanceCorrelation,
 )
 
 # One explicit table: Keras's class names, their snake_case names and Keras's aliases.
@@ -121,6 +134,11 @@ _REGISTRY.update({
     "sensitivity_at_specificity": SensitivityAtSpecificity,
     "specificity_at_sensitivity": SpecificityAtSensitivity, "f_beta_score": FBetaScore,
     "f1_score": F1Score, "r2_score": R2Score,
+    # Keras's snake_case names of the IoU classes, as its to_snake_case spells them.
+    "io_u": IoU, "mean_io_u": MeanIoU, "binary_io_u": BinaryIoU, "one_hot_io_u": OneHotIoU,
+    "one_hot_mean_io_u": OneHotMeanIoU, "cosine_similarity": CosineSimilarity,
+    "pearson_correlation": PearsonCorrelation,
+    "concordance_correlation": ConcordanceCorrelation,
 })
 _ACCURACY_NAMES = ("accuracy", "acc")
 _FUNCTIONS: dict[Callable, type[Metric]] = {
@@ -131,6 +149,8 @@ _FUNCTIONS: dict[Callable, type[Metric]] = {
     mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
     mean_absolute_percentage_error: MeanAbsolutePercentageError,
     mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    cosine_similarity: CosineSimilarity, pearson_correlation: PearsonCorrelation,
+    concordance_correlation: ConcordanceCorrelation,
 }
 
 
