@@ -240,7 +240,7 @@ def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel
     steps, batch, four_u = gates.shape
     u = four_u // 4
     dtype = gates.dtype
-    d_gates = np.empty_like(gates) if schedule.counts is None else np.zeros_like(gates)
+    d_gates = np.empty_like(gates)
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
     dc = np.zeros((batch, u), dtype) if dc_last is None else np.array(dc_last, dtype)
     scratch = np.empty((batch, 3 * u), dtype)
@@ -253,8 +253,10 @@ def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel
         for t, rows in schedule.rows(k, range(steps - 1, -1, -1)):
             if d_out is not None:
                 dh[share] += d_out[t, share]
-            if rows.stop == rows.start:
-                continue
+            if rows.stop < share.stop:  # rows not running: no gradient through the gates
+                d_gates[t, rows.stop : share.stop] = 0
+                if rows.stop == rows.start:
+                    continue
             g, dg = gates[t, rows], d_gates[t, rows]
             dh_r, dc_r, w = dh[rows], dc[rows], scratch[rows]
             w1 = w[:, :u]
@@ -373,9 +375,8 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, ma
     steps, batch, three_u = gates.shape
     u = three_u // 3
     dtype = gates.dtype
-    packed = schedule.counts is not None
-    d_x = np.zeros_like(gates) if packed else np.empty_like(gates)
-    d_rec_h = (np.zeros if packed else np.empty)((steps, batch, u), dtype)
+    d_x = np.empty_like(gates)
+    d_rec_h = np.empty((steps, batch, u), dtype)
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
     scratch = np.empty((batch, 2 * u), dtype)
     d_rec = np.empty((batch, u), dtype)
@@ -388,8 +389,11 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, ma
         for t, rows in schedule.rows(k, range(steps - 1, -1, -1)):
             if d_out is not None:
                 dh[share] += d_out[t, share]
-            if rows.stop == rows.start:
-                continue
+            if rows.stop < share.stop:
+                d_x[t, rows.stop : share.stop] = 0
+                d_rec_h[t, rows.stop : share.stop] = 0
+                if rows.stop == rows.start:
+                    continue
             g, dg, dh_r, w = gates[t, rows], d_x[t, rows], dh[rows], scratch[rows]
             w1 = w[:, :u]
             if mask is not None:
@@ -465,7 +469,7 @@ def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, schedule,
     ``(steps, batch, u)`` the pre-activations' gradients."""
     steps, batch, u = h.shape[0] - 1, h.shape[1], h.shape[2]
     dtype = h.dtype
-    d_pre = (np.zeros if schedule.counts is not None else np.empty)((steps, batch, u), dtype)
+    d_pre = np.empty((steps, batch, u), dtype)
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
     scratch = np.empty((batch, u), dtype)
     dh_held = None if mask is None else np.empty((batch, u), dtype)
@@ -476,8 +480,10 @@ def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, schedule,
         for t, rows in schedule.rows(k, range(steps - 1, -1, -1)):
             if d_out is not None:
                 dh[share] += d_out[t, share]
-            if rows.stop == rows.start:
-                continue
+            if rows.stop < share.stop:
+                d_pre[t, rows.stop : share.stop] = 0
+                if rows.stop == rows.start:
+                    continue
             dh_r, w, dp = dh[rows], scratch[rows], d_pre[t, rows]
             if mask is not None:
                 m = mask[t, rows]
