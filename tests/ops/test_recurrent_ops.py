@@ -182,7 +182,7 @@ def test_float32_stays_float32_and_batch_split_matches_one_thread(monkeypatch, p
     split = run()
     for a, b in zip(split, run(), strict=True):
         np.testing.assert_array_equal(a, b)
-    monkeypatch.setattr(loops, "split_batch", lambda batch: [slice(0, batch)])
+    monkeypatch.setattr(loops, "split_batch", lambda batch, threads=None: [slice(0, batch)])
     whole = run()
     assert all(a.dtype == np.float32 for a in split)
     for a, b in zip(split, whole, strict=True):
@@ -215,3 +215,36 @@ def test_bad_shapes_name_the_op_and_both_shapes():
         lstm(x, h0, c0, k, rk, b, mask=MASK[:, :2])
     with pytest.raises(ValueError, match="simple_rnn: `activation` must be one of"):
         simple_rnn(x, h0, k[:, :3], rk[:, :3], activation="elu")
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "simple_rnn"])
+@pytest.mark.parametrize("mask", [None, POST, MASK], ids=["nomask", "post", "gaps"])
+def test_bidirectional_op_is_the_two_directions(kind, mask):
+    """Both directions in one op (loops side by side) give each direction's own op's
+    outputs and gradients; the shared input gets both directions' gradients."""
+    from deepgrad.ops.recurrent import bidirectional
+
+    make = {"lstm": lstm_inputs, "gru": gru_inputs, "simple_rnn": rnn_inputs}[kind]
+    op = {"lstm": lstm, "gru": gru, "simple_rnn": simple_rnn}[kind]
+    x, *forward = make()
+    backward = make()[1:]
+    names = {"lstm": ["h0", "c0", "kernel", "recurrent_kernel", "bias"],
+             "gru": ["h0", "kernel", "recurrent_kernel", "bias"],
+             "simple_rnn": ["h0", "kernel", "recurrent_kernel", "bias"]}[kind]
+    flags = dict(mask=mask, return_sequences=True)
+
+    def both(x, *weights):
+        half = len(weights) // 2
+        f = dict(zip(names, weights[:half]), x=x, **flags)
+        b = dict(zip(names, weights[half:]), x=x, go_backwards=True, **flags)
+        return all_outputs(bidirectional(kind, f, b))
+
+    def separate(x, *weights):
+        half = len(weights) // 2
+        return all_outputs(op(x, *weights[:half], **flags)
+                           + op(x, *weights[half:], go_backwards=True, **flags))
+
+    inputs = [x, *forward, *backward]
+    np.testing.assert_allclose(both(*[Tensor(a) for a in inputs]).data,
+                               separate(*[Tensor(a) for a in inputs]).data, rtol=1e-12)
+    assert gradient_check(both, inputs, atol=1e-7, rtol=1e-6)

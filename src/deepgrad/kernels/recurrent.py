@@ -34,7 +34,7 @@ from deepgrad.kernels import parallel
 
 __all__ = [
     "lstm_gate_order", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
-    "rnn_forward", "rnn_backward", "ACTIVATIONS", "split_batch", "Schedule",
+    "rnn_forward", "rnn_backward", "ACTIVATIONS", "split_batch", "Schedule", "Together",
 ]
 
 # Simple-RNN activations that the loop runs in place, and their derivative from the output.
@@ -78,14 +78,40 @@ def _times_derivative(g: np.ndarray, y: np.ndarray, name: str, work: np.ndarray)
         g *= work
 
 
-def split_batch(batch: int) -> list[slice]:
+def split_batch(batch: int, threads: int | None = None) -> list[slice]:
     """The batch's rows in one share per thread when the batch is large enough to split.
 
     The steps of a recurrence follow each other, but its samples are independent: each
     thread runs the whole loop for its own rows, with BLAS single-threaded inside.
     """
-    parts = parallel.thread_count() if batch >= 16 else 1
-    return parallel.split(batch, parts)
+    threads = parallel.thread_count() if threads is None else threads
+    return parallel.split(batch, threads if batch >= 16 else 1)
+
+
+class Together:
+    """Loops of several recurrences (the two directions of a bidirectional layer) run side
+    by side: each schedule made with this group queues its loops instead of running them,
+    and :meth:`run` runs them all in threads. Each direction then gets its own threads'
+    share of the cores (one of two), instead of each direction being split in turn.
+
+    >>> group = Together(2); done = []
+    >>> Schedule(4, group=group).run(lambda share: done.append(share)); done
+    []
+    >>> group.run(); done
+    [0]
+    """
+
+    def __init__(self, loops: int):
+        self.threads = max(1, parallel.thread_count() // loops)
+        self.jobs: list = []
+
+    def run(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        with parallel.own_threads():
+            if len(jobs) == 1:
+                jobs[0]()
+            else:
+                parallel.run_parts(lambda job: job(), jobs)
 
 
 class Schedule:
@@ -96,7 +122,8 @@ class Schedule:
     PyTorch's packed sequences are: sorted by length, dealt out to the threads in turn,
     so that at each step a thread's rows still running are a prefix of its share, and
     only those go through the products. A padded row keeps its state, as a mask would.
-    ``perm`` is the order of the rows (None when unchanged).
+    ``perm`` is the order of the rows (None when unchanged). With a ``group``
+    (:class:`Together`) the loops wait for the group's run.
 
     >>> valid = np.array([[1, 1, 1], [1, 0, 1], [0, 0, 1]], bool)  # (steps, batch)
     >>> schedule = Schedule(3, valid)
@@ -104,10 +131,11 @@ class Schedule:
     ([2, 0, 1], [(0, slice(0, 3, None)), (1, slice(0, 2, None)), (2, slice(0, 1, None))])
     """
 
-    def __init__(self, batch: int, valid: np.ndarray | None = None):
+    def __init__(self, batch: int, valid: np.ndarray | None = None, group: Together | None = None):
         self.perm = None
         self.counts = None  # per share: rows still running at each step
-        self.shares = split_batch(batch)
+        self.group = group
+        self.shares = split_batch(batch, None if group is None else group.threads)
         if valid is None:
             return
         lengths = valid.sum(axis=0)
@@ -146,7 +174,11 @@ class Schedule:
             yield t, slice(rows.start, rows.start + int(counts[t]))
 
     def run(self, fn) -> None:
-        """``fn(share)`` for each share, in threads, with BLAS single-threaded."""
+        """``fn(share)`` for each share, in threads with BLAS single-threaded (or queued on
+        the group)."""
+        if self.group is not None:
+            self.group.jobs.extend(lambda k=k: fn(k) for k in range(len(self.shares)))
+            return
         with parallel.own_threads():
             if len(self.shares) == 1:
                 fn(0)
@@ -214,10 +246,8 @@ def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True
                 np.copyto(h[t + 1, rows], h[t, rows], where=hold[rows])
                 np.copyto(c_new[rows], c_prev[rows], where=hold[rows])
 
-    schedule.run(run)
-    if not keep:
-        c = c[steps % 2][None]
-    return h, c, tanh_c if keep else None
+    schedule.run(run)  # (a group runs it later: the arrays returned fill then)
+    return h, c if keep else c[steps % 2][None], tanh_c if keep else None
 
 
 def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel, schedule,

@@ -214,6 +214,13 @@ class RNN(Layer):
 
     # -- the forward pass ---------------------------------------------------------------
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        initial_state, mask = self._start(sequences, initial_state, mask)
+        output, states = self._run(sequences, initial_state, mask, training)
+        return self._finish(output, states)
+
+    def _start(self, sequences, initial_state, mask):
+        """The initial states (given, kept by a stateful layer, or zeros) and the mask as
+        a boolean array."""
         batch = sequences.shape[0]
         if initial_state is None and self.stateful:
             own = tree.flatten(self.states)
@@ -232,12 +239,27 @@ class RNN(Layer):
         if mask is not None:
             mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
             mask = mask.astype(bool, copy=False)
-        output, states = self._run(sequences, initial_state, mask, training)
+        return initial_state, mask
+
+    def _finish(self, output, states):
+        """Keep a stateful layer's final states; the call's return value."""
         if self.stateful:
             self.states = tree.map_structure(lambda s: np.array(s.data), states)
         if self.return_state:
             return [output, *states]
         return output
+
+    def fused_op(self, sequences, initial_state, mask, training) -> tuple[str, dict] | None:
+        """The one fused op that runs this layer (``(name, kwargs)``, see
+        ``RecurrentCell.op_arguments``), or None: a stack, or a cell that runs step by step."""
+        cell = self.cell
+        if not (isinstance(cell, RecurrentCell) and cell.can_fuse(training)):
+            return None
+        initial_state, mask = self._start(sequences, initial_state, mask)
+        return cell.op_arguments(sequences, initial_state, training, mask=mask,
+                                 go_backwards=self.go_backwards,
+                                 return_sequences=self.return_sequences,
+                                 zero_output_for_mask=self.zero_output_for_mask)
 
     def _checked_states(self, given, batch: int) -> list:
         given = list(given) if isinstance(given, (list, tuple)) else [given]

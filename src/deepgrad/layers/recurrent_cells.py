@@ -177,15 +177,21 @@ class RecurrentCell(Layer):
         """Whether :meth:`sequence` can run (built-in activations, no recurrent dropout)."""
         return not (training and self.recurrent_dropout > 0)
 
-    def sequence(self, x: Tensor, states, mask, go_backwards, return_sequences,
-                 zero_output_for_mask, training) -> tuple[Tensor, list[Tensor]]:
-        """Run the whole sequence as one op: ``(output, final states)``."""
+    def op_arguments(self, x: Tensor, states, training, **flags) -> tuple[str, dict]:
+        """The fused op for the whole sequence and its arguments: ``(name, kwargs)``, name
+        one of ``ops.recurrent``'s ``'lstm'``, ``'gru'``, ``'simple_rnn'``; ``flags`` are
+        its ``mask``, ``go_backwards``, ``return_sequences``, ``zero_output_for_mask``."""
         if training and self.dropout > 0:
             generator = self._generator or dg_random.generator()
             x = ops.dropout(x, self.dropout, generator, noise_shape=(None, 1, None))
-        flags = dict(mask=mask, go_backwards=go_backwards, return_sequences=return_sequences,
-                     zero_output_for_mask=zero_output_for_mask)
-        out = self._fused(x, states, flags)
+        bias = {} if self.bias is None else {"bias": self.bias}
+        weights = dict(x=x, kernel=self.kernel, recurrent_kernel=self.recurrent_kernel, **bias)
+        return self._op, {**weights, **self._state_arguments(states), **flags}
+
+    def sequence(self, x: Tensor, states, training, **flags) -> tuple[Tensor, list[Tensor]]:
+        """Run the whole sequence as one op: ``(output, final states)``."""
+        name, kwargs = self.op_arguments(x, states, training, **flags)
+        out = getattr(rnn_ops, name)(**kwargs)
         return out[0], list(out[1:])
 
     def get_config(self) -> dict:
@@ -242,11 +248,10 @@ class SimpleRNNCell(RecurrentCell):
     def can_fuse(self, training) -> bool:
         return super().can_fuse(training) and self._fused_name(self.activation) is not None
 
-    def _fused(self, x, states, flags):
-        return rnn_ops.simple_rnn(
-            x, states[0], self.kernel, self.recurrent_kernel, self.bias,
-            activation=self._fused_name(self.activation), **flags,
-        )
+    _op = "simple_rnn"
+
+    def _state_arguments(self, states) -> dict:
+        return {"h0": states[0], "activation": self._fused_name(self.activation)}
 
 
 class LSTMCell(RecurrentCell):
@@ -305,9 +310,10 @@ class LSTMCell(RecurrentCell):
         return (super().can_fuse(training) and self.activation is activations.tanh
                 and self.recurrent_activation is activations.sigmoid)
 
-    def _fused(self, x, states, flags):
-        return rnn_ops.lstm(x, states[0], states[1], self.kernel, self.recurrent_kernel,
-                            self.bias, **flags)
+    _op = "lstm"
+
+    def _state_arguments(self, states) -> dict:
+        return {"h0": states[0], "c0": states[1]}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -371,8 +377,10 @@ class GRUCell(RecurrentCell):
                 and self.activation is activations.tanh
                 and self.recurrent_activation is activations.sigmoid)
 
-    def _fused(self, x, states, flags):
-        return rnn_ops.gru(x, states[0], self.kernel, self.recurrent_kernel, self.bias, **flags)
+    _op = "gru"
+
+    def _state_arguments(self, states) -> dict:
+        return {"h0": states[0]}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "reset_after": self.reset_after}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from deepgrad import ops
 from deepgrad.layers.base import Layer, shape_str
 from deepgrad.layers.nested import deserialize_sublayer, serialize_sublayer
+from deepgrad.ops import recurrent as rnn_ops
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -186,10 +187,14 @@ class Bidirectional(Layer):
         if initial_state is not None:
             half = len(initial_state) // 2
             forward_state, backward_state = initial_state[:half], initial_state[half:]
-        y = self.forward_layer(sequences, initial_state=forward_state, mask=mask,
-                               training=training)
-        y_rev = self.backward_layer(sequences, initial_state=backward_state, mask=mask,
-                                    training=training)
+        both = self._both_at_once(sequences, forward_state, backward_state, mask, training)
+        if both is not None:
+            y, y_rev = both
+        else:
+            y = self.forward_layer(sequences, initial_state=forward_state, mask=mask,
+                                   training=training)
+            y_rev = self.backward_layer(sequences, initial_state=backward_state, mask=mask,
+                                        training=training)
         states = []
         if self.return_state:
             states = list(y[1:]) + list(y_rev[1:])
@@ -209,6 +214,23 @@ class Bidirectional(Layer):
         if self.return_state or self.merge_mode is None:
             return output + states
         return output[0]
+
+    def _both_at_once(self, sequences, forward_state, backward_state, mask, training):
+        """Both directions as one op (``ops.recurrent.bidirectional``: their loops run side
+        by side), where both are built-in recurrent layers of one kind that fuse; else None.
+        """
+        forward, backward = self.forward_layer, self.backward_layer
+        if not all(hasattr(layer, "fused_op") and layer.activity_regularizer is None
+                   for layer in (forward, backward)):
+            return None
+        ops_f = forward.fused_op(sequences, forward_state, mask, training)
+        ops_b = backward.fused_op(sequences, backward_state, mask, training)
+        if ops_f is None or ops_b is None or ops_f[0] != ops_b[0]:
+            return None
+        outputs = rnn_ops.bidirectional(ops_f[0], ops_f[1], ops_b[1])
+        half = len(outputs) // 2
+        return (forward._finish(outputs[0], outputs[1:half]),
+                backward._finish(outputs[half], outputs[half + 1 :]))
 
     def get_config(self) -> dict:
         return {
