@@ -13,7 +13,7 @@ epoch 1 True
 
 from __future__ import annotations
 
-from deepgrad.utils.progress import Progbar
+from deepgrad.utils.progress import Progbar, print_msg
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger"]
 
@@ -190,6 +190,12 @@ class History(Callback):
 class ProgbarLogger(Callback):
     """Prints ``Epoch i/n`` and a progress bar (verbose 1) or one line (verbose 2) per epoch.
 
+    ``fit`` adds one unless you pass your own (its verbosity comes from ``fit``'s
+    ``verbose``). As in Keras 3, ``Epoch i/n`` is printed only when there are several
+    epochs, and validation inside ``fit`` is silent. deepgrad's ``evaluate`` and
+    ``predict`` draw their own bar, so this callback acts in ``fit`` only. Output goes
+    through :func:`deepgrad.utils.disable_interactive_logging`'s switch.
+
     >>> ProgbarLogger().verbose
     1
     """
@@ -197,28 +203,32 @@ class ProgbarLogger(Callback):
     def __init__(self):
         super().__init__()
         self.verbose = 1
+        self.epochs = 1
+        self.target = None
         self._bar = None
         self._seen = 0
 
     def set_params(self, params: dict) -> None:
         super().set_params(params)
-        self.verbose = params.get("verbose", 1)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
         self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.verbose:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
-        self._bar = Progbar(self.params.get("steps"), verbose=self.verbose)
+        if self.verbose and self.epochs > 1:
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
+        self._bar = Progbar(self.target, verbose=self.verbose)
         self._seen = 0
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen = batch + 1
         if self._bar is not None and self.verbose == 1:
-            self._bar.update(self._seen, logs)
+            self._bar.update(self._seen, logs or {}, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
         if self._bar is not None:
-            self._bar.update(max(self._seen, 1), logs, finalize=True)
+            self._bar.update(self.target or max(self._seen, 1), logs or {}, finalize=True)
             self._bar = None
 
     def on_train_end(self, logs=None):

@@ -1,4 +1,7 @@
-"""Utilities: seeds, one-hot encoding, gradient checks, image and text files, progress bars.
+"""Utilities: seeds, one-hot encoding, gradient checks, files, images, datasets, progress bars.
+
+Keras 3's ``keras.utils`` names, plus deepgrad's gradient checks. Modules that need an
+optional package (``plot_model``: pydot and graphviz) or Pillow load on first use.
 
 >>> import deepgrad as dg
 >>> dg.utils.to_categorical([0, 2], num_classes=3)
@@ -22,26 +25,52 @@ from deepgrad.registry import (
     get_registered_object,
     register_keras_serializable,
 )
+from deepgrad.utils.config import Config
+from deepgrad.utils.data_utils import (
+    pack_x_y_sample_weight,
+    split_dataset,
+    unpack_x_y_sample_weight,
+)
+from deepgrad.utils.file_utils import get_file
 from deepgrad.utils.gradcheck import gradient_check, numerical_gradient
-from deepgrad.utils.progress import Progbar
+from deepgrad.utils.numerical_utils import normalize
+from deepgrad.utils.progress import (
+    Progbar,
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from deepgrad.utils.tensor_utils import get_source_inputs, is_keras_tensor, standardize_dtype
 
 __all__ = [
+    "Config",
     "CustomObjectScope",
     "Progbar",
     "array_to_img",
     "clear_session",
     "custom_object_scope",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
     "get_custom_objects",
+    "get_file",
     "get_registered_name",
     "get_registered_object",
+    "get_source_inputs",
     "gradient_check",
     "img_to_array",
+    "is_interactive_logging_enabled",
+    "is_keras_tensor",
     "load_img",
+    "normalize",
     "numerical_gradient",
+    "pack_x_y_sample_weight",
     "register_keras_serializable",
     "save_img",
     "set_random_seed",
+    "split_dataset",
+    "standardize_dtype",
     "to_categorical",
+    "unpack_x_y_sample_weight",
     "image_dataset_from_directory",
     "pad_sequences",
     "text_dataset_from_directory",

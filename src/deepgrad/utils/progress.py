@@ -1,9 +1,11 @@
-"""Keras-style progress display on top of tqdm.
+"""Keras-style progress display on top of tqdm, and Keras's interactive-logging switch.
 
 ``verbose=1`` shows a live bar (``12/469 ━━━━━━━        0s 7ms/step - accuracy: 0.81 -
 loss: 0.55``) refreshed at most ten times a second; ``verbose=2`` prints one line per
 epoch; ``'auto'`` picks the bar on a terminal or in a notebook and one line per epoch
 when output goes to a file or pipe, so logs never fill with carriage returns.
+:func:`disable_interactive_logging` sends what progress bars and ``ProgbarLogger``
+would print to the ``logging`` logger ``"deepgrad"`` instead (one line per finished bar).
 
 >>> resolve_verbose(0), resolve_verbose(2)
 (0, 2)
@@ -11,10 +13,60 @@ when output goes to a file or pipe, so logs never fill with carriage returns.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 
-__all__ = ["Progbar", "resolve_verbose", "format_logs", "format_duration"]
+__all__ = [
+    "Progbar", "resolve_verbose", "format_logs", "format_duration", "print_msg",
+    "enable_interactive_logging", "disable_interactive_logging",
+    "is_interactive_logging_enabled",
+]
+
+_interactive = {"enabled": True}
+
+
+def enable_interactive_logging() -> None:
+    """Print progress bars and training messages to stdout (the default), as Keras.
+
+    >>> disable_interactive_logging(); enable_interactive_logging()
+    >>> is_interactive_logging_enabled()
+    True
+    """
+    _interactive["enabled"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Send progress and training messages to the ``logging`` logger ``"deepgrad"``.
+
+    Live bars are replaced by one line per finished bar, logged at level INFO.
+
+    >>> disable_interactive_logging(); is_interactive_logging_enabled()
+    False
+    >>> enable_interactive_logging()
+    """
+    _interactive["enabled"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress goes to stdout (True) or to ``logging`` (False).
+
+    >>> is_interactive_logging_enabled()
+    True
+    """
+    return _interactive["enabled"]
+
+
+def print_msg(message: str, file=None) -> None:
+    """Print ``message`` (to ``file`` or stdout), or log it when interactive logging is off.
+
+    >>> print_msg("Epoch 1/2")
+    Epoch 1/2
+    """
+    if _interactive["enabled"]:
+        print(message, file=file or sys.stdout, flush=True)
+    else:
+        logging.getLogger("deepgrad").info(message)
 
 
 def _in_notebook() -> bool:
@@ -78,27 +130,42 @@ def format_logs(logs: dict) -> str:
 
 
 class Progbar:
-    """A progress display for one epoch (or one evaluate/predict pass).
+    """A progress display for one epoch (or one evaluate/predict pass), with Keras's arguments.
 
     Args:
         target: number of steps, or None when unknown.
+        width: the bar's width in characters.
         verbose: 1 for a live bar, 2 for one line at the end, 0 for nothing.
+        interval: the least time between two redraws of the live bar, in seconds.
+        stateful_metrics: names of values shown as given; the others, when passed as
+            ``(name, value)`` pairs, are averaged over the steps seen (Keras's rule).
+            Values passed as a dict (deepgrad's logs, already running means) are shown
+            as given.
         unit_name: the word after the time per step.
+        file: where to print (deepgrad only; default stdout).
 
     >>> bar = Progbar(2, verbose=2, file=sys.stdout)
-    >>> bar.update(1); bar.update(2, {"loss": 0.5}, finalize=True)  # doctest: +ELLIPSIS
+    >>> bar.update(1, [("loss", 1.0)]); bar.update(2, [("loss", 0.0)])  # doctest: +ELLIPSIS
     2/2 - 0s - ...s/step - loss: 0.5000
     """
 
-    def __init__(self, target: int | None, verbose: int = 1, unit_name: str = "step", file=None):
+    def __init__(self, target: int | None, width: int = 20, verbose: int = 1,
+                 interval: float = 0.05, stateful_metrics=None, unit_name: str = "step",
+                 file=None):
         self.target = target
+        self.width = int(width)
         self.verbose = verbose
+        self.interval = float(interval)
+        self.stateful_metrics = set(stateful_metrics or ())
         self.unit_name = unit_name
         self.file = file
         self._start = time.perf_counter()
         self._last_draw = 0.0
         self._bar = None
         self._drawn = 0
+        self._seen = 0
+        self._sums: dict[str, list[float]] = {}
+        self._shown: dict = {}
 
     def _open_bar(self):
         if _in_notebook():
@@ -119,7 +186,7 @@ class Progbar:
             file=self.file or sys.stdout,
             ascii=" ━",
             dynamic_ncols=False,
-            bar_format="{n_fmt}/{total_fmt} {bar:20} {status}"
+            bar_format=f"{{n_fmt}}/{{total_fmt}} {{bar:{self.width}}} {{status}}"
             if self.target
             else "{n_fmt} {status}",
             mininterval=0,
@@ -127,33 +194,56 @@ class Progbar:
             initial=0,
         )
 
-    def _status(self, current: int, logs: dict | None) -> str:
+    def _status(self, current: int, logs: dict) -> str:
         elapsed = time.perf_counter() - self._start
         per = _per_step(elapsed / max(current, 1), self.unit_name)
         if self.target and current < self.target:
             eta = format_duration(elapsed / max(current, 1) * (self.target - current))
         else:
             eta = format_duration(elapsed)
-        return f"{eta} {per}{format_logs(logs or {})}"
+        return f"{eta} {per}{format_logs(logs)}"
 
-    def update(self, current: int, logs: dict | None = None, finalize: bool = False) -> None:
-        """Show progress at step ``current`` (1-based); ``finalize`` ends the line."""
+    def _values(self, current: int, values) -> dict:
+        """The values to show: a dict as given; ``(name, value)`` pairs averaged (Keras)."""
+        if isinstance(values, dict):
+            self._shown = dict(values)
+            return self._shown
+        weight = max(current - self._seen, 1)
+        for name, value in values or ():
+            if name in self.stateful_metrics:
+                self._shown[name] = value
+                continue
+            total = self._sums.setdefault(name, [0.0, 0])
+            total[0] += float(value) * weight
+            total[1] += weight
+            self._shown[name] = total[0] / total[1]
+        return self._shown
+
+    def update(self, current: int, values=None, finalize: bool | None = None) -> None:
+        """Show progress at step ``current`` (1-based).
+
+        Args:
+            current: the steps done.
+            values: a dict of values to show as given, or Keras's list of ``(name, value)``
+                pairs (averaged over steps unless named in ``stateful_metrics``).
+            finalize: end the bar; None: when ``current`` reaches ``target``.
+        """
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        logs = self._values(current, values)
+        self._seen = current
         if self.verbose == 0:
             return
-        if self.verbose == 2:
+        if self.verbose == 2 or not _interactive["enabled"]:
             if finalize:
                 elapsed = time.perf_counter() - self._start
                 total = self.target or current
                 per = _per_step(elapsed / max(current, 1), self.unit_name)
-                print(
-                    f"{current}/{total} - {format_duration(elapsed)} - {per}"
-                    f"{format_logs(logs or {})}",
-                    file=self.file or sys.stdout,
-                    flush=True,
-                )
+                print_msg(f"{current}/{total} - {format_duration(elapsed)} - {per}"
+                          f"{format_logs(logs)}", self.file)
             return
         now = time.perf_counter()
-        if not finalize and now - self._last_draw < 0.1:
+        if not finalize and now - self._last_draw < self.interval:
             return
         self._last_draw = now
         if self._bar is None:
@@ -166,6 +256,14 @@ class Progbar:
                 self._bar.total = current
             self._bar.close()
             self._bar = None
+
+    def add(self, n: int, values=None) -> None:
+        """Advance by ``n`` steps (Keras's ``add``).
+
+        >>> bar = Progbar(4, verbose=0); bar.add(3); bar._seen
+        3
+        """
+        self.update(self._seen + n, values)
 
     def close(self) -> None:
         """Close the live bar if it is still open (e.g. after an exception)."""
