@@ -33,6 +33,7 @@ from deepgrad.utils.data_utils import (
 )
 from deepgrad.utils.file_utils import get_file
 from deepgrad.utils.gradcheck import gradient_check, numerical_gradient
+from deepgrad.utils.model_visualization import model_to_dot, plot_model
 from deepgrad.utils.numerical_utils import normalize
 from deepgrad.utils.progress import (
     Progbar,
@@ -61,9 +62,11 @@ __all__ = [
     "is_interactive_logging_enabled",
     "is_keras_tensor",
     "load_img",
+    "model_to_dot",
     "normalize",
     "numerical_gradient",
     "pack_x_y_sample_weight",
+    "plot_model",
     "register_keras_serializable",
     "save_img",
     "set_random_seed",
