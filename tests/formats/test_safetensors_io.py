@@ -95,7 +95,7 @@ def _blob(header: dict, data: bytes = b"", raw: bytes | None = None) -> bytes:
     (_blob({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}, b"\0" * 8),
      "gap"),
     (_blob({"a": {"dtype": "F32", "shape": [1]}}, b"\0" * 4), "exactly 'dtype'"),
-    (_blob({"__metadata__": {"a": 1}}), "'__metadata__' must map strings"),
+    (_blob({"__metadata__": {"a": 1}}), "__metadata__: must map strings"),
 ])
 def test_invalid_files(blob, message):
     with pytest.raises(SafetensorsError, match=message):

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from deepgrad.formats.errors import FileFormatError
+
 from .idx import _GZIP_MAGIC, gunzip
 
 __all__ = [
@@ -53,7 +55,7 @@ class DatasetNotFoundError(FileNotFoundError):
     """No verified copy of a dataset's files was found, and downloading was off or failed."""
 
 
-class ChecksumError(ValueError):
+class ChecksumError(FileFormatError):
     """A file's checksum does not match the published one: it is corrupt or a different file."""
 
 
@@ -71,6 +73,8 @@ class RemoteFile:
         aliases: other names a local copy may have (e.g. the uncompressed name).
         md5: for a file whose publisher gives only an MD5 (Keras's
             ``imdb_word_index.json``), that digest, checked when ``sha256`` is empty.
+        max_size: the most bytes a good copy, or its decompressed content, can have; a
+            larger file is refused unread and decompression stops past it. None: no cap.
     """
 
     filename: str
@@ -79,6 +83,7 @@ class RemoteFile:
     content_sha256: str | None = None
     aliases: tuple[str, ...] = ()
     md5: str | None = None
+    max_size: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -108,14 +113,18 @@ class DatasetSpec:
 
 
 def idx_remote_file(
-    filename: str, sha256: str, content_sha256: str, mirrors: Sequence[str]
+    filename: str, sha256: str, content_sha256: str, mirrors: Sequence[str],
+    content_size: int | None = None,
 ) -> RemoteFile:
     """Describe a gzip'd IDX file published at each of ``mirrors``, under MNIST's naming.
 
     Local copies may also be uncompressed, named without ``.gz`` or in the dotted
-    form common on Kaggle (``train-images.idx3-ubyte``).
+    form common on Kaggle (``train-images.idx3-ubyte``). ``content_size`` is the
+    uncompressed file's size (its header and values); no good copy is larger than that
+    plus a little (gzip adds a few bytes to data it cannot compress).
 
-    >>> idx_remote_file("t10k-labels-idx1-ubyte.gz", "0" * 64, "1" * 64, ["https://x/"]).names
+    >>> idx_remote_file("t10k-labels-idx1-ubyte.gz", "0" * 64, "1" * 64, ["https://x/"],
+    ...                 10_008).names
     ('t10k-labels-idx1-ubyte.gz', 't10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte')
     """
     plain = filename.removesuffix(".gz")
@@ -125,6 +134,7 @@ def idx_remote_file(
         tuple(mirror + filename for mirror in mirrors),
         content_sha256=content_sha256,
         aliases=(plain, plain.replace("-idx", ".idx")),
+        max_size=None if content_size is None else content_size + content_size // 100 + 4096,
     )
 
 
@@ -176,8 +186,9 @@ def read_verified(path: str | os.PathLike, remote: RemoteFile) -> bytes:
         The file's bytes; when ``remote.content_sha256`` is set, the decompressed content.
 
     Raises:
-        ChecksumError: if neither the file's nor its content's SHA-256 matches, or
-            if it is not valid gzip where it should be.
+        ChecksumError: if neither the file's nor its content's SHA-256 matches, if it
+            is not valid gzip where it should be, or if it (or its content) is larger
+            than ``remote.max_size``.
         OSError: if it cannot be read.
 
     >>> import gzip, hashlib, tempfile, os
@@ -189,32 +200,39 @@ def read_verified(path: str | os.PathLike, remote: RemoteFile) -> bytes:
     b'hello'
     """
     path = Path(path)
+    size = path.stat().st_size
+    if remote.max_size is not None and size > remote.max_size:
+        raise ChecksumError(str(path), "", f"it has {size} bytes, more than any copy of "
+                                           f"{remote.filename} ({remote.max_size}): it is not "
+                                           "the published file.")
     data = path.read_bytes()
     if not remote.sha256 and remote.md5:
         digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
         if digest != remote.md5:
             raise ChecksumError(
-                f"{path}: MD5 is {digest}, expected {remote.md5}: the file is corrupt, "
-                f"incomplete or not the published {remote.filename}."
+                str(path), "", f"MD5 is {digest}, expected {remote.md5}: the file is corrupt, "
+                               f"incomplete or not the published {remote.filename}."
             )
         return data
+    # The bytes as they are first: a published .gz is hashed before it is decompressed.
     if _sha256(data) == remote.sha256:
-        return gunzip(data, str(path)) if remote.content_sha256 else data
+        return gunzip(data, str(path), remote.max_size) if remote.content_sha256 else data
     if remote.content_sha256 is None:
         raise ChecksumError(
-            f"{path}: SHA-256 is {_sha256(data)}, expected {remote.sha256}: the file is "
-            f"corrupt, incomplete or not the published {remote.filename}."
+            str(path), "", f"SHA-256 is {_sha256(data)}, expected {remote.sha256}: the file is "
+                           f"corrupt, incomplete or not the published {remote.filename}."
         )
     if data[:2] == _GZIP_MAGIC:
         try:
-            data = gunzip(data, str(path))
-        except ValueError as error:
-            raise ChecksumError(str(error)) from None
+            data = gunzip(data, str(path), remote.max_size)
+        except FileFormatError as error:
+            raise ChecksumError(error.path, error.part, error.detail) from None
     digest = _sha256(data)
     if digest != remote.content_sha256:
         raise ChecksumError(
-            f"{path}: SHA-256 of its content is {digest}, expected {remote.content_sha256}: "
-            f"the file is corrupt, incomplete or not the published {remote.filename}."
+            str(path), "", f"SHA-256 of its content is {digest}, expected "
+                           f"{remote.content_sha256}: the file is corrupt, incomplete or not the "
+                           f"published {remote.filename}."
         )
     return data
 

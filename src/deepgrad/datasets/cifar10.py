@@ -17,6 +17,8 @@ import os
 
 import numpy as np
 
+from deepgrad.formats.errors import FileFormatError
+
 from ._files import DatasetSpec, RemoteFile, fetch_files
 
 __all__ = ["load_data", "parse_batch", "CLASS_NAMES"]
@@ -49,6 +51,9 @@ DATASET = DatasetSpec(
             "cifar-10-binary.tar.gz",
             "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
             ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",),
+            # Published at 170,052,171 bytes (TensorFlow Datasets' url_checksums); a
+            # larger file is not it and is not read.
+            max_size=170_052_171,
         ),
     ),
     homepage="https://www.cs.toronto.edu/~kriz/cifar.html (the binary version)",
@@ -77,16 +82,17 @@ def parse_batch(data: bytes, source: str = "<bytes>") -> tuple[np.ndarray, np.nd
     ((1, 32, 32, 3), [[7]], [10, 20, 30])
     """
     if len(data) == 0 or len(data) % RECORD_BYTES:
-        raise ValueError(
-            f"{source}: not a CIFAR-10 binary batch: its {len(data)} bytes are not a positive "
-            f"multiple of the {RECORD_BYTES}-byte record (1 label byte + 3072 pixel bytes)."
+        raise FileFormatError(
+            source, "", f"not a CIFAR-10 binary batch: its {len(data)} bytes are not a "
+                        f"positive multiple of the {RECORD_BYTES}-byte record (1 label byte + "
+                        "3072 pixel bytes)."
         )
     records = np.frombuffer(data, np.uint8).reshape(-1, RECORD_BYTES)
     labels = records[:, :1].copy()
     if labels.max() >= len(CLASS_NAMES):
-        raise ValueError(
-            f"{source}: not a CIFAR-10 binary batch: label {labels.max()} found, "
-            f"expected labels 0 to {len(CLASS_NAMES) - 1}."
+        raise FileFormatError(
+            source, "", f"not a CIFAR-10 binary batch: label {labels.max()} found, expected "
+                        f"labels 0 to {len(CLASS_NAMES) - 1}."
         )
     images = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), labels
@@ -106,14 +112,14 @@ def _read_batches(archive: bytes, source: str) -> dict[str, bytes]:
                 if member.isfile() and name in wanted:
                     batches[name] = tar.extractfile(member).read()
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
-        raise ValueError(
-            f"{source}: not a valid .tar.gz archive ({type(error).__name__}: {error})."
+        raise FileFormatError(
+            source, "", f"not a valid .tar.gz archive ({type(error).__name__}: {error})."
         ) from None
     missing = sorted(wanted - batches.keys())
     if missing:
-        raise ValueError(
-            f"{source}: not CIFAR-10's binary version: it lacks {', '.join(missing)} "
-            "(expected under cifar-10-batches-bin/)."
+        raise FileFormatError(
+            source, "", f"not CIFAR-10's binary version: it lacks {', '.join(missing)} "
+                        "(expected under cifar-10-batches-bin/)."
         )
     return batches
 

@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 
+from deepgrad.formats.errors import FileFormatError
+
 from ._files import DatasetSpec, fetch_files, idx_remote_file
 from .idx import parse_idx
 
@@ -41,24 +43,28 @@ DATASET = DatasetSpec(
             "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
             "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
             _MIRRORS,
+            16 + 60_000 * 28 * 28,  # the uncompressed file's size: header and values
         ),
         idx_remote_file(
             "train-labels-idx1-ubyte.gz",
             "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
             _MIRRORS,
+            8 + 60_000,  # the uncompressed file's size: header and values
         ),
         idx_remote_file(
             "t10k-images-idx3-ubyte.gz",
             "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
             "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
             _MIRRORS,
+            16 + 10_000 * 28 * 28,  # the uncompressed file's size: header and values
         ),
         idx_remote_file(
             "t10k-labels-idx1-ubyte.gz",
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
             "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
             _MIRRORS,
+            8 + 10_000,  # the uncompressed file's size: header and values
         ),
     ),
     homepage="http://yann.lecun.com/exdb/mnist/ (mirror: " + _MIRRORS[0] + ")",
@@ -92,10 +98,11 @@ def load_idx_dataset(
     splits = []
     for images, labels, remote in zip(arrays[0::2], arrays[1::2], spec.files[0::2], strict=True):
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise ValueError(
-                f"{spec.title}: {remote.filename} and its labels do not match: expected "
-                f"images of shape (n, rows, cols) and labels of shape (n,), got "
-                f"{images.shape} and {labels.shape}."
+            raise FileFormatError(
+                remote.filename, "", f"{spec.title}: the images and their labels do not "
+                                     "match: expected images of shape (n, rows, cols) and "
+                                     f"labels of shape (n,), got {images.shape} and "
+                                     f"{labels.shape}."
             )
         splits.append((images, labels))
     return splits[0], splits[1]

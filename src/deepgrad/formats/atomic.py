@@ -1,7 +1,11 @@
 """Atomic file writes: a temp file in the same folder, flushed to disk, then renamed.
 
-A crash or an error while writing leaves any existing file untouched and no temp file
-behind; readers never see a half-written file.
+An error while writing leaves any existing file untouched and no temp file behind;
+readers never see a half-written file. A process killed while writing (``kill -9``, a
+power cut) cannot remove its temp file, ``.NAME.XXXXXXXX.tmp`` next to the target; the
+next save of the same target removes such leftovers: only files matching that pattern
+exactly, and only those last written before the running process started, so another
+process's save in progress is not touched.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "a.bin")
@@ -14,10 +18,65 @@ b'hello'
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 
-__all__ = ["write_atomic", "check_target"]
+__all__ = ["write_atomic", "check_target", "remove_stale_temporaries"]
+
+# tempfile.mkstemp's random part: 8 characters of this alphabet.
+_RANDOM_PART = re.compile(r"[a-z0-9_]{8}")
+
+
+def _process_start() -> float:
+    """When this process started (seconds since the epoch), or failing that, now."""
+    try:  # Linux: the start in clock ticks after boot, against the time since boot now
+        with open("/proc/self/stat", "rb") as handle:
+            ticks = int(handle.read().rsplit(b")", 1)[1].split()[19])
+        since_boot = time.clock_gettime(time.CLOCK_BOOTTIME)
+        return time.time() - (since_boot - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.time()  # at first import: later than the start, and before any save
+
+
+_PROCESS_START = _process_start()
+
+
+def remove_stale_temporaries(path: str) -> list[str]:
+    """Delete the temp files an interrupted save of ``path`` left; return their names.
+
+    Only regular files named ``.<target name>.<8 random characters>.tmp`` in the target's
+    folder and last modified before this process started are removed.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp(); target = os.path.join(folder, "m.deepgrad")
+    >>> stale = os.path.join(folder, ".m.deepgrad.abcd1234.tmp")
+    >>> open(stale, "wb").close(); os.utime(stale, (0, 0))
+    >>> remove_stale_temporaries(target)
+    ['.m.deepgrad.abcd1234.tmp']
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(path)}."
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")
+                and _RANDOM_PART.fullmatch(name[len(prefix):-4])):
+            continue
+        full = os.path.join(folder, name)
+        try:
+            info = os.lstat(full)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < _PROCESS_START:
+                os.unlink(full)
+                removed.append(name)
+        except OSError:  # gone already, or not ours to remove
+            continue
+    return sorted(removed)
 
 
 def check_target(path: str, who: str, overwrite: bool) -> str:
@@ -56,10 +115,14 @@ def write_atomic(
 ) -> None:
     """Write ``data`` (bytes, or a function returning them) to ``path`` atomically.
 
+    Temp files that earlier, interrupted saves of ``path`` left are removed first (see
+    :func:`remove_stale_temporaries`).
+
     Args:
         path: the destination file.
         data: the bytes, or a zero-argument function producing them (called after the
-            target checks, so a failing producer leaves nothing behind either).
+            target checks and before the temp file exists, so a failing producer leaves
+            nothing behind either).
         who: the caller's name, for messages.
         overwrite: whether an existing file may be replaced.
 
@@ -73,11 +136,13 @@ def write_atomic(
     """
     path = check_target(path, who, overwrite)
     folder = os.path.dirname(os.path.abspath(path))
+    remove_stale_temporaries(path)
+    payload = data() if callable(data) else data
     mode = _file_mode(path)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data() if callable(data) else data)
+            handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)

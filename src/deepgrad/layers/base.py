@@ -27,6 +27,7 @@ from collections import defaultdict
 import numpy as np
 
 from deepgrad import config
+from deepgrad.formats.budget import check_scratch, claim_weight
 from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
 from deepgrad.tensor import Tensor, Variable
 
@@ -187,6 +188,7 @@ class Layer:
         from deepgrad.tensor import no_grad
 
         batch = tuple(1 if s is None else s for s in input_shape)
+        check_scratch(batch, self.dtype, f"{type(self).__name__} '{self.name}'")
         with no_grad():
             out = self(np.zeros(batch, dtype=self.dtype))
         return (input_shape[0],) + tuple(out.shape[1:])
@@ -368,7 +370,11 @@ class Layer:
         from deepgrad import initializers, regularizers
 
         init = initializers.get(initializer)
-        value = init(tuple(shape), dtype=dtype or self.dtype)
+        shape, dtype = tuple(shape), dtype or self.dtype
+        if claim_weight(shape, dtype, f"{type(self).__name__} '{self.name}'"):
+            value = np.zeros(shape, dtype)  # loading a file: its values replace these
+        else:
+            value = init(shape, dtype=dtype)
         variable = Variable(value, trainable=trainable and self._trainable, name=name)
         variable.path = f"{self.name}/{name}" if name else self.name
         variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None

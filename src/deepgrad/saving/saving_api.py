@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -40,17 +41,21 @@ from deepgrad.formats import (
     safetensors_io,
 )
 from deepgrad.formats.atomic import check_target, write_atomic
+from deepgrad.formats.budget import building_from_file
+from deepgrad.formats.errors import FileFormatError
 from deepgrad.registry import custom_object_scope
+from deepgrad.saving import schema
 from deepgrad.saving.compile_config import compile_from_config, serialize_compile
 from deepgrad.saving.serialization import deserialize_model, serialize_model
 from deepgrad.saving.weight_paths import layer_paths, weight_entries
-from deepgrad.saving.weights_io import assign, collect, require_built
+from deepgrad.saving.weights_io import collect, match, require_built, set_values
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
 
 # The members of a model file, and the member holding a Keras 3 .keras file's weights.
 _CONFIG, _WEIGHTS, _OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
 _KERAS_WEIGHTS = "model.weights.h5"
+_MEMBERS = (_CONFIG, _WEIGHTS, _OPTIMIZER)
 
 
 def _check_suffix(path: str, suffixes: tuple[str, ...], who: str, hint: str) -> None:
@@ -146,49 +151,111 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     write_atomic(filepath, produce, who="save", overwrite=overwrite)
 
 
-def _restore_optimizer(model, blob: bytes, where: str) -> None:
-    state, metadata = safetensors_io.loads(blob, f"{where}:{_OPTIMIZER}")
-    if "variables" not in metadata:
-        raise ValueError(f"{where}: {_OPTIMIZER} does not list its variables.")
-    keys = jsonio.loads(metadata["variables"], where, f"the variables listed in {_OPTIMIZER}")
-    if not isinstance(keys, list):
-        raise ValueError(f"{where}: {_OPTIMIZER} does not list its variables.")
-    entries = {e.key: e.variable for e in weight_entries(model)}
-    unknown = [k for k in keys if k not in entries]
-    if unknown:
-        raise ValueError(f"{where}: the optimizer state names unknown weights {unknown[:5]}.")
-    model.optimizer.build([entries[k] for k in keys])
+@contextmanager
+def _part(where: str, part: str):
+    """Whatever reading ``part`` of the file raises becomes a FileFormatError naming it.
+
+    The file is untrusted input: a value of the wrong type or range in it reaches layer
+    constructors, optimizers and generators, whose own errors (TypeError, KeyError,
+    OverflowError...) say what is wrong but not where; this names the file and the part.
+    """
     try:
-        model.optimizer.set_state(state)
-    except ValueError as error:
-        raise ValueError(f"{where}: the saved optimizer state does not fit: {error}") from None
+        yield
+    except FileFormatError:
+        raise
+    except Exception as error:
+        raise FileFormatError(where, part, f"{type(error).__name__}: {error}") from error
+
+
+def _read_safetensors(stream, where: str, size: int, check=None, into=None):
+    """Read a safetensors member: its header, ``check(header)``, then its data.
+
+    ``check`` returns the keys to read (after comparing the header with what it needs),
+    so no data is read for a file that does not fit.
+    """
+    header = safetensors_io.read_header(stream, where, size)
+    keys = check(header) if check is not None else None
+    arrays = safetensors_io.read_tensors(stream, header, where, keys=keys, into=into)
+    stream.finish()
+    return header, arrays
+
+
+def _specs(header) -> dict:
+    return {name: (info.shape, info.dtype.newbyteorder("="))
+            for name, info in header.tensors.items()}
+
+
+def _restore_optimizer(model, model_file, where: str) -> None:
+    optimizer = model.optimizer
+    part = f"{where}:{_OPTIMIZER}"
+
+    def check(header):
+        metadata = header.metadata
+        if "variables" not in metadata:
+            raise FileFormatError(where, _OPTIMIZER, "does not list its variables.")
+        keys = jsonio.loads(metadata["variables"], where, f"{_OPTIMIZER}: its variables")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise FileFormatError(where, _OPTIMIZER, "does not list its variables.")
+        entries = {e.key: e.variable for e in weight_entries(model)}
+        unknown = [k for k in keys if k not in entries]
+        if unknown:
+            raise FileFormatError(where, _OPTIMIZER,
+                                  f"names unknown weights {[k[:80] for k in unknown[:5]]}.")
+        optimizer.build([entries[k] for k in keys])
+        expected = {name: (np.shape(value), np.asarray(value).dtype)
+                    for name, value in optimizer.get_state().items()}
+        found = _specs(header)
+        wrong = sorted(name for name in set(found) | set(expected) if name != "learning_rate"
+                       and found.get(name) != expected.get(name))
+        if wrong:
+            name = wrong[0]
+            raise FileFormatError(
+                where, _OPTIMIZER, f"the saved optimizer state does not fit: {name!r:.80} is "
+                                   f"{found.get(name, 'missing')} in the file but "
+                                   f"{expected.get(name, 'unknown')} for this optimizer."
+            )
+        return None
+
+    with model_file.stream(_OPTIMIZER) as stream:
+        _, state = _read_safetensors(stream, part, model_file.size(_OPTIMIZER), check)
+    with _part(where, _OPTIMIZER):
+        optimizer.set_state(state)
 
 
 def _restore_training_state(model, state: dict | None, where: str) -> None:
     if not state:
         return
-    model._epoch = state.get("epoch")
-    generators = state.get("layer_random_states") or {}
+    part = "config.json: training_state"
     layers = dict(layer_paths(model))
-    for key, value in generators.items():
+    updates = []
+    for key, value in (state.get("layer_random_states") or {}).items():
         path, _, attr = key.rpartition(":")
         generator = getattr(layers.get(path), attr, None)
         if isinstance(generator, np.random.Generator):
-            generator.bit_generator.state = value
+            updates.append((generator.bit_generator, value))
     if state.get("random_state") is not None:
-        dg_random.set_state(state["random_state"])
+        updates.append((dg_random.generator().bit_generator, state["random_state"]))
+    with _part(where, part):
+        for bit_generator, value in updates:  # every state is tried on a scratch copy first
+            type(bit_generator)().state = value
+    model._epoch = state.get("epoch")
+    for bit_generator, value in updates:
+        bit_generator.state = value
 
 
 def load_model(filepath, custom_objects: dict | None = None, compile: bool = True,
                safe_mode: bool = True):
     """Load a model saved by :func:`save_model` / ``model.save``.
 
-    The file is read and verified (zip, manifest, SHA-256, format version, names, shapes
-    and dtypes) before the model is returned. With ``compile=True`` the model is compiled
-    as it was saved, with the optimizer's state. For a checkpoint of a trained model the
-    random generators are restored too and ``model._epoch`` is the epoch reached, so
-    ``fit(..., initial_epoch=model._epoch)`` continues bit-identically; otherwise loading
-    leaves the global generator as it was.
+    The file is read and verified before the model is returned: the zip, the manifest,
+    each member's size and SHA-256, the format version, the structure of ``config.json``,
+    and the names, shapes and dtypes of the weights, compared with the header of the
+    weights before their data is read. The model is built within the bytes of weights the
+    file holds (its weights start as zeros, and a config asking for more fails at once).
+    With ``compile=True`` the model is compiled as it was saved, with the optimizer's
+    state. For a checkpoint of a trained model the random generators are restored too and
+    ``model._epoch`` is the epoch reached, so ``fit(..., initial_epoch=model._epoch)``
+    continues bit-identically; otherwise loading leaves the global generator as it was.
 
     Args:
         filepath: the ``.deepgrad`` or ``.keras`` file.
@@ -200,40 +267,56 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
     Raises:
         FileNotFoundError: if there is no file.
-        ValueError: for a file that is not an intact deepgrad model file, a newer
-            format version, an unknown class, or weights that do not fit.
+        FileFormatError: (a ``ValueError``) for a file that is not an intact deepgrad model
+            file, a newer format version, an unknown class, or weights that do not fit;
+            the message names the file and the part at fault.
 
     >>> load_model("/no/such/file.deepgrad")
     Traceback (most recent call last):
     ...
     FileNotFoundError: load_model: no file at '/no/such/file.deepgrad'.
     """
-    filepath = os.fspath(filepath)
-    where = filepath
-    members = archive.read_archive_bytes(archive.read_file(filepath, "load_model"), where)
-    if _CONFIG not in members:
-        raise ValueError(f"{where}: the model file has no {_CONFIG}.")
-    config = jsonio.loads(members[_CONFIG], where, _CONFIG)
-    archive.check_format(config, where)
-    if _WEIGHTS not in members:
-        raise ValueError(f"{where}: the model file has no {_WEIGHTS}.")
-    weights, metadata = safetensors_io.loads(members[_WEIGHTS], f"{where}:{_WEIGHTS}")
-    # Creating the layers draws initial weights that the file then replaces; put the
-    # global generator back so that loading does not shift the user's random numbers.
-    generator_state = dg_random.get_state()
-    with custom_object_scope(custom_objects):
-        try:
-            model = deserialize_model(config["model"], custom_objects)
-        finally:
-            dg_random.set_state(generator_state)
-        assign(model, weights, where, file_labels=_labels(metadata, where), who="load_model")
+    where = archive.check_file(filepath, "load_model")
+    with archive.open_archive(where, where, allowed=_MEMBERS) as model_file:
+        for name in (_CONFIG, _WEIGHTS):
+            if name not in model_file.names:
+                raise FileFormatError(where, "", f"the model file has no {name}.")
+        config = jsonio.loads(model_file.read(_CONFIG, jsonio.MAX_BYTES), where, _CONFIG)
+        archive.check_format(config, where)
+        schema.check_config(config, where)
+        with model_file.stream(_WEIGHTS) as stream:
+            part = f"{where}:{_WEIGHTS}"
+            header = safetensors_io.read_header(stream, part, model_file.size(_WEIGHTS))
+            model = _build(config["model"], custom_objects, header.data_size, where)
+            labels = _labels(header.metadata, where)
+            pairs = match(model, _specs(header), where, file_labels=labels, who="load_model",
+                          part=_WEIGHTS)
+            into = {key: variable.data for key, variable in pairs}
+            arrays = safetensors_io.read_tensors(stream, header, part, keys=into, into=into)
+            stream.finish()
+        set_values(pairs, arrays)
         if compile and config.get("compile_config"):
-            compile_from_config(model, config["compile_config"], custom_objects)
-            if _OPTIMIZER in members:
-                _restore_optimizer(model, members[_OPTIMIZER], where)
+            with custom_object_scope(custom_objects), _part(where, "config.json: "
+                                                                   "compile_config"):
+                compile_from_config(model, config["compile_config"], custom_objects)
+            if _OPTIMIZER in model_file.names:
+                _restore_optimizer(model, model_file, where)
     if compile:
         _restore_training_state(model, config.get("training_state"), where)
     return model
+
+
+def _build(spec: dict, custom_objects, tensor_bytes: int, where: str):
+    """Create the model a config describes, within the bytes of weights the file holds."""
+    # Weights start as zeros while building from a file, so no random numbers are drawn;
+    # the global generator is put back all the same, in case a layer draws in __init__.
+    generator_state = dg_random.get_state()
+    try:
+        with custom_object_scope(custom_objects), _part(where, "config.json: model"), \
+                building_from_file(tensor_bytes, where):
+            return deserialize_model(spec, custom_objects)
+    finally:
+        dg_random.set_state(generator_state)
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -270,7 +353,9 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
 
     The kind is read from the file's first bytes: a ``.weights.safetensors`` file, a
     ``.deepgrad`` model file, a Keras 3 ``.weights.h5`` or ``.keras`` file (h5py needed).
-    All weights are checked before any is assigned.
+    The shapes and dtypes the file declares are compared with the model's weights before
+    any data is read, only the weights the model has are read, and all are checked
+    (with their checksum, when the file has one) before any is assigned.
 
     Args:
         model: a built model.
@@ -279,28 +364,36 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
 
     Raises:
         FileNotFoundError: if there is no file.
-        ValueError: for a file of another kind, or weights that do not fit (the message
-            names each layer, weight and both shapes).
+        FileFormatError: (a ``ValueError``) for a file of another kind, a damaged one, or
+            weights that do not fit (the message names each layer, weight and both shapes).
     """
-    filepath = os.fspath(filepath)
-    blob = archive.read_file(filepath, "load_weights")
-    labels: dict[str, str] = {}
-    cast = False
-    if blob.startswith(archive.HDF5_MAGIC):
-        arrays, cast = h5_weights.loads(blob, filepath), True
-    elif blob.startswith(archive.ZIP_MAGIC):
-        arrays, labels, cast = _weights_from_zip(blob, filepath)
+    where = archive.check_file(filepath, "load_weights")
+    require_built(model, "load_weights")
+    head = archive.sniff(where)
+
+    def load(specs, read, labels=None, cast=False, part=""):
+        pairs = match(model, specs, where, skip_mismatch=skip_mismatch, file_labels=labels,
+                      cast_floats=cast, part=part)
+        set_values(pairs, read([key for key, _ in pairs]))
+
+    if head.startswith(archive.HDF5_MAGIC):
+        with h5_weights.WeightsFile(where, where) as weights:
+            load(weights.specs, weights.read, cast=True)
+    elif head.startswith(archive.ZIP_MAGIC):
+        _load_weights_from_zip(model, where, load)
     else:
-        try:
-            arrays, metadata = safetensors_io.loads(blob, filepath)
-        except safetensors_io.SafetensorsError as error:
-            raise ValueError(
-                f"load_weights: {filepath!r} is not a weights file deepgrad reads "
-                f"(.weights.safetensors, .weights.h5, .deepgrad or .keras): {error}"
-            ) from None
-        labels = _labels(metadata, filepath)
-    assign(model, arrays, filepath, skip_mismatch=skip_mismatch, file_labels=labels,
-           cast_floats=cast)
+        with open(where, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            try:
+                header = safetensors_io.read_header(stream, where, size)
+            except safetensors_io.SafetensorsError as error:
+                raise FileFormatError(
+                    where, "", "not a weights file deepgrad reads (.weights.safetensors, "
+                               f".weights.h5, .deepgrad or .keras): {error.detail}"
+                ) from None
+            load(_specs(header),
+                 lambda keys: safetensors_io.read_tensors(stream, header, where, keys=keys),
+                 _labels(header.metadata, where))
 
 
 def _labels(metadata: dict[str, str], where: str) -> dict[str, str]:
@@ -309,12 +402,25 @@ def _labels(metadata: dict[str, str], where: str) -> dict[str, str]:
     return labels if isinstance(labels, dict) else {}
 
 
-def _weights_from_zip(blob: bytes, where: str):
-    members = archive.read_zip(blob, where)
-    if _KERAS_WEIGHTS in members and archive.MANIFEST not in members:
-        return h5_weights.loads(members[_KERAS_WEIGHTS], where), {}, True
-    members = archive.check_members(members, where)
-    if _WEIGHTS not in members:
-        raise ValueError(f"{where}: the model file has no {_WEIGHTS}.")
-    arrays, metadata = safetensors_io.loads(members[_WEIGHTS], f"{where}:{_WEIGHTS}")
-    return arrays, _labels(metadata, where), False
+def _load_weights_from_zip(model, where: str, load) -> None:
+    with archive.open_zip(where, where) as handle:
+        names = handle.namelist()
+        if _KERAS_WEIGHTS in names and archive.MANIFEST not in names:
+            budget = 4 * sum(e.variable.data.nbytes for e in weight_entries(model)) + (64 << 20)
+            with archive.member_file(handle, _KERAS_WEIGHTS, where, budget) as member, \
+                    h5_weights.WeightsFile(member, f"{where}:{_KERAS_WEIGHTS}") as weights:
+                load(weights.specs, weights.read, cast=True, part=_KERAS_WEIGHTS)
+            return
+    with archive.open_archive(where, where, allowed=_MEMBERS) as model_file:
+        if _WEIGHTS not in model_file.names:
+            raise FileFormatError(where, "", f"the model file has no {_WEIGHTS}.")
+        with model_file.stream(_WEIGHTS) as stream:
+            part = f"{where}:{_WEIGHTS}"
+            header = safetensors_io.read_header(stream, part, model_file.size(_WEIGHTS))
+
+            def read(keys):
+                arrays = safetensors_io.read_tensors(stream, header, part, keys=keys)
+                stream.finish()
+                return arrays
+
+            load(_specs(header), read, _labels(header.metadata, where), part=_WEIGHTS)

@@ -1,7 +1,9 @@
-"""Match a file's arrays to a model's weights: validate everything, then assign.
+"""Match a file's weights to a model's: validate everything, then read, then assign.
 
-Nothing is assigned until every weight has been checked, so a file that does not fit
-leaves the model as it was. Errors name the layer, the weight, and both shapes.
+:func:`match` compares the shapes and dtypes a file declares with the model's weights
+before any data is read, and nothing is assigned until every weight has been checked, so
+a file that does not fit costs no memory and leaves the model as it was. Errors name the
+layer, the weight, and both shapes.
 
 >>> import deepgrad as dg
 >>> model = dg.Sequential([dg.layers.Dense(2, input_shape=(3,))])
@@ -19,10 +21,12 @@ import warnings
 
 import numpy as np
 
+from deepgrad.formats.errors import FileFormatError
 from deepgrad.layers.base import Layer
 from deepgrad.saving.weight_paths import WeightEntry, weight_entries
+from deepgrad.tensor import Variable
 
-__all__ = ["collect", "assign", "require_built"]
+__all__ = ["collect", "match", "set_values", "assign", "require_built"]
 
 
 def require_built(model: Layer, who: str) -> list[WeightEntry]:
@@ -59,6 +63,123 @@ def _describe(entries: list[WeightEntry], layer_path: str) -> str:
     return f"layer '{layer.name}' ({type(layer).__name__}, at '{layer_path}')"
 
 
+Spec = tuple[tuple[int, ...], np.dtype]
+
+
+def match(
+    model: Layer,
+    specs: dict[str, Spec],
+    where: str,
+    skip_mismatch: bool = False,
+    file_labels: dict[str, str] | None = None,
+    cast_floats: bool = False,
+    who: str = "load_weights",
+    part: str = "",
+) -> list[tuple[str, Variable]]:
+    """Check a file's weights, by shape and dtype alone, against the model's.
+
+    Nothing is read or assigned: a caller reads only the weights this returns, so a file
+    that does not fit costs no memory.
+
+    Args:
+        model: the model to load into.
+        specs: key (as :func:`~deepgrad.saving.weight_paths.weight_entries`) to the file's
+            ``(shape, dtype)`` for it.
+        where: the file's name, for messages.
+        skip_mismatch: skip the layers that do not match (with a warning) instead of
+            failing; weights for layers the model lacks are ignored then.
+        file_labels: the file's own names for its keys, for messages.
+        cast_floats: accept a floating-point array of another precision (Keras files).
+        who: the calling function's name, for messages.
+        part: the part of the file holding the weights, for messages.
+
+    Returns:
+        ``(key, variable)`` for every weight to read and assign.
+
+    Raises:
+        FileFormatError: naming every layer whose weights are missing, extra, or differ in
+            shape or dtype.
+    """
+    entries = require_built(model, who)
+    by_layer: dict[str, list[WeightEntry]] = {}
+    for entry in entries:
+        by_layer.setdefault(entry.layer_path, []).append(entry)
+    problems: list[str] = []
+    bad_layers: set[str] = set()
+    pairs = []
+    for layer_path, group in by_layer.items():
+        if not any(entry.key in specs for entry in group):
+            shapes = ", ".join(f"'{e.label}' {e.variable.shape}" for e in group)
+            problems.append(
+                f"{_describe(group, layer_path)}: the file has no weights for this layer "
+                f"(expected {shapes})"
+            )
+            bad_layers.add(layer_path)
+            continue
+        for entry in group:
+            spec = specs.get(entry.key)
+            variable = entry.variable
+            if spec is None:
+                found = sorted(k for k in specs if k.startswith(layer_path + "/vars/"))
+                problems.append(
+                    f"{_describe(group, layer_path)}: weight '{entry.label}' "
+                    f"(shape {variable.shape}) is missing from the file"
+                    + (f"; the file has {len(found)} weights for this layer, the model "
+                       f"{len(group)}" if found else "")
+                )
+                bad_layers.add(layer_path)
+                continue
+            shape, dtype = spec
+            if tuple(shape) != variable.shape:
+                problems.append(
+                    f"{_describe(group, layer_path)}: weight '{entry.label}' has shape "
+                    f"{variable.shape} in the model but {tuple(shape)} in the file"
+                )
+                bad_layers.add(layer_path)
+                continue
+            if dtype != variable.data.dtype and not (
+                cast_floats and dtype.kind == "f" and variable.data.dtype.kind == "f"
+            ):
+                problems.append(
+                    f"{_describe(group, layer_path)}: weight '{entry.label}' has dtype "
+                    f"{variable.data.dtype} in the model but {dtype} in the file. To "
+                    f"fix, build the model with dtype='{dtype}'"
+                )
+                bad_layers.add(layer_path)
+                continue
+            pairs.append((layer_path, entry.key, variable))
+    known = {entry.key for entry in entries}
+    extra = [k for k in specs if k not in known]
+    if extra and not skip_mismatch:
+        labels = file_labels or {}
+        shown = ", ".join(
+            f"'{k:.80}'" + (f" ({labels[k]:.80})" if isinstance(labels.get(k), str) else "")
+            for k in extra[:6]
+        )
+        more = f" and {len(extra) - 6} more" if len(extra) > 6 else ""
+        problems.append(
+            f"the file has {len(extra)} weights that model '{model.name}' lacks: "
+            f"{shown}{more} (a different architecture?)"
+        )
+    if problems:
+        message = (f"the weights do not match model '{model.name}':\n  - "
+                   + "\n  - ".join(problems))
+        if not skip_mismatch:
+            raise FileFormatError(where, part, message + "\nNothing was loaded.")
+        warnings.warn(f"{who}: {where}: {message}\nThese layers were skipped "
+                      "(skip_mismatch=True).", stacklevel=4)
+    return [(key, variable) for layer_path, key, variable in pairs
+            if layer_path not in bad_layers]
+
+
+def set_values(pairs: list[tuple[str, Variable]], arrays: dict[str, np.ndarray]) -> None:
+    """Assign ``arrays[key]`` to each variable of :func:`match`'s pairs (cast to its dtype)."""
+    for key, variable in pairs:
+        array = arrays[key]
+        if array is not variable.data:
+            variable.assign(array.astype(variable.data.dtype, copy=False))
+
+
 def assign(
     model: Layer,
     arrays: dict[str, np.ndarray],
@@ -70,88 +191,11 @@ def assign(
 ) -> None:
     """Check ``arrays`` against the model's weights, then assign them all.
 
-    Args:
-        model: the model to load into.
-        arrays: key (as :func:`~deepgrad.saving.weight_paths.weight_entries`) to array.
-        where: the file's name, for messages.
-        skip_mismatch: skip the layers that do not match (with a warning) instead of
-            failing; arrays for layers the model lacks are ignored then.
-        file_labels: the file's own names for its keys, for messages.
-        cast_floats: accept a floating-point array of another precision (Keras files).
-        who: the calling function's name, for messages.
+    Arguments as :func:`match`.
 
     Raises:
-        ValueError: naming every layer whose weights are missing, extra, or differ in
+        FileFormatError: naming every layer whose weights are missing, extra, or differ in
             shape or dtype; nothing is assigned then.
     """
-    entries = require_built(model, who)
-    by_layer: dict[str, list[WeightEntry]] = {}
-    for entry in entries:
-        by_layer.setdefault(entry.layer_path, []).append(entry)
-    problems: list[str] = []
-    bad_layers: set[str] = set()
-    pairs = []
-    for layer_path, group in by_layer.items():
-        if not any(entry.key in arrays for entry in group):
-            shapes = ", ".join(f"'{e.label}' {e.variable.shape}" for e in group)
-            problems.append(
-                f"{_describe(group, layer_path)}: the file has no weights for this layer "
-                f"(expected {shapes})"
-            )
-            bad_layers.add(layer_path)
-            continue
-        for entry in group:
-            array = arrays.get(entry.key)
-            variable = entry.variable
-            if array is None:
-                found = sorted(k for k in arrays if k.startswith(layer_path + "/vars/"))
-                problems.append(
-                    f"{_describe(group, layer_path)}: weight '{entry.label}' "
-                    f"(shape {variable.shape}) is missing from the file"
-                    + (f"; the file has {len(found)} weights for this layer, the model "
-                       f"{len(group)}" if found else "")
-                )
-                bad_layers.add(layer_path)
-                continue
-            if array.shape != variable.shape:
-                problems.append(
-                    f"{_describe(group, layer_path)}: weight '{entry.label}' has shape "
-                    f"{variable.shape} in the model but {array.shape} in the file"
-                )
-                bad_layers.add(layer_path)
-                continue
-            if array.dtype != variable.data.dtype and not (
-                cast_floats and array.dtype.kind == "f" and variable.data.dtype.kind == "f"
-            ):
-                problems.append(
-                    f"{_describe(group, layer_path)}: weight '{entry.label}' has dtype "
-                    f"{variable.data.dtype} in the model but {array.dtype} in the file. To "
-                    f"fix, build the model with dtype='{array.dtype}'"
-                )
-                bad_layers.add(layer_path)
-                continue
-            pairs.append((layer_path, variable, array))
-    known = {entry.key for entry in entries}
-    extra = [k for k in arrays if k not in known]
-    if extra and not skip_mismatch:
-        labels = file_labels or {}
-        shown = ", ".join(
-            f"'{k}'" + (f" ({labels[k]})" if k in labels else "") for k in extra[:6]
-        )
-        more = f" and {len(extra) - 6} more" if len(extra) > 6 else ""
-        problems.append(
-            f"the file has {len(extra)} weights that model '{model.name}' lacks: "
-            f"{shown}{more} (a different architecture?)"
-        )
-    if problems:
-        message = (
-            f"{who}: the weights in '{where}' do not match model '{model.name}':\n  - "
-            + "\n  - ".join(problems)
-        )
-        if not skip_mismatch:
-            raise ValueError(message + "\nNothing was loaded.")
-        warnings.warn(message + "\nThese layers were skipped (skip_mismatch=True).",
-                      stacklevel=3)
-    for layer_path, variable, array in pairs:
-        if layer_path not in bad_layers:
-            variable.assign(array.astype(variable.data.dtype, copy=False))
+    specs = {key: (array.shape, array.dtype) for key, array in arrays.items()}
+    set_values(match(model, specs, where, skip_mismatch, file_labels, cast_floats, who), arrays)
