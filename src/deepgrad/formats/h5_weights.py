@@ -35,17 +35,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Iterable
 
 import numpy as np
 
 from deepgrad.formats.errors import FileFormatError
+from deepgrad.formats.isolated import run_isolated, shared_arrays
 
 __all__ = ["dumps", "loads", "require_h5py", "WeightsFile", "CHECKSUM_ATTR"]
 
 CHECKSUM_ATTR = "deepgrad_weights_sha256"
 # More objects than any weights file has (a 10,000-layer model has about 40,000).
 MAX_OBJECTS = 200_000
+# Time limits for libhdf5 (see WeightsFile): a few seconds plus the file's size at a slow
+# disk's pace (a 10,000-layer file of 40,000 objects is about 30 MB).
+LIMIT_SECONDS = 5.0
+BYTES_PER_SECOND = 2e6
 # HDF5's standard filters (h5py ships them): deflate, shuffle, fletcher32, scale-offset, lzf.
 _FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 6: "scaleoffset", 32000: "lzf"}
 
@@ -96,29 +102,27 @@ def dumps(arrays: dict[str, np.ndarray], layer_paths: Iterable[str]) -> bytes:
     return buffer.getvalue()
 
 
+def _size(source) -> int:
+    """The size in bytes of a file given by path or as a seekable file object."""
+    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        return os.path.getsize(source)
+    position = source.seek(0, 2)
+    source.seek(0)
+    return position
+
+
 def _ignored(key: str) -> bool:
     top = key.split("/", 1)[0]
     return top == "optimizer" or top.startswith("_")
 
 
-class WeightsFile:
-    """A Keras 3 weights file opened for reading: its weights' shapes first, data on request.
+class _Reader:
+    """The file opened with h5py: walked and checked on opening, datasets read on request.
 
-    Args:
-        source: a path, or a binary file object (a member of a ``.keras`` zip).
-        where: the file, for messages.
-
-    Attributes:
-        specs: weight path to ``(shape, dtype)`` for every weight dataset (optimizer and
-            metric state excluded), nothing read yet.
-
-    Raises:
-        FileFormatError: for a file h5py cannot open, a Keras 2 (legacy) file, and
-            anything a weights file should not hold (see the module's notes).
+    It runs in the child process :class:`WeightsFile` starts (see the module's notes).
     """
 
-    def __init__(self, source, where: str) -> None:
-        h5py = require_h5py("load_weights")
+    def __init__(self, h5py, source, where: str) -> None:
         self._h5py, self.where = h5py, where
         try:
             self._handle = h5py.File(source, "r")
@@ -128,7 +132,7 @@ class WeightsFile:
         try:
             self._datasets: dict[str, object] = {}
             self.specs: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
-            self._checksum = self._guard("the file's attributes", self._read_checksum)
+            self.checksum = self._guard("the file's attributes", self._read_checksum)
             self._walk()
         except BaseException:
             self.close()
@@ -223,21 +227,82 @@ class WeightsFile:
                                                        "than the dataset; refused.")
         return tuple(int(s) for s in shape), dtype.newbyteorder("=")
 
+    def read_into(self, keys: list[str], arrays: list[np.ndarray]) -> None:
+        """Read the weights ``keys`` into ``arrays`` (of the shapes in :attr:`specs`)."""
+        for key, array in zip(keys, arrays):
+            if array.size:
+                self._guard(key, self._datasets[key].read_direct, array)
+
+    def close(self) -> None:
+        try:
+            self._handle.close()
+        except Exception:  # closing a damaged file can fail too; nothing is left to do
+            pass
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class WeightsFile:
+    """A Keras 3 weights file opened for reading: its weights' shapes first, data on request.
+
+    libhdf5 does the reading in a child process with a time limit (:mod:`.isolated`):
+    first a walk of the file's structure, then, on :meth:`read`, the datasets asked for,
+    written into memory shared with this process. Each step may take
+    :data:`LIMIT_SECONDS` plus the file's size (and the data read) at
+    :data:`BYTES_PER_SECOND`.
+
+    Args:
+        source: a path, or a binary file object (a member of a ``.keras`` zip).
+        where: the file, for messages.
+
+    Attributes:
+        specs: weight path to ``(shape, dtype)`` for every weight dataset (optimizer and
+            metric state excluded), nothing read yet.
+
+    Raises:
+        FileFormatError: for a file h5py cannot open, a Keras 2 (legacy) file, anything
+            a weights file should not hold (see the module's notes), and a file libhdf5
+            does not finish reading in time.
+    """
+
+    def __init__(self, source, where: str) -> None:
+        self._h5py = require_h5py("load_weights")
+        self._source, self.where = source, where
+
+        def walk():
+            with _Reader(self._h5py, source, where) as reader:
+                specs = {key: [list(shape), dtype.str] for key, (shape, dtype)
+                         in reader.specs.items()}
+                return {"specs": specs, "checksum": reader.checksum}
+
+        self._seconds = LIMIT_SECONDS + _size(source) / BYTES_PER_SECOND
+        found = run_isolated(walk, where, self._seconds)
+        self.specs: dict[str, tuple[tuple[int, ...], np.dtype]] = {
+            key: (tuple(shape), np.dtype(dtype)) for key, (shape, dtype)
+            in found["specs"].items()}
+        self._checksum = found["checksum"]
+
     def read(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Read the weights ``keys`` (each of :attr:`specs`); check the checksum if all are.
 
         Raises:
-            FileFormatError: for a dataset that cannot be read, or weights that do not
-                match the file's checksum.
+            FileFormatError: for a dataset that cannot be read, a file libhdf5 does not
+                finish reading in time, or weights that do not match the file's checksum.
         """
         keys = list(keys)
-        out = {}
-        for key in keys:
-            shape, dtype = self.specs[key]
-            array = np.empty(shape, dtype)
-            if array.size:
-                self._guard(key, self._datasets[key].read_direct, array)
-            out[key] = array
+        arrays = shared_arrays([self.specs[key] for key in keys])
+        nbytes = sum(array.nbytes for array in arrays)
+
+        def fill():
+            with _Reader(self._h5py, self._source, self.where) as reader:
+                reader.read_into(keys, arrays)
+
+        run_isolated(fill, self.where, self._seconds + nbytes / BYTES_PER_SECOND)
+        out = dict(zip(keys, arrays))
         if self._checksum is not None and set(keys) == set(self.specs):
             if _checksum(out.items()) != self._checksum:
                 raise FileFormatError(
@@ -247,10 +312,7 @@ class WeightsFile:
         return out
 
     def close(self) -> None:
-        try:
-            self._handle.close()
-        except Exception:  # closing a damaged file can fail too; nothing is left to do
-            pass
+        """Nothing stays open in this process; kept for ``with`` blocks."""
 
     def __enter__(self) -> WeightsFile:
         return self

@@ -201,9 +201,12 @@ def _restore_optimizer(model, model_file, where: str) -> None:
         if unknown:
             raise FileFormatError(where, _OPTIMIZER,
                                   f"names unknown weights {[k[:80] for k in unknown[:5]]}.")
-        optimizer.build([entries[k] for k in keys])
-        expected = {name: (np.shape(value), np.asarray(value).dtype)
-                    for name, value in optimizer.get_state().items()}
+        if len(set(keys)) != len(keys):
+            raise FileFormatError(where, _OPTIMIZER, "lists a variable twice.")
+        with _part(where, _OPTIMIZER):
+            optimizer.build([entries[k] for k in keys])
+            expected = {name: (np.shape(value), np.asarray(value).dtype)
+                        for name, value in optimizer.get_state().items()}
         found = _specs(header)
         wrong = sorted(name for name in set(found) | set(expected) if name != "learning_rate"
                        and found.get(name) != expected.get(name))

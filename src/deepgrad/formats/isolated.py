@@ -1,0 +1,119 @@
+"""Run a reader in a forked child with a time limit: for C libraries that can hang.
+
+libhdf5 loops forever on some damaged files (``benchmarks/fuzz_loaders.py`` found one in
+3,000 byte-level mutations of a ``.weights.h5``: a lookup in the root group never
+returns), and a thread cannot stop C code. So :mod:`~deepgrad.formats.h5_weights` parses
+files in a child process made by ``fork`` (cheap: it shares the parent's memory, modules
+and open files), which the parent kills when it overruns its time. Results come back
+pickled through a pipe (small ones: shapes and dtypes); array data is written by the child
+into memory shared with the parent (:func:`shared_arrays`), so nothing is copied twice.
+Results travel as JSON, as everything deepgrad reads does (no pickle).
+
+Where ``fork`` is not available or not safe (Windows; macOS, whose system libraries do
+not support it), the function runs in this process, without the time limit.
+
+>>> run_isolated(lambda: 6 * 7, "demo", seconds=10)
+42
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import select
+import signal
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deepgrad.formats.errors import FileFormatError
+
+__all__ = ["run_isolated", "shared_arrays", "CAN_FORK"]
+
+CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
+
+
+def shared_arrays(specs: list[tuple[tuple[int, ...], np.dtype]]) -> list[np.ndarray]:
+    """Arrays of the given shapes and dtypes in memory a forked child writes to the parent.
+
+    >>> a, b = shared_arrays([((2,), np.dtype("f4")), ((), np.dtype("i8"))])
+    >>> a.shape, b.dtype
+    ((2,), dtype('int64'))
+    """
+    sizes = [int(np.prod(shape, dtype=object)) * dtype.itemsize for shape, dtype in specs]
+    offsets = [0]
+    for size in sizes:
+        offsets.append(offsets[-1] + -(-size // 64) * 64)  # 64-byte aligned starts
+    if not CAN_FORK:
+        buffer = bytearray(max(offsets[-1], 1))
+    else:
+        buffer = mmap.mmap(-1, max(offsets[-1], 1), flags=mmap.MAP_SHARED)
+    return [np.frombuffer(buffer, dtype, count=int(np.prod(shape, dtype=object)),
+                          offset=start).reshape(shape)
+            for (shape, dtype), start in zip(specs, offsets)]
+
+
+def _child(function: Callable[[], Any], write_end: int) -> None:
+    try:
+        try:
+            report = ("ok", function())
+        except FileFormatError as error:
+            report = ("error", error.part, error.detail)
+        except BaseException as error:  # a damaged file can make a library raise anything
+            report = ("error", "", f"the file is damaged ({type(error).__name__}: {error})")
+        try:
+            data = json.dumps(report).encode()
+        except Exception as error:
+            data = json.dumps(("error", "", f"unreadable result ({error})")).encode()
+        with os.fdopen(write_end, "wb") as out:
+            out.write(data)
+    finally:
+        os._exit(0)
+
+
+def run_isolated(function: Callable[[], Any], where: str, seconds: float) -> Any:
+    """Return ``function()`` (a JSON value) run in a forked child, failing past ``seconds``.
+
+    Raises:
+        FileFormatError: with the child's FileFormatError (re-raised here), for any other
+            exception in the child, for a child that crashed, and for one killed at the
+            time limit.
+    """
+    if not CAN_FORK:
+        return function()
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12 warns that fork in a threaded process may deadlock the child; this
+        # child runs only the reader, and the parent kills it at the time limit.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _child(function, write_end)
+    os.close(write_end)
+    chunks = []
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            while True:
+                ready, _, _ = select.select([pipe], [], [], seconds)
+                if not ready:
+                    os.kill(pid, signal.SIGKILL)
+                    raise FileFormatError(where, "", f"reading it took over {seconds:.0f} s; "
+                                                     "the file is damaged (libhdf5 loops on "
+                                                     "some damaged files).")
+                chunk = os.read(pipe.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise FileFormatError(where, "", "the reader crashed on it; the file is damaged.")
+    report = json.loads(b"".join(chunks))
+    if report[0] == "error":
+        raise FileFormatError(where, report[1], report[2])
+    return report[1]
