@@ -99,3 +99,24 @@ def test_corrupt_files_fail_as_file_format_errors(tmp_path):
             read_idx(path)
         except FileFormatError as error:
             assert str(path) in str(error)
+
+
+def test_damaged_npz_files_fail_as_file_format_errors(tmp_path):
+    """IMDB's parser of pickled arrays (it runs after the checksum, but is public): damage
+    gives deepgrad's error, never IndexError or AttributeError from the opcode machine."""
+    from deepgrad.datasets.npz import load_npz
+
+    ragged = np.empty(3, dtype=object)
+    ragged[:] = [[1, 2, 3], [4, 70_000], []]
+    path = tmp_path / "imdb.npz"
+    np.savez(path, x_train=ragged, y_train=np.array([0, 1, 1]))
+    blob = path.read_bytes()
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        damaged = bytearray(blob)
+        for position in rng.choice(len(blob), int(rng.integers(1, 4)), replace=False):
+            damaged[position] = int(rng.integers(0, 256))
+        try:
+            load_npz(bytes(damaged), "imdb.npz")
+        except FileFormatError as error:
+            assert "imdb.npz" in str(error)

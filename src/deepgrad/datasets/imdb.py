@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from deepgrad.formats.errors import FileFormatError
+
 from ._files import DatasetSpec, RemoteFile, fetch_files
 from .npz import load_npz
 
@@ -44,6 +46,7 @@ DATASET = DatasetSpec(
             "imdb.npz",
             "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
             (_ORIGIN + "imdb.npz",),
+            max_size=32_000_000,  # about 17 MB as published: a larger file is not it
         ),
     ),
     homepage=_HOMEPAGE,
@@ -58,6 +61,7 @@ WORD_INDEX = DatasetSpec(
             "",
             (_ORIGIN + "imdb_word_index.json",),
             md5="bfafd718b763782e994055a2d397834f",
+            max_size=4_000_000,  # about 1.6 MB as published
         ),
     ),
     homepage=_HOMEPAGE,
@@ -77,7 +81,7 @@ def _fetch(spec: DatasetSpec, path, download: bool) -> bytes:
             folder = None if str(given.parent) == "." else given.parent
     if name != remote.filename:
         remote = RemoteFile(remote.filename, remote.sha256, remote.urls, aliases=(name,),
-                            md5=remote.md5)
+                            md5=remote.md5, max_size=remote.max_size)
         spec = DatasetSpec(spec.name, spec.title, (remote,), spec.homepage, spec.install_hint,
                            spec.layout_hint)
     return fetch_files(spec, folder, download)[remote.filename]
@@ -166,7 +170,7 @@ def load_data(
     arrays = load_npz(_fetch(DATASET, path, download), source)
     missing = {"x_train", "y_train", "x_test", "y_test"} - set(arrays)
     if missing:
-        raise ValueError(f"{source}: not Keras's imdb.npz: it lacks {sorted(missing)}.")
+        raise FileFormatError(source, "", f"not Keras's imdb.npz: it lacks {sorted(missing)}.")
     rng = np.random.RandomState(seed)
     parts = []
     for x, y in ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])):

@@ -26,8 +26,11 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 
 import numpy as np
+
+from deepgrad.formats.errors import FileFormatError
 
 __all__ = ["load_npz", "read_object_array"]
 
@@ -61,9 +64,10 @@ class _Call:
 
 def _global(module: str, name: str, source: str) -> _Name:
     if (module, name) not in _ALLOWED:
-        raise ValueError(
-            f"{source}: refusing the pickled object {module}.{name}: deepgrad reads only NumPy "
-            "object arrays of integer lists from .npz files (the file may be corrupt or unsafe)."
+        raise FileFormatError(
+            source, "", f"refusing the pickled object {module}.{name}: deepgrad reads only "
+                        "NumPy object arrays of integer lists from .npz files (the file may be "
+                        "corrupt or unsafe)."
         )
     return _Name(module, name)
 
@@ -94,7 +98,7 @@ def _parse(stream: bytes, source: str):
     def take(n: int) -> bytes:
         nonlocal at
         if at + n > len(data):
-            raise ValueError(f"{source}: the pickled array is truncated.")
+            raise FileFormatError(source, "", "the pickled array is truncated.")
         chunk = bytes(data[at : at + n])
         at += n
         return chunk
@@ -106,7 +110,7 @@ def _parse(stream: bytes, source: str):
         items = []
         while True:
             if not stack:
-                raise ValueError(f"{source}: malformed pickled array (no MARK).")
+                raise FileFormatError(source, "", "malformed pickled array (no MARK).")
             item = stack.pop()
             if item is _MARK:
                 return items[::-1]
@@ -120,7 +124,7 @@ def _parse(stream: bytes, source: str):
             take(8)
         elif op == b".":  # STOP
             if len(stack) != 1:
-                raise ValueError(f"{source}: malformed pickled array.")
+                raise FileFormatError(source, "", "malformed pickled array.")
             return stack[0]
         elif op == b"(":
             # The bulk of a ragged array: MARK, a run of small ints, APPENDS. Read the run
@@ -189,7 +193,7 @@ def _parse(stream: bytes, source: str):
         elif op == b"R":  # REDUCE: record the call, never make it
             args, function = stack.pop(), stack.pop()
             if not isinstance(function, _Name):
-                raise ValueError(f"{source}: malformed pickled array (REDUCE).")
+                raise FileFormatError(source, "", "malformed pickled array (REDUCE).")
             if (function.module, function.name) == ("_codecs", "encode"):
                 stack.append(str(args[0]).encode("latin1"))
             else:
@@ -197,12 +201,12 @@ def _parse(stream: bytes, source: str):
         elif op == b"b":  # BUILD
             state = stack.pop()
             if not isinstance(stack[-1], _Call):
-                raise ValueError(f"{source}: malformed pickled array (BUILD).")
+                raise FileFormatError(source, "", "malformed pickled array (BUILD).")
             stack[-1].state = state
         else:
-            raise ValueError(
-                f"{source}: the pickled array uses opcode {op!r}, which deepgrad does not "
-                "accept (it reads only NumPy object arrays of integer lists)."
+            raise FileFormatError(
+                source, "", f"the pickled array uses opcode {op!r}, which deepgrad does not "
+                            "accept (it reads only NumPy object arrays of integer lists)."
             )
 
 
@@ -217,7 +221,8 @@ def read_object_array(stream: bytes, source: str = "<bytes>") -> np.ndarray:
         A 1-D object array whose elements are lists of Python ints.
 
     Raises:
-        ValueError: anything but such an array: other objects, opcodes or names.
+        FileFormatError: (a ``ValueError``) anything but such an array: other objects,
+            opcodes or names, or a damaged stream.
 
     >>> import pickle
     >>> ragged = np.empty(2, dtype=object)
@@ -225,7 +230,15 @@ def read_object_array(stream: bytes, source: str = "<bytes>") -> np.ndarray:
     >>> read_object_array(pickle.dumps(ragged, protocol=2)).tolist()
     [[5, 70000], []]
     """
-    value = _parse(stream, source)
+    try:
+        value = _parse(stream, source)
+    except FileFormatError:
+        raise
+    except (IndexError, KeyError, AttributeError, TypeError, ValueError, struct.error,
+            UnicodeDecodeError, RecursionError, OverflowError, MemoryError) as error:
+        # A damaged stream pops an empty stack, appends to a non-list, names no memo...
+        raise FileFormatError(source, "", f"malformed pickled array ({type(error).__name__}: "
+                                          f"{error}).") from None
     shape = None
     if isinstance(value, _Call) and value.function.name == "_reconstruct":
         state = value.state
@@ -234,14 +247,13 @@ def read_object_array(stream: bytes, source: str = "<bytes>") -> np.ndarray:
             if dtype_call.function.name != "dtype" or str(dtype_call.args[0]) != "O8":
                 shape = None
     if shape is None or not isinstance(items, list) or len(shape) != 1 or shape[0] != len(items):
-        raise ValueError(f"{source}: not a pickled 1-D NumPy object array.")
+        raise FileFormatError(source, "", "not a pickled 1-D NumPy object array.")
     for item in items:
         if not isinstance(item, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in item
         ):
-            raise ValueError(
-                f"{source}: an element of the object array is not a list of integers."
-            )
+            raise FileFormatError(source, "", "an element of the object array is not a list of "
+                                              "integers.")
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
@@ -251,35 +263,47 @@ def _read_member(blob: bytes, source: str) -> np.ndarray:
     from numpy.lib import format as npy
 
     stream = io.BytesIO(blob)
-    version = npy.read_magic(stream)
-    if version == (1, 0):
-        shape, fortran, dtype = npy.read_array_header_1_0(stream)
-    else:
-        shape, fortran, dtype = npy.read_array_header_2_0(stream)
+    try:
+        version = npy.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = npy.read_array_header_1_0(stream)
+        else:
+            shape, fortran, dtype = npy.read_array_header_2_0(stream)
+    except (ValueError, TypeError, SyntaxError, OverflowError, EOFError) as error:
+        raise FileFormatError(source, "", f"not a .npy array ({error}).") from None
     if dtype.hasobject:
         out = read_object_array(stream.read(), source)
         if out.shape != tuple(shape):
-            raise ValueError(f"{source}: the array's header and data disagree on its shape.")
+            raise FileFormatError(source, "", "the array's header and data disagree on its shape.")
         return out
     stream.seek(0)
-    return npy.read_array(stream, allow_pickle=False)
+    try:
+        return npy.read_array(stream, allow_pickle=False)
+    except (ValueError, TypeError, OverflowError, EOFError, MemoryError) as error:
+        raise FileFormatError(source, "", f"not a readable .npy array ({error}).") from None
 
 
 def load_npz(data: bytes, source: str) -> dict[str, np.ndarray]:
     """Read every array of an ``.npz`` archive's bytes, object arrays parsed safely.
 
+    The loaders call it only on a file whose checksum matched the published one: members
+    are decompressed whole.
+
     Raises:
-        ValueError: not a zip of ``.npy`` files, or a member that is neither a plain
-            array nor an object array of integer lists.
+        FileFormatError: (a ``ValueError``) not a zip of ``.npy`` files, or a member that is
+            neither a plain array nor an object array of integer lists.
     """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ValueError(f"{source}: not an .npz archive (not a zip file).") from None
     arrays = {}
-    with archive:
-        for member in archive.namelist():
-            if member.endswith(".npy"):
-                name = member[: -len(".npy")]
-                arrays[name] = _read_member(archive.read(member), f"{source}:{member}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                if member.endswith(".npy"):
+                    name = member[: -len(".npy")]
+                    arrays[name] = _read_member(archive.read(member), f"{source}:{member}")
+    except FileFormatError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError, zlib.error) as error:
+        raise FileFormatError(source, "", "not an .npz archive, or a damaged one "
+                                          f"({type(error).__name__}: {error}).") from None
     return arrays
