@@ -15,7 +15,19 @@ from __future__ import annotations
 
 from deepgrad.utils.progress import Progbar, print_msg
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "should_write"]
+
+
+def should_write() -> bool:
+    """Whether this process writes callback output (event files, backups, posts).
+
+    The one place callbacks ask. Always True today; under data-parallel training only
+    rank 0 will write (issue 20), and this function is where that is decided.
+
+    >>> should_write()
+    True
+    """
+    return True
 
 _BATCH_HOOKS = (
     "on_train_batch_begin",
