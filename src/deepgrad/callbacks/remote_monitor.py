@@ -8,9 +8,6 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
 
 import numpy as np
@@ -66,6 +63,10 @@ class RemoteMonitor(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if not should_write():
             return
+        import urllib.error  # here, not at the top: `import deepgrad` stays light
+        import urllib.parse
+        import urllib.request
+
         send = self.payload(epoch, logs)
         if self.send_as_json:
             body, kind = json.dumps(send).encode("utf-8"), "application/json"

@@ -25,11 +25,9 @@ import hashlib
 import os
 import shutil
 import sys
-import tarfile
 import tempfile
 import urllib.parse
 import warnings
-import zipfile
 from pathlib import Path
 
 from deepgrad.datasets import _files
@@ -118,6 +116,9 @@ def extract_archive(file_path: str | os.PathLike, path: str | os.PathLike = ".",
     >>> Path(folder, "out", "inner", "b.txt").read_text()
     'hi'
     """
+    import tarfile  # here, not at the top: `import deepgrad` stays light
+    import zipfile
+
     if not archive_format:
         return False
     formats = ["tar", "zip"] if archive_format == "auto" else archive_format
