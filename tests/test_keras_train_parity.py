@@ -59,3 +59,28 @@ def test_streaming_metric_matches_keras_after_every_batch(name, case):
     metric.reset_state()
     update(*case["batches"][0])
     np.testing.assert_allclose(metric.result(), case["results"][0], rtol=1e-5, atol=1e-6)
+
+
+# Tolerance of the weights after 6 steps: float32 rounding of scalars computed in Python
+# (deepgrad) or in float32 (Keras) compounds over the steps; Muon adds matrix products.
+OPTIMIZER_RTOL = {"muon": 2e-5, "muon_plain": 2e-5}
+
+
+@pytest.mark.parametrize("name, case", _section("optimizers"), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_optimizer_steps_match_keras(name, case):
+    optimizer = dg.optimizers.deserialize({"class_name": case["class_name"],
+                                           "config": case["config"]})
+    variables = [dg.Variable(np.asarray(v, dtype=np.float32), name=n)
+                 for v, n in zip(case["initial"], case["names"], strict=True)]
+    rtol = OPTIMIZER_RTOL.get(name, 2e-6)
+    for step, (grads, expected) in enumerate(zip(case["grads"], case["steps"], strict=True)):
+        optimizer.apply_gradients(zip([np.asarray(g, np.float32) for g in grads], variables))
+        for variable, values in zip(variables, expected, strict=True):
+            np.testing.assert_allclose(variable.numpy(), values, rtol=rtol, atol=1e-6,
+                                       err_msg=f"step {step + 1}, {variable.name}")
+    assert optimizer.iterations == case["iterations"]
+    if case["finalized"] is not None:
+        optimizer.finalize_variable_values(variables)
+        for variable, values in zip(variables, case["finalized"], strict=True):
+            np.testing.assert_allclose(variable.numpy(), values, rtol=rtol, atol=1e-6)

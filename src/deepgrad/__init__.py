@@ -19,6 +19,7 @@ _SUBMODULES = {
     "applications",
     "callbacks",
     "config",
+    "constraints",
     "data",
     "datasets",
     "image",

@@ -63,7 +63,8 @@ def test_unknown_keyword_lists_the_valid_ones():
     with pytest.raises(TypeError, match=re.escape(
         "Adam: unexpected keyword argument(s) `momentum`. Valid arguments: learning_rate, "
         "beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, clipvalue, "
-        "global_clipnorm, name (and the legacy aliases lr, decay)."
+        "global_clipnorm, name, use_ema, ema_momentum, ema_overwrite_frequency, "
+        "loss_scale_factor, gradient_accumulation_steps (and the legacy aliases lr, decay)."
     )):
         optimizers.Adam(momentum=0.9)
 

@@ -60,6 +60,21 @@ def _run_torch(make_optimizer, start, grads):
     return [p.detach().numpy() for p in params]
 
 
+class _Decoupled:
+    """A torch optimizer with Keras's decoupled weight decay ``w -= w * wd * lr`` before
+    each step (PyTorch's Adadelta only has the L2 form, added to the gradient)."""
+
+    def __init__(self, cls, params, weight_decay, **kwargs):
+        self.params, self.decay, self.lr = params, weight_decay, kwargs["lr"]
+        self.inner = cls(params, **kwargs)
+
+    def step(self):
+        with torch.no_grad():
+            for p in self.params:
+                p -= p * self.decay * self.lr
+        self.inner.step()
+
+
 CASES = [
     ("sgd", lambda: optimizers.SGD(learning_rate=0.1),
      lambda p: torch.optim.SGD(p, lr=0.1)),
@@ -86,7 +101,20 @@ CASES = [
     # Both add epsilon after the bias correction of v: the same rule with epsilon too.
     ("nadam", lambda: optimizers.Nadam(learning_rate=0.01, epsilon=1e-7),
      lambda p: torch.optim.NAdam(p, lr=0.01, eps=1e-7, momentum_decay=1.0)),
+    # Adadelta: the same rule, epsilon inside both square roots.
+    ("adadelta", lambda: optimizers.Adadelta(learning_rate=1.0, rho=0.9, epsilon=1e-6),
+     lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.9, eps=1e-6)),
+    ("adadelta-decay",
+     lambda: optimizers.Adadelta(learning_rate=0.5, rho=0.95, epsilon=1e-7, weight_decay=0.1),
+     lambda p: _Decoupled(torch.optim.Adadelta, p, lr=0.5, rho=0.95, eps=1e-7,
+                          weight_decay=0.1)),
+    # Adamax: PyTorch adds epsilon inside the max, Keras after it: the same with 0.
+    ("adamax-eps0", lambda: optimizers.Adamax(learning_rate=0.02, epsilon=0.0),
+     lambda p: torch.optim.Adamax(p, lr=0.02, eps=0.0)),
 ]
+
+
+
 
 
 @pytest.mark.parametrize("name, ours, theirs", CASES, ids=[c[0] for c in CASES])

@@ -14,14 +14,21 @@ array([0.999, 2.001], dtype=float32)
 """
 
 from deepgrad.optimizers import schedules
+from deepgrad.optimizers.adadelta import Adadelta
 from deepgrad.optimizers.adagrad import Adagrad
-from deepgrad.optimizers.adam import Adam, AdamW, Nadam
+from deepgrad.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.ftrl import Ftrl
+from deepgrad.optimizers.lamb import Lamb
+from deepgrad.optimizers.lion import Lion
+from deepgrad.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from deepgrad.optimizers.muon import Muon
 from deepgrad.optimizers.rmsprop import RMSprop
 from deepgrad.optimizers.serialization import deserialize, get, serialize
 from deepgrad.optimizers.sgd import SGD
 
 __all__ = [
-    "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Optimizer",
-    "get", "serialize", "deserialize", "schedules",
+    "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adamax", "Ftrl",
+    "Lion", "Lamb", "Muon", "LossScaleOptimizer", "Optimizer", "get", "serialize",
+    "deserialize", "schedules",
 ]

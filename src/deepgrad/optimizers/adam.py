@@ -1,4 +1,4 @@
-"""The Adam family: Adam (with AMSGrad), AdamW, and Nadam.
+"""The Adam family: Adam (with AMSGrad), AdamW, Nadam and Adamax.
 
 >>> import numpy as np
 >>> from deepgrad.tensor import Variable
@@ -17,11 +17,12 @@ import numpy as np
 
 from deepgrad.optimizers.base import LearningRate, Optimizer, default_learning_rate
 from deepgrad.optimizers.updates import adam_update, nadam_momentum, nadam_update
+from deepgrad.optimizers.updates_adaptive import adamax_update
 
 # A float that prints as 0.001 but tells an omitted learning_rate from a passed one.
 _DEFAULT_LEARNING_RATE = default_learning_rate(0.001)
 
-__all__ = ["Adam", "AdamW", "Nadam"]
+__all__ = ["Adam", "AdamW", "Nadam", "Adamax"]
 
 
 class Adam(Optimizer):
@@ -225,3 +226,64 @@ class Nadam(Optimizer):
             "beta_2": self.beta_2,
             "epsilon": self.epsilon,
         }
+
+
+class Adamax(Optimizer):
+    """Adamax (Kingma and Ba, 2014, section 7): Adam with the infinity norm, Keras 3's form.
+
+    ``m += (g - m) * (1 - beta_1)``; ``u = max(beta_2 * u, |g|)``;
+    ``w -= lr * m / ((1 - beta_1**t) * (u + epsilon))``.
+
+    Args:
+        learning_rate: float, schedule or callable. Defaults to 0.001.
+        beta_1: decay rate of the first moment, in [0, 1).
+        beta_2: decay rate of the infinity norm, in [0, 1).
+        epsilon: small constant in the denominator, >= 0.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs: see
+            :class:`Optimizer`.
+
+    >>> import numpy as np
+    >>> from deepgrad.tensor import Variable
+    >>> w = Variable(np.array([1.0, -1.0], dtype=np.float32))
+    >>> Adamax(learning_rate=0.1).apply_gradients([(np.array([3.0, -0.5], np.float32), w)])
+    >>> w.numpy().round(5)  # the first step moves each weight by lr
+    array([ 0.9, -0.9], dtype=float32)
+    """
+
+    _default_name = "adamax"
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = _DEFAULT_LEARNING_RATE,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm, name=name, **kwargs,
+        )
+        self.beta_1 = self._number(beta_1, "beta_1", 0.0, 1.0)
+        self.beta_2 = self._number(beta_2, "beta_2", 0.0, 1.0)
+        self.epsilon = self._number(epsilon, "epsilon")
+
+    def _slot_specs(self) -> list[tuple[str, float]]:
+        return [("momentum", 0.0), ("norm", 0.0)]
+
+    def _update_step(
+        self, param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray], step: int,
+        lr: float,
+    ) -> None:
+        adamax_update(param, grad, slots["momentum"], slots["norm"], step, lr=lr,
+                      beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the hyperparameters (see :meth:`Optimizer.get_config`)."""
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}

@@ -24,7 +24,7 @@ import numpy as np
 from deepgrad.optimizers.schedules import InverseTimeDecay, LearningRateSchedule
 
 __all__ = [
-    "LearningRate", "default_learning_rate", "check_number", "check_flag",
+    "LearningRate", "default_learning_rate", "check_number", "check_flag", "check_count",
     "check_learning_rate", "resolve_legacy_arguments",
 ]
 
@@ -125,6 +125,23 @@ def check_flag(owner: str, value: Any, name: str) -> bool:
             f"(of type {type(value).__name__})"
         )
     return bool(value)
+
+
+def check_count(owner: str, value: Any, name: str, low: int) -> int | None:
+    """Return ``value`` if it is None or an int >= ``low``.
+
+    Raises:
+        ValueError: otherwise.
+
+    >>> check_count("SGD", 4, "gradient_accumulation_steps", 2)
+    4
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{owner}: `{name}` must be an int >= {low} or None. "
+                         f"Received: {name}={value!r}")
+    return int(value)
 
 
 def check_learning_rate(owner: str, value: Any) -> LearningRate:

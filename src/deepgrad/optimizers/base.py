@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers import state as state_module
 from deepgrad.optimizers.arguments import (
     LearningRate,
+    check_count,
     check_flag,
     check_learning_rate,
     check_number,
@@ -36,19 +39,16 @@ from deepgrad.optimizers.flat import FlatStorage, Update, clip_by_global_norm, c
 from deepgrad.optimizers.schedules import LearningRateSchedule
 from deepgrad.optimizers.schedules import deserialize as deserialize_schedule
 from deepgrad.optimizers.schedules import serialize as serialize_schedule
-from deepgrad.optimizers.updates import apply_weight_decay
-from deepgrad.tensor import Tensor
+from deepgrad.optimizers.updates import apply_weight_decay, ema_update
+from deepgrad.tensor import Tensor, no_grad
 
 __all__ = ["Optimizer", "LearningRate", "default_learning_rate"]
 
-# Keras 3 arguments deepgrad does not implement; from_config drops them when inactive.
-_KERAS_ONLY_INACTIVE = {
-    "use_ema": False,
-    "ema_momentum": None,  # meaningful only with use_ema
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
+# Keras 3's arguments of every optimizer beyond the common five, in its order.
+_EXTRA_ARGUMENTS = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                    "gradient_accumulation_steps")
+# The slot of the moving average of the weights (use_ema).
+AVERAGE = "average"
 
 
 class Optimizer:
@@ -56,16 +56,37 @@ class Optimizer:
 
     Subclasses declare their slots (``_slot_specs``) and call a pure update function
     (``_update_step``); this class does the rest: validation, the learning rate and its
-    schedule, gradient clipping, weight decay, None gradients, flat storage, state.
+    schedule, gradient clipping, weight decay, None gradients, flat storage, gradient
+    accumulation, the moving average of the weights, constraints, state.
+
+    One call of :meth:`apply` does, in Keras's order: divide the gradients by
+    ``loss_scale_factor``; add them to the accumulated ones (with accumulation, the
+    update waits for every ``gradient_accumulation_steps``-th call and uses the mean);
+    clip; decay the weights; update; update the moving average (and, every
+    ``ema_overwrite_frequency`` updates, copy it into the weights); apply each
+    variable's ``constraint``.
 
     Args:
-        learning_rate: a float, a :class:`LearningRateSchedule` (evaluated at
-            ``iterations``), or a callable with no arguments returning the rate.
+        learning_rate: a float, a :class:`LearningRateSchedule` (evaluated at the number
+            of calls so far, as Keras does, so with gradient accumulation at the number
+            of micro-batches), or a callable with no arguments returning the rate.
         weight_decay: if set, decoupled weight decay ``w -= w * weight_decay * lr``
-            before each update.
+            before each update (see :meth:`exclude_from_weight_decay`).
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
         global_clipnorm: clip all gradients together to this joint L2 norm.
+        use_ema: keep an exponential moving average of the weights, updated after each
+            call: ``average = ema_momentum * average + (1 - ema_momentum) * w`` (the
+            first call copies ``w``). ``fit`` ends by copying it into the weights
+            (:meth:`finalize_variable_values`); see the ``SwapEMAWeights`` callback.
+        ema_momentum: the momentum of that average, in [0, 1].
+        ema_overwrite_frequency: with ``use_ema``, copy the average into the weights
+            every this many updates (None: only at the end of ``fit``).
+        loss_scale_factor: a static loss scale: :meth:`scale_loss` multiplies the loss
+            by it and the gradients are divided by it (useful only in float16, which
+            deepgrad does not train in; kept for Keras code).
+        gradient_accumulation_steps: an int >= 2: update the weights every this many
+            calls, with the mean of their gradients. ``iterations`` counts updates.
         name: the optimizer's name.
         **kwargs: the legacy aliases ``lr`` (for ``learning_rate``) and ``decay``
             (Keras 2's inverse-time decay), each with a ``DeprecationWarning``.
@@ -86,6 +107,9 @@ class Optimizer:
     """
 
     _default_name = "optimizer"
+    # True for rules that need each variable whole (Lamb's norms, Muon's matrices): the
+    # rule then runs once per variable, on arrays of its shape, instead of on buckets.
+    _per_variable = False
 
     def __init__(
         self,
@@ -94,6 +118,11 @@ class Optimizer:
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
         name: str | None = None,
         **kwargs: Any,
     ):
@@ -102,6 +131,7 @@ class Optimizer:
         if kwargs:
             parameters = inspect.signature(type(self).__init__).parameters.values()
             valid = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+            valid += [name for name in _EXTRA_ARGUMENTS if name not in valid]
         learning_rate = resolve_legacy_arguments(owner, learning_rate, kwargs, valid)
         self._learning_rate = check_learning_rate(owner, learning_rate)
         self.weight_decay = self._optional(weight_decay, "weight_decay", include_low=True)
@@ -117,10 +147,22 @@ class Optimizer:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{self._prefix}`name` must be a string. Received: name={name!r}")
         self.name = name if name is not None else self._default_name
-        self._iterations = 0
+        self.use_ema = self._flag(use_ema, "use_ema")
+        self.ema_momentum = self._number(ema_momentum, "ema_momentum", 0.0, 1.0,
+                                         include_high=True)
+        self.ema_overwrite_frequency = self._count(ema_overwrite_frequency,
+                                                   "ema_overwrite_frequency", 1)
+        self.loss_scale_factor = self._optional(loss_scale_factor, "loss_scale_factor",
+                                                include_low=False)
+        self.gradient_accumulation_steps = self._count(gradient_accumulation_steps,
+                                                       "gradient_accumulation_steps", 2)
+        self._iterations = 0  # calls of apply (micro-batches, with accumulation)
         self._storage: FlatStorage | None = None
+        self._flat_rule = True
         # Scalar state shared by all variables (e.g. Nadam's momentum product).
         self._scalars: dict[str, np.ndarray] = {}
+        self._excluded_ids: set[int] = set()
+        self._excluded_names: re.Pattern | None = None
 
     # -- validation -----------------------------------------------------------------------
     @property
@@ -137,6 +179,9 @@ class Optimizer:
 
     def _flag(self, value: Any, name: str) -> bool:
         return check_flag(type(self).__name__, value, name)
+
+    def _count(self, value: Any, name: str, low: int) -> int | None:
+        return check_count(type(self).__name__, value, name, low)
 
     # -- learning rate and iterations ----------------------------------------------------
     @property
@@ -170,8 +215,10 @@ class Optimizer:
 
     @property
     def iterations(self) -> int:
-        """The number of steps applied so far."""
-        return self._iterations
+        """The number of updates applied so far (with gradient accumulation, the number
+        of calls divided by ``gradient_accumulation_steps``, as in Keras)."""
+        steps = self.gradient_accumulation_steps
+        return self._iterations // steps if steps else self._iterations
 
     @iterations.setter
     def iterations(self, value: int) -> None:
@@ -179,7 +226,7 @@ class Optimizer:
             raise ValueError(
                 f"{self._prefix}`iterations` must be an int >= 0. Received: iterations={value!r}"
             )
-        self._iterations = int(value)
+        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
 
     @property
     def built(self) -> bool:
@@ -204,6 +251,29 @@ class Optimizer:
     ) -> None:
         """Apply the update rule in place to ``param`` (flat, or one variable's slice)."""
         raise NotImplementedError(f"{type(self).__name__} must implement `_update_step`.")
+
+    def _update_variable(
+        self, variable: Tensor, param: np.ndarray, grad: np.ndarray,
+        slots: dict[str, np.ndarray], step: int, lr: float,
+    ) -> None:
+        """Update one variable, on arrays of its shape; rules that need the whole
+        variable (``_per_variable``) override this."""
+        self._update_step(param, grad, slots, step, lr)
+
+    def _weight_decay_of(self, variable: Tensor) -> float | None:
+        """The weight decay of ``variable`` (None: none), after the exclusions."""
+        if self.weight_decay is None or not self._decays(variable):
+            return None
+        return self.weight_decay
+
+    def _decays(self, variable: Tensor) -> bool:
+        if id(variable) in self._excluded_ids:
+            return False
+        pattern = self._excluded_names
+        return pattern is None or pattern.search(variable.name or "") is None
+
+    def _slot_specs_with_average(self) -> list[tuple[str, float]]:
+        return self._slot_specs() + ([(AVERAGE, 0.0)] if self.use_ema else [])
 
     # -- building and stepping -----------------------------------------------------------
     def build(self, variables: Iterable[Tensor]) -> None:
@@ -244,7 +314,11 @@ class Optimizer:
             if id(v) in seen:
                 raise ValueError(f"{self._prefix}variable {v!r} appears twice in `variables`.")
             seen.add(id(v))
-        self._storage = FlatStorage(variables, self._slot_specs())
+        self._storage = FlatStorage(variables, self._slot_specs_with_average())
+        # Whether one call of the rule may update many variables at once (elementwise
+        # rule, the same weight decay for all).
+        excluded = bool(self._excluded_ids) or self._excluded_names is not None
+        self._flat_rule = not (self._per_variable or excluded)
         from deepgrad import config
 
         dtype = variables[0].data.dtype if variables else config.default_dtype()
@@ -327,21 +401,45 @@ class Optimizer:
         storage = self._storage
         storage.check()
         lr = self._current_learning_rate()
-        step = self._iterations + 1
-        if positions is None and storage.gather(grads):
-            self._step_flat(step, lr)
-            updated = storage.variables
+        calls, steps = self._iterations, self.gradient_accumulation_steps
+        updates = calls // steps if steps else calls  # Keras's `iterations` before this call
+        scale = self.loss_scale_factor
+        if steps is None and scale is None:  # the common case: the arguments as before
+            gathered = positions is None and storage.gather(grads)
         else:
-            updated = self._step_each(grads, positions, step, lr)
-        self._iterations = step
+            gathered = positions is None and storage.gather(grads, steps is not None, scale)
+        if gathered:
+            updated, indices = storage.variables, None
+        else:
+            updated, indices = storage.scatter(grads, positions, type(self).__name__,
+                                               steps is not None, scale)
+            if not updated:
+                raise ValueError(f"{self._prefix}no gradients provided for any variable.")
+        if steps is None:
+            self._step(indices, updates + 1, lr)
+        elif (calls + 1) % steps == 0:
+            for group in storage.groups:  # the mean of the accumulated gradients
+                group.grad /= group.dtype.type(steps)
+            self._step(indices, updates + 1, lr)
+            storage.zero_grads()
+        if self.use_ema:
+            self._update_average(updates)
+        self._iterations = calls + 1
         for variable in updated:
-            constraint = getattr(variable, "constraint", None)
-            if constraint is not None:
-                variable.assign(constraint(variable))
+            if getattr(variable, "constraint", None) is not None:
+                self._apply_constraints(updated)
+                break
 
-    def _rule(self, step: int, lr: float) -> Update:
+    def _apply_constraints(self, variables: list[Tensor]) -> None:
+        """Replace each variable by its constraint's projection (after the update)."""
+        with no_grad():
+            for variable in variables:
+                constraint = getattr(variable, "constraint", None)
+                if constraint is not None:
+                    variable.assign(constraint(variable))
+
+    def _rule(self, step: int, lr: float, decay: float | None) -> Update:
         """This step's update of one flat piece: weight decay, then the update rule."""
-        decay = self.weight_decay
 
         def update(param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray]) -> None:
             if decay is not None:
@@ -350,32 +448,47 @@ class Optimizer:
 
         return update
 
-    def _step_flat(self, step: int, lr: float) -> None:
-        """The fast path: every gradient is in the flat buffers; a few updates per dtype."""
-        groups = self._storage.groups
-        self._clip([(group.grad, group.offsets) for group in groups])
+    def _step(self, indices: list[int] | None, step: int, lr: float) -> None:
+        """Clip, decay and update the variables at ``indices`` (None: all, in the flat
+        buffers: a few updates per dtype)."""
+        storage = self._storage
+        if indices is None:
+            self._clip([(group.grad, group.offsets) for group in storage.groups])
+        else:
+            self._clip([(view.reshape(-1), np.array([0, view.size])) for view in
+                        (storage.grad_views[i] for i in indices) if view.size])
         self._prepare_step(step)
-        update = self._rule(step, lr)
-        for group in groups:
-            group.step(update)
+        if indices is None and self._flat_rule:
+            # The fast path: one call per bucket of small variables and per large one.
+            update = self._rule(step, lr, self.weight_decay)
+            for group in storage.groups:
+                group.step(update)
+            return
+        # The general path: once per variable, on arrays of its shape.
+        for i in range(len(storage.variables)) if indices is None else indices:
+            views = storage.views(i)
+            if views is None:
+                continue
+            variable = storage.variables[i]
+            decay = self._weight_decay_of(variable)
+            if decay is not None:
+                apply_weight_decay(views[0], lr=lr, weight_decay=decay)
+            self._update_variable(variable, *views, step, lr)
 
-    def _step_each(
-        self, grads: list[Any], positions: list[int] | None, step: int, lr: float
-    ) -> list[Tensor]:
-        """The general path: some gradients are None, or variables come in another order.
+    def _update_average(self, updates: int) -> None:
+        """The moving average of every variable (Keras's EMA), and its copy into the
+        weights every ``ema_overwrite_frequency`` updates."""
+        momentum = self.ema_momentum if updates else 0.0  # the first call copies
+        frequency = self.ema_overwrite_frequency
+        overwrite = bool(frequency) and (updates + 1) % frequency == 0
 
-        The update function runs once per variable, on its own array and its slices of
-        the flat gradient and slots.
-        """
-        updated, segments = self._storage.scatter(grads, positions, type(self).__name__)
-        if not updated:
-            raise ValueError(f"{self._prefix}no gradients provided for any variable.")
-        self._clip([(grad, np.array([0, grad.size])) for _, grad, _ in segments])
-        self._prepare_step(step)
-        update = self._rule(step, lr)
-        for param, grad, slots in segments:
-            update(param, grad, slots)
-        return updated
+        def average(param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray]) -> None:
+            ema_update(slots[AVERAGE], param, momentum=momentum)
+            if overwrite:
+                param[...] = slots[AVERAGE]
+
+        for group in self._storage.groups:
+            group.step(average)
 
     def _clip(self, pieces: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Clip the flat gradients in place; each piece is ``(flat, segment offsets)``."""
@@ -397,7 +510,9 @@ class Optimizer:
         >>> from deepgrad.optimizers import SGD
         >>> SGD(momentum=0.9).get_config()  # doctest: +NORMALIZE_WHITESPACE
         {'name': 'SGD', 'learning_rate': 0.01, 'weight_decay': None, 'clipnorm': None,
-         'global_clipnorm': None, 'clipvalue': None, 'momentum': 0.9, 'nesterov': False}
+         'global_clipnorm': None, 'clipvalue': None, 'use_ema': False, 'ema_momentum': 0.99,
+         'ema_overwrite_frequency': None, 'loss_scale_factor': None,
+         'gradient_accumulation_steps': None, 'momentum': 0.9, 'nesterov': False}
         """
         rate = self._learning_rate
         if isinstance(rate, LearningRateSchedule):
@@ -411,6 +526,7 @@ class Optimizer:
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
+            **{name: getattr(self, name) for name in _EXTRA_ARGUMENTS},
         }
 
     @classmethod
@@ -419,23 +535,13 @@ class Optimizer:
     ) -> Optimizer:
         """Create an optimizer from :meth:`get_config`'s output (or a Keras 3 config).
 
-        Keras-only options at their inactive values (``use_ema=False``...) are dropped.
-
-        Raises:
-            ValueError: if a Keras-only option deepgrad does not implement is active.
-
         >>> from deepgrad.optimizers import RMSprop
-        >>> RMSprop.from_config({"learning_rate": 0.01, "use_ema": False}).learning_rate
-        0.01
+        >>> RMSprop.from_config({"learning_rate": 0.01, "use_ema": True}).use_ema
+        True
         """
         config = dict(config)
-        for key, inactive in _KERAS_ONLY_INACTIVE.items():
-            value = config.pop(key, inactive)
-            if key != "ema_momentum" and value != inactive:
-                raise ValueError(
-                    f"{cls.__name__}: the Keras option `{key}` is not supported by deepgrad. "
-                    f"Received: {key}={value!r}"
-                )
+        if config.get("ema_momentum", 0.99) is None:
+            del config["ema_momentum"]
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = deserialize_schedule(
                 config["learning_rate"], custom_objects
@@ -445,10 +551,12 @@ class Optimizer:
     def get_state(self) -> dict[str, np.ndarray]:
         """Return every piece of state as arrays: iterations, learning rate, slots.
 
-        Keys are ``"iterations"``, ``"learning_rate"`` (when it is a float), shared
-        scalars such as ``"u_product"``, and ``"<slot>/<i>"`` for slot ``<slot>`` of the
-        ``i``-th variable (in the built order), shaped like that variable. Values are
-        copies. With :meth:`set_state`, a reloaded optimizer continues bit-identically.
+        Keys are ``"iterations"`` (the number of calls), ``"learning_rate"`` (when it is
+        a float), shared scalars such as ``"u_product"``, and ``"<slot>/<i>"`` for slot
+        ``<slot>`` of the ``i``-th variable (in the built order), shaped like that
+        variable: the rule's slots, ``"average"`` with ``use_ema`` and
+        ``"gradient_accumulator"`` with gradient accumulation. Values are copies. With
+        :meth:`set_state`, a reloaded optimizer continues bit-identically.
 
         Returns:
             dict from name to ndarray.
@@ -460,14 +568,7 @@ class Optimizer:
         >>> sorted(opt.get_state())
         ['iterations', 'learning_rate', 'momentum/0', 'velocity/0']
         """
-        state = {"iterations": np.array(self._iterations, dtype=np.int64)}
-        if type(self._learning_rate) is float:
-            state["learning_rate"] = np.array(self._learning_rate, dtype=np.float64)
-        for name, value in self._scalars.items():
-            state[name] = value.copy()
-        if self._storage is not None:
-            state.update(self._storage.slot_state())
-        return state
+        return state_module.collect(self)
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore state from :meth:`get_state`; nothing changes if any entry is wrong.
@@ -488,46 +589,82 @@ class Optimizer:
         >>> copy.set_state(opt.get_state()); copy.iterations, copy.get_state()["momentum/0"]
         (1, array([-0.01], dtype=float32))
         """
-        expected = {name: (value.shape, value.dtype) for name, value in self.get_state().items()}
-        optional = {"learning_rate"}
-        missing = sorted(set(expected) - set(state) - optional)
-        unexpected = sorted(set(state) - set(expected) - optional)
-        if unexpected and self._storage is None:
-            raise ValueError(
-                f"{self._prefix}cannot set slot state on an optimizer that is not built. To "
-                "fix, call `optimizer.build(trainable_variables)` first."
-            )
-        if missing or unexpected:
-            raise ValueError(
-                f"{self._prefix}the state does not match this optimizer. Missing: {missing}; "
-                f"unexpected: {unexpected}."
-            )
-        arrays = {name: np.asarray(value) for name, value in state.items()}
-        for name, array in arrays.items():
-            if name == "learning_rate":
-                if "learning_rate" not in expected:
-                    raise ValueError(
-                        f"{self._prefix}the state holds a float learning rate but this "
-                        "optimizer uses a schedule or a callable."
-                    )
-                continue
-            shape, dtype = expected[name]
-            if name == "iterations":
-                good = array.shape == () and np.issubdtype(array.dtype, np.integer)
-            else:
-                good = array.shape == shape and array.dtype == dtype
-            if not good:
-                raise ValueError(
-                    f"{self._prefix}state entry {name!r} has shape {array.shape} and dtype "
-                    f"{array.dtype}; expected shape {shape} and dtype {dtype}."
-                )
-        self._iterations = int(arrays["iterations"])
-        if "learning_rate" in arrays:
-            self._learning_rate = float(arrays["learning_rate"])
-        for name in self._scalars:
-            self._scalars[name][...] = arrays[name]
-        if self._storage is not None:
-            self._storage.load_slot_state(arrays)
+        state_module.restore(self, state)
+
+    # -- Keras's extras: loss scale, weight-decay exclusions, the moving average ----------
+    def scale_loss(self, loss: Any) -> Any:
+        """Multiply the loss by ``loss_scale_factor`` before differentiating (no change
+        without one); :meth:`apply` divides the gradients by it.
+
+        >>> from deepgrad.optimizers import SGD
+        >>> SGD(loss_scale_factor=8.0).scale_loss(2.0), SGD().scale_loss(2.0)
+        (16.0, 2.0)
+        """
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def exclude_from_weight_decay(
+        self, var_list: Iterable[Tensor] | None = None, var_names: Iterable[str] | None = None
+    ) -> None:
+        """Leave some variables out of the weight decay (e.g. biases and norms' scales).
+
+        Args:
+            var_list: variables to leave out.
+            var_names: names: a variable whose name contains one (a regular expression)
+                is left out, e.g. ``["bias"]``.
+
+        Raises:
+            ValueError: if the optimizer is already built (as in Keras).
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> w, b = Variable(np.ones(1, np.float32)), Variable(np.ones(1, np.float32), name="bias")
+        >>> opt = SGD(learning_rate=0.5, weight_decay=0.2)
+        >>> opt.exclude_from_weight_decay(var_names=["bias"])
+        >>> opt.apply([np.zeros(1, np.float32)] * 2, [w, b]); w.numpy(), b.numpy()
+        (array([0.9], dtype=float32), array([1.], dtype=float32))
+        """
+        if self.built:
+            raise ValueError(f"{self._prefix}`exclude_from_weight_decay()` can only be "
+                             "configured before the optimizer is built.")
+        self._excluded_ids = {id(v) for v in var_list or ()}
+        names = list(var_names or ())
+        self._excluded_names = re.compile("|".join(names)) if names else None
+
+    def _averages(self) -> list[tuple[Tensor, np.ndarray]]:
+        """Each variable with a view of its moving average."""
+        if not self.use_ema:
+            raise ValueError(f"{self._prefix}there is no moving average of the weights: the "
+                             "optimizer was created with use_ema=False.")
+        storage = self._storage
+        return [] if storage is None else storage.slot_views(AVERAGE)
+
+    def finalize_variable_values(self, var_list: Iterable[Tensor]) -> None:
+        """Copy the moving average into the variables at the end of training (with
+        ``use_ema``; nothing otherwise). ``fit`` calls it, as Keras's does.
+
+        Args:
+            var_list: the variables (those the optimizer does not know are skipped).
+        """
+        if not self.use_ema or self._storage is None:
+            return
+        averages = {id(v): average for v, average in self._averages()}
+        for variable in var_list:
+            average = averages.get(id(variable))
+            if average is not None:
+                variable.assign(average)
+
+    def swap_ema_weights(self) -> None:
+        """Exchange the variables' values with their moving averages (used by the
+        ``SwapEMAWeights`` callback; a second call swaps back).
+
+        Raises:
+            ValueError: without ``use_ema``.
+        """
+        for variable, average in self._averages():
+            values = variable.data.copy()
+            variable.assign(average)
+            average[...] = values
 
     def __repr__(self) -> str:
         return (

@@ -256,15 +256,36 @@ class FlatStorage:
                 location[0].bind(location[1], data)
             arrays[i] = data
 
-    def gather(self, grads: Sequence[Any]) -> bool:
+    def gather(self, grads: Sequence[Any], accumulate: bool = False,
+               scale: float | None = None) -> bool:
         """Copy one gradient per variable (built order) into the flat gradient buffers.
+
+        Args:
+            grads: the gradients, in the built order.
+            accumulate: add to the buffers (gradient accumulation) instead of copying.
+            scale: divide each gradient by this first (a static loss scale).
 
         Returns:
             False, leaving the work to :meth:`scatter`, if a gradient is None, not an
-            array (or Tensor), or misshapen.
+            array (or Tensor), or misshapen; nothing is changed then.
         """
+        views, shapes = self.grad_views, self.shapes
+        if accumulate or scale is not None:
+            # Check everything first: a half-added buffer could not be taken back.
+            for grad, shape in zip(grads, shapes):
+                if getattr(grad, "shape", None) != shape:
+                    return False
+            for view, grad in zip(views, grads):
+                grad = grad.data if isinstance(grad, Tensor) else grad
+                if scale is not None:
+                    grad = grad / view.dtype.type(scale)
+                if accumulate:
+                    view += grad
+                else:
+                    view[...] = grad
+            return True
         try:
-            for view, grad, shape in zip(self.grad_views, grads, self.shapes):
+            for view, grad, shape in zip(views, grads, shapes):
                 if grad.shape != shape:
                     return False
                 view[...] = grad
@@ -273,24 +294,26 @@ class FlatStorage:
         return True
 
     def scatter(
-        self, grads: Sequence[Any], positions: Sequence[int] | None, owner: str
-    ) -> tuple[list[Tensor], list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]]:
+        self, grads: Sequence[Any], positions: Sequence[int] | None, owner: str,
+        accumulate: bool = False, scale: float | None = None,
+    ) -> tuple[list[Tensor], list[int]]:
         """Copy the gradients that are not None into the flat buffers, variable by variable.
 
         Args:
             grads: gradients (arrays, Tensors, array-likes, or None).
             positions: the variable index of each gradient; None for the built order.
             owner: the optimizer's class name, for error messages.
+            accumulate: add to the buffers instead of copying.
+            scale: divide each gradient by this first.
 
         Returns:
-            The variables that received a gradient, and for each non-empty one its
-            ``(param, grad, slots)``: its own values (flat), its slices of the flat
-            gradient and of every slot.
+            The variables that received a gradient, and their indices.
 
         Raises:
-            ValueError: if a gradient's shape differs from its variable's.
+            ValueError: if a gradient's shape differs from its variable's (nothing is
+                changed then).
         """
-        updated, segments = [], []
+        found = []
         for i, grad in enumerate(grads):
             if grad is None:
                 continue
@@ -301,13 +324,50 @@ class FlatStorage:
                     f"{owner}: gradient {i} has shape {grad.shape} but its variable "
                     f"{self.variables[position]!r} has shape {self.shapes[position]}."
                 )
-            updated.append(self.variables[position])
-            location = self.location[position]
-            if location is not None:
-                segment = location[0].segment(location[1])
-                segment[1][...] = grad.reshape(-1)
-                segments.append(segment)
-        return updated, segments
+            found.append((position, grad))
+        for position, grad in found:
+            view = self.grad_views[position]
+            if scale is not None:
+                grad = grad / view.dtype.type(scale)
+            if accumulate:
+                view += grad
+            else:
+                view[...] = grad
+        return [self.variables[p] for p, _ in found], [p for p, _ in found]
+
+    def views(self, i: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+        """The ``i``-th variable's own values, its gradient and its slots, all shaped
+        like it (views); None for a zero-size variable."""
+        location = self.location[i]
+        if location is None:
+            return None
+        param, grad, slots = location[0].segment(location[1])
+        shape = self.shapes[i]
+        return (param.reshape(shape), grad.reshape(shape),
+                {name: values.reshape(shape) for name, values in slots.items()})
+
+    def slot_views(self, name: str) -> list[tuple[Tensor, np.ndarray]]:
+        """Each non-empty variable with its slot ``name``, shaped like it (a view)."""
+        found = []
+        for i, variable in enumerate(self.variables):
+            views = self.views(i)
+            if views is not None:
+                found.append((variable, views[2][name]))
+        return found
+
+    def zero_grads(self) -> None:
+        """Set every flat gradient buffer to zero (after an accumulated step)."""
+        for group in self.groups:
+            group.grad[...] = 0
+
+    def grad_state(self, prefix: str) -> dict[str, np.ndarray]:
+        """Return ``{"<prefix>/<i>": copy}`` of each variable's gradient buffer."""
+        return {f"{prefix}/{i}": view.copy() for i, view in enumerate(self.grad_views)}
+
+    def load_grad_state(self, state: dict[str, np.ndarray], prefix: str) -> None:
+        """Overwrite the gradient buffers from ``state`` (keys as :meth:`grad_state`)."""
+        for i, view in enumerate(self.grad_views):
+            view[...] = np.asarray(state[f"{prefix}/{i}"])
 
     def _slices(self, i: int) -> dict[str, np.ndarray] | None:
         location = self.location[i]

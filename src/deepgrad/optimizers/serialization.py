@@ -11,9 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from deepgrad import registry
+from deepgrad.optimizers.adadelta import Adadelta
 from deepgrad.optimizers.adagrad import Adagrad
-from deepgrad.optimizers.adam import Adam, AdamW, Nadam
+from deepgrad.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.ftrl import Ftrl
+from deepgrad.optimizers.lamb import Lamb
+from deepgrad.optimizers.lion import Lion
+from deepgrad.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from deepgrad.optimizers.muon import Muon
 from deepgrad.optimizers.rmsprop import RMSprop
 from deepgrad.optimizers.sgd import SGD
 
@@ -27,6 +33,13 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "nadam": Nadam,
     "rmsprop": RMSprop,
     "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "adamax": Adamax,
+    "ftrl": Ftrl,
+    "lion": Lion,
+    "lamb": Lamb,
+    "muon": Muon,
+    "lossscaleoptimizer": LossScaleOptimizer,
 }
 
 _CATALOG = registry.Catalog("optimizers", "optimizer", Optimizer, OPTIMIZERS, casefold=True)
@@ -85,10 +98,10 @@ def get(identifier: str | dict | Optimizer | type[Optimizer] | None) -> Optimize
 
     >>> get("RMSprop").name
     'rmsprop'
-    >>> get("adamax")
+    >>> get("adamix")
     Traceback (most recent call last):
     ...
-    ValueError: Unknown optimizer: 'adamax'. Valid names (case-insensitive): adagrad, adam, ...
+    ValueError: Unknown optimizer: 'adamix'. Valid names (case-insensitive): adadelta, ...
     """
     if identifier is None or isinstance(identifier, Optimizer):
         return identifier

@@ -34,7 +34,7 @@ from deepgrad.kernels.parallel import run_parts
 
 __all__ = [
     "sgd_update", "adam_update", "adamw_update", "nadam_update", "nadam_momentum",
-    "rmsprop_update", "adagrad_update", "apply_weight_decay",
+    "rmsprop_update", "adagrad_update", "apply_weight_decay", "ema_update",
 ]
 
 
@@ -210,6 +210,30 @@ def apply_weight_decay(param: np.ndarray, *, lr: float, weight_decay: float) -> 
     decay = param * _scalar(weight_decay, param.dtype)
     decay *= _scalar(lr, param.dtype)
     param -= decay
+
+
+def ema_update(average: np.ndarray, param: np.ndarray, *, momentum: float) -> None:
+    """The moving average of the weights, Keras's form, in place:
+    ``average = momentum * average + (1 - momentum) * param``.
+
+    ``1 - momentum`` is taken in the parameter's dtype, as Keras does; a momentum of 0
+    copies the parameter (the first step).
+
+    Args:
+        average: the average, updated in place.
+        param: the parameter's current values.
+        momentum: the weight of the old average, in [0, 1].
+
+    >>> avg = np.zeros(1, np.float32)
+    >>> ema_update(avg, np.array([1.0], np.float32), momentum=0.0); avg
+    array([1.], dtype=float32)
+    >>> ema_update(avg, np.array([3.0], np.float32), momentum=0.5); avg
+    array([2.], dtype=float32)
+    """
+    dtype = param.dtype
+    momentum_ = _scalar(momentum, dtype)
+    average *= momentum_
+    average += param * (dtype.type(1) - momentum_)
 
 
 def adamw_update(
