@@ -84,3 +84,15 @@ def test_optimizer_steps_match_keras(name, case):
         optimizer.finalize_variable_values(variables)
         for variable, values in zip(variables, case["finalized"], strict=True):
             np.testing.assert_allclose(variable.numpy(), values, rtol=rtol, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, case", _section("schedules"), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_schedule_matches_keras(name, case):
+    schedule = dg.optimizers.schedules.deserialize({"class_name": case["class_name"],
+                                                    "config": case["config"]})
+    # Keras evaluates in float32; deepgrad in float64.
+    np.testing.assert_allclose(schedule(np.asarray(case["steps"])), case["values"],
+                               rtol=2e-6, atol=1e-8)
+    for step, value in zip(case["steps"], case["values"], strict=True):
+        assert schedule(step) == pytest.approx(value, rel=2e-6, abs=1e-8)

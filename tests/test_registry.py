@@ -36,7 +36,7 @@ def test_malformed_configs_fail_in_one_form(name):
 
 def test_schedules_share_the_form():
     with pytest.raises(ValueError, match=r"^Unknown learning rate schedule: 'Nope'\. Valid "
-                                         r"names: CosineDecay, ExponentialDecay, "):
+                                         r"names: CosineDecay, CosineDecayRestarts, "):
         schedules.deserialize({"class_name": "Nope", "config": {}})
 
 

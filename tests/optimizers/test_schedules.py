@@ -54,7 +54,26 @@ ALL = [
     schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]),
     schedules.CosineDecay(0.1, 100, alpha=0.1, warmup_target=0.5, warmup_steps=10),
     schedules.InverseTimeDecay(0.1, 10, 0.5),
+    schedules.PolynomialDecay(0.1, 30, end_learning_rate=0.01, power=0.5, cycle=True),
+    schedules.CosineDecayRestarts(0.1, 10, t_mul=1.5, m_mul=0.8, alpha=0.05),
 ]
+
+
+def test_every_keras_schedule_is_known_to_deserialize():
+    keras_names = {"ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
+                   "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts"}
+    for name in keras_names:
+        assert getattr(schedules, name).__name__ == name
+    assert keras_names <= {type(s).__name__ for s in ALL}
+
+
+def test_polynomial_and_restarts_by_their_definitions():
+    poly = schedules.PolynomialDecay(1.0, 10, end_learning_rate=0.2, power=2.0)
+    assert poly(5) == pytest.approx(0.8 * 0.25 + 0.2) and poly(30) == pytest.approx(0.2)
+    sgdr = schedules.CosineDecayRestarts(1.0, 10, t_mul=2.0, m_mul=0.5, alpha=0.0)
+    # periods [0, 10), [10, 30), [30, 70): each restart halves the peak
+    assert [sgdr(0), sgdr(10), sgdr(30)] == pytest.approx([1.0, 0.5, 0.25])
+    assert sgdr(20) == pytest.approx(0.5 * 0.5) and sgdr(5) == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("schedule", ALL, ids=lambda s: type(s).__name__)
@@ -81,6 +100,10 @@ def test_errors():
         schedules.deserialize({"class_name": "Nope", "config": {}})
     with pytest.raises(TypeError, match="must be a number"):
         schedules.ExponentialDecay(0.1, "10", 0.9)
+    with pytest.raises(ValueError, match="PolynomialDecay: `decay_steps` must be > 0"):
+        schedules.PolynomialDecay(0.1, 0)
+    with pytest.raises(ValueError, match="CosineDecayRestarts: `first_decay_steps` must be > 0"):
+        schedules.CosineDecayRestarts(0.1, 0)
 
 
 def test_custom_schedule_subclass():
