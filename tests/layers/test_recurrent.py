@@ -364,3 +364,26 @@ def test_bad_input_errors_name_the_layer_expected_and_given():
         layers.LSTM(2, dropout=1.5)
     with pytest.raises(ValueError, match="must have a `state_size`"):
         layers.RNN(layers.Dense(3))
+
+
+@pytest.mark.parametrize("name,make", LAYERS[:3], ids=[n for n, _ in LAYERS[:3]])
+def test_dropout_in_the_fused_loop_matches_the_cell_step_by_step(name, make, monkeypatch):
+    """Training with dropout and recurrent_dropout: the fused op and the cell's own step
+    draw the same masks from the same seed, and give the same outputs and gradients."""
+    x = seq()
+
+    def run():
+        layer = make(dropout=0.3, recurrent_dropout=0.4, seed=5, return_sequences=True)
+        layer.build(x.shape)
+        layer.set_weights([np.random.default_rng(9).normal(size=w.shape) * 0.5
+                           for w in layer.get_weights()])
+        xt = Tensor(x, requires_grad=True)
+        out = layer(xt, mask=MASK, training=True)
+        grads = grad((out * Tensor(np.random.default_rng(2).normal(size=out.shape))).sum(),
+                     [xt] + layer.trainable_weights)
+        return [out.data] + grads
+
+    fused = run()
+    monkeypatch.setattr(RecurrentCell, "can_fuse", lambda self, training: False)
+    for a, b in zip(fused, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

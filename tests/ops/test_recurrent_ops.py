@@ -248,3 +248,44 @@ def test_bidirectional_op_is_the_two_directions(kind, mask):
     np.testing.assert_allclose(both(*[Tensor(a) for a in inputs]).data,
                                separate(*[Tensor(a) for a in inputs]).data, rtol=1e-12)
     assert gradient_check(both, inputs, atol=1e-7, rtol=1e-6)
+
+
+def dropped_step(kind, weights, recurrent_mask):
+    """A reference step whose state enters the recurrent products times the mask; the
+    LSTM's carry and the GRU's mix ``z * h`` use the state itself."""
+    k, rk, b = weights
+
+    def step(x, states):
+        h = states[0]
+        if kind == "gru":
+            xz, xr, xh = np.split(x @ k + b[0], 3, axis=1)
+            rz, rr, rh = np.split((h * recurrent_mask) @ rk + b[1], 3, axis=1)
+            z, r = sigmoid(xz + rz), sigmoid(xr + rr)
+            h = z * h + (1 - z) * np.tanh(xh + r * rh)
+            return h, [h]
+        z = x @ k + (h * recurrent_mask) @ rk + b
+        if kind == "simple_rnn":
+            return np.tanh(z), [np.tanh(z)]
+        i, f, g, o = np.split(z, 4, axis=1)
+        c = sigmoid(f) * states[1] + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        return h, [h, c]
+
+    return step
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "simple_rnn"])
+@pytest.mark.parametrize("mask", [None, POST, MASK], ids=["nomask", "post", "gaps"])
+def test_recurrent_dropout_mask_forward_and_gradients(kind, mask):
+    make, op, states = {"lstm": (lstm_inputs, lstm, 2), "gru": (gru_inputs, gru, 1),
+                        "simple_rnn": (rnn_inputs, simple_rnn, 1)}[kind]
+    inputs = make()
+    dropped = (rng.uniform(size=(B, U)) > 0.3) / 0.7
+    flags = dict(mask=mask, go_backwards=True, return_sequences=True, recurrent_mask=dropped)
+    got = op(*[Tensor(a) for a in inputs], **flags)
+    x, init, weights = inputs[0], inputs[1 : 1 + states], inputs[1 + states :]
+    want = run_reference(dropped_step(kind, weights, dropped), x, list(init), mask, True,
+                         True, False)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, rtol=1e-12, atol=1e-12)
+    assert gradient_check(lambda *t: all_outputs(op(*t, **flags)), inputs, atol=1e-7, rtol=1e-6)

@@ -52,6 +52,16 @@ def _half_tanh_to_sigmoid(a: np.ndarray) -> None:
     a += 0.5
 
 
+def _dropped(h: np.ndarray, recurrent_mask, rows: slice, scratch) -> np.ndarray:
+    """The state that enters the recurrent product: ``h``, or ``h`` times the sequence's
+    recurrent dropout mask."""
+    if recurrent_mask is None:
+        return h
+    out = scratch[rows]
+    np.multiply(h, recurrent_mask[rows], out=out)
+    return out
+
+
 def _activate(a: np.ndarray, name: str) -> None:
     if name == "tanh":
         np.tanh(a, out=a)
@@ -189,7 +199,8 @@ class Schedule:
 # -- LSTM ------------------------------------------------------------------------------
 
 
-def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True):
+def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True,
+                 recurrent_mask=None):
     """Run the LSTM over all steps.
 
     Args:
@@ -218,6 +229,7 @@ def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True
     product = np.empty((batch, four_u), dtype)
     scratch = np.empty((batch, u), dtype)
     hold = None if mask is None else np.empty((batch, 1), bool)
+    scratch_h = None if recurrent_mask is None else np.empty_like(h0, dtype=gates.dtype)
 
     def run(k: int) -> None:
         share = schedule.shares[k]
@@ -230,7 +242,8 @@ def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True
                 if rows.stop == rows.start:
                     continue
             g = gates[t, rows]
-            np.matmul(h[t, rows], recurrent_kernel, out=product[rows])
+            np.matmul(_dropped(h[t, rows], recurrent_mask, rows, scratch_h), recurrent_kernel,
+                      out=product[rows])
             g += product[rows]
             np.tanh(g, out=g)
             _half_tanh_to_sigmoid(g[:, : 3 * u])
@@ -251,7 +264,7 @@ def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True
 
 
 def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel, schedule,
-                  mask=None):
+                  mask=None, recurrent_mask=None):
     """Gradients through the LSTM loop.
 
     Args:
@@ -319,6 +332,8 @@ def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel
             np.subtract(1, w1, out=w1)
             dg[:, 3 * u :] *= w1
             np.matmul(dg, rk_t, out=dh_r)
+            if recurrent_mask is not None:
+                dh_r *= recurrent_mask[rows]
             if mask is not None:
                 dh_r += dh_held[rows]
                 dc_r += dc_held[rows]
@@ -330,7 +345,8 @@ def lstm_backward(d_out, dh_last, dc_last, gates, h, c, tanh_c, recurrent_kernel
 # -- GRU (reset_after=True: PyTorch's formulation) ------------------------------------
 
 
-def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None, keep=True):
+def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None, keep=True,
+                recurrent_mask=None):
     """Run the GRU (``reset_after=True``) over all steps.
 
     Args:
@@ -354,6 +370,7 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None
     product = np.empty((batch, three_u), dtype)
     scratch = np.empty((batch, u), dtype)
     hold = None if mask is None else np.empty((batch, 1), bool)
+    scratch_h = None if recurrent_mask is None else np.empty_like(h0, dtype=gates.dtype)
 
     def run(k: int) -> None:
         share = schedule.shares[k]
@@ -364,7 +381,8 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None
                 if rows.stop == rows.start:
                     continue
             g, prod = gates[t, rows], product[rows]
-            np.matmul(h[t, rows], recurrent_kernel, out=prod)
+            np.matmul(_dropped(h[t, rows], recurrent_mask, rows, scratch_h), recurrent_kernel,
+                      out=prod)
             if recurrent_bias is not None:
                 prod += recurrent_bias
             zr = g[:, : 2 * u]
@@ -391,7 +409,8 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None
     return h, rec_h if keep else None
 
 
-def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, mask=None):
+def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, mask=None,
+                 recurrent_mask=None):
     """Gradients through the GRU loop (``reset_after=True``).
 
     Args:
@@ -410,6 +429,7 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, ma
     dh = np.zeros((batch, u), dtype) if dh_last is None else np.array(dh_last, dtype)
     scratch = np.empty((batch, 2 * u), dtype)
     d_rec = np.empty((batch, u), dtype)
+    d_rec_more = np.empty((batch, u), dtype)
     dh_held = None if mask is None else np.empty((batch, u), dtype)
     rk_zr_t = recurrent_kernel[:, : 2 * u].T
     rk_h_t = recurrent_kernel[:, 2 * u :].T
@@ -449,10 +469,13 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, ma
             dg[:, : 2 * u] *= w
             # dh_prev = dh * z + [dz, dr] @ R_zr^T + drec_h @ R_h^T
             dh_r *= z
-            np.matmul(dg[:, : 2 * u], rk_zr_t, out=d_rec[rows])
-            dh_r += d_rec[rows]
-            np.matmul(d_rec_h[t, rows], rk_h_t, out=d_rec[rows])
-            dh_r += d_rec[rows]
+            through = d_rec[rows]
+            np.matmul(dg[:, : 2 * u], rk_zr_t, out=through)
+            np.matmul(d_rec_h[t, rows], rk_h_t, out=d_rec_more[rows])
+            through += d_rec_more[rows]
+            if recurrent_mask is not None:  # the state went through the products dropped
+                through *= recurrent_mask[rows]
+            dh_r += through
             if mask is not None:
                 dh_r += dh_held[rows]
 
@@ -463,7 +486,8 @@ def gru_backward(d_out, dh_last, gates, h, rec_h, recurrent_kernel, schedule, ma
 # -- simple RNN -----------------------------------------------------------------------
 
 
-def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=None):
+def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=None,
+                recurrent_mask=None):
     """Run ``h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)`` over all steps.
 
     ``gates`` ``(steps, batch, u)`` holds the input projections. Returns ``h``
@@ -473,6 +497,7 @@ def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=Non
     h = np.empty((steps + 1, batch, u), gates.dtype)
     h[0] = h0
     hold = None if mask is None else np.empty((batch, 1), bool)
+    scratch_h = None if recurrent_mask is None else np.empty_like(h0, dtype=gates.dtype)
 
     def run(k: int) -> None:
         share = schedule.shares[k]
@@ -483,7 +508,8 @@ def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=Non
                 if rows.stop == rows.start:
                     continue
             h_new = h[t + 1, rows]
-            np.matmul(h[t, rows], recurrent_kernel, out=h_new)
+            np.matmul(_dropped(h[t, rows], recurrent_mask, rows, scratch_h), recurrent_kernel,
+                      out=h_new)
             h_new += gates[t, rows]
             _activate(h_new, activation)
             if mask is not None:
@@ -494,7 +520,8 @@ def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=Non
     return h
 
 
-def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, schedule, mask=None):
+def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, schedule, mask=None,
+                 recurrent_mask=None):
     """Gradients through :func:`rnn_forward`'s loop: ``(d_pre, dh0)``, ``d_pre``
     ``(steps, batch, u)`` the pre-activations' gradients."""
     steps, batch, u = h.shape[0] - 1, h.shape[1], h.shape[2]
@@ -523,6 +550,8 @@ def rnn_backward(d_out, dh_last, h, recurrent_kernel, activation: str, schedule,
             dp[...] = dh_r
             _times_derivative(dp, h[t + 1, rows], activation, w)
             np.matmul(dp, rk_t, out=dh_r)
+            if recurrent_mask is not None:
+                dh_r *= recurrent_mask[rows]
             if mask is not None:
                 dh_r += dh_held[rows]
 

@@ -9,8 +9,7 @@ gates * units)``, ``bias``; LSTM gates ``i, f, c, o``, GRU gates ``z, r, h``.
 
 Dropout as Keras: one input mask and one recurrent mask per sequence, the same at every
 step, drawn in training only. deepgrad shares each mask between the gates (Keras draws
-one per gate when ``recurrent_dropout > 0``), and runs a layer with ``recurrent_dropout``
-step by step in training (slower), since the fused loops have no recurrent mask.
+one per gate when ``recurrent_dropout > 0``).
 
 >>> import deepgrad as dg
 >>> cell = dg.layers.LSTMCell(4)
@@ -174,8 +173,8 @@ class RecurrentCell(Layer):
         return None
 
     def can_fuse(self, training) -> bool:
-        """Whether :meth:`sequence` can run (built-in activations, no recurrent dropout)."""
-        return not (training and self.recurrent_dropout > 0)
+        """Whether :meth:`sequence` can run (the built-in activations it fuses)."""
+        return True
 
     def op_arguments(self, x: Tensor, states, training, **flags) -> tuple[str, dict]:
         """The fused op for the whole sequence and its arguments: ``(name, kwargs)``, name
@@ -185,6 +184,9 @@ class RecurrentCell(Layer):
             generator = self._generator or dg_random.generator()
             x = ops.dropout(x, self.dropout, generator, noise_shape=(None, 1, None))
         bias = {} if self.bias is None else {"bias": self.bias}
+        if training and self.recurrent_dropout > 0:
+            state = states[0] if isinstance(states[0], Tensor) else Tensor(states[0])
+            flags["recurrent_mask"] = self._mask(state, self.recurrent_dropout).data
         weights = dict(x=x, kernel=self.kernel, recurrent_kernel=self.recurrent_kernel, **bias)
         return self._op, {**weights, **self._state_arguments(states), **flags}
 

@@ -104,6 +104,7 @@ def lstm(
     go_backwards: bool = False,
     return_sequences: bool = False,
     zero_output_for_mask: bool = False,
+    recurrent_mask=None,
 ) -> list[Tensor]:
     """Long short-term memory over a whole sequence, tanh and sigmoid activations.
 
@@ -117,13 +118,15 @@ def lstm(
         go_backwards: run from the last step; outputs come in that order.
         return_sequences: return every step's output, not just the last.
         zero_output_for_mask: zeros, not the previous output, at masked steps.
+        recurrent_mask: optional ``(batch, units)`` recurrent dropout mask: the state is
+            multiplied by it before each recurrent product (the same for every step).
 
     Returns:
         ``[output, h, c]``: output ``(batch, steps, units)`` or ``(batch, units)``, final
         states ``(batch, units)``.
     """
     run = LSTMRun(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backwards,
-                  return_sequences, zero_output_for_mask)
+                  return_sequences, zero_output_for_mask, recurrent_mask)
     return _single(run)
 
 
@@ -137,6 +140,7 @@ def gru(
     go_backwards: bool = False,
     return_sequences: bool = False,
     zero_output_for_mask: bool = False,
+    recurrent_mask=None,
 ) -> list[Tensor]:
     """Gated recurrent unit over a whole sequence, Keras's ``reset_after=True`` form.
 
@@ -159,7 +163,7 @@ def gru(
     (1, 4)
     """
     run = GRURun(x, h0, kernel, recurrent_kernel, bias, mask, go_backwards, return_sequences,
-                 zero_output_for_mask)
+                 zero_output_for_mask, recurrent_mask)
     return _single(run)
 
 
@@ -174,6 +178,7 @@ def simple_rnn(
     go_backwards: bool = False,
     return_sequences: bool = False,
     zero_output_for_mask: bool = False,
+    recurrent_mask=None,
 ) -> list[Tensor]:
     """Fully connected recurrence ``h = activation(x @ kernel + h @ recurrent_kernel + bias)``.
 
@@ -192,7 +197,7 @@ def simple_rnn(
     array([1., 2.], dtype=float32)
     """
     run = SimpleRNNRun(x, h0, kernel, recurrent_kernel, bias, activation, mask, go_backwards,
-                       return_sequences, zero_output_for_mask)
+                       return_sequences, zero_output_for_mask, recurrent_mask)
     return _single(run)
 
 

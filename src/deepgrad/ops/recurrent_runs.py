@@ -90,6 +90,19 @@ class Sequence:
         # The loop applies the mask step by step only where the schedule cannot pack it.
         self.mask = mask if self.schedule.counts is None else None
 
+    def recurrent_mask(self, mask, h0) -> np.ndarray | None:
+        """A recurrent dropout mask ``(batch, units)`` (or None) checked, in the loop's rows."""
+        if mask is None:
+            return None
+        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        shape = np.shape(h0.data if isinstance(h0, Tensor) else h0)
+        if mask.shape != shape:
+            raise ValueError(
+                f"recurrent op: `recurrent_mask` must have the states' shape {shape}. "
+                f"Received: {mask.shape}"
+            )
+        return np.ascontiguousarray(self.rows(mask), dtype=self.xt.dtype)
+
     def rows(self, array: np.ndarray) -> np.ndarray:
         """A ``(batch, ...)`` array of the caller's in the loop's row order."""
         return array if self.perm is None else array[self.perm]
@@ -137,10 +150,12 @@ class Sequence:
         return parallel.matmul(xt.T, d_gates.reshape(steps * batch, width))
 
 
-def state_grad(h: np.ndarray, d_gates: np.ndarray) -> np.ndarray:
-    """``sum_t h[t]^T @ d_gates[t]``: the recurrent kernel's gradient, one product."""
+def state_grad(h: np.ndarray, d_gates: np.ndarray, recurrent_mask=None) -> np.ndarray:
+    """``sum_t h[t]^T @ d_gates[t]``: the recurrent kernel's gradient, one product (``h``
+    times the recurrent dropout mask, when there is one)."""
     steps, batch, width = d_gates.shape
-    return parallel.matmul(h[:steps].reshape(steps * batch, -1).T, d_gates.reshape(-1, width))
+    states = h[:steps] if recurrent_mask is None else h[:steps] * recurrent_mask
+    return parallel.matmul(states.reshape(steps * batch, -1).T, d_gates.reshape(-1, width))
 
 
 def _flags(mask, go_backwards, return_sequences, zero_output_for_mask, group):
@@ -153,7 +168,7 @@ class LSTMRun:
 
     def __init__(self, x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None,
                  go_backwards=False, return_sequences=False, zero_output_for_mask=False,
-                 group=None):
+                 recurrent_mask=None, group=None):
         x, h0, c0 = as_tensor(x), as_tensor(h0), as_tensor(c0)
         kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
         check("lstm", x, (h0, c0), kernel, recurrent_kernel, 4)
@@ -165,6 +180,7 @@ class LSTMRun:
         scale[: 3 * units] = 0.5
         self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
                                   zero_output_for_mask, group)
+        self.rmask = seq.recurrent_mask(recurrent_mask, h0)
         self.k_ordered = kernel.data[:, order]
         bias_ordered = None if bias is None else bias.data[order] * scale
         self.gates = seq.project(self.k_ordered * scale, bias_ordered)
@@ -173,7 +189,7 @@ class LSTMRun:
         keep = is_grad_enabled() and any(p.requires_grad for p in self.parents)
         self.h, self.c, self.tanh_c = loops.lstm_forward(
             self.gates, seq.rows(h0.data), seq.rows(c0.data), self.rk_ordered * scale,
-            seq.schedule, seq.mask, keep=keep)
+            seq.schedule, seq.mask, keep=keep, recurrent_mask=self.rmask)
 
     def outputs(self) -> list[np.ndarray]:
         seq = self.seq
@@ -186,7 +202,7 @@ class LSTMRun:
         d_out, dh_last = seq.output_grads(g_out, g_h)
         self.d_gates, self.dh0, self.dc0 = loops.lstm_backward(
             d_out, dh_last, None if g_c is None else seq.rows(g_c), self.gates, self.h,
-            self.c, self.tanh_c, self.rk_ordered, seq.schedule, seq.mask)
+            self.c, self.tanh_c, self.rk_ordered, seq.schedule, seq.mask, self.rmask)
 
     def parent_grads(self) -> tuple:
         x, h0, c0, kernel, recurrent_kernel = self.parents[:5]
@@ -196,7 +212,8 @@ class LSTMRun:
             seq.unrows(self.dh0) if h0.requires_grad else None,
             seq.unrows(self.dc0) if c0.requires_grad else None,
             seq.weight_grad(d_gates)[:, order] if kernel.requires_grad else None,
-            state_grad(self.h, d_gates)[:, order] if recurrent_kernel.requires_grad else None,
+            (state_grad(self.h, d_gates, self.rmask)[:, order]
+             if recurrent_kernel.requires_grad else None),
         ]
         if len(self.parents) > 5:
             out.append(d_gates.sum(axis=(0, 1))[order])
@@ -208,7 +225,7 @@ class GRURun:
 
     def __init__(self, x, h0, kernel, recurrent_kernel, bias=None, mask=None,
                  go_backwards=False, return_sequences=False, zero_output_for_mask=False,
-                 group=None):
+                 recurrent_mask=None, group=None):
         x, h0 = as_tensor(x), as_tensor(h0)
         kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
         check("gru", x, (h0,), kernel, recurrent_kernel, 3)
@@ -223,13 +240,15 @@ class GRURun:
         scale[: 2 * units] = 0.5
         self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
                                   zero_output_for_mask, group)
+        self.rmask = seq.recurrent_mask(recurrent_mask, h0)
         self.gates = seq.project(kernel.data * scale,
                                  None if bias is None else bias.data[0] * scale)
         self.parents = (x, h0, kernel, recurrent_kernel) + (() if bias is None else (bias,))
         keep = is_grad_enabled() and any(p.requires_grad for p in self.parents)
         self.h, self.rec_h = loops.gru_forward(
             self.gates, seq.rows(h0.data), recurrent_kernel.data * scale,
-            None if bias is None else bias.data[1] * scale, seq.schedule, seq.mask, keep=keep)
+            None if bias is None else bias.data[1] * scale, seq.schedule, seq.mask, keep=keep,
+            recurrent_mask=self.rmask)
 
     def outputs(self) -> list[np.ndarray]:
         return [self.seq.output(self.h), self.seq.unrows(self.h[-1])]
@@ -240,15 +259,15 @@ class GRURun:
         d_out, dh_last = seq.output_grads(*grads)
         self.d_x, self.d_rec_h, self.dh0 = loops.gru_backward(
             d_out, dh_last, self.gates, self.h, self.rec_h, self.parents[3].data,
-            seq.schedule, seq.mask)
+            seq.schedule, seq.mask, self.rmask)
 
     def parent_grads(self) -> tuple:
         x, h0, kernel, recurrent_kernel = self.parents[:4]
         seq, d_x, d_rec_h, u = self.seq, self.d_x, self.d_rec_h, self.units
         drk = None
         if recurrent_kernel.requires_grad:
-            drk = np.concatenate([state_grad(self.h, d_x[:, :, : 2 * u]),
-                                  state_grad(self.h, d_rec_h)], axis=1)
+            drk = np.concatenate([state_grad(self.h, d_x[:, :, : 2 * u], self.rmask),
+                                  state_grad(self.h, d_rec_h, self.rmask)], axis=1)
         out = [
             seq.input_grad(d_x, kernel.data) if x.requires_grad else None,
             seq.unrows(self.dh0) if h0.requires_grad else None,
@@ -267,7 +286,7 @@ class SimpleRNNRun:
 
     def __init__(self, x, h0, kernel, recurrent_kernel, bias=None, activation="tanh",
                  mask=None, go_backwards=False, return_sequences=False,
-                 zero_output_for_mask=False, group=None):
+                 zero_output_for_mask=False, recurrent_mask=None, group=None):
         if activation not in loops.ACTIVATIONS:
             raise ValueError(
                 f"simple_rnn: `activation` must be one of {loops.ACTIVATIONS}. "
@@ -280,9 +299,10 @@ class SimpleRNNRun:
         self.activation = activation
         self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
                                   zero_output_for_mask, group)
+        self.rmask = seq.recurrent_mask(recurrent_mask, h0)
         gates = seq.project(kernel.data, None if bias is None else bias.data)
         self.h = loops.rnn_forward(gates, seq.rows(h0.data), recurrent_kernel.data, activation,
-                                   seq.schedule, seq.mask)
+                                   seq.schedule, seq.mask, self.rmask)
         self.parents = (x, h0, kernel, recurrent_kernel) + (() if bias is None else (bias,))
 
     def outputs(self) -> list[np.ndarray]:
@@ -294,7 +314,7 @@ class SimpleRNNRun:
         d_out, dh_last = seq.output_grads(*grads)
         self.d_pre, self.dh0 = loops.rnn_backward(
             d_out, dh_last, self.h, self.parents[3].data, self.activation, seq.schedule,
-            seq.mask)
+            seq.mask, self.rmask)
 
     def parent_grads(self) -> tuple:
         x, h0, kernel, recurrent_kernel = self.parents[:4]
@@ -303,7 +323,7 @@ class SimpleRNNRun:
             seq.input_grad(d_pre, kernel.data) if x.requires_grad else None,
             seq.unrows(self.dh0) if h0.requires_grad else None,
             seq.weight_grad(d_pre) if kernel.requires_grad else None,
-            state_grad(self.h, d_pre) if recurrent_kernel.requires_grad else None,
+            state_grad(self.h, d_pre, self.rmask) if recurrent_kernel.requires_grad else None,
         ]
         if len(self.parents) > 4:
             out.append(d_pre.sum(axis=(0, 1)))
