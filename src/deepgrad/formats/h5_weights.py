@@ -79,7 +79,7 @@ def _checksum(arrays: Iterable[tuple[str, np.ndarray]]) -> str:
         value = np.asarray(value)
         dtype = value.dtype.newbyteorder("<") if value.dtype.byteorder != "|" else value.dtype
         digest.update(repr((key, dtype.str, tuple(int(s) for s in value.shape))).encode())
-        digest.update(np.ascontiguousarray(value, dtype=dtype).tobytes())
+        digest.update(np.ascontiguousarray(value, dtype=dtype).reshape(-1).view(np.uint8))
     return digest.hexdigest()
 
 

@@ -570,6 +570,20 @@ class Optimizer:
         """
         return state_module.collect(self)
 
+    def state_spec(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+        """Return the shape and dtype of each entry of :meth:`get_state`, copying nothing.
+
+        A model file's optimizer state is compared with this before it is read.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> opt = SGD(momentum=0.9); opt.build([Variable(np.zeros(3, np.float32))])
+        >>> opt.state_spec()["momentum/0"]
+        ((3,), dtype('float32'))
+        """
+        return state_module.spec(self)
+
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore state from :meth:`get_state`; nothing changes if any entry is wrong.
 

@@ -385,6 +385,11 @@ class FlatStorage:
                     state[f"{name}/{i}"] = slots[name].reshape(shape).copy()
         return state
 
+    def slot_spec(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+        """Return ``{"<slot>/<i>": (shape, dtype)}``, the keys of :meth:`slot_state`, no copies."""
+        return {f"{name}/{i}": (shape, dtype) for name, _ in self.slot_specs
+                for i, (shape, dtype) in enumerate(zip(self.shapes, self.dtypes))}
+
     def load_slot_state(self, state: dict[str, np.ndarray]) -> None:
         """Overwrite every slot from ``state`` (keys as :meth:`slot_state`; checked before)."""
         for name, _ in self.slot_specs:

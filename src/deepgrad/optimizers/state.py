@@ -23,7 +23,7 @@ import numpy as np
 if TYPE_CHECKING:
     from deepgrad.optimizers.base import Optimizer
 
-__all__ = ["collect", "restore", "ACCUMULATOR"]
+__all__ = ["collect", "spec", "restore", "ACCUMULATOR"]
 
 # The state key of the gradients accumulated between updates (gradient accumulation).
 ACCUMULATOR = "gradient_accumulator"
@@ -43,6 +43,21 @@ def collect(optimizer: Optimizer) -> dict[str, np.ndarray]:
     return state
 
 
+def spec(optimizer: Optimizer) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """The shape and dtype of each entry :func:`collect` gives, without copying any."""
+    out = {"iterations": ((), np.dtype(np.int64))}
+    if type(optimizer._learning_rate) is float:
+        out["learning_rate"] = ((), np.dtype(np.float64))
+    for name, value in optimizer._scalars.items():
+        out[name] = (value.shape, value.dtype)
+    if optimizer._storage is not None:
+        out.update(optimizer._storage.slot_spec())
+        if optimizer.gradient_accumulation_steps:
+            out.update({f"{ACCUMULATOR}/{i}": (view.shape, view.dtype)
+                        for i, view in enumerate(optimizer._storage.grad_views)})
+    return out
+
+
 def restore(optimizer: Optimizer, state: dict[str, np.ndarray]) -> None:
     """Load ``state`` (as :func:`collect` gives it) into ``optimizer``.
 
@@ -50,7 +65,7 @@ def restore(optimizer: Optimizer, state: dict[str, np.ndarray]) -> None:
         ValueError: if the optimizer is not built while the state has slots, a key is
             missing or unexpected, or a shape or dtype differs (nothing is changed).
     """
-    expected = {name: (value.shape, value.dtype) for name, value in collect(optimizer).items()}
+    expected = spec(optimizer)
     optional = {"learning_rate"}
     missing = sorted(set(expected) - set(state) - optional)
     unexpected = sorted(set(state) - set(expected) - optional)

@@ -205,8 +205,7 @@ def _restore_optimizer(model, model_file, where: str) -> None:
             raise FileFormatError(where, _OPTIMIZER, "lists a variable twice.")
         with _part(where, _OPTIMIZER):
             optimizer.build([entries[k] for k in keys])
-            expected = {name: (np.shape(value), np.asarray(value).dtype)
-                        for name, value in optimizer.get_state().items()}
+            expected = optimizer.state_spec()
         found = _specs(header)
         wrong = sorted(name for name in set(found) | set(expected) if name != "learning_rate"
                        and found.get(name) != expected.get(name))
