@@ -32,6 +32,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -78,8 +79,7 @@ def classify(seeds: fuzz_cases.Seeds, case: fuzz_cases.Case) -> tuple[str, str]:
     return "wrong, unchecked", ""
 
 
-def _worker(connection, loader: str, seed: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix=f"fuzz-{loader}-"))
+def _worker(connection, loader: str, seed: int, folder: Path) -> None:
     seeds = fuzz_cases.Seeds(loader, folder)
     scratch = folder / "cases"
     scratch.mkdir()
@@ -114,7 +114,9 @@ class _Worker:
     def __init__(self, loader: str, seed: int) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, loader, seed), daemon=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"fuzz-{loader}-"))
+        self.process = context.Process(target=_worker, args=(child, loader, seed, self.folder),
+                                       daemon=True)
         self.process.start()
         if not self.connection.poll(300) or self.connection.recv() != "ready":
             raise RuntimeError(f"the {loader} worker did not start")
@@ -134,6 +136,7 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def fuzz(loader: str, cases: int, seed: int = 0, recycle: int = 1000):
@@ -157,6 +160,8 @@ def fuzz(loader: str, cases: int, seed: int = 0, recycle: int = 1000):
         counts[outcome] += 1
         if outcome in BAD:
             bad.append((index, outcome, how, detail))
+        if (index + 1) % 1000 == 0:
+            print(f"  {loader}: {index + 1} cases", file=sys.stderr, flush=True)
         if outcome in ("hang > 10 s", "memory > 200 MB") or not worker.process.is_alive():
             worker.stop()
             worker = None

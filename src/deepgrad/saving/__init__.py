@@ -3,7 +3,9 @@
 ``load_model`` / ``save_model`` work on ``.deepgrad`` (or ``.keras``) files and
 ``load_weights`` / ``save_weights`` on weights files; the bytes are read and written by
 :mod:`deepgrad.formats`, below. Custom layers, losses and metrics are found by name through
-``custom_objects``, ``custom_object_scope`` or :func:`register_keras_serializable`.
+``custom_objects``, ``custom_object_scope`` or :func:`register_keras_serializable`. A
+file that is damaged, altered or of another kind fails with :class:`FileFormatError` (a
+``ValueError``) naming the file and the part at fault.
 
 >>> import deepgrad as dg
 >>> @dg.saving.register_keras_serializable(package="Docs")
@@ -16,6 +18,7 @@
 
 from __future__ import annotations
 
+from deepgrad.formats.errors import FileFormatError
 from deepgrad.registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -29,6 +32,7 @@ from deepgrad.saving.saving_api import load_model, load_weights, save_model, sav
 
 __all__ = [
     "CustomObjectScope",
+    "FileFormatError",
     "custom_object_scope",
     "deserialize_keras_object",
     "get_custom_objects",
