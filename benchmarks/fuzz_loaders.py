@@ -53,7 +53,10 @@ HANG_SECONDS = 10.0
 
 
 def _peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The peak resident size of this process or of any child it forked (libhdf5 runs in
+    one, see deepgrad.formats.isolated); a fork starts at its parent's size."""
+    return 1024 * max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def classify(seeds: fuzz_cases.Seeds, case: fuzz_cases.Case) -> tuple[str, str]:
