@@ -52,6 +52,9 @@ MAX_OBJECTS = 200_000
 # disk's pace (a 10,000-layer file of 40,000 objects is about 30 MB).
 LIMIT_SECONDS = 5.0
 BYTES_PER_SECOND = 2e6
+# What libhdf5 may allocate besides (twice the file, to walk it; twice the largest dataset
+# or chunk, to read one): its caches are a few MB.
+MEMORY_BYTES = 64 << 20
 # HDF5's standard filters (h5py ships them): deflate, shuffle, fletcher32, scale-offset, lzf.
 _FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 6: "scaleoffset", 32000: "lzf"}
 
@@ -253,7 +256,8 @@ class WeightsFile:
     first a walk of the file's structure, then, on :meth:`read`, the datasets asked for,
     written into memory shared with this process. Each step may take
     :data:`LIMIT_SECONDS` plus the file's size (and the data read) at
-    :data:`BYTES_PER_SECOND`.
+    :data:`BYTES_PER_SECOND`, and allocate :data:`MEMORY_BYTES` plus twice the file's
+    size (the walk) or twice the largest dataset (a read).
 
     Args:
         source: a path, or a binary file object (a member of a ``.keras`` zip).
@@ -280,7 +284,7 @@ class WeightsFile:
                 return {"specs": specs, "checksum": reader.checksum}
 
         self._seconds = LIMIT_SECONDS + _size(source) / BYTES_PER_SECOND
-        found = run_isolated(walk, where, self._seconds)
+        found = run_isolated(walk, where, self._seconds, MEMORY_BYTES + 2 * _size(source))
         self.specs: dict[str, tuple[tuple[int, ...], np.dtype]] = {
             key: (tuple(shape), np.dtype(dtype)) for key, (shape, dtype)
             in found["specs"].items()}
@@ -301,7 +305,9 @@ class WeightsFile:
             with _Reader(self._h5py, self._source, self.where) as reader:
                 reader.read_into(keys, arrays)
 
-        run_isolated(fill, self.where, self._seconds + nbytes / BYTES_PER_SECOND)
+        largest = max((array.nbytes for array in arrays), default=0)
+        run_isolated(fill, self.where, self._seconds + nbytes / BYTES_PER_SECOND,
+                     MEMORY_BYTES + 2 * max(largest, 1 << 20))
         out = dict(zip(keys, arrays))
         if self._checksum is not None and set(keys) == set(self.specs):
             if _checksum(out.items()) != self._checksum:
