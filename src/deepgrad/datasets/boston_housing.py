@@ -40,6 +40,7 @@ DATASET = DatasetSpec(
             "boston_housing.npz",
             "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
             (ORIGIN + "boston_housing.npz",),
+            max_size=1_000_000,  # about 57 kB as published: a larger file is not it
         ),
     ),
     homepage=f"{ORIGIN} (Keras's copy of StatLib's http://lib.stat.cmu.edu/datasets/boston)",

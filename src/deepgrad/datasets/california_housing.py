@@ -40,6 +40,7 @@ DATASET = DatasetSpec(
             "california_housing.npz",
             "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f",
             (ORIGIN + "california_housing.npz",),
+            max_size=4_000_000,  # 20640 x 9 values as published
         ),
     ),
     homepage=f"{ORIGIN} (Keras's copy of StatLib's "

@@ -59,6 +59,7 @@ DATASET = DatasetSpec(
             "cifar-100-binary.tar.gz",
             "58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec",
             ("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",),
+            max_size=168_513_733,  # the published size (TFDS records it with the digest)
         ),
     ),
     homepage="https://www.cs.toronto.edu/~kriz/cifar.html (the binary version)",

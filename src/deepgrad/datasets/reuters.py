@@ -35,6 +35,7 @@ DATASET = DatasetSpec(
             "reuters.npz",
             "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
             (ORIGIN + "reuters.npz",),
+            max_size=8_000_000,  # about 2 MB as published
         ),
     ),
     homepage=f"{ORIGIN} (Keras's preprocessed Reuters-21578)",
@@ -49,6 +50,7 @@ WORD_INDEX = DatasetSpec(
             "",
             (ORIGIN + "reuters_word_index.json",),
             md5="4d44cc38712099c9e383dc6e5f11a921",
+            max_size=4_000_000,  # about 0.5 MB as published
         ),
     ),
     homepage=f"{ORIGIN} (Keras's preprocessed Reuters-21578)",
