@@ -96,6 +96,12 @@ CASES = [
     LayerCase(lambda: L.Minimum(), [(3,), (3,)], (3,)),
     LayerCase(lambda: L.Concatenate(), [(2, 3), (2, 4)], (2, 7)),
     LayerCase(lambda: L.Dot(axes=1), [(3,), (3,)], (1,)),
+    # attention
+    LayerCase(lambda: L.Attention(use_scale=True, score_mode="concat"), [(3, 4), (5, 4)], (3, 4),
+              [(), ()]),
+    LayerCase(lambda: L.AdditiveAttention(), [(3, 4), (5, 2), (5, 4)], (3, 2), [(4,)]),
+    LayerCase(lambda: L.MultiHeadAttention(2, 3, value_dim=2), [(4, 6), (5, 3)], (4, 6),
+              [(6, 2, 3), (2, 3), (3, 2, 3), (2, 3), (3, 2, 2), (2, 2), (2, 2, 6), (6,)]),
     # preprocessing and augmentation (inference is the identity for the random ones); all but
     # Rescaling compute in NumPy, so no gradient passes (see the xfail tests below)
     LayerCase(lambda: L.Rescaling(1 / 255), (3, 3, 2), (3, 3, 2), inputs=_pixels((3, 3, 2))),

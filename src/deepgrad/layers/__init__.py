@@ -6,6 +6,7 @@ True
 """
 
 from deepgrad.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from deepgrad.layers.attention import AdditiveAttention, Attention
 from deepgrad.layers.augmentation import RandomBrightness, RandomContrast, RandomCrop, RandomFlip
 from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
 from deepgrad.layers.base import InputSpec, Layer, clear_session
@@ -41,6 +42,7 @@ from deepgrad.layers.merging import (
     Multiply,
     Subtract,
 )
+from deepgrad.layers.multi_head_attention import MultiHeadAttention
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
 from deepgrad.layers.pooling import (
     AveragePooling1D,
@@ -75,6 +77,9 @@ from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
 from deepgrad.layers.text_vectorization import TextVectorization
 
 __all__ = [
+    "AdditiveAttention",
+    "Attention",
+    "MultiHeadAttention",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

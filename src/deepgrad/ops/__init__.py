@@ -8,6 +8,7 @@ back. Composite operations are written from these primitives and need no backwar
 Tensor([0., 2.], dtype=float32)
 """
 
+from deepgrad.ops.attention import dot_product_attention
 from deepgrad.ops.conv import (
     conv1d,
     conv2d,
@@ -91,6 +92,7 @@ __all__ = [
     "conv2d_transpose",
     "ctc_loss",
     "dense",
+    "dot_product_attention",
     "depthwise_conv2d",
     "divide",
     "dropout",
