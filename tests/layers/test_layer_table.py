@@ -71,6 +71,9 @@ CASES = [
     LayerCase(lambda: L.BatchNormalization(), (4, 4, 3), (4, 4, 3),
               [(3,), (3,), (3,), (3,)], trainable=2),
     LayerCase(lambda: L.LayerNormalization(), (3, 4), (3, 4), [(4,), (4,)]),
+    LayerCase(lambda: L.GroupNormalization(groups=2), (3, 4), (3, 4), [(4,), (4,)]),
+    LayerCase(lambda: L.UnitNormalization(axis=[1, 2]), (3, 4), (3, 4)),
+    LayerCase(lambda: L.RMSNormalization(), (3, 4), (3, 4), [(4,)]),
     LayerCase(_adapted_normalization, (5,), (5,), [(5,), (5,)], trainable=0,
               id="Normalization-adapted"),
     # regularization
@@ -155,6 +158,14 @@ NOT_IN_THE_TABLE = {
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_layer(case, tmp_path):
     check_layer(case, tmp_path)
+
+
+# Keras deprecates rms_scaling and warns at every construction (from_config and loading
+# included); so does deepgrad.
+@pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`:UserWarning")
+def test_layer_normalization_rms_scaling(tmp_path):
+    check_layer(LayerCase(lambda: L.LayerNormalization(axis=[1, 2], rms_scaling=True), (3, 4),
+                          (3, 4), [(3, 4)]), tmp_path)
 
 
 @pytest.mark.xfail(strict=True, reason="Keras divergence: Keras 3's Normalization has three "

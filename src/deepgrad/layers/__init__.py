@@ -44,6 +44,11 @@ from deepgrad.layers.merging import (
 )
 from deepgrad.layers.multi_head_attention import MultiHeadAttention
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
+from deepgrad.layers.normalization_per_sample import (
+    GroupNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from deepgrad.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -80,6 +85,9 @@ __all__ = [
     "AdditiveAttention",
     "Attention",
     "MultiHeadAttention",
+    "GroupNormalization",
+    "RMSNormalization",
+    "UnitNormalization",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

@@ -14,6 +14,7 @@ hold the weights and the moving statistics.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -37,15 +38,16 @@ def _float_in(layer: str, arg: str, value, low: float, high: float) -> float:
     return value
 
 
-def _add_gamma_beta(layer: BatchNormalization | LayerNormalization, shape: tuple) -> None:
+def _add_gamma_beta(layer: BatchNormalization | LayerNormalization, shape: tuple,
+                    scale: bool, center: bool) -> None:
     """Create ``layer.gamma`` (with ``scale``) and ``layer.beta`` (with ``center``), else None."""
     layer.gamma = layer.beta = None
-    if layer.scale:
+    if scale:
         layer.gamma = layer.add_weight(
             shape, layer.gamma_initializer, regularizer=layer.gamma_regularizer,
             constraint=layer.gamma_constraint, name="gamma",
         )
-    if layer.center:
+    if center:
         layer.beta = layer.add_weight(
             shape, layer.beta_initializer, regularizer=layer.beta_regularizer,
             constraint=layer.beta_constraint, name="beta",
@@ -142,7 +144,7 @@ class BatchNormalization(Layer):
                 f"must be known. Received input shape {shape_str(input_shape)}."
             )
         shape = (int(channels),)
-        _add_gamma_beta(self, shape)
+        _add_gamma_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(
             shape, self.moving_mean_initializer, trainable=False, name="moving_mean"
         )
@@ -198,6 +200,10 @@ class LayerNormalization(Layer):
         epsilon: small float added to the (biased) variance.
         center: whether to learn an offset ``beta``.
         scale: whether to learn a scale ``gamma``.
+        rms_scaling: Keras's deprecated form ``gamma * x / sqrt(var + epsilon)``: divided
+            by the standard deviation but not centred (not a root mean square, whatever
+            the name says), with ``gamma`` always and no ``beta``. As Keras, it warns and
+            points to :class:`RMSNormalization`.
         beta_initializer, gamma_initializer: initializers (objects or names).
         beta_regularizer, gamma_regularizer: optional regularizers.
         beta_constraint, gamma_constraint: optional callables applied after each update.
@@ -234,9 +240,14 @@ class LayerNormalization(Layer):
                 f"Received: axis={axis!r}"
             )
         if rms_scaling:
-            raise NotImplementedError(
-                "LayerNormalization: rms_scaling=True is not implemented; use the default."
+            warnings.warn(
+                "You passed `rms_scaling=True`, which is deprecated. This argument "
+                "incorrectly scales the input by the variance, not the root mean square. To "
+                "correctly use RMS Normalization, please use `RMSNormalization` instead.",
+                UserWarning,
+                stacklevel=2,
             )
+        self.rms_scaling = bool(rms_scaling)
         self.axis = int(axis) if isinstance(axis, (int, np.integer)) else [int(a) for a in axes]
         self.epsilon = _float_in("LayerNormalization", "epsilon", epsilon, 0.0, math.inf)
         self.center = bool(center)
@@ -264,11 +275,14 @@ class LayerNormalization(Layer):
                 f"LayerNormalization '{self.name}': the normalised dimensions {self._axes} "
                 f"must be known. Received input shape {shape_str(input_shape)}."
             )
-        _add_gamma_beta(self, shape)
+        # Keras: rms_scaling has gamma always, beta never.
+        _add_gamma_beta(self, shape, self.scale or self.rms_scaling,
+                        self.center and not self.rms_scaling)
         self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs: Tensor) -> Tensor:
-        return ops.layer_norm(inputs, self.gamma, self.beta, axis=self._axes, epsilon=self.epsilon)
+        return ops.layer_norm(inputs, self.gamma, self.beta, axis=self._axes, epsilon=self.epsilon,
+                              rms_scaling=self.rms_scaling)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -280,6 +294,7 @@ class LayerNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": serialize_regularizer(self.beta_regularizer),

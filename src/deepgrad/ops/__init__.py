@@ -58,7 +58,12 @@ from deepgrad.ops.nn import (
     softsign,
     sparse_categorical_crossentropy,
 )
-from deepgrad.ops.norm import batch_norm_train, batch_normalization, layer_norm
+from deepgrad.ops.norm import (
+    batch_norm_train,
+    batch_normalization,
+    layer_norm,
+    rms_normalization,
+)
 from deepgrad.ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from deepgrad.ops.reduce import logsumexp, max, mean, min, sum
 from deepgrad.ops.shape import (
@@ -123,6 +128,7 @@ __all__ = [
     "relu",
     "relu6",
     "repeat",
+    "rms_normalization",
     "reshape",
     "selu",
     "separable_conv2d",

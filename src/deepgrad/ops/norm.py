@@ -28,7 +28,7 @@ import numpy as np
 
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
-__all__ = ["batch_normalization", "batch_norm_train", "layer_norm"]
+__all__ = ["batch_normalization", "batch_norm_train", "layer_norm", "rms_normalization"]
 
 
 def _normalize_axes(axis, ndim: int, name: str) -> tuple[int, ...]:
@@ -241,8 +241,12 @@ def batch_norm_train(
     return make_result(y, parents, backward), mean.reshape(channels), var.reshape(channels)
 
 
-def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tensor:
+def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3,
+               rms_scaling: bool = False) -> Tensor:
     """Normalize each sample over ``axis``: ``gamma * (x - mean) / sqrt(var + eps) + beta``.
+
+    With ``rms_scaling=True`` it is Keras's deprecated form ``gamma * x / sqrt(var + eps)``:
+    divided by the standard deviation but not centred, and no ``beta``.
 
     Args:
         x: input tensor.
@@ -251,6 +255,7 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tens
         beta: optional offset, shaped like ``gamma``; None means 0.
         axis: an int or a tuple of ints, the axes to normalise over.
         epsilon: small float added to the (biased) variance.
+        rms_scaling: Keras's deprecated uncentred form (``beta`` must then be None).
 
     Returns:
         A tensor of ``x``'s shape.
@@ -258,12 +263,18 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tens
     Raises:
         ValueError: if ``gamma`` or ``beta`` has the wrong shape.
 
+    >>> layer_norm(Tensor([[1.0, 3.0]]), epsilon=0.0, rms_scaling=True).data
+    array([[1., 3.]], dtype=float32)
     >>> layer_norm(Tensor([[1.0, 3.0], [0.0, 10.0]]), epsilon=0.0).data
     array([[-1.,  1.],
            [-1.,  1.]], dtype=float32)
     """
     x = as_tensor(x)
     name = "layer_norm"
+    if rms_scaling:
+        if beta is not None:
+            raise ValueError(f"{name}: rms_scaling=True takes no `beta`.")
+        return _scale_by_root(x, gamma, axis, epsilon, centred=True, name=name)
     axes = _normalize_axes(axis, x.ndim, name)
     pshape = tuple(x.shape[i] for i in axes)
     bshape = tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
@@ -294,5 +305,59 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tens
             dbeta = np.add.reduce(g, axis=other_axes).reshape(pshape)
             grads.append(_as(dbeta, beta) if beta.requires_grad else None)
         return tuple(grads)
+
+    return make_result(y, parents, backward)
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon: float = 1e-6) -> Tensor:
+    """``scale * x / sqrt(mean(x ** 2) + epsilon)`` over ``axis`` (Keras's
+    ``keras.ops.rms_normalization``, PyTorch's ``F.rms_norm``).
+
+    Args:
+        x: input tensor.
+        scale: optional factor shaped like ``x`` on the normalised axes; None means 1.
+        axis: an int or a tuple of ints, the axes to normalise over.
+        epsilon: small float added to the mean square.
+
+    >>> rms_normalization(Tensor([[2.0, -2.0]]), epsilon=0.0).data
+    array([[ 1., -1.]], dtype=float32)
+    """
+    return _scale_by_root(as_tensor(x), scale, axis, epsilon, centred=False,
+                          name="rms_normalization")
+
+
+def _scale_by_root(x: Tensor, gamma, axis, epsilon: float, centred: bool, name: str) -> Tensor:
+    """``gamma * x * inv`` with ``inv = 1 / sqrt(stat + eps)``, ``stat`` the variance
+    (``centred``) or the mean square over ``axis``; one op with its backward.
+
+    With ``c = x - mean`` (or ``x``) and ``n`` the count, ``d stat / dx = 2 c / n``, so
+    ``dx = inv * gx - inv**3 * c * sum(gx * x) / n`` with ``gx = g * gamma``.
+    """
+    axes = _normalize_axes(axis, x.ndim, name)
+    pshape = tuple(x.shape[i] for i in axes)
+    bshape = tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
+    other_axes = tuple(i for i in range(x.ndim) if i not in axes)
+    gamma = _param(gamma, x.dtype)
+    _check_params(name, gamma, None, pshape, f"the dimensions {axes}", x)
+    per = 1.0 / max(math.prod(pshape), 1)
+    data = x.data
+    centre = data - np.add.reduce(data, axis=axes, keepdims=True) * per if centred else data
+    inv = 1.0 / np.sqrt(np.add.reduce(centre * centre, axis=axes, keepdims=True) * per
+                        + epsilon)
+    x_scaled = data * inv
+    gamma_b = None if gamma is None else gamma.data.reshape(bshape)
+    y = x_scaled if gamma_b is None else x_scaled * gamma_b
+    parents = (x,) if gamma is None else (x, gamma)
+
+    def backward(g):
+        gx = g if gamma_b is None else g * gamma_b
+        dx = None
+        if x.requires_grad:
+            total = np.add.reduce(gx * data, axis=axes, keepdims=True)
+            dx = gx * inv - centre * (inv * inv * inv * total * per)
+        if gamma is None:
+            return (dx,)
+        dgamma = np.add.reduce(g * x_scaled, axis=other_axes).reshape(pshape)
+        return dx, _as(dgamma, gamma) if gamma.requires_grad else None
 
     return make_result(y, parents, backward)
