@@ -53,6 +53,7 @@ def test_matches_keras(name):
         expected = DATA[f"{name}/output/{i}"]
         got = np.asarray(got.data if isinstance(got, dg.Tensor) else got)
         assert got.shape == expected.shape, f"output {i}"
+        assert got.dtype == expected.dtype, f"output {i}"
         if expected.dtype.kind == "f":
             np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-6, err_msg=f"output {i}")
         else:

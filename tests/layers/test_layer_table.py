@@ -129,6 +129,13 @@ CASES = [
     LayerCase(lambda: L.TextVectorization(vocabulary=["a", "b", "c"], output_sequence_length=4),
               (), (4,), inputs=lambda rng: np.array(["a b", "c zz a", "b", "a a a a a"]),
               differentiable=False),
+    # categorical
+    LayerCase(lambda: L.CategoryEncoding(6, output_mode="count"), (3,), (6,),
+              inputs=_ids((3,), 6), differentiable=False),
+    LayerCase(lambda: L.Discretization(bin_boundaries=[-1.0, 0.0, 1.0]), (3,), (3,),
+              differentiable=False),
+    LayerCase(lambda: L.Hashing(8, output_mode="multi_hot"), (3,), (8,), inputs=_words,
+              differentiable=False),
     # recurrent
     LayerCase(lambda: L.SimpleRNN(3), (5, 2), (3,), [(2, 3), (3, 3), (3,)]),
     LayerCase(lambda: L.LSTM(3, return_sequences=True), (5, 2), (5, 3),

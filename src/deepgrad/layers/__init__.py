@@ -10,6 +10,7 @@ from deepgrad.layers.attention import AdditiveAttention, Attention
 from deepgrad.layers.augmentation import RandomBrightness, RandomContrast, RandomCrop, RandomFlip
 from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
 from deepgrad.layers.base import InputSpec, Layer, clear_session
+from deepgrad.layers.categorical import CategoryEncoding, Discretization
 from deepgrad.layers.conv import (
     Conv1D,
     Conv2D,
@@ -21,6 +22,7 @@ from deepgrad.layers.conv import (
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.embedding import Embedding, Masking
+from deepgrad.layers.hashing import Hashing
 from deepgrad.layers.image_reshaping import (
     Cropping1D,
     Cropping2D,
@@ -88,6 +90,9 @@ __all__ = [
     "GroupNormalization",
     "RMSNormalization",
     "UnitNormalization",
+    "CategoryEncoding",
+    "Discretization",
+    "Hashing",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
