@@ -67,6 +67,13 @@ CASES = [
     LayerCase(lambda: L.GlobalAveragePooling1D(keepdims=True), (6, 2), (1, 2)),
     LayerCase(lambda: L.GlobalMaxPooling2D(), (4, 4, 2), (2,)),
     LayerCase(lambda: L.GlobalAveragePooling2D(), (4, 4, 2), (2,)),
+    LayerCase(lambda: L.AdaptiveAveragePooling1D(3), (7, 2), (3, 2)),
+    LayerCase(lambda: L.AdaptiveMaxPooling1D(4), (7, 2), (4, 2)),
+    LayerCase(lambda: L.AdaptiveAveragePooling2D((2, 3)), (5, 7, 2), (2, 3, 2)),
+    LayerCase(lambda: L.AdaptiveMaxPooling2D(3, data_format="channels_first"), (2, 5, 7),
+              (2, 3, 3)),
+    LayerCase(lambda: L.AdaptiveAveragePooling3D(2), (3, 4, 5, 2), (2, 2, 2, 2)),
+    LayerCase(lambda: L.AdaptiveMaxPooling3D((1, 2, 3)), (3, 4, 5, 2), (1, 2, 3, 2)),
     # normalization
     LayerCase(lambda: L.BatchNormalization(), (4, 4, 3), (4, 4, 3),
               [(3,), (3,), (3,), (3,)], trainable=2),

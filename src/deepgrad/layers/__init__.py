@@ -69,6 +69,14 @@ from deepgrad.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from deepgrad.layers.pooling_adaptive import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from deepgrad.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from deepgrad.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from deepgrad.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
@@ -93,6 +101,12 @@ __all__ = [
     "CategoryEncoding",
     "Discretization",
     "Hashing",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

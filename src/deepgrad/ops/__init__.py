@@ -8,6 +8,7 @@ back. Composite operations are written from these primitives and need no backwar
 Tensor([0., 2.], dtype=float32)
 """
 
+from deepgrad.ops.adaptive_pool import adaptive_average_pool, adaptive_max_pool
 from deepgrad.ops.attention import dot_product_attention
 from deepgrad.ops.conv import (
     conv1d,
@@ -81,6 +82,8 @@ from deepgrad.ops.shape import (
 
 __all__ = [
     "abs",
+    "adaptive_average_pool",
+    "adaptive_max_pool",
     "add",
     "avg_pool1d",
     "avg_pool2d",
