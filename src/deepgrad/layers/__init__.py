@@ -44,6 +44,16 @@ from deepgrad.layers.merging import (
     Multiply,
     Subtract,
 )
+from deepgrad.layers.merging_functional import (
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from deepgrad.layers.multi_head_attention import MultiHeadAttention
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
 from deepgrad.layers.normalization_per_sample import (
@@ -107,6 +117,14 @@ __all__ = [
     "AdaptiveMaxPooling1D",
     "AdaptiveMaxPooling2D",
     "AdaptiveMaxPooling3D",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

@@ -192,40 +192,79 @@ class Concatenate(Layer):
 
 
 class Dot(Layer):
-    """Dot product of two inputs along ``axes`` (per sample), optionally L2-normalised.
+    """Per-sample dot product of two inputs along ``axes`` (Keras's ``batch_dot``).
+
+    The contracted axes are summed over; the output has the first input's other axes,
+    then the second's (batch excluded), and at least two dimensions: ``(batch, 1)`` for
+    two vectors. With ``normalize=True`` both inputs are L2-normalised along their axis
+    first (Keras's ``ops.normalize``), giving cosine similarities.
 
     Args:
-        axes: an int or a pair of ints (axes of each input, batch axis excluded from 0).
-        normalize: L2-normalise both inputs first (cosine similarity).
+        axes: an int (the same axis of both; negative counts from each input's end) or a
+            pair of ints. The batch axis 0 cannot be one.
+        normalize: L2-normalise both inputs first.
 
     >>> Dot(axes=1)([np.ones((2, 3)), np.ones((2, 3))]).data.ravel()
     array([3., 3.], dtype=float32)
+    >>> Dot(axes=(1, 2))([np.ones((2, 3, 5)), np.ones((2, 4, 3))]).shape
+    (2, 5, 4)
     """
 
     def __init__(self, axes, normalize: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.axes = (axes, axes) if isinstance(axes, int) else tuple(axes)
+        pair = isinstance(axes, (list, tuple)) and len(axes) == 2
+        if not (isinstance(axes, int) or pair) or isinstance(axes, bool) or (
+                pair and not all(isinstance(a, int) and not isinstance(a, bool) for a in axes)):
+            raise ValueError(
+                f"Dot: `axes` must be an int or a pair of ints. Received: axes={axes!r}"
+            )
+        self.axes = axes if isinstance(axes, int) else list(axes)
         self.normalize = bool(normalize)
+
+    def _axes_for(self, a: tuple, b: tuple) -> tuple[int, int]:
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        if len(a) < 2 or len(b) < 2 or any(not -n <= x < n for x, n in zip(
+                pair, (len(a), len(b)))):
+            raise ValueError(
+                f"Dot '{self.name}': expected two batched inputs (2-D or more) with axes "
+                f"{self.axes} in range; received {shape_str(a)} and {shape_str(b)}."
+            )
+        axes = (pair[0] % len(a), pair[1] % len(b))
+        if 0 in axes or (a[axes[0]] is not None and b[axes[1]] is not None
+                         and a[axes[0]] != b[axes[1]]):
+            raise ValueError(
+                f"Dot '{self.name}': the sizes on axes {axes} must match and the batch axis 0 "
+                f"cannot be one; received {shape_str(a)} and {shape_str(b)}."
+            )
+        return axes
 
     def compute_output_shape(self, input_shape):
         a, b = (tuple(s) for s in input_shape)
-        if len(a) != 2 or len(b) != 2 or a[self.axes[0]] != b[self.axes[1]]:
-            raise ValueError(
-                f"Dot '{self.name}': expected two (batch, n) inputs with matching sizes on axes "
-                f"{self.axes}; received {shape_str(a)} and {shape_str(b)}."
-            )
-        return (a[0], 1)
+        x, y = self._axes_for(a, b)
+        out = a[:x] + a[x + 1:] + tuple(s for i, s in enumerate(b) if i not in (0, y))
+        return out if len(out) > 1 else out + (1,)
 
     def build(self, input_shape) -> None:
         self.compute_output_shape(input_shape)
 
     def call(self, inputs):
         a, b = inputs
-        self.compute_output_shape([a.shape, b.shape])
+        x, y = self._axes_for(a.shape, b.shape)
         if self.normalize:
-            a = a / ops.sqrt(ops.sum(a * a, axis=-1, keepdims=True) + 1e-12)
-            b = b / ops.sqrt(ops.sum(b * b, axis=-1, keepdims=True) + 1e-12)
-        return ops.sum(a * b, axis=-1, keepdims=True)
+            a, b = _unit(a, x), _unit(b, y)
+        # (batch, rest of a, n) @ (batch, n, rest of b), then the rest unfolded.
+        a = ops.transpose(a, [i for i in range(a.ndim) if i != x] + [x])
+        b = ops.transpose(b, [0, y] + [i for i in range(1, b.ndim) if i not in (y,)])
+        batch, size = a.shape[0], a.shape[-1]
+        product = ops.matmul(ops.reshape(a, (batch, -1, size)), ops.reshape(b, (batch, size, -1)))
+        out = a.shape[:-1] + b.shape[2:]
+        return ops.reshape(product, out if len(out) > 1 else out + (1,))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "axes": list(self.axes), "normalize": self.normalize}
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _unit(x, axis: int):
+    """Keras's ``ops.normalize``: ``x / max(||x||, 1e-7)`` along ``axis``."""
+    squares = ops.sum(ops.multiply(x, x), axis=axis, keepdims=True)
+    return ops.divide(x, ops.sqrt(ops.maximum(squares, 1e-14)))
