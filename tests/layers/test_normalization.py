@@ -138,8 +138,6 @@ def test_errors_name_the_layer():
         bn(np.zeros((2, 4, 4, 5), dtype="float32"))
     with pytest.raises(ValueError, match="out of range"):
         BN(axis=3)(np.zeros((2, 3), dtype="float32"))
-    with pytest.raises(NotImplementedError, match="rms_scaling"):
-        LN(rms_scaling=True)
 
 
 def test_batch_norm_matches_torch_forward_grads_and_running_stats():
