@@ -52,6 +52,16 @@ def _half_tanh_to_sigmoid(a: np.ndarray) -> None:
     a += 0.5
 
 
+def _keep_idle(states, rows: slice, share: slice) -> bool:
+    """Packed rows of the share that are not running at this step keep their states
+    (``(previous, new)`` pairs); True when none of the share's rows runs."""
+    if rows.stop < share.stop:
+        idle = slice(rows.stop, share.stop)
+        for previous, new in states:
+            new[idle] = previous[idle]
+    return rows.stop == rows.start
+
+
 def _dropped(h: np.ndarray, recurrent_mask, rows: slice, scratch) -> np.ndarray:
     """The state that enters the recurrent product: ``h``, or ``h`` times the sequence's
     recurrent dropout mask."""
@@ -235,12 +245,8 @@ def lstm_forward(gates, h0, c0, recurrent_kernel, schedule, mask=None, keep=True
         share = schedule.shares[k]
         for t, rows in schedule.rows(k, range(steps)):
             c_prev, c_new = c[t if keep else t % 2], c[t + 1 if keep else (t + 1) % 2]
-            if rows.stop < share.stop:  # packed rows that are not running keep their state
-                idle = slice(rows.stop, share.stop)
-                h[t + 1, idle] = h[t, idle]
-                c_new[idle] = c_prev[idle]
-                if rows.stop == rows.start:
-                    continue
+            if _keep_idle(((h[t], h[t + 1]), (c_prev, c_new)), rows, share):
+                continue
             g = gates[t, rows]
             np.matmul(_dropped(h[t, rows], recurrent_mask, rows, scratch_h), recurrent_kernel,
                       out=product[rows])
@@ -375,11 +381,8 @@ def gru_forward(gates, h0, recurrent_kernel, recurrent_bias, schedule, mask=None
     def run(k: int) -> None:
         share = schedule.shares[k]
         for t, rows in schedule.rows(k, range(steps)):
-            if rows.stop < share.stop:
-                idle = slice(rows.stop, share.stop)
-                h[t + 1, idle] = h[t, idle]
-                if rows.stop == rows.start:
-                    continue
+            if _keep_idle(((h[t], h[t + 1]),), rows, share):
+                continue
             g, prod = gates[t, rows], product[rows]
             np.matmul(_dropped(h[t, rows], recurrent_mask, rows, scratch_h), recurrent_kernel,
                       out=prod)
@@ -502,11 +505,8 @@ def rnn_forward(gates, h0, recurrent_kernel, activation: str, schedule, mask=Non
     def run(k: int) -> None:
         share = schedule.shares[k]
         for t, rows in schedule.rows(k, range(steps)):
-            if rows.stop < share.stop:
-                idle = slice(rows.stop, share.stop)
-                h[t + 1, idle] = h[t, idle]
-                if rows.stop == rows.start:
-                    continue
+            if _keep_idle(((h[t], h[t + 1]),), rows, share):
+                continue
             h_new = h[t + 1, rows]
             np.matmul(_dropped(h[t, rows], recurrent_mask, rows, scratch_h), recurrent_kernel,
                       out=h_new)
