@@ -12,11 +12,12 @@ from deepgrad.callbacks.lambda_callback import LambdaCallback
 from deepgrad.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from deepgrad.callbacks.model_checkpoint import ModelCheckpoint
 from deepgrad.callbacks.remote_monitor import RemoteMonitor
+from deepgrad.callbacks.swap_ema_weights import SwapEMAWeights
 from deepgrad.callbacks.tensorboard import TensorBoard
 from deepgrad.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "CSVLogger", "EarlyStopping",
     "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
-    "RemoteMonitor", "TensorBoard", "TerminateOnNaN",
+    "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN",
 ]
