@@ -96,3 +96,13 @@ def test_schedule_matches_keras(name, case):
                                rtol=2e-6, atol=1e-8)
     for step, value in zip(case["steps"], case["values"], strict=True):
         assert schedule(step) == pytest.approx(value, rel=2e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize("name, case", _section("constraints"), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_constraint_matches_keras(name, case):
+    constraint = dg.constraints.deserialize({"class_name": case["class_name"],
+                                             "config": case["config"]})
+    weight = dg.Variable(np.asarray(case["weight"], dtype=np.float32))
+    np.testing.assert_allclose(constraint(weight).numpy(), case["result"], rtol=1e-6,
+                               atol=1e-7)

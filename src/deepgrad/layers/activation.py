@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import activations, initializers, ops, regularizers
+from deepgrad import activations, constraints, initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.core import serialize_regularizer
 from deepgrad.tensor import Tensor
@@ -185,7 +185,7 @@ class PReLU(_Elementwise):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = alpha_constraint
+        self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         else:
@@ -221,5 +221,6 @@ class PReLU(_Elementwise):
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
             "alpha_regularizer": serialize_regularizer(self.alpha_regularizer),
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
             "shared_axes": self.shared_axes,
         }

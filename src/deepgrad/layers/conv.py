@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from deepgrad import activations, initializers, ops, regularizers
+from deepgrad import activations, constraints, initializers, ops, regularizers
 from deepgrad.kernels.geometry import conv_output_length, deconv_output_length
 from deepgrad.layers.base import (
     InputSpec,
@@ -119,7 +119,7 @@ class BaseConv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.bias_constraint = bias_constraint
+        self.bias_constraint = constraints.get(bias_constraint)
         # ReLU runs inside the op (one pass over the output, its mask reused in backward).
         self._fused = "relu" if self.activation is activations.relu else None
         self.input_spec = InputSpec(ndim=self.rank + 2)
@@ -196,6 +196,7 @@ class BaseConv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "bias_regularizer": serialize_regularizer(self.bias_regularizer),
             "activity_regularizer": serialize_regularizer(self.activity_regularizer),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -260,7 +261,7 @@ class Conv2D(BaseConv):
         self.groups = 1
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = kernel_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
 
     def _out_channels(self, in_channels):
         return self.filters
@@ -286,6 +287,7 @@ class Conv2D(BaseConv):
             "groups": self.groups,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from deepgrad import activations, initializers, ops, regularizers
+from deepgrad import activations, constraints, initializers, ops, regularizers
 from deepgrad import random as dg_random
 from deepgrad.layers.base import InputSpec, Layer
 from deepgrad.tensor import Tensor
@@ -76,8 +76,8 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         # relu is fused into the dense op (one pass, mask reused in backward).
         self._fused = "relu" if self.activation is activations.relu else None
         self.input_spec = InputSpec(min_ndim=2)
@@ -127,6 +127,8 @@ class Dense(Layer):
             "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
             "bias_regularizer": serialize_regularizer(self.bias_regularizer),
             "activity_regularizer": serialize_regularizer(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

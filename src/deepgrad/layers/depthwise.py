@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from deepgrad import initializers, ops, regularizers
+from deepgrad import constraints, initializers, ops, regularizers
 from deepgrad.layers.conv import BaseConv
 from deepgrad.layers.core import positive_int, serialize_regularizer
 from deepgrad.tensor import Tensor
@@ -73,7 +73,7 @@ class DepthwiseConv2D(BaseConv):
         )
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = depthwise_constraint
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
 
     def _out_channels(self, in_channels):
         return None if in_channels is None else in_channels * self.depth_multiplier
@@ -101,6 +101,7 @@ class DepthwiseConv2D(BaseConv):
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "depthwise_regularizer": serialize_regularizer(self.depthwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
         }
 
 
@@ -149,7 +150,7 @@ class SeparableConv2D(DepthwiseConv2D):
         self.filters = positive_int(type(self).__name__, "filters", filters)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = pointwise_constraint
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def _out_channels(self, in_channels):
         return self.filters
@@ -176,6 +177,7 @@ class SeparableConv2D(DepthwiseConv2D):
             "filters": self.filters,
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "pointwise_regularizer": serialize_regularizer(self.pointwise_regularizer),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }
 
 

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from deepgrad import initializers, ops, regularizers
+from deepgrad import constraints, initializers, ops, regularizers
 from deepgrad.layers.base import Layer, shape_str
 from deepgrad.layers.core import positive_int, serialize_regularizer
 from deepgrad.ops.embedding import embedding_lookup
@@ -79,7 +79,7 @@ class Embedding(Layer):
         self.output_dim = positive_int(self, "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self._warned_inner_zero = False
@@ -164,6 +164,7 @@ class Embedding(Layer):
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": serialize_regularizer(self.embeddings_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }
 
