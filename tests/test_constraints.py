@@ -100,6 +100,10 @@ LAYERS = [
      {"gamma", "beta"}, (4, 3)),
     (lambda c: dg.layers.LayerNormalization(beta_constraint=c, gamma_constraint=c),
      {"gamma", "beta"}, (4, 3)),
+    (lambda c: dg.layers.GroupNormalization(groups=2, beta_constraint=c, gamma_constraint=c),
+     {"gamma", "beta"}, (4, 6)),
+    (lambda c: dg.layers.MultiHeadAttention(2, 3, kernel_constraint=c, bias_constraint=c),
+     {"kernel", "bias"}, [(2, 4, 5), (2, 3, 5)]),
     (lambda c: dg.layers.PReLU(alpha_constraint=c), {"alpha"}, (2, 3)),
     (lambda c: dg.layers.Embedding(7, 2, embeddings_constraint=c), {"embeddings"}, None),
     (lambda c: dg.layers.SimpleRNN(2, kernel_constraint=c, recurrent_constraint=c,
@@ -114,18 +118,19 @@ LAYERS = [
 ]
 
 
-def _input(shape):
+def _call(layer, shape):
     rng = np.random.default_rng(0)
     if shape is None:
-        return rng.integers(0, 7, size=(2, 5))
-    return rng.normal(size=shape).astype(np.float32)
+        return layer(rng.integers(0, 7, size=(2, 5)))
+    shapes = shape if isinstance(shape, list) else [shape]
+    return layer(*[rng.normal(size=s).astype(np.float32) for s in shapes])
 
 
 @pytest.mark.parametrize("make, names, shape", LAYERS, ids=lambda v: "" if not callable(v)
                          else type(v("non_neg")).__name__)
 def test_layers_take_keep_and_save_their_constraints(make, names, shape):
     layer = make("non_neg")
-    layer(_input(shape))
+    _call(layer, shape)
     constrained = {v.path.rsplit("/", 1)[-1]: v for v in layer.trainable_weights
                    if v.constraint is not None}
     assert set(constrained) == names and all(isinstance(v.constraint, C.NonNeg)
@@ -134,7 +139,7 @@ def test_layers_take_keep_and_save_their_constraints(make, names, shape):
     keys = [k for k in config if k.endswith("_constraint")]
     assert keys and all(config[k] == {"class_name": "NonNeg", "config": {}} for k in keys)
     again = type(layer).from_config(config)
-    again(_input(shape))
+    _call(again, shape)
     assert {v.path.rsplit("/", 1)[-1] for v in again.trainable_weights
             if isinstance(v.constraint, C.NonNeg)} == names
     assert all(type(layer).from_config(json.loads(json.dumps(make(None).get_config())))

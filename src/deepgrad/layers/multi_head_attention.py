@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from deepgrad import activations, initializers, ops, regularizers
+from deepgrad import activations, constraints, initializers, ops, regularizers
 from deepgrad import random as dg_random
 from deepgrad.layers.attention import check_dropout, mask_array
 from deepgrad.layers.base import Layer, shape_str
@@ -220,8 +220,8 @@ class MultiHeadAttention(Layer):
             "kernel_regularizer": regularizers.get(kernel_regularizer),
             "bias_regularizer": regularizers.get(bias_regularizer),
             "activity_regularizer": regularizers.get(activity_regularizer),
-            "kernel_constraint": kernel_constraint,
-            "bias_constraint": bias_constraint,
+            "kernel_constraint": constraints.get(kernel_constraint),
+            "bias_constraint": constraints.get(bias_constraint),
         }
         self.seed = seed
         self._generator = None if seed is None else dg_random.make_generator(seed)
@@ -429,5 +429,7 @@ class MultiHeadAttention(Layer):
             "kernel_regularizer": serialize_regularizer(c["kernel_regularizer"]),
             "bias_regularizer": serialize_regularizer(c["bias_regularizer"]),
             "activity_regularizer": serialize_regularizer(c["activity_regularizer"]),
+            "kernel_constraint": constraints.serialize(c["kernel_constraint"]),
+            "bias_constraint": constraints.serialize(c["bias_constraint"]),
             "seed": self.seed,
         }

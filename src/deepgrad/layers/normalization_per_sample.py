@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import initializers, ops, regularizers
+from deepgrad import constraints, initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.core import serialize_regularizer
 from deepgrad.ops.norm import rms_normalization
@@ -97,7 +97,8 @@ class GroupNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape) -> None:
         (axis,) = _canonical(self, self.axis, input_shape)
@@ -154,6 +155,8 @@ class GroupNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": serialize_regularizer(self.beta_regularizer),
             "gamma_regularizer": serialize_regularizer(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }
 
 
