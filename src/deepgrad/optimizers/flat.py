@@ -276,13 +276,7 @@ class FlatStorage:
                 if getattr(grad, "shape", None) != shape:
                     return False
             for view, grad in zip(views, grads):
-                grad = grad.data if isinstance(grad, Tensor) else grad
-                if scale is not None:
-                    grad = grad / view.dtype.type(scale)
-                if accumulate:
-                    view += grad
-                else:
-                    view[...] = grad
+                _put(view, grad.data if isinstance(grad, Tensor) else grad, accumulate, scale)
             return True
         try:
             for view, grad, shape in zip(views, grads, shapes):
@@ -326,13 +320,7 @@ class FlatStorage:
                 )
             found.append((position, grad))
         for position, grad in found:
-            view = self.grad_views[position]
-            if scale is not None:
-                grad = grad / view.dtype.type(scale)
-            if accumulate:
-                view += grad
-            else:
-                view[...] = grad
+            _put(self.grad_views[position], grad, accumulate, scale)
         return [self.variables[p] for p, _ in found], [p for p, _ in found]
 
     def views(self, i: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
@@ -397,6 +385,16 @@ class FlatStorage:
                 slots = self._slices(i)
                 if slots is not None:
                     slots[name][...] = np.asarray(state[f"{name}/{i}"]).reshape(-1)
+
+
+def _put(view: np.ndarray, grad: np.ndarray, accumulate: bool, scale: float | None) -> None:
+    """Copy (or add) one gradient into its place in a flat buffer, divided by ``scale``."""
+    if scale is not None:
+        grad = grad / view.dtype.type(scale)
+    if accumulate:
+        view += grad
+    else:
+        view[...] = grad
 
 
 def clip_by_norm(flat: np.ndarray, offsets: np.ndarray, clipnorm: float) -> None:

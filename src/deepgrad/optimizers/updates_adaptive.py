@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.optimizers.updates import _scalar
+
 __all__ = ["adadelta_update", "adamax_update", "ftrl_update", "lion_update"]
-
-
-def _scalar(value: float, dtype: np.dtype) -> np.ndarray:
-    return np.array(value, dtype=dtype)
 
 
 def adadelta_update(

@@ -18,14 +18,12 @@ import math
 
 import numpy as np
 
+from deepgrad.optimizers.updates import _scalar
+
 __all__ = ["lamb_update", "newton_schulz", "muon_update"]
 
 # Keras's coefficients of the quintic Newton-Schulz iteration (Keller Jordan's Muon).
 MUON_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
-
-
-def _scalar(value: float, dtype: np.dtype) -> np.ndarray:
-    return np.array(value, dtype=dtype)
 
 
 def lamb_update(
