@@ -104,7 +104,8 @@ def test_state_names_the_average_and_the_accumulator():
                                        "learning_rate", "momentum/0"]
 
 
-def test_model_save_and_load_resumes_ema_and_accumulation(tmp_path):
+@pytest.mark.parametrize("wrap", [False, True])
+def test_model_save_and_load_resumes_ema_and_accumulation(tmp_path, wrap):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(48, 5)).astype(np.float32), rng.normal(size=(48, 1)).astype(
         np.float32)
@@ -113,8 +114,11 @@ def test_model_save_and_load_resumes_ema_and_accumulation(tmp_path):
         dg.utils.set_random_seed(3)
         model = dg.Sequential([dg.Input((5,)), dg.layers.Dense(4, activation="tanh"),
                                dg.layers.Dense(1)])
-        model.compile(optimizer=optimizers.Adamax(0.01, use_ema=True, ema_momentum=0.9,
-                                                  gradient_accumulation_steps=4), loss="mse")
+        optimizer = optimizers.Adamax(0.01, use_ema=True, ema_momentum=0.9,
+                                      gradient_accumulation_steps=4)
+        if wrap:
+            optimizer = optimizers.LossScaleOptimizer(optimizer)
+        model.compile(optimizer=optimizer, loss="mse")
         return model
 
     model = build()
@@ -122,7 +126,8 @@ def test_model_save_and_load_resumes_ema_and_accumulation(tmp_path):
     model.save(tmp_path / "m.deepgrad")
     model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
     loaded = dg.models.load_model(tmp_path / "m.deepgrad")
-    assert loaded.optimizer.gradient_accumulation_steps == 4 and loaded.optimizer.use_ema
+    inner = getattr(loaded.optimizer, "inner_optimizer", loaded.optimizer)
+    assert inner.gradient_accumulation_steps == 4 and inner.use_ema
     loaded.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
     assert_same(model.get_weights(), loaded.get_weights())
 

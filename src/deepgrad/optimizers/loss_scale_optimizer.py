@@ -136,6 +136,9 @@ class LossScaleOptimizer(Optimizer):
     def get_state(self) -> dict[str, np.ndarray]:
         return self.inner_optimizer.get_state()
 
+    def state_spec(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+        return self.inner_optimizer.state_spec()
+
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         self.inner_optimizer.set_state(state)
 
