@@ -80,13 +80,6 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _shift(values: np.ndarray, by: int, fill: float) -> np.ndarray:
-    """``values`` moved ``by`` states to the right along the last axis, ``fill`` entering."""
-    out = np.full_like(values, fill)
-    out[..., by:] = values[..., :-by]
-    return out
-
-
 def ctc_loss(
     target, output, target_length, output_length, mask_index: int = 0
 ) -> Tensor:
@@ -137,16 +130,21 @@ def ctc_loss(
     emit = np.take_along_axis(log_probs, extended[:, None, :], axis=2).transpose(1, 0, 2)
     emit = np.ascontiguousarray(emit)
 
-    minus_inf = np.asarray(-np.inf, dtype=dtype)
-    alpha = np.full((max_time, batch, states), minus_inf, dtype=dtype)
-    alpha[0, :, 0] = emit[0, :, 0]
+    # alpha[t, b, s]: log p(frames 0..t of b end in state s). Two states of -inf pad the
+    # front, so that "one back" and "two back" are slices rather than shifted copies.
     has_label = label_length > 0
-    alpha[0, has_label, 1] = emit[0, has_label, 1]
+    padded = np.full((max_time, batch, states + 2), -np.inf, dtype=dtype)
+    padded[0, :, 2] = emit[0, :, 0]
+    padded[0, has_label, 3] = emit[0, has_label, 1]
+    skip_add = np.where(skip, 0.0, -np.inf).astype(dtype)
+    stay, jump = np.empty((batch, states), dtype), np.empty((batch, states), dtype)
     for t in range(1, max_time):
-        prev = alpha[t - 1]
-        paths = np.logaddexp(prev, _shift(prev, 1, -np.inf))
-        np.logaddexp(paths, np.where(skip, _shift(prev, 2, -np.inf), -np.inf), out=paths)
-        alpha[t] = paths + emit[t]
+        prev, now = padded[t - 1], padded[t, :, 2:]
+        np.logaddexp(prev[:, 2:], prev[:, 1:-1], out=stay)
+        np.add(prev[:, :-2], skip_add, out=jump)
+        np.logaddexp(stay, jump, out=now)
+        now += emit[t]
+    alpha = padded[:, :, 2:]
 
     rows = np.arange(batch)
     last_blank, last_label = 2 * label_length, np.maximum(2 * label_length - 1, 0)
@@ -159,23 +157,27 @@ def ctc_loss(
     loss = (-log_likelihood).astype(dtype, copy=False)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
-        beta = np.full((max_time, batch, states), minus_inf, dtype=dtype)
+        # beta[t, b, s]: log p(frames t.. of b | state s at t), emission at t included;
+        # two states of -inf pad the end, and a row of -inf follows the last frame.
+        padded = np.full((max_time + 1, batch, states + 2), -np.inf, dtype=dtype)
         ends = np.full((batch, states), -np.inf, dtype=dtype)
         ends[rows, last_blank] = 0.0
         ends[has_label, last_label[has_label]] = 0.0
-        skip_next = np.zeros_like(skip)  # may the state two ahead be entered from here
-        skip_next[:, :-2] = skip[:, 2:]
-        following = np.full((batch, states), -np.inf, dtype=dtype)
+        skip_next = np.full((batch, states), -np.inf, dtype=dtype)  # state s + 2 from s
+        skip_next[:, :-2] = skip_add[:, 2:]
         for t in range(max_time - 1, -1, -1):
-            nxt = beta[t + 1] if t + 1 < max_time else following
-            paths = nxt.copy()
-            paths[:, :-1] = np.logaddexp(paths[:, :-1], nxt[:, 1:])
-            two_ahead = np.full_like(nxt, -np.inf)
-            two_ahead[:, :-2] = nxt[:, 2:]
-            np.logaddexp(paths, np.where(skip_next, two_ahead, -np.inf), out=paths)
-            last = (frames - 1 == t)[:, None]
-            beta[t] = np.where(last, ends, np.where((t < frames - 1)[:, None], paths, -np.inf))
-            beta[t] += emit[t]
+            nxt, now = padded[t + 1], padded[t, :, :states]
+            np.logaddexp(nxt[:, :states], nxt[:, 1:states + 1], out=stay)
+            np.add(nxt[:, 2:], skip_next, out=jump)
+            np.logaddexp(stay, jump, out=now)
+            last = frames - 1 == t
+            if last.any():
+                now[last] = ends[last]
+            done = frames - 1 < t
+            if done.any():
+                now[done] = -np.inf
+            now += emit[t]
+        beta = padded[:max_time, :, :states]
         feasible = np.isfinite(log_likelihood)
         shift = np.where(feasible, log_likelihood, 0.0).astype(dtype)
         # Posterior of each (frame, state), then summed per class: (batch, time, classes).
