@@ -15,7 +15,11 @@ from deepgrad.kernels import parallel
 from deepgrad.kernels import recurrent as loops
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled
 
-__all__ = ["Sequence", "LSTMRun", "GRURun", "SimpleRNNRun", "check", "state_grad"]
+__all__ = ["Sequence", "LSTMRun", "GRURun", "SimpleRNNRun", "check"]
+
+# Packed padding: the products over all steps gather the steps that run when fewer than
+# this fraction of them do (benchmarks/rnn_text.py, the text classifier).
+_GATHER_BELOW = 0.8
 
 
 def check(name: str, x: Tensor, states, kernel: Tensor, recurrent_kernel: Tensor, width: int):
@@ -89,6 +93,14 @@ class Sequence:
             self.emit = mask if zero_output_for_mask else np.maximum.accumulate(mask, axis=0)
         # The loop applies the mask step by step only where the schedule cannot pack it.
         self.mask = mask if self.schedule.counts is None else None
+        # Packed: the (step, row) pairs that run, as rows of the (steps * batch) products.
+        # The products over all steps then skip the padding too, where it is worth a gather
+        # (the fortune texts: 28% of the steps are words).
+        self.running = None
+        if self.schedule.counts is not None:
+            running = np.flatnonzero(mask.reshape(-1) > 0)
+            if len(running) < _GATHER_BELOW * mask.size:
+                self.running = running
 
     def recurrent_mask(self, mask, h0) -> np.ndarray | None:
         """A recurrent dropout mask ``(batch, units)`` (or None) checked, in the loop's rows."""
@@ -112,11 +124,26 @@ class Sequence:
         return array if self.perm is None else array[self.inverse]
 
     def project(self, kernel: np.ndarray, bias) -> np.ndarray:
+        """``x @ kernel + bias`` for every step at once ``(steps, batch, width)`` (packed:
+        only the steps that run; the loop never reads the others)."""
         steps, batch, features = self.xt.shape
-        z = parallel.matmul(self.xt.reshape(steps * batch, features), kernel)
+        xt = self.xt.reshape(steps * batch, features)
+        if self.running is None:
+            z = parallel.matmul(xt, kernel)
+            if bias is not None:
+                z += bias
+            return z.reshape(steps, batch, -1)
+        z = np.empty((steps * batch, kernel.shape[1]), kernel.dtype)
+        part = parallel.matmul(xt[self.running], kernel)
         if bias is not None:
-            z += bias
+            part += bias
+        z[self.running] = part
         return z.reshape(steps, batch, -1)
+
+    def _flat(self, array: np.ndarray) -> np.ndarray:
+        """``(steps, batch, width)`` as the rows of the products: all, or those that run."""
+        flat = array.reshape(-1, array.shape[-1])
+        return flat if self.running is None else flat[self.running]
 
     def output(self, h: np.ndarray) -> np.ndarray:
         """Outputs from the states ``h`` ``(steps + 1, batch, u)``."""
@@ -140,22 +167,28 @@ class Sequence:
 
     def input_grad(self, d_gates: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         steps, batch, width = d_gates.shape
-        dx = parallel.matmul(d_gates.reshape(steps * batch, width), kernel.T)
+        part = parallel.matmul(self._flat(d_gates), kernel.T)
+        if self.running is None:
+            dx = part
+        else:
+            dx = np.zeros((steps * batch, kernel.shape[0]), part.dtype)
+            dx[self.running] = part
         dx = self.unrows(dx.reshape(steps, batch, -1).transpose(1, 0, 2))
         return dx[:, ::-1] if self.go_backwards else dx
 
     def weight_grad(self, d_gates: np.ndarray) -> np.ndarray:
-        steps, batch, width = d_gates.shape
-        xt = self.xt.reshape(steps * batch, -1)
-        return parallel.matmul(xt.T, d_gates.reshape(steps * batch, width))
+        """The kernel's gradient: one product over all steps."""
+        return parallel.matmul(self._flat(self.xt).T, self._flat(d_gates))
 
+    def state_grad(self, h: np.ndarray, d_gates: np.ndarray, recurrent_mask=None) -> np.ndarray:
+        """``sum_t h[t]^T @ d_gates[t]``: the recurrent kernel's gradient, one product (``h``
+        times the recurrent dropout mask, when there is one)."""
+        states = h[: d_gates.shape[0]]
+        states = states if recurrent_mask is None else states * recurrent_mask
+        return parallel.matmul(self._flat(states).T, self._flat(d_gates))
 
-def state_grad(h: np.ndarray, d_gates: np.ndarray, recurrent_mask=None) -> np.ndarray:
-    """``sum_t h[t]^T @ d_gates[t]``: the recurrent kernel's gradient, one product (``h``
-    times the recurrent dropout mask, when there is one)."""
-    steps, batch, width = d_gates.shape
-    states = h[:steps] if recurrent_mask is None else h[:steps] * recurrent_mask
-    return parallel.matmul(states.reshape(steps * batch, -1).T, d_gates.reshape(-1, width))
+    def bias_grad(self, d_gates: np.ndarray) -> np.ndarray:
+        return self._flat(d_gates).sum(axis=0)
 
 
 def _flags(mask, go_backwards, return_sequences, zero_output_for_mask, group):
@@ -212,11 +245,11 @@ class LSTMRun:
             seq.unrows(self.dh0) if h0.requires_grad else None,
             seq.unrows(self.dc0) if c0.requires_grad else None,
             seq.weight_grad(d_gates)[:, order] if kernel.requires_grad else None,
-            (state_grad(self.h, d_gates, self.rmask)[:, order]
+            (seq.state_grad(self.h, d_gates, self.rmask)[:, order]
              if recurrent_kernel.requires_grad else None),
         ]
         if len(self.parents) > 5:
-            out.append(d_gates.sum(axis=(0, 1))[order])
+            out.append(seq.bias_grad(d_gates)[order])
         return tuple(out)
 
 
@@ -266,8 +299,8 @@ class GRURun:
         seq, d_x, d_rec_h, u = self.seq, self.d_x, self.d_rec_h, self.units
         drk = None
         if recurrent_kernel.requires_grad:
-            drk = np.concatenate([state_grad(self.h, d_x[:, :, : 2 * u], self.rmask),
-                                  state_grad(self.h, d_rec_h, self.rmask)], axis=1)
+            drk = np.concatenate([seq.state_grad(self.h, d_x[:, :, : 2 * u], self.rmask),
+                                  seq.state_grad(self.h, d_rec_h, self.rmask)], axis=1)
         out = [
             seq.input_grad(d_x, kernel.data) if x.requires_grad else None,
             seq.unrows(self.dh0) if h0.requires_grad else None,
@@ -275,8 +308,8 @@ class GRURun:
             drk,
         ]
         if len(self.parents) > 4:
-            d_in = d_x.sum(axis=(0, 1))
-            d_rec = np.concatenate([d_in[: 2 * u], d_rec_h.sum(axis=(0, 1))])
+            d_in = seq.bias_grad(d_x)
+            d_rec = np.concatenate([d_in[: 2 * u], seq.bias_grad(d_rec_h)])
             out.append(np.stack([d_in, d_rec]))
         return tuple(out)
 
@@ -323,8 +356,8 @@ class SimpleRNNRun:
             seq.input_grad(d_pre, kernel.data) if x.requires_grad else None,
             seq.unrows(self.dh0) if h0.requires_grad else None,
             seq.weight_grad(d_pre) if kernel.requires_grad else None,
-            state_grad(self.h, d_pre, self.rmask) if recurrent_kernel.requires_grad else None,
+            seq.state_grad(self.h, d_pre, self.rmask) if recurrent_kernel.requires_grad else None,
         ]
         if len(self.parents) > 4:
-            out.append(d_pre.sum(axis=(0, 1)))
+            out.append(seq.bias_grad(d_pre))
         return tuple(out)
