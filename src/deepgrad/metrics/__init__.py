@@ -21,6 +21,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from deepgrad import registry
+from deepgrad.losses.focal import binary_focal_crossentropy, categorical_focal_crossentropy
+from deepgrad.losses.functions import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
 from deepgrad.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -55,6 +68,13 @@ from deepgrad.metrics.correlation_metrics import (
 )
 from deepgrad.metrics.f_score_metrics import F1Score, FBetaScore
 from deepgrad.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from deepgrad.metrics.loss_metrics import (
+    CategoricalHinge,
+    Hinge,
+    LogCoshError,
+    Poisson,
+    SquaredHinge,
+)
 from deepgrad.metrics.operating_point_metrics import (
     PrecisionAtRecall,
     RecallAtPrecision,
@@ -89,7 +109,11 @@ __all__ = [
     "SensitivityAtSpecificity", "SpecificityAtSensitivity", "FBetaScore", "F1Score", "R2Score",
     "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "CosineSimilarity",
     "PearsonCorrelation", "ConcordanceCorrelation", "cosine_similarity", "pearson_correlation",
-    "concordance_correlation", "accuracy", "binary_accuracy", "categorical_accuracy",
+    "concordance_correlation", "Hinge", "SquaredHinge", "CategoricalHinge", "Poisson",
+    "LogCoshError", "binary_crossentropy", "binary_focal_crossentropy",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "sparse_categorical_crossentropy",
+    "hinge", "squared_hinge", "categorical_hinge", "huber", "kl_divergence", "log_cosh",
+    "poisson", "accuracy", "binary_accuracy", "categorical_accuracy",
     "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "get",
@@ -105,7 +129,7 @@ _CLASSES: tuple[type[Metric], ...] = (
     FalsePositives, TrueNegatives, FalseNegatives, AUC, PrecisionAtRecall, RecallAtPrecision,
     SensitivityAtSpecificity, SpecificityAtSensitivity, FBetaScore, F1Score, R2Score,
     IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, CosineSimilarity, PearsonCorrelation,
-    ConcordanceCorrelation,
+    ConcordanceCorrelation, Hinge, SquaredHinge, CategoricalHinge, Poisson, LogCoshError,
 )
 
 # One explicit table: Keras's class names, their snake_case names and Keras's aliases.
@@ -139,6 +163,8 @@ _REGISTRY.update({
     "one_hot_mean_io_u": OneHotMeanIoU, "cosine_similarity": CosineSimilarity,
     "pearson_correlation": PearsonCorrelation,
     "concordance_correlation": ConcordanceCorrelation,
+    "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
+    "poisson": Poisson, "log_cosh_error": LogCoshError, "logcosh": LogCoshError,
 })
 _ACCURACY_NAMES = ("accuracy", "acc")
 _FUNCTIONS: dict[Callable, type[Metric]] = {
@@ -151,6 +177,11 @@ _FUNCTIONS: dict[Callable, type[Metric]] = {
     mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
     cosine_similarity: CosineSimilarity, pearson_correlation: PearsonCorrelation,
     concordance_correlation: ConcordanceCorrelation,
+    # Keras's keras.metrics.<loss function> names are the loss functions themselves.
+    binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    kl_divergence: KLDivergence, hinge: Hinge, squared_hinge: SquaredHinge,
+    categorical_hinge: CategoricalHinge, poisson: Poisson, log_cosh: LogCoshError,
 }
 
 
