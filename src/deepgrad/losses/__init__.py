@@ -76,6 +76,10 @@ from deepgrad.losses.functions import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from deepgrad.losses.generalized import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
 from deepgrad.losses.overlap import Dice, Tversky, dice, tversky
 
 __all__ = [
@@ -85,13 +89,13 @@ __all__ = [
     "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy", "Huber", "Hinge", "SquaredHinge", "CategoricalHinge",
     "KLDivergence", "Poisson", "CosineSimilarity", "LogCosh", "BinaryFocalCrossentropy",
-    "CategoricalFocalCrossentropy", "Dice", "Tversky", "CTC",
+    "CategoricalFocalCrossentropy", "Dice", "Tversky", "CTC", "CategoricalGeneralizedCrossEntropy",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "huber", "hinge", "squared_hinge", "categorical_hinge",
     "kl_divergence", "poisson", "cosine_similarity", "log_cosh", "mse", "mae", "mape", "msle",
     "kld", "binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
-    "ctc", "get", "serialize", "deserialize",
+    "ctc", "categorical_generalized_cross_entropy", "get", "serialize", "deserialize",
 ]
 
 _CLASSES: tuple[type[Loss], ...] = (
@@ -99,7 +103,7 @@ _CLASSES: tuple[type[Loss], ...] = (
     MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, Huber, Hinge, SquaredHinge, CategoricalHinge, KLDivergence,
     Poisson, CosineSimilarity, LogCosh, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
-    Dice, Tversky, CTC,
+    Dice, Tversky, CTC, CategoricalGeneralizedCrossEntropy,
 )
 
 # One explicit table. A function name resolves to the class that wraps the function;
@@ -123,6 +127,7 @@ _FUNCTION_NAMES: dict[str, type[Loss]] = {
     "logcosh": LogCosh, "binary_focal_crossentropy": BinaryFocalCrossentropy,
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy, "dice": Dice,
     "tversky": Tversky, "ctc": CTC,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
 }
 _CLASS_NAMES: dict[str, type[Loss]] = {cls.__name__: cls for cls in _CLASSES}
 _FUNCTIONS: dict[Callable, type[Loss]] = {
@@ -136,6 +141,7 @@ _FUNCTIONS: dict[Callable, type[Loss]] = {
     log_cosh: LogCosh, binary_focal_crossentropy: BinaryFocalCrossentropy,
     categorical_focal_crossentropy: CategoricalFocalCrossentropy, dice: Dice,
     tversky: Tversky, ctc: CTC,
+    categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
 }
 
 

@@ -1,6 +1,6 @@
-"""Focal cross-entropies, Dice, Tversky and CTC: formulas vs NumPy, float64 finite
-differences, CTC vs PyTorch, configs, get/serialize, errors. (Keras's own values:
-tests/test_keras_train_parity.py.)"""
+"""Focal cross-entropies, Dice, Tversky, generalized cross-entropy and CTC: formulas vs
+NumPy, float64 finite differences, CTC vs PyTorch, configs, get/serialize, errors.
+(Keras's own values: tests/test_keras_train_parity.py.)"""
 
 from __future__ import annotations
 
@@ -114,6 +114,25 @@ def test_dice_bad_axis_and_shapes_are_errors():
         L.Dice(axis="all")
     with pytest.raises(ValueError, match="dice: expected y_true with the shape"):
         L.dice(np.zeros((2, 3)), Tensor(np.zeros((2, 4))))
+
+
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.9])
+def test_generalized_cross_entropy_formula_limits_and_gradient(q):
+    r = _rng(7)
+    labels = r.integers(0, 4, 6)
+    probs = r.dirichlet(np.ones(4), size=6)
+    p = probs[np.arange(6), labels]
+    np.testing.assert_allclose(
+        L.categorical_generalized_cross_entropy(labels, Tensor(probs), q).data,
+        (1 - p**q) / q, rtol=1e-12)
+    assert gradient_check(lambda y: L.categorical_generalized_cross_entropy(labels, y, q),
+                          [probs])
+    # q -> 0 is the cross-entropy
+    np.testing.assert_allclose(
+        L.categorical_generalized_cross_entropy(labels, Tensor(probs), 1e-7).data, -np.log(p),
+        rtol=1e-5)
+    with pytest.raises(ValueError, match="`q` must be in \\(0, 1\\)"):
+        L.CategoricalGeneralizedCrossEntropy(q=1.0)
 
 
 # -- CTC -------------------------------------------------------------------------------
@@ -250,6 +269,7 @@ NEW_CLASSES = [
     (L.Dice, {"axis": (1, 2)}),
     (L.Tversky, {"alpha": 0.2, "beta": 0.8, "axis": [1]}),
     (L.CTC, {"reduction": "sum"}),
+    (L.CategoricalGeneralizedCrossEntropy, {"q": 0.3}),
 ]
 
 
@@ -265,7 +285,8 @@ def test_config_round_trips_through_json(cls, kwargs):
 @pytest.mark.parametrize("name, cls", [
     ("binary_focal_crossentropy", L.BinaryFocalCrossentropy),
     ("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy),
-    ("dice", L.Dice), ("tversky", L.Tversky), ("ctc", L.CTC)])
+    ("dice", L.Dice), ("tversky", L.Tversky), ("ctc", L.CTC),
+    ("categorical_generalized_cross_entropy", L.CategoricalGeneralizedCrossEntropy)])
 def test_function_names_and_functions_resolve(name, cls):
     loss = L.get(name)
     assert type(loss) is cls and loss.name == name
