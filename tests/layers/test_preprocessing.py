@@ -95,7 +95,8 @@ def test_normalization_adapt_from_array_matches_numpy():
     out = layer(data).data
     np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-5)
     np.testing.assert_allclose(out.std(0), 1.0, atol=1e-4)
-    assert [w.path for w in layer.weights] == ["normalization/mean", "normalization/variance"]
+    assert [w.path for w in layer.weights] == ["normalization/mean", "normalization/variance",
+                                               "normalization/count"]
     assert layer.trainable_weights == []
 
 

@@ -35,6 +35,7 @@ from deepgrad.layers.base import (
 )
 from deepgrad.layers.core import positive_int, serialize_regularizer
 from deepgrad.layers.pooling import MaxPooling2D
+from deepgrad.ops.grouped_conv import grouped_conv
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -210,7 +211,10 @@ class Conv2D(BaseConv):
         padding: ``'valid'`` (no padding) or ``'same'`` (output ``ceil(size / stride)``).
         data_format: only ``'channels_last'`` (NHWC).
         dilation_rate: an int or a pair; spacing between kernel taps.
-        groups: only 1 (grouped convolution is not implemented).
+        groups: split the input channels and the filters into this many groups, each
+            group convolved with its own filters (both must divide by it; see
+            :mod:`deepgrad.ops.grouped_conv`). ``groups=channels`` convolves each channel
+            alone, as :class:`DepthwiseConv2D` does but with Keras's Conv2D kernel shape.
         activation: activation name or function (``'relu'`` is fused into the op).
         use_bias: whether to add a bias per filter.
         kernel_initializer, bias_initializer: initializers (objects or names).
@@ -219,10 +223,13 @@ class Conv2D(BaseConv):
 
     Input shape: ``(batch, height, width, channels)``.
     Output shape: ``(batch, out_height, out_width, filters)``.
-    Weights: ``kernel (kh, kw, channels, filters)``, ``bias (filters,)`` as in Keras.
+    Weights: ``kernel (kh, kw, channels // groups, filters)``, ``bias (filters,)`` as in
+    Keras.
 
     >>> Conv2D(8, 3)(np.zeros((2, 10, 10, 3), dtype="float32")).shape
     (2, 8, 8, 8)
+    >>> Conv2D(6, 3, groups=3)(np.zeros((2, 10, 10, 3), dtype="float32")).shape
+    (2, 8, 8, 6)
     """
 
     rank = 2
@@ -253,12 +260,12 @@ class Conv2D(BaseConv):
         )
         cls = type(self).__name__
         self.filters = positive_int(cls, "filters", filters)
-        if groups != 1:
-            raise NotImplementedError(
-                f"{cls}: grouped convolution (groups={groups!r}) is not implemented; only "
-                "groups=1. For one group per channel use DepthwiseConv2D."
+        self.groups = positive_int(cls, "groups", groups)
+        if self.filters % self.groups:
+            raise ValueError(
+                f"{cls}: the number of filters must be evenly divisible by the number of "
+                f"groups. Received: groups={groups}, filters={filters}"
             )
-        self.groups = 1
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
@@ -267,14 +274,31 @@ class Conv2D(BaseConv):
         return self.filters
 
     def _make_weights(self, channels: int) -> None:
+        if channels % self.groups:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the number of input channels must be "
+                f"evenly divisible by the number of groups. Received groups={self.groups}, "
+                f"but the input has {channels} channels."
+            )
         self.kernel = self.add_weight(
-            self.kernel_size + (channels, self.filters), self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-            name="kernel",
+            self.kernel_size + (channels // self.groups, self.filters),
+            self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, name="kernel",
         )
         self._bias(self.filters)
 
+    def _grouped(self, inputs: Tensor) -> Tensor:
+        one_d = self.rank == 1  # conv1d takes ints
+        return grouped_conv(
+            inputs, self.kernel, self.bias, groups=self.groups,
+            strides=self.strides[0] if one_d else self.strides, padding=self.padding,
+            dilation_rate=self.dilation_rate[0] if one_d else self.dilation_rate,
+            activation=self._fused,
+        )
+
     def _convolve(self, inputs: Tensor) -> Tensor:
+        if self.groups > 1:
+            return self._grouped(inputs)
         return ops.conv2d(
             inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
             dilation_rate=self.dilation_rate, activation=self._fused,
@@ -314,6 +338,7 @@ def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
     """
     if not (
         type(conv) is Conv2D and type(pool) is MaxPooling2D and type(inputs) is Tensor
+        and conv.groups == 1
         and conv.built and pool.built and inputs.dtype == conv.dtype
         and conv.activity_regularizer is None and pool.activity_regularizer is None
         and conv.activation in (activations.relu, activations.linear)
@@ -355,6 +380,8 @@ class Conv1D(Conv2D):
                          groups, activation, use_bias, **kwargs)
 
     def _convolve(self, inputs: Tensor) -> Tensor:
+        if self.groups > 1:
+            return self._grouped(inputs)
         return ops.conv1d(
             inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
             dilation_rate=self.dilation_rate[0], activation=self._fused,

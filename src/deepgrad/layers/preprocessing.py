@@ -224,7 +224,9 @@ class Normalization(Layer):
         invert: apply the inverse, ``x * sqrt(variance) + mean``.
 
     Weights (after ``adapt`` or the first call, when ``mean`` is not given):
-    non-trainable ``mean`` and ``variance`` with the kept axes' shape.
+    non-trainable ``mean`` and ``variance`` with the kept axes' shape, and an int64
+    scalar ``count`` that Keras 3 keeps (always 0) so that older files load; with it a
+    Keras weights file lines up and ``count_params()`` is Keras's.
 
     Raises:
         ValueError: only one of ``mean`` and ``variance``, an axis out of range, or
@@ -284,6 +286,8 @@ class Normalization(Layer):
         if self.input_mean is None:
             self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
             self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
+            self.count = self.add_weight((), "zeros", dtype="int64", trainable=False,
+                                         name="count")
         else:
             self.mean = Tensor(np.broadcast_to(np.asarray(self.input_mean, self.dtype), shape))
             self.variance = Tensor(
