@@ -151,7 +151,8 @@ def main(argv=None) -> None:
     print(f"{'all public names':<38} {have:>8} {total:>6} {have / total:>7.0%}")
     outside_ops = [r for r in rows if not r[0].startswith("keras.ops")]
     have_o, total_o = sum(r[1] for r in outside_ops), sum(r[2] for r in outside_ops)
-    print(f"{'public names outside keras.ops':<38} {have_o:>8} {total_o:>6} {have_o / total_o:>7.0%}")
+    print(f"{'public names outside keras.ops':<38} {have_o:>8} {total_o:>6} "
+          f"{have_o / total_o:>7.0%}")
     have_obj = sum(objects.values())
     print(f"{'distinct Keras objects':<38} {have_obj:>8} {len(objects):>6} "
           f"{have_obj / len(objects):>7.0%}")
