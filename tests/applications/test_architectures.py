@@ -1,9 +1,9 @@
 """Architectures against Keras: parameter counts, layer names, output shapes.
 
-Expected counts are Keras 3's ``model.count_params()`` (they include the batch norms'
-moving statistics) and, for the deepgrad extras ResNet18/34, torchvision's trainable
-parameter counts (``sum(p.numel() for p in resnet18().parameters())``). Expected layer
-names are written from Keras's source (keras/src/applications/*.py), not from ours.
+Keras's counts are in ``test_keras_layouts.py``; here the deepgrad extras ResNet18/34
+have torchvision's trainable parameter counts
+(``sum(p.numel() for p in resnet18().parameters())``). Expected layer names are written
+from Keras's source (keras/src/applications/*.py), not from ours.
 """
 
 import numpy as np
@@ -22,22 +22,7 @@ def _trainable_count(model):
 
 
 # -- parameter counts ------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "builder, top, notop",
-    [
-        (apps.VGG16, 138_357_544, 14_714_688),
-        (apps.VGG19, 143_667_240, 20_024_384),
-        (apps.ResNet50, 25_636_712, 23_587_712),
-        (apps.MobileNetV2, 3_538_984, 2_257_984),
-        (apps.Xception, 22_910_480, 20_861_480),
-    ],
-    ids=["VGG16", "VGG19", "ResNet50", "MobileNetV2", "Xception"],
-)
-def test_keras_parameter_counts(builder, top, notop):
-    assert builder(weights=None).count_params() == top
-    assert builder(weights=None, include_top=False).count_params() == notop
-
-
+# Keras's applications: tests/applications/test_keras_layouts.py.
 @pytest.mark.parametrize(
     "builder, trainable, moving_stats",
     [(apps.ResNet18, 11_689_512, 9_600), (apps.ResNet34, 21_797_672, 17_024)],

@@ -5,7 +5,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import applications as apps
-from deepgrad.applications import imagenet_utils
+from deepgrad.applications import builders, imagenet_utils, local_files
 
 
 @pytest.fixture
@@ -108,14 +108,14 @@ def test_missing_imagenet_file_says_which_file_and_where(empty_caches, build, fi
 
 def test_weights_file_is_found_in_each_cache_folder(empty_caches):
     name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
-    folders = imagenet_utils.weights_search_dirs()
+    folders = local_files.search_dirs()
     assert folders == [empty_caches / "data" / "models",
                        empty_caches / "home" / ".cache" / "deepgrad" / "models",
                        empty_caches / "home" / ".keras" / "models"]
     for folder in reversed(folders):
         folder.mkdir(parents=True)
         (folder / name).write_bytes(b"")
-        assert imagenet_utils.find_weights_file("VGG16", name, "https://x/") == folder / name
+        assert builders.find_weights_file("VGG16", name, "https://x/") == folder / name
 
 
 def test_mobilenet_v2_odd_size_with_imagenet_warns_and_uses_224(empty_caches):
@@ -152,9 +152,9 @@ def test_preprocess_tf_and_torch_modes():
 def test_preprocess_errors():
     with pytest.raises(ValueError, match="Expected mode to be one of"):
         imagenet_utils.preprocess_input(np.zeros((1, 1, 3)), mode="keras")
-    with pytest.raises(ValueError, match="channels_last"):
-        imagenet_utils.preprocess_input(np.zeros((1, 3, 1, 1)), data_format="channels_first")
-    with pytest.raises(ValueError, match="3 channels on the last axis"):
+    with pytest.raises(ValueError, match="Expected data_format to be one of"):
+        imagenet_utils.preprocess_input(np.zeros((1, 1, 1, 3)), data_format="NHWC")
+    with pytest.raises(ValueError, match="3 channels on axis -1"):
         apps.vgg16.preprocess_input(np.zeros((1, 4, 4, 1)))
 
 

@@ -1,10 +1,15 @@
-"""Shared parts of the application builders: input shapes, weights files, preprocessing.
+"""Keras's ``keras.applications.imagenet_utils``: input shapes, preprocessing, decoding.
 
-The rules follow ``keras.applications.imagenet_utils``: the same input-shape checks and
-messages, the same ``preprocess_input`` modes, the same weights file names. What differs
-is that nothing is downloaded: ``weights="imagenet"`` looks for the file Keras publishes
-in a local cache (see :func:`weights_search_dirs`) and, when it is absent, fails with a
-message saying which file to put where (:mod:`deepgrad.applications.weights` reads it).
+The rules follow Keras: the same input-shape checks and messages, the same
+``preprocess_input`` modes, the same ``decode_predictions`` output. What differs is that
+nothing is downloaded: :func:`decode_predictions` reads ``imagenet_class_index.json``
+from the cache folders of :mod:`deepgrad.applications.local_files` (where the weights
+files are looked for too) and, when it is absent, fails saying where to put it.
+
+Each application module has Keras's ``preprocess_input(x, data_format=None)`` for its
+family, one of :func:`caffe_preprocess_input`, :func:`tf_preprocess_input`,
+:func:`torch_preprocess_input` or :func:`passthrough_preprocess_input` (the families that
+preprocess inside the model), and ``decode_predictions``.
 
 >>> obtain_input_shape(None, default_size=224, min_size=32, require_flatten=False)
 (None, None, 3)
@@ -14,35 +19,38 @@ array([[[0., 0., 0.]]])
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
-from pathlib import Path
+from functools import lru_cache
 
 import numpy as np
 
 from deepgrad import activations
-from deepgrad.layers.input_layer import Input, InputLayer
+from deepgrad.applications.local_files import ClassIndexNotFoundError, find_local_file
 from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.tensor import Tensor
 
 __all__ = [
     "obtain_input_shape",
     "correct_pad",
     "validate_activation",
     "preprocess_input",
-    "weights_search_dirs",
-    "find_weights_file",
-    "WeightsNotFoundError",
+    "caffe_preprocess_input",
+    "tf_preprocess_input",
+    "torch_preprocess_input",
+    "passthrough_preprocess_input",
+    "decode_predictions",
+    "CLASS_INDEX_FILE",
 ]
 
-ENV_VAR = "DEEPGRAD_DATA"
-KERAS_BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
 _CAFFE_MEAN = (103.939, 116.779, 123.68)  # ImageNet's mean pixel, in BGR order
 _TORCH_MEAN = (0.485, 0.456, 0.406)
 _TORCH_STD = (0.229, 0.224, 0.225)
-
-
-class WeightsNotFoundError(FileNotFoundError):
-    """``weights="imagenet"`` was asked for, and the weights file is not in any cache folder."""
+CLASS_INDEX_FILE = "imagenet_class_index.json"
+CLASS_INDEX_URL = (
+    "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
+)
 
 
 def obtain_input_shape(
@@ -170,169 +178,23 @@ Received: classifier_activation=relu
         )
 
 
-def check_common_args(
-    who: str, weights, include_top: bool, classes: int, pooling, classifier_activation
-) -> None:
-    """The argument checks every ImageNet builder starts with (Keras's messages).
-
-    They all run before any layer is built, so a mistake costs no weight allocation.
-    """
-    is_path = isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
-    if not (weights in {"imagenet", None} or is_path):
-        raise ValueError(
-            f"{who}: the `weights` argument should be either `None` (random initialization), "
-            "'imagenet' (pre-training on ImageNet), or the path to the weights file to be "
-            f"loaded.  Received: weights={weights}"
-        )
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(
-            f"{who}: if using `weights='imagenet'` with `include_top=True`, `classes` should "
-            f"be 1000.  Received classes={classes}"
-        )
-    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 1:
-        raise ValueError(f"{who}: `classes` must be a positive int. Received: classes={classes!r}")
-    if pooling not in {None, "avg", "max"}:
-        raise ValueError(
-            f"{who}: `pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}"
-        )
-    if include_top:
-        validate_activation(classifier_activation, weights)
-
-
-def image_input(who: str, input_tensor, input_shape: tuple) -> tuple:
-    """Return ``(img_input, model_inputs)``: a new ``dg.Input`` or the given KerasTensor.
-
-    With ``input_tensor`` the model's inputs are the ``dg.Input`` tensors it was made from,
-    so layers applied before it stay part of the model (Keras's ``get_source_inputs``).
-    """
-    if input_tensor is None:
-        img_input = Input(shape=input_shape)
-        return img_input, img_input
-    if not isinstance(input_tensor, KerasTensor):
-        raise TypeError(
-            f"{who}: `input_tensor` must be a KerasTensor made with dg.Input() (or a layer "
-            f"call on one). Received: {type(input_tensor).__name__}"
-        )
-    if len(input_tensor.shape) != 4:
-        raise ValueError(
-            f"{who}: `input_tensor` must be a batch of images (batch, rows, cols, channels). "
-            f"Received shape: {input_tensor.shape}"
-        )
-    return input_tensor, _source_inputs(input_tensor)
-
-
-def _source_inputs(tensor: KerasTensor):
-    found, seen, stack = [], set(), [tensor]
-    while stack:
-        current = stack.pop()
-        node = current.history[0]
-        if isinstance(node.layer, InputLayer):
-            if id(current) not in seen:
-                seen.add(id(current))
-                found.append(current)
-            continue
-        stack.extend(reversed(node.input_tensors()))
-    return found[0] if len(found) == 1 else found
-
-
-def top_or_pooling(x, include_top: bool, pooling, classes: int, classifier_activation,
-                   *, top_name=None, avg_name=None, max_name=None):
-    """The end of the ResNet/Xception/MobileNetV2 family: classifier or global pooling.
-
-    ``top_name`` names the classifier's average pooling, ``avg_name`` and ``max_name`` the
-    pooling of ``pooling="avg"``/``"max"`` (None gives Keras's automatic names).
-    """
-    from deepgrad import layers
-
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name=top_name)(x)
-        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    if pooling == "avg":
-        return layers.GlobalAveragePooling2D(name=avg_name)(x)
-    if pooling == "max":
-        return layers.GlobalMaxPooling2D(name=max_name)(x)
-    return x
-
-
-# -- weights files ------------------------------------------------------------------------
-def weights_search_dirs() -> list[Path]:
-    """The folders searched for pretrained weights files, in order.
-
-    1. ``$DEEPGRAD_DATA/models`` (when the variable is set),
-    2. ``~/.cache/deepgrad/models``,
-    3. ``~/.keras/models`` (where Keras keeps the files it downloaded).
-
-    >>> weights_search_dirs()[-2].parts[-3:]
-    ('.cache', 'deepgrad', 'models')
-    """
-    dirs = []
-    env = os.environ.get(ENV_VAR, "")
-    if env:
-        dirs.append(Path(env).expanduser() / "models")
-    dirs.append(Path("~/.cache/deepgrad/models").expanduser())
-    dirs.append(Path("~/.keras/models").expanduser())
-    return dirs
-
-
-def find_weights_file(who: str, filename: str, url: str) -> Path:
-    """Return the path of a pretrained weights file found in :func:`weights_search_dirs`.
-
-    Raises:
-        WeightsNotFoundError: naming the file, where to get it and where to put it.
-
-    >>> find_weights_file("VGG16", "no_such_file.h5", "https://example.org/no_such_file.h5")
-    Traceback (most recent call last):
-    ...
-    deepgrad.applications.imagenet_utils.WeightsNotFoundError: VGG16: weights='imagenet' ...
-    """
-    dirs = weights_search_dirs()
-    for folder in dirs:
-        candidate = folder / filename
-        if candidate.is_file():
-            return candidate
-    searched = ", ".join(str(d) for d in dirs)
-    raise WeightsNotFoundError(
-        f"{who}: weights='imagenet' needs the file {filename}, which was not found (searched: "
-        f"{searched}). deepgrad does not download weights at run time. To fix, download it "
-        f"from {url} and put it into {dirs[-2]}/ (or into ${ENV_VAR}/models/); or pass "
-        "weights=None for random initialization, or weights=<path to a weights file>."
-    )
-
-
-def resolve_weights(who: str, weights, filename: str, url: str):
-    """The file to load: the cached ImageNet file, the given path, or None (random weights).
-
-    Builders call it before building any layer, so a missing file fails at once.
-    """
-    if weights == "imagenet":
-        return find_weights_file(who, filename, url)
-    return weights
-
-
-def resolve_keras_weights(who: str, weights, include_top: bool, folder: str):
-    """:func:`resolve_weights` for Keras's ``<who>_weights_tf_dim_ordering_tf_kernels`` files.
-
-    ``folder`` is the file's folder under Keras's download address; without the top the
-    file name ends in ``_notop.h5``.
-    """
-    stem = f"{who.lower()}_weights_tf_dim_ordering_tf_kernels"
-    filename = f"{stem}.h5" if include_top else f"{stem}_notop.h5"
-    return resolve_weights(who, weights, filename, f"{KERAS_BASE_URL}{folder}/{filename}")
-
-
 # -- preprocessing ------------------------------------------------------------------------
 def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> np.ndarray:
     """Preprocess a batch of RGB images with values in ``[0, 255]`` for an ImageNet model.
 
     Args:
-        x: an array of images, 3D ``(rows, cols, 3)`` or 4D ``(batch, rows, cols, 3)``.
-        data_format: ``None`` or ``"channels_last"`` (the only layout deepgrad uses).
+        x: an array of images, 3D ``(rows, cols, 3)`` or 4D ``(batch, rows, cols, 3)``
+            (channels first with ``data_format="channels_first"``).
+        data_format: ``None`` or ``"channels_last"`` (deepgrad's layout), or
+            ``"channels_first"``.
         mode: ``"caffe"`` (RGB to BGR, then subtract ImageNet's mean pixel; VGG, ResNet),
-            ``"tf"`` (scale to ``[-1, 1]``; MobileNetV2, Xception) or ``"torch"`` (scale to
-            ``[0, 1]``, then normalize each channel by ImageNet's mean and std).
+            ``"tf"`` (scale to ``[-1, 1]``; MobileNet, Inception, Xception...) or
+            ``"torch"`` (scale to ``[0, 1]``, then normalize each channel by ImageNet's
+            mean and std; DenseNet).
 
     Returns:
-        A new float array (float32 unless ``x`` is already a float array).
+        A new float array (float32 unless ``x`` is already a float array). Keras writes
+        over a float input array; deepgrad never changes the caller's array.
 
     Raises:
         ValueError: for an unknown ``mode`` or ``data_format``, or images without 3 channels
@@ -345,24 +207,135 @@ def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> 
         raise ValueError(
             f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}"
         )
-    if data_format not in {None, "channels_last"}:
+    if data_format not in {None, "channels_last", "channels_first"}:
         raise ValueError(
-            "deepgrad applications support only data_format='channels_last'. "
+            "Expected data_format to be one of `channels_first` or `channels_last`. "
             f"Received: data_format={data_format}"
         )
-    x = np.asarray(x)
+    x = np.asarray(x.data if isinstance(x, Tensor) else x)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype("float32")
     x = x.astype(dtype)  # always a copy: the caller's array is never changed
     if mode == "tf":
         x /= dtype.type(127.5)
         x -= dtype.type(1.0)
         return x
-    if x.ndim == 0 or x.shape[-1] != 3:
+    # Channels first: the channel axis is 0 for one image, 1 for a batch (Keras's rule).
+    channel_axis = (0 if x.ndim == 3 else 1) if data_format == "channels_first" else -1
+    if x.ndim == 0 or x.shape[channel_axis] != 3:
         raise ValueError(
-            f"preprocess_input(mode={mode!r}) expects RGB images with 3 channels on the last "
-            f"axis. Received shape: {x.shape}"
+            f"preprocess_input(mode={mode!r}) expects RGB images with 3 channels on axis "
+            f"{channel_axis}. Received shape: {x.shape}"
         )
+    x = np.moveaxis(x, channel_axis, -1)
     if mode == "torch":
         x /= dtype.type(255.0)
-        return (x - np.asarray(_TORCH_MEAN, dtype)) / np.asarray(_TORCH_STD, dtype)
-    return x[..., ::-1] - np.asarray(_CAFFE_MEAN, dtype)
+        x = (x - np.asarray(_TORCH_MEAN, dtype)) / np.asarray(_TORCH_STD, dtype)
+    else:
+        x = x[..., ::-1] - np.asarray(_CAFFE_MEAN, dtype)
+    return np.moveaxis(x, -1, channel_axis)
+
+
+def caffe_preprocess_input(x, data_format: str | None = None) -> np.ndarray:
+    """The ``preprocess_input`` of VGG16, VGG19, ResNet and ResNet50: RGB to BGR, then
+    ImageNet's mean pixel subtracted.
+
+    >>> caffe_preprocess_input(np.array([[[123.68, 116.779, 103.939]]]))
+    array([[[0., 0., 0.]]])
+    """
+    return preprocess_input(x, data_format=data_format, mode="caffe")
+
+
+def tf_preprocess_input(x, data_format: str | None = None) -> np.ndarray:
+    """The ``preprocess_input`` of MobileNet, MobileNetV2, ResNetV2, InceptionV3,
+    InceptionResNetV2, Xception and NASNet: pixels from ``[0, 255]`` to ``[-1, 1]``.
+
+    >>> tf_preprocess_input(np.array([0.0, 127.5, 255.0]))
+    array([-1.,  0.,  1.])
+    """
+    return preprocess_input(x, data_format=data_format, mode="tf")
+
+
+def torch_preprocess_input(x, data_format: str | None = None) -> np.ndarray:
+    """The ``preprocess_input`` of DenseNet: pixels to ``[0, 1]``, then each channel
+    normalized by ImageNet's mean and standard deviation.
+
+    >>> torch_preprocess_input(np.array([[[0.485, 0.456, 0.406]]]) * 255).round(6)
+    array([[[0., 0., 0.]]])
+    """
+    return preprocess_input(x, data_format=data_format, mode="torch")
+
+
+def passthrough_preprocess_input(x, data_format=None):
+    """The ``preprocess_input`` of MobileNetV3, EfficientNet, EfficientNetV2 and ConvNeXt:
+    ``x`` unchanged, as in Keras, because these models rescale their ``[0, 255]`` inputs
+    themselves (their first layers; ``include_preprocessing=False`` removes them where the
+    builder has that argument).
+
+    >>> passthrough_preprocess_input(np.array([255.0]))
+    array([255.])
+    """
+    return x
+
+
+# -- decoding -----------------------------------------------------------------------------
+def decode_predictions(preds, top: int = 5) -> list[list[tuple]]:
+    """The ``top`` classes of each ImageNet prediction: ``(wordnet id, name, score)``.
+
+    The class names come from ``imagenet_class_index.json`` (Keras's file, a JSON object
+    ``{"0": ["n01440764", "tench"], ...}`` with the 1000 classes), read from the cache
+    folders of :func:`deepgrad.applications.local_files.search_dirs` (``~/.keras/models``
+    among them, where Keras keeps the copy it downloaded). It is never downloaded.
+
+    Args:
+        preds: a batch of predictions, shape ``(samples, 1000)`` (an array or a Tensor).
+        top: how many classes to return for each sample.
+
+    Returns:
+        One list per sample of ``(class id, class name, score)`` tuples, best first.
+
+    Raises:
+        ValueError: for predictions not of shape ``(samples, 1000)``, or a class index file
+            without the 1000 classes.
+        ClassIndexNotFoundError: when ``imagenet_class_index.json`` is in no cache folder;
+            the message says where to get it and where to save it.
+
+    >>> decode_predictions(np.zeros((2, 10)))
+    Traceback (most recent call last):
+    ...
+    ValueError: `decode_predictions` expects a batch of predictions (i.e. a 2D array of \
+shape (samples, 1000)). Received array with shape: (2, 10)
+    """
+    preds = np.asarray(preds.data if isinstance(preds, Tensor) else preds)
+    if preds.ndim != 2 or preds.shape[1] != 1000:
+        raise ValueError(
+            "`decode_predictions` expects a batch of predictions (i.e. a 2D array of shape "
+            f"(samples, 1000)). Received array with shape: {preds.shape}"
+        )
+    path = find_local_file(
+        "decode_predictions", "naming the ImageNet classes", CLASS_INDEX_FILE, CLASS_INDEX_URL,
+        ClassIndexNotFoundError, "It is a small JSON file (35 kB) that Keras downloads too.",
+    )
+    stat = os.stat(path)
+    index = _class_index(str(path), stat.st_mtime_ns, stat.st_size)
+    results = []
+    for pred in preds:
+        top_indices = pred.argsort()[-top:][::-1]
+        result = [(*index[i], pred[i]) for i in top_indices]
+        result.sort(key=lambda entry: entry[2], reverse=True)
+        results.append(result)
+    return results
+
+
+@lru_cache(maxsize=4)
+def _class_index(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]:
+    """The 1000 ``(wordnet id, name)`` pairs of a class index file, read once per version."""
+    with open(path, encoding="utf8") as handle:
+        raw = json.load(handle)
+    try:
+        return tuple((str(raw[str(i)][0]), str(raw[str(i)][1])) for i in range(1000))
+    except (KeyError, IndexError, TypeError):
+        raise ValueError(
+            f"decode_predictions: {path} is not an ImageNet class index: it must map each "
+            'class number "0" to "999" to [wordnet id, class name], as Keras\'s '
+            f"{CLASS_INDEX_FILE} does."
+        ) from None

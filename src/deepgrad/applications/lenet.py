@@ -20,7 +20,7 @@ and 10 classes it has 61,706 parameters.
 from __future__ import annotations
 
 from deepgrad import layers
-from deepgrad.applications.imagenet_utils import image_input
+from deepgrad.applications.builders import image_input
 from deepgrad.models.model import Model
 
 __all__ = ["LeNet5"]

@@ -1,8 +1,10 @@
-"""ResNet (He et al., 2015): Keras's ResNet50, and ResNet18/ResNet34 as deepgrad extras.
+"""ResNet (He et al., 2015): Keras's ResNet50, ResNet101 and ResNet152, and ResNet18/34.
 
-ResNet50 is Keras's ``keras.applications.ResNet50`` layer for layer (names such as
+ResNet50/101/152 are Keras's ``keras.applications.resnet`` layer for layer (names such as
 ``conv1_conv``, ``conv2_block1_0_conv``, ``conv5_block3_out``, biases in every
-convolution, batch-norm epsilon 1.001e-5), so Keras's weights files load into it.
+convolution, batch-norm epsilon 1.001e-5), so Keras's weights files load into them. They
+differ only in the number of bottleneck blocks per stage. :mod:`resnet_v2` builds the
+pre-activation variants on the same stem and head (:func:`resnet_body`).
 
 ResNet18 and ResNet34 use "basic" blocks of two 3x3 convolutions, which Keras does not
 ship. They follow torchvision's ``resnet18``/``resnet34`` (no convolution biases, as a
@@ -23,35 +25,40 @@ Inputs are caffe-preprocessed (:func:`preprocess_input`), as for Keras's ResNet5
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
 from deepgrad import layers
-from deepgrad.applications import imagenet_utils
-from deepgrad.applications.weights import load_application_weights
+from deepgrad.applications import builders
+from deepgrad.applications.imagenet_utils import (
+    caffe_preprocess_input as preprocess_input,
+)
+from deepgrad.applications.imagenet_utils import decode_predictions
 from deepgrad.models.model import Model
 
-__all__ = ["ResNet50", "ResNet18", "ResNet34", "preprocess_input"]
+__all__ = ["ResNet50", "ResNet101", "ResNet152", "ResNet18", "ResNet34", "preprocess_input",
+           "decode_predictions", "resnet_body"]
 
-_BOTTLENECK_EPSILON = 1.001e-5  # Keras's ResNet50
+EPSILON = 1.001e-5  # Keras's ResNets
 _BASIC_EPSILON = 1e-5  # torchvision's default
+_FILTERS = (64, 128, 256, 512)
 
 
 def _bottleneck_block(x, filters: int, stride: int = 1, conv_shortcut: bool = True, name=""):
     """Keras's ``residual_block_v1``: 1x1, 3x3, 1x1 (4 * filters), stride on the first 1x1."""
-    eps = _BOTTLENECK_EPSILON
     if conv_shortcut:
         shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
-        shortcut = layers.BatchNormalization(axis=3, epsilon=eps, name=f"{name}_0_bn")(shortcut)
+        shortcut = layers.BatchNormalization(axis=3, epsilon=EPSILON,
+                                             name=f"{name}_0_bn")(shortcut)
     else:
         shortcut = x
     x = layers.Conv2D(filters, 1, strides=stride, name=f"{name}_1_conv")(x)
-    x = layers.BatchNormalization(axis=3, epsilon=eps, name=f"{name}_1_bn")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=EPSILON, name=f"{name}_1_bn")(x)
     x = layers.Activation("relu", name=f"{name}_1_relu")(x)
     x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_2_conv")(x)
-    x = layers.BatchNormalization(axis=3, epsilon=eps, name=f"{name}_2_bn")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=EPSILON, name=f"{name}_2_bn")(x)
     x = layers.Activation("relu", name=f"{name}_2_relu")(x)
     x = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
-    x = layers.BatchNormalization(axis=3, epsilon=eps, name=f"{name}_3_bn")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=EPSILON, name=f"{name}_3_bn")(x)
     x = layers.Add(name=f"{name}_add")([shortcut, x])
     return layers.Activation("relu", name=f"{name}_out")(x)
 
@@ -79,143 +86,113 @@ def _basic_block(x, filters: int, stride: int = 1, name=""):
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def _stack(x, filters: int, blocks: int, stride1: int, name: str, basic: bool):
-    for i in range(1, blocks + 1):
-        stride = stride1 if i == 1 else 1
-        block_name = f"{name}_block{i}"
-        if basic:
-            x = _basic_block(x, filters, stride=stride, name=block_name)
-        else:
-            x = _bottleneck_block(x, filters, stride=stride, conv_shortcut=i == 1, name=block_name)
+def _bottleneck_stack(x, filters: int, blocks: int, stage: int, name: str):
+    """Keras's ``stack_residual_blocks_v1``: the first block strides (but in conv2)."""
+    x = _bottleneck_block(x, filters, stride=1 if stage == 2 else 2, name=f"{name}_block1")
+    for i in range(2, blocks + 1):
+        x = _bottleneck_block(x, filters, conv_shortcut=False, name=f"{name}_block{i}")
     return x
 
 
-def _resnet(who, blocks, basic, include_top, weights, input_tensor, input_shape, pooling,
-            classes, classifier_activation, name) -> Model:
-    imagenet_utils.check_common_args(
-        who, weights, include_top, classes, pooling, classifier_activation
-    )
-    if basic and weights == "imagenet":
+def _basic_stack(x, filters: int, blocks: int, stage: int, name: str):
+    for i in range(1, blocks + 1):
+        stride = 2 if i == 1 and stage != 2 else 1
+        x = _basic_block(x, filters, stride=stride, name=f"{name}_block{i}")
+    return x
+
+
+def resnet_body(img_input, blocks, stack: Callable, *, preact: bool, use_bias: bool,
+                epsilon: float = EPSILON):
+    """Keras's ``ResNet`` between the input and the top: stem, four stages, post-norm.
+
+    Args:
+        img_input: the image input.
+        blocks: blocks per stage (conv2 to conv5).
+        stack: ``stack(x, filters, blocks, stage, name)`` builds one stage.
+        preact: pre-activation (v2): no batch norm after the stem's convolution, one
+            (``post_bn``, ``post_relu``) after the last stage instead.
+        use_bias: whether the stem's convolution has a bias.
+        epsilon: the stem's batch-norm epsilon.
+
+    >>> import deepgrad as dg
+    >>> resnet_body(dg.Input((32, 32, 3)), (1, 1, 1, 1), _bottleneck_stack, preact=False,
+    ...             use_bias=True).shape
+    (None, 1, 1, 2048)
+    """
+    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
+    if not preact:
+        x = layers.BatchNormalization(axis=3, epsilon=epsilon, name="conv1_bn")(x)
+        x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    for stage, (filters, count) in enumerate(zip(_FILTERS, blocks), start=2):
+        x = stack(x, filters, count, stage, f"conv{stage}")
+    if preact:
+        x = layers.BatchNormalization(axis=3, epsilon=epsilon, name="post_bn")(x)
+        x = layers.Activation("relu", name="post_relu")(x)
+    return x
+
+
+def resnet(who: str, args, *, blocks, stack: Callable = _bottleneck_stack,
+           preact: bool = False, basic: bool = False) -> Model:
+    """Build a ResNet of ``blocks`` per stage: Keras's ``ResNet`` (v1 and v2) and the
+    basic-block ResNet18/34, for the public builders (``args``: their arguments).
+
+    >>> from types import SimpleNamespace
+    >>> args = SimpleNamespace(include_top=False, weights=None, input_tensor=None,
+    ...     input_shape=(32, 32, 3), pooling="avg", classes=1000, classifier_activation=None,
+    ...     name="tiny_resnet")
+    >>> resnet("TinyResNet", args, blocks=(1, 1, 1, 1)).output.shape
+    (None, 2048)
+    """
+    if basic and args.weights == "imagenet":
         raise ValueError(
             f"{who}: no ImageNet weights are published for {who} in Keras's format, so "
             "weights='imagenet' is not available. Pass weights=None (random initialization) "
             f"or the path of a weights file (for example converted from torchvision's "
             f"{who.lower()}), or use ResNet50."
         )
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, require_flatten=include_top, weights=weights
-    )
-    weights_path = imagenet_utils.resolve_keras_weights(who, weights, include_top, "resnet")
-
-    img_input, inputs = imagenet_utils.image_input(who, input_tensor, input_shape)
-    eps = _BASIC_EPSILON if basic else _BOTTLENECK_EPSILON
-    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=not basic, name="conv1_conv")(x)
-    x = layers.BatchNormalization(axis=3, epsilon=eps, name="conv1_bn")(x)
-    x = layers.Activation("relu", name="conv1_relu")(x)
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for stage, (filters, count) in enumerate(zip((64, 128, 256, 512), blocks), start=2):
-        x = _stack(x, filters, count, stride1=1 if stage == 2 else 2, name=f"conv{stage}",
-                   basic=basic)
-    x = imagenet_utils.top_or_pooling(
-        x, include_top, pooling, classes, classifier_activation,
-        top_name="avg_pool", avg_name="avg_pool", max_name="max_pool",
-    )
-    model = Model(inputs, x, name=name)
-    if weights_path is not None:
-        load_application_weights(model, weights_path, who)
-    return model
+    img_input, inputs, weights_path = builders.start(
+        who, args, builders.keras_weights_file(who.lower(), args.include_top, "resnet"))
+    x = resnet_body(img_input, blocks, _basic_stack if basic else stack, preact=preact,
+                    use_bias=not basic, epsilon=_BASIC_EPSILON if basic else EPSILON)
+    x = builders.top_or_pooling(x, args, top_name="avg_pool", avg_name="avg_pool",
+                                max_name="max_pool")
+    return builders.finish(inputs, x, args.name, weights_path, who)
 
 
-def ResNet50(
-    include_top: bool = True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes: int = 1000,
-    classifier_activation="softmax",
-    name: str = "resnet50",
-) -> Model:
-    """Build Keras's ResNet50 (bottleneck blocks 3, 4, 6, 3; 25,636,712 parameters).
-
-    Args:
-        include_top: whether to include ``avg_pool`` and the ``predictions`` layer.
-        weights: ``None`` (random), ``"imagenet"`` (Keras's file from the local cache; see
-            :func:`~deepgrad.applications.imagenet_utils.weights_search_dirs`; ResNet50
-            only), or the path of a weights file for ``model.load_weights``.
-        input_tensor: optional KerasTensor to use as the image input.
-        input_shape: ``(rows, cols, 3)``, at least 32x32. Default ``(224, 224, 3)``, or
-            ``(None, None, 3)`` without the top.
-        pooling: without the top, ``None`` (4D output), ``"avg"`` or ``"max"`` (2D output).
-        classes: number of classes of the classifier (1000 for ImageNet weights).
-        classifier_activation: activation of ``predictions``; ``None`` gives logits.
-        name: the model's name.
-
-    Returns:
-        A functional :class:`~deepgrad.Model`.
-
-    Raises:
-        ValueError: for bad arguments or input shapes (Keras's messages).
-        WeightsNotFoundError: for ``weights="imagenet"`` when the file is not cached.
-
-    >>> ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3)).output.shape
-    (None, 1, 1, 2048)
-    """
-    return _resnet("ResNet50", (3, 4, 6, 3), False, include_top, weights, input_tensor,
-                   input_shape, pooling, classes, classifier_activation, name)
+def _doc(who: str, blocks, count: int) -> str:
+    example = f""">>> {who}(weights=None, include_top=False, input_shape=(32, 32, 3)).output.shape
+(None, 1, 1, 2048)""" if who == "ResNet50" else builders.size_error_example(who)
+    return builders.builder_doc(
+        f"Build {who} (bottleneck blocks {', '.join(map(str, blocks))}; {count:,} parameters "
+        "with the top).", example, top="``avg_pool`` and ``predictions``")
 
 
-def ResNet18(
-    include_top: bool = True,
-    weights=None,
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes: int = 1000,
-    classifier_activation="softmax",
-    name: str = "resnet18",
-) -> Model:
-    """Build ResNet18 (basic blocks 2, 2, 2, 2; 11,689,512 trainable parameters).
+ResNet50 = builders.keras_builder(resnet, "ResNet50", "resnet50",
+                                  _doc("ResNet50", (3, 4, 6, 3), 25_636_712), __name__,
+                                  blocks=(3, 4, 6, 3))
+ResNet101 = builders.keras_builder(resnet, "ResNet101", "resnet101",
+                                   _doc("ResNet101", (3, 4, 23, 3), 44_707_176), __name__,
+                                   blocks=(3, 4, 23, 3))
+ResNet152 = builders.keras_builder(resnet, "ResNet152", "resnet152",
+                                   _doc("ResNet152", (3, 8, 36, 3), 60_419_944), __name__,
+                                   blocks=(3, 8, 36, 3))
 
-    The arguments are :func:`ResNet50`'s; ``weights`` defaults to None, as no
-    Keras-format ImageNet file exists for it.
-
-    >>> model = ResNet18(weights=None, include_top=False, pooling="avg", input_shape=(32, 32, 3))
-    >>> model.output.shape
-    (None, 512)
-    """
-    return _resnet("ResNet18", (2, 2, 2, 2), True, include_top, weights, input_tensor,
-                   input_shape, pooling, classes, classifier_activation, name)
-
-
-def ResNet34(
-    include_top: bool = True,
-    weights=None,
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes: int = 1000,
-    classifier_activation="softmax",
-    name: str = "resnet34",
-) -> Model:
-    """Build ResNet34 (basic blocks 3, 4, 6, 3; 21,797,672 trainable parameters).
-
-    The arguments are :func:`ResNet50`'s; ``weights`` defaults to None, as no
-    Keras-format ImageNet file exists for it.
-
-    >>> ResNet34(weights=None, include_top=False, input_shape=(32, 32, 3)).output.shape
-    (None, 1, 1, 512)
-    """
-    return _resnet("ResNet34", (3, 4, 6, 3), True, include_top, weights, input_tensor,
-                   input_shape, pooling, classes, classifier_activation, name)
-
-
-def preprocess_input(x, data_format: str | None = None) -> np.ndarray:
-    """Caffe-style preprocessing: RGB to BGR, then subtract ImageNet's mean pixel.
-
-    >>> preprocess_input(np.full((2, 2, 3), 120.0)).shape
-    (2, 2, 3)
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+_NO_IMAGENET = tuple((arg, None if arg == "weights" else default)
+                     for arg, default in builders.KERAS_ARGS)
+_NO_KERAS_FILE = ("``weights`` defaults to None: Keras publishes no ImageNet file for it. "
+                  "Its blocks are basic (two 3x3 convolutions), as in torchvision.")
+ResNet18 = builders.keras_builder(resnet, "ResNet18", "resnet18", builders.builder_doc(
+    "Build ResNet18 (basic blocks 2, 2, 2, 2; 11,689,512 trainable parameters).",
+    """>>> model = ResNet18(weights=None, include_top=False, pooling="avg", input_shape=(32, 32, 3))
+>>> model.output.shape
+(None, 512)""", top="``avg_pool`` and ``predictions``", extra=_NO_KERAS_FILE,
+    args=_NO_IMAGENET), __name__, args=_NO_IMAGENET, blocks=(2, 2, 2, 2), basic=True)
+ResNet34 = builders.keras_builder(resnet, "ResNet34", "resnet34", builders.builder_doc(
+    "Build ResNet34 (basic blocks 3, 4, 6, 3; 21,797,672 trainable parameters).",
+    """>>> ResNet34(weights=None, include_top=False, input_shape=(32, 32, 3)).output.shape
+(None, 1, 1, 512)""", top="``avg_pool`` and ``predictions``", extra=_NO_KERAS_FILE,
+    args=_NO_IMAGENET), __name__, args=_NO_IMAGENET, blocks=(3, 4, 6, 3), basic=True)
+__test__ = {b.__name__: b for b in (ResNet50, ResNet101, ResNet152, ResNet18, ResNet34)}

@@ -15,14 +15,13 @@ Keras's defaults. The default input is 299x299x3, the minimum 71x71. Inputs are 
 
 from __future__ import annotations
 
-import numpy as np
-
 from deepgrad import layers
-from deepgrad.applications import imagenet_utils
-from deepgrad.applications.weights import load_application_weights
+from deepgrad.applications import builders
+from deepgrad.applications.imagenet_utils import decode_predictions
+from deepgrad.applications.imagenet_utils import tf_preprocess_input as preprocess_input
 from deepgrad.models.model import Model
 
-__all__ = ["Xception", "preprocess_input"]
+__all__ = ["Xception", "preprocess_input", "decode_predictions"]
 
 
 def _sepconv_bn(x, filters: int, name: str):
@@ -47,52 +46,10 @@ def _strided_block(x, block: int, filters: tuple[int, int], first_relu: bool = T
     return layers.Add()([x, residual])
 
 
-def Xception(
-    include_top: bool = True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes: int = 1000,
-    classifier_activation="softmax",
-    name: str = "xception",
-) -> Model:
-    """Build Xception (22,910,480 parameters with the top).
-
-    Args:
-        include_top: whether to include ``avg_pool`` and the ``predictions`` layer.
-        weights: ``None`` (random), ``"imagenet"`` (Keras's file from the local cache; see
-            :func:`~deepgrad.applications.imagenet_utils.weights_search_dirs`), or the path
-            of a weights file for ``model.load_weights``.
-        input_tensor: optional KerasTensor to use as the image input.
-        input_shape: ``(rows, cols, 3)``, at least 71x71. Default ``(299, 299, 3)``, or
-            ``(None, None, 3)`` without the top.
-        pooling: without the top, ``None`` (4D output), ``"avg"`` or ``"max"`` (2D output).
-        classes: number of classes of the classifier (1000 for ImageNet weights).
-        classifier_activation: activation of ``predictions``; ``None`` gives logits.
-        name: the model's name.
-
-    Returns:
-        A functional :class:`~deepgrad.Model`.
-
-    Raises:
-        ValueError: for bad arguments or input shapes (Keras's messages).
-        WeightsNotFoundError: for ``weights="imagenet"`` when the file is not cached.
-
-    >>> Xception(weights=None, include_top=False, input_shape=(64, 64, 3))
-    Traceback (most recent call last):
-    ...
-    ValueError: Input size must be at least 71x71; Received: input_shape=(64, 64, 3)
-    """
-    who = "Xception"
-    imagenet_utils.check_common_args(
-        who, weights, include_top, classes, pooling, classifier_activation
-    )
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=299, min_size=71, require_flatten=include_top, weights=weights
-    )
-    weights_path = imagenet_utils.resolve_keras_weights(who, weights, include_top, "xception")
-    img_input, inputs = imagenet_utils.image_input(who, input_tensor, input_shape)
+def _xception(who: str, args) -> Model:
+    img_input, inputs, weights_path = builders.start(
+        who, args, builders.keras_weights_file("xception", args.include_top, "xception"),
+        default_size=299, min_size=71)
 
     # Entry flow.
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
@@ -120,18 +77,15 @@ def Xception(
         x = layers.Activation("relu", name=f"block14_sepconv{conv}_act")(x)
 
     # Keras names the top's pooling 'avg_pool' but leaves pooling="avg"/"max" unnamed.
-    x = imagenet_utils.top_or_pooling(x, include_top, pooling, classes, classifier_activation,
-                                      top_name="avg_pool")
-    model = Model(inputs, x, name=name)
-    if weights_path is not None:
-        load_application_weights(model, weights_path, who)
-    return model
+    x = builders.top_or_pooling(x, args, top_name="avg_pool")
+    return builders.finish(inputs, x, args.name, weights_path, who)
 
 
-def preprocess_input(x, data_format: str | None = None) -> np.ndarray:
-    """Tf-style preprocessing: scale pixels from ``[0, 255]`` to ``[-1, 1]``.
-
-    >>> preprocess_input(np.array([127.5]))
-    array([0.])
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+Xception = builders.keras_builder(_xception, "Xception", "xception", builders.builder_doc(
+    "Build Xception (22,910,480 parameters with the top).",
+    """>>> Xception(weights=None, include_top=False, input_shape=(64, 64, 3))
+Traceback (most recent call last):
+...
+ValueError: Input size must be at least 71x71; Received: input_shape=(64, 64, 3)""",
+    default_size=299, min_size=71, top="``avg_pool`` and ``predictions``"), __name__)
+__test__ = {"Xception": Xception}

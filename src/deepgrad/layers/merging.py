@@ -26,12 +26,17 @@ def _shape_list(input_shape):
 
 
 class _Merge(Layer):
-    """Base for layers that combine a list of same-shaped inputs elementwise."""
+    """Base for layers that combine a list of inputs elementwise.
+
+    Shapes broadcast as in Keras: trailing axes line up and an axis of size 1 in one input
+    stretches to the other's size (squeeze-and-excite multiplies ``(N, H, W, C)`` by
+    ``(N, 1, 1, C)``).
+    """
 
     _min_inputs = 2
     _max_inputs: int | None = None
 
-    def _check_inputs(self, shapes) -> None:
+    def _check_inputs(self, shapes) -> tuple:
         if (
             not isinstance(shapes, list)
             or len(shapes) < self._min_inputs
@@ -43,23 +48,36 @@ class _Merge(Layer):
                 f"{type(self).__name__} '{self.name}': expected a list of {count} inputs, "
                 f"received {got}."
             )
-        first = shapes[0]
+        output = shapes[0]
         for shape in shapes[1:]:
-            if len(shape) != len(first) or any(
-                a is not None and b is not None and a != b for a, b in zip(first[1:], shape[1:])
-            ):
+            output = self._broadcast(output, shape, shapes)
+        return output
+
+    def _broadcast(self, shape1, shape2, shapes):
+        """Keras's rule: trailing axes line up, and an axis of size 1 stretches to the other."""
+        if len(shape1) < len(shape2):
+            shape1, shape2 = shape2, shape1
+        if not shape2:
+            return tuple(shape1)
+        output = list(shape1[: len(shape1) - len(shape2)])
+        for i, j in zip(shape1[len(shape1) - len(shape2):], shape2):
+            if i is None or j is None:
+                output.append(None)
+            elif i == 1 or j == 1 or i == j:
+                output.append(j if i == 1 else i)
+            else:
                 raise ValueError(
-                    f"{type(self).__name__} '{self.name}': all inputs must have the same shape; "
-                    f"received {', '.join(shape_str(s) for s in shapes)}. Nothing is broadcast."
+                    f"{type(self).__name__} '{self.name}': inputs have incompatible shapes; "
+                    f"received {', '.join(shape_str(s) for s in shapes)}. Axes of different "
+                    "sizes must have size 1 in one input to be broadcast."
                 )
+        return tuple(output)
 
     def build(self, input_shape) -> None:
         self._check_inputs(_shape_list(input_shape))
 
     def compute_output_shape(self, input_shape):
-        shapes = _shape_list(input_shape)
-        self._check_inputs(shapes)
-        return shapes[0]
+        return self._check_inputs(_shape_list(input_shape))
 
     def call(self, inputs):
         inputs = list(inputs)
