@@ -3,11 +3,12 @@
 ``tests/fixtures/make_keras_applications_fixture.py`` built each model below with the real
 Keras (no top, ``pooling="avg"``, a small input), set every weight to seeded values
 (``tests/fixtures/application_weights.py``, shared with this test) and recorded the
-first 32 features of the output for two seeded images. Here deepgrad's model gets the same weights, layer by layer
-in order, and must give the same output: this checks what the layer lists cannot, such
-as each activation, the preprocessing layers, the padding, the grouped convolution of
-ConvNeXt and the residual scales. Float32 sums in another order differ in the last
-bits, so outputs agree to 1e-4 of their largest value.
+first 32 features of the output for two seeded images. Here deepgrad's model gets the
+same weights, layer by layer in order, and must give the same output: this checks what
+the layer lists cannot, such as each activation, the preprocessing layers, the padding,
+the grouped convolution of ConvNeXt and the residual scales. Float32 sums in another
+order differ in the last bits, so outputs agree to 1e-3 relative and 1e-4 of the largest
+feature absolute.
 """
 
 from __future__ import annotations

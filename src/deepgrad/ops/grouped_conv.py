@@ -13,7 +13,8 @@ differentiable ops, so they need no backward of their own.
 
 >>> import deepgrad as dg
 >>> x = dg.Tensor(np.ones((1, 3, 3, 2), np.float32))
->>> kernel = dg.Tensor(np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], -1)[:, :, None, :])
+>>> kernel = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], -1)[:, :, None, :]
+>>> kernel = dg.Tensor(kernel, dtype="float32")
 >>> grouped_conv(x, kernel, groups=2).data.ravel()  # one filter per channel
 array([ 9., 18.], dtype=float32)
 """
