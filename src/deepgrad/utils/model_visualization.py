@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import os
 
+from deepgrad import tree
 from deepgrad.layers.keras_tensor import first_call_tensors
 
 __all__ = ["model_to_dot", "plot_model"]
@@ -44,11 +45,18 @@ def _is_model(layer) -> bool:
 
 
 def _tensors(structure) -> list:
-    if isinstance(structure, (list, tuple)):
-        return [t for item in structure for t in _tensors(item)]
-    if isinstance(structure, dict):
-        return [t for item in structure.values() for t in _tensors(item)]
-    return [] if structure is None else [structure]
+    return [t for t in tree.flatten(structure) if t is not None]
+
+
+def _check_call(model, kwargs: dict) -> None:
+    """Keras's checks: no unknown keyword (``layer_range`` is gone), a built model."""
+    if kwargs.pop("layer_range", None) is not None:
+        raise ValueError("Argument `layer_range` is no longer supported.")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+    if not getattr(model, "built", False):
+        raise ValueError("This model has not yet been built. Build the model first by calling "
+                         "`build()` or by calling the model on a batch of data.")
 
 
 def _model_nodes(model) -> list:
@@ -161,13 +169,7 @@ def model_to_dot(
         ValueError: for a model that is not built, or an unknown keyword argument.
         ImportError: without pydot; the message says what to install.
     """
-    if kwargs.pop("layer_range", None) is not None:
-        raise ValueError("Argument `layer_range` is no longer supported.")
-    if kwargs:
-        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
-    if not getattr(model, "built", False):
-        raise ValueError("This model has not yet been built. Build the model first by calling "
-                         "`build()` or by calling the model on a batch of data.")
+    _check_call(model, kwargs)
     pydot = _pydot("model_to_dot")
     options = dict(show_shapes=show_shapes, show_dtype=show_dtype,
                    show_layer_names=show_layer_names,
@@ -288,13 +290,7 @@ def plot_model(
         ValueError: for a model that is not built.
         ImportError: without pydot or Graphviz; the message says what to install.
     """
-    if kwargs.pop("layer_range", None) is not None:
-        raise ValueError("Argument `layer_range` is no longer supported.")
-    if kwargs:
-        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
-    if not getattr(model, "built", False):
-        raise ValueError("This model has not yet been built. Build the model first by calling "
-                         "`build()` or by calling the model on a batch of data.")
+    _check_call(model, kwargs)
     pydot = _pydot("plot_model")
     try:
         pydot.Dot.create(pydot.Dot())
