@@ -41,12 +41,15 @@ from deepgrad.utils.progress import (
     enable_interactive_logging,
     is_interactive_logging_enabled,
 )
+from deepgrad.utils.py_dataset import PyDataset, Sequence
 from deepgrad.utils.tensor_utils import get_source_inputs, is_keras_tensor, standardize_dtype
 
 __all__ = [
     "Config",
     "CustomObjectScope",
     "Progbar",
+    "PyDataset",
+    "Sequence",
     "array_to_img",
     "clear_session",
     "custom_object_scope",
