@@ -168,6 +168,11 @@ def model_to_dot(
     Raises:
         ValueError: for a model that is not built, or an unknown keyword argument.
         ImportError: without pydot; the message says what to install.
+
+    >>> model = dg.Sequential([dg.layers.Dense(4, input_shape=(3,)), dg.layers.Dense(1)])
+    >>> dot = model_to_dot(model, show_shapes=True)
+    >>> len(dot.get_nodes()) - 1, len(dot.get_edges())  # the first node sets defaults
+    (2, 1)
     """
     _check_call(model, kwargs)
     pydot = _pydot("model_to_dot")

@@ -43,6 +43,11 @@ def get_source_inputs(tensor) -> list:
 
     Returns:
         A list of KerasTensors, in the order they are first reached.
+
+    >>> import deepgrad as dg
+    >>> a, b = dg.Input((2,)), dg.Input((2,))
+    >>> get_source_inputs(dg.layers.Add()([a, b])) == [a, b]
+    True
     """
     if not isinstance(tensor, KerasTensor):
         return tensor
