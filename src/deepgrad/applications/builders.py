@@ -47,6 +47,7 @@ __all__ = [
     "keras_builder",
     "builder_doc",
     "size_error_example",
+    "pooled_example",
     "KERAS_ARGS",
 ]
 
@@ -331,6 +332,21 @@ def size_error_example(who: str, min_size: int = 32) -> str:
             "Traceback (most recent call last):\n...\n"
             f"ValueError: Input size must be at least {min_size}x{min_size}; Received: "
             f"input_shape=({small}, {small}, 3)")
+
+
+def pooled_example(who: str, features: int, count: int) -> str:
+    """A docstring example that builds ``who`` without its top, with ``pooling="avg"``, at
+    32x32: for models under 11 million parameters; larger ones get
+    :func:`size_error_example`.
+
+    >>> pooled_example("DenseNet121", 1024, 8_062_504).splitlines()[-1]
+    '(None, 1024)'
+    """
+    if count >= 11_000_000:
+        return size_error_example(who)
+    return (f">>> model = {who}(weights=None, include_top=False, pooling=\"avg\",\n"
+            "...     input_shape=(32, 32, 3))\n>>> model.output.shape\n"
+            f"(None, {features})")
 
 
 def builder_doc(summary: str, example: str, *, args=KERAS_ARGS, default_size: int = 224,

@@ -74,11 +74,7 @@ def _variant(who: str, blocks, count: int, features: int):
     doc = builders.builder_doc(
         f"Build {who} (dense blocks of {', '.join(map(str, blocks))} layers; {count:,} "
         "parameters with the top).",
-        f""">>> model = {who}(weights=None, include_top=False, pooling="avg",
-...     input_shape=(32, 32, 3))
->>> model.output.shape
-(None, {features})""" if count < 10_000_000 else builders.size_error_example(who),
-        top="``avg_pool`` and ``predictions``")
+        builders.pooled_example(who, features, count), top="``avg_pool`` and ``predictions``")
     return builders.keras_builder(_densenet, who, who.lower(), doc, __name__, blocks=blocks)
 
 

@@ -176,11 +176,7 @@ def _variant(who: str, width: float, depth: float, size: int, dropout: float, co
     doc = builders.builder_doc(
         f"Build {who} (width {width}, depth {depth}, {size}x{size} inputs; {count:,} "
         "parameters with the top).",
-        f""">>> model = {who}(weights=None, include_top=False, pooling="avg",
-...     input_shape=(32, 32, 3))
->>> model.output.shape
-(None, {features})""" if count < 10_000_000 else builders.size_error_example(who),
-        default_size=size,
+        builders.pooled_example(who, features, count), default_size=size,
         top=f"``avg_pool``, ``top_dropout`` (rate {dropout}) and ``predictions``")
     return builders.keras_builder(_efficientnet, who, who.lower(), doc, __name__, width=width,
                                   depth=depth, default_size=size, dropout_rate=dropout)

@@ -136,11 +136,7 @@ def _variant(variant: str, width: float, depth: float, size: int, count: int, fe
     doc = builders.builder_doc(
         f"Build {who} (width {width}, depth {depth}, {size}x{size} inputs; {count:,} "
         "parameters with the top).",
-        f""">>> model = {who}(weights=None, include_top=False, pooling="avg",
-...     input_shape=(32, 32, 3))
->>> model.output.shape
-(None, {features})""" if count < 11_000_000 else builders.size_error_example(who),
-        args=_ARGS, default_size=size,
+        builders.pooled_example(who, features, count), args=_ARGS, default_size=size,
         top="``avg_pool``, ``top_dropout`` and ``predictions``")
     return builders.keras_builder(_efficientnet_v2, who, f"efficientnetv2-{variant}", doc,
                                   __name__, args=_ARGS, variant=variant, width=width,
