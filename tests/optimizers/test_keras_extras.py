@@ -26,6 +26,7 @@ FACTORIES = {
     "lion": lambda: optimizers.Lion(learning_rate=0.01, weight_decay=0.1),
     "lamb": lambda: optimizers.Lamb(learning_rate=0.05, weight_decay=0.01),
     "muon": lambda: optimizers.Muon(learning_rate=0.02),
+    "adafactor": lambda: optimizers.Adafactor(learning_rate=0.05, gradient_accumulation_steps=2),
     "adam-ema": lambda: optimizers.Adam(learning_rate=0.05, use_ema=True, ema_momentum=0.8,
                                         ema_overwrite_frequency=3),
     "sgd-accumulate": lambda: optimizers.SGD(learning_rate=0.1, momentum=0.9,
@@ -273,7 +274,8 @@ def test_config_round_trip(name):
 
 @pytest.mark.parametrize("name, cls", [
     ("adadelta", optimizers.Adadelta), ("Adamax", optimizers.Adamax), ("ftrl", optimizers.Ftrl),
-    ("lion", optimizers.Lion), ("lamb", optimizers.Lamb), ("muon", optimizers.Muon)])
+    ("lion", optimizers.Lion), ("lamb", optimizers.Lamb), ("muon", optimizers.Muon),
+    ("adafactor", optimizers.Adafactor)])
 def test_get_by_name(name, cls):
     assert type(optimizers.get(name)) is cls
 

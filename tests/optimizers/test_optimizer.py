@@ -528,7 +528,8 @@ def test_serialize_carries_schedules():
 
 def test_public_names():
     assert set(optimizers.__all__) == {
-        "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adamax", "Ftrl",
+        "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adafactor", "Adamax",
+        "Ftrl",
         "Lion", "Lamb", "Muon", "LossScaleOptimizer", "Optimizer", "get", "serialize",
         "deserialize", "schedules",
     }

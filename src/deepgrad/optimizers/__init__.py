@@ -15,6 +15,7 @@ array([0.999, 2.001], dtype=float32)
 
 from deepgrad.optimizers import schedules
 from deepgrad.optimizers.adadelta import Adadelta
+from deepgrad.optimizers.adafactor import Adafactor
 from deepgrad.optimizers.adagrad import Adagrad
 from deepgrad.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from deepgrad.optimizers.base import Optimizer
@@ -28,7 +29,7 @@ from deepgrad.optimizers.serialization import deserialize, get, serialize
 from deepgrad.optimizers.sgd import SGD
 
 __all__ = [
-    "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adamax", "Ftrl",
-    "Lion", "Lamb", "Muon", "LossScaleOptimizer", "Optimizer", "get", "serialize",
+    "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adafactor", "Adamax",
+    "Ftrl", "Lion", "Lamb", "Muon", "LossScaleOptimizer", "Optimizer", "get", "serialize",
     "deserialize", "schedules",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from deepgrad import registry
 from deepgrad.optimizers.adadelta import Adadelta
+from deepgrad.optimizers.adafactor import Adafactor
 from deepgrad.optimizers.adagrad import Adagrad
 from deepgrad.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from deepgrad.optimizers.base import Optimizer
@@ -34,6 +35,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "rmsprop": RMSprop,
     "adagrad": Adagrad,
     "adadelta": Adadelta,
+    "adafactor": Adafactor,
     "adamax": Adamax,
     "ftrl": Ftrl,
     "lion": Lion,

@@ -1,10 +1,11 @@
-"""Update rules that see a whole variable: Lamb (a trust ratio of norms) and Muon (an
-orthogonalised matrix update), as pure functions on one variable's arrays.
+"""Update rules that see a whole variable: Lamb (a trust ratio of norms), Muon (an
+orthogonalised matrix update) and Adafactor (factored second moments), as pure functions
+on one variable's arrays.
 
-They cannot run on the optimizer's flat buckets of several variables: Lamb's norms and
-Muon's matrix products are per variable, so their optimizers call them once per
-variable, on arrays of its shape. Keras 3's formulas
-(``keras/src/optimizers/{lamb,muon}.py``).
+They cannot run on the optimizer's flat buckets of several variables: their norms,
+matrix products and row/column means are per variable, so their optimizers call them
+once per variable, on arrays of its shape. Keras 3's formulas
+(``keras/src/optimizers/{lamb,muon,adafactor}.py``).
 
 >>> import numpy as np
 >>> x = newton_schulz(np.array([[3.0, 0.0], [0.0, 1.0]]), steps=5)
@@ -20,7 +21,7 @@ import numpy as np
 
 from deepgrad.optimizers.updates import _scalar
 
-__all__ = ["lamb_update", "newton_schulz", "muon_update"]
+__all__ = ["lamb_update", "newton_schulz", "muon_update", "adafactor_update"]
 
 # Keras's coefficients of the quintic Newton-Schulz iteration (Keller Jordan's Muon).
 MUON_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -160,4 +161,81 @@ def muon_update(
     update = newton_schulz(direction, ns_steps, coefficients) * _scalar(lr, dtype)
     if rms_rate is not None:
         update *= _scalar(math.sqrt(max(param.shape[0], param.shape[1])) * rms_rate, dtype)
+    param -= update
+
+
+def _rms(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.mean(np.square(x)))
+
+
+def adafactor_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    v: np.ndarray,
+    row: np.ndarray | None,
+    col: np.ndarray | None,
+    step: int,
+    *,
+    lr: float,
+    beta_2_decay: float,
+    epsilon_1: float,
+    epsilon_2: float,
+    clip_threshold: float,
+    relative_step: bool,
+) -> None:
+    """Adafactor (Shazeer and Stern, 2018), Keras's form, in place, for one variable.
+
+    The second moment of a matrix (the last two axes) is kept factored, as a running mean
+    of its rows (``row``, shape ``param.shape[:-1]``) and of its columns (``col``, shape
+    ``param.shape[:-2] + param.shape[-1:]``), decayed by ``1 - step ** beta_2_decay``;
+    ``v = row / mean(row) * col``. A vector keeps ``v`` itself. Then
+    ``u = g / sqrt(v)``, clipped to RMS ``clip_threshold``, and
+    ``param -= max(epsilon_2, rms(param)) * min(lr, 1 / sqrt(step)) * u``.
+
+    Args:
+        param: one variable's values, updated in place.
+        grad: its gradient.
+        v: the second-moment estimate (variable's shape), in place.
+        row, col: the factored moments for 2-D and larger variables, in place; None for
+            vectors.
+        step: 1-based number of this update.
+        lr: learning rate.
+        beta_2_decay: the decay exponent (negative).
+        epsilon_1: added to the squared gradient.
+        epsilon_2: the floor of the parameter scale.
+        clip_threshold: the RMS the update is clipped to.
+        relative_step: also cap ``lr`` by ``1 / sqrt(step)`` first (Keras does it twice
+            when the learning rate is a float: the same cap, so no change).
+
+    >>> w, v = np.ones((2, 2), np.float32), np.zeros((2, 2), np.float32)
+    >>> row, col = np.zeros(2, np.float32), np.zeros(2, np.float32)
+    >>> adafactor_update(w, np.ones((2, 2), np.float32), v, row, col, 1, lr=0.1,
+    ...                  beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3,
+    ...                  clip_threshold=1.0, relative_step=True)
+    >>> w  # every weight moves by rms(w) * lr
+    array([[0.9, 0.9],
+           [0.9, 0.9]], dtype=float32)
+    """
+    dtype = param.dtype
+    cap = 1.0 / math.sqrt(step)
+    if relative_step:
+        lr = min(lr, cap)
+    scale = _scalar(max(epsilon_2, float(_rms(param))) * min(lr, cap), dtype)
+    squared = np.square(grad)
+    squared += _scalar(epsilon_1, dtype)
+    beta = _scalar(1.0 - step**beta_2_decay, dtype)
+    one_minus_beta = dtype.type(1) - beta
+    if row is not None and col is not None:
+        row *= beta
+        row += one_minus_beta * squared.mean(axis=-1)
+        col *= beta
+        col += one_minus_beta * squared.mean(axis=-2)
+        np.multiply((row / row.mean(axis=-1, keepdims=True))[..., None], col[..., None, :],
+                    out=v)
+    else:
+        v *= beta
+        v += one_minus_beta * squared
+    update = grad / np.sqrt(v)
+    update /= np.maximum(dtype.type(1), _rms(update) / _scalar(clip_threshold, dtype))
+    update *= scale
     param -= update
