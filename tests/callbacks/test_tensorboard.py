@@ -100,7 +100,7 @@ def test_evaluate_alone_and_arguments(tmp_path, data, make_model):
     model.evaluate(x, y, verbose=0, callbacks=[dg.callbacks.TensorBoard(tmp_path)])
     assert scalars(read(tmp_path / "validation"), "evaluation_loss_vs_iterations")[0][0] == 1
     for bad in ({"histogram_freq": -1}, {"update_freq": 0}, {"profile_batch": 2},
-                {"embeddings_freq": 1}):
+                {"embeddings_freq": -1}):
         with pytest.raises(ValueError):
             dg.callbacks.TensorBoard(tmp_path, **bad)
 
@@ -113,3 +113,26 @@ def test_without_the_package_the_error_says_what_to_install(tmp_path, monkeypatc
     x, y, _, _ = data
     with pytest.raises(ImportError, match=r"pip install 'deepgrad\[tensorboard\]'"):
         make_model().fit(x, y, verbose=0, callbacks=[dg.callbacks.TensorBoard(tmp_path)])
+
+
+def test_embeddings_for_the_projector(tmp_path):
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector import projector_config_pb2
+
+    model = dg.Sequential([dg.layers.Embedding(6, 3, input_shape=(2,), name="words"),
+                           dg.layers.Flatten(), dg.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.array([[1, 2], [3, 4]]), np.ones((2, 1), np.float32)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[dg.callbacks.TensorBoard(
+        tmp_path, embeddings_freq=1, embeddings_metadata={"words": "vocab.tsv"})])
+    config = text_format.Parse((tmp_path / "train" / "projector_config.pbtxt").read_text(),
+                               projector_config_pb2.ProjectorConfig())
+    (entry,) = config.embeddings
+    assert (entry.tensor_name, entry.tensor_path, entry.metadata_path) == (
+        "words", "words.tsv", "vocab.tsv")
+    assert list(entry.tensor_shape) == [6, 3]
+    table = np.loadtxt(tmp_path / "train" / "words.tsv", delimiter="\t", dtype=np.float32)
+    np.testing.assert_array_equal(table, model.get_layer("words").embeddings.numpy())
+    with pytest.raises(ValueError, match="Unrecognized `Embedding` layer names"):
+        model.fit(x, y, verbose=0, callbacks=[dg.callbacks.TensorBoard(
+            tmp_path, embeddings_freq=1, embeddings_metadata={"dense": "v.tsv"})])

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from deepgrad.callbacks.base import Callback, should_write
+from deepgrad.callbacks.tensorboard_projector import check_metadata, write_projector
 from deepgrad.callbacks.tensorboard_writer import EventWriter
 
 __all__ = ["TensorBoard"]
@@ -78,11 +79,16 @@ class TensorBoard(Callback):
             the global batch count, from 1).
         profile_batch: must be 0: deepgrad has no profiler trace for TensorBoard (Keras 3
             raises the same on its NumPy and torch backends).
-        embeddings_freq: accepted when 0; the embedding projector is not written.
-        embeddings_metadata: accepted when embeddings are off.
+        embeddings_freq: every this many epochs, write each ``Embedding`` layer's table
+            for TensorBoard's projector (0: never), as a TSV file with
+            ``projector_config.pbtxt`` in ``<log_dir>/train`` (Keras writes a TensorFlow
+            checkpoint instead).
+        embeddings_metadata: a metadata file for every embedding layer, or a dict from
+            layer name to file (paths as TensorBoard reads them, relative to the run).
 
     Raises:
-        ValueError: for a bad frequency, ``profile_batch`` or ``embeddings_freq`` != 0.
+        ValueError: for a bad frequency or ``profile_batch`` != 0; (when training starts)
+            for ``embeddings_metadata`` naming a layer that is not an ``Embedding``.
         ImportError: (when training starts) without the tensorboard package.
     """
 
@@ -115,12 +121,7 @@ class TensorBoard(Callback):
                 "Profiling is not available in deepgrad. Received: "
                 f"profile_batch={profile_batch} (must be 0)"
             )
-        if _check_frequency("embeddings_freq", embeddings_freq):
-            raise ValueError(
-                "TensorBoard: deepgrad does not write the embedding projector. Received: "
-                f"embeddings_freq={embeddings_freq} (must be 0)"
-            )
-        self.embeddings_freq = 0
+        self.embeddings_freq = _check_frequency("embeddings_freq", embeddings_freq)
         self.embeddings_metadata = embeddings_metadata
         self._train_dir = os.path.join(self.log_dir, "train")
         self._val_dir = os.path.join(self.log_dir, "validation")
@@ -154,6 +155,8 @@ class TensorBoard(Callback):
         self._training = True
         self._global_train_batch = 0
         self._writer("train")  # fail early (ImportError) rather than after the first epoch
+        if self.embeddings_freq:
+            check_metadata(self.model, self.embeddings_metadata)
 
     def on_train_end(self, logs=None):
         self._training = False
@@ -212,6 +215,8 @@ class TensorBoard(Callback):
                     writer.scalar(f"epoch_{name}", value, epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0 and should_write():
+            write_projector(self._train_dir, self.model, self.embeddings_metadata)
         for writer in self._writers.values():
             writer.flush()
 
