@@ -26,6 +26,8 @@ FACTORIES = {
     "lion": lambda: optimizers.Lion(learning_rate=0.01, weight_decay=0.1),
     "lamb": lambda: optimizers.Lamb(learning_rate=0.05, weight_decay=0.01),
     "muon": lambda: optimizers.Muon(learning_rate=0.02),
+    "schedule-free": lambda: optimizers.ScheduleFreeAdamW(learning_rate=0.05,
+                                                          use_ema=True),
     "adafactor": lambda: optimizers.Adafactor(learning_rate=0.05, gradient_accumulation_steps=2),
     "adam-ema": lambda: optimizers.Adam(learning_rate=0.05, use_ema=True, ema_momentum=0.8,
                                         ema_overwrite_frequency=3),
@@ -35,7 +37,7 @@ FACTORIES = {
         learning_rate=0.01, gradient_accumulation_steps=2, use_ema=True, loss_scale_factor=4.0),
     "lion-loss-scale": lambda: optimizers.LossScaleOptimizer(optimizers.Lion(0.01)),
 }
-ELEMENTWISE = ["adadelta", "adamax", "ftrl", "lion", "adam-ema", "sgd-accumulate",
+ELEMENTWISE = ["schedule-free", "adadelta", "adamax", "ftrl", "lion", "adam-ema", "sgd-accumulate",
                "nadam-accumulate-ema-scale", "lion-loss-scale"]
 
 
@@ -223,6 +225,28 @@ def test_lamb_trust_ratio_is_per_variable():
         for single, grad, var in zip(singles, grads, alone, strict=True):
             single.apply([grad], [var])
     assert_same(values(together), values(alone))
+
+
+def test_schedule_free_adamw_is_the_papers_algorithm():
+    """Defazio et al. (2024) with the average x kept explicitly (deepgrad recovers it from
+    y and the old z, as Keras does): float64, several steps, warmup and decay."""
+    rng = np.random.default_rng(4)
+    start = rng.normal(size=(3, 2))
+    w = Variable(start.copy())
+    opt = optimizers.ScheduleFreeAdamW(learning_rate=0.1, warmup_steps=2, weight_decay=0.05)
+    y, z, x, v = start.copy(), start.copy(), start.copy(), np.zeros_like(start)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, 7):
+        g = rng.normal(size=start.shape)
+        opt.apply([g], [w])
+        lr = 0.1 * min(t / 2, 1.0)
+        y = y - y * 0.05 * 0.1  # Keras's decoupled weight decay, on y, with the base lr
+        x = (y - (1 - b1) * z) / b1
+        v = b2 * v + (1 - b2) * g * g
+        z = z - lr * g / (np.sqrt(v / (1 - b2**t)) + eps)
+        x = (1 - 1 / t) * x + z / t
+        y = (1 - b1) * z + b1 * x
+        np.testing.assert_allclose(w.numpy(), y, rtol=1e-12, atol=1e-14)
 
 
 def test_newton_schulz_keeps_the_singular_vectors():

@@ -529,7 +529,6 @@ def test_serialize_carries_schedules():
 def test_public_names():
     assert set(optimizers.__all__) == {
         "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adafactor", "Adamax",
-        "Ftrl",
-        "Lion", "Lamb", "Muon", "LossScaleOptimizer", "Optimizer", "get", "serialize",
-        "deserialize", "schedules",
+        "Ftrl", "Lion", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "Optimizer",
+        "get", "serialize", "deserialize", "schedules",
     }

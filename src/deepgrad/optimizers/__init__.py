@@ -25,11 +25,13 @@ from deepgrad.optimizers.lion import Lion
 from deepgrad.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from deepgrad.optimizers.muon import Muon
 from deepgrad.optimizers.rmsprop import RMSprop
+from deepgrad.optimizers.schedule_free import ScheduleFreeAdamW
 from deepgrad.optimizers.serialization import deserialize, get, serialize
 from deepgrad.optimizers.sgd import SGD
 
 __all__ = [
     "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adafactor", "Adamax",
-    "Ftrl", "Lion", "Lamb", "Muon", "LossScaleOptimizer", "Optimizer", "get", "serialize",
+    "Ftrl", "Lion", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "Optimizer",
+    "get", "serialize",
     "deserialize", "schedules",
 ]

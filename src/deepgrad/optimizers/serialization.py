@@ -22,6 +22,7 @@ from deepgrad.optimizers.lion import Lion
 from deepgrad.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from deepgrad.optimizers.muon import Muon
 from deepgrad.optimizers.rmsprop import RMSprop
+from deepgrad.optimizers.schedule_free import ScheduleFreeAdamW
 from deepgrad.optimizers.sgd import SGD
 
 __all__ = ["get", "serialize", "deserialize"]
@@ -41,6 +42,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "lion": Lion,
     "lamb": Lamb,
     "muon": Muon,
+    "schedulefreeadamw": ScheduleFreeAdamW,
     "lossscaleoptimizer": LossScaleOptimizer,
 }
 

@@ -1,10 +1,11 @@
-"""Update rules of Adadelta, Adamax, Ftrl and Lion, as pure functions on arrays.
+"""Update rules of Adadelta, Adamax, Ftrl, Lion and schedule-free AdamW, as pure
+functions on arrays.
 
 Like those of ``updates.py``: each updates ``param`` and its slots in place,
 elementwise, in the parameter's dtype, with Keras 3's formulas and order of operations
-(``keras/src/optimizers/{adadelta,adamax,ftrl,lion}.py``); step-dependent scalars are
-computed once in Python and cast. Being elementwise, each runs on the optimizer's flat
-buckets as well as on one variable.
+(``keras/src/optimizers/{adadelta,adamax,ftrl,lion,schedule_free_adamw}.py``);
+step-dependent scalars are computed once in Python and cast. Being elementwise, each
+runs on the optimizer's flat buckets as well as on one variable.
 
 >>> import numpy as np
 >>> w, m = np.array([1.0, -1.0], np.float32), np.zeros(2, np.float32)
@@ -19,7 +20,8 @@ import numpy as np
 
 from deepgrad.optimizers.updates import _scalar
 
-__all__ = ["adadelta_update", "adamax_update", "ftrl_update", "lion_update"]
+__all__ = ["adadelta_update", "adamax_update", "ftrl_update", "lion_update",
+           "schedule_free_adamw_update"]
 
 
 def adadelta_update(
@@ -211,3 +213,72 @@ def lion_update(
     param -= direction
     m *= beta_2_
     m += grad * (dtype.type(1) - beta_2_)
+
+
+def schedule_free_adamw_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    z: np.ndarray,
+    v: np.ndarray,
+    step: int,
+    *,
+    lr: float,
+    beta_1: float,
+    beta_2: float,
+    epsilon: float,
+    warmup_steps: int = 0,
+) -> None:
+    """Schedule-free AdamW (Defazio et al., 2024), Keras's form, in place.
+
+    The parameter holds ``y``, an interpolation between the base sequence ``z`` (the
+    ``momentum`` slot, starting at the parameter's initial value) and the running
+    average ``x``::
+
+        v += (g**2 - v) * (1 - beta_2);  z_old = z
+        z -= lr * g / (sqrt(v / (1 - beta_2**step)) + epsilon)
+        x = (y - (1 - beta_1) * z_old) / beta_1;  x = (1 - 1/step) * x + z / step
+        y = (1 - beta_1) * z + beta_1 * x
+
+    With ``warmup_steps``, ``lr`` grows linearly over them.
+
+    Args:
+        param: the parameter (``y``), updated in place.
+        grad: its gradient (at ``y``).
+        z: the base sequence (Keras's ``momentum`` slot), in place.
+        v: second-moment slot, in place.
+        step: 1-based number of this update.
+        lr: learning rate.
+        beta_1: the interpolation between ``z`` and ``x``.
+        beta_2: decay rate of the second moment.
+        epsilon: small constant in the denominator.
+        warmup_steps: steps of linear warmup of ``lr``.
+
+    >>> w = np.array([1.0], np.float32); z = w.copy(); v = np.zeros(1, np.float32)
+    >>> schedule_free_adamw_update(w, np.array([2.0], np.float32), z, v, 1, lr=0.1,
+    ...                            beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    >>> z, w  # z takes an Adam-sized step; y = 0.1 * z + 0.9 * x with x = z at step 1
+    (array([0.9], dtype=float32), array([0.9], dtype=float32))
+    """
+    dtype = param.dtype
+    if warmup_steps > 0:
+        lr = lr * min(step / warmup_steps, 1.0)
+    beta_1_ = _scalar(beta_1, dtype)
+    one_minus_beta_1 = dtype.type(1) - beta_1_
+    z_old = z.copy()
+    delta = np.square(grad)
+    delta -= v
+    delta *= dtype.type(1) - _scalar(beta_2, dtype)
+    v += delta
+    denominator = np.sqrt(v / _scalar(1 - beta_2**step, dtype))
+    denominator += _scalar(epsilon, dtype)
+    step_ = grad * _scalar(lr, dtype)
+    step_ /= denominator
+    z -= step_
+    weight = _scalar(1.0 / step, dtype)
+    x = param - one_minus_beta_1 * z_old
+    x /= beta_1_
+    x *= dtype.type(1) - weight
+    x += weight * z
+    x *= beta_1_
+    x += one_minus_beta_1 * z
+    param[...] = x
