@@ -97,6 +97,10 @@ CASES = [
     LayerCase(lambda: L.Cropping2D(1), (5, 5, 2), (3, 3, 2)),
     LayerCase(lambda: L.UpSampling1D(2), (3, 2), (6, 2)),
     LayerCase(lambda: L.UpSampling2D(2, interpolation="bilinear"), (3, 3, 2), (6, 6, 2)),
+    LayerCase(lambda: L.ZeroPadding3D((1, 0, (0, 2))), (2, 3, 3, 2), (4, 3, 5, 2)),
+    LayerCase(lambda: L.Cropping3D(((1, 0), 1, 0), data_format="channels_first"),
+              (2, 3, 4, 5), (2, 2, 2, 5)),
+    LayerCase(lambda: L.UpSampling3D((2, 1, 2)), (2, 2, 2, 1), (4, 2, 4, 1)),
     # merging
     LayerCase(lambda: L.Add(), [(3,), (3,)], (3,)),
     LayerCase(lambda: L.Subtract(), [(3,), (3,)], (3,)),

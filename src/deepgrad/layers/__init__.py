@@ -26,10 +26,13 @@ from deepgrad.layers.hashing import Hashing
 from deepgrad.layers.image_reshaping import (
     Cropping1D,
     Cropping2D,
+    Cropping3D,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
@@ -125,6 +128,9 @@ __all__ = [
     "minimum",
     "multiply",
     "subtract",
+    "Cropping3D",
+    "UpSampling3D",
+    "ZeroPadding3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

@@ -1,8 +1,11 @@
-"""Spatial reshaping layers: ZeroPadding1D/2D, UpSampling1D/2D, Cropping1D/2D.
+"""Spatial reshaping layers: ZeroPadding1D/2D/3D, UpSampling1D/2D/3D, Cropping1D/2D/3D.
 
-They change the length of sequences ``(batch, steps, channels)`` or the height and width
-of images ``(batch, height, width, channels)`` (``channels_first`` images are accepted
-too). All are built from differentiable shape ops, so they need no backward code.
+They change the length of sequences ``(batch, steps, channels)``, the height and width
+of images ``(batch, height, width, channels)`` or the three sides of volumes ``(batch,
+depth, height, width, channels)``; ``channels_first`` is accepted where Keras accepts it
+(every one but Cropping1D and UpSampling1D), with no transpose: the layers work on the
+spatial axes where they are. All are built from differentiable shape ops, so they need
+no backward code.
 
 >>> import deepgrad as dg
 >>> x = np.zeros((1, 28, 28, 1), dtype="float32")
@@ -27,6 +30,9 @@ __all__ = [
     "UpSampling2D",
     "Cropping1D",
     "Cropping2D",
+    "ZeroPadding3D",
+    "UpSampling3D",
+    "Cropping3D",
 ]
 
 
@@ -40,11 +46,14 @@ def _amounts(name: str, arg: str, value, dims: int) -> tuple[tuple[int, int], ..
     Accepts an int (all sides), ``dims`` ints (symmetric per dimension), or, for two
     dimensions, ``dims`` pairs; for one dimension, a pair is ``(before, after)``.
     """
+    forms = {
+        1: "a tuple of 2 ints (before, after)",
+        2: "a tuple of 2 ints or a tuple of 2 tuples of 2 ints ((top, bottom), (left, right))",
+        3: "a tuple of 3 ints or a tuple of 3 tuples of 2 ints (one (before, after) per "
+           "spatial dimension)",
+    }
     error = ValueError(
-        f"{name}: `{arg}` must be a non-negative int, "
-        + ("a tuple of 2 ints (before, after)" if dims == 1 else
-           "a tuple of 2 ints or a tuple of 2 tuples of 2 ints ((top, bottom), (left, right))")
-        + f". Received: {arg}={value!r}"
+        f"{name}: `{arg}` must be a non-negative int, {forms[dims]}. Received: {arg}={value!r}"
     )
     if _is_int(value):
         pairs = ((value, value),) * dims
@@ -84,9 +93,14 @@ class _Spatial(Layer):
     """Shared plumbing: which axes are spatial, rank checks, config."""
 
     dims = 1
+    # Keras's Cropping1D and UpSampling1D have no data_format: always channels last.
+    takes_data_format = True
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        if data_format is not None and not self.takes_data_format:
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments: "
+                            "['data_format'].")
         self.data_format = _data_format(type(self).__name__, data_format)
         self.input_spec = InputSpec(ndim=self.dims + 2)
         first = 2 if self.data_format == "channels_first" else 1
@@ -104,7 +118,7 @@ class _Spatial(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        if self.dims == 2:
+        if self.takes_data_format:
             config["data_format"] = self.data_format
         return config
 
@@ -114,6 +128,8 @@ class ZeroPadding1D(_Spatial):
 
     Args:
         padding: an int (both ends) or ``(left, right)``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'`` (``(batch,
+            channels, steps)``).
 
     Input shape: ``(batch, steps, channels)``. Output: ``(batch, left + steps + right, channels)``.
 
@@ -121,8 +137,8 @@ class ZeroPadding1D(_Spatial):
     (None, 8, 3)
     """
 
-    def __init__(self, padding=1, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
         self.padding = _amounts(type(self).__name__, "padding", padding, self.dims)
 
     def _new_length(self, i, length, input_shape):
@@ -160,6 +176,27 @@ class ZeroPadding2D(ZeroPadding1D):
         super().__init__(padding=padding, data_format=data_format, **kwargs)
 
 
+class ZeroPadding3D(ZeroPadding1D):
+    """Pad volumes with zeros on both sides of depth, height and width.
+
+    Args:
+        padding: an int (all sides), 3 ints (symmetric per dimension), or 3 pairs
+            ``((d1, d2), (h1, h2), (w1, w2))``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+
+    Input shape: ``(batch, depth, height, width, channels)``; the output grows by the
+    padding on each spatial dimension.
+
+    >>> ZeroPadding3D(((1, 0), 2, (0, 3))).compute_output_shape((None, 4, 4, 4, 1))
+    (None, 5, 8, 7, 1)
+    """
+
+    dims = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding=padding, data_format=data_format, **kwargs)
+
+
 class Cropping1D(_Spatial):
     """Crop sequences along the time axis.
 
@@ -175,8 +212,10 @@ class Cropping1D(_Spatial):
     (None, 2, 3)
     """
 
-    def __init__(self, cropping=(1, 1), **kwargs):
-        super().__init__(**kwargs)
+    takes_data_format = False
+
+    def __init__(self, cropping=(1, 1), data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
         self.cropping = _amounts(type(self).__name__, "cropping", cropping, self.dims)
 
     def _new_length(self, i, length, input_shape):
@@ -220,8 +259,31 @@ class Cropping2D(Cropping1D):
     """
 
     dims = 2
+    takes_data_format = True
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(cropping=cropping, data_format=data_format, **kwargs)
+
+
+class Cropping3D(Cropping1D):
+    """Crop volumes on both sides of depth, height and width.
+
+    Args:
+        cropping: an int (all sides), 3 ints (symmetric per dimension), or 3 pairs
+            ``((d1, d2), (h1, h2), (w1, w2))``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+
+    Raises:
+        ValueError: if the cropping would leave nothing on a dimension.
+
+    >>> Cropping3D((2, 4, 2)).compute_output_shape((2, 28, 28, 10, 3))
+    (2, 24, 20, 6, 3)
+    """
+
+    dims = 3
+    takes_data_format = True
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(cropping=cropping, data_format=data_format, **kwargs)
 
 
@@ -237,8 +299,10 @@ class UpSampling1D(_Spatial):
     array([1., 1., 2., 2.], dtype=float32)
     """
 
-    def __init__(self, size=2, **kwargs):
-        super().__init__(**kwargs)
+    takes_data_format = False
+
+    def __init__(self, size=2, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
         self.size = _sizes(type(self).__name__, size, self.dims)
 
     def _new_length(self, i, length, input_shape):
@@ -251,7 +315,7 @@ class UpSampling1D(_Spatial):
         return inputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "size": self.size[0]}
+        return {**super().get_config(), "size": self.size[0] if self.dims == 1 else self.size}
 
 
 class UpSampling2D(UpSampling1D):
@@ -272,6 +336,7 @@ class UpSampling2D(UpSampling1D):
     """
 
     dims = 2
+    takes_data_format = True
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(size=size, data_format=data_format, **kwargs)
@@ -298,7 +363,25 @@ class UpSampling2D(UpSampling1D):
         return inputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
+        return {**super().get_config(), "interpolation": self.interpolation}
+
+
+class UpSampling3D(UpSampling1D):
+    """Enlarge volumes by repeating each voxel ``size`` times along depth, height, width.
+
+    Args:
+        size: an int or ``(depth, height, width)`` factors.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+
+    >>> UpSampling3D((1, 2, 3))(np.ones((1, 2, 2, 2, 1))).shape
+    (1, 2, 4, 6, 1)
+    """
+
+    dims = 3
+    takes_data_format = True
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(size=size, data_format=data_format, **kwargs)
 
 
 def _linear_resize_matrix(length: int, scale: int, dtype) -> np.ndarray:
