@@ -102,54 +102,61 @@ def attend(
             f"value {v.shape}."
         )
     b = None if bias is None else as_tensor(bias)
-    scores = q.data @ _swap(k.data)
-    scores *= scale
+    # The scores are kept key-major, (..., S, T): the softmax's reductions then run over
+    # the second-to-last axis, which NumPy vectorises along the contiguous last one (a
+    # reduction over a short last axis runs row by row, about four times slower:
+    # benchmarks/attention.py).
+    scaled_q = q.data * np.asarray(scale, q.dtype)  # smaller than the scores when H < S
+    scores_t = k.data @ _swap(scaled_q)
+    full = scores_t.shape[:-2] + scores_t.shape[:-3:-1]  # (..., T, S)
     if b is not None:
-        scores = scores + b.data
-    keep_mask = None
+        scores_t += _swap(np.broadcast_to(b.data, full))
+    keep_t = None
     if mask is not None:
-        keep_mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool)
-        scores = np.where(keep_mask, scores, np.asarray(_MASKED_SCORE, scores.dtype))
-    probs = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    probs /= probs.sum(axis=-1, keepdims=True)
-    if keep_mask is not None and zero_masked_rows:
-        probs *= keep_mask
-    factor = None
-    used = probs
+        keep = np.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool)
+        keep_t = _swap(np.broadcast_to(keep, full))
+        hidden_t = _swap(np.broadcast_to(~keep, full))  # negated before it is broadcast
+        np.copyto(scores_t, np.asarray(_MASKED_SCORE, scores_t.dtype), where=hidden_t)
+    scores_t -= scores_t.max(axis=-2, keepdims=True)
+    probs_t = np.exp(scores_t, out=scores_t)
+    probs_t *= 1.0 / probs_t.sum(axis=-2, keepdims=True)
+    if keep_t is not None and zero_masked_rows:
+        probs_t *= keep_t
+    factor_t = None
+    used_t = probs_t
     if dropout_rate > 0:
-        kept = generator.random(probs.shape, dtype=probs.dtype) >= dropout_rate
-        factor = kept.astype(probs.dtype) * np.asarray(1 / (1 - dropout_rate), probs.dtype)
-        used = probs * factor
-    out = used @ v.data
+        kept = generator.random(probs_t.shape, dtype=probs_t.dtype) >= dropout_rate
+        factor_t = kept.astype(probs_t.dtype) * np.asarray(1 / (1 - dropout_rate),
+                                                           probs_t.dtype)
+        used_t = probs_t * factor_t
+    out = _swap(used_t) @ v.data
     parents = (q, k, v) if b is None else (q, k, v, b)
 
     def backward(grads):
         g_out, g_probs = grads
-        d_probs = np.zeros_like(probs) if g_out is None else g_out @ _swap(v.data)
-        if factor is not None:
-            d_probs *= factor
+        d_t = np.zeros_like(probs_t) if g_out is None else v.data @ _swap(g_out)
+        if factor_t is not None:
+            d_t *= factor_t
         if g_probs is not None:
-            d_probs += g_probs
-        if keep_mask is not None and zero_masked_rows:
-            d_probs *= keep_mask
-        d_scores = d_probs * probs
-        d_scores -= probs * d_scores.sum(axis=-1, keepdims=True)
-        if keep_mask is not None:
-            d_scores *= keep_mask  # a masked score is a constant: no gradient
-        dq = (d_scores @ k.data) * scale if q.requires_grad else None
-        dk = (_swap(d_scores) @ q.data) * scale if k.requires_grad else None
+            d_t += _swap(g_probs)
+        if keep_t is not None and zero_masked_rows:
+            d_t *= keep_t
+        d_t *= probs_t  # the softmax's Jacobian-vector product, key-major
+        d_t -= probs_t * d_t.sum(axis=-2, keepdims=True)
+        if keep_t is not None:
+            d_t *= keep_t  # a masked score is a constant: no gradient
+        dq = (_swap(d_t) @ k.data) * scale if q.requires_grad else None
+        dk = d_t @ scaled_q if k.requires_grad else None
         dv = None
-        if v.requires_grad and g_out is not None:
-            dv = _swap(used) @ g_out
-        elif v.requires_grad:
-            dv = np.zeros_like(v.data)
+        if v.requires_grad:
+            dv = np.zeros_like(v.data) if g_out is None else used_t @ g_out
         found = [dq, dk, dv]
         if b is not None:
-            found.append(unbroadcast(d_scores, b.shape) if b.requires_grad else None)
+            found.append(unbroadcast(_swap(d_t), b.shape) if b.requires_grad else None)
         return tuple(found)
 
     if return_scores:
-        return tuple(multi_result([out, probs], parents, backward))
+        return tuple(multi_result([out, _swap(probs_t)], parents, backward))
     return make_result(out, parents, lambda g: backward((g, None)))
 
 
