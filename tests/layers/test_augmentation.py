@@ -222,7 +222,7 @@ def test_gaussian_noise_is_training_only():
         (lambda: RandomFlip("diagonal"), "`mode` must be one of"),
         (lambda: RandomCrop(0, 3), "`height` must be a positive int"),
         (lambda: RandomFlip(seed=-1), "`seed`"),
-        (lambda: RandomFlip(data_format="channels_first"), "channels_last"),
+        (lambda: RandomFlip(data_format="NCHW"), "`data_format` must be 'channels_last' or"),
     ],
 )
 def test_bad_arguments(make, message):

@@ -87,6 +87,8 @@ CASES = [
     LayerCase(lambda: L.Dropout(0.5, seed=1), (5,), (5,)),
     LayerCase(lambda: L.SpatialDropout1D(0.5, seed=1), (4, 3), (4, 3)),
     LayerCase(lambda: L.SpatialDropout2D(0.5, seed=1), (4, 4, 3), (4, 4, 3)),
+    LayerCase(lambda: L.SpatialDropout3D(0.5, seed=1, data_format="channels_first"),
+              (3, 2, 4, 4), (3, 2, 4, 4)),
     LayerCase(lambda: L.GaussianDropout(0.3, seed=1), (5,), (5,)),
     LayerCase(lambda: L.GaussianNoise(0.1, seed=1), (5,), (5,)),
     LayerCase(lambda: L.ActivityRegularization(l1=0.01), (5,), (5,)),

@@ -99,6 +99,7 @@ from deepgrad.layers.regularization import (
     GaussianNoise,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
@@ -131,6 +132,7 @@ __all__ = [
     "Cropping3D",
     "UpSampling3D",
     "ZeroPadding3D",
+    "SpatialDropout3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

@@ -33,6 +33,11 @@ from deepgrad import random as dg_random
 from deepgrad.kernels.resize import resize_images
 from deepgrad.layers.base import Layer
 from deepgrad.layers.core import positive_int
+from deepgrad.layers.data_format import (
+    standardize_data_format,
+    to_channels_first,
+    to_channels_last,
+)
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -51,14 +56,35 @@ def _who(layer: Layer) -> str:
 
 
 def _image_batch(layer: Layer, inputs) -> tuple[np.ndarray, bool]:
-    """``inputs`` as an NHWC array, and whether a single HWC image was given."""
+    """``inputs`` as an NHWC array, and whether a single image was given.
+
+    With ``layer.data_format == 'channels_first'`` the NCHW input is moved to NHWC (a
+    view; :func:`_images_out` moves the result back).
+    """
     array = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    first = getattr(layer, "data_format", "channels_last") == "channels_first"
     if array.ndim not in (3, 4):
+        layout = "channels, height, width" if first else "height, width, channels"
         raise ValueError(
-            f"{_who(layer)}: expected images of shape (batch, height, width, channels) "
-            f"or (height, width, channels), got shape {array.shape}."
+            f"{_who(layer)}: expected images of shape (batch, {layout}) or ({layout}), got "
+            f"shape {array.shape}."
         )
-    return (array[None], True) if array.ndim == 3 else (array, False)
+    batch, single = (array[None], True) if array.ndim == 3 else (array, False)
+    return (to_channels_last(batch) if first else batch), single
+
+
+def _images_out(layer: Layer, images: np.ndarray, single: bool) -> Tensor:
+    """The NHWC result of :func:`_image_batch`'s batch as a Tensor in the input's layout."""
+    if getattr(layer, "data_format", "channels_last") == "channels_first":
+        images = np.ascontiguousarray(to_channels_first(images))
+    return Tensor(images[0] if single else images)
+
+
+def _resized_shape(layer: Layer, input_shape, height: int, width: int) -> tuple:
+    """The shape of images of ``input_shape`` resized or cropped to ``height x width``."""
+    if getattr(layer, "data_format", "channels_last") == "channels_first":
+        return tuple(input_shape[:-2]) + (height, width)
+    return tuple(input_shape[:-3]) + (height, width, input_shape[-1])
 
 
 def _is_number(value) -> bool:
@@ -137,7 +163,8 @@ class BaseImageAugmentationLayer(Layer):
 
     Args:
         seed: an int for a layer-own generator; None draws from the global one.
-        data_format: only ``'channels_last'`` (or None) is supported.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'`` (NCHW, moved
+            to NHWC and back around the NumPy work: two copies of the batch).
 
     >>> BaseImageAugmentationLayer(seed=3).get_config()["seed"]
     3
@@ -151,13 +178,8 @@ class BaseImageAugmentationLayer(Layer):
             raise ValueError(
                 f"{_who(self)}: `seed` must be an int >= 0 or None. Received: seed={seed!r}"
             )
-        if data_format not in (None, "channels_last"):
-            raise ValueError(
-                f"{_who(self)}: only data_format='channels_last' (NHWC) is supported. "
-                f"Received: data_format={data_format!r}"
-            )
         self.seed = None if seed is None else int(seed)
-        self.data_format = "channels_last"
+        self.data_format = standardize_data_format(_who(self), data_format)
         self._generator = None if seed is None else dg_random.make_generator(seed)
 
     def _rng(self) -> np.random.Generator:
@@ -173,8 +195,7 @@ class BaseImageAugmentationLayer(Layer):
         images, single = _image_batch(self, inputs)
         if images.shape[0] == 0:
             return inputs
-        out = self.augment(images, self._rng())
-        return Tensor(out[0] if single else out)
+        return _images_out(self, self.augment(images, self._rng()), single)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -345,7 +366,7 @@ class RandomCrop(BaseImageAugmentationLayer):
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
         else:
             out = self.augment(images, self._rng())
-        return Tensor(out[0] if single else out)
+        return _images_out(self, out, single)
 
     def augment(self, images, rng):
         n, h, w, _ = images.shape
@@ -356,7 +377,7 @@ class RandomCrop(BaseImageAugmentationLayer):
         return images[np.arange(n)[:, None, None], rows, cols]
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-3]) + (self.height, self.width, input_shape[-1])
+        return _resized_shape(self, input_shape, self.height, self.width)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "height": self.height, "width": self.width}

@@ -17,9 +17,10 @@ import numpy as np
 from deepgrad.kernels.affine import check_fill_mode
 from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.kernels.resize import resize_images
-from deepgrad.layers.augmentation import _image_batch, _who
+from deepgrad.layers.augmentation import _image_batch, _images_out, _resized_shape, _who
 from deepgrad.layers.base import Layer
 from deepgrad.layers.core import positive_int
+from deepgrad.layers.data_format import standardize_data_format
 from deepgrad.tensor import Tensor
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop", "Normalization"]
@@ -45,6 +46,8 @@ class Resizing(Layer):
         fill_mode: only ``'constant'`` (the padding's mode).
         fill_value: the padding's value.
         antialias: low-pass filter when shrinking (bilinear only).
+        data_format: ``'channels_last'`` (default) or ``'channels_first'`` (moved to
+            channels last and back around the resize: two copies).
 
     Input shape: ``(batch, H, W, C)`` or one image. Output: ``(batch, height, width, C)``.
 
@@ -84,7 +87,7 @@ class Resizing(Layer):
         self.fill_mode = fill_mode
         self.fill_value = float(fill_value)
         self.antialias = bool(antialias)
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format(_who(self), data_format)
 
     def call(self, inputs):
         images, single = _image_batch(self, inputs)
@@ -97,10 +100,10 @@ class Resizing(Layer):
             self.pad_to_aspect_ratio,
             self.fill_value,
         )
-        return Tensor(out[0] if single else out)
+        return _images_out(self, out, single)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-3]) + (self.height, self.width, input_shape[-1])
+        return _resized_shape(self, input_shape, self.height, self.width)
 
     def get_config(self) -> dict:
         return {
@@ -172,6 +175,7 @@ class CenterCrop(Layer):
     Args:
         height: the output height.
         width: the output width.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
 
     Input shape: ``(batch, H, W, C)`` or one image. Output: ``(batch, height, width, C)``.
 
@@ -184,7 +188,7 @@ class CenterCrop(Layer):
         super().__init__(**kwargs)
         self.height = positive_int(self, "height", height)
         self.width = positive_int(self, "width", width)
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format(_who(self), data_format)
 
     def call(self, inputs):
         images, single = _image_batch(self, inputs)
@@ -194,10 +198,10 @@ class CenterCrop(Layer):
         else:
             top, left = (h - self.height) // 2, (w - self.width) // 2
             out = images[:, top : top + self.height, left : left + self.width].copy()
-        return Tensor(out[0] if single else out)
+        return _images_out(self, out, single)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-3]) + (self.height, self.width, input_shape[-1])
+        return _resized_shape(self, input_shape, self.height, self.width)
 
     def get_config(self) -> dict:
         return {

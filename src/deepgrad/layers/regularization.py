@@ -1,4 +1,4 @@
-"""Regularization layers: SpatialDropout1D/2D, GaussianNoise, GaussianDropout,
+"""Regularization layers: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout,
 ActivityRegularization. Each acts in training only and is the identity otherwise.
 
 Randomness comes from deepgrad's global generator (``dg.utils.set_random_seed``) or,
@@ -18,11 +18,13 @@ import numpy as np
 from deepgrad import ops, regularizers
 from deepgrad import random as dg_random
 from deepgrad.layers.base import InputSpec, Layer
+from deepgrad.layers.data_format import standardize_data_format
 from deepgrad.tensor import Tensor
 
 __all__ = [
     "SpatialDropout1D",
     "SpatialDropout2D",
+    "SpatialDropout3D",
     "GaussianNoise",
     "GaussianDropout",
     "ActivityRegularization",
@@ -109,20 +111,32 @@ class SpatialDropout2D(SpatialDropout1D):
 
     def __init__(self, rate: float, data_format=None, seed: int | None = None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
-        self.data_format = data_format or "channels_last"
-        if self.data_format not in ("channels_last", "channels_first"):
-            raise ValueError(
-                "SpatialDropout2D: `data_format` must be 'channels_last' or 'channels_first'. "
-                f"Received: data_format={data_format!r}"
-            )
+        self.data_format = standardize_data_format(type(self).__name__, data_format)
 
     def _noise_shape(self, shape):
         if self.data_format == "channels_first":
-            return (shape[0], shape[1], 1, 1)
-        return (shape[0], 1, 1, shape[3])
+            return shape[:2] + (1,) * (len(shape) - 2)
+        return super()._noise_shape(shape)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format}
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Drop whole channels of a volume: one draw per sample and channel.
+
+    Args:
+        rate: fraction of channels to drop, in ``[0, 1)``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        seed: optional seed of the layer's own generator.
+
+    Input shape: ``(batch, depth, height, width, channels)``. Output shape: the same.
+
+    >>> SpatialDropout3D(0.2).compute_output_shape((None, 4, 8, 8, 16))
+    (None, 4, 8, 8, 16)
+    """
+
+    rank = 5
 
 
 class GaussianNoise(_Random):

@@ -12,6 +12,7 @@ import math
 from deepgrad import ops
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.core import positive_int
+from deepgrad.layers.data_format import standardize_data_format, to_channels_last
 
 __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector"]
 
@@ -19,16 +20,23 @@ __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector"]
 class Flatten(Layer):
     """Flatten each sample to one axis: ``(batch, d1, d2, ...) -> (batch, d1*d2*...)``.
 
+    Args:
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``: the channels
+            are moved last before flattening (one transpose), as Keras does, so that the
+            features come in the same order in both layouts.
+
     >>> Flatten().compute_output_shape((None, 7, 7, 64))
     (None, 3136)
     """
 
     def __init__(self, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format("Flatten", data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = to_channels_last(inputs)
         return ops.reshape(inputs, (inputs.shape[0], -1))
 
     def compute_output_shape(self, input_shape):

@@ -1,0 +1,73 @@
+"""``data_format``: Keras's two image layouts, and moving between them at a layer's edge.
+
+deepgrad's kernels compute on ``channels_last`` arrays, ``(batch, *spatial, channels)``.
+A layer given ``data_format='channels_first'`` (``(batch, channels, *spatial)``, PyTorch's
+layout) transposes its input to channels last, computes, and transposes the result
+back: two copies of the data per call (and two more in the backward pass), the whole
+cost of the option. Layers that only index spatial axes (padding, cropping, upsampling,
+adaptive and global pooling) work in place instead and pay nothing.
+
+>>> import deepgrad as dg
+>>> x = dg.Tensor(np.zeros((2, 3, 5, 7)))
+>>> to_channels_last(x).shape, to_channels_first(to_channels_last(x)).shape
+((2, 5, 7, 3), (2, 3, 5, 7))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad import ops
+from deepgrad.tensor import Tensor
+
+__all__ = [
+    "DATA_FORMATS",
+    "standardize_data_format",
+    "to_channels_last",
+    "to_channels_first",
+    "spatial_axes",
+]
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def standardize_data_format(who: str, value) -> str:
+    """``'channels_last'`` for None, the value itself if valid, else a ValueError.
+
+    >>> standardize_data_format("Conv2D", None)
+    'channels_last'
+    """
+    if value is None:
+        return "channels_last"
+    if value not in DATA_FORMATS:
+        raise ValueError(
+            f"{who}: `data_format` must be 'channels_last' or 'channels_first'. Received: "
+            f"data_format={value!r}"
+        )
+    return value
+
+
+def spatial_axes(ndim: int, data_format: str) -> tuple[int, ...]:
+    """The spatial axes of a batch of rank ``ndim`` in ``data_format``.
+
+    >>> spatial_axes(4, "channels_first"), spatial_axes(4, "channels_last")
+    ((2, 3), (1, 2))
+    """
+    first = 2 if data_format == "channels_first" else 1
+    return tuple(range(first, first + ndim - 2))
+
+
+def to_channels_last(x: Tensor | np.ndarray):
+    """``(batch, channels, *spatial)`` to ``(batch, *spatial, channels)``: a differentiable
+    transpose for a Tensor, ``np.moveaxis`` for an array."""
+    if isinstance(x, Tensor):
+        return ops.transpose(x, (0, *range(2, x.ndim), 1))
+    return np.moveaxis(x, 1, -1)
+
+
+def to_channels_first(x: Tensor | np.ndarray):
+    """``(batch, *spatial, channels)`` to ``(batch, channels, *spatial)`` (see
+    :func:`to_channels_last`)."""
+    if isinstance(x, Tensor):
+        return ops.transpose(x, (0, x.ndim - 1, *range(1, x.ndim - 1)))
+    return np.moveaxis(x, -1, 1)
