@@ -58,6 +58,12 @@ CASES = [
               [(3, 3, 2, 2), (4,)]),
     LayerCase(lambda: L.SeparableConv2D(3, 3), (5, 5, 2), (3, 3, 3),
               [(3, 3, 2, 1), (1, 1, 2, 3), (3,)]),
+    LayerCase(lambda: L.Conv1DTranspose(3, 3, strides=2, output_padding=1), (5, 2), (12, 3),
+              [(3, 3, 2), (3,)]),
+    LayerCase(lambda: L.DepthwiseConv1D(3, depth_multiplier=2, padding="same"), (6, 2),
+              (6, 4), [(3, 2, 2), (4,)]),
+    LayerCase(lambda: L.SeparableConv1D(3, 3, strides=2), (7, 2), (3, 3),
+              [(3, 2, 1), (1, 2, 3), (3,)]),
     # pooling
     LayerCase(lambda: L.MaxPooling1D(2), (6, 2), (3, 2)),
     LayerCase(lambda: L.AveragePooling1D(2), (6, 2), (3, 2)),

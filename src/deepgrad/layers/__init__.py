@@ -19,6 +19,13 @@ from deepgrad.layers.conv import (
     Convolution2D,
     Convolution2DTranspose,
 )
+from deepgrad.layers.conv_1d import (
+    Conv1DTranspose,
+    Convolution1DTranspose,
+    DepthwiseConv1D,
+    SeparableConv1D,
+    SeparableConvolution1D,
+)
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.embedding import Embedding, Masking
@@ -133,6 +140,11 @@ __all__ = [
     "UpSampling3D",
     "ZeroPadding3D",
     "SpatialDropout3D",
+    "Conv1DTranspose",
+    "Convolution1DTranspose",
+    "DepthwiseConv1D",
+    "SeparableConv1D",
+    "SeparableConvolution1D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
