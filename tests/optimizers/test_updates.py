@@ -207,6 +207,7 @@ def test_missing_slot_is_an_error():
 @pytest.mark.parametrize("threads", [1, 2])
 def test_blockwise_adam_equals_one_pass_bit_for_bit(monkeypatch, amsgrad, threads):
     import deepgrad as dg
+    from deepgrad.kernels import parallel
 
     rng = np.random.default_rng(0)
     size = 10_007
@@ -216,7 +217,7 @@ def test_blockwise_adam_equals_one_pass_bit_for_bit(monkeypatch, amsgrad, thread
     def run(block: int) -> list[np.ndarray]:
         param, grad = (a.copy() for a in arrays)
         m, v, vhat = (s.copy() for s in slots)
-        monkeypatch.setattr(updates, "BLOCK", block)
+        monkeypatch.setattr(parallel, "BLOCK", block)
         for step in (1, 2):
             updates.adam_update(param, grad, m, v, step, lr=1e-3, beta_1=0.9, beta_2=0.999,
                                 epsilon=1e-7, amsgrad=amsgrad, vhat=vhat)

@@ -133,11 +133,6 @@ class Layer:
     'my_layer'
     """
 
-    # Whether the layer's kernels split their work over deepgrad's own threads
-    # (kernels.parallel.run_groups, run_parts): a model holding one runs its loops with
-    # BLAS single-threaded (see Model._threads).
-    kernel_threads = False
-
     def __init__(
         self,
         trainable: bool = True,

@@ -86,7 +86,6 @@ class BaseConv(Layer):
 
     rank = 2
     paddings: tuple[str, ...] = ("valid", "same")
-    kernel_threads = True
 
     def __init__(
         self,

@@ -61,7 +61,6 @@ class _Checked(Layer):
 
 class _Pooling(_Checked):
     _op = None
-    kernel_threads = True
 
     def __init__(self, pool_size, strides=None, padding: str = "valid", data_format=None,
                  **kwargs):

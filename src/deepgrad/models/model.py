@@ -16,8 +16,6 @@ built three ways, as in Keras: ``dg.Sequential``, the functional form
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from deepgrad import metrics as metrics_module
@@ -27,7 +25,6 @@ from deepgrad.layers.base import Layer
 from deepgrad.models import training
 from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics
 from deepgrad.models.data_adapter import unpack
-from deepgrad.optimizers import updates
 from deepgrad.tensor import Tensor, grad, no_grad
 
 __all__ = ["Model"]
@@ -62,7 +59,6 @@ class Model(Layer):
         self._train_variables = None
         self._penalty_sources = None
         self._graph = None
-        self._own_threads = None  # (the layers it was decided for, own threads?)
         if inputs is not None or outputs is not None:
             from deepgrad.models.functional import Graph
 
@@ -364,7 +360,7 @@ class Model(Layer):
         ``dg.callbacks.TerminateOnNaN`` turns the error off too: the callback then ends
         training quietly, as in Keras.
         """
-        with self._threads():
+        with parallel.own_threads():
             return training.fit(**locals())
 
     def evaluate(
@@ -379,12 +375,12 @@ class Model(Layer):
         return_dict: bool = False,
     ):
         """Return the loss, or ``[loss, *metrics]`` (or a dict with ``return_dict=True``)."""
-        with self._threads():
+        with parallel.own_threads():
             return training.evaluate(**locals())
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for ``x`` as NumPy array(s)."""
-        with self._threads(x):
+        with parallel.own_threads():
             return training.predict(**locals())
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -392,7 +388,7 @@ class Model(Layer):
         self._require_compiled("train_on_batch")
         self.reset_metrics()
         batch = training.prepare_batch(self, x, y, sample_weight, "train_on_batch")
-        with self._threads():
+        with parallel.own_threads():
             logs = self.train_step(batch)
         return training.format_result(self, logs, return_dict)
 
@@ -401,41 +397,14 @@ class Model(Layer):
         self._require_compiled("test_on_batch")
         self.reset_metrics()
         batch = training.prepare_batch(self, x, y, sample_weight, "test_on_batch")
-        with self._threads():
+        with parallel.own_threads():
             logs = self.test_step(batch)
         return training.format_result(self, logs, return_dict)
-
-    def _threads(self, x=None):
-        """The threads this model's loops run on: deepgrad's own (``parallel.own_threads``)
-        when a layer's kernels split work over them (``Layer.kernel_threads``), when the
-        optimizer will split its update (``updates.BLOCK``) or when the model is not built
-        yet; otherwise BLAS's, whose spinning workers take a product faster than ours wake
-        up. A 784-128-10 MLP's epoch took 0.139 s on BLAS's threads against 0.167 s on
-        ours, a 784-1024-1024-10 MLP's 1.73 s against 1.09 s (/tmp/s5/abown*.py, lead,
-        2026-11-23). Decided again only when the layers or the built state change: the
-        walk over the layers takes longer than a small model's step.
-
-        A single sample ``x`` to predict runs on BLAS's threads whatever the model: its
-        chunks do not split, and switching BLAS's threads off and on costs more than it
-        saves (the course CNN's single-image ``predict`` 0.83 -> 0.76 ms, A/B,
-        /tmp/s5/abone.py).
-        """
-        if getattr(x, "shape", (None,))[:1] == (1,):
-            return contextlib.nullcontext()
-        key = (self.built, tuple(map(id, self._sublayers())))
-        if self._own_threads is None or self._own_threads[0] != key:
-            own = (
-                not self.built
-                or any(layer.kernel_threads for layer in [self, *_all_sublayers(self)])
-                or self.count_params() >= 2 * updates.BLOCK
-            )
-            self._own_threads = (key, own)
-        return parallel.own_threads() if self._own_threads[1] else contextlib.nullcontext()
 
     def predict_on_batch(self, x):
         """Predict one batch."""
         batch = (training.prepare_batch(self, x, None, None, "predict_on_batch")[0],)
-        with self._threads(batch[0]):
+        with parallel.own_threads():
             return self.predict_step(batch)
 
 

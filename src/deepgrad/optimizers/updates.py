@@ -25,12 +25,10 @@ array([ 0.95, -2.05], dtype=float32)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
-from deepgrad.kernels import parallel
-from deepgrad.kernels.parallel import run_parts
+from deepgrad.kernels.parallel import blockwise
 
 __all__ = [
     "sgd_update", "adam_update", "adamw_update", "nadam_update", "nadam_momentum",
@@ -40,32 +38,6 @@ __all__ = [
 
 def _scalar(value: float, dtype: np.dtype) -> np.ndarray:
     return np.array(value, dtype=dtype)
-
-
-# Elements per block of an update. A rule makes about ten passes over its arrays; on
-# blocks this size the passes after the first read the cache, not memory (measured in
-# benchmarks/cnn.py: Adam over the course CNN's 3.27M parameters, see the commit log).
-BLOCK = 1 << 17
-
-
-def _blockwise(update: Callable[..., None], arrays: tuple[np.ndarray, ...]) -> None:
-    """Run ``update(*arrays)`` block by block, the blocks shared between threads.
-
-    Every rule is elementwise, so each element sees the same operations in the same
-    order however the arrays are cut: the result is the same bit for bit. Arrays that are
-    small, or not all flat (a caller's own shapes), run in one call.
-    """
-    size = arrays[0].size
-    if size < 2 * BLOCK or any(a.ndim != 1 or a.size != size for a in arrays):
-        update(*arrays)
-        return
-
-    def run(part: slice) -> None:
-        for start in range(part.start, part.stop, BLOCK):
-            block = slice(start, min(start + BLOCK, part.stop))
-            update(*(a[block] for a in arrays))
-
-    run_parts(run, parallel.split(size))
 
 
 def sgd_update(
@@ -189,7 +161,7 @@ def adam_update(
         step_ /= denominator
         param -= step_
 
-    _blockwise(update, (param, grad, m, v) + ((vhat,) if amsgrad else ()))
+    blockwise(update, (param, grad, m, v) + ((vhat,) if amsgrad else ()))
 
 
 def apply_weight_decay(param: np.ndarray, *, lr: float, weight_decay: float) -> None:
