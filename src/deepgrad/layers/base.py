@@ -23,15 +23,16 @@ from __future__ import annotations
 import inspect
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
-from deepgrad import config
+from deepgrad import config, tree
 from deepgrad.formats.budget import check_scratch, claim_weight
 from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
 from deepgrad.tensor import Tensor, Variable
 
-__all__ = ["Layer", "InputSpec", "clear_session", "shape_str"]
+__all__ = ["Layer", "InputSpec", "FusedCall", "clear_session", "shape_str", "shapes_of"]
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 
@@ -238,8 +239,35 @@ class Layer:
             kwargs["training"] = training
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(o) for o in _flatten(outputs)]
+            self._activity_losses = [self.activity_regularizer(o) for o in tree.flatten(outputs)]
         return outputs
+
+    # -- fusion: how a model's plan runs two calls as one op ------------------------------
+    def fuse(self, following: Layer) -> Callable | None:
+        """How to run ``following(self(x))`` as one op, or None (the default: no fusion).
+
+        A model's plan asks this of each call whose output only ``following`` reads. A
+        layer that can do both in one pass returns ``run(inputs, training)``, which
+        returns the second layer's output, or None to decline for these inputs (the two
+        calls then run one after the other). :class:`FusedCall` does around it what
+        ``__call__`` does for each layer; ``run`` must decline whenever this layer's own
+        output would be needed (its activity regularizer). ``following`` is described by
+        :meth:`epilogue`, never by its class.
+
+        >>> Layer().fuse(Layer()) is None
+        True
+        """
+        return None
+
+    def epilogue(self) -> tuple | None:
+        """This layer's work as a step that the op producing its input could finish in the
+        same pass: ``(name, parameters)``, e.g. ``("max_pool", (2, 2))`` for a max pooling
+        over windows that do not overlap, or None (the default).
+
+        >>> Layer().epilogue() is None
+        True
+        """
+        return None
 
     @property
     def _accepts_training(self) -> bool:
@@ -254,10 +282,8 @@ class Layer:
         return cached
 
     def _convert_inputs(self, inputs):
-        if isinstance(inputs, (list, tuple)):
-            return type(inputs)(self._convert_inputs(i) for i in inputs)
-        if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if isinstance(inputs, (list, tuple, dict)):
+            return tree.map_structure(self._convert_inputs, inputs)
         if isinstance(inputs, Tensor):
             return inputs
         array = np.asarray(inputs)
@@ -279,7 +305,7 @@ class Layer:
         """Raise the "strings reached a numeric layer" error, for a deepgrad layer."""
         if not type(self).__module__.startswith("deepgrad.layers."):
             return  # a user's layer, or a model (its own layers decide)
-        tensors = [t for t in _flatten(inputs) if _holds_strings(t)]
+        tensors = [t for t in tree.flatten(inputs) if _holds_strings(t)]
         given = tensors[0] if tensors else inputs
         shape = given.shape if hasattr(given, "shape") else ()
         dtype = given.dtype if isinstance(given, KerasTensor) else given.data.dtype
@@ -292,7 +318,7 @@ class Layer:
         )
 
     def _build_from(self, inputs) -> None:
-        shapes = _shapes_of(inputs)
+        shapes = shapes_of(inputs)
         self._check_build_rank(shapes)
         self.build(shapes)
         self._build_shapes = shapes
@@ -486,6 +512,44 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+class FusedCall:
+    """``second(first(inputs))`` run as one op (``run``, from ``first.fuse(second)``), with
+    what ``Layer.__call__`` does for each layer around it: inputs converted to ``first``'s
+    dtype, each layer's input checks (``second``'s on the shape ``first`` would output),
+    ``training`` passed on, ``second``'s activity regularizer applied to the output. Layers
+    not built yet, or a ``run`` that declines, take the two calls one after the other.
+
+    >>> import deepgrad as dg
+    >>> conv, pool = dg.layers.Conv2D(2, 3), dg.layers.MaxPooling2D(2)
+    >>> x = np.ones((1, 6, 6, 1), np.float32)
+    >>> expected = pool(conv(x))
+    >>> np.allclose(FusedCall(conv, pool, conv.fuse(pool))(x).data, expected.data)
+    True
+    """
+
+    __slots__ = ("first", "second", "run")
+
+    def __init__(self, first: Layer, second: Layer, run: Callable) -> None:
+        self.first, self.second, self.run = first, second, run
+
+    def __call__(self, inputs, training=None):
+        first, second = self.first, self.second
+        if type(inputs) is not Tensor:
+            inputs = first._convert_inputs(inputs)
+        outputs = None
+        if first.built and second.built and type(inputs) is Tensor:
+            if first.input_spec is not None:
+                first._check_input_spec(inputs)
+            if second.input_spec is not None:
+                second._check_shape(first.compute_output_shape(inputs.shape))
+            outputs = self.run(inputs, training)
+        if outputs is None:
+            return second(first(inputs, training=training), training=training)
+        if second.activity_regularizer is not None:
+            second._activity_losses = [second.activity_regularizer(outputs)]
+        return outputs
+
+
 _ACCEPTS_TRAINING: dict[type, bool] = {}
 
 
@@ -506,14 +570,26 @@ def _axis_words(axis: int, rank: int) -> str:
     return f"dimension {axis} of size"
 
 
-def _shapes_of(inputs):
-    if isinstance(inputs, Tensor):
-        return tuple(inputs.shape)
-    if isinstance(inputs, (list, tuple)):
-        return [_shapes_of(i) for i in inputs]
-    if isinstance(inputs, dict):
-        return {k: _shapes_of(v) for k, v in inputs.items()}
-    return tuple(np.shape(inputs))
+def shapes_of(structure):
+    """The shapes of a structure of tensors (or arrays), as ``build`` receives them: a tuple
+    per tensor, several in a list, a dict kept a dict.
+
+    >>> shapes_of([np.zeros((2, 3)), {"a": KerasTensor((None, 4))}])
+    [(2, 3), {'a': (None, 4)}]
+    """
+    if not isinstance(structure, (list, tuple, dict)):
+        return _shape(structure)
+    listed = tree.traverse(_tuple_to_list, structure, top_down=False)
+    return tree.map_structure(_shape, listed)
+
+
+def _shape(value) -> tuple:
+    shape = getattr(value, "shape", None)
+    return tuple(np.shape(value) if shape is None else shape)
+
+
+def _tuple_to_list(item):
+    return list(item) if isinstance(item, tuple) else None
 
 
 def _holds_strings(inputs) -> bool:
@@ -528,16 +604,8 @@ def _holds_strings(inputs) -> bool:
     if isinstance(inputs, KerasTensor):
         return inputs.dtype == "string"
     if isinstance(inputs, (list, tuple, dict)):
-        return any(_holds_strings(i) for i in _flatten(inputs))
+        return any(_holds_strings(i) for i in tree.flatten(inputs))
     return False
-
-
-def _flatten(outputs) -> list:
-    if isinstance(outputs, (list, tuple)):
-        return [o for item in outputs for o in _flatten(item)]
-    if isinstance(outputs, dict):
-        return [o for item in outputs.values() for o in _flatten(item)]
-    return [outputs]
 
 
 def _is_symbolic(inputs) -> bool:

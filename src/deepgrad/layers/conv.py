@@ -34,7 +34,6 @@ from deepgrad.layers.base import (
     shape_str,
 )
 from deepgrad.layers.core import positive_int, serialize_regularizer
-from deepgrad.layers.pooling import MaxPooling2D
 from deepgrad.ops.grouped_conv import grouped_conv
 from deepgrad.tensor import Tensor
 
@@ -303,6 +302,39 @@ class Conv2D(BaseConv):
             dilation_rate=self.dilation_rate, activation=self._fused,
         )
 
+    def fuse(self, following: Layer):
+        """Run this convolution and a following max pooling over non-overlapping windows
+        as one op, :func:`deepgrad.ops.conv2d_max_pool`: each chunk of the convolution's
+        output is pooled while it is in the CPU cache, and in training only each window's
+        winner is kept (``benchmarks/cnn.py``). The numbers are those of the two layers to
+        float32 rounding (the op multiplies other blocks of rows). Declines for an
+        activation other than ReLU or none, an activity regularizer, another input dtype,
+        groups, or a subclass that changes the forward pass.
+        """
+        epilogue = following.epilogue()
+        if (
+            epilogue is None or epilogue[0] != "max_pool" or self.groups != 1
+            or type(self).call is not BaseConv.call
+            or type(self)._convolve is not Conv2D._convolve
+        ):
+            return None
+        pool_size = epilogue[1]
+
+        def run(inputs: Tensor, training=None) -> Tensor | None:
+            if (
+                inputs.dtype != self.dtype or self.activity_regularizer is not None
+                or self.activation not in (activations.relu, activations.linear)
+                or following.epilogue() != epilogue
+            ):
+                return None
+            return ops.conv2d_max_pool(
+                inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                dilation_rate=self.dilation_rate, activation=self._fused,
+                pool_size=pool_size, name=self.name,
+            )
+
+        return run
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),
@@ -312,45 +344,6 @@ class Conv2D(BaseConv):
             "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
-
-
-def conv_then_pool(conv: Layer, pool: Layer, inputs) -> Tensor | None:
-    """``pool(conv(inputs))`` as one op where it can be, else None (nothing computed).
-
-    A built :class:`Conv2D` with ReLU or no activation, followed by a built
-    ``MaxPooling2D`` whose strides equal its window and whose padding is ``'valid'``,
-    runs as :func:`deepgrad.ops.conv2d_max_pool`: each chunk of the convolution's output
-    is pooled while it is in the CPU cache. :class:`deepgrad.Sequential` and functional
-    models use it, in training too (the op then keeps each window's winner instead of
-    the full output);
-    the numbers are the same as the two layers', bit for bit. Course CNN, alternated in
-    one process: predict at batch 128 24.1 -> 20.2 ms with the first pair fused
-    (/tmp/fuse2.py); a training step 69.2 -> 66.1 ms median over 45 rounds
-    (/tmp/s5/abtrainfuse.py, lead, 2026-11-23).
-
-    >>> import deepgrad as dg
-    >>> conv, pool = Conv2D(4, 3, activation="relu"), dg.layers.MaxPooling2D(2)
-    >>> x = dg.Tensor(np.ones((1, 6, 6, 2), np.float32))
-    >>> y = pool(conv(x))  # builds both
-    >>> np.array_equal(conv_then_pool(conv, pool, x).data, y.data)
-    True
-    """
-    if not (
-        type(conv) is Conv2D and type(pool) is MaxPooling2D and type(inputs) is Tensor
-        and conv.groups == 1
-        and conv.built and pool.built and inputs.dtype == conv.dtype
-        and conv.activity_regularizer is None and pool.activity_regularizer is None
-        and conv.activation in (activations.relu, activations.linear)
-        and pool.strides == pool.pool_size and pool.padding == "valid"
-    ):
-        return None
-    conv._check_input_spec(inputs)
-    pool._check_shape(conv.compute_output_shape(inputs.shape))
-    return ops.conv2d_max_pool(
-        inputs, conv.kernel, conv.bias, strides=conv.strides, padding=conv.padding,
-        dilation_rate=conv.dilation_rate, activation=conv._fused, pool_size=pool.pool_size,
-        name=conv.name,
-    )
 
 
 class Conv1D(Conv2D):

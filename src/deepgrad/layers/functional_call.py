@@ -8,25 +8,18 @@
 
 from __future__ import annotations
 
-from deepgrad.layers.base import _holds_strings
+from deepgrad import tree
+from deepgrad.layers.base import _holds_strings, shapes_of
 from deepgrad.layers.keras_tensor import KerasTensor, Node
 
 __all__ = ["symbolic_call"]
-
-
-def _map(structure, fn):
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_map(s, fn) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _map(v, fn) for k, v in structure.items()}
-    return fn(structure)
 
 
 def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
     """Build ``layer`` for the inputs' shapes and return KerasTensor outputs with history."""
     if not layer._accepts_strings and _holds_strings(inputs):
         layer._refuse_strings(inputs)
-    shapes = _map(inputs, lambda t: t.shape if isinstance(t, KerasTensor) else t)
+    shapes = shapes_of(inputs)
     if not layer.built:
         layer._check_build_rank(shapes)
         layer.build(shapes)
@@ -44,17 +37,5 @@ def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
         flat.append(tensor)
         return tensor
 
-    node.outputs = _map_shapes(out_shapes, make)
+    node.outputs = tree.map_shape_structure(make, out_shapes)
     return node.outputs
-
-
-def _is_single_shape(shape) -> bool:
-    return isinstance(shape, tuple) and all(s is None or isinstance(s, int) for s in shape)
-
-
-def _map_shapes(shapes, fn):
-    if _is_single_shape(shapes):
-        return fn(shapes)
-    if isinstance(shapes, dict):
-        return {k: _map_shapes(v, fn) for k, v in shapes.items()}
-    return [_map_shapes(s, fn) for s in shapes]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import tree
+
 __all__ = ["KerasTensor", "Node", "first_call_tensors", "dtype_name"]
 
 _STRING_NAMES = ("string", "str", "bytes", "object")
@@ -84,28 +86,11 @@ class Node:
 
     def input_tensors(self) -> list[KerasTensor]:
         """The KerasTensors this call consumed, flattened."""
-        found: list[KerasTensor] = []
-
-        def walk(item):
-            if isinstance(item, KerasTensor):
-                found.append(item)
-            elif isinstance(item, (list, tuple)):
-                for i in item:
-                    walk(i)
-            elif isinstance(item, dict):
-                for i in item.values():
-                    walk(i)
-
-        walk(self.inputs)
-        return found
+        return _flat_tensors(self.inputs)
 
 
 def _flat_tensors(structure) -> list[KerasTensor]:
-    if isinstance(structure, (list, tuple)):
-        return [t for s in structure for t in _flat_tensors(s)]
-    if isinstance(structure, dict):
-        return [t for s in structure.values() for t in _flat_tensors(s)]
-    return [structure] if isinstance(structure, KerasTensor) else []
+    return [t for t in tree.flatten(structure) if isinstance(t, KerasTensor)]
 
 
 def first_call_tensors(layer, which: str):

@@ -138,6 +138,20 @@ class MaxPooling2D(_Pooling):
                  **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
+    def epilogue(self) -> tuple | None:
+        """``("max_pool", pool_size)`` for windows that do not overlap with ``'valid'``
+        padding: the op producing the input (a convolution) may then pool in its own pass.
+
+        >>> MaxPooling2D(2).epilogue(), MaxPooling2D(2, strides=1).epilogue()
+        (('max_pool', (2, 2)), None)
+        """
+        if (
+            self.strides != self.pool_size or self.padding != "valid"
+            or type(self).call is not _Pooling.call
+        ):
+            return None
+        return ("max_pool", self.pool_size)
+
 
 class AveragePooling2D(_Pooling):
     """Mean over ``pool_size`` windows of each channel of an image (padding not counted).

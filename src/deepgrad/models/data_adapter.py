@@ -17,25 +17,23 @@ from collections.abc import Iterator
 import numpy as np
 
 from deepgrad import random as dg_random
+from deepgrad import tree
 from deepgrad.tensor import Tensor
 
 __all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation"]
 
 
 def _flat(structure) -> list:
-    if isinstance(structure, (list, tuple)):
-        return [a for s in structure for a in _flat(s)]
-    if isinstance(structure, dict):
-        return [a for s in structure.values() for a in _flat(s)]
-    return [] if structure is None else [structure]
+    """The arrays of ``x``, ``y`` or ``sample_weight`` (None stands for no array)."""
+    if not isinstance(structure, (list, tuple, dict)):  # one array, or None: no walk
+        return [] if structure is None else [structure]
+    return [a for a in tree.flatten(structure) if a is not None]
 
 
 def _map(structure, fn):
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_map(s, fn) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _map(v, fn) for k, v in structure.items()}
-    return None if structure is None else fn(structure)
+    if not isinstance(structure, (list, tuple, dict)):
+        return None if structure is None else fn(structure)
+    return tree.map_structure(lambda a: None if a is None else fn(a), structure)
 
 
 def _as_array(value, what: str, float_dtype) -> np.ndarray:
@@ -84,19 +82,20 @@ def check_arrays(x, y, sample_weight, who: str, float_dtype) -> tuple:
     sample_weight = _map(sample_weight, lambda a: _as_array(a, f"{who}: `sample_weight`", None))
     lengths = {}
     for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight)):
-        for i, a in enumerate(_flat(part)):
-            label = name if len(_flat(part)) == 1 else f"{name}[{i}]"
-            lengths[label] = len(a)
+        arrays = _flat(part)
+        for i, a in enumerate(arrays):
+            lengths[name if len(arrays) == 1 else f"{name}[{i}]"] = len(a)
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{k} has {n}" for k, n in lengths.items())
         raise ValueError(
             f"{who}: `x` and `y` must have the same number of samples. Received: {detail}. "
             "Nothing is truncated or broadcast: fix the arrays so their first axes match."
         )
-    for i, a in enumerate(_flat(x)):
+    arrays = _flat(x)
+    for i, a in enumerate(arrays):
         if a.dtype.kind == "f" and not np.isfinite(a).all():
             bad = np.argwhere(~np.isfinite(a))[0]
-            label = "x" if len(_flat(x)) == 1 else f"x[{i}]"
+            label = "x" if len(arrays) == 1 else f"x[{i}]"
             raise ValueError(
                 f"{who}: `{label}` contains NaN or inf "
                 f"(first at index {tuple(int(b) for b in bad)}, "

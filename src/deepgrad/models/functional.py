@@ -12,34 +12,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
-from deepgrad import ops
-from deepgrad.layers.conv import Conv2D, conv_then_pool
+from deepgrad import ops, tree
+from deepgrad.layers.base import FusedCall, shapes_of
 from deepgrad.layers.input_layer import InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor, Node
-from deepgrad.layers.pooling import MaxPooling2D
 
 __all__ = ["Graph"]
-
-
-def _flatten(structure) -> list:
-    if isinstance(structure, (list, tuple)):
-        return [t for s in structure for t in _flatten(s)]
-    if isinstance(structure, dict):
-        return [t for s in structure.values() for t in _flatten(s)]
-    return [structure]
-
-
-def _rebuild(structure, values: dict):
-    if isinstance(structure, KerasTensor):
-        return values[id(structure)]
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_rebuild(s, values) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _rebuild(v, values) for k, v in structure.items()}
-    return structure
 
 
 def _describe(tensor: KerasTensor) -> str:
@@ -66,20 +46,157 @@ def _layer_depths(order: list[Node], input_nodes: list[Node]) -> dict[int, int]:
     return layer_depth
 
 
+class _Slot:
+    """Where a step finds a tensor computed earlier: an index into the run's values."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class _Step:
+    """One step of a plan: a layer call, or two layers fused into one op (``FusedCall``).
+
+    ``source`` is the slot of the single input tensor, or None when the call takes a
+    structure (``template``, with ``_Slot`` s where tensors go); ``target`` is the slot of
+    the single output, or None when the outputs are several (``targets``, in flatten order).
+    """
+
+    __slots__ = ("call", "source", "template", "args", "kwargs", "target", "targets")
+
+    def __init__(self, call, node: Node, output_node: Node, slots: dict[int, int]) -> None:
+        self.call = call
+        self.args, self.kwargs = node.args, node.kwargs
+        inputs = node.inputs
+        self.source = slots[id(inputs)] if isinstance(inputs, KerasTensor) else None
+        self.template = tree.map_structure(
+            lambda t: _Slot(slots[id(t)]) if isinstance(t, KerasTensor) else t, inputs)
+        outputs = tree.flatten(output_node.outputs)
+        for tensor in outputs:
+            slots[id(tensor)] = len(slots)
+        single = isinstance(output_node.outputs, KerasTensor)
+        self.target = slots[id(outputs[0])] if single else None
+        self.targets = [slots[id(t)] for t in outputs]
+
+
+def _fetch(values: list):
+    return lambda item: values[item.index] if type(item) is _Slot else item
+
+
+class Plan:
+    """How a graph runs: its steps in order, found once by one pass over the nodes.
+
+    A step is a layer call, or a pair fused into one op: a node whose single output only
+    the next call reads (not a model output, no extra arguments on either call) asks its
+    layer ``layer.fuse(next_layer)``; a layer that can run the pair as one op returns how
+    (see :meth:`deepgrad.layers.Layer.fuse`). No layer class is named here.
+    """
+
+    def __init__(self, graph: Graph, fuse: bool = True) -> None:
+        slots = {id(t): i for i, t in enumerate(graph.inputs)}
+        nodes = graph.nodes
+        readers: dict[int, list[Node]] = {}
+        for node in nodes:
+            for tensor in node.input_tensors():
+                readers.setdefault(id(tensor), []).append(node)
+        outputs = {id(t) for t in graph.outputs}
+        fused: set[int] = set()
+        self.steps: list[_Step] = []
+        for node in nodes:
+            if id(node) in fused:
+                continue
+            follower = _only_reader(node, readers, outputs) if fuse else None
+            run = None if follower is None else node.layer.fuse(follower.layer)
+            if run is None:
+                self.steps.append(_Step(node.layer, node, node, slots))
+            else:
+                fused.add(id(follower))
+                self.steps.append(_Step(FusedCall(node.layer, follower.layer, run), node,
+                                        follower, slots))
+        self.size = len(slots)
+        structure = graph.output_structure
+        self.output = slots[id(structure)] if isinstance(structure, KerasTensor) else None
+        self.output_template = tree.map_structure(
+            lambda t: _Slot(slots[id(t)]) if isinstance(t, KerasTensor) else t, structure)
+        # A chain (each step reads the one tensor the step before made, a Sequential's
+        # shape) runs as a plain loop over its calls: the per-call cost of a small model.
+        self.chain = None
+        previous = 0
+        for step in self.steps:
+            if step.source != previous or step.target is None or step.args or step.kwargs:
+                break
+            previous = step.target
+        else:
+            if len(graph.inputs) == 1 and self.output == previous:
+                self.chain = [step.call for step in self.steps]
+
+    def run(self, values: list, training):
+        """Run the steps on ``values`` (the inputs in their slots); return the outputs."""
+        if self.chain is not None:
+            x = values[0]
+            for call in self.chain:
+                x = call(x, training=training)
+            return x
+        fetch = None
+        for step in self.steps:
+            if step.source is not None:
+                x = values[step.source]
+            else:
+                fetch = fetch or _fetch(values)
+                x = tree.map_structure(fetch, step.template)
+            out = step.call(x, *step.args, training=training, **step.kwargs)
+            if step.target is not None:
+                values[step.target] = out
+            else:
+                for slot, real in zip(step.targets, tree.flatten(out)):
+                    values[slot] = real
+        if self.output is not None:
+            return values[self.output]
+        return tree.map_structure(_fetch(values), self.output_template)
+
+
+def _only_reader(node: Node, readers: dict, outputs: set) -> Node | None:
+    """The call that alone reads ``node``'s single output, with nothing else, or None."""
+    single = node.outputs
+    if node.args or node.kwargs or not isinstance(single, KerasTensor):
+        return None
+    if id(single) in outputs or len(readers.get(id(single), ())) != 1:
+        return None
+    follower = readers[id(single)][0]
+    if follower.inputs is not single or follower.args or follower.kwargs:
+        return None
+    return follower
+
+
 class Graph:
     """The recorded calls from ``inputs`` to ``outputs``, in an order that can be run.
+
+    The walk over the calls, the checks and the plan are made on first use
+    (``Model(inputs, outputs)`` asks for them at once, so its errors come at
+    construction); every walk is a loop, not a recursion, so a chain of thousands of
+    layers is fine.
+
+    Args:
+        inputs, outputs: KerasTensors (or structures of them) from ``dg.Input`` and calls.
+        model_name: for error messages.
+        check_inputs: whether :meth:`run` converts and checks the inputs against the
+            ``dg.Input`` shapes (a functional model) or leaves that to the first layers (a
+            Sequential, as Keras's).
 
     Raises:
         ValueError: for outputs that need a tensor that is not among the inputs, inputs not
             used by any output, or two different layers with the same name.
     """
 
-    def __init__(self, inputs, outputs, model_name: str):
+    def __init__(self, inputs, outputs, model_name: str, check_inputs: bool = True):
         self.model_name = model_name
         self.input_structure = inputs
         self.output_structure = outputs
-        self.inputs = _flatten(inputs)
-        self.outputs = _flatten(outputs)
+        self.inputs = tree.flatten(inputs)
+        self.outputs = tree.flatten(outputs)
+        self.check_inputs = check_inputs
+        self._one_input = len(self.inputs) == 1 and not isinstance(inputs, dict)
         for tensor in self.inputs + self.outputs:
             if not isinstance(tensor, KerasTensor):
                 raise TypeError(
@@ -92,10 +209,25 @@ class Graph:
                     f"Model '{model_name}': every input must come from dg.Input(); got "
                     f"{_describe(tensor)}."
                 )
-        self._layers = None
-        self.nodes = self._order_nodes()
-        self._check_names()
-        self._pools_after = self._conv_pool_pairs()
+        self._nodes: list[Node] | None = None
+        self._layers: list | None = None
+        self._plan: Plan | None = None
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The recorded calls in an order that runs (checked on first use)."""
+        if self._nodes is None:
+            nodes = self._order_nodes()
+            self._check_names(nodes)
+            self._nodes = nodes
+        return self._nodes
+
+    @property
+    def plan(self) -> Plan:
+        """The execution plan, made on first use."""
+        if self._plan is None:
+            self._plan = Plan(self)
+        return self._plan
 
     def _order_nodes(self) -> list[Node]:
         """Walk back from the outputs (Keras's ``_build_map``): nodes in an order that runs.
@@ -108,32 +240,35 @@ class Graph:
         used_inputs: set[int] = set()
         self._visit_index: dict[int, int] = {}
         input_nodes: list[Node] = []
-
-        def visit(tensor: KerasTensor, path: KerasTensor):
-            node = tensor.history[0] if tensor.history else None
-            if id(tensor) in input_ids:
-                used_inputs.add(id(tensor))
-                if id(node) not in done:
-                    self._visit_index.setdefault(id(node.layer), len(self._visit_index))
-                    done.add(id(node))
-                    input_nodes.append(node)
-                return
-            if node is None or isinstance(node.layer, InputLayer):
-                raise ValueError(
-                    f"Model '{self.model_name}': the output {_describe(path)} is not reachable "
-                    f"from the given inputs: it needs {_describe(tensor)}, which is not among "
-                    "the model's inputs. To fix, add that dg.Input to `inputs`."
-                )
-            if id(node) in done:
-                return
-            self._visit_index.setdefault(id(node.layer), len(self._visit_index))
-            for parent in node.input_tensors():
-                visit(parent, path)
-            done.add(id(node))
-            order.append(node)
-
         for output in self.outputs:
-            visit(output, output)
+            stack: list[tuple[KerasTensor, bool]] = [(output, False)]
+            while stack:
+                tensor, parents_done = stack.pop()
+                node = tensor.history[0] if tensor.history else None
+                if parents_done:
+                    if id(node) not in done:
+                        done.add(id(node))
+                        order.append(node)
+                    continue
+                if id(tensor) in input_ids:
+                    used_inputs.add(id(tensor))
+                    if id(node) not in done:
+                        self._visit_index.setdefault(id(node.layer), len(self._visit_index))
+                        done.add(id(node))
+                        input_nodes.append(node)
+                    continue
+                if node is None or isinstance(node.layer, InputLayer):
+                    raise ValueError(
+                        f"Model '{self.model_name}': the output {_describe(output)} is not "
+                        f"reachable from the given inputs: it needs {_describe(tensor)}, which "
+                        "is not among the model's inputs. To fix, add that dg.Input to "
+                        "`inputs`."
+                    )
+                if id(node) in done:
+                    continue
+                self._visit_index.setdefault(id(node.layer), len(self._visit_index))
+                stack.append((tensor, True))
+                stack.extend((parent, False) for parent in reversed(node.input_tensors()))
         unused = [t for t in self.inputs if id(t) not in used_inputs]
         if unused:
             raise ValueError(
@@ -143,26 +278,10 @@ class Graph:
         self._layer_depths = _layer_depths(order, input_nodes)
         return order
 
-    def _conv_pool_pairs(self) -> dict[int, Node]:
-        """Each ``MaxPooling2D`` call that reads nothing but a ``Conv2D`` call's output (read
-        by nothing else, not an output), by the convolution's node: the pair runs as one op
-        where it can (:func:`~deepgrad.layers.conv.conv_then_pool`), as in Sequential."""
-        readers = Counter(id(t) for node in self.nodes for t in node.input_tensors())
-        readers.update(id(t) for t in self.outputs)
-        pairs = {}
-        for node in self.nodes:
-            tensors = node.input_tensors()
-            if type(node.layer) is not MaxPooling2D or len(tensors) != 1 or node.args:
-                continue
-            conv = tensors[0].history[0]
-            plain = not (node.kwargs or conv.args or conv.kwargs)
-            if plain and type(conv.layer) is Conv2D and readers[id(tensors[0])] == 1:
-                pairs[id(conv)] = node
-        return pairs
-
-    def _check_names(self) -> None:
+    def _check_names(self, nodes: list[Node]) -> None:
         seen: dict[str, object] = {}
-        for layer in self.layers:
+        layers = [t.history[0].layer for t in self.inputs] + [node.layer for node in nodes]
+        for layer in layers:
             other = seen.setdefault(layer.name, layer)
             if other is not layer:
                 raise ValueError(
@@ -176,7 +295,8 @@ class Graph:
         at the same depth in the order a depth-first walk from the outputs first meets them.
         """
         if self._layers is None:
-            by_id = {id(node.layer): node.layer for node in self.nodes}
+            nodes = self.nodes
+            by_id = {id(node.layer): node.layer for node in nodes}
             by_id.update({id(t.history[0].layer): t.history[0].layer for t in self.inputs})
             depths, visit = self._layer_depths, self._visit_index
             order = sorted(by_id, key=lambda i: (-depths[i], visit[i]))
@@ -188,16 +308,11 @@ class Graph:
         return [t.history[0].layer.name for t in self.outputs]
 
     def output_shapes(self):
-        def shape_of(structure):
-            if isinstance(structure, KerasTensor):
-                return structure.shape
-            if isinstance(structure, dict):
-                return {k: shape_of(v) for k, v in structure.items()}
-            return [shape_of(s) for s in structure]
+        """The outputs' shapes, in the outputs' structure (several as a list)."""
+        return shapes_of(self.output_structure)
 
-        return shape_of(self.output_structure)
-
-    def _bind_inputs(self, data) -> dict:
+    def _bind_inputs(self, data) -> list:
+        """The data for each input, in :attr:`inputs` order."""
         structure = self.input_structure
         if isinstance(structure, dict):
             if not isinstance(data, dict):
@@ -208,7 +323,7 @@ class Graph:
             missing = sorted(set(structure) - set(data))
             if missing:
                 raise ValueError(f"Model '{self.model_name}': missing inputs {missing}.")
-            return {id(t): data[k] for k, t in structure.items()}
+            return tree.flatten({k: data[k] for k in structure})
         if isinstance(data, dict):
             names = [t.name for t in self.inputs]
             missing = sorted(set(names) - set(data))
@@ -216,58 +331,51 @@ class Graph:
                 raise ValueError(
                     f"Model '{self.model_name}': missing inputs {missing}; inputs are {names}."
                 )
-            return {id(t): data[t.name] for t in self.inputs}
+            return [data[t.name] for t in self.inputs]
         values = data if isinstance(data, (list, tuple)) and len(self.inputs) > 1 else [data]
         if len(values) != len(self.inputs):
             raise ValueError(
                 f"Model '{self.model_name}': expected {len(self.inputs)} inputs "
                 f"({', '.join(t.name or '?' for t in self.inputs)}), received {len(values)}."
             )
-        return {id(t): v for t, v in zip(self.inputs, values)}
+        return list(values)
+
+    def _checked(self, tensor: KerasTensor, value):
+        layer = tensor.history[0].layer
+        value = layer._convert_inputs(value)
+        shape, expected = value.shape, tensor.shape
+        # Keras's rank adjustment: a trailing axis of size 1 is added or dropped, so
+        # that Input(shape=(1,), dtype="string") takes a 1-D array of texts.
+        if len(shape) == len(expected) - 1 and expected[-1] == 1:
+            value = ops.expand_dims(value, -1)
+        elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+            value = ops.squeeze(value, -1)
+        shape = value.shape
+        if len(shape) != len(expected) or any(
+            e is not None and e != s for e, s in zip(expected, shape)
+        ):
+            hint = (
+                " Missing batch dimension? Add a batch axis: x[None]."
+                if len(shape) == len(expected) - 1
+                else ""
+            )
+            raise ValueError(
+                f"Model '{self.model_name}': input '{layer.name}' expects shape "
+                f"{expected}, got {tuple(shape)}.{hint}"
+            )
+        return value
 
     def run(self, data, training=None):
-        """Run the recorded calls on real data; return outputs in the outputs' structure."""
-        values = self._bind_inputs(data)
-        for tensor in self.inputs:
-            layer = tensor.history[0].layer
-            value = layer._convert_inputs(values[id(tensor)])
-            shape, expected = value.shape, tensor.shape
-            # Keras's rank adjustment: a trailing axis of size 1 is added or dropped, so
-            # that Input(shape=(1,), dtype="string") takes a 1-D array of texts.
-            if len(shape) == len(expected) - 1 and expected[-1] == 1:
-                value = ops.expand_dims(value, -1)
-            elif len(shape) == len(expected) + 1 and shape[-1] == 1:
-                value = ops.squeeze(value, -1)
-            values[id(tensor)] = value
-            shape = value.shape
-            if len(shape) != len(expected) or any(
-                e is not None and e != s for e, s in zip(expected, shape)
-            ):
-                hint = (
-                    " Missing batch dimension? Add a batch axis: x[None]."
-                    if len(shape) == len(expected) - 1
-                    else ""
-                )
-                raise ValueError(
-                    f"Model '{self.model_name}': input '{layer.name}' expects shape "
-                    f"{expected}, got {tuple(shape)}.{hint}"
-                )
-        fused = set()
-        for node in self.nodes:
-            if id(node) in fused:
-                continue
-            args = _rebuild(node.inputs, values)
-            pool = self._pools_after.get(id(node))
-            out = None if pool is None else conv_then_pool(node.layer, pool.layer, args)
-            if out is not None:
-                fused.add(id(pool))
-                values[id(_flatten(pool.outputs)[0])] = out
-                continue
-            out = node.layer(args, *node.args, training=training, **node.kwargs)
-            flat_out = _flatten(out)
-            for symbolic, real in zip(_flatten(node.outputs), flat_out):
-                values[id(symbolic)] = real
-        return _rebuild(self.output_structure, values)
+        """Run the plan on real data; return outputs in the outputs' structure."""
+        plan = self._plan if self._plan is not None else self.plan
+        if self._one_input and not isinstance(data, dict):
+            bound = [data]
+        else:
+            bound = self._bind_inputs(data)
+        if self.check_inputs:
+            bound = [self._checked(t, v) for t, v in zip(self.inputs, bound)]
+        values = bound + [None] * (plan.size - len(bound))
+        return plan.run(values, training)
 
 
 # -- rebuilding a graph from a saved config (deepgrad.saving.serialization writes it) -------
@@ -336,9 +444,7 @@ def functional_from_config(cls: type, config: dict, make_layer: Callable[[dict],
                 out = layer(args[0], *args[1:], **kwargs)
                 node_index = item[2]
                 item[2] += 1
-                flat = out if isinstance(out, list) else (
-                    list(out.values()) if isinstance(out, dict) else [out])
-                for position, tensor in enumerate(flat):
+                for position, tensor in enumerate(tree.flatten(out)):
                     tensors[(layer.name, node_index, position)] = tensor
                 pending.pop(0)
                 progress = True

@@ -16,10 +16,9 @@ built three ways, as in Keras: ``dg.Sequential``, the functional form
 
 from __future__ import annotations
 
-import numpy as np
-
 from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
+from deepgrad import tree
 from deepgrad.kernels import parallel
 from deepgrad.layers.base import Layer
 from deepgrad.models import training
@@ -28,14 +27,6 @@ from deepgrad.models.data_adapter import unpack
 from deepgrad.tensor import Tensor, grad, no_grad
 
 __all__ = ["Model"]
-
-
-def _as_list(structure) -> list:
-    if isinstance(structure, (list, tuple)):
-        return list(structure)
-    if isinstance(structure, dict):
-        return list(structure.values())
-    return [structure]
 
 
 class Model(Layer):
@@ -65,6 +56,7 @@ class Model(Layer):
             if inputs is None or outputs is None:
                 raise ValueError("Model: give both `inputs` and `outputs` for a functional model.")
             self._graph = Graph(inputs, outputs, model_name=self.name)
+            self._graph.plan  # noqa: B018 (checks the graph and makes the plan now)
             self.built = True
 
     @property
@@ -217,10 +209,10 @@ class Model(Layer):
         total = None
         if self.compiled_loss is not None:
             total, parts = self.compiled_loss(
-                _as_list(y) if len(self.output_names) > 1 else [y], _as_list(y_pred), sample_weight
+                self._per_output(y), tree.flatten(y_pred), sample_weight
             )
             if self._output_loss_trackers is not None:
-                n = len(_flat_first(x))
+                n = len(tree.flatten(x)[0])
                 for tracker, part in zip(self._output_loss_trackers, parts):
                     if tracker is not None:
                         tracker.update_state(float(part.data), sample_weight=n)
@@ -232,6 +224,17 @@ class Model(Layer):
                 f"Model '{self.name}': no loss to optimize. Pass `loss=` to compile()."
             )
         return total
+
+    def _per_output(self, y) -> list:
+        """The targets in the outputs' order: a dict keyed by output names is taken by name
+        (as Keras does), any other structure in flatten order (a dict by sorted key, as the
+        outputs of a dict-output model)."""
+        names = self.output_names
+        if len(names) == 1:
+            return [y]
+        if isinstance(y, dict) and set(y) == set(names):
+            return [y[name] for name in names]
+        return tree.flatten(y)
 
     def _penalties(self) -> list:
         """This step's regularization terms, from the layers found to have regularizers.
@@ -256,8 +259,8 @@ class Model(Layer):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Update the compiled metrics with this batch and return all current results."""
-        y_true = _as_list(y) if len(self.output_names) > 1 else [y]
-        preds = [p.data if isinstance(p, Tensor) else p for p in _as_list(y_pred)]
+        y_true = self._per_output(y)
+        preds = [p.data if isinstance(p, Tensor) else p for p in tree.flatten(y_pred)]
         self.compiled_metrics.update(y_true, preds, sample_weight)
         return self.get_metrics_result()
 
@@ -293,7 +296,7 @@ class Model(Layer):
         if variables is None:
             variables = self._train_variables = self.trainable_variables
         self.optimizer.apply(grad(loss, variables), variables)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=len(_flat_first(x)))
+        self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data) -> dict:
@@ -302,7 +305,7 @@ class Model(Layer):
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=len(_flat_first(x)))
+        self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -310,7 +313,7 @@ class Model(Layer):
         x, _, _ = unpack(data)
         with no_grad():
             out = self(x, training=False)
-        return _to_numpy(out)
+        return training.to_numpy(out)
 
     # -- saving (deepgrad.saving, the tier above models: imported on use, as Keras's
     # model.py imports saving_api) --------------------------------------------------------
@@ -414,19 +417,3 @@ def _all_sublayers(layer: Layer) -> list[Layer]:
         found.append(sub)
         found += _all_sublayers(sub)
     return found
-
-
-def _flat_first(x):
-    while isinstance(x, (list, tuple, dict)):
-        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
-    return x
-
-
-def _to_numpy(out):
-    if isinstance(out, Tensor):
-        return out.data
-    if isinstance(out, (list, tuple)):
-        return [_to_numpy(o) for o in out]
-    if isinstance(out, dict):
-        return {k: _to_numpy(v) for k, v in out.items()}
-    return np.asarray(out)

@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-from deepgrad.layers.base import Layer, shape_str
-from deepgrad.layers.conv import conv_then_pool
+from deepgrad.layers.base import Layer, shape_str, shapes_of
 from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.models.functional import Graph
 from deepgrad.models.model import Model
 
 __all__ = ["Sequential"]
@@ -25,7 +25,10 @@ class Sequential(Model):
 
     Once the input shape is known, the model wires its layers into a functional graph, as
     Keras 3 does, so ``model.input``, ``model.output`` and each layer's ``output`` are
-    defined (for feature extraction with ``dg.Model(model.input, layer.output)``).
+    defined (for feature extraction with ``dg.Model(model.input, layer.output)``), and it
+    runs through that graph's plan (where a convolution and the pooling after it run as
+    one op). Without a known input shape, the first call builds it. ``add`` on a built
+    model extends the graph by one call: adding ``n`` layers costs ``O(n)``.
 
     Args:
         layers: optional list of layers. The input shape is known at once when the first
@@ -43,7 +46,7 @@ class Sequential(Model):
         self._input_batch_shape = None
         self._input_dtype = None
         self._input_tensor = None  # the dg.Input the graph starts from
-        self._functional = None  # the graph over the stack, once the input shape is known
+        self._names: set[str] = set()
         for layer in layers or []:
             self._append(layer)
         self._build_known()
@@ -53,10 +56,25 @@ class Sequential(Model):
 
         Raises:
             TypeError: if ``layer`` is not a layer.
-            ValueError: if a layer with the same name is already in the model.
+            ValueError: if a layer with the same name is already in the model, or the
+                layer does not accept the previous layer's output (it is not added then).
         """
+        graph = self._graph
+        if graph is None or isinstance(layer, (KerasTensor, InputLayer)):
+            self._append(layer)
+            self._build_known()
+            return
         self._append(layer)
-        self._build_known()
+        try:
+            output = layer(graph.output_structure)  # builds it: one more call
+        except Exception:
+            self._stack.pop()
+            self._names.discard(layer.name)
+            self._graph, self.built = graph, True
+            raise
+        self._graph = Graph(self._input_tensor, output, self.name, check_inputs=False)
+        self._shapes.append(shapes_of(output))
+        self.built = True
 
     def _append(self, layer) -> None:
         if isinstance(layer, KerasTensor):
@@ -75,7 +93,7 @@ class Sequential(Model):
                 f"Sequential '{self.name}': only layers can be added. Received: {layer!r} "
                 f"of type {type(layer).__name__}"
             )
-        if any(existing.name == layer.name for existing in self._stack):
+        if layer.name in self._names:
             raise ValueError(
                 f"Sequential '{self.name}': a layer named '{layer.name}' is already in the model. "
                 "Layer names must be unique; pass a distinct `name=`."
@@ -83,8 +101,9 @@ class Sequential(Model):
         if not self._stack and self._input_batch_shape is None:
             self._input_batch_shape, self._input_dtype = _known_input(layer)
         self._stack.append(layer)
+        self._names.add(layer.name)
         self.built = False
-        self._functional = None
+        self._graph = None
         self._train_variables = None
         self._penalty_sources = None
 
@@ -93,8 +112,11 @@ class Sequential(Model):
         if not self._stack:
             raise ValueError(f"Sequential '{self.name}': there are no layers to pop.")
         layer = self._stack.pop()
+        self._names.discard(layer.name)
         self.built = False
-        self._functional = None
+        self._graph = None
+        self._train_variables = None
+        self._penalty_sources = None
         self._build_known()
         return layer
 
@@ -115,8 +137,6 @@ class Sequential(Model):
         Raises:
             ValueError: if the model already has an input of another shape.
         """
-        from deepgrad.models.functional import Graph
-
         shape = tuple(input_shape)
         if shape and not isinstance(shape[0], (int, type(None))):
             # Several inputs: no single graph to wire (as in Keras); layers build when called.
@@ -137,8 +157,11 @@ class Sequential(Model):
         x, self._shapes = inputs, []
         for layer in self._stack:
             x = layer(x)
-            self._shapes.append(_shapes_of(x))
-        self._functional = Graph(inputs, x, model_name=self.name) if self._stack else None
+            self._shapes.append(shapes_of(x))
+        self._graph = None
+        if self._stack:
+            self._graph = Graph(inputs, x, self.name, check_inputs=False)
+            self._graph.plan  # noqa: B018 (made now, when the model is built)
         self._build_shapes = shape
         self.built = True
 
@@ -166,27 +189,19 @@ class Sequential(Model):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _graph_part(self, what: str):
-        if self._functional is None:
+        if self._graph is None:
             raise ValueError(
                 f"Sequential model '{self.name}' has no defined {what} yet. Give it an input "
                 "shape first: start with dg.Input(shape=...), or call build() or fit()."
             )
-        return self._functional
+        return self._graph
 
     def call(self, inputs, training=None):
-        x = inputs
-        stack, i = self._stack, 0
-        while i < len(stack):
-            if i + 1 < len(stack):
-                # A convolution and the max pooling after it run as one op (see
-                # conv_then_pool): same numbers, the full output never written.
-                fused = conv_then_pool(stack[i], stack[i + 1], x)
-                if fused is not None:
-                    x, i = fused, i + 2
-                    continue
-            x = stack[i](x, training=training)
-            i += 1
-        return x
+        if self._graph is not None:
+            return self._graph.run(inputs, training)
+        for layer in self._stack:  # several inputs: no graph (as in Keras), layer by layer
+            inputs = layer(inputs, training=training)
+        return inputs
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -238,11 +253,3 @@ def _known_input(layer: Layer) -> tuple:
         tensor = layer._graph.inputs[0]
         return tensor.shape, tensor.dtype
     return None, None
-
-
-def _shapes_of(outputs):
-    if isinstance(outputs, KerasTensor):
-        return outputs.shape
-    if isinstance(outputs, dict):
-        return {k: _shapes_of(v) for k, v in outputs.items()}
-    return [_shapes_of(o) for o in outputs]

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from deepgrad import tree
 from deepgrad.layers.base import shape_str
 
 __all__ = ["print_summary", "format_bytes", "layer_rows"]
@@ -71,9 +72,7 @@ def layer_rows(model) -> list[tuple]:
             node = _first_node(model, layer)
             ins = [t.shape for t in node.input_tensors()] if node else [layer.batch_shape]
             outs = node.outputs if node else layer.output
-            from deepgrad.models.functional import _flatten
-
-            out_shapes = [t.shape for t in _flatten(outs)]
+            out_shapes = [t.shape for t in tree.flatten(outs)]
             rows.append(
                 (
                     layer,

@@ -18,12 +18,13 @@ import math
 
 import numpy as np
 
+from deepgrad import tree
 from deepgrad.callbacks import CallbackList, TerminateOnNaN
 from deepgrad.models.data_adapter import adapt, check_arrays, split_validation, unpack
-from deepgrad.tensor import no_grad
+from deepgrad.tensor import Tensor, no_grad
 from deepgrad.utils.progress import Progbar, resolve_verbose
 
-__all__ = ["fit", "evaluate", "predict", "prepare_batch", "format_result"]
+__all__ = ["fit", "evaluate", "predict", "prepare_batch", "format_result", "to_numpy"]
 
 
 def _positive_int(who: str, name: str, value, allow_none: bool = True):
@@ -216,7 +217,7 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
         # Small inputs go straight through the forward pass: no batching, no progress bar.
         x, _, _ = check_arrays(x, None, None, "predict", dtype)
         with no_grad():
-            return _numpy(self(x, training=False))
+            return to_numpy(self(x, training=False))
     verbose = resolve_verbose(verbose)
     data = adapt(x, None, None, batch_size, steps, "predict", dtype)
     callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
@@ -235,23 +236,27 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     return _concat(outputs)
 
 
-def _numpy(out):
-    if hasattr(out, "data") and not isinstance(out, np.ndarray):
-        return out.data
-    if isinstance(out, (list, tuple)):
-        return [_numpy(o) for o in out]
-    if isinstance(out, dict):
-        return {k: _numpy(v) for k, v in out.items()}
-    return out
+def to_numpy(outputs):
+    """A model's outputs as NumPy arrays, in their structure (a tuple of outputs as a list).
+
+    >>> to_numpy((Tensor(np.ones(2)), {"b": np.zeros(1)}))
+    [array([1., 1.]), {'b': array([0.])}]
+    """
+    if isinstance(outputs, Tensor):
+        return outputs.data
+    arrays = tree.map_structure(_as_numpy, outputs)
+    return list(arrays) if isinstance(arrays, tuple) else arrays
+
+
+def _as_numpy(value) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _concat(batches: list):
-    first = batches[0]
-    if isinstance(first, list):
-        return [np.concatenate([b[i] for b in batches]) for i in range(len(first))]
-    if isinstance(first, dict):
-        return {k: np.concatenate([b[k] for b in batches]) for k in first}
-    return np.concatenate(batches)
+    """Join the batches' outputs along the batch axis, in their structure."""
+    if isinstance(batches[0], np.ndarray):
+        return np.concatenate(batches)
+    return tree.map_structure(lambda *parts: np.concatenate(parts), *batches)
 
 
 def prepare_batch(self, x, y, sample_weight, who: str) -> tuple:
