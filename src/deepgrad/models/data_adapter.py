@@ -139,6 +139,10 @@ class ArrayBatches:
         x, y, sample_weight: arrays (or lists/dicts of arrays) with the same first axis.
         batch_size: samples per batch (the last batch may be smaller).
         steps: optional number of batches per epoch (cycling through the data).
+
+    Attributes:
+        steps_per_epoch: the batches an epoch yields.
+        num_batches: the batches the data makes.
     """
 
     def __init__(self, x, y, sample_weight, batch_size: int, steps: int | None = None):
@@ -146,7 +150,7 @@ class ArrayBatches:
         self.num_samples = len(_flat(x)[0])
         self.batch_size = batch_size
         self.num_batches = max(1, math.ceil(self.num_samples / batch_size))
-        self.steps = steps if steps is not None else self.num_batches
+        self.steps_per_epoch = steps if steps is not None else self.num_batches
         self._single = isinstance(x, np.ndarray) and (y is None or isinstance(y, np.ndarray))
 
     def epoch(self, shuffle: bool | str = False) -> Iterator[tuple]:
@@ -159,7 +163,7 @@ class ArrayBatches:
         elif shuffle:
             order = dg_random.generator().permutation(n)
         x, y, sw = self.x, self.y, self.sample_weight
-        for step in range(self.steps):
+        for step in range(self.steps_per_epoch):
             start = (step % self.num_batches) * size
             if order is None:
                 index = slice(start, start + size)
@@ -181,6 +185,10 @@ class IterableBatches:
     Args:
         source: the Dataset or iterable.
         steps: batches per epoch; ``None`` runs until the source is exhausted.
+
+    Attributes:
+        steps_per_epoch: the batches an epoch yields: ``steps``, else the dataset's
+            cardinality or the source's length, else None (unknown).
     """
 
     def __init__(self, source, steps: int | None = None, who: str = "fit"):
@@ -188,18 +196,18 @@ class IterableBatches:
         self.steps = steps
         self.who = who
         self._iterator = None
-        self.num_batches = steps
+        self.steps_per_epoch = steps
         if steps is None and hasattr(source, "cardinality"):
             count = int(source.cardinality())
             if count >= 0:
-                self.num_batches = count
+                self.steps_per_epoch = count
             elif count == -1:
                 raise ValueError(
                     f"{who}: the dataset is infinite (repeat() without a count). To fix, pass "
                     "`steps_per_epoch` (fit) or `steps` (evaluate/predict)."
                 )
         elif steps is None and hasattr(source, "__len__"):
-            self.num_batches = len(source)
+            self.steps_per_epoch = len(source)
 
     def epoch(self, shuffle=False) -> Iterator[tuple]:
         """Yield ``(x, y, sample_weight)`` batches for one epoch."""

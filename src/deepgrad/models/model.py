@@ -364,7 +364,15 @@ class Model(Layer):
         training quietly, as in Keras.
         """
         with parallel.own_threads():
-            return training.fit(**locals())
+            return training.fit(
+                self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                callbacks=callbacks, validation_split=validation_split,
+                validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+                stop_on_nan=stop_on_nan,
+            )
 
     def evaluate(
         self,
@@ -379,12 +387,17 @@ class Model(Layer):
     ):
         """Return the loss, or ``[loss, *metrics]`` (or a dict with ``return_dict=True``)."""
         with parallel.own_threads():
-            return training.evaluate(**locals())
+            return training.evaluate(
+                self, x, y, batch_size=batch_size, verbose=verbose,
+                sample_weight=sample_weight, steps=steps, callbacks=callbacks,
+                return_dict=return_dict,
+            )
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for ``x`` as NumPy array(s)."""
         with parallel.own_threads():
-            return training.predict(**locals())
+            return training.predict(self, x, batch_size=batch_size, verbose=verbose,
+                                    steps=steps, callbacks=callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Run one training step on one batch; return the loss (and metrics)."""

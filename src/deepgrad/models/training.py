@@ -40,9 +40,10 @@ def _model_dtype(model):
 
 
 def fit(
-    self,
+    model,
     x=None,
     y=None,
+    *,
     batch_size=None,
     epochs=1,
     verbose="auto",
@@ -59,8 +60,9 @@ def fit(
     validation_freq=1,
     stop_on_nan=True,
 ):
-    """Train ``self`` (see :meth:`deepgrad.Model.fit`)."""
-    self._require_compiled("fit")
+    """Train ``model`` (see :meth:`deepgrad.Model.fit`): check the arguments, prepare the
+    batches (:func:`fit_data`), then run the epochs (:func:`run_epochs`)."""
+    model._require_compiled("fit")
     batch_size = _positive_int("fit", "batch_size", batch_size) or 32
     epochs = _positive_int("fit", "epochs", epochs, allow_none=False)
     steps_per_epoch = _positive_int("fit", "steps_per_epoch", steps_per_epoch)
@@ -69,59 +71,68 @@ def fit(
         raise ValueError("fit: `class_weight` is not supported yet; pass `sample_weight` instead.")
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or initial_epoch < 0:
         raise ValueError(f"fit: `initial_epoch` must be an int >= 0. Received: {initial_epoch!r}")
-    dtype = _model_dtype(self)
-    if validation_split:
-        if validation_data is not None:
-            validation_data = validation_data  # Keras: validation_data takes precedence.
-        else:
-            x, y, sample_weight = check_arrays(x, y, sample_weight, "fit", dtype)
-            (x, y, sample_weight), validation_data = split_validation(
-                x, y, sample_weight, validation_split
-            )
-    train = adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype)
-    val = None
-    if validation_data is not None:
-        if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
-            vx, vy, vsw = unpack(validation_data)
-            val = adapt(
-                vx,
-                vy,
-                vsw,
-                validation_batch_size or batch_size,
-                validation_steps,
-                "fit (validation_data)",
-                dtype,
-            )
-        else:
-            val = adapt(
-                validation_data,
-                None,
-                None,
-                validation_batch_size or batch_size,
-                validation_steps,
-                "fit (validation_data)",
-                dtype,
-            )
-    steps = train.steps if hasattr(train, "num_samples") else train.num_batches
+    train, val = fit_data(
+        model, x, y, sample_weight, batch_size, steps_per_epoch, validation_split,
+        validation_data, validation_batch_size or batch_size, validation_steps,
+    )
     callback_list = CallbackList(
         callbacks,
-        model=self,
+        model=model,
         add_history=True,
         add_progbar=verbose != 0,
-        params={"epochs": epochs, "steps": steps, "verbose": verbose},
+        params={"epochs": epochs, "steps": train.steps_per_epoch, "verbose": verbose},
     )
     if any(isinstance(c, TerminateOnNaN) for c in callback_list.callbacks):
         stop_on_nan = False  # the callback ends training itself, the Keras way
+    return run_epochs(model, train, val, callback_list, range(initial_epoch, epochs), shuffle,
+                      validation_freq, stop_on_nan)
+
+
+def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, validation_split,
+             validation_data, validation_batch_size: int, validation_steps) -> tuple:
+    """The training batches and the validation batches (None without validation) for fit.
+
+    ``validation_data`` (``(x, y)``, ``(x, y, sample_weight)``, or a dataset) takes
+    precedence over ``validation_split``, as in Keras; the split keeps the last fraction
+    of the arrays, before any shuffling.
+    """
+    dtype = _model_dtype(model)
+    if validation_split and validation_data is None:
+        x, y, sample_weight = check_arrays(x, y, sample_weight, "fit", dtype)
+        (x, y, sample_weight), validation_data = split_validation(
+            x, y, sample_weight, validation_split
+        )
+    train = adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype)
+    if validation_data is None:
+        return train, None
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        vx, vy, vsw = unpack(validation_data)
+    else:
+        vx, vy, vsw = validation_data, None, None
+    val = adapt(vx, vy, vsw, validation_batch_size, validation_steps, "fit (validation_data)",
+                dtype)
+    return train, val
+
+
+def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validation_freq: int,
+               stop_on_nan: bool):
+    """The epoch loop: one ``model.train_step`` per batch, validation after the epochs that
+    ``validation_freq`` picks, the callbacks' hooks; returns the ``History``.
+
+    What does not change between steps (the hooks that have work to do, the bound
+    ``train_step``, the step count) is looked up once, before the loop.
+    """
     batch_begin = callback_list.batch_hook("on_train_batch_begin")
     batch_end = callback_list.batch_hook("on_train_batch_end")
-    self.stop_training = False
-    self._train_variables = None
-    self._penalty_sources = None
-    train_step = self.train_step
+    model.stop_training = False
+    model._train_variables = None
+    model._penalty_sources = None
+    train_step = model.train_step
+    steps = train.steps_per_epoch
     logs: dict = {}
     callback_list.on_train_begin()
-    for epoch in range(initial_epoch, epochs):
-        self.reset_metrics()
+    for epoch in epochs:
+        model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
         step = -1
         for step, batch in enumerate(train.epoch(shuffle)):
@@ -137,20 +148,20 @@ def fit(
                 )
             if batch_end is not None:
                 batch_end(step, logs)
-            if self.stop_training:
+            if model.stop_training:
                 break
         if step < 0:
             raise ValueError("fit: the training data produced no batches.")
         epoch_logs = dict(logs)
         if val is not None and (epoch + 1) % validation_freq == 0:
             callback_list.on_test_begin()  # Keras validates through evaluate's hooks
-            val_logs = _test_loop(self, val, callback_list)
+            val_logs = _test_loop(model, val, callback_list)
             callback_list.on_test_end(val_logs)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-        self._epoch = epoch + 1  # the epoch reached, recorded in saved checkpoints
+        model._epoch = epoch + 1  # the epoch reached, recorded in saved checkpoints
         callback_list.on_epoch_end(epoch, epoch_logs)
         logs = epoch_logs
-        if self.stop_training:
+        if model.stop_training:
             break
     callback_list.on_train_end(logs)
     return callback_list.history
@@ -185,6 +196,7 @@ def evaluate(
     self,
     x=None,
     y=None,
+    *,
     batch_size=None,
     verbose="auto",
     sample_weight=None,
@@ -201,13 +213,13 @@ def evaluate(
     callback_list.on_test_begin()
     logs = _test_loop(self, data, callback_list)
     if verbose:
-        bar = Progbar(getattr(data, "steps", None) or data.num_batches, verbose=verbose)
+        bar = Progbar(data.steps_per_epoch, verbose=verbose)
         bar.update(bar.target or 1, logs, finalize=True)
     callback_list.on_test_end(logs)
     return format_result(self, logs, return_dict)
 
 
-def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+def predict(self, x, *, batch_size=None, verbose="auto", steps=None, callbacks=None):
     """Predict with ``self`` (see :meth:`deepgrad.Model.predict`)."""
     batch_size = _positive_int("predict", "batch_size", batch_size) or 32
     dtype = _model_dtype(self)
@@ -223,12 +235,11 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
     callback_list.on_predict_begin()
     outputs = []
-    bar = Progbar(
-        data.num_batches, verbose=verbose if data.num_batches and data.num_batches > 1 else 0
-    )
+    steps = data.steps_per_epoch
+    bar = Progbar(steps, verbose=verbose if steps and steps > 1 else 0)
     for step, batch in enumerate(data.epoch(False)):
         outputs.append(self.predict_step(batch))
-        bar.update(step + 1, finalize=step + 1 == data.num_batches)
+        bar.update(step + 1, finalize=step + 1 == steps)
     bar.close()
     callback_list.on_predict_end()
     if not outputs:
