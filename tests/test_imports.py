@@ -176,3 +176,32 @@ def test_saving_is_not_imported_by_what_it_builds_on():
                         for target, _ in imports
                         if _part(target) == "deepgrad.saving" and _part(source) not in above})
     assert not importers, f"parts below the saving tier import it: {importers}"
+
+
+# The one cycle the package has today, known and kept: Tensor's operators (``x + y``,
+# ``x @ w``) call deepgrad.ops, which builds on Tensor; tensor.py imports ops last.
+_KNOWN_CYCLES = {frozenset({"deepgrad.ops", "deepgrad.tensor"})}
+
+
+def test_no_other_import_cycle_anywhere_in_the_package():
+    """Every part against every other, imports in functions included (the model-file
+    tier's ``Model.save`` aside): the cycles are exactly the known ones, so a new cycle
+    fails, and so does removing the known one without updating this list."""
+    graph = _edges(_models_may_defer)
+    parts = set(graph) | {p for targets in graph.values() for p in targets}
+    cycles = {frozenset(cycle) for part in parts for cycle in _cycles_through(graph, part)}
+    assert cycles == _KNOWN_CYCLES, sorted(sorted(c) for c in cycles - _KNOWN_CYCLES)
+
+
+def test_tree_is_a_leaf():
+    assert IMPORTS["deepgrad.tree"] == []
+
+
+def test_fusion_names_no_layer_classes():
+    """A model's plan asks layers whether they fuse (``Layer.fuse``): models import no
+    concrete layer module, and the convolution layers do not import the pooling ones."""
+    concrete = {"deepgrad.layers.conv", "deepgrad.layers.pooling"}
+    for module in MODULES:
+        if _part(module) == "deepgrad.models":
+            assert not {t for t, _ in IMPORTS[module]} & concrete, module
+    assert "deepgrad.layers.pooling" not in {t for t, _ in IMPORTS["deepgrad.layers.conv"]}

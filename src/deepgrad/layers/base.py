@@ -252,7 +252,7 @@ class Layer:
         calls then run one after the other). :class:`FusedCall` does around it what
         ``__call__`` does for each layer; ``run`` must decline whenever this layer's own
         output would be needed (its activity regularizer). ``following`` is described by
-        :meth:`epilogue`, never by its class.
+        :meth:`epilogue`, never by its class. deepgrad's addition: Keras has no fusion.
 
         >>> Layer().fuse(Layer()) is None
         True
