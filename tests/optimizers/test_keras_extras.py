@@ -326,3 +326,72 @@ def test_bad_arguments(make, match):
 def test_loss_scale_optimizer_needs_an_optimizer():
     with pytest.raises(TypeError, match="`inner_optimizer` must be an Optimizer"):
         optimizers.LossScaleOptimizer("adam")
+
+
+# -- MultiOptimizer ----------------------------------------------------------------------
+
+def _named(values, names):
+    out = []
+    for value, name in zip(values, names, strict=True):
+        variable = Variable(value.copy())
+        variable.path = name
+        out.append(variable)
+    return out
+
+
+def test_multi_optimizer_equals_its_optimizers_run_apart():
+    start = make_variables()
+    names = ["dense/kernel", "dense/bias", "conv/kernel", "head/bias"]
+    together = _named([v.numpy() for v in start], names)
+    apart = _named([v.numpy() for v in start], names)
+    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(
+        optimizers.SGD(0.1, momentum=0.9), {".*/bias": optimizers.Adam(0.05)}))
+    sgd, adam = optimizers.SGD(0.1, momentum=0.9), optimizers.Adam(0.05)
+    for step in range(4):
+        grads = make_grads(step)
+        multi.apply(grads, together)
+        sgd.apply([grads[0], grads[2]], [apart[0], apart[2]])
+        adam.apply([grads[1], grads[3]], [apart[1], apart[3]])
+    assert_same(values(together), values(apart))
+    assert multi.iterations == 4 and len(multi.optimizers) == 2
+
+
+def test_multi_optimizer_saves_and_resumes_in_a_model(tmp_path):
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(32, 4)).astype(np.float32), rng.normal(size=(32, 1)).astype(
+        np.float32)
+
+    def build():
+        dg.utils.set_random_seed(5)
+        model = dg.Sequential([dg.Input((4,)), dg.layers.Dense(3, name="body"),
+                               dg.layers.Dense(1, name="head")])
+        model.compile(optimizers.MultiOptimizer(optimizers.OptimizerMap(
+            optimizers.Adam(0.01, use_ema=True), {"head/.*": optimizers.Lion(0.001)})), "mse")
+        return model
+
+    model = build()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    model.save(tmp_path / "multi.deepgrad")
+    loaded = dg.models.load_model(tmp_path / "multi.deepgrad")
+    assert [type(o).__name__ for o in loaded.optimizer.optimizers] == ["Lion", "Adam"]
+    for m in (model, loaded):
+        m.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    assert_same(model.get_weights(), loaded.get_weights())
+
+
+def test_multi_optimizer_refuses_what_keras_refuses():
+    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD()))
+    with pytest.raises(AttributeError, match="Learning rate cannot be accessed"):
+        multi.learning_rate  # noqa: B018
+    with pytest.raises(ValueError, match="cannot be a LossScaleOptimizer"):
+        optimizers.OptimizerMap(optimizers.SGD(), {"x": optimizers.LossScaleOptimizer(
+            optimizers.SGD())})
+    with pytest.raises(ValueError, match="several optimizers are assigned"):
+        optimizers.OptimizerMap(optimizers.SGD(), {"a.*": optimizers.Adam(),
+                                                   ".*b": optimizers.Lion()})["ab"]
+    with pytest.raises(TypeError, match="cannot be saved"):
+        optimizers.MultiOptimizer(lambda v: optimizers.SGD()).get_config()
+    built = optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD()))
+    built.build(make_variables())
+    with pytest.raises(ValueError, match="unknown variable"):
+        built.apply([np.zeros(3, np.float32)], [Variable(np.zeros(3, np.float32))])

@@ -529,6 +529,7 @@ def test_serialize_carries_schedules():
 def test_public_names():
     assert set(optimizers.__all__) == {
         "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adafactor", "Adamax",
-        "Ftrl", "Lion", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "Optimizer",
+        "Ftrl", "Lion", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer",
+        "OptimizerMap", "Optimizer",
         "get", "serialize", "deserialize", "schedules",
     }

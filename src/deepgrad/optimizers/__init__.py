@@ -23,6 +23,7 @@ from deepgrad.optimizers.ftrl import Ftrl
 from deepgrad.optimizers.lamb import Lamb
 from deepgrad.optimizers.lion import Lion
 from deepgrad.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from deepgrad.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from deepgrad.optimizers.muon import Muon
 from deepgrad.optimizers.rmsprop import RMSprop
 from deepgrad.optimizers.schedule_free import ScheduleFreeAdamW
@@ -31,7 +32,8 @@ from deepgrad.optimizers.sgd import SGD
 
 __all__ = [
     "SGD", "Adam", "Nadam", "RMSprop", "Adagrad", "AdamW", "Adadelta", "Adafactor", "Adamax",
-    "Ftrl", "Lion", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "Optimizer",
+    "Ftrl", "Lion", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer",
+    "OptimizerMap", "Optimizer",
     "get", "serialize",
     "deserialize", "schedules",
 ]

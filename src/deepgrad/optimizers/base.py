@@ -233,6 +233,11 @@ class Optimizer:
         """Whether :meth:`build` has created the optimizer's state."""
         return self._storage is not None
 
+    @property
+    def _built_variables(self) -> list[Tensor]:
+        """The variables the optimizer was built with, in order (the state's ``<i>``)."""
+        return [] if self._storage is None else self._storage.variables
+
     # -- what subclasses provide ---------------------------------------------------------
     def _slot_specs(self) -> list[tuple[str, float]]:
         """``(name, initial value)`` of each per-variable slot, in Keras's order."""

@@ -20,6 +20,7 @@ from deepgrad.optimizers.ftrl import Ftrl
 from deepgrad.optimizers.lamb import Lamb
 from deepgrad.optimizers.lion import Lion
 from deepgrad.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from deepgrad.optimizers.multi_optimizer import MultiOptimizer
 from deepgrad.optimizers.muon import Muon
 from deepgrad.optimizers.rmsprop import RMSprop
 from deepgrad.optimizers.schedule_free import ScheduleFreeAdamW
@@ -42,6 +43,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "lion": Lion,
     "lamb": Lamb,
     "muon": Muon,
+    "multioptimizer": MultiOptimizer,
     "schedulefreeadamw": ScheduleFreeAdamW,
     "lossscaleoptimizer": LossScaleOptimizer,
 }

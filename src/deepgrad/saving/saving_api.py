@@ -78,7 +78,7 @@ def _optimizer_blob(model) -> bytes | None:
     if optimizer is None or not optimizer.built:
         return None
     keys = {id(e.variable): e.key for e in weight_entries(model)}
-    variables = optimizer._storage.variables
+    variables = optimizer._built_variables
     if any(id(v) not in keys for v in variables):
         return None  # the optimizer also trains variables outside this model
     return safetensors_io.dumps(
