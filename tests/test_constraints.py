@@ -164,3 +164,19 @@ def test_training_keeps_weights_within_their_constraints(tmp_path):
     loaded = dg.models.load_model(tmp_path / "c.deepgrad")
     assert isinstance(loaded.layers[0].kernel.constraint, C.MaxNorm)
     assert loaded.layers[0].kernel.constraint.max_value == 0.5
+
+
+def test_add_weight_resolves_a_constraint_name():
+    class Scale(dg.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones",
+                                         constraint="non_neg", name="scale")
+
+        def call(self, inputs):
+            return inputs * self.scale
+
+    layer = Scale()
+    layer(np.ones((2, 3), np.float32))
+    assert isinstance(layer.scale.constraint, C.NonNeg)
+    dg.optimizers.SGD(1.0).apply([np.full(3, 5.0, np.float32)], [layer.scale])
+    np.testing.assert_array_equal(layer.scale.numpy(), np.zeros(3, np.float32))

@@ -385,10 +385,11 @@ class Layer:
             dtype: defaults to the layer's dtype.
             trainable: whether training updates it.
             regularizer: optional regularizer object or name adding a penalty to the loss.
-            constraint: optional callable applied to the weight after each update.
+            constraint: optional constraint (a ``dg.constraints`` object, name such as
+                ``'non_neg'``, or callable) applied to the weight after each update.
             name: the weight's name, e.g. ``'kernel'``.
         """
-        from deepgrad import initializers, regularizers
+        from deepgrad import constraints, initializers, regularizers
 
         init = initializers.get(initializer)
         shape, dtype = tuple(shape), dtype or self.dtype
@@ -399,7 +400,7 @@ class Layer:
         variable = Variable(value, trainable=trainable and self._trainable, name=name)
         variable.path = f"{self.name}/{name}" if name else self.name
         variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None
-        variable.constraint = constraint
+        variable.constraint = constraints.get(constraint)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
         return variable
 
