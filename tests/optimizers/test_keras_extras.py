@@ -395,3 +395,37 @@ def test_multi_optimizer_refuses_what_keras_refuses():
     built.build(make_variables())
     with pytest.raises(ValueError, match="unknown variable"):
         built.apply([np.zeros(3, np.float32)], [Variable(np.zeros(3, np.float32))])
+
+
+# -- in fit ---------------------------------------------------------------------------------
+
+def _fit_data():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    return x, (x @ np.array([[1.0], [-1.0], [2.0]], np.float32))
+
+
+def _fitted(optimizer, epochs=2):
+    dg.utils.set_random_seed(9)
+    model = dg.Sequential([dg.Input((3,)), dg.layers.Dense(4, activation="tanh"),
+                           dg.layers.Dense(1)])
+    model.compile(optimizer, "mse")
+    history = model.fit(*_fit_data(), batch_size=8, epochs=epochs, verbose=0, shuffle=False)
+    return model, history
+
+
+def test_fit_ends_with_the_moving_average_in_the_weights():
+    model, _ = _fitted(optimizers.Adam(0.01, use_ema=True, ema_momentum=0.9))
+    averages = {id(v): a for v, a in model.optimizer._averages()}
+    for variable in model.trainable_weights:
+        np.testing.assert_array_equal(variable.numpy(), averages[id(variable)])
+    plain, _ = _fitted(optimizers.Adam(0.01))
+    assert not np.array_equal(model.get_weights()[0], plain.get_weights()[0])
+
+
+def test_fit_scales_the_loss_and_unscales_the_gradients():
+    """A power-of-two scale is exact both ways: the same weights and the same logged loss."""
+    scaled, scaled_history = _fitted(optimizers.SGD(0.05, loss_scale_factor=8.0))
+    plain, plain_history = _fitted(optimizers.SGD(0.05))
+    assert_same(scaled.get_weights(), plain.get_weights())
+    assert scaled_history.history["loss"] == plain_history.history["loss"]

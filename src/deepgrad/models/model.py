@@ -295,7 +295,10 @@ class Model(Layer):
         variables = self._train_variables
         if variables is None:
             variables = self._train_variables = self.trainable_variables
-        self.optimizer.apply(grad(loss, variables), variables)
+        # The optimizer's loss_scale_factor scales the loss here and its gradients back in
+        # apply; the tracker keeps the loss itself (Keras's order).
+        scaled = self.optimizer.scale_loss(loss)
+        self.optimizer.apply(grad(scaled, variables), variables)
         self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

@@ -163,6 +163,9 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
         logs = epoch_logs
         if model.stop_training:
             break
+    finalize = getattr(getattr(model, "optimizer", None), "finalize_variable_values", None)
+    if finalize is not None:  # Keras: with use_ema, the moving average becomes the weights
+        finalize(model.trainable_weights)
     callback_list.on_train_end(logs)
     return callback_list.history
 
