@@ -135,6 +135,24 @@ def test_generalized_cross_entropy_formula_limits_and_gradient(q):
         L.CategoricalGeneralizedCrossEntropy(q=1.0)
 
 
+def test_circle_gradient_mask_and_references():
+    r = _rng(8)
+    e = r.normal(size=(6, 4))
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    labels = np.array([0, 1, 0, 2, 1, 0])  # label 2 has no positive pair: its row is 0-safe
+    assert gradient_check(lambda x: L.circle(labels, x, gamma=3.0, margin=0.3), [e])
+    refs = r.normal(size=(5, 4))
+    assert gradient_check(lambda x, y: L.circle(labels, x, [0, 1, 2, 0, 1], y, gamma=2.0),
+                          [e, refs])
+    # separated classes cost ~0 and do not count in the mean (Keras masks them)
+    separated = np.eye(3)[[0, 0, 1, 1, 2, 2]]
+    assert np.all(L.circle([0, 0, 1, 1, 2, 2], Tensor(separated)).data < 1e-9)
+    values = L.circle(labels, Tensor(e), gamma=3.0).data
+    values[values < 1e-12] = 0
+    loss = L.Circle(gamma=3.0)(labels, Tensor(e))
+    np.testing.assert_allclose(loss.data, values[values > 0].mean(), rtol=1e-10)
+
+
 # -- CTC -------------------------------------------------------------------------------
 
 def _ctc_case(seed, batch=4, frames=12, classes=6, length=5):
@@ -270,6 +288,7 @@ NEW_CLASSES = [
     (L.Tversky, {"alpha": 0.2, "beta": 0.8, "axis": [1]}),
     (L.CTC, {"reduction": "sum"}),
     (L.CategoricalGeneralizedCrossEntropy, {"q": 0.3}),
+    (L.Circle, {"gamma": 10.0, "margin": 0.2, "remove_diagonal": False}),
 ]
 
 
@@ -286,7 +305,8 @@ def test_config_round_trips_through_json(cls, kwargs):
     ("binary_focal_crossentropy", L.BinaryFocalCrossentropy),
     ("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy),
     ("dice", L.Dice), ("tversky", L.Tversky), ("ctc", L.CTC),
-    ("categorical_generalized_cross_entropy", L.CategoricalGeneralizedCrossEntropy)])
+    ("categorical_generalized_cross_entropy", L.CategoricalGeneralizedCrossEntropy),
+    ("circle", L.Circle)])
 def test_function_names_and_functions_resolve(name, cls):
     loss = L.get(name)
     assert type(loss) is cls and loss.name == name

@@ -30,6 +30,7 @@ from deepgrad.losses.base import (
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,
 )
+from deepgrad.losses.circle import Circle, circle
 from deepgrad.losses.classes import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -90,12 +91,13 @@ __all__ = [
     "SparseCategoricalCrossentropy", "Huber", "Hinge", "SquaredHinge", "CategoricalHinge",
     "KLDivergence", "Poisson", "CosineSimilarity", "LogCosh", "BinaryFocalCrossentropy",
     "CategoricalFocalCrossentropy", "Dice", "Tversky", "CTC", "CategoricalGeneralizedCrossEntropy",
+    "Circle",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "huber", "hinge", "squared_hinge", "categorical_hinge",
     "kl_divergence", "poisson", "cosine_similarity", "log_cosh", "mse", "mae", "mape", "msle",
     "kld", "binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
-    "ctc", "categorical_generalized_cross_entropy", "get", "serialize", "deserialize",
+    "ctc", "categorical_generalized_cross_entropy", "circle", "get", "serialize", "deserialize",
 ]
 
 _CLASSES: tuple[type[Loss], ...] = (
@@ -103,7 +105,7 @@ _CLASSES: tuple[type[Loss], ...] = (
     MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, Huber, Hinge, SquaredHinge, CategoricalHinge, KLDivergence,
     Poisson, CosineSimilarity, LogCosh, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
-    Dice, Tversky, CTC, CategoricalGeneralizedCrossEntropy,
+    Dice, Tversky, CTC, CategoricalGeneralizedCrossEntropy, Circle,
 )
 
 # One explicit table. A function name resolves to the class that wraps the function;
@@ -128,6 +130,7 @@ _FUNCTION_NAMES: dict[str, type[Loss]] = {
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy, "dice": Dice,
     "tversky": Tversky, "ctc": CTC,
     "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
+    "circle": Circle,
 }
 _CLASS_NAMES: dict[str, type[Loss]] = {cls.__name__: cls for cls in _CLASSES}
 _FUNCTIONS: dict[Callable, type[Loss]] = {
@@ -142,6 +145,7 @@ _FUNCTIONS: dict[Callable, type[Loss]] = {
     categorical_focal_crossentropy: CategoricalFocalCrossentropy, dice: Dice,
     tversky: Tversky, ctc: CTC,
     categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
+    circle: Circle,
 }
 
 
