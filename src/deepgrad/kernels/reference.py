@@ -40,7 +40,7 @@ from deepgrad.kernels.geometry import resolve_padding
 __all__ = [
     "window_cells", "add_cells", "conv2d", "conv2d_backward", "depthwise_conv2d",
     "depthwise_conv2d_backward", "max_pool2d", "max_pool2d_backward", "avg_pool2d",
-    "avg_pool2d_backward",
+    "avg_pool2d_backward", "volume_cells", "conv3d", "conv3d_backward",
 ]
 
 
@@ -226,3 +226,59 @@ def _counts(x, pool_size, strides, padding) -> np.ndarray:
     """Real cells per window: the windows' sums over an image of ones, padded with zeros."""
     ones = np.ones((1,) + x.shape[1:3] + (1,), x.dtype if x.dtype.kind == "f" else np.float64)
     return _pool_cells(ones, pool_size, strides, padding, 0)[0].sum(axis=3)
+
+
+# -- volumes (N, D, H, W, C): the same, with one more spatial axis -------------------------
+def volume_cells(xp: np.ndarray, size, strides, dilation=(1, 1, 1)) -> list[np.ndarray]:
+    """Cell ``(i, j, k)`` of every window of the padded volume ``xp``, as
+    :func:`window_cells` for images: strided views ``(N, out_d, out_h, out_w, C)``.
+
+    >>> len(volume_cells(np.zeros((1, 3, 3, 3, 1)), (2, 2, 2), (1, 1, 1)))
+    8
+    """
+    axes = []
+    for n, k, s, d in zip(xp.shape[1:4], size, strides, dilation):
+        out = (n - (k - 1) * d - 1) // s + 1
+        axes.append([slice(i * d, i * d + (out - 1) * s + 1, s) for i in range(k)])
+    return [xp[:, a, b, c] for a in axes[0] for b in axes[1] for c in axes[2]]
+
+
+def _volume_pads(padding, x_shape, size, strides, dilation):
+    return resolve_padding(padding, x_shape[1:4], size, strides, dilation)
+
+
+def conv3d(x, kernel, bias=None, strides=(1, 1, 1), padding="valid", dilation=(1, 1, 1)):
+    """3-D convolution of ``x`` (N, D, H, W, Cin) with ``kernel`` (kd, kh, kw, Cin, Cout),
+    by im2col.
+
+    >>> conv3d(np.ones((1, 2, 2, 2, 1)), np.ones((2, 2, 2, 1, 1))).ravel()
+    array([8.])
+    """
+    size, cout = kernel.shape[:3], kernel.shape[4]
+    xp = _pad(x, _volume_pads(padding, x.shape, size, strides, dilation))
+    columns = np.stack(volume_cells(xp, size, strides, dilation), axis=4)
+    y = columns.reshape(columns.shape[:4] + (-1,)) @ kernel.reshape(-1, cout)
+    return y if bias is None else y + bias
+
+
+def conv3d_backward(x, kernel, grad, strides=(1, 1, 1), padding="valid", dilation=(1, 1, 1)):
+    """Gradients ``(dx, dkernel, dbias)`` of :func:`conv3d` for the output gradient ``grad``.
+
+    >>> dx, dk, db = conv3d_backward(np.ones((1, 2, 2, 2, 1)), np.ones((2, 2, 2, 1, 1)),
+    ...                              np.ones((1, 1, 1, 1, 1)))
+    >>> dx.ravel().tolist() == [1.0] * 8, dk.ravel().tolist() == [1.0] * 8, db
+    (True, True, array([1.]))
+    """
+    size, cout = kernel.shape[:3], kernel.shape[4]
+    pads = _volume_pads(padding, x.shape, size, strides, dilation)
+    xp = _pad(x, pads)
+    columns = np.stack(volume_cells(xp, size, strides, dilation), axis=4)
+    g = grad.reshape(-1, cout)
+    dkernel = (columns.reshape(len(g), -1).T @ g).reshape(kernel.shape)
+    dcolumns = (g @ kernel.reshape(-1, cout).T).reshape(columns.shape)
+    dxp = np.zeros(xp.shape, dcolumns.dtype)
+    for t, view in enumerate(volume_cells(dxp, size, strides, dilation)):
+        view += dcolumns[:, :, :, :, t]  # overlapping windows add up (col2im)
+    (front, _), (top, _), (left, _) = pads
+    dx = dxp[:, front: front + x.shape[1], top: top + x.shape[2], left: left + x.shape[3]]
+    return dx, dkernel, g.sum(axis=0)

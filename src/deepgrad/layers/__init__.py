@@ -26,6 +26,12 @@ from deepgrad.layers.conv_1d import (
     SeparableConv1D,
     SeparableConvolution1D,
 )
+from deepgrad.layers.conv_3d import (
+    Conv3D,
+    Conv3DTranspose,
+    Convolution3D,
+    Convolution3DTranspose,
+)
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.embedding import Embedding, Masking
@@ -89,6 +95,16 @@ from deepgrad.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from deepgrad.layers.pooling_3d import (
+    AveragePooling3D,
+    AvgPool3D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool3D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling3D,
+    MaxPool3D,
+    MaxPooling3D,
+)
 from deepgrad.layers.pooling_adaptive import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
@@ -145,6 +161,18 @@ __all__ = [
     "DepthwiseConv1D",
     "SeparableConv1D",
     "SeparableConvolution1D",
+    "Conv3D",
+    "Conv3DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
+    "AveragePooling3D",
+    "AvgPool3D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling3D",
+    "MaxPool3D",
+    "MaxPooling3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",

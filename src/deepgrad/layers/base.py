@@ -63,7 +63,8 @@ def shape_str(shape) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-_SPATIAL_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}
+_SPATIAL_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)",
+                    3: "(batch, depth, height, width, channels)"}
 
 
 def check_data_format(layer: str, value) -> str:

@@ -30,6 +30,20 @@ __all__ = [
 ]
 
 
+def check_output_padding(layer, value) -> tuple[int, ...] | None:
+    """``output_padding`` as ``rank`` ints, each smaller than its stride (or None)."""
+    if value is None:
+        return None
+    cls = type(layer).__name__
+    extra = int_tuple(cls, "output_padding", value, layer.rank, minimum=0)
+    if any(p >= s for p, s in zip(extra, layer.strides)):
+        raise ValueError(
+            f"{cls}: each `output_padding` must be smaller than the stride. Received: "
+            f"output_padding={extra}, strides={layer.strides}"
+        )
+    return extra
+
+
 class Conv1DTranspose(Conv2DTranspose):
     """Transposed 1-D convolution: upsamples sequences (``strides=2``, ``'same'``:
     twice as long).
@@ -55,14 +69,7 @@ class Conv1DTranspose(Conv2DTranspose):
         # The 2-D layer checks a pair; the one int is checked here.
         super().__init__(filters, kernel_size, strides, padding, None, data_format,
                          dilation_rate, activation, use_bias, **kwargs)
-        if output_padding is not None:
-            cls = type(self).__name__
-            self.output_padding = int_tuple(cls, "output_padding", output_padding, 1, minimum=0)
-            if self.output_padding[0] >= self.strides[0]:
-                raise ValueError(
-                    f"{cls}: `output_padding` must be smaller than the stride. Received: "
-                    f"output_padding={self.output_padding}, strides={self.strides}"
-                )
+        self.output_padding = check_output_padding(self, output_padding)
 
     def _convolve(self, inputs: Tensor) -> Tensor:
         return conv1d_transpose(

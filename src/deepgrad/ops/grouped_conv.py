@@ -1,4 +1,4 @@
-"""Grouped convolution (Keras's ``groups`` argument of Conv1D and Conv2D), composed from ops.
+"""Grouped convolution (Keras's ``groups`` of Conv1D, Conv2D and Conv3D), composed from ops.
 
 The input channels are split into ``groups`` equal parts and each part is convolved with
 its own slice of the filters; the outputs are joined in group order, so output channel
@@ -22,6 +22,7 @@ array([ 9., 18.], dtype=float32)
 from __future__ import annotations
 
 from deepgrad.ops.conv import conv1d, conv2d, depthwise_conv2d
+from deepgrad.ops.conv3d import conv3d
 from deepgrad.ops.shape import concatenate, reshape
 from deepgrad.tensor import Tensor, as_tensor
 
@@ -39,7 +40,8 @@ def grouped_conv(
     dilation_rate=1,
     activation: str | None = None,
 ) -> Tensor:
-    """Convolve ``x`` (``(N, steps, C)`` or ``(N, H, W, C)``) in ``groups`` channel groups.
+    """Convolve ``x`` (``(N, steps, C)``, ``(N, H, W, C)`` or ``(N, D, H, W, C)``) in
+    ``groups`` channel groups.
 
     Args:
         x: the input, channels last; its channels must divide by ``groups``.
@@ -48,7 +50,7 @@ def grouped_conv(
         bias: optional ``(filters,)``.
         groups: the number of groups.
         strides, padding, dilation_rate, activation: as in :func:`deepgrad.ops.conv2d`
-            (or :func:`deepgrad.ops.conv1d` for 3-D inputs).
+            (:func:`deepgrad.ops.conv1d` for 3-D inputs, ``conv3d`` for 5-D ones).
 
     Returns:
         The output, ``filters`` channels.
@@ -71,7 +73,7 @@ def grouped_conv(
     if x.ndim == 4 and groups == channels and padding != "causal":
         depthwise = reshape(kernel, kernel.shape[:2] + (channels, filters // channels))
         return depthwise_conv2d(x, depthwise, bias, **options)
-    conv = conv2d if x.ndim == 4 else conv1d
+    conv = {3: conv1d, 4: conv2d, 5: conv3d}[x.ndim]
     per_in, per_out = channels // groups, filters // groups
     outputs = []
     for g in range(groups):
