@@ -254,3 +254,25 @@ def test_checksum_is_written_and_checked_in_h5(tmp_path):
         handle[KERNEL][0, 0] += 1.0
     with pytest.raises(FileFormatError, match="do not match their SHA-256"):
         small_model().load_weights(path)
+
+
+@pytest.mark.parametrize("offset", [0xFFFFFF00, None])
+def test_keras_zip_whose_directory_points_outside_the_file(tmp_path, offset):
+    """Was (fuzz_loaders, keras case 1804): 62 bytes inserted made every local-header
+    offset negative, and seeking there raised a raw OSError (Errno 22)."""
+    inner = tmp_path / "inner.weights.h5"
+    _weights_file(inner)
+    path = tmp_path / "model.keras"
+    _keras_zip(path, inner.read_bytes())
+    blob = bytearray(path.read_bytes())
+    directory = blob.index(b"PK\x01\x02")
+    if offset is None:  # the directory's declared start moved on: offsets come out negative
+        end = blob.rindex(b"PK\x05\x06")
+        start = int.from_bytes(blob[end + 16:end + 20], "little")
+        blob[end + 16:end + 20] = (start + 10**6).to_bytes(4, "little")
+    else:
+        at = blob.index(b"model.weights.h5", directory) - 46
+        blob[at + 42:at + 46] = offset.to_bytes(4, "little")
+    path.write_bytes(bytes(blob))
+    with pytest.raises(FileFormatError, match=str(path)):
+        small_model().load_weights(path)

@@ -316,6 +316,9 @@ def member_file(archive: zipfile.ZipFile, name: str, where: str,
     try:
         handle.seek(0, 2)
         length = handle.tell()
+        if not 0 <= info.header_offset <= length - 30:
+            raise FileFormatError(where, name, "its local header lies outside the file; the "
+                                               "file is truncated or altered.")
         handle.seek(info.header_offset)
         local = handle.read(30)
         if len(local) != 30 or local[:4] != b"PK\x03\x04":
