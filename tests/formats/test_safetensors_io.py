@@ -1,5 +1,6 @@
 """Our safetensors writer/reader: exchange with the reference package, strict checks."""
 
+import io
 import json
 import struct
 
@@ -104,3 +105,34 @@ def test_invalid_files(blob, message):
 
 def test_is_a_value_error():
     assert issubclass(SafetensorsError, ValueError)
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that returns at most 1,000 bytes a call, as zip members and pipes may."""
+
+    def __init__(self, blob: bytes) -> None:
+        super().__init__()
+        self._data, self._at = blob, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        piece = self._data[self._at:self._at + min(len(buffer), 1000)]
+        buffer[:len(piece)] = piece
+        self._at += len(piece)
+        return len(piece)
+
+
+def test_headers_and_data_arrive_in_short_reads():
+    """Was: a header over 1 MiB in a model file (a 10,000-layer model) read as truncated,
+    because a zip member hands out at most 1 MiB a call."""
+    from deepgrad.formats.safetensors_io import read_header, read_tensors
+
+    arrays = {f"layers/dense_{i}/vars/0": np.full((2, 2), i, np.float32) for i in range(300)}
+    blob = dumps(arrays)
+    stream = _Trickle(blob)
+    header = read_header(stream, "w", len(blob))
+    assert header.data_start > 1000
+    tensors = read_tensors(stream, header, "w")
+    assert all(np.array_equal(tensors[k], v) for k, v in arrays.items())

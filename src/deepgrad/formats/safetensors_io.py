@@ -142,11 +142,17 @@ def dumps(tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None
 
 
 def _read_exactly(stream: BinaryIO, size: int, where: str, what: str) -> bytes:
-    data = stream.read(size)
+    """``size`` bytes from ``stream``, which may return fewer per call (a zip member does)."""
+    data = bytearray()
+    while len(data) < size:
+        piece = stream.read(min(size - len(data), 1 << 24))
+        if not piece:
+            break
+        data += piece
     if len(data) != size:
         raise SafetensorsError(where, what, f"the file ends after {len(data)} of {size} bytes "
                                             "(truncated).")
-    return data
+    return bytes(data)
 
 
 def _check_entry(name: str, entry, where: str) -> TensorInfo:
