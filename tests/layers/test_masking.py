@@ -60,3 +60,54 @@ def test_mask_note_follows_its_tensor_only():
     key = id(set_keras_mask(Tensor(np.ones(2)), np.ones(2, bool)))
     fresh = [Tensor(np.ones(2)) for _ in range(50)]  # may reuse the dead tensor's address
     assert all(get_keras_mask(f) is None for f in fresh if id(f) == key)
+
+
+def test_masks_flow_between_eager_calls_as_in_keras():
+    ids = np.array([[3, 4, 0, 0], [5, 0, 0, 0]])
+    embed = layers.Embedding(10, 3, mask_zero=True)
+    lstm = layers.LSTM(2, return_sequences=True)
+    dense = layers.Dense(1)
+    h = embed(ids)
+    np.testing.assert_array_equal(get_keras_mask(h), ids != 0)
+    y = lstm(h)
+    np.testing.assert_array_equal(y.data, lstm(Tensor(h.data), mask=ids != 0).data)
+    np.testing.assert_array_equal(get_keras_mask(dense(y)), ids != 0)
+    assert get_keras_mask(layers.LSTM(2)(h)) is None  # the last step only: no mask
+    out, state_h, state_c = layers.LSTM(2, return_sequences=True, return_state=True)(h)
+    assert get_keras_mask(out) is not None and get_keras_mask(state_h) is None
+    both = layers.Bidirectional(layers.GRU(2, return_sequences=True))(h)
+    np.testing.assert_array_equal(get_keras_mask(both), ids != 0)
+    assert get_keras_mask(layers.GlobalAveragePooling1D()(h)) is None
+    with pytest.warns(UserWarning, match="'flatten' .* does not support masking"):
+        layers.Flatten(name="flatten")(h)
+
+
+def test_merging_layers_combine_masks_as_keras():
+    a = set_keras_mask(Tensor(np.ones((2, 3, 2))), [[1, 0, 0], [1, 1, 0]])
+    b = set_keras_mask(Tensor(np.ones((2, 3, 2))), [[0, 1, 0], [1, 1, 0]])
+    plain = Tensor(np.ones((2, 3, 2)))
+    np.testing.assert_array_equal(get_keras_mask(layers.Add()([a, b])),
+                                  [[1, 1, 0], [1, 1, 0]])
+    assert get_keras_mask(layers.Add()([a, plain])) is None
+    np.testing.assert_array_equal(get_keras_mask(layers.Concatenate()([a, b])),
+                                  [[1, 1, 0], [1, 1, 0]])
+    np.testing.assert_array_equal(get_keras_mask(layers.Concatenate(axis=1)([a, plain])),
+                                  [[1, 0, 0, 1, 1, 1], [1, 1, 0, 1, 1, 1]])
+
+
+def test_masked_model_trains_and_ignores_what_follows_the_padding():
+    """A padded id's embedding (or anything after the last real step) cannot change a
+    masked model's prediction, in a functional model and in fit."""
+    dg.utils.set_random_seed(0)
+    inputs = dg.Input(shape=(6,), dtype="int32")
+    x = layers.Embedding(20, 4, mask_zero=True)(inputs)
+    x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    model = dg.Model(inputs, layers.Dense(1)(x))
+    ids = np.array([[4, 5, 6, 0, 0, 0], [7, 8, 9, 10, 11, 12]])
+    before = model.predict(ids, verbose=0)
+    model.layers[1].embeddings.data[0] += 5.0  # the padding row
+    np.testing.assert_allclose(model.predict(ids, verbose=0), before, rtol=1e-6)
+    model.compile("adam", "mse")
+    history = model.fit(ids, np.ones((2, 1)), epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]

@@ -54,6 +54,8 @@ class ReLU(_Elementwise):
     array([-1.,  5.], dtype=float32)
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = _number("ReLU", "max_value", max_value, allow_none=True)
@@ -88,6 +90,8 @@ class LeakyReLU(_Elementwise):
     array([-0.3,  2. ], dtype=float32)
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(self, negative_slope: float = 0.3, alpha: float | None = None, **kwargs):
         super().__init__(**kwargs)
         if alpha is not None:
@@ -111,6 +115,8 @@ class ELU(_Elementwise):
     array([0., 2.], dtype=float32)
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(self, alpha: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = _number("ELU", "alpha", alpha, minimum=None)
@@ -131,6 +137,8 @@ class Softmax(_Elementwise):
     >>> Softmax()(np.zeros((1, 4), dtype="float32")).data
     array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(self, axis: int = -1, **kwargs):
         super().__init__(**kwargs)
@@ -173,6 +181,8 @@ class PReLU(_Elementwise):
     >>> layer.alpha.shape
     (1, 1, 3)
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(
         self,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -30,6 +31,7 @@ import numpy as np
 from deepgrad import config, tree
 from deepgrad.formats.budget import check_scratch, claim_weight
 from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
+from deepgrad.ops.masks import any_masks, get_keras_mask, set_keras_mask
 from deepgrad.tensor import Tensor, Variable
 
 __all__ = ["Layer", "InputSpec", "FusedCall", "clear_session", "shape_str", "shapes_of"]
@@ -238,7 +240,16 @@ class Layer:
             self._check_input_spec(inputs)
         if self._accepts_training:
             kwargs["training"] = training
+        # Keras's masks: the mask of the inputs (noted by the layer that made them) goes to
+        # call(mask=) and, through compute_mask, on to the outputs.
+        previous = kwargs.get("mask")
+        if previous is None and any_masks():  # none unless a model uses masks
+            previous = input_mask(inputs)
+            if previous is not None and self._accepts_mask:
+                kwargs["mask"] = previous
         outputs = self.call(inputs, *args, **kwargs)
+        if previous is not None or (_overrides_compute_mask(type(self)) and self.supports_masking):
+            self._note_output_masks(inputs, outputs, previous)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) for o in tree.flatten(outputs)]
         return outputs
@@ -269,6 +280,50 @@ class Layer:
         True
         """
         return None
+
+    # -- masks ------------------------------------------------------------------------
+    # Whether the outputs get a mask from compute_mask; a layer that does not support
+    # masking drops its input's mask with Keras's warning.
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: by default the inputs' mask, unchanged.
+
+        Used only for layers with ``supports_masking`` (Dense, Dropout, the recurrent
+        layers...); a layer that makes or changes masks (Embedding, an RNN without
+        ``return_sequences``) overrides it.
+        """
+        return mask
+
+    def _note_output_masks(self, inputs, outputs, previous) -> None:
+        if not self.supports_masking:
+            if any(m is not None for m in tree.flatten(previous)):
+                warnings.warn(
+                    f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input "
+                    "with a mask attached to it. However, this layer does not support "
+                    "masking and will therefore destroy the mask information. Downstream "
+                    "layers will not see the mask.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            return
+        masks = self.compute_mask(inputs, previous)
+        if masks is None:
+            return
+        flat_outputs = tree.flatten(outputs)
+        flat_masks = [masks] if len(flat_outputs) == 1 and not isinstance(
+            masks, (list, tuple)) else tree.flatten(masks)
+        for tensor, mask in zip(flat_outputs, flat_masks):
+            if mask is not None and isinstance(tensor, Tensor) and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
+
+    @property
+    def _accepts_mask(self) -> bool:
+        cls = type(self)
+        cached = _ACCEPTS_MASK.get(cls)
+        if cached is None:
+            cached = _ACCEPTS_MASK[cls] = "mask" in inspect.signature(cls.call).parameters
+        return cached
 
     @property
     def _accepts_training(self) -> bool:
@@ -553,6 +608,26 @@ class FusedCall:
 
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}
+_ACCEPTS_MASK: dict[type, bool] = {}
+_OVERRIDES_MASK: dict[type, bool] = {}
+
+
+def _overrides_compute_mask(cls: type) -> bool:
+    """Whether ``cls`` makes masks of its own (so compute_mask runs without an input mask)."""
+    found = _OVERRIDES_MASK.get(cls)
+    if found is None:
+        found = _OVERRIDES_MASK[cls] = cls.compute_mask is not Layer.compute_mask
+    return found
+
+
+def input_mask(inputs):
+    """The mask noted for ``inputs`` (a tensor, or a list of them: a list of masks), or None."""
+    if type(inputs) is Tensor:
+        return get_keras_mask(inputs)
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_keras_mask(t) if isinstance(t, Tensor) else None for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
 
 
 def _as_shape(shape, layer) -> tuple:

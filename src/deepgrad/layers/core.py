@@ -53,6 +53,8 @@ class Dense(Layer):
     2
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(
         self,
         units: int,
@@ -142,6 +144,8 @@ class Activation(Layer):
     array([[0., 2.]], dtype=float32)
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -172,6 +176,8 @@ class Dropout(Layer):
     >>> bool((layer(x, training=False).data == x).all())
     True
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -206,6 +212,8 @@ class Identity(Layer):
     >>> Identity()(np.ones((1, 2), dtype="float32")).shape
     (1, 2)
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     _accepts_strings = True
 

@@ -8,6 +8,8 @@ array([3., 3., 3.], dtype=float32)
 
 from __future__ import annotations
 
+import numpy as np
+
 from deepgrad import ops
 from deepgrad.layers.base import Layer, shape_str
 
@@ -89,6 +91,14 @@ class _Merge(Layer):
 
     def _finish(self, out, count):
         return out
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: a step is real if it is real in any input (None if one has none)."""
+        if mask is None or any(m is None for m in mask):
+            return None
+        return np.logical_or.reduce([np.asarray(m, bool) for m in mask])
 
 
 class Add(_Merge):
@@ -204,6 +214,23 @@ class Concatenate(Layer):
     def call(self, inputs):
         self.compute_output_shape([t.shape for t in inputs])
         return ops.concatenate(list(inputs), axis=self.axis)
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: the masks (all True for an input without one) joined like the
+        inputs, a step real if any of its features is."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = []
+        for t, m in zip(inputs, mask):
+            if m is None:
+                full.append(np.ones(t.shape, bool))
+            else:
+                m = np.asarray(m, bool)
+                full.append(np.broadcast_to(m.reshape(m.shape + (1,) * (t.ndim - m.ndim)),
+                                            t.shape))
+        return np.concatenate(full, axis=self.axis).any(axis=-1)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}

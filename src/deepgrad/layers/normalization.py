@@ -90,6 +90,8 @@ class BatchNormalization(Layer):
     (array([0.5], dtype=float32), array([1.], dtype=float32))
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(
         self,
         axis: int = -1,
@@ -217,6 +219,8 @@ class LayerNormalization(Layer):
     >>> ln(np.array([[1.0, 3.0]], dtype="float32")).data
     array([[-1.,  1.]], dtype=float32)
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(
         self,

@@ -134,6 +134,8 @@ class Rescaling(Layer):
     array([[-1.,  1.]], dtype=float32)
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):
@@ -241,6 +243,8 @@ class Normalization(Layer):
     >>> layer(np.array([[1.0, 20.0]], "float32")).data
     array([[0., 0.]], dtype=float32)
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(self, axis=-1, mean=None, variance=None, invert: bool = False, **kwargs):
         super().__init__(**kwargs)

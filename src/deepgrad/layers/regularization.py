@@ -151,6 +151,8 @@ class GaussianNoise(_Random):
     True
     """
 
+    supports_masking = True  # the mask passes through (Keras)
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.stddev = _rate("GaussianNoise", "stddev", stddev, high=np.inf)
@@ -175,6 +177,8 @@ class GaussianDropout(_Random):
     >>> GaussianDropout(0.5)(np.ones((2, 3), dtype="float32"), training=True).shape
     (2, 3)
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(seed=seed, **kwargs)
@@ -202,6 +206,8 @@ class ActivityRegularization(Layer):
     >>> float(layer.losses[0].data)
     0.3
     """
+
+    supports_masking = True  # the mask passes through (Keras)
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs):
         super().__init__(**kwargs)

@@ -19,9 +19,18 @@ import numpy as np
 from deepgrad.ops.notes import Notes
 from deepgrad.tensor import Tensor
 
-__all__ = ["set_keras_mask", "get_keras_mask"]
+__all__ = ["set_keras_mask", "get_keras_mask", "any_masks"]
 
 _masks = Notes()
+
+
+def any_masks() -> bool:
+    """Whether some live tensor has a mask: ``Layer.__call__`` looks for one only then.
+
+    >>> any_masks() in (True, False)
+    True
+    """
+    return len(_masks) > 0
 
 
 def set_keras_mask(tensor: Tensor, mask) -> Tensor:
