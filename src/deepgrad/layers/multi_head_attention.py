@@ -46,6 +46,8 @@ class _Projection(Layer):
     ``x.shape[-bound:] + out_shape``, the bias ``out_shape``.
     """
 
+    supports_masking = True  # a projection per step: the steps' mask passes through
+
     def __init__(self, bound: int, out_shape: tuple, use_bias: bool, common: dict,
                  activation=None, **kwargs):
         super().__init__(**kwargs)
