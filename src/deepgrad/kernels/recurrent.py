@@ -127,11 +127,7 @@ class Together:
 
     def run(self) -> None:
         jobs, self.jobs = self.jobs, []
-        with parallel.own_threads():
-            if len(jobs) == 1:
-                jobs[0]()
-            else:
-                parallel.run_parts(lambda job: job(), jobs)
+        parallel.run_parts(lambda job: job(), jobs)
 
 
 class Schedule:
@@ -194,16 +190,12 @@ class Schedule:
             yield t, slice(rows.start, rows.start + int(counts[t]))
 
     def run(self, fn) -> None:
-        """``fn(share)`` for each share, in threads with BLAS single-threaded (or queued on
-        the group)."""
+        """``fn(share)`` for each share, in threads with BLAS single-threaded
+        (``parallel.run_parts``), or queued on the group."""
         if self.group is not None:
             self.group.jobs.extend(lambda k=k: fn(k) for k in range(len(self.shares)))
             return
-        with parallel.own_threads():
-            if len(self.shares) == 1:
-                fn(0)
-            else:
-                parallel.run_parts(fn, list(range(len(self.shares))))
+        parallel.run_parts(fn, list(range(len(self.shares))))
 
 
 # -- LSTM ------------------------------------------------------------------------------

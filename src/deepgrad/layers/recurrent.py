@@ -87,8 +87,6 @@ class RNN(Layer):
     (2, 64)
     """
 
-    kernel_threads = True
-
     def __init__(
         self,
         cell,

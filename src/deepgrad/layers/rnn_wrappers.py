@@ -61,8 +61,6 @@ class Bidirectional(Layer):
     [(5, 16), (4, 16), (16,), (5, 16), (4, 16), (16,)]
     """
 
-    kernel_threads = True
-
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
                  **kwargs):
         if not isinstance(layer, Layer):
