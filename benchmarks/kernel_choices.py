@@ -320,7 +320,8 @@ def run_case(name: str, repeats: int, clock) -> None:
             print(f"    {k:<28} {v * 1e3:9.3f} ms   x{v / chosen:5.2f}", flush=True)
 
 
-def main() -> None:
+def main(default: list[str] | None = None) -> None:
+    """Run the cases named on the command line, else ``default`` (else every case)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", help="case names (default: all)")
     parser.add_argument("--repeats", type=int, default=15)
@@ -342,7 +343,7 @@ def main() -> None:
     print(f"[{blas_label()}, threads {dg.config.get_num_threads()}, "
           f"{'CPU' if args.cpu_time else 'wall'} time] median of {args.repeats} round-robin "
           "runs; x = time / the choice's time")
-    for name in args.cases or CASES:
+    for name in args.cases or default or CASES:
         run_case(name, args.repeats, clock)
 
 
