@@ -1,6 +1,6 @@
 """Tests for the convolution kernels: geometry formulas, im2col/col2im, and every path
-kernels.conv picks (chunked im2col GEMM, pointwise, the flipped-kernel input gradient) and
-the depthwise kernels, against kernels.reference."""
+kernels.conv picks (chunked im2col GEMM, pointwise, the flipped-kernel input gradient), against
+kernels.reference."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from deepgrad.kernels import conv_gemm, reference
 from deepgrad.kernels.conv import conv_backward, conv_forward
 from deepgrad.kernels.conv_gemm import col2im, im2col
-from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
 from deepgrad.kernels.geometry import (
     conv_geometry,
     conv_output_length,
@@ -198,31 +197,6 @@ def test_float32_stays_float32():
     y = conv_forward(x, w2, geo, np.zeros(4, np.float32), relu=True)
     assert y.dtype == np.float32
     assert all(a.dtype == np.float32 for a in conv_backward(x, w2, y, geo, need_bias=True))
-
-
-# ---------------------------------------------------------------------------
-# Depthwise
-
-
-@pytest.mark.parametrize(
-    "x_shape, k_shape, strides, padding, dilation",
-    [
-        ((2, 7, 6, 3), (3, 3, 3, 1), (1, 1), "same", (1, 1)),
-        ((1, 8, 9, 2), (2, 3, 2, 3), (2, 2), "valid", (1, 1)),
-        ((2, 9, 9, 2), (3, 2, 2, 2), (1, 1), ((1, 0), (2, 1)), (2, 2)),
-    ],
-)
-def test_depthwise_matches_the_reference(x_shape, k_shape, strides, padding, dilation):
-    x, k = rng.normal(size=x_shape), rng.normal(size=k_shape)
-    geo = conv_geometry(x_shape, k_shape[:3] + (k_shape[2] * k_shape[3],), strides, padding,
-                        dilation)
-    y = depthwise_forward(x, k, geo)
-    np.testing.assert_allclose(y, reference.depthwise_conv2d(x, k, strides, padding, dilation),
-                               atol=1e-12)
-    g = rng.normal(size=y.shape)
-    want = reference.depthwise_conv2d_backward(x, k, g, strides, padding, dilation)
-    for got, ref in zip(depthwise_backward(x, k, g, geo), want, strict=True):
-        np.testing.assert_allclose(got, ref, atol=1e-12)
 
 
 def test_bias_gradient_alike_with_and_without_the_kernel_product():

@@ -176,10 +176,12 @@ def test_conv2d_transpose_gradients(x_shape, k_shape, strides, padding, output_p
     [((2, 5, 6, 3), (3, 3, 3, 1), 1, "same", 1, True, None),
      ((1, 6, 6, 2), (2, 3, 2, 2), 2, "valid", 1, False, "relu"),
      ((2, 7, 7, 2), (3, 3, 2, 2), 1, "same", 2, True, "relu"),
-     ((1, 7, 6, 2), (3, 2, 2, 1), 3, ((1, 0), (0, 2)), 1, True, None)],
+     ((1, 7, 6, 2), (3, 2, 2, 1), 3, ((1, 0), (0, 2)), 1, True, None),
+     ((2, 6, 5, 2), (3, 3, 2, 1), 2, "same", 1, True, "relu6")],
 )
 def test_depthwise_conv2d_gradients(x_shape, k_shape, strides, padding, dilation, bias, act):
-    inputs = [rng.normal(size=x_shape), rng.normal(size=k_shape)]
+    # Large enough inputs that ReLU6 clips at both ends.
+    inputs = [rng.normal(size=x_shape) * (3 if act == "relu6" else 1), rng.normal(size=k_shape)]
     if bias:
         inputs.append(rng.normal(size=k_shape[2] * k_shape[3]))
     assert gradient_check(

@@ -28,6 +28,23 @@ def away_from_zero(*shape):
     return x * rng.choice([-1, 1], size=shape)
 
 
+# The batch-norm rows draw from their own generator, so the other rows' inputs stay as
+# they were (test_gelu_matches_torch is tight on its draws).
+_bn_rng = np.random.default_rng(17)
+
+
+def _bn_any(*shape):
+    return _bn_rng.normal(size=shape)
+
+
+def _batch_norm(x, gamma, beta, axis):
+    others = tuple(i for i in range(x.ndim) if i != axis % x.ndim)
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+    mean, var = x.mean(axis=others, keepdims=True), x.var(axis=others, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-3) * gamma.reshape(shape) + beta.reshape(shape)
+
+
 def _softmax(x, axis=-1):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
@@ -118,6 +135,20 @@ OP_TABLE = [
     ("softsign", ops.softsign, lambda x: x / (1 + np.abs(x)), [any_(3, 4)]),
     ("silu", ops.silu, lambda x: x / (1 + np.exp(-x)), [any_(3, 4)]),
     ("relu6", ops.relu6, lambda x: np.clip(x, 0, 6), [np.array([-1.0, 0.5, 3.0, 5.5, 7.0])]),
+    ("batch_norm_train", lambda x, g, b: ops.batch_norm_train(x, g, b)[0],
+     lambda x, g, b: _batch_norm(x, g, b, -1), [_bn_any(4, 3, 5), _bn_any(5), _bn_any(5)]),
+    # gamma near 4 so that ReLU6 clips at both ends
+    ("batch_norm_train_relu6", lambda x, g, b: ops.batch_norm_train(x, g, b, activation="relu6")[0],
+     lambda x, g, b: np.clip(_batch_norm(x, g, b, -1), 0, 6),
+     [_bn_any(6, 2, 4), 4 + _bn_any(4) * 0.3, _bn_any(4)]),
+    ("batch_norm_train_axis1_relu",
+     lambda x, g, b: ops.batch_norm_train(x, g, b, axis=1, activation="relu")[0],
+     lambda x, g, b: np.maximum(_batch_norm(x, g, b, 1), 0),
+     [_bn_any(4, 3, 2), _bn_any(3), _bn_any(3)]),
+    ("batch_normalization_relu6",
+     lambda x, m, v, b, s: ops.batch_normalization(x, m, v, b, s, 1e-3, -1, activation="relu6"),
+     lambda x, m, v, b, s: np.clip((x - m) / np.sqrt(v + 1e-3) * s + b, 0, 6),
+     [_bn_any(3, 2, 4) * 4, _bn_any(4), _bn_rng.uniform(0.5, 2, 4), _bn_any(4), _bn_any(4)]),
     ("hard_sigmoid", ops.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6,
      [np.array([-4.0, -1.0, 0.5, 2.0, 4.0])]),
     ("exponential", ops.exponential, np.exp, [any_(3)]),

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.kernels import parallel
+from deepgrad.kernels.activation import relu_clip
 from deepgrad.kernels.geometry import ConvGeometry, pooled_output
 from deepgrad.kernels.parallel import chunks, run_groups
 from deepgrad.kernels.pool import max_of
@@ -247,7 +248,7 @@ def forward(
             if bias is not None:
                 yc += bias
             if relu:
-                np.maximum(yc, 0, out=yc)
+                relu_clip(yc)
 
     run_groups(run, chunks(geo.batch, nb))
     return pooled if pool is not None else y.reshape(geo.batch, geo.out_h, geo.out_w, cout)

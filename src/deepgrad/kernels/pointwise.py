@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from deepgrad.kernels import parallel
+from deepgrad.kernels.activation import relu_clip
 from deepgrad.kernels.conv_gemm import chunk_images
 from deepgrad.kernels.geometry import ConvGeometry
 from deepgrad.kernels.parallel import chunks, run_groups
@@ -50,7 +51,7 @@ def forward(
     if bias is not None:
         y += bias
     if relu:
-        np.maximum(y, 0, out=y)
+        relu_clip(y)
     return y.reshape(geo.batch, geo.out_h, geo.out_w, w2.shape[1])
 
 

@@ -45,6 +45,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.kernels import parallel
+from deepgrad.kernels.activation import relu_clip
 from deepgrad.kernels.geometry import ConvGeometry
 from deepgrad.kernels.pool import max_of
 from deepgrad.kernels.scratch import scratch_buffer
@@ -308,7 +309,7 @@ def forward(
                 source = out[:ch, :cw, tiles_h, tiles_w].transpose(4, 2, 0, 3, 1, 5)
                 target = y[images, rows, columns].reshape(source.shape)  # splits axes: a view
                 if relu:
-                    np.maximum(source, 0, out=target)
+                    relu_clip(source, out=target)
                 else:
                     np.copyto(target, source)
                 if won is not None:

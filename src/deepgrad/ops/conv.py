@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.kernels.activation import BOUNDS, relu_clip
 from deepgrad.kernels.conv import conv_backward, conv_forward, conv_input_grad, pools_in_chunks
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
 from deepgrad.kernels.geometry import conv_geometry, deconv_output_length, pooled_output
@@ -327,7 +328,7 @@ def conv2d_transpose(
     if bias is not None:
         y += bias.data
     if relu:
-        np.maximum(y, 0, out=y)
+        relu_clip(y)
 
     def backward(g):
         if relu:
@@ -360,7 +361,8 @@ def depthwise_conv2d(
         x: input ``(N, H, W, Cin)``.
         kernel: ``(kh, kw, Cin, depth_multiplier)``.
         bias: optional ``(Cin * depth_multiplier,)``.
-        strides, dilation_rate, padding, activation: as in :func:`conv2d`.
+        strides, dilation_rate, padding: as in :func:`conv2d`.
+        activation: None, ``'linear'``, ``'relu'`` or ``'relu6'``, fused into the op.
 
     Returns:
         ``(N, out_h, out_w, Cin * depth_multiplier)``; channel ``c * depth_multiplier + m``
@@ -372,7 +374,13 @@ def depthwise_conv2d(
     array([4., 8.])
     """
     name = "depthwise_conv2d"
-    relu = _relu(activation, name)
+    if activation == "linear":
+        activation = None
+    if activation not in BOUNDS:
+        raise ValueError(
+            f"{name}: `activation` must be None, 'linear', 'relu' or 'relu6' (other "
+            f"activations are separate ops). Received: activation={activation!r}"
+        )
     x, kernel, _, data = _inputs(x, kernel, None, 3, name)
     strides = _tuple(strides, 2, "strides", name)
     dilation = _tuple(dilation_rate, 2, "dilation_rate", name)
@@ -390,23 +398,16 @@ def depthwise_conv2d(
                 f"{name}: `bias` must have shape ({cin * mult},) (in_channels * "
                 f"depth_multiplier). Received: bias shape {bias.shape}"
             )
-    y = depthwise_forward(data, kernel.data, geo)
-    if bias is not None:
-        y += bias.data
-    if relu:
-        np.maximum(y, 0, out=y)
+    y = depthwise_forward(data, kernel.data, geo, None if bias is None else bias.data, activation)
 
     def backward(g):
-        if relu:
-            g = g * (y > 0)
-        dx, dk = depthwise_backward(
+        dx, dk, db = depthwise_backward(
             data, kernel.data, g, geo, need_input=x.requires_grad,
-            need_weight=kernel.requires_grad,
+            need_weight=kernel.requires_grad, need_bias=bias is not None and bias.requires_grad,
+            activation=activation, output=y,
         )
         grads = (_as(dx, x), _as(dk, kernel))
-        if bias is None:
-            return grads
-        return grads + (_as(np.add.reduce(g.reshape(-1, cin * mult), axis=0), bias),)
+        return grads if bias is None else grads + (_as(db, bias),)
 
     return make_result(y, _parents(x, kernel, bias), backward)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.kernels.activation import relu_clip
 from deepgrad.ops.logits import remember
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
@@ -236,7 +237,10 @@ def relu(a) -> Tensor:
     Tensor([0., 2.], dtype=float32)
     """
     a = as_tensor(a)
-    out = np.maximum(a.data, 0)
+    if a.dtype.kind == "f":
+        out = relu_clip(a.data, np.empty_like(a.data))
+    else:
+        out = np.maximum(a.data, 0)
     return make_result(out, (a,), lambda g: (g * (out > 0),))
 
 

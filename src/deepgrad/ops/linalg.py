@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad.kernels import parallel
+from deepgrad.kernels.activation import relu_clip
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = ["matmul", "dense"]
@@ -78,7 +79,7 @@ def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
     if bias is not None:
         z += parents[2].data
     if activation == "relu":
-        np.maximum(z, 0, out=z)
+        relu_clip(z)
     elif activation is not None:
         raise ValueError(f"dense: `activation` must be None or 'relu'. Received: {activation!r}")
     out_shape = x.shape[:-1] + (w.shape[1],)

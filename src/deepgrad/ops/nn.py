@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from deepgrad.kernels import activation as activation_kernels
 from deepgrad.ops.elementwise import sigmoid_array
 from deepgrad.ops.logits import logits_of, remember
 from deepgrad.tensor import Tensor, as_tensor, make_result
@@ -203,8 +204,11 @@ def relu6(x) -> Tensor:
     array([0., 3., 6.], dtype=float32)
     """
     x = as_tensor(x)
-    out = np.clip(x.data, 0, 6)
-    return _unary(x, out, lambda: ((x.data > 0) & (x.data < 6)).astype(x.dtype))
+    if x.dtype.kind != "f":
+        out = np.clip(x.data, 0, 6)
+        return _unary(x, out, lambda: ((x.data > 0) & (x.data < 6)).astype(x.dtype))
+    out = activation_kernels.clip(x.data, 0.0, 6.0)  # in cached chunks, in threads
+    return make_result(out, (x,), lambda g: (activation_kernels.clip_grad(g, out, 0.0, 6.0),))
 
 
 def hard_sigmoid(x) -> Tensor:

@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from deepgrad.kernels import activation as act
+from deepgrad.kernels import norm as norm_kernels
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = ["batch_normalization", "batch_norm_train", "layer_norm", "rms_normalization"]
@@ -103,6 +105,8 @@ def batch_normalization(
     scale=None,
     epsilon: float = 1e-3,
     axis: int | None = None,
+    *,
+    activation: str | None = None,
 ) -> Tensor:
     """Normalize with given statistics: ``(x - mean) * scale / sqrt(variance + eps) + offset``.
 
@@ -117,6 +121,12 @@ def batch_normalization(
         epsilon: small float added to the variance.
         axis: None to broadcast the arguments with NumPy's rules (``tf.nn``); an int to
             lay 1-D arguments along that axis of ``x`` (``keras.ops.batch_normalization``).
+        activation: None, ``'relu'`` or ``'relu6'``, applied to the result in the same
+            pass (deepgrad's addition; Keras has no such argument).
+
+    Per-channel arguments along the last axis take one pass over ``x``:
+    ``x * (scale * inv) + (offset - mean * scale * inv)`` with ``inv = 1 / sqrt(variance +
+    eps)``, as ``tf.nn.batch_normalization`` computes it.
 
     Returns:
         A tensor of ``x``'s shape.
@@ -144,12 +154,26 @@ def batch_normalization(
                     )
                 arrays[i] = a.reshape(shape)
     mu, var, beta, gamma = arrays
+    limits = act.bounds(activation, name)
     inv = 1.0 / np.sqrt(var + epsilon)
     factor = inv if gamma is None else gamma * inv
-    centered = x.data - mu
-    out = centered * factor
-    if beta is not None:
-        out += beta
+    channels = x.shape[-1] if x.ndim else 0
+    if x.dtype.kind == "f" and all(
+        a is None or (a.size == channels and a.shape[-1:] == (channels,) and a.dtype == x.dtype)
+        for a in arrays
+    ):
+        # One pass, channels last: x * factor + (beta - mu * factor), TF's form.
+        shift = -mu * factor if beta is None else beta - mu * factor
+        out = norm_kernels.scale_shift(
+            x.data, factor.reshape(channels).astype(x.dtype, copy=False),
+            shift.reshape(channels).astype(x.dtype, copy=False), activation,
+        )
+    else:
+        out = (x.data - mu) * factor
+        if beta is not None:
+            out += beta
+        if limits is not None:
+            act.apply(out, limits)
     parents = (x,) + tuple(a for a in args if a is not None)
 
     def backward(g):
@@ -158,11 +182,13 @@ def batch_normalization(
             # give it back in the shape it was passed in.
             return _as(unbroadcast(grad, arrays[i].shape).reshape(args[i].shape), args[i])
 
+        if limits is not None:
+            g = act.clip_grad(g, out, *limits)
         m, v, b, s = args
         grads = [unbroadcast(g * factor, x.shape) if x.requires_grad else None]
         grads.append(-reduced(g * factor, 0) if m.requires_grad else None)
         needs_centered = v.requires_grad or (s is not None and s.requires_grad)
-        g_centered = g * centered if needs_centered else None
+        g_centered = g * (x.data - mu) if needs_centered else None
         if v.requires_grad:
             grads.append(reduced(g_centered * (-0.5 * factor * inv * inv), 1))
         else:
@@ -177,13 +203,16 @@ def batch_normalization(
 
 
 def batch_norm_train(
-    x, gamma=None, beta=None, axis: int = -1, epsilon: float = 1e-3
+    x, gamma=None, beta=None, axis: int = -1, epsilon: float = 1e-3, *,
+    activation: str | None = None,
 ) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """Batch norm with the batch's statistics, over every axis except the channel ``axis``.
 
     ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``, where ``mean`` and the biased
     ``var`` (divided by the count, as Keras computes it) are taken per channel over the
-    batch and spatial axes. The gradient flows through the statistics too.
+    batch and spatial axes. The gradient flows through the statistics too. With the
+    channels last, :mod:`deepgrad.kernels.norm` runs it in one pass for the statistics
+    and one for the result (two for the backward pass), and keeps nothing but ``x``.
 
     Args:
         x: input of any rank, channels on ``axis`` (last by default: ``channels_last``).
@@ -191,6 +220,8 @@ def batch_norm_train(
         beta: optional offset of shape ``(channels,)``; None means 0.
         axis: the channel axis, not reduced.
         epsilon: small float added to the variance.
+        activation: None, ``'relu'`` or ``'relu6'``, applied to ``y`` in the same pass
+            (deepgrad's addition, for a fused layer).
 
     Returns:
         ``(y, batch_mean, batch_var)``: the normalised tensor of ``x``'s shape, and the
@@ -207,38 +238,74 @@ def batch_norm_train(
     x = as_tensor(x)
     name = "batch_norm_train"
     (ax,) = _normalize_axes(axis, x.ndim, name)
+    limits = act.bounds(activation, name)
     channels = x.shape[ax]
     gamma, beta = _param(gamma, x.dtype), _param(beta, x.dtype)
     _check_params(name, gamma, beta, (channels,), f"dimension {ax}", x)
-    reduce_axes = tuple(i for i in range(x.ndim) if i != ax)
-    bshape = tuple(channels if i == ax else 1 for i in range(x.ndim))
-    count = math.prod(x.shape[i] for i in reduce_axes)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     data = x.data if x.dtype == dtype else x.data.astype(dtype)
-    per = 1.0 / max(count, 1)
+    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+    if ax != x.ndim - 1:
+        y, mean, var, backward = _batch_norm_any_axis(
+            data, gamma, beta, ax, epsilon, limits, x.requires_grad
+        )
+    else:
+        mean, var = norm_kernels.moments(data)
+        inv = (1.0 / np.sqrt(var.astype(np.float64) + epsilon)).astype(dtype)
+        scale = inv if gamma is None else gamma.data.astype(dtype) * inv
+        shift = -mean * scale if beta is None else beta.data.astype(dtype) - mean * scale
+        y = norm_kernels.scale_shift(data, scale, shift, activation)
+
+        def backward(g):
+            dx, dgamma, dbeta = norm_kernels.backward(
+                data, g, mean, inv, None if gamma is None else gamma.data, x.requires_grad,
+                activation, y,
+            )
+            return (dx,) + _param_grads(gamma, beta, dgamma, dbeta)
+
+    return make_result(y, parents, backward), mean.reshape(channels), var.reshape(channels)
+
+
+def _param_grads(gamma, beta, dgamma, dbeta) -> tuple:
+    """The gradients of the present ``gamma`` and ``beta``, None where not needed."""
+    grads = ()
+    if gamma is not None:
+        grads += (_as(dgamma, gamma) if gamma.requires_grad else None,)
+    if beta is not None:
+        grads += (_as(dbeta, beta) if beta.requires_grad else None,)
+    return grads
+
+
+def _batch_norm_any_axis(data, gamma, beta, ax: int, epsilon: float, limits, need_input: bool):
+    """Training batch norm with the channels on any axis, in whole-array passes:
+    ``(y, mean, var, backward)``."""
+    channels = data.shape[ax]
+    reduce_axes = tuple(i for i in range(data.ndim) if i != ax)
+    bshape = tuple(channels if i == ax else 1 for i in range(data.ndim))
+    per = 1.0 / max(math.prod(data.shape[i] for i in reduce_axes), 1)
     x_hat, inv, mean, var = _standardize(data, reduce_axes, per, epsilon)
     y, gamma_b = _scale_shift(x_hat, gamma, beta, bshape)
-    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+    if limits is not None:
+        act.apply(y, limits)
 
     def backward(g):
+        if limits is not None:
+            g = act.clip_grad(g, y, *limits)
         tmp = g * x_hat
         sum_g_xhat = np.add.reduce(tmp, axis=reduce_axes, keepdims=True)
         sum_g = np.add.reduce(g, axis=reduce_axes, keepdims=True)
-        grads = [None]
-        if x.requires_grad:
+        dx = None
+        if need_input:
             # dx = gamma * inv * (g - sum_g / n - x_hat * sum_g_xhat / n), in one buffer.
             np.multiply(x_hat, sum_g_xhat * per, out=tmp)
             tmp += sum_g * per
             np.subtract(g, tmp, out=tmp)
             tmp *= inv if gamma_b is None else gamma_b * inv
-            grads[0] = tmp
-        if gamma is not None:
-            grads.append(_as(sum_g_xhat.reshape(channels), gamma) if gamma.requires_grad else None)
-        if beta is not None:
-            grads.append(_as(sum_g.reshape(channels), beta) if beta.requires_grad else None)
-        return tuple(grads)
+            dx = tmp
+        return (dx,) + _param_grads(gamma, beta, sum_g_xhat.reshape(channels),
+                                    sum_g.reshape(channels))
 
-    return make_result(y, parents, backward), mean.reshape(channels), var.reshape(channels)
+    return y, mean, var, backward
 
 
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3,

@@ -1,0 +1,153 @@
+"""The kernel choices behind the application models (depthwise convolution, batch norm,
+ReLU6), each timed against its alternatives; the runner and options are
+``benchmarks/kernel_choices.py``'s (this script adds its cases to that one's).
+
+Shapes are MobileNetV2's at 96x96 and batch 32 unless a case says otherwise.
+
+    python benchmarks/kernel_choices_apps.py --cpu-time          # these cases
+    python benchmarks/kernel_choices_apps.py depthwise_chunk norm_wide_rows --cpu-time
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kernel_choices import case, f32, main, with_setting
+
+from deepgrad.kernels import activation, depthwise, norm
+from deepgrad.kernels.geometry import conv_geometry
+from deepgrad.kernels.parallel import chunks
+
+APP_CASES = []
+
+# (input shape, stride, padding) of MobileNetV2's depthwise layers at 96x96, batch 32.
+DEPTHWISE_LAYERS = (((32, 48, 48, 32), 1, "same"), ((32, 49, 49, 96), 2, "valid"),
+                    ((32, 24, 24, 144), 1, "same"), ((32, 6, 6, 384), 1, "same"))
+# Inputs of its batch norms.
+NORM_SHAPES = ((32, 48, 48, 96), (32, 24, 24, 144), (32, 6, 6, 384))
+
+
+def app_case(fn):
+    APP_CASES.append(fn.__name__)
+    return case(fn)
+
+
+def _depthwise(shape, stride, padding):
+    x, kernel = f32(*shape), f32(3, 3, shape[3], 1)
+    geo = conv_geometry(shape, (3, 3, shape[3], shape[3]), (stride, stride), padding)
+    g = f32(shape[0], geo.out_h, geo.out_w, shape[3])
+
+    def forward():
+        depthwise.depthwise_forward(x, kernel, geo)
+
+    def backward():
+        depthwise.depthwise_backward(x, kernel, g, geo)
+
+    return f"{'x'.join(map(str, shape))} stride {stride}", forward, backward, (x, kernel, geo)
+
+
+def _padded_forward(x, kernel, geo):
+    """The way before: a padded copy, then each tap over the whole batch."""
+    xp = np.pad(x, ((0, 0), geo.pad[0], geo.pad[1], (0, 0)))
+    y = np.zeros((geo.batch, geo.out_h, geo.out_w, geo.in_c), x.dtype)
+    tmp = np.empty_like(y)
+    for i in range(geo.kh):
+        for j in range(geo.kw):
+            rows = slice(i, i + geo.sh * (geo.out_h - 1) + 1, geo.sh)
+            cols = slice(j, j + geo.sw * (geo.out_w - 1) + 1, geo.sw)
+            np.multiply(xp[:, rows, cols], kernel[i, j, :, 0], out=tmp)
+            y += tmp
+    return y
+
+
+@app_case
+def depthwise_padding():
+    """depthwise: taps read only the input they reach (no padded copy), a chunk of images
+    at a time, against a padded copy and whole-batch taps."""
+    for shape, stride, padding in DEPTHWISE_LAYERS:
+        label, forward, _, args = _depthwise(shape, stride, padding)
+        yield f"forward {label}", {
+            "taps in reach, chunks (chosen)": forward,
+            "padded copy, whole batch": lambda args=args: _padded_forward(*args),
+        }
+
+
+@app_case
+def depthwise_chunk():
+    """depthwise.CHUNK_BYTES: output bytes of the images handled together."""
+    sizes = {"256 KB (chosen)": 256 << 10, "64 KB": 64 << 10, "1 MB": 1 << 20}
+    for shape, stride, padding in DEPTHWISE_LAYERS:
+        label, forward, backward, _ = _depthwise(shape, stride, padding)
+        for what, fn in (("forward", forward), ("backward", backward)):
+            yield f"{what} {label}", {
+                n: with_setting(depthwise, "CHUNK_BYTES", v, fn) for n, v in sizes.items()}
+
+
+@app_case
+def relu_by_clip():
+    """activation.apply: np.clip(y, 0, inf) for ReLU, against np.maximum(y, 0)."""
+    y = f32(32, 24, 24, 144)
+    yield "ReLU in place on 32x24x24x144", {
+        "np.clip(y, 0, inf) (chosen)": lambda: np.clip(y, 0, np.inf, out=y),
+        "np.maximum(y, 0)": lambda: np.maximum(y, 0, out=y),
+    }
+
+
+@app_case
+def clip_parts():
+    """activation.clip: ReLU6 in at most one part per thread, against cache-sized chunks
+    and one np.clip call."""
+    def in_chunks(x):
+        flat, y = x.reshape(-1), np.empty(x.size, x.dtype)
+        for part in chunks(flat.size, (64 << 10) // flat.itemsize):
+            np.clip(flat[part], 0.0, 6.0, out=y[part])
+        return y
+
+    for shape in ((32, 48, 48, 96), (32, 12, 12, 384)):
+        x = f32(*shape) * 4
+        yield f"ReLU6 of {'x'.join(map(str, shape))}", {
+            "thread parts (chosen)": lambda x=x: activation.clip(x, 0.0, 6.0),
+            "64 KB chunks": lambda x=x: in_chunks(x),
+            "one np.clip": lambda x=x: np.clip(x, 0.0, 6.0),
+        }
+
+
+def _norm_steps(shape):
+    x, g = f32(*shape), f32(*shape)
+    mean, var = norm.moments(x)
+    inv = (1 / np.sqrt(var + 1e-3)).astype(np.float32)
+
+    def forward():
+        m, v = norm.moments(x)
+        norm.scale_shift(x, inv, -m * inv, "relu6")
+
+    def backward():
+        y = norm.scale_shift(x, inv, -mean * inv, "relu6")
+        norm.backward(x, g, mean, inv, None, True, "relu6", y)
+
+    return forward, backward
+
+
+@app_case
+def norm_chunk():
+    """norm.CHUNK_BYTES: bytes of the rows handled together in each pass."""
+    sizes = {"1 MB (chosen)": 1 << 20, "256 KB": 256 << 10, "4 MB": 4 << 20}
+    for shape in NORM_SHAPES:
+        forward, backward = _norm_steps(shape)
+        for what, fn in (("forward + ReLU6", forward), ("backward through ReLU6", backward)):
+            yield f"{what} {'x'.join(map(str, shape))}", {
+                n: with_setting(norm, "CHUNK_BYTES", v, fn) for n, v in sizes.items()}
+
+
+@app_case
+def norm_wide_rows():
+    """norm.WIDE_ROW: rows read as rows of about 1024 numbers, against plain rows of C."""
+    settings = {"1024 (chosen)": 1024, "plain rows": 1}
+    for shape in ((32, 48, 48, 32),) + NORM_SHAPES[1:]:
+        forward, backward = _norm_steps(shape)
+        for what, fn in (("forward + ReLU6", forward), ("backward through ReLU6", backward)):
+            yield f"{what} {'x'.join(map(str, shape))}", {
+                n: with_setting(norm, "WIDE_ROW", v, fn) for n, v in settings.items()}
+
+
+if __name__ == "__main__":
+    main(default=APP_CASES)

@@ -1,0 +1,134 @@
+"""The bounded activations that other kernels fuse (ReLU, ReLU6), and ReLU6 on its own.
+
+A fused activation clips a result while it is still in the cache: ``'relu'`` to
+``[0, inf)``, ``'relu6'`` to ``[0, 6]``. Its gradient passes where the output lies
+strictly inside the bounds, so the backward pass needs only the forward output.
+
+:func:`clip` and :func:`clip_grad` are the standalone ReLU6 (``ops.relu6``), in deepgrad's
+threads: the clip is one pass, so a large array is cut only in as many parts as threads
+may run; the gradient's mask takes four passes, so it goes in chunks that stay in the
+cache (``benchmarks/kernel_choices.py clip_parts``).
+
+>>> y = np.array([-1.0, 3.0, 9.0])
+>>> apply(y, bounds("relu6")); y
+array([0., 3., 6.])
+>>> passed(y, bounds("relu6"), np.empty(3))
+array([0., 1., 0.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad.kernels.parallel import MAX_THREADS, chunks, run_groups, split
+
+__all__ = [
+    "BOUNDS", "CHUNK_BYTES", "bounds", "relu_clip", "apply", "passed", "masked", "clip",
+    "clip_grad",
+]
+
+# name -> (lowest, highest) output; None for no activation.
+BOUNDS = {None: None, "relu": (0.0, None), "relu6": (0.0, 6.0)}
+# Bytes of one chunk of the gradient's mask, and the least a thread gets of a clip
+# (``benchmarks/kernel_choices.py clip_parts``).
+CHUNK_BYTES = 512 << 10
+
+
+def bounds(activation: str | None, who: str = "activation") -> tuple | None:
+    """The bounds of a fused activation, or a clear error naming ``who``.
+
+    >>> bounds("relu"), bounds(None)
+    ((0.0, None), None)
+    """
+    if activation not in BOUNDS:
+        raise ValueError(
+            f"{who}: `activation` must be one of {list(BOUNDS)}. "
+            f"Received: activation={activation!r}"
+        )
+    return BOUNDS[activation]
+
+
+def relu_clip(y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``max(y, 0)`` of a float array into ``out`` (``y`` itself when None), by
+    ``np.clip``: a scalar ``np.maximum`` runs several times slower
+    (``benchmarks/kernel_choices_apps.py relu_by_clip``). A ``-0.0`` stays ``-0.0``.
+
+    >>> relu_clip(np.array([-1.0, 2.0]))
+    array([0., 2.])
+    """
+    return np.clip(y, 0, np.inf, out=y if out is None else out)
+
+
+def apply(y: np.ndarray, limits: tuple) -> None:
+    """Clip ``y`` to ``limits`` in place (``np.clip`` with two bounds, as :func:`relu_clip`;
+    with a bound of None it runs as slowly as a scalar ``np.maximum``)."""
+    low, high = limits
+    np.clip(y, low, np.inf if high is None else high, out=y)
+
+
+def passed(y: np.ndarray, limits: tuple, out: np.ndarray) -> np.ndarray:
+    """1 where the clipped output ``y`` lies strictly inside ``limits`` (the gradient
+    passes), else 0, written into ``out`` (a float array of ``y``'s shape)."""
+    low, high = limits
+    if high is None:
+        return np.greater(y, low, out=out)
+    # low < y < high  <=>  (y - low) * (high - y) > 0, for y already within the bounds:
+    # three vectorised passes and no boolean temporaries.
+    np.subtract(high, y, out=out)
+    out *= y if low == 0 else y - low
+    return np.greater(out, 0, out=out)
+
+
+def masked(g: np.ndarray, y: np.ndarray, limits: tuple, out: np.ndarray) -> np.ndarray:
+    """``g`` where the gradient passes the activation (:func:`passed`), else 0, in ``out``."""
+    passed(y, limits, out)
+    out *= g
+    return out
+
+
+def _cached_parts(size: int, itemsize: int) -> list[slice]:
+    """Cache-sized chunks of a flat array; a small array is one, run in this thread."""
+    return chunks(size, max(1, CHUNK_BYTES // itemsize))
+
+
+def _thread_parts(size: int, itemsize: int) -> list[slice]:
+    """A flat array in at most :data:`~deepgrad.kernels.parallel.MAX_THREADS` parts of at
+    least :data:`CHUNK_BYTES`: one pass over each, in deepgrad's threads."""
+    return split(size, max(1, min(MAX_THREADS, size * itemsize // CHUNK_BYTES)))
+
+
+def clip(x: np.ndarray, low: float, high: float | None) -> np.ndarray:
+    """``x`` clipped to ``[low, high]`` (``high`` None: no ceiling), a new array.
+
+    >>> clip(np.array([-1.0, 3.0, 9.0], np.float32), 0.0, 6.0)
+    array([0., 3., 6.], dtype=float32)
+    """
+    source = np.ascontiguousarray(x).reshape(-1)
+    y = np.empty_like(source)
+    top = np.inf if high is None else high
+
+    def run(group: list[slice]) -> None:
+        for part in group:
+            np.clip(source[part], low, top, out=y[part])
+
+    run_groups(run, _thread_parts(y.size, y.itemsize))
+    return y.reshape(x.shape)
+
+
+def clip_grad(g: np.ndarray, y: np.ndarray, low: float, high: float | None) -> np.ndarray:
+    """The gradient through :func:`clip`: ``g`` where ``low < y < high``, else 0; ``y`` is
+    the clipped output.
+
+    >>> clip_grad(np.ones(3), np.array([0.0, 3.0, 6.0]), 0.0, 6.0)
+    array([0., 1., 0.])
+    """
+    dtype = np.result_type(g.dtype, y.dtype)
+    gs, ys = np.ascontiguousarray(g).reshape(-1), np.ascontiguousarray(y).reshape(-1)
+    dx = np.empty(gs.shape, dtype)
+
+    def run(group: list[slice]) -> None:
+        for part in group:
+            masked(gs[part], ys[part], (low, high), dx[part])
+
+    run_groups(run, _cached_parts(dx.size, dx.itemsize))
+    return dx.reshape(np.shape(g))
