@@ -387,3 +387,26 @@ def test_dropout_in_the_fused_loop_matches_the_cell_step_by_step(name, make, mon
     monkeypatch.setattr(RecurrentCell, "can_fuse", lambda self, training: False)
     for a, b in zip(fused, run()):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_encoder_states_feed_a_decoder_in_a_functional_model(tmp_path):
+    """Keras's sequence-to-sequence pattern: ``initial_state=`` given KerasTensors makes
+    them inputs of the call, filled at run time; gradients reach the encoder, and the model
+    saves and loads."""
+    encoder_inputs = dg.Input(shape=(None, 3))
+    encoder = layers.LSTM(4, return_state=True)
+    _, h, c = encoder(encoder_inputs)
+    decoder_inputs = dg.Input(shape=(None, 2))
+    decoder = layers.LSTM(4, return_sequences=True)
+    outputs = layers.Dense(2)(decoder(decoder_inputs, initial_state=[h, c]))
+    model = dg.Model([encoder_inputs, decoder_inputs], outputs)
+    a, b = seq(b=2, t=5, f=3, dtype=np.float32), seq(b=2, t=4, f=2, dtype=np.float32)
+    _, eh, ec = encoder(a)
+    eager = model.layers[-1](decoder(b, initial_state=[eh, ec]))
+    np.testing.assert_allclose(model.predict([a, b], verbose=0), eager.data, rtol=1e-6)
+    out = model([a, b], training=True)
+    (g,) = grad(out.sum(), [encoder.cell.kernel])
+    assert np.abs(g).sum() > 0
+    model.save(tmp_path / "s2s.deepgrad")
+    again = dg.saving.load_model(tmp_path / "s2s.deepgrad")
+    np.testing.assert_allclose(again.predict([a, b], verbose=0), eager.data, rtol=1e-6)

@@ -85,8 +85,9 @@ class Node:
             layer.__dict__.setdefault("_inbound_nodes", []).append(self)
 
     def input_tensors(self) -> list[KerasTensor]:
-        """The KerasTensors this call consumed, flattened."""
-        return _flat_tensors(self.inputs)
+        """The KerasTensors this call consumed, flattened: its inputs, then any among its
+        other arguments (``initial_state=[h, c]``)."""
+        return _flat_tensors([self.inputs, self.args, self.kwargs])
 
 
 def _flat_tensors(structure) -> list[KerasTensor]:
@@ -118,5 +119,5 @@ output. To fix, call it on a KerasTensor first, e.g. layer(dg.Input(shape=...)).
             "layer(dg.Input(shape=...))."
         )
     node = nodes[0]
-    values = node.input_tensors() if which == "input" else _flat_tensors(node.outputs)
+    values = _flat_tensors(node.inputs) if which == "input" else _flat_tensors(node.outputs)
     return values[0] if len(values) == 1 else values

@@ -61,13 +61,23 @@ class _Step:
     ``source`` is the slot of the single input tensor, or None when the call takes a
     structure (``template``, with ``_Slot`` s where tensors go); ``target`` is the slot of
     the single output, or None when the outputs are several (``targets``, in flatten order).
+    Tensors among the other arguments (``LSTM(...)(x, initial_state=[h, c])``) are filled
+    in the same way when ``tensor_arguments`` is set.
     """
 
-    __slots__ = ("call", "source", "template", "args", "kwargs", "target", "targets")
+    __slots__ = ("call", "source", "template", "args", "kwargs", "target", "targets",
+                 "tensor_arguments")
 
     def __init__(self, call, node: Node, output_node: Node, slots: dict[int, int]) -> None:
         self.call = call
-        self.args, self.kwargs = node.args, node.kwargs
+        slot = lambda t: _Slot(slots[id(t)]) if isinstance(t, KerasTensor) else t  # noqa: E731
+        self.tensor_arguments = any(
+            isinstance(t, KerasTensor) for t in tree.flatten([node.args, node.kwargs]))
+        if self.tensor_arguments:
+            self.args = tree.map_structure(slot, node.args)
+            self.kwargs = tree.map_structure(slot, node.kwargs)
+        else:
+            self.args, self.kwargs = node.args, node.kwargs
         inputs = node.inputs
         self.source = slots[id(inputs)] if isinstance(inputs, KerasTensor) else None
         self.template = tree.map_structure(
@@ -145,7 +155,13 @@ class Plan:
             else:
                 fetch = fetch or _fetch(values)
                 x = tree.map_structure(fetch, step.template)
-            out = step.call(x, *step.args, training=training, **step.kwargs)
+            if step.tensor_arguments:
+                fetch = fetch or _fetch(values)
+                args = tree.map_structure(fetch, step.args)
+                kwargs = tree.map_structure(fetch, step.kwargs)
+                out = step.call(x, *args, training=training, **kwargs)
+            else:
+                out = step.call(x, *step.args, training=training, **step.kwargs)
             if step.target is not None:
                 values[step.target] = out
             else:
