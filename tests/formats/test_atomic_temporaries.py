@@ -86,3 +86,20 @@ def test_failed_producer_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError):
         write_atomic(tmp_path / "x.bin", broken, who="test")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_save_in_progress_is_left_alone_even_when_older(tmp_path, monkeypatch):
+    """The writer's lock protects its temp file, whatever the clocks say."""
+    from deepgrad.formats import atomic
+
+    path = tmp_path / "m.deepgrad"
+    child = _save_in_child(path, "stall")
+    try:
+        assert child.stdout.readline().strip() == "writing"
+        monkeypatch.setattr(atomic, "_IMPORTED", float("inf"))  # every file counts as old
+        assert atomic.remove_stale_temporaries(str(path)) == []
+        assert len(_temporaries(tmp_path)) == 1
+    finally:
+        child.kill()
+        child.communicate()
+    assert len(atomic.remove_stale_temporaries(str(path))) == 1  # the writer died: stale now

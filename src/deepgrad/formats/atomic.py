@@ -4,8 +4,10 @@ An error while writing leaves any existing file untouched and no temp file behin
 readers never see a half-written file. A process killed while writing (``kill -9``, a
 power cut) cannot remove its temp file, ``.NAME.XXXXXXXX.tmp`` next to the target; the
 next save of the same target removes such leftovers: only files matching that pattern
-exactly, and only those last written before the running process started, so another
-process's save in progress is not touched.
+exactly, that no process holds locked (a writer keeps an exclusive ``flock`` on its temp
+file until the rename) and that were last written before this module was imported, so
+another process's save in progress is not touched. Where ``fcntl`` is missing (Windows)
+only the time rule applies.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "a.bin")
@@ -24,31 +26,48 @@ import tempfile
 import time
 from collections.abc import Callable
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; the time rule alone decides
+    fcntl = None
+
 __all__ = ["write_atomic", "check_target", "remove_stale_temporaries"]
 
 # tempfile.mkstemp's random part: 8 characters of this alphabet.
 _RANDOM_PART = re.compile(r"[a-z0-9_]{8}")
 
 
-def _process_start() -> float:
-    """When this process started (seconds since the epoch), or failing that, now."""
-    try:  # Linux: the start in clock ticks after boot, against the time since boot now
-        with open("/proc/self/stat", "rb") as handle:
-            ticks = int(handle.read().rsplit(b")", 1)[1].split()[19])
-        since_boot = time.clock_gettime(time.CLOCK_BOOTTIME)
-        return time.time() - (since_boot - ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError, AttributeError):
-        return time.time()  # at first import: later than the start, and before any save
+# Decision: the time rule compares with this module's import, not the process's start as
+# read from /proc: that estimate mixed two clocks and was off by seconds in CI containers
+# (a just-killed save's temp file counted as newer than the next process). The lock is what
+# protects live writers; the time rule only covers the instant between mkstemp and flock.
+_IMPORTED = time.time()
 
 
-_PROCESS_START = _process_start()
+def _locked_elsewhere(full: str) -> bool:
+    """Whether another process holds the temp file ``full`` locked (a save in progress)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return True  # cannot look inside: leave it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # releases the probe's lock
+
 
 
 def remove_stale_temporaries(path: str) -> list[str]:
     """Delete the temp files an interrupted save of ``path`` left; return their names.
 
     Only regular files named ``.<target name>.<8 random characters>.tmp`` in the target's
-    folder and last modified before this process started are removed.
+    folder, last modified before this module was imported and not locked by a writer, are
+    removed.
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp(); target = os.path.join(folder, "m.deepgrad")
@@ -71,7 +90,8 @@ def remove_stale_temporaries(path: str) -> list[str]:
         full = os.path.join(folder, name)
         try:
             info = os.lstat(full)
-            if stat.S_ISREG(info.st_mode) and info.st_mtime < _PROCESS_START:
+            if (stat.S_ISREG(info.st_mode) and info.st_mtime < _IMPORTED
+                    and not _locked_elsewhere(full)):
                 os.unlink(full)
                 removed.append(name)
         except OSError:  # gone already, or not ours to remove
@@ -142,11 +162,16 @@ def write_atomic(
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            if fcntl is not None:  # held until the rename: marks the save as in progress
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
+            os.chmod(temp, mode)
+            if fcntl is not None:  # POSIX renames an open file; the lock lasts until then
+                os.replace(temp, path)
+        if fcntl is None:  # Windows cannot rename an open file
+            os.replace(temp, path)
     except BaseException:
         try:
             os.unlink(temp)
