@@ -17,10 +17,12 @@ Runs twice: as the environment is, and with OPENBLAS_CORETYPE unset (see README)
     python benchmarks/rnn.py            # both BLAS settings
     python benchmarks/rnn.py --child    # one run, current environment
     python benchmarks/rnn.py --child --no-text   # the LSTM and GRU rows only
+    BENCH_THREADS=1 python benchmarks/rnn.py     # both frameworks on one thread
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -107,6 +109,8 @@ def recurrent_rows(torch) -> None:
 
 
 def child() -> None:
+    if os.environ.get("BENCH_THREADS"):  # both frameworks on that many threads
+        dg.config.set_num_threads(int(os.environ["BENCH_THREADS"]))
     print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}]")
     torch = torch_or_none()
     recurrent_rows(torch)
