@@ -5,10 +5,9 @@ import pytest
 
 import deepgrad as dg
 
+L = dg.layers
 
-@pytest.mark.xfail(strict=True, reason="deepgrad bug: Layer.build called directly does not set "
-                   "`built` (Keras's build_wrapper does), so the first call builds again and "
-                   "replaces the weights, including any set with set_weights in between")
+
 def test_build_by_hand_marks_the_layer_built_and_keeps_its_weights():
     layer = dg.layers.Dense(4)
     layer.build((None, 5))
@@ -17,3 +16,48 @@ def test_build_by_hand_marks_the_layer_built_and_keeps_its_weights():
     layer.set_weights([kernel, np.zeros(4, "float32")])
     layer(np.ones((2, 5), "float32"))
     np.testing.assert_array_equal(layer.kernel.numpy(), kernel)
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: L.Dense(3), (2, 5)),
+    (lambda: L.Conv2D(2, 3), (1, 6, 6, 2)),
+    (lambda: L.Conv1D(2, 3), (1, 6, 2)),
+    (lambda: L.BatchNormalization(), (4, 3)),
+    (lambda: L.LayerNormalization(), (4, 3)),
+])
+def test_build_then_set_weights_then_call_keeps_the_weights(make, shape):
+    layer = make()
+    layer.build((None,) + shape[1:])
+    assert layer.built
+    count = len(layer.weights)
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights()]
+    if isinstance(layer, L.BatchNormalization):
+        values[-1] = np.abs(values[-1])  # a variance
+    layer.set_weights(values)
+    layer(np.ones(shape, "float32"))
+    assert len(layer.weights) == count
+    for value, weight in zip(values, layer.get_weights(), strict=True):
+        np.testing.assert_array_equal(weight, value)
+
+
+def test_a_custom_layer_built_by_hand_is_built_and_remembers_the_shape():
+    class Scale(L.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, inputs):
+            return inputs * self.w
+
+    layer = Scale()
+    layer.build((None, 3))
+    assert layer.built and layer._build_shapes == (None, 3)
+    first = layer.w
+    layer(np.ones((2, 3), "float32"))
+    assert layer.w is first and len(layer.weights) == 1
+
+
+def test_a_layer_without_build_is_built_by_build():
+    layer = L.Flatten()
+    layer.build((None, 2, 2))
+    assert layer.built

@@ -20,6 +20,7 @@ gradients live in ``deepgrad.ops``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import warnings
@@ -174,9 +175,23 @@ class Layer:
         else:
             self._batch_input_shape = None
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marking_built(cls.__dict__["build"])
+
     # -- the lifecycle ----------------------------------------------------------------
     def build(self, input_shape) -> None:
-        """Create the layer's weights for inputs of ``input_shape`` (batch axis first)."""
+        """Create the layer's weights for inputs of ``input_shape`` (batch axis first).
+
+        As in Keras, ``build`` (every subclass's too) marks the layer built, so that a
+        layer built by hand keeps its weights at the first call:
+
+        >>> layer = Layer()
+        >>> layer.build((None, 3))
+        >>> layer.built
+        True
+        """
 
     def call(self, inputs, *args, **kwargs):
         """The forward pass; subclasses override it."""
@@ -606,6 +621,26 @@ class FusedCall:
             second._activity_losses = [second.activity_regularizer(outputs)]
         return outputs
 
+
+def _marking_built(build: Callable) -> Callable:
+    """``build`` that then marks the layer built and notes the shape it was built for
+    (Keras's ``build_wrapper``; every subclass's ``build`` is wrapped once, at class creation).
+    """
+    if getattr(build, "_marks_built", False):
+        return build
+
+    @functools.wraps(build)
+    def build_and_mark(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        if self._build_shapes is None and (args or "input_shape" in kwargs):
+            self._build_shapes = args[0] if args else kwargs["input_shape"]
+        self.built = True
+
+    build_and_mark._marks_built = True
+    return build_and_mark
+
+
+Layer.build = _marking_built(Layer.build)
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}
 _ACCEPTS_MASK: dict[type, bool] = {}
