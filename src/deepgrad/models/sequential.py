@@ -7,6 +7,13 @@
 >>> model.add(dg.layers.Dense(3, activation="softmax"))
 >>> model.output_shape, model.count_params()
 ((None, 3), 83)
+
+One layer object may be added twice; its weights are then shared (as in Keras):
+
+>>> pool = dg.layers.MaxPooling2D(2)
+>>> cnn = dg.Sequential([dg.Input(shape=(8, 8, 1)), pool, pool])
+>>> cnn.output_shape
+(None, 2, 2, 1)
 """
 
 from __future__ import annotations
@@ -69,7 +76,8 @@ class Sequential(Model):
             output = layer(graph.output_structure)  # builds it: one more call
         except Exception:
             self._stack.pop()
-            self._names.discard(layer.name)
+            if not any(other is layer for other in self._stack):
+                self._names.discard(layer.name)
             self._graph, self.built = graph, True
             raise
         self._graph = Graph(self._input_tensor, output, self.name, check_inputs=False)
@@ -93,10 +101,10 @@ class Sequential(Model):
                 f"Sequential '{self.name}': only layers can be added. Received: {layer!r} "
                 f"of type {type(layer).__name__}"
             )
-        if layer.name in self._names:
+        if layer.name in self._names and not any(other is layer for other in self._stack):
             raise ValueError(
-                f"Sequential '{self.name}': a layer named '{layer.name}' is already in the model. "
-                "Layer names must be unique; pass a distinct `name=`."
+                f"Sequential '{self.name}': a different layer named '{layer.name}' is already "
+                "in the model. Layer names must be unique; pass a distinct `name=`."
             )
         if not self._stack and self._input_batch_shape is None:
             self._input_batch_shape, self._input_dtype = _known_input(layer)
@@ -112,7 +120,8 @@ class Sequential(Model):
         if not self._stack:
             raise ValueError(f"Sequential '{self.name}': there are no layers to pop.")
         layer = self._stack.pop()
-        self._names.discard(layer.name)
+        if not any(other is layer for other in self._stack):
+            self._names.discard(layer.name)
         self.built = False
         self._graph = None
         self._train_variables = None
@@ -126,10 +135,11 @@ class Sequential(Model):
 
     @property
     def layers(self) -> list[Layer]:
+        """The layers in order; a layer added twice is listed twice (as Keras lists it)."""
         return list(self._stack)
 
     def _sublayers(self) -> list[Layer]:
-        return list(self._stack)
+        return list(dict.fromkeys(self._stack))  # a layer used twice counts once
 
     def build(self, input_shape) -> None:
         """Build every layer for ``input_shape`` and wire them into a functional graph.
@@ -229,6 +239,8 @@ class Sequential(Model):
         return [self._stack[-1].name] if self._stack else [self.name]
 
     def get_config(self) -> dict:
+        """The model's name, layers (each ``{"class_name", "config"}``) and input shape and
+        dtype: what :meth:`from_config` takes."""
         layers = [
             {"class_name": type(layer).__name__, "config": layer.get_config()}
             for layer in self._stack
@@ -236,7 +248,45 @@ class Sequential(Model):
         config = {"name": self.name, "trainable": self.trainable, "layers": layers}
         if self._input_batch_shape is not None:
             config["input_shape"] = list(self._input_batch_shape)
+            if self._input_dtype is not None:
+                config["input_dtype"] = self._input_dtype
         return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> Sequential:
+        """A new model (new weights) from :meth:`get_config`'s dict, as Keras's.
+
+        Each layer entry is ``{"class_name", "config"}`` (or the model file's form, with
+        ``module`` and ``registered_name``); custom classes are found as ``load_model``
+        finds them (registered, or in ``custom_objects``). Entries with the same layer
+        name are one layer used twice, so the copy shares it as the original does
+        (Keras 3's ``from_config`` drops the second use).
+
+        >>> model = Sequential([dg.layers.Dense(2, input_shape=(3,))])
+        >>> Sequential.from_config(model.get_config()).output_shape
+        (None, 2)
+        """
+        from deepgrad.saving.serialization import deserialize_layer  # the tier above models
+
+        if isinstance(config, list):  # Keras 2's form: the layer list alone
+            config = {"layers": config}
+        model = cls(name=config.get("name"))
+        if config.get("input_shape") is not None:
+            model.add(Input(batch_shape=tuple(config["input_shape"]),
+                            dtype=config.get("input_dtype")))
+        made: dict[str, Layer] = {}
+        for spec in config.get("layers", []):
+            name = (spec.get("config") or {}).get("name") if isinstance(spec, dict) else None
+            if name is not None and name in made:
+                model.add(made[name])
+                continue
+            layer = deserialize_layer(spec, custom_objects)
+            if name is not None:
+                made[name] = layer
+            model.add(layer)
+        if config.get("trainable") is False:
+            model.trainable = False
+        return model
 
     def __repr__(self) -> str:
         shape = shape_str(self._input_batch_shape) if self._input_batch_shape else "unknown"

@@ -23,7 +23,6 @@ import numpy as np
 from deepgrad import layers, tree
 from deepgrad.layers.base import Layer
 from deepgrad.layers.core import Lambda
-from deepgrad.layers.input_layer import Input
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models.functional import KERAS_TENSOR, functional_from_config
 from deepgrad.models.model import Model
@@ -258,15 +257,7 @@ def deserialize_model(spec: dict, custom_objects=None):
     cls = _resolve_class(spec, custom_objects)
     config = dict(spec.get("config") or {})
     if issubclass(cls, Sequential):
-        model = cls(name=config.get("name"))
-        if config.get("input_shape") is not None:
-            model.add(Input(batch_shape=tuple(config["input_shape"]),
-                            dtype=config.get("input_dtype")))
-        for layer_spec in config.get("layers", []):
-            model.add(deserialize_layer(layer_spec, custom_objects))
-        if config.get("trainable") is False:
-            model.trainable = False
-        return model
+        return cls.from_config(config, custom_objects)
     if "input_layers" in config and "output_layers" in config:
         return functional_from_config(
             cls, config, lambda spec: deserialize_layer(spec, custom_objects))
