@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import deepgrad as dg
 from deepgrad import regularizers as R
 from deepgrad.tensor import Tensor, Variable
 from deepgrad.utils.gradcheck import gradient_check
@@ -134,3 +135,27 @@ def test_config_round_trip(reg):
     assert type(rebuilt) is type(reg) and rebuilt.get_config() == reg.get_config()
     w = _weights((3, 4))
     assert float(rebuilt(Tensor(w)).data) == float(reg(Tensor(w)).data)
+
+
+def test_activity_regularizer_is_divided_by_the_batch_size_as_keras():
+    # Keras 3.15 on the same layer: losses [1.25 (activity), 0.25 (kernel)]; deepgrad
+    # summed the activity penalty over the batch (6.25) before.
+    layer = dg.layers.Dense(5, kernel_regularizer=dg.regularizers.L1(0.01),
+                            activity_regularizer=dg.regularizers.L2(0.01),
+                            kernel_initializer="ones")
+    layer(np.ones((5, 5), "float32"))
+    assert sorted(float(loss.data) for loss in layer.losses) == pytest.approx([0.25, 1.25])
+    layer(np.ones((10, 5), "float32"))  # twice the batch, the same penalty
+    assert sum(float(loss.data) for loss in layer.losses) == pytest.approx(1.5)
+
+
+def test_activity_penalty_in_fit_is_per_sample():
+    model = dg.Sequential([dg.layers.Dense(1, input_shape=(2,), kernel_initializer="ones",
+                                           use_bias=False,
+                                           activity_regularizer=dg.regularizers.L1(1.0))])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 2), "float32"), np.full((4, 1), 2.0, "float32")
+    # mse is 0 (outputs are 2); the penalty is sum(|2|) over 4 samples / 4 = 2 (Keras 3.15's
+    # evaluate gives 2.0 too: it counts the penalties).
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(2.0)
+    assert float(model.compute_loss(x, y, model(x), training=True).data) == pytest.approx(2.0)

@@ -266,7 +266,7 @@ class Layer:
         if previous is not None or (_overrides_compute_mask(type(self)) and self.supports_masking):
             self._note_output_masks(inputs, outputs, previous)
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(o) for o in tree.flatten(outputs)]
+            self._activity_losses = activity_penalties(self.activity_regularizer, outputs)
         return outputs
 
     # -- fusion: how a model's plan runs two calls as one op ------------------------------
@@ -618,8 +618,26 @@ class FusedCall:
         if outputs is None:
             return second(first(inputs, training=training), training=training)
         if second.activity_regularizer is not None:
-            second._activity_losses = [second.activity_regularizer(outputs)]
+            second._activity_losses = activity_penalties(second.activity_regularizer, outputs)
         return outputs
+
+
+def activity_penalties(regularizer: Callable, outputs) -> list:
+    """The activity regularizer's penalty on each output, divided by the batch size (Keras
+    3's rule, so the penalty does not grow with the batch).
+
+    >>> import deepgrad as dg
+    >>> out = Tensor(np.ones((5, 2), np.float32))
+    >>> float(activity_penalties(dg.regularizers.L1(1.0), out)[0].data)  # 10 / 5
+    2.0
+    """
+    penalties = []
+    for output in tree.flatten(outputs):
+        penalty = regularizer(output)
+        if getattr(output, "ndim", 0) > 0 and output.shape[0]:
+            penalty = penalty / output.shape[0]
+        penalties.append(penalty)
+    return penalties
 
 
 def _marking_built(build: Callable) -> Callable:
