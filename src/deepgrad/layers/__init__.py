@@ -32,7 +32,7 @@ from deepgrad.layers.conv_3d import (
     Convolution3D,
     Convolution3DTranspose,
 )
-from deepgrad.layers.core import Activation, Dense, Dropout, Identity, Lambda
+from deepgrad.layers.core import Activation, Dense, Dropout, Identity
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.embedding import Embedding, Masking
 from deepgrad.layers.hashing import Hashing
@@ -49,6 +49,7 @@ from deepgrad.layers.image_reshaping import (
 )
 from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.layers.lambda_layer import Lambda
 from deepgrad.layers.lookup import IntegerLookup, StringLookup
 from deepgrad.layers.merging import (
     Add,

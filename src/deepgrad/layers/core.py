@@ -1,4 +1,4 @@
-"""Core layers: Dense, Activation, Dropout, Identity, Lambda.
+"""Core layers: Dense, Activation, Dropout, Identity (Lambda: ``lambda_layer.py``).
 
 >>> import deepgrad as dg
 >>> layer = dg.layers.Dense(3, activation="relu")
@@ -19,7 +19,7 @@ from deepgrad import random as dg_random
 from deepgrad.layers.base import InputSpec, Layer
 from deepgrad.tensor import Tensor
 
-__all__ = ["Dense", "Activation", "Dropout", "Identity", "Lambda"]
+__all__ = ["Dense", "Activation", "Dropout", "Identity"]
 
 
 def positive_int(layer: Layer | str, arg: str, value) -> int:
@@ -222,32 +222,3 @@ class Identity(Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
-
-
-class Lambda(Layer):
-    """Wrap a function of Tensors as a layer (it has no weights; not saved with the model).
-
-    Args:
-        function: a function of the input Tensor (built from ``dg.ops``).
-        output_shape: optional output shape (without batch) if it cannot be inferred.
-
-    >>> Lambda(lambda x: x * 2)(np.ones((1, 2), dtype="float32")).data
-    array([[2., 2.]], dtype=float32)
-    """
-
-    _accepts_strings = True  # the function decides what it can take
-
-    def __init__(self, function: Callable, output_shape=None, **kwargs):
-        super().__init__(**kwargs)
-        if not callable(function):
-            raise TypeError(f"Lambda: `function` must be callable. Received: {function!r}")
-        self.function = function
-        self._output_shape = None if output_shape is None else tuple(output_shape)
-
-    def call(self, inputs):
-        return self.function(inputs)
-
-    def compute_output_shape(self, input_shape):
-        if self._output_shape is not None:
-            return (input_shape[0],) + self._output_shape
-        return super().compute_output_shape(input_shape)

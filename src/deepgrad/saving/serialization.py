@@ -22,8 +22,8 @@ import numpy as np
 
 from deepgrad import layers, tree
 from deepgrad.layers.base import Layer
-from deepgrad.layers.core import Lambda
 from deepgrad.layers.keras_tensor import KerasTensor
+from deepgrad.layers.lambda_layer import Lambda
 from deepgrad.models.functional import KERAS_TENSOR, functional_from_config
 from deepgrad.models.model import Model
 from deepgrad.models.sequential import Sequential
@@ -89,18 +89,20 @@ def serialize_layer(layer: Layer) -> dict:
     """Return the JSON-ready description of a layer (a model is described by its graph).
 
     Raises:
-        ValueError: for a ``Lambda`` layer (its Python function cannot be saved safely).
+        ValueError: for a ``Lambda`` layer of an anonymous lambda (code cannot be saved safely).
 
     >>> serialize_layer(dg.layers.Dropout(0.5, name="drop"))["config"]["rate"]
     0.5
     """
     if isinstance(layer, Model):
         return serialize_model(layer)
-    if isinstance(layer, Lambda):
+    if isinstance(layer, Lambda) and not layer.saveable:
         raise ValueError(
-            f"Lambda '{layer.name}': a Lambda layer's Python function cannot be saved in a "
-            "model file. To fix, write a small Layer subclass instead and register it with "
-            "@dg.saving.register_keras_serializable(), or use save_weights()."
+            f"Lambda '{layer.name}': an anonymous lambda cannot be saved in a model file (it "
+            "would have to be run from the file when loading). To fix, define the function "
+            "with `def` and register it with @dg.saving.register_keras_serializable() (the "
+            "Lambda is then saved by the function's name), write a small Layer subclass, or "
+            "use save_weights()."
         )
     spec = _header(layer)
     spec["config"] = to_json(layer.get_config(), f"{type(layer).__name__} '{layer.name}'")
