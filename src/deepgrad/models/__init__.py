@@ -10,10 +10,11 @@ True
 True
 """
 
-from deepgrad.models.model import Model
+from deepgrad.models.cloning import clone_model
+from deepgrad.models.model import Model, model_from_json
 from deepgrad.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential", "load_model", "save_model"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
 
 _FROM_SAVING = {"load_model", "save_model"}
 

@@ -20,13 +20,15 @@ from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
 from deepgrad import tree
 from deepgrad.kernels import parallel
-from deepgrad.layers.base import Layer
+from deepgrad.layers.base import Layer, shapes_of
+from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models import training
+from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
 from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics
 from deepgrad.models.data_adapter import unpack
 from deepgrad.tensor import Tensor, grad, no_grad
 
-__all__ = ["Model"]
+__all__ = ["Model", "model_from_json"]
 
 
 class Model(Layer):
@@ -55,6 +57,11 @@ class Model(Layer):
 
             if inputs is None or outputs is None:
                 raise ValueError("Model: give both `inputs` and `outputs` for a functional model.")
+            flat = tree.flatten(inputs)
+            if all(isinstance(t, KerasTensor) for t in flat) and not all(
+                    is_input_tensor(t) for t in flat):
+                # Intermediate tensors as inputs (Keras): new Inputs, the calls recorded again.
+                inputs, outputs = clone_graph_nodes(inputs, outputs)
             self._graph = Graph(inputs, outputs, model_name=self.name)
             self._graph.plan  # noqa: B018 (checks the graph and makes the plan now)
             self.built = True
@@ -122,10 +129,80 @@ class Model(Layer):
         return outputs[0] if outputs is not None and len(outputs) == 1 else outputs
 
     @property
+    def input_shape(self):
+        """The input's shape, batch axis ``None`` (several inputs: a list of shapes).
+
+        Raises:
+            AttributeError: for a model with no defined input (subclassed, not a graph).
+
+        >>> x = dg.Input(shape=(4,))
+        >>> Model(x, dg.layers.Dense(2)(x)).input_shape
+        (None, 4)
+        """
+        return _one_or_all(shapes_of(self._graph_structure("input_shape").input_structure))
+
+    @property
+    def output_shape(self):
+        """The output's shape, batch axis ``None`` (several outputs: a list of shapes)."""
+        return _one_or_all(self._graph_structure("output_shape").output_shapes())
+
+    def _graph_structure(self, what: str):
+        if self._graph is None:
+            raise AttributeError(
+                f"Model '{self.name}' (a subclassed {type(self).__name__}) has no defined "
+                f"{what}: its layers are only known when it is called. Build it with "
+                "dg.Model(inputs, outputs) or dg.Sequential for shapes known in advance."
+            )
+        return self._graph
+
+    @property
     def output_names(self) -> list[str]:
         if self._graph is not None:
             return self._graph.output_names
         return [self.name]
+
+    # -- config (a functional model's is its graph, written by the saving tier) ----------
+    def get_config(self) -> dict:
+        """A functional model's layers, their calls, inputs and outputs (Keras's form); a
+        subclassed model's constructor arguments (override it)."""
+        if self._graph is None or type(self).get_config is not Model.get_config:
+            return super().get_config()
+        from deepgrad.saving.serialization import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> Model:
+        """A new model (new weights) from :meth:`get_config`'s dict, as Keras's.
+
+        >>> x = dg.Input(shape=(3,))
+        >>> model = Model(x, dg.layers.Dense(2)(x))
+        >>> Model.from_config(model.get_config()).output_shape
+        (None, 2)
+        """
+        if "input_layers" in config and "layers" in config and "inputs" not in config:
+            from deepgrad.models.functional import functional_from_config
+            from deepgrad.saving.serialization import deserialize_layer
+
+            return functional_from_config(
+                cls, config, lambda spec: deserialize_layer(spec, custom_objects))
+        return super().from_config(config)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON (Keras 3's form); :func:`model_from_json` reads it.
+
+        Args:
+            **kwargs: passed to ``json.dumps`` (e.g. ``indent=2``).
+
+        >>> model = dg.Sequential([dg.Input(shape=(3,)), dg.layers.Dense(2)])
+        >>> model_from_json(model.to_json()).output_shape
+        (None, 2)
+        """
+        import json
+
+        from deepgrad.saving.serialization import serialize_model
+
+        return json.dumps(serialize_model(self), **kwargs)
 
     def summary(
         self,
@@ -427,9 +504,45 @@ class Model(Layer):
             return self.predict_step(batch)
 
 
+def _one_or_all(shapes):
+    """A list of one shape as the shape alone (Keras's input_shape/output_shape)."""
+    return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
+
+
 def _all_sublayers(layer: Layer) -> list[Layer]:
     found = []
     for sub in layer._sublayers():
         found.append(sub)
         found += _all_sublayers(sub)
     return found
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
+    """A new model (new weights) from :meth:`Model.to_json`'s text, as Keras's.
+
+    Custom classes are found as ``load_model`` finds them: registered with
+    ``dg.saving.register_keras_serializable``, or in ``custom_objects``.
+
+    Raises:
+        ValueError: for text that is not JSON or not a model description.
+
+    >>> model = dg.Sequential([dg.Input(shape=(3,)), dg.layers.Dense(2)])
+    >>> model_from_json(model.to_json()).layers[0].units
+    2
+    """
+    import json
+
+    from deepgrad.registry import custom_object_scope
+    from deepgrad.saving.serialization import deserialize_model
+
+    try:
+        spec = json.loads(json_string)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"model_from_json: the text is not JSON: {error}") from None
+    if not isinstance(spec, dict) or "class_name" not in spec:
+        raise ValueError(
+            "model_from_json: expected a model description (Model.to_json()'s output) with "
+            f"a 'class_name'. Received: {str(json_string)[:80]!r}"
+        )
+    with custom_object_scope(custom_objects):
+        return deserialize_model(spec, custom_objects)

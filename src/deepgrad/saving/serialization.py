@@ -31,7 +31,7 @@ from deepgrad.registry import get_registered_name, is_registered, resolve
 from deepgrad.tensor import no_grad
 
 __all__ = ["serialize_layer", "deserialize_layer", "serialize_model", "deserialize_model",
-           "to_json", "build_model_from_config"]
+           "to_json", "build_model_from_config", "functional_config"]
 
 
 def to_json(value, where: str):
@@ -184,7 +184,8 @@ def _encode_histories(structure, index: dict[int, int]):
     return to_json(tree.map_structure(lambda t: _history(t, index), structure), "the graph")
 
 
-def _functional_config(model) -> dict:
+def functional_config(model) -> dict:
+    """A functional model's config: its layers with their calls, its inputs and outputs."""
     graph = model._graph
     index = _node_indices(graph)
     nodes_of: dict[int, list] = {}
@@ -226,7 +227,7 @@ def serialize_model(model) -> dict:
         return spec
     if model._graph is not None:
         spec = _header(model, "Functional" if type(model).__name__ == "Model" else None)
-        spec["config"] = _functional_config(model)
+        spec["config"] = functional_config(model)
         return spec
     spec = _header(model)
     spec["config"] = to_json(model.get_config(), f"{type(model).__name__} '{model.name}'")
