@@ -170,3 +170,41 @@ def test_graph_is_freed_after_use():
     del y
     gc.collect()
     assert ref() is None
+
+
+# -- NumPy functions on Tensors (Keras code calls np.max(predictions) and the like) ---------
+@pytest.mark.parametrize("name", ["max", "min", "sum", "mean", "argmax", "argmin", "std",
+                                  "round", "abs", "exp", "square", "cumsum", "sort"])
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 0}, {"axis": -1}])
+def test_numpy_functions_on_tensors_give_numpys_answers(name, kwargs):
+    data = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    if name in ("round", "abs", "exp", "square") and kwargs:
+        return  # no axis argument
+    for tensor in (Tensor(data), Variable(data)):
+        got = getattr(np, name)(tensor, **kwargs)
+        expected = getattr(np, name)(data, **kwargs)
+        assert type(got) is type(expected)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_numpy_functions_take_keywords_and_lists_of_tensors():
+    a = Tensor(np.arange(6, dtype="float32").reshape(2, 3))
+    assert np.max(a, axis=1, keepdims=True).tolist() == [[2.0], [5.0]]
+    assert np.sum(a, dtype=np.float64).dtype == np.float64
+    out = np.empty(3, "float32")
+    np.mean(a, axis=0, out=out)
+    assert out.tolist() == [1.5, 2.5, 3.5]
+    assert np.concatenate([a, a]).shape == (4, 3) and np.stack((a, a), axis=-1).shape == (2, 3, 2)
+    assert np.allclose(a, a.data) and np.array_equal(np.where(a > 2, a, 0), [[0, 0, 0],
+                                                                             [3, 4, 5]])
+    np.testing.assert_allclose(a, a.data)
+    assert float(np.max(a)) == 5.0 and int(np.argmax(a)) == 5
+
+
+def test_operators_with_arrays_still_record_gradients():
+    w = Tensor(np.ones(3, "float32"), requires_grad=True)
+    y = np.arange(3, dtype="float32") * w  # ndarray first: Tensor.__rmul__, not NumPy
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    assert w.grad.tolist() == [0.0, 1.0, 2.0]

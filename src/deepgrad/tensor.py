@@ -120,6 +120,20 @@ def _to_array(data, dtype=None) -> np.ndarray:
     return array
 
 
+def _arrays_in(value):
+    """``value`` with every Tensor (also inside lists, tuples and dicts) as its array."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, list):
+        return [_arrays_in(v) for v in value]
+    if isinstance(value, tuple):
+        items = [_arrays_in(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, dict):
+        return {k: _arrays_in(v) for k, v in value.items()}
+    return value
+
+
 class Tensor:
     """A NumPy array that remembers how it was computed, so gradients can flow back.
 
@@ -132,6 +146,11 @@ class Tensor:
     >>> t = Tensor([[1, 2], [3, 4]], dtype="float32")
     >>> t.shape, t.dtype
     ((2, 2), dtype('float32'))
+
+    NumPy's functions take Tensors and give NumPy's answers (not recorded for gradients):
+
+    >>> np.max(t), np.mean(t, axis=0)
+    (np.float32(4.0), array([2., 3.], dtype=float32))
     """
 
     __slots__ = (
@@ -190,6 +209,12 @@ class Tensor:
         if dtype is not None and dtype != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
+
+    def __array_function__(self, func, types, args, kwargs):
+        # NumPy functions (np.max, np.mean, np.concatenate...) on Tensors give NumPy's
+        # answers on the arrays, as they do on TensorFlow's tensors in Keras code; they are
+        # outside the graph. Operators (ndarray + Tensor) still build it: __array_priority__.
+        return func(*_arrays_in(args), **_arrays_in(kwargs))
 
     def __len__(self) -> int:
         return len(self.data)
