@@ -38,7 +38,7 @@ def _float_in(layer: str, arg: str, value, low: float, high: float) -> float:
     return value
 
 
-def _add_gamma_beta(layer: BatchNormalization | LayerNormalization, shape: tuple,
+def add_gamma_beta(layer: Layer, shape: tuple,
                     scale: bool, center: bool) -> None:
     """Create ``layer.gamma`` (with ``scale``) and ``layer.beta`` (with ``center``), else None."""
     layer.gamma = layer.beta = None
@@ -146,7 +146,7 @@ class BatchNormalization(Layer):
                 f"must be known. Received input shape {shape_str(input_shape)}."
             )
         shape = (int(channels),)
-        _add_gamma_beta(self, shape, self.scale, self.center)
+        add_gamma_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(
             shape, self.moving_mean_initializer, trainable=False, name="moving_mean"
         )
@@ -282,7 +282,7 @@ class LayerNormalization(Layer):
                 f"must be known. Received input shape {shape_str(input_shape)}."
             )
         # Keras: rms_scaling has gamma always, beta never.
-        _add_gamma_beta(self, shape, self.scale or self.rms_scaling,
+        add_gamma_beta(self, shape, self.scale or self.rms_scaling,
                         self.center and not self.rms_scaling)
         self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 

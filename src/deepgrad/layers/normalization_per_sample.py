@@ -21,6 +21,7 @@ import numpy as np
 from deepgrad import constraints, initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.core import serialize_regularizer
+from deepgrad.layers.normalization import add_gamma_beta
 from deepgrad.ops.norm import rms_normalization
 from deepgrad.tensor import Tensor
 
@@ -118,15 +119,7 @@ class GroupNormalization(Layer):
                 f"Received: groups={self.groups}."
             )
         self.groups, self._axis = groups, axis
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight((channels,), self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, name="gamma")
-        if self.center:
-            self.beta = self.add_weight((channels,), self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, name="beta")
+        add_gamma_beta(self, (channels,), self.scale, self.center)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: channels})
 
     def call(self, inputs: Tensor) -> Tensor:
