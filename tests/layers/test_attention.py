@@ -287,3 +287,19 @@ def test_scaled_scores_use_one_over_sqrt_key_dim():
     _, scores = layer(x, x, return_attention_scores=True)
     _, expected = _reference(x, x, x, 1 / math.sqrt(4))
     np.testing.assert_allclose(scores.data[:, 0], expected, rtol=1e-12)
+
+
+def test_masks_from_an_embedding_reach_both_attention_layers():
+    ids = np.array([[3, 4, 0, 0], [5, 0, 0, 0]])
+    keep = ids != 0
+    embed = L.Embedding(10, 6, mask_zero=True)
+    x = embed(ids)
+    mha, attention = L.MultiHeadAttention(2, 3), L.Attention()
+    out = mha(x, x)
+    np.testing.assert_allclose(
+        out.data, mha(Tensor(x.data), Tensor(x.data), query_mask=keep, value_mask=keep).data,
+        rtol=1e-6)
+    joined = attention([x, x])
+    np.testing.assert_allclose(joined.data, attention([x, x], mask=[keep, keep]).data)
+    for result in (out, joined):
+        assert dg.ops.masks.get_keras_mask(result).tolist() == keep.tolist()
