@@ -210,8 +210,8 @@ def test_errors_name_the_layer():
         L.Conv1D(2, 3, padding="bad")
     with pytest.raises(ValueError, match="evenly divisible by the number of groups"):
         L.Conv2D(4, 3, groups=3)
-    with pytest.raises(NotImplementedError, match="channels_last"):
-        L.Conv2D(4, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match=r"Conv2D: `data_format` must be 'channels_last' or "):
+        L.Conv2D(4, 3, data_format="NCHW")
     with pytest.raises(ValueError, match=r"`kernel_size` must be a positive int.*\(3, 0\)"):
         L.Conv2D(4, (3, 0))
     with pytest.raises(ValueError, match="filters"):

@@ -60,3 +60,57 @@ def test_standardize_data_format():
     assert standardize_data_format("X", "channels_first") == "channels_first"
     with pytest.raises(ValueError, match=r"X: `data_format` must be"):
         standardize_data_format("X", "NHWC")
+
+
+SPATIAL_LAYERS = [  # (make(data_format), sample shape channels_last)
+    (lambda f: L.Conv1D(3, 3, padding="causal", data_format=f), (7, 2)),
+    (lambda f: L.Conv2D(3, 3, strides=2, padding="same", activation="relu", data_format=f),
+     (6, 5, 2)),
+    (lambda f: L.Conv2D(4, 3, groups=2, data_format=f), (6, 5, 2)),
+    (lambda f: L.Conv3D(2, 2, data_format=f), (3, 4, 3, 2)),
+    (lambda f: L.Conv1DTranspose(2, 3, strides=2, data_format=f), (4, 3)),
+    (lambda f: L.Conv2DTranspose(2, 3, strides=2, padding="same", data_format=f), (3, 4, 3)),
+    (lambda f: L.Conv3DTranspose(2, 2, strides=2, data_format=f), (2, 2, 3, 3)),
+    (lambda f: L.DepthwiseConv1D(3, depth_multiplier=2, data_format=f), (6, 2)),
+    (lambda f: L.DepthwiseConv2D(3, data_format=f), (5, 5, 2)),
+    (lambda f: L.SeparableConv1D(3, 2, data_format=f), (6, 2)),
+    (lambda f: L.SeparableConv2D(3, 2, data_format=f), (5, 5, 2)),
+    (lambda f: L.MaxPooling1D(2, padding="same", data_format=f), (5, 3)),
+    (lambda f: L.AveragePooling2D(2, data_format=f), (4, 6, 3)),
+    (lambda f: L.MaxPooling3D(2, data_format=f), (4, 4, 2, 3)),
+    (lambda f: L.AveragePooling3D(2, padding="same", data_format=f), (3, 3, 3, 2)),
+    (lambda f: L.GlobalMaxPooling1D(data_format=f), (5, 3)),
+    (lambda f: L.GlobalAveragePooling2D(keepdims=True, data_format=f), (4, 5, 3)),
+    (lambda f: L.GlobalAveragePooling3D(data_format=f), (2, 3, 4, 3)),
+    (lambda f: L.AdaptiveMaxPooling2D(2, data_format=f), (5, 6, 3)),
+    (lambda f: L.ZeroPadding2D(((1, 0), (0, 2)), data_format=f), (3, 3, 2)),
+    (lambda f: L.UpSampling3D(2, data_format=f), (2, 2, 2, 2)),
+    (lambda f: L.SpatialDropout2D(0.0, data_format=f), (3, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("make,shape", SPATIAL_LAYERS,
+                         ids=[f"{type(m('channels_last')).__name__}-{i}"
+                              for i, (m, _) in enumerate(SPATIAL_LAYERS)])
+def test_spatial_layers_channels_first_are_channels_last_transposed(make, shape):
+    x = rng.normal(size=(2, *shape)).astype("float32")
+    last, first = make("channels_last"), make("channels_first")
+    expected = last(x).data
+    first(_first(x))
+    first.set_weights(last.get_weights())
+    got = dg.Tensor(_first(x), requires_grad=True)
+    out = first(got)
+    moved = _first(expected) if expected.ndim > 2 else expected
+    np.testing.assert_allclose(out.data, moved, rtol=1e-5, atol=1e-6)
+    assert first.compute_output_shape((None, *_first(x).shape[1:])) == (None, *out.shape[1:])
+    out.sum().backward()
+    assert got.grad is not None and got.grad.shape == got.shape
+
+
+def test_conv_and_pool_fuse_only_channels_last():
+    conv, pool = L.Conv2D(2, 3, data_format="channels_first"), L.MaxPooling2D(
+        data_format="channels_first")
+    assert pool.epilogue() is None
+    assert conv.fuse(L.MaxPooling2D()) is None
+    model = dg.Sequential([dg.Input((2, 8, 8)), conv, pool])
+    assert model.predict(np.ones((1, 2, 8, 8), np.float32), verbose=0).shape == (1, 2, 3, 3)

@@ -179,10 +179,10 @@ def test_pool_larger_than_a_valid_input():
 
 
 def test_bad_arguments():
-    with pytest.raises(NotImplementedError, match="only data_format='channels_last'"):
-        L.MaxPooling2D(data_format="channels_first")
-    with pytest.raises(NotImplementedError, match="GlobalAveragePooling2D"):
-        L.GlobalAveragePooling2D(data_format="channels_first")
+    with pytest.raises(ValueError, match="MaxPooling2D: `data_format` must be"):
+        L.MaxPooling2D(data_format="NCHW")
+    with pytest.raises(ValueError, match="GlobalAveragePooling2D: `data_format` must be"):
+        L.GlobalAveragePooling2D(data_format="NHWC")
     with pytest.raises(ValueError, match=r"`data_format` must be 'channels_last'. Received: "
                                          r"data_format='nhwc'"):
         L.AveragePooling1D(data_format="nhwc")

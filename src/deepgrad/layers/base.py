@@ -70,38 +70,22 @@ _SPATIAL_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, ch
                     3: "(batch, depth, height, width, channels)"}
 
 
-def check_data_format(layer: str, value) -> str:
-    """``'channels_last'`` for None or ``'channels_last'``; a clear error otherwise.
-
-    >>> check_data_format("Conv2D", None)
-    'channels_last'
-    """
-    if value in (None, "channels_last"):
-        return "channels_last"
-    if value == "channels_first":
-        raise NotImplementedError(
-            f"{layer}: only data_format='channels_last' (channels in the last axis) is "
-            "supported. To fix, transpose the input to channels_last, e.g. "
-            "np.transpose(x, (0, 2, 3, 1)) for images."
-        )
-    raise ValueError(
-        f"{layer}: `data_format` must be 'channels_last'. Received: data_format={value!r}"
-    )
-
-
 def check_spatial_rank(layer: Layer, shape, rank: int) -> None:
-    """Raise unless ``shape`` is a batch of ``rank``-D channels_last inputs (``rank + 2`` dims).
+    """Raise unless ``shape`` is a batch of ``rank``-D inputs (``rank + 2`` dims).
 
     The error names the layer and, for an input one dimension short, hints at the batch.
     """
     expected = rank + 2
+    layout = _SPATIAL_LAYOUTS[rank]
+    if getattr(layer, "data_format", None) == "channels_first":
+        layout = "(batch, channels, " + layout[len("(batch, "):-len(", channels)")] + ")"
     if len(shape) != expected:
         hint = "."
         if len(shape) == expected - 1:
             hint = " — missing batch dimension? Add one with x[None]."
         raise ValueError(
             f"{type(layer).__name__} '{layer.name}': expected a {expected}-D input "
-            f"{_SPATIAL_LAYOUTS[rank]}, got shape {shape_str(shape)}{hint}"
+            f"{layout}, got shape {shape_str(shape)}{hint}"
         )
 
 

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1D, Conv2D and Conv2DTranspose (channels_last).
+"""Convolution layers: Conv1D, Conv2D and Conv2DTranspose.
 
 Each layer holds a Keras-shaped kernel and bias and calls one fused op from
 ``deepgrad.ops`` (im2col and a matrix product, with the bias and a ReLU applied in the
@@ -29,11 +29,17 @@ from deepgrad.kernels.geometry import conv_output_length, deconv_output_length
 from deepgrad.layers.base import (
     InputSpec,
     Layer,
-    check_data_format,
     check_spatial_rank,
     shape_str,
 )
 from deepgrad.layers.core import positive_int, serialize_regularizer
+from deepgrad.layers.data_format import (
+    last_shape,
+    shape_in,
+    standardize_data_format,
+    to_channels_first,
+    to_channels_last,
+)
 from deepgrad.ops.grouped_conv import grouped_conv
 from deepgrad.tensor import Tensor
 
@@ -80,7 +86,10 @@ class BaseConv(Layer):
     """What every convolution layer shares: argument checks, input checks, activation.
 
     Subclasses set ``rank`` and implement ``_make_weights``, ``_convolve`` and
-    ``_output_length``.
+    ``_output_length``, all in channels_last terms: with ``data_format='channels_first'``
+    the input is transposed to channels last before ``_convolve`` and the output back
+    after it (two copies of the data, and two in the backward pass), and shapes are
+    converted at the same edge.
     """
 
     rank = 2
@@ -106,7 +115,7 @@ class BaseConv(Layer):
         self.kernel_size = int_tuple(cls, "kernel_size", kernel_size, self.rank)
         self.strides = int_tuple(cls, "strides", strides, self.rank)
         self.padding = padding_name(cls, padding, self.paddings)
-        self.data_format = check_data_format(cls, data_format)
+        self.data_format = standardize_data_format(cls, data_format)
         self.dilation_rate = int_tuple(cls, "dilation_rate", dilation_rate, self.rank)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
@@ -126,13 +135,20 @@ class BaseConv(Layer):
     # -- shapes and checks ------------------------------------------------------------
     def _check_shape(self, shape) -> None:
         check_spatial_rank(self, shape, self.rank)
-        channels = self.input_spec.axes.get(-1)
-        if channels is not None and shape[-1] is not None and shape[-1] != channels:
+        channels = self.input_spec.axes.get(self._channel_axis)
+        given = shape[self._channel_axis]
+        if channels is not None and given is not None and given != channels:
+            where = "first" if self.data_format == "channels_first" else "last"
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': the layer was built for inputs with "
-                f"{channels} channels (last dimension), got shape {shape_str(shape)}."
+                f"{channels} channels ({where} dimension after the batch), got shape "
+                f"{shape_str(shape)}."
             )
-        self._check_fits(shape)
+        self._check_fits(last_shape(shape, self.data_format))
+
+    @property
+    def _channel_axis(self) -> int:
+        return 1 if self.data_format == "channels_first" else -1
 
     def _check_fits(self, shape) -> None:
         """The kernel must fit in the (padded) input, or the output would be empty."""
@@ -154,19 +170,21 @@ class BaseConv(Layer):
         )
 
     def compute_output_shape(self, input_shape):
-        spatial = tuple(self._output_length(s, i) for i, s in enumerate(input_shape[1:-1]))
-        return (input_shape[0],) + spatial + (self._out_channels(input_shape[-1]),)
+        shape = last_shape(input_shape, self.data_format)
+        spatial = tuple(self._output_length(s, i) for i, s in enumerate(shape[1:-1]))
+        return shape_in((shape[0],) + spatial + (self._out_channels(shape[-1]),),
+                        self.data_format)
 
     def build(self, input_shape) -> None:
-        channels = input_shape[-1]
+        channels = input_shape[self._channel_axis]
         if channels is None:
             raise ValueError(
-                f"{type(self).__name__} '{self.name}': the channel dimension (last) must be "
-                f"known. Received input shape {shape_str(input_shape)}."
+                f"{type(self).__name__} '{self.name}': the channel dimension must be known. "
+                f"Received input shape {shape_str(input_shape)}."
             )
         self._make_weights(int(channels))
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: int(channels)})
-        self._check_fits(input_shape)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: int(channels)})
+        self._check_fits(last_shape(input_shape, self.data_format))
 
     def _bias(self, units: int) -> None:
         self.bias = None
@@ -177,10 +195,11 @@ class BaseConv(Layer):
             )
 
     def call(self, inputs: Tensor) -> Tensor:
-        out = self._convolve(inputs)
+        first = self.data_format == "channels_first"
+        out = self._convolve(to_channels_last(inputs) if first else inputs)
         if self._fused is None and self.activation is not activations.linear:
             out = self.activation(out)
-        return out
+        return to_channels_first(out) if first else out
 
     def get_config(self) -> dict:
         return {
@@ -207,7 +226,8 @@ class Conv2D(BaseConv):
         kernel_size: an int or ``(kh, kw)``.
         strides: an int or ``(sh, sw)``.
         padding: ``'valid'`` (no padding) or ``'same'`` (output ``ceil(size / stride)``).
-        data_format: only ``'channels_last'`` (NHWC).
+        data_format: ``'channels_last'`` (NHWC, default) or ``'channels_first'`` (NCHW:
+            transposed to NHWC and back around the op, two copies of the data).
         dilation_rate: an int or a pair; spacing between kernel taps.
         groups: split the input channels and the filters into this many groups, each
             group convolved with its own filters (both must divide by it; see
@@ -309,11 +329,12 @@ class Conv2D(BaseConv):
         winner is kept (``benchmarks/cnn.py``). The numbers are those of the two layers to
         float32 rounding (the op multiplies other blocks of rows). Declines for an
         activation other than ReLU or none, an activity regularizer, another input dtype,
-        groups, or a subclass that changes the forward pass.
+        groups, channels_first, or a subclass that changes the forward pass.
         """
         epilogue = following.epilogue()
         if (
             epilogue is None or epilogue[0] != "max_pool" or self.groups != 1
+            or self.data_format != "channels_last"
             or type(self).call is not BaseConv.call
             or type(self)._convolve is not Conv2D._convolve
         ):

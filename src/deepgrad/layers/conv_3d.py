@@ -32,7 +32,8 @@ class Conv3D(Conv2D):
         constraints: as :class:`Conv2D`.
         kernel_size, strides, dilation_rate: an int or three ints (depth, height, width).
         padding: ``'valid'`` or ``'same'``.
-        data_format: ``'channels_last'`` (default).
+        data_format: ``'channels_last'`` (default) or ``'channels_first'`` (transposed at
+            the layer's edge, see :class:`Conv2D`).
 
     Input shape: ``(batch, depth, height, width, channels)``.
     Output shape: ``(batch, new_depth, new_height, new_width, filters)``.

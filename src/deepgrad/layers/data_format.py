@@ -26,6 +26,8 @@ __all__ = [
     "to_channels_last",
     "to_channels_first",
     "spatial_axes",
+    "last_shape",
+    "shape_in",
 ]
 
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -71,3 +73,27 @@ def to_channels_first(x: Tensor | np.ndarray):
     if isinstance(x, Tensor):
         return ops.transpose(x, (0, x.ndim - 1, *range(1, x.ndim - 1)))
     return np.moveaxis(x, -1, 1)
+
+
+def last_shape(shape, data_format: str) -> tuple:
+    """``shape`` in ``data_format`` as the channels_last shape (same for channels_last).
+
+    >>> last_shape((None, 3, 28, 28), "channels_first")
+    (None, 28, 28, 3)
+    """
+    shape = tuple(shape)
+    if data_format != "channels_first" or len(shape) < 3:
+        return shape
+    return (shape[0], *shape[2:], shape[1])
+
+
+def shape_in(shape, data_format: str) -> tuple:
+    """A channels_last ``shape`` in ``data_format`` (the inverse of :func:`last_shape`).
+
+    >>> shape_in((None, 14, 14, 8), "channels_first")
+    (None, 8, 14, 14)
+    """
+    shape = tuple(shape)
+    if data_format != "channels_first" or len(shape) < 3:
+        return shape
+    return (shape[0], shape[-1], *shape[1:-1])

@@ -3,9 +3,10 @@
 Thin wrappers around ``deepgrad.ops.pool`` (and ``ops.mean``/``ops.max`` for the global
 forms) with Keras's arguments, defaults and config keys. Images are
 ``(batch, height, width, channels)`` and sequences ``(batch, steps, channels)``
-(``channels_last`` only). The Keras aliases ``MaxPool2D``, ``AvgPool2D``, ``MaxPool1D``,
-``AvgPool1D``, ``GlobalAvgPool2D``, ``GlobalMaxPool2D`` (and the 1-D ones) are the same
-classes.
+(``channels_first`` too: the windowed pools transpose to channels last and back, two
+copies; the global ones reduce in place). The Keras aliases ``MaxPool2D``, ``AvgPool2D``,
+``MaxPool1D``, ``AvgPool1D``, ``GlobalAvgPool2D``, ``GlobalMaxPool2D`` (and the 1-D ones)
+are the same classes.
 
 >>> import deepgrad as dg
 >>> layer = dg.layers.MaxPooling2D()
@@ -24,9 +25,16 @@ from deepgrad.kernels.geometry import pool_output_length
 from deepgrad.layers.base import (
     InputSpec,
     Layer,
-    check_data_format,
     check_spatial_rank,
     shape_str,
+)
+from deepgrad.layers.data_format import (
+    last_shape,
+    shape_in,
+    spatial_axes,
+    standardize_data_format,
+    to_channels_first,
+    to_channels_last,
 )
 from deepgrad.ops.pool import normalize_padding, normalize_tuple
 from deepgrad.tensor import Tensor
@@ -72,12 +80,12 @@ class _Pooling(_Checked):
             else normalize_tuple(strides, self.rank, "strides", cls)
         )
         self.padding = normalize_padding(padding, cls)
-        self.data_format = check_data_format(cls, data_format)
+        self.data_format = standardize_data_format(cls, data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _check_shape(self, shape) -> None:
         super()._check_shape(shape)
-        spatial = tuple(shape[1:-1])
+        spatial = tuple(last_shape(shape, self.data_format)[1:-1])
         if self.padding == "valid" and any(
             s is not None and s < k for s, k in zip(spatial, self.pool_size)
         ):
@@ -90,13 +98,19 @@ class _Pooling(_Checked):
 
     def compute_output_shape(self, input_shape):
         self._check_shape(input_shape)
+        shape = last_shape(input_shape, self.data_format)
         spatial = tuple(
             None if s is None else pool_output_length(s, k, st, self.padding)
-            for s, k, st in zip(input_shape[1:-1], self.pool_size, self.strides)
+            for s, k, st in zip(shape[1:-1], self.pool_size, self.strides)
         )
-        return (input_shape[0],) + spatial + (input_shape[-1],)
+        return shape_in((shape[0],) + spatial + (shape[-1],), self.data_format)
 
     def call(self, inputs: Tensor) -> Tensor:
+        # channels_first: transposed to channels last and back around the op (two copies).
+        if self.data_format == "channels_first":
+            out = type(self)._op(to_channels_last(inputs), self.pool_size, self.strides,
+                                 self.padding)
+            return to_channels_first(out)
         return type(self)._op(inputs, self.pool_size, self.strides, self.padding)
 
     def get_config(self) -> dict:
@@ -117,7 +131,7 @@ class MaxPooling2D(_Pooling):
         strides: int or pair; None (default) means ``pool_size``.
         padding: ``'valid'`` (windows stay inside) or ``'same'`` (``ceil(size / stride)``
             outputs; padding is never the maximum), any case.
-        data_format: ``'channels_last'`` (or None) only.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
 
     Input shape: ``(batch, height, width, channels)``.
     Output shape: ``(batch, out_height, out_width, channels)`` with
@@ -147,7 +161,7 @@ class MaxPooling2D(_Pooling):
         """
         if (
             self.strides != self.pool_size or self.padding != "valid"
-            or type(self).call is not _Pooling.call
+            or self.data_format != "channels_last" or type(self).call is not _Pooling.call
         ):
             return None
         return ("max_pool", self.pool_size)
@@ -178,7 +192,7 @@ class MaxPooling1D(_Pooling):
         pool_size: int, the window length; default 2.
         strides: int; None (default) means ``pool_size``.
         padding: ``'valid'`` or ``'same'`` (any case).
-        data_format: ``'channels_last'`` (or None) only.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
 
     Input shape: ``(batch, steps, channels)``. Output shape: ``(batch, out_steps, channels)``.
 
@@ -216,18 +230,19 @@ class _GlobalPooling(_Checked):
 
     def __init__(self, data_format=None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = check_data_format(type(self).__name__, data_format)
+        self.data_format = standardize_data_format(type(self).__name__, data_format)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def compute_output_shape(self, input_shape):
         self._check_shape(input_shape)
-        if self.keepdims:
-            return (input_shape[0],) + (1,) * self.rank + (input_shape[-1],)
-        return (input_shape[0], input_shape[-1])
+        shape = last_shape(input_shape, self.data_format)
+        if self.keepdims:  # channels_first keeps its layout: (batch, c, 1, ...)
+            return shape_in((shape[0],) + (1,) * self.rank + (shape[-1],), self.data_format)
+        return (shape[0], shape[-1])
 
     def call(self, inputs: Tensor) -> Tensor:
-        axes = tuple(range(1, self.rank + 1))
+        axes = spatial_axes(inputs.ndim, self.data_format)  # in place, either layout
         return type(self)._reduce(inputs, axis=axes, keepdims=self.keepdims)
 
     def get_config(self) -> dict:
@@ -238,7 +253,7 @@ class GlobalAveragePooling2D(_GlobalPooling):
     """Mean over height and width: ``(batch, h, w, c) -> (batch, c)``.
 
     Args:
-        data_format: ``'channels_last'`` (or None) only.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
         keepdims: keep the spatial axes with size 1: ``(batch, 1, 1, c)``.
 
     >>> GlobalAveragePooling2D(keepdims=True).compute_output_shape((None, 7, 7, 64))
@@ -271,14 +286,17 @@ class _GlobalPooling1D(_GlobalPooling):
 
     def call(self, inputs: Tensor, mask=None) -> Tensor:
         if mask is None:
-            return type(self)._reduce(inputs, axis=(1,), keepdims=self.keepdims)
+            return super().call(inputs)
+        first = self.data_format == "channels_first"
+        steps = to_channels_last(inputs) if first else inputs
         keep = np.asarray(mask.data if isinstance(mask, Tensor) else mask, bool)
-        if keep.shape != inputs.shape[:2]:
+        if keep.shape != steps.shape[:2]:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': the mask must have shape (batch, "
-                f"steps) = {inputs.shape[:2]}. Received: {keep.shape}"
+                f"steps) = {steps.shape[:2]}. Received: {keep.shape}"
             )
-        return self._masked(inputs, keep[:, :, None])
+        out = self._masked(steps, keep[:, :, None])
+        return to_channels_first(out) if first and self.keepdims else out
 
     def compute_mask(self, inputs, mask=None):
         return None
