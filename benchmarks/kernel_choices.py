@@ -117,7 +117,8 @@ def winograd_chunk():
 
 @case
 def winograd_or_im2col():
-    """winograd.MIN_CHANNELS: from 8 input channels Winograd, below it im2col."""
+    """winograd.MIN_CHANNELS: from 8 input channels Winograd, below it im2col (and
+    GAIN, TILES_PER_CHANNEL: kernel_choices_apps.py winograd_gain)."""
     for size, cin, cout, k in ((14, 32, 64, 5), (28, 8, 32, 5), (28, 4, 32, 5),
                                (14, 8, 16, 3), (14, 4, 16, 3), (14, 64, 64, 3)):
         forward, train = conv_layer(size, cin, cout, k)
@@ -236,20 +237,23 @@ def bias_in_the_product():
 
 @case
 def flipped_input_grad():
-    """conv.FLIP_MIN_CHANNELS: from 8 input channels a stride-1 input gradient is a
-    convolution with the flipped kernel, below it col2im."""
-    for size, cin, cout, k in ((14, 32, 64, 5), (28, 8, 32, 5), (28, 4, 32, 5), (14, 8, 16, 3)):
+    """conv.FLIP_MIN_ROWS: a stride-1 input gradient is a convolution with the flipped
+    kernel where the batch has as many positions as its kernel matrix has rows, else
+    col2im."""
+    for size, cin, cout, k, batch in ((14, 32, 64, 5, 128), (28, 8, 32, 5, 128),
+                                      (28, 4, 32, 5, 128), (14, 8, 16, 3, 128),
+                                      (14, 16, 16, 3, 32), (7, 512, 512, 3, 8)):
         kernel = f32(k, k, cin, cout) * 0.1
-        geo = conv_geometry((128, size, size, cin), kernel.shape, padding="same")
-        g = f32(128, size, size, cout)
+        geo = conv_geometry((batch, size, size, cin), kernel.shape, padding="same")
+        g = f32(batch, size, size, cout)
         w2 = kernel.reshape(-1, cout)
-        chosen = cin >= conv.FLIP_MIN_CHANNELS
+        chosen = conv.flipped_geometry(geo, g.shape) is not None
         settings = {("flipped conv (chosen)" if chosen else "col2im (chosen)"):
-                    conv.FLIP_MIN_CHANNELS,
-                    ("col2im" if chosen else "flipped conv"): 10**9 if chosen else 1}
+                    conv.FLIP_MIN_ROWS,
+                    ("col2im" if chosen else "flipped conv"): 10**9 if chosen else 0}
         grad_of_input = _bind(conv.conv_input_grad, g, w2, geo)
-        yield f"input gradient, {k}x{k} {cin}->{cout} on {size}x{size}", {
-            n: with_setting(conv, "FLIP_MIN_CHANNELS", v, grad_of_input)
+        yield f"input gradient, {k}x{k} {cin}->{cout} on {size}x{size}, batch {batch}", {
+            n: with_setting(conv, "FLIP_MIN_ROWS", v, grad_of_input)
             for n, v in settings.items()}
 
 

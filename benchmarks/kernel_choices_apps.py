@@ -11,9 +11,9 @@ Shapes are MobileNetV2's at 96x96 and batch 32 unless a case says otherwise.
 from __future__ import annotations
 
 import numpy as np
-from kernel_choices import case, f32, main, with_setting
+from kernel_choices import case, conv_layer, f32, main, with_setting
 
-from deepgrad.kernels import activation, depthwise, norm
+from deepgrad.kernels import activation, conv_gemm, depthwise, norm, pointwise, winograd
 from deepgrad.kernels.geometry import conv_geometry
 from deepgrad.kernels.parallel import chunks
 
@@ -147,6 +147,49 @@ def norm_wide_rows():
         for what, fn in (("forward + ReLU6", forward), ("backward through ReLU6", backward)):
             yield f"{what} {'x'.join(map(str, shape))}", {
                 n: with_setting(norm, "WIDE_ROW", v, fn) for n, v in settings.items()}
+
+
+@app_case
+def winograd_gain():
+    """winograd.GAIN, TILES_PER_CHANNEL: Winograd where channels and output tiles pay for
+    its transforms, else im2col (3x3 and 5x5 layers, stride 1, 'same')."""
+    for size, cin, cout, k, batch in ((28, 32, 32, 3, 32), (14, 8, 16, 3, 128),
+                                      (14, 8, 64, 3, 32), (28, 8, 32, 5, 128),
+                                      (7, 512, 512, 3, 8), (7, 128, 128, 3, 32),
+                                      (6, 384, 384, 3, 32), (56, 64, 64, 3, 8)):
+        forward, train = conv_layer(size, cin, cout, k, batch)
+        geo = conv_geometry((batch, size, size, cin), (k, k, cin, cout), padding="same")
+        chosen = winograd.applies(geo, np.float32)
+        names = ("Winograd", "im2col") if chosen else ("im2col", "Winograd")
+        settings = {f"{names[0]} (chosen)": None, names[1]: 0 if not chosen else 10**9}
+
+        def run(fn, gain):
+            if gain is None:
+                return fn
+            return with_setting(winograd, "GAIN", gain,
+                                with_setting(winograd, "TILES_PER_CHANNEL", gain, fn))
+
+        label = f"{k}x{k} {cin}->{cout} on {size}x{size}, batch {batch}"
+        for what, fn in (("forward", forward), ("forward+backward", train)):
+            yield f"{label} {what}", {n: run(fn, v) for n, v in settings.items()}
+
+
+@app_case
+def strided_pointwise():
+    """pointwise: a strided 1x1 convolution as a matrix product of every stride-th pixel,
+    against im2col's columns (ResNet50's strided 1x1 layers, batch 8)."""
+    for size, cin, cout in ((56, 256, 128), (56, 256, 512), (28, 512, 1024)):
+        x, w2 = f32(8, size, size, cin), f32(cin, cout) * 0.1
+        geo = conv_geometry(x.shape, (1, 1, cin, cout), (2, 2), "valid")
+        g = f32(8, geo.out_h, geo.out_w, cout)
+        label = f"1x1 stride 2, {cin}->{cout} on {size}x{size}"
+        yield f"{label} forward", {
+            "pointwise rows (chosen)": lambda x=x, w2=w2, geo=geo: pointwise.forward(x, w2, geo),
+            "im2col": lambda x=x, w2=w2, geo=geo: conv_gemm.forward(x, w2, geo)}
+        yield f"{label} backward", {
+            "pointwise rows (chosen)":
+                lambda x=x, w2=w2, g=g, geo=geo: pointwise.backward(x, w2, g, geo),
+            "im2col": lambda x=x, w2=w2, g=g, geo=geo: conv_gemm.backward(x, w2, g, geo)}
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from deepgrad.kernels import conv_gemm, reference
+from deepgrad.kernels import conv, conv_gemm, reference
 from deepgrad.kernels.conv import conv_backward, conv_forward
 from deepgrad.kernels.conv_gemm import col2im, im2col
 from deepgrad.kernels.geometry import (
@@ -148,9 +148,10 @@ CASES = [
     ((2, 8, 9, 8), (3, 3, 8, 4), (1, 1), "same", (2, 1)),  # flipped-kernel input grad
     ((2, 6, 7, 8), (2, 3, 8, 3), (1, 1), ((3, 0), (1, 2)), (1, 1)),  # top > kernel: col2im
     ((1, 5, 5, 9), (1, 1, 9, 2), (1, 1), "valid", (1, 1)),  # pointwise matmul
-    ((3, 5, 6, 6), (1, 1, 6, 2), (2, 2), "same", (1, 1)),  # strided 1x1
+    ((3, 5, 6, 6), (1, 1, 6, 2), (2, 2), "same", (1, 1)),  # strided 1x1: pointwise rows
+    ((2, 7, 5, 3), (1, 1, 3, 4), (3, 2), "valid", (1, 1)),  # strided 1x1, odd sizes
     ((2, 10, 4, 2), (4, 1, 2, 2), (3, 1), "same", (2, 1)),
-    ((2, 9, 9, 8), (3, 3, 8, 4), (1, 1), "same", (1, 1)),  # Winograd, flipped input grad
+    ((4, 9, 9, 16), (3, 3, 16, 32), (1, 1), "same", (1, 1)),  # Winograd, flipped input grad
 ]
 
 
@@ -210,3 +211,19 @@ def test_bias_gradient_alike_with_and_without_the_kernel_product():
     assert none is None and dw.shape == (50, 4)
     np.testing.assert_allclose(db_fused, db_sum, rtol=1e-12)
     np.testing.assert_allclose(db_sum, g.sum(axis=(0, 1, 2)), rtol=1e-12)
+
+
+def test_input_gradient_is_a_flipped_convolution_unless_the_batch_is_too_small():
+    # From 4 input channels on the flip is faster; with fewer positions than kernel-matrix
+    # rows (ResNet50's 7x7x512 at batch 8) col2im is (kernel_choices.py flipped_input_grad).
+    small = conv_geometry((32, 28, 28, 4), (3, 3, 4, 32), padding="same")
+    assert conv.flipped_geometry(small, (32, 28, 28, 32)) is not None
+    deep = conv_geometry((8, 7, 7, 512), (3, 3, 512, 512), padding="same")
+    assert conv.flipped_geometry(deep, (8, 7, 7, 512)) is None
+    x, w2 = rng.normal(size=(2, 5, 5, 3)), rng.normal(size=(27, 40))
+    g = rng.normal(size=(2, 5, 5, 40))
+    geo = conv_geometry(x.shape, (3, 3, 3, 40), padding="same")  # 50 positions < 360 rows
+    assert conv.flipped_geometry(geo, g.shape) is None
+    dx, _, _ = conv_backward(x, w2, g, geo)
+    want, _, _ = reference.conv2d_backward(x, w2.reshape(3, 3, 3, 40), g, padding="same")
+    np.testing.assert_allclose(dx, want, atol=1e-10)

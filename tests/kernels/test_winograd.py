@@ -13,6 +13,14 @@ from deepgrad.kernels.geometry import conv_geometry
 from deepgrad.utils import gradient_check
 
 rng = np.random.default_rng(0)
+GAIN, TILES_PER_CHANNEL = winograd.GAIN, winograd.TILES_PER_CHANNEL
+
+
+@pytest.fixture(autouse=True)
+def small_shapes_take_winograd(monkeypatch):
+    """The kernel is tested on shapes too small for the dispatch to choose it."""
+    monkeypatch.setattr(winograd, "GAIN", 0)
+    monkeypatch.setattr(winograd, "TILES_PER_CHANNEL", 0)
 
 
 @pytest.mark.parametrize("m, r", [(2, 3), (4, 3), (4, 5), (4, 2), (2, 5), (5, 4)])
@@ -78,6 +86,23 @@ def test_float32_error_is_bounded():
     for a, b in zip(got, want, strict=True):
         assert a.dtype == np.float32
         assert np.abs(a.reshape(b.shape) - b).max() <= 1e-5 * np.abs(b).max()
+
+
+@pytest.mark.parametrize("size, cin, cout, batch, k, uses", [
+    (28, 32, 32, 32, 3, True),   # 0.69x im2col's time, forward and backward
+    (14, 8, 16, 128, 3, False),  # 1.50x: too few channels for a 3x3 kernel
+    (14, 8, 64, 32, 3, False),   # 1.22x
+    (28, 8, 32, 128, 5, True),   # 0.63x: a 5x5 kernel saves more
+    (7, 512, 512, 8, 3, False),  # 1.63x: 32 tiles cannot pay for the kernel's transform
+    (7, 128, 128, 32, 3, True),  # 0.66x
+    (6, 384, 384, 32, 3, False),  # 1.20x
+])
+def test_it_applies_where_it_gains(monkeypatch, size, cin, cout, batch, k, uses):
+    # Measured in benchmarks/kernel_choices_apps.py winograd_gain (ratios above).
+    monkeypatch.setattr(winograd, "GAIN", GAIN)
+    monkeypatch.setattr(winograd, "TILES_PER_CHANNEL", TILES_PER_CHANNEL)
+    geo = conv_geometry((batch, size, size, cin), (k, k, cin, cout), padding="same")
+    assert winograd.applies(geo, np.float32) is uses
 
 
 @pytest.mark.parametrize("change, uses", [

@@ -12,10 +12,10 @@ the reference:
 - :mod:`~deepgrad.kernels.conv_gemm`: everything else, im2col and matrix products a
   chunk of images at a time.
 
-The input gradient of a stride-1 convolution with at least :data:`FLIP_MIN_CHANNELS`
-input channels is itself a convolution (of the padded output gradient with the flipped
-kernel), so it goes through this same choice and gets Winograd where that applies;
-otherwise it is im2col's col2im. A max pool right after a convolution
+The input gradient of a stride-1 convolution is itself a convolution (of the padded
+output gradient with the flipped kernel), so it goes through this same choice and gets
+Winograd where that applies; only where the batch has too few positions for its rows
+(:data:`FLIP_MIN_ROWS`) is it im2col's col2im. A max pool right after a convolution
 (``ops.conv2d_max_pool``) is taken inside each chunk where the path can
 (:func:`pools_in_chunks`), so the full output is never written out. Which path is
 faster where is measured by ``benchmarks/conv_ops.py`` (each layer of the course CNN)
@@ -38,13 +38,16 @@ from deepgrad.kernels.geometry import ConvGeometry, conv_geometry, pooled_output
 from deepgrad.kernels.pool import max_pool2d, max_pool_into
 
 __all__ = [
-    "FLIP_MIN_CHANNELS", "pools_in_chunks", "conv_forward", "conv_backward", "conv_input_grad",
+    "FLIP_MIN_ROWS", "pools_in_chunks", "conv_forward", "conv_backward", "conv_input_grad",
     "flipped_geometry",
 ]
 
-# From this many input channels a stride-1 input gradient is a flipped-kernel conv,
-# below it col2im (``benchmarks/kernel_choices.py flipped_input_grad`` times both).
-FLIP_MIN_CHANNELS = 8
+# A stride-1 input gradient is a convolution with the flipped kernel where the batch
+# has at least FLIP_MIN_ROWS times as many input positions as the flipped kernel
+# matrix has rows (kh * kw * cout), else col2im: the flip took 0.3-0.7x col2im's time
+# from 4 input channels on, with or without Winograd, and 1.22x on ResNet50's 7x7x512
+# layers at batch 8 (``benchmarks/kernel_choices.py flipped_input_grad``).
+FLIP_MIN_ROWS = 1.0
 
 
 def pools_in_chunks(geo: ConvGeometry, pool: tuple[int, int], dtype) -> bool:
@@ -53,7 +56,7 @@ def pools_in_chunks(geo: ConvGeometry, pool: tuple[int, int], dtype) -> bool:
     path where the window divides the tiles (:func:`winograd.pools_in_tiles`); a 1x1
     kernel's output is pooled whole.
 
-    >>> pools_in_chunks(conv_geometry((1, 8, 8, 8), (3, 3, 8, 4)), (3, 3), np.float32)
+    >>> pools_in_chunks(conv_geometry((32, 16, 16, 32), (3, 3, 32, 32)), (3, 3), np.float32)
     False
     """
     if winograd.applies(geo, dtype):
@@ -186,7 +189,9 @@ def flipped_geometry(geo: ConvGeometry, grad_shape) -> ConvGeometry | None:
     >>> flipped_geometry(conv_geometry((1, 9, 9, 8), (3, 3, 8, 4)), (1, 7, 7, 4)).pad
     ((2, 2), (2, 2))
     """
-    if (geo.sh, geo.sw) != (1, 1) or geo.in_c < FLIP_MIN_CHANNELS or geo.is_pointwise:
+    if (geo.sh, geo.sw) != (1, 1) or geo.is_pointwise:
+        return None
+    if geo.batch * geo.in_h * geo.in_w < FLIP_MIN_ROWS * geo.kh * geo.kw * geo.out_c:
         return None
     pads = []
     for (top, _), size, out, k, d in (

@@ -199,8 +199,9 @@ class ConvGeometry:
 
     @property
     def is_pointwise(self) -> bool:
-        """A 1x1, stride-1, unpadded convolution: a plain matrix product."""
-        return (self.kh, self.kw, self.sh, self.sw) == (1, 1, 1, 1) and self.pad == ((0, 0),) * 2
+        """A 1x1 unpadded convolution: a plain matrix product (of every ``stride``-th
+        pixel)."""
+        return (self.kh, self.kw) == (1, 1) and self.pad == ((0, 0),) * 2
 
 
 def conv_geometry(

@@ -1,5 +1,8 @@
-"""A 1x1 convolution with stride 1 and no padding: a plain matrix product of the images'
-rows (``N * H * W`` rows of ``Cin`` numbers) with the kernel matrix ``(Cin, Cout)``.
+"""A 1x1 convolution with no padding: a plain matrix product of the images' rows
+(``N * H * W`` rows of ``Cin`` numbers) with the kernel matrix ``(Cin, Cout)``. With a
+stride, the rows are every ``stride``-th pixel (a strided view, copied once into rows),
+and the input gradient goes back to those pixels, zero elsewhere (ResNet50's strided
+1x1 layers: ``benchmarks/kernel_choices_apps.py strided_pointwise``).
 
 No columns to build, so none of :mod:`deepgrad.kernels.conv_gemm`'s im2col; the
 backward pass goes a chunk of images at a time, as that path does (the same
@@ -37,8 +40,8 @@ def forward(
     bias: np.ndarray | None = None,
     relu: bool = False,
 ) -> np.ndarray:
-    """A 1x1, stride-1, unpadded convolution (``geo.is_pointwise``): the images' rows times
-    ``w2`` (Cin, Cout), bias and ReLU in place.
+    """A 1x1 unpadded convolution (``geo.is_pointwise``): the images' rows (every
+    stride-th pixel) times ``w2`` (Cin, Cout), bias and ReLU in place.
 
     >>> from deepgrad.kernels.geometry import conv_geometry
     >>> x = np.ones((1, 2, 2, 1))
@@ -47,12 +50,19 @@ def forward(
     array([[0., 0.],
            [0., 0.]])
     """
-    y = parallel.matmul(x.reshape(-1, geo.in_c), w2)
+    y = parallel.matmul(_rows(x, geo), w2)
     if bias is not None:
         y += bias
     if relu:
         relu_clip(y)
     return y.reshape(geo.batch, geo.out_h, geo.out_w, w2.shape[1])
+
+
+def _rows(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """The pixels a 1x1 convolution reads, as rows of channels (a copy when strided)."""
+    if (geo.sh, geo.sw) != (1, 1):
+        x = x[:, :: geo.sh, :: geo.sw]
+    return x.reshape(-1, geo.in_c)
 
 
 def backward(
@@ -81,7 +91,10 @@ def backward(
     g2 = grad.reshape(-1, cout)
     y2 = None if relu_output is None else relu_output.reshape(-1, cout)
     nb = chunk_images(geo, dtype.itemsize)
-    dx = np.empty((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype) if need_input else None
+    strided = (geo.sh, geo.sw) != (1, 1)
+    dx = None
+    if need_input:
+        dx = (np.zeros if strided else np.empty)((geo.batch, geo.in_h, geo.in_w, geo.in_c), dtype)
 
     def run(group: list[slice]) -> tuple:
         masked = None if y2 is None else scratch_buffer("masked", (nb * per_image, cout), dtype)
@@ -96,9 +109,13 @@ def backward(
             if need_bias:
                 db += np.add.reduce(gc, axis=0)
             if need_weight:
-                dw += x[images].reshape(-1, geo.in_c).T @ gc
+                dw += _rows(x[images], geo).T @ gc
             if need_input:
-                dx[images] = (gc @ w2.T).reshape(stop - start, geo.in_h, geo.in_w, geo.in_c)
+                rows = (gc @ w2.T).reshape(stop - start, geo.out_h, geo.out_w, geo.in_c)
+                if strided:
+                    dx[images, :: geo.sh, :: geo.sw] = rows
+                else:
+                    dx[images] = rows
         return dw, db
 
     parts = run_groups(run, chunks(geo.batch, nb))

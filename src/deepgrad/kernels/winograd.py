@@ -15,8 +15,10 @@ kernel in one ordinary GEMM (``K = cin``). For a 5x5 kernel that is 64 products 
 transforms (``U.T @ dP`` at each point, then ``G.T``), and the input's gradient is a
 stride-1 convolution itself, so all three products of a stride-1 layer get the saving.
 
-What it costs: the transforms are passes over memory (small matrix products), which
-is why it pays only from :data:`MIN_CHANNELS` input channels on. Its speed against
+What it costs: the transforms are passes over memory (small matrix products), and the
+kernel's transform is redone on every call, so it pays only with enough channels for
+the multiplications saved to outweigh transforming the data, and enough output tiles
+over the batch to outweigh transforming the kernel (:func:`applies`). Its speed against
 im2col and against PyTorch, layer by layer, is measured by ``benchmarks/conv_ops.py``
 and ``benchmarks/kernel_choices.py winograd_or_im2col``; the figures are in the README.
 
@@ -63,6 +65,14 @@ POINTS = (0, 1, -1, 2, -2, Fraction(1, 2), Fraction(-1, 2))
 # With fewer input channels the GEMMs (K = cin) are too thin to gain, and im2col is
 # faster (``benchmarks/kernel_choices.py winograd_or_im2col``: 4 and 8 channels).
 MIN_CHANNELS = 8
+# A 2-D kernel goes the Winograd way where h * s >= GAIN, h = cin * cout / (cin + cout)
+# (the channels a data transform serves) and s the multiplications saved per one left
+# (3 for 3x3 kernels, 5.25 for 5x5): 3x3 from h = 10 (16 -> 32), 5x5 from h = 5.7
+# (8 -> 32); and where the batch has at least TILES_PER_CHANNEL * max(cin, cout) output
+# tiles, which pay for transforming the kernel: ResNet50's 7x7x512 layers at batch 8
+# went 1.6x slower on Winograd (``benchmarks/kernel_choices_apps.py winograd_gain``).
+GAIN = 30
+TILES_PER_CHANNEL = 0.5
 # Bytes of a chunk's transformed input and products together: the best of the sizes
 # tried on two 5x5 layers and a 3x3 one, forward and kernel gradient
 # (``benchmarks/kernel_choices.py winograd_chunk``).
@@ -71,8 +81,15 @@ CHUNK_BYTES = 3 << 19
 
 def applies(geo: ConvGeometry, dtype) -> bool:
     """Whether this convolution goes the Winograd way: stride 1, no dilation, a kernel
-    2 to 5 wide and 1 or 2 to 5 high, enough channels, at least one full tile of
-    outputs, a float dtype."""
+    2 to 5 wide and 1 or 2 to 5 high, enough channels (and, for a 2-D kernel, enough
+    channels and tiles to gain: :data:`GAIN`, :data:`TILES_PER_CHANNEL`), at least one
+    full tile of outputs, a float dtype.
+
+    >>> from deepgrad.kernels.geometry import conv_geometry
+    >>> [applies(conv_geometry((8, 7, 7, 512), (3, 3, 512, 512), padding="same"), np.float32),
+    ...  applies(conv_geometry((8, 28, 28, 128), (3, 3, 128, 128), padding="same"), np.float32)]
+    [False, True]
+    """
     return (
         (geo.sh, geo.sw, geo.dh, geo.dw) == (1, 1, 1, 1)
         and 2 <= geo.kw <= len(POINTS) + 2 - OUTPUTS
@@ -81,7 +98,17 @@ def applies(geo: ConvGeometry, dtype) -> bool:
         and geo.out_w >= OUTPUTS
         and (geo.kh == 1 or geo.out_h >= OUTPUTS)
         and np.dtype(dtype) in (np.float32, np.float64)
+        and (geo.kh == 1 or _gains(geo))
     )
+
+
+def _gains(geo: ConvGeometry) -> bool:
+    """The rule of :data:`GAIN` and :data:`TILES_PER_CHANNEL` for a 2-D kernel."""
+    points = (OUTPUTS + geo.kh - 1) * (OUTPUTS + geo.kw - 1)
+    saved = (OUTPUTS * OUTPUTS * geo.kh * geo.kw - points) / points
+    per_transform = geo.in_c * geo.out_c / (geo.in_c + geo.out_c)
+    tiles = geo.batch * -(-geo.out_h // OUTPUTS) * -(-geo.out_w // OUTPUTS)
+    return per_transform * saved >= GAIN and tiles >= TILES_PER_CHANNEL * max(geo.in_c, geo.out_c)
 
 
 @functools.lru_cache(maxsize=16)
