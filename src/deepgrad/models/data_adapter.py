@@ -19,6 +19,7 @@ import numpy as np
 from deepgrad import random as dg_random
 from deepgrad import tree
 from deepgrad.tensor import Tensor
+from deepgrad.utils.py_dataset import PyDataset, PyDatasetBatches
 
 __all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation"]
 
@@ -264,6 +265,8 @@ def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype):
             f"{who}: `y` must not be given when `x` is a dataset or generator (it yields the "
             "targets itself)."
         )
+    if isinstance(x, PyDataset):
+        return PyDatasetBatches(x, steps, who)
     return IterableBatches(x, steps, who)
 
 
