@@ -409,6 +409,13 @@ class Model(Layer):
 
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
+    def _load_checkpoint(self, filepath) -> None:
+        """Restore a ``save`` file into this model: weights, optimizer state, random
+        generators (``dg.callbacks.BackupAndRestore`` resumes a killed ``fit`` with it)."""
+        from deepgrad.saving import saving_api
+
+        saving_api.load_checkpoint(self, filepath)
+
     def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
         """Load weights saved by :meth:`save_weights` or :meth:`save` (or a Keras ``.h5``)."""
         from deepgrad.saving import saving_api

@@ -50,7 +50,7 @@ from deepgrad.saving.serialization import deserialize_model, serialize_model
 from deepgrad.saving.weight_paths import layer_paths, weight_entries
 from deepgrad.saving.weights_io import collect, match, require_built, set_values
 
-__all__ = ["save_model", "load_model", "save_weights", "load_weights"]
+__all__ = ["save_model", "load_model", "load_checkpoint", "save_weights", "load_weights"]
 
 # The members of a model file, and the member holding a Keras 3 .keras file's weights.
 _CONFIG, _WEIGHTS, _OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
@@ -306,6 +306,45 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if compile:
         _restore_training_state(model, config.get("training_state"), where)
     return model
+
+
+def load_checkpoint(model, filepath) -> None:
+    """Restore a file written by ``model.save`` into ``model`` itself, to continue training.
+
+    The weights, the optimizer's slots and step count, and the random generators (the
+    global one and the layers' own) come back as they were saved, so training goes on
+    bit-identically; ``model._epoch`` is the epoch reached. ``model`` must have the file's
+    architecture and be compiled as it was. Everything is checked (as by
+    :func:`load_model`) before the weights are assigned. ``BackupAndRestore`` resumes a
+    killed ``fit`` with it, through ``Model._load_checkpoint`` (callbacks do not import
+    this tier).
+
+    Raises:
+        FileNotFoundError: if there is no file.
+        FileFormatError: (a ``ValueError``) for a damaged file or one whose weights or
+            optimizer state do not fit ``model``.
+    """
+    where = archive.check_file(filepath, "load_checkpoint")
+    with archive.open_archive(where, where, allowed=_MEMBERS) as model_file:
+        for name in (_CONFIG, _WEIGHTS):
+            if name not in model_file.names:
+                raise FileFormatError(where, "", f"the model file has no {name}.")
+        config = jsonio.loads(model_file.read(_CONFIG, jsonio.MAX_BYTES), where, _CONFIG)
+        archive.check_format(config, where)
+        schema.check_config(config, where)
+        with model_file.stream(_WEIGHTS) as stream:
+            part = f"{where}:{_WEIGHTS}"
+            header = safetensors_io.read_header(stream, part, model_file.size(_WEIGHTS))
+            pairs = match(model, _specs(header), where, file_labels=_labels(header.metadata,
+                                                                              where),
+                          who="load_checkpoint", part=_WEIGHTS)
+            arrays = safetensors_io.read_tensors(stream, header, part,
+                                                 keys=[key for key, _ in pairs])
+            stream.finish()
+        if _OPTIMIZER in model_file.names and getattr(model, "optimizer", None) is not None:
+            _restore_optimizer(model, model_file, where)
+    set_values(pairs, arrays)
+    _restore_training_state(model, config.get("training_state"), where)
 
 
 def _build(spec: dict, custom_objects, tensor_bytes: int, where: str):
