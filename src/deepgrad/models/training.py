@@ -14,6 +14,7 @@ models are not dominated by framework overhead.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -131,11 +132,20 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
     steps = train.steps_per_epoch
     logs: dict = {}
     callback_list.on_train_begin()
+    # BackupAndRestore's on_train_begin may restore a backup: start at its epoch (Keras's
+    # model._initial_epoch) and skip the batches of that epoch done before it (read once).
+    resume_epoch = vars(model).pop("_initial_epoch", None)
+    skip = vars(model).pop("_initial_step", 0) or 0
+    if resume_epoch is not None:
+        epochs = range(max(epochs.start, resume_epoch), epochs.stop)
     for epoch in epochs:
         model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
         step = -1
-        for step, batch in enumerate(train.epoch(shuffle)):
+        batches = enumerate(train.epoch(shuffle))
+        if skip:
+            batches, skip = itertools.islice(batches, skip, None), 0
+        for step, batch in batches:
             if batch_begin is not None:
                 batch_begin(step)
             logs = train_step(batch)
