@@ -5,6 +5,7 @@
 True
 """
 
+from deepgrad.callbacks.backup_and_restore import BackupAndRestore
 from deepgrad.callbacks.base import Callback, CallbackList, History, ProgbarLogger
 from deepgrad.callbacks.csv_logger import CSVLogger
 from deepgrad.callbacks.early_stopping import EarlyStopping
@@ -17,7 +18,7 @@ from deepgrad.callbacks.tensorboard import TensorBoard
 from deepgrad.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
-    "Callback", "CallbackList", "History", "ProgbarLogger", "CSVLogger", "EarlyStopping",
-    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
-    "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN",
+    "BackupAndRestore", "Callback", "CallbackList", "History", "ProgbarLogger", "CSVLogger",
+    "EarlyStopping", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
+    "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN",
 ]
