@@ -183,8 +183,9 @@ def test_bad_arguments():
         L.MaxPooling2D(data_format="NCHW")
     with pytest.raises(ValueError, match="GlobalAveragePooling2D: `data_format` must be"):
         L.GlobalAveragePooling2D(data_format="NHWC")
-    with pytest.raises(ValueError, match=r"AveragePooling1D: `data_format` must be 'channels_last' or "
-                                         r"'channels_first'. Received: data_format='nhwc'"):
+    with pytest.raises(ValueError, match=r"AveragePooling1D: `data_format` must be "
+                                         r"'channels_last' or 'channels_first'. "
+                                         r"Received: data_format='nhwc'"):
         L.AveragePooling1D(data_format="nhwc")
     with pytest.raises(ValueError, match=r"MaxPooling2D: `pool_size` must be .* Received: "
                                          r"pool_size=\(2, 2, 2\)"):
