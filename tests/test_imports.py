@@ -124,8 +124,10 @@ def _cycles_through(graph: dict[str, set[str]], part: str) -> list[list[str]]:
 
 def _models_may_defer(source: str, target: str, eager: bool) -> bool:
     # Model.save and dg.models.load_model import the saving tier when they are called,
-    # as Keras's model.py imports saving_api: the one sanctioned upward import.
-    return eager or not (_part(source) == "deepgrad.models" and _part(target) == "deepgrad.saving")
+    # as Keras's model.py imports saving_api, and Model.export the export tier: the
+    # sanctioned upward imports.
+    return eager or not (_part(source) == "deepgrad.models"
+                         and _part(target) in ("deepgrad.saving", "deepgrad.export"))
 
 
 def test_the_walker_sees_the_known_imports():

@@ -22,6 +22,7 @@ _SUBMODULES = {
     "constraints",
     "data",
     "datasets",
+    "export",
     "image",
     "initializers",
     "kernels",

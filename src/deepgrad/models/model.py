@@ -422,6 +422,24 @@ class Model(Layer):
 
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath, format: str = "onnx", verbose=None, input_signature=None,
+               **kwargs) -> None:
+        """Export the inference pass for deployment (Keras 3's ``export``).
+
+        deepgrad writes ``format="onnx"`` (its default: Keras's ``"tf_saved_model"`` needs
+        TensorFlow); ``opset_version=`` may be passed. See
+        :func:`deepgrad.export.export_onnx` (needs ``pip install deepgrad[onnx]``).
+        """
+        if format != "onnx":
+            raise ValueError(
+                f"Model '{self.name}': export supports format='onnx' only. Received: "
+                f"format={format!r}"
+            )
+        from deepgrad.export import onnx_export
+
+        onnx_export.export_onnx(self, filepath, verbose=verbose,
+                                input_signature=input_signature, **kwargs)
+
     # -- loops (training.py) --------------------------------------------------------------
     def fit(
         self,

@@ -1,0 +1,61 @@
+"""Export rules: max and average pooling (1-D, 2-D, 3-D) and global pooling.
+
+Keras's ``'same'`` pooling pads like its convolutions (the odd pixel after) and leaves the
+padding out of averages: ONNX's explicit pads with ``count_include_pad=0``. Global pooling
+reads whichever layout its input has: ``GlobalAveragePool`` channels-first, a mean over
+the spatial axes channels-last.
+
+>>> import deepgrad as dg
+>>> dg.layers.MaxPooling2D in RULES
+True
+"""
+
+from __future__ import annotations
+
+from deepgrad import layers as L
+from deepgrad.export.graph_builder import GraphBuilder, Value
+from deepgrad.export.rules_conv import _channels_last, conv_pads
+
+__all__ = ["RULES"]
+
+
+def _pool(op_type: str):
+    def rule(b: GraphBuilder, layer, x: Value) -> Value:
+        _channels_last(layer)
+        pads = conv_pads(layer, x, layer.pool_size, layer.strides, (1,) * len(layer.pool_size),
+                         layer.padding)
+        extra = {"count_include_pad": 0} if op_type == "AveragePool" else {}
+        out = b.node(op_type, [b.first(x)], kernel_shape=list(layer.pool_size),
+                     strides=list(layer.strides), pads=pads, **extra)
+        return Value({True: out})
+    rule.__name__ = f"pool_{op_type}"
+    return rule
+
+
+def _global(op_type: str, reduce_type: str):
+    def rule(b: GraphBuilder, layer, x: Value) -> Value:
+        _channels_last(layer)
+        name, first = b.native(x)
+        if first:
+            out = b.node(op_type, [name])  # (N, C, 1, ...)
+            if layer.keepdims:
+                return Value({True: out})
+            return Value({False: b.node("Flatten", [out], axis=1)})
+        out = b.reduce(reduce_type, name, list(range(1, x.rank - 1)), layer.keepdims)
+        return Value({False: out})
+    rule.__name__ = f"global_{op_type}"
+    return rule
+
+
+_max, _average = _pool("MaxPool"), _pool("AveragePool")
+_global_max = _global("GlobalMaxPool", "ReduceMax")
+_global_average = _global("GlobalAveragePool", "ReduceMean")
+
+RULES = {
+    L.MaxPooling1D: _max, L.MaxPooling2D: _max, L.MaxPooling3D: _max,
+    L.AveragePooling1D: _average, L.AveragePooling2D: _average, L.AveragePooling3D: _average,
+    L.GlobalMaxPooling1D: _global_max, L.GlobalMaxPooling2D: _global_max,
+    L.GlobalMaxPooling3D: _global_max,
+    L.GlobalAveragePooling1D: _global_average, L.GlobalAveragePooling2D: _global_average,
+    L.GlobalAveragePooling3D: _global_average,
+}
