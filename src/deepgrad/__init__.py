@@ -22,6 +22,7 @@ _SUBMODULES = {
     "constraints",
     "data",
     "datasets",
+    "distribution",
     "export",
     "image",
     "initializers",

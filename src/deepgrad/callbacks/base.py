@@ -13,21 +13,34 @@ epoch 1 True
 
 from __future__ import annotations
 
+from deepgrad import collective
 from deepgrad.utils.progress import Progbar, print_msg
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "should_write"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "should_write", "say"]
 
 
 def should_write() -> bool:
-    """Whether this process writes callback output (event files, backups, posts).
+    """Whether this process writes callback output (checkpoints, logs, event files, posts).
 
-    The one place callbacks ask. Always True today; under data-parallel training only
-    rank 0 will write (issue 20), and this function is where that is decided.
+    The one place callbacks ask: True on one process; under data-parallel training
+    (:mod:`deepgrad.distribution`) only rank 0 writes. The other ranks still take the
+    same decisions (their logs are the same), they only do not write them down.
 
     >>> should_write()
     True
     """
-    return True
+    group = collective.current()
+    return group is None or group.should_write()
+
+
+def say(message: str) -> None:
+    """Print a callback's message, on the process that writes (:func:`should_write`).
+
+    >>> say("Epoch 3: early stopping")
+    Epoch 3: early stopping
+    """
+    if should_write():
+        print(message)
 
 _BATCH_HOOKS = (
     "on_train_batch_begin",

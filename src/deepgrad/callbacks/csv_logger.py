@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from deepgrad.callbacks.base import Callback
+from deepgrad.callbacks.base import Callback, should_write
 
 __all__ = ["CSVLogger"]
 
@@ -72,6 +72,8 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs=None):
         self.append_header = True
+        if not should_write():  # data-parallel training: rank 0 writes the file
+            return
         mode = "w"
         if self.append:
             if os.path.exists(self.filename):
@@ -86,6 +88,8 @@ class CSVLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        if self.csv_file is None or self.csv_file.closed:
+            return
         if self.keys is None:
             self.keys = sorted(logs)
         if self.writer is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deepgrad.callbacks.base import say
 from deepgrad.callbacks.monitor import MonitorCallback, check_int, warn_missing
 
 __all__ = ["EarlyStopping"]
@@ -105,10 +106,10 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            say(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(
+                say(
                     "Restoring model weights from the end of the best epoch: "
                     f"{self.best_epoch + 1}."
                 )

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from deepgrad.callbacks.base import Callback
+from deepgrad.callbacks.base import Callback, say
 from deepgrad.callbacks.monitor import MonitorCallback, check_float, check_int, warn_missing
 
 __all__ = ["LearningRateScheduler", "ReduceLROnPlateau"]
@@ -94,7 +94,7 @@ class LearningRateScheduler(Callback):
         learning_rate = float(learning_rate)
         optimizer.learning_rate = learning_rate
         if self.verbose > 0:
-            print(
+            say(
                 f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
                 f"{learning_rate}."
             )
@@ -195,7 +195,7 @@ class ReduceLROnPlateau(MonitorCallback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     optimizer.learning_rate = new_lr
                     if self.verbose > 0:
-                        print(
+                        say(
                             f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
                             f"to {new_lr}."
                         )

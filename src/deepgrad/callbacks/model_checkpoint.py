@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 
+from deepgrad.callbacks.base import say, should_write
 from deepgrad.callbacks.monitor import MonitorCallback, warn_missing
 from deepgrad.formats import MODEL_SUFFIXES, WEIGHTS_SUFFIXES
 
@@ -136,7 +137,7 @@ class ModelCheckpoint(MonitorCallback):
     def _should_save(self, epoch: int, logs: dict, filepath: str) -> bool:
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                say(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = logs.get(self.monitor)
         if current is None:
@@ -144,20 +145,20 @@ class ModelCheckpoint(MonitorCallback):
             return True
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(
+                say(
                     f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
                     f"{current:.5f}, saving model to {filepath}"
                 )
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            say(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
         return False
 
     def _save(self, epoch: int, batch: int | None, logs) -> None:
         logs = logs or {}
         filepath = self._file_path(epoch, batch, logs)
-        if not self._should_save(epoch, logs, filepath):
+        if not self._should_save(epoch, logs, filepath) or not should_write():
             return
         if os.path.isdir(filepath):
             raise IsADirectoryError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from deepgrad.callbacks.base import Callback
+from deepgrad.callbacks.base import Callback, say
 
 __all__ = ["TerminateOnNaN"]
 
@@ -30,5 +30,5 @@ class TerminateOnNaN(Callback):
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
-            print(f"Batch {batch}: Invalid loss, terminating training")
+            say(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

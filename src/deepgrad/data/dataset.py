@@ -48,6 +48,7 @@ from deepgrad.data.transforms import (
     FilterNode,
     MapNode,
     RepeatNode,
+    ShardNode,
     SkipNode,
     TakeNode,
     UnbatchNode,
@@ -516,6 +517,34 @@ class Dataset:
         """
         count = check_int("Dataset.skip", "count", count, None, "an int")
         return Dataset(SkipNode(self._node, max(count, -1)))
+
+    def shard(self, num_shards: int, index: int) -> Dataset:
+        """The elements whose position ``i`` has ``i % num_shards == index`` (tf.data's form).
+
+        Each process of a data-parallel job takes ``shard(num_processes, process_id)``
+        of the same dataset when its data is sharded before ``fit`` (``DataParallel(
+        auto_shard_dataset=False)``). Shard before shuffling or augmenting, so that the
+        shards are disjoint.
+
+        Args:
+            num_shards: the number of shards, an int >= 1.
+            index: this shard, an int in ``[0, num_shards)``.
+
+        Raises:
+            TypeError: if an argument is not an int.
+            ValueError: if ``num_shards < 1`` or ``index`` is out of range.
+
+        >>> [int(v) for v in Dataset.range(7).shard(3, 1)]
+        [1, 4]
+        """
+        num_shards = check_int("Dataset.shard", "num_shards", num_shards, 1, "an int >= 1")
+        index = check_int("Dataset.shard", "index", index, 0, "an int >= 0")
+        if index >= num_shards:
+            raise ValueError(
+                f"Dataset.shard: `index` must be less than `num_shards`. Received: "
+                f"num_shards={num_shards}, index={index}"
+            )
+        return Dataset(ShardNode(self._node, num_shards, index))
 
     def enumerate(self, start: int = 0) -> Dataset:
         """Pair each element with its int64 index: ``(index, element)``.

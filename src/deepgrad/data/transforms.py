@@ -230,6 +230,28 @@ class SkipNode(ForwardingNode):
         return 0 if self.count < 0 else max(0, n - self.count)
 
 
+class ShardNode(ForwardingNode):
+    """Every ``num_shards``-th element, starting at ``index`` (``shard``)."""
+
+    def __init__(self, input_node: Node, num_shards: int, index: int) -> None:
+        self.input = input_node
+        self.num_shards = num_shards
+        self.index = index
+
+    def iterate(self) -> Iterator:
+        upstream = self.input.iterate()
+        try:
+            yield from itertools.islice(upstream, self.index, None, self.num_shards)
+        finally:
+            close_iterator(upstream)
+
+    def cardinality(self) -> int:
+        n = self.input.cardinality()
+        if n in (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY):
+            return n
+        return len(range(self.index, n, self.num_shards))
+
+
 class RepeatNode(ForwardingNode):
     """The input ``count`` times over (forever when ``count < 0``) (``repeat``).
 

@@ -18,9 +18,10 @@ import warnings
 
 import numpy as np
 
-from deepgrad import constraints, initializers, ops, regularizers
+from deepgrad import collective, constraints, initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.core import serialize_regularizer
+from deepgrad.ops.norm_synchronized import batch_norm_train_synchronized
 from deepgrad.tensor import Tensor
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
@@ -76,7 +77,10 @@ class BatchNormalization(Layer):
         moving_variance_initializer: initializers (objects or names).
         beta_regularizer, gamma_regularizer: optional regularizers.
         beta_constraint, gamma_constraint: optional callables applied after each update.
-        synchronized: accepted for Keras compatibility (one device: nothing to sync).
+        synchronized: under data-parallel training (``deepgrad.distribution``), normalise
+            with the statistics of the global batch, summed over the processes (the
+            moving averages then agree everywhere). False (Keras's default) keeps each
+            process's own statistics. On one process it changes nothing.
 
     Input shape: any, with the channels on ``axis``. Output shape: the same.
     Weights: ``gamma, beta`` (trainable), ``moving_mean, moving_variance``, each
@@ -157,9 +161,16 @@ class BatchNormalization(Layer):
 
     def call(self, inputs: Tensor, training=None) -> Tensor:
         if training and self.trainable:
-            out, mean, variance = ops.batch_norm_train(
-                inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon
-            )
+            group = collective.current() if self.synchronized else None
+            if group is None:
+                out, mean, variance = ops.batch_norm_train(
+                    inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon
+                )
+            else:  # the global batch's statistics, over the processes
+                out, mean, variance = batch_norm_train_synchronized(
+                    inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon,
+                    all_reduce=group.all_reduce_sum, weight=group.gradient_weight,
+                )
             keep, new = self.momentum, 1.0 - self.momentum
             self.moving_mean.assign(self.moving_mean.data * keep + mean * new)
             self.moving_variance.assign(self.moving_variance.data * keep + variance * new)

@@ -21,7 +21,7 @@ from deepgrad import tree
 from deepgrad.tensor import Tensor
 from deepgrad.utils.py_dataset import PyDataset, PyDatasetBatches
 
-__all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation"]
+__all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation", "shard_rows"]
 
 
 def _flat(structure) -> list:
@@ -133,6 +133,18 @@ def _take(structure, index):
     return _map(structure, lambda a: a[index])
 
 
+def shard_rows(start: int, stop: int, rank: int, ranks: int) -> tuple[int, int]:
+    """Rank ``rank``'s rows of the batch ``[start, stop)`` (deepgrad.distribution.sharding);
+    a rank left without a row gets the first one (its weight is then 0).
+
+    >>> shard_rows(0, 10, 1, 3), shard_rows(0, 1, 1, 2)
+    ((3, 6), (0, 1))
+    """
+    rows = stop - start
+    first, last = start + rows * rank // ranks, start + rows * (rank + 1) // ranks
+    return (first, last) if last > first else (start, start + 1)
+
+
 class ArrayBatches:
     """Batches of in-memory arrays, cut by index and optionally shuffled each epoch.
 
@@ -153,23 +165,28 @@ class ArrayBatches:
         self.num_batches = max(1, math.ceil(self.num_samples / batch_size))
         self.steps_per_epoch = steps if steps is not None else self.num_batches
         self._single = isinstance(x, np.ndarray) and (y is None or isinstance(y, np.ndarray))
+        # Set by deepgrad.distribution: (rank, ranks) to yield only that rank's slice of
+        # each batch, and the function drawing the shuffling order (the same on every rank).
+        self.shard: tuple[int, int] | None = None
+        self.permutation = None
 
     def epoch(self, shuffle: bool | str = False) -> Iterator[tuple]:
         """Yield ``(x, y, sample_weight)`` batches for one epoch."""
         n, size = self.num_samples, self.batch_size
         order = None
+        permutation = self.permutation or dg_random.generator().permutation
         if shuffle == "batch":
-            blocks = dg_random.generator().permutation(self.num_batches)
+            blocks = permutation(self.num_batches)
             order = np.concatenate([np.arange(b * size, min((b + 1) * size, n)) for b in blocks])
         elif shuffle:
-            order = dg_random.generator().permutation(n)
+            order = permutation(n)
         x, y, sw = self.x, self.y, self.sample_weight
         for step in range(self.steps_per_epoch):
             start = (step % self.num_batches) * size
-            if order is None:
-                index = slice(start, start + size)
-            else:
-                index = order[start : start + size]
+            stop = start + size
+            if self.shard is not None:
+                start, stop = shard_rows(start, min(stop, n), *self.shard)
+            index = slice(start, stop) if order is None else order[start:stop]
             if self._single:
                 yield (
                     x[index],

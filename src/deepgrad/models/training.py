@@ -14,12 +14,13 @@ models are not dominated by framework overhead.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 
 import numpy as np
 
-from deepgrad import tree
+from deepgrad import collective, tree
 from deepgrad.callbacks import CallbackList, TerminateOnNaN
 from deepgrad.models.data_adapter import adapt, check_arrays, split_validation, unpack
 from deepgrad.tensor import Tensor, no_grad
@@ -85,8 +86,21 @@ def fit(
     )
     if any(isinstance(c, TerminateOnNaN) for c in callback_list.callbacks):
         stop_on_nan = False  # the callback ends training itself, the Keras way
-    return run_epochs(model, train, val, callback_list, range(initial_epoch, epochs), shuffle,
-                      validation_freq, stop_on_nan)
+    with _guard():
+        return run_epochs(model, train, val, callback_list, range(initial_epoch, epochs),
+                          shuffle, validation_freq, stop_on_nan)
+
+
+def _guard():
+    """Under data-parallel training, a rank that raises tells the others (they fail too)."""
+    group = collective.current()
+    return contextlib.nullcontext() if group is None else group.guard()
+
+
+def _distributed(batches):
+    """This rank's slice of each batch under data-parallel training (deepgrad.distribution)."""
+    group = collective.current()
+    return batches if group is None else group.distribute_data(batches)
 
 
 def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, validation_split,
@@ -103,7 +117,7 @@ def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, valid
         (x, y, sample_weight), validation_data = split_validation(
             x, y, sample_weight, validation_split
         )
-    train = adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype)
+    train = _distributed(adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype))
     if validation_data is None:
         return train, None
     if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
@@ -112,7 +126,7 @@ def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, valid
         vx, vy, vsw = validation_data, None, None
     val = adapt(vx, vy, vsw, validation_batch_size, validation_steps, "fit (validation_data)",
                 dtype)
-    return train, val
+    return train, _distributed(val)
 
 
 def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validation_freq: int,
@@ -129,6 +143,9 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
     model._train_variables = None
     model._penalty_sources = None
     train_step = model.train_step
+    group = collective.current()
+    if group is not None:  # data-parallel: gradients and logs over all ranks
+        train_step = group.train_step(model, train_step)
     steps = train.steps_per_epoch
     logs: dict = {}
     callback_list.on_train_begin()
@@ -185,10 +202,14 @@ def _test_loop(self, data, callback_list=None) -> dict:
     logs: dict = {}
     begin = callback_list.batch_hook("on_test_batch_begin") if callback_list else None
     end = callback_list.batch_hook("on_test_batch_end") if callback_list else None
+    test_step = self.test_step
+    group = collective.current()
+    if group is not None:  # data-parallel: logs over all ranks
+        test_step = group.test_step(self, test_step)
     for step, batch in enumerate(data.epoch(False)):
         if begin is not None:
             begin(step)
-        logs = self.test_step(batch)
+        logs = test_step(batch)
         if end is not None:
             end(step, logs)
     if not logs:
@@ -221,10 +242,12 @@ def evaluate(
     self._require_compiled("evaluate")
     batch_size = _positive_int("evaluate", "batch_size", batch_size) or 32
     verbose = resolve_verbose(verbose)
-    data = adapt(x, y, sample_weight, batch_size, steps, "evaluate", _model_dtype(self))
+    data = _distributed(adapt(x, y, sample_weight, batch_size, steps, "evaluate",
+                              _model_dtype(self)))
     callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
     callback_list.on_test_begin()
-    logs = _test_loop(self, data, callback_list)
+    with _guard():
+        logs = _test_loop(self, data, callback_list)
     if verbose:
         bar = Progbar(data.steps_per_epoch, verbose=verbose)
         bar.update(bar.target or 1, logs, finalize=True)
@@ -244,20 +267,24 @@ def predict(self, x, *, batch_size=None, verbose="auto", steps=None, callbacks=N
         with no_grad():
             return to_numpy(self(x, training=False))
     verbose = resolve_verbose(verbose)
-    data = adapt(x, None, None, batch_size, steps, "predict", dtype)
+    data = _distributed(adapt(x, None, None, batch_size, steps, "predict", dtype))
     callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
     callback_list.on_predict_begin()
     outputs = []
     steps = data.steps_per_epoch
     bar = Progbar(steps, verbose=verbose if steps and steps > 1 else 0)
-    for step, batch in enumerate(data.epoch(False)):
-        outputs.append(self.predict_step(batch))
-        bar.update(step + 1, finalize=step + 1 == steps)
-    bar.close()
-    callback_list.on_predict_end()
-    if not outputs:
-        raise ValueError("predict: the data produced no batches.")
-    return _concat(outputs)
+    predict_step, group = self.predict_step, collective.current()
+    if group is not None:  # data-parallel: each rank predicts its slices
+        predict_step = group.predict_step(predict_step)
+    with _guard():
+        for step, batch in enumerate(data.epoch(False)):
+            outputs.append(predict_step(batch))
+            bar.update(step + 1, finalize=step + 1 == steps)
+        bar.close()
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict: the data produced no batches.")
+        return _concat(outputs) if group is None else group.gather_predictions(outputs)
 
 
 def to_numpy(outputs):

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import collective
 from deepgrad.optimizers import state as state_module
 from deepgrad.optimizers.arguments import (
     LearningRate,
@@ -421,10 +422,12 @@ class Optimizer:
             if not updated:
                 raise ValueError(f"{self._prefix}no gradients provided for any variable.")
         if steps is None:
+            self._all_reduce()
             self._step(indices, updates + 1, lr)
         elif (calls + 1) % steps == 0:
             for group in storage.groups:  # the mean of the accumulated gradients
                 group.grad /= group.dtype.type(steps)
+            self._all_reduce()
             self._step(indices, updates + 1, lr)
             storage.zero_grads()
         if self.use_ema:
@@ -434,6 +437,14 @@ class Optimizer:
             if getattr(variable, "constraint", None) is not None:
                 self._apply_constraints(updated)
                 break
+
+    def _all_reduce(self) -> None:
+        """Under data-parallel training (deepgrad.distribution), make the flat gradients
+        those of the whole global batch: each rank's weighted by its share, summed over
+        the ranks (before clipping, as one process clips the global batch's gradient)."""
+        group = collective.current()
+        if group is not None:
+            group.all_reduce_gradients([flat.grad for flat in self._storage.groups])
 
     def _apply_constraints(self, variables: list[Tensor]) -> None:
         """Replace each variable by its constraint's projection (after the update)."""

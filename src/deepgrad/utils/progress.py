@@ -17,6 +17,8 @@ import logging
 import sys
 import time
 
+from deepgrad import collective
+
 __all__ = [
     "Progbar", "resolve_verbose", "format_logs", "format_duration", "print_msg",
     "enable_interactive_logging", "disable_interactive_logging",
@@ -80,16 +82,20 @@ def _in_notebook() -> bool:
 
 
 def resolve_verbose(verbose) -> int:
-    """Turn ``'auto'``, 0, 1 or 2 into 0, 1 or 2.
+    """Turn ``'auto'``, 0, 1 or 2 into 0, 1 or 2 (always 0 on the ranks other than 0 of
+    data-parallel training: rank 0 alone shows progress).
 
     Raises:
         ValueError: for any other value.
     """
+    if isinstance(verbose, bool) or verbose not in ("auto", 0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    group = collective.current()
+    if group is not None and not group.should_write():
+        return 0
     if verbose == "auto":
         stream = sys.stdout
         return 1 if (hasattr(stream, "isatty") and stream.isatty()) or _in_notebook() else 2
-    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
-        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
     return int(verbose)
 
 

@@ -1,0 +1,198 @@
+"""The MPI side of data-parallel training: collectives that never hang.
+
+Every collective is started non-blocking (``Iallreduce``, ``Ibcast``, ``Iallgatherv``)
+and waited for by polling, so that a rank waiting for the others also watches two
+things: a failure notice (a rank that raised sends one to every other rank before it
+stops), and a deadline (``timeout`` seconds). Either ends the wait with a
+:class:`DistributedError` that names the failed rank, or says that no notice came.
+A rank that is killed outright is reported by ``mpirun`` itself, which then ends the
+job (Open MPI and MPICH both do).
+
+Only this module imports ``mpi4py`` (the ``mpi`` extra: ``pip install deepgrad[mpi]``).
+
+>>> find_world_size({"OMPI_COMM_WORLD_SIZE": "4"})
+4
+>>> find_world_size({})
+1
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["Communicator", "DistributedError", "find_world_size"]
+
+# The variables by which MPI launchers tell a process the size of its job (Open MPI,
+# MPICH/Hydra and Intel MPI, Slurm's PMI, PMIx).
+_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
+_NOTICE_TAG = 77
+_NOTICE_BYTES = 4096
+
+
+class DistributedError(RuntimeError):
+    """Another rank failed, or the ranks stopped meeting within the timeout."""
+
+
+def find_world_size(environ: Mapping[str, str] | None = None) -> int:
+    """The number of processes an MPI launcher started this job with (1 without one).
+
+    Read from the launcher's environment variables, so that a script started without
+    ``mpirun`` never imports MPI.
+
+    >>> find_world_size({"PMI_SIZE": "2"})
+    2
+    """
+    environ = os.environ if environ is None else environ
+    for name in _SIZE_VARIABLES:
+        value = environ.get(name)
+        if value and value.isdigit():
+            return int(value)
+    return 1
+
+
+def _import_mpi():
+    try:
+        from mpi4py import MPI
+    except ImportError as error:
+        raise ImportError(
+            "DataParallel: this script was started by an MPI launcher with "
+            f"{find_world_size()} processes, but mpi4py is not installed. To fix, run "
+            "`pip install deepgrad[mpi]` (it needs an MPI library, e.g. the Debian "
+            "packages openmpi-bin and libopenmpi-dev)."
+        ) from error
+    return MPI
+
+
+class Communicator:
+    """The ranks of ``MPI.COMM_WORLD``, with the collectives data-parallel training needs.
+
+    Args:
+        timeout: seconds a rank waits for the others at one collective before it fails.
+
+    Attributes:
+        rank: this process's index.
+        size: the number of processes.
+    """
+
+    def __init__(self, timeout: float):
+        self.MPI = MPI = _import_mpi()
+        world = MPI.COMM_WORLD
+        self.rank, self.size = world.Get_rank(), world.Get_size()
+        self.timeout = float(timeout)
+        self._comm = world.Dup()
+        self._notices = world.Dup()  # failure notices travel apart from the data
+        self._notice = bytearray(_NOTICE_BYTES)
+        self._notice_request = self._notices.Irecv(self._notice, MPI.ANY_SOURCE, _NOTICE_TAG)
+        self._failed = False
+
+    # -- waiting -------------------------------------------------------------------------
+    def _wait(self, request, what: str) -> None:
+        """Wait for ``request``; fail on another rank's notice or at the deadline."""
+        if request.Test():
+            return
+        status = self.MPI.Status()
+        deadline = time.monotonic() + self.timeout
+        pause = 0.0
+        while not request.Test():
+            if self._notice_request.Test(status):
+                message = bytes(self._notice).rstrip(b"\0").decode("utf-8", "replace")
+                self._fail()
+                raise DistributedError(
+                    f"rank {self.rank}: rank {status.Get_source()} failed while the others "
+                    f"waited for {what}: {message}"
+                )
+            if time.monotonic() > deadline:
+                self.report_failure(f"timed out after {self.timeout:g} s waiting for {what}")
+                raise DistributedError(
+                    f"rank {self.rank}: waited {self.timeout:g} s for {what}; no failure "
+                    "notice came from the other ranks, so one of them is stuck or died "
+                    "without raising. To fix a slow but healthy job, pass a larger "
+                    "DataParallel(timeout=...)."
+                )
+            # Spin for a few microseconds, then sleep in growing steps up to 1 ms: a
+            # waiting rank leaves the core to the others (a step takes milliseconds).
+            if pause:
+                time.sleep(pause)
+            pause = min(1e-3, pause * 2 if pause else 2e-5)
+
+    def report_failure(self, message: str) -> None:
+        """Tell every other rank that this one failed (once), so that they stop too."""
+        if self._failed:
+            return
+        self._fail()
+        text = f"{message}"[: _NOTICE_BYTES - 1].encode("utf-8", "replace")
+        buffer = bytearray(text.ljust(_NOTICE_BYTES, b"\0"))
+        requests = [self._notices.Issend(buffer, other, _NOTICE_TAG)
+                    for other in range(self.size) if other != self.rank]
+        # Each rank posted its receive at start-up; a short wait lets the notices go out.
+        deadline = time.monotonic() + min(5.0, self.timeout)
+        while requests and time.monotonic() < deadline:
+            requests = [r for r in requests if not r.Test()]
+            time.sleep(1e-3)
+
+    def _fail(self) -> None:
+        """After a failure the job cannot go on: end it when this process exits.
+
+        A collective left pending can never complete, and ``MPI_Finalize`` would wait
+        for it; ``MPI_Abort`` at exit ends every rank instead, after each has printed
+        its own error.
+        """
+        if not self._failed:
+            self._failed = True
+            atexit.register(self._abort)
+
+    def _abort(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.MPI.COMM_WORLD.Abort(1)
+
+    # -- collectives ---------------------------------------------------------------------
+    def all_reduce_sum(self, array: np.ndarray, what: str = "an all-reduce") -> np.ndarray:
+        """Sum ``array`` (C-contiguous) over the ranks, in place; return it."""
+        request = self._comm.Iallreduce(self.MPI.IN_PLACE, array, self.MPI.SUM)
+        self._wait(request, what)
+        return array
+
+    def all_reduce_many(self, arrays: list[np.ndarray], what: str) -> None:
+        """Sum several arrays, started together and waited for in order."""
+        requests = [self._comm.Iallreduce(self.MPI.IN_PLACE, a, self.MPI.SUM) for a in arrays]
+        for request in requests:
+            self._wait(request, what)
+
+    def broadcast(self, array: np.ndarray, what: str = "a broadcast") -> np.ndarray:
+        """Overwrite ``array`` with rank 0's (same shape and dtype on every rank)."""
+        self._wait(self._comm.Ibcast(array, root=0), what)
+        return array
+
+    def broadcast_bytes(self, data: bytes | None, what: str) -> bytes:
+        """Rank 0's ``data`` on every rank (its length travels first)."""
+        size = np.array([len(data) if self.rank == 0 else 0], np.int64)
+        self.broadcast(size, what)
+        buffer = np.frombuffer(data, np.uint8).copy() if self.rank == 0 else np.empty(
+            int(size[0]), np.uint8)
+        self.broadcast(buffer, what)
+        return buffer.tobytes()
+
+    def all_gather_rows(self, array: np.ndarray, what: str) -> np.ndarray:
+        """Every rank's ``array`` joined along the first axis, in rank order."""
+        array = np.ascontiguousarray(array)
+        counts = np.zeros(self.size, np.int64)
+        counts[self.rank] = len(array)
+        self.all_reduce_sum(counts, what)
+        row = int(np.prod(array.shape[1:], dtype=np.int64))
+        out = np.empty((int(counts.sum()),) + array.shape[1:], array.dtype)
+        sizes = counts * row
+        displacements = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        from mpi4py.util.dtlib import from_numpy_dtype
+
+        kind = from_numpy_dtype(array.dtype)
+        request = self._comm.Iallgatherv(
+            [array, kind], [out, sizes.tolist(), displacements.tolist(), kind])
+        self._wait(request, what)
+        return out

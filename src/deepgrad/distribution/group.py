@@ -1,0 +1,219 @@
+"""What ``fit``, ``evaluate``, ``predict`` and the optimizer ask of data-parallel training.
+
+:func:`deepgrad.distribution.set_distribution` installs a :class:`ProcessGroup` in
+:mod:`deepgrad.collective`; the training loop, the optimizer and synchronized batch
+normalization call it there. Per training step, on every rank:
+
+1. the data adapter yields this rank's slice of the global batch and records its share
+   ``w = rows here / rows in the global batch`` (:mod:`.sharding`);
+2. ``model.train_step`` runs as on one process; inside it the optimizer multiplies its
+   flat gradient buffers by ``w`` and sums them over the ranks (one ``Allreduce`` per
+   dtype group): the gradient of the global batch's mean loss, so that every rank
+   applies the same update;
+3. the metrics' states are summed over the ranks (one small ``Allreduce``) and the logs
+   are computed from the sums: every rank sees the same logs, so callbacks such as
+   ``EarlyStopping`` or ``TerminateOnNaN`` take the same decision everywhere.
+
+The first step of each ``fit`` builds the model and the optimizer if needed, and copies
+rank 0's weights and optimizer state to every rank.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+
+from deepgrad import random as dg_random
+from deepgrad import tree
+from deepgrad.distribution import metric_state
+from deepgrad.distribution.communicator import Communicator, DistributedError
+from deepgrad.distribution.sharding import ShardedArrays, SlicedBatches
+from deepgrad.models.data_adapter import ArrayBatches
+from deepgrad.tensor import no_grad
+
+__all__ = ["ProcessGroup"]
+
+
+class ProcessGroup:
+    """The ranks of one data-parallel job, with the hooks of the training loop.
+
+    Args:
+        communicator: the MPI communicator.
+        auto_shard_dataset: slice every global batch (True), or take the data each rank
+            is given as its own already (a ``Dataset.shard(...)`` per rank).
+    """
+
+    def __init__(self, communicator: Communicator, auto_shard_dataset: bool = True):
+        self.comm = communicator
+        self.rank, self.size = communicator.rank, communicator.size
+        self.auto_shard_dataset = auto_shard_dataset
+        self._share: float | None = None
+
+    # -- what the lower parts call ---------------------------------------------------------
+    @property
+    def gradient_weight(self) -> float:
+        """This rank's share of the current global batch (``1 / size`` outside ``fit``)."""
+        return 1.0 / self.size if self._share is None else self._share
+
+    def set_share(self, local_rows: int, global_rows: int) -> None:
+        """Record this step's split (called by the sharded data)."""
+        self._share = local_rows / global_rows if global_rows else 0.0
+
+    def should_write(self) -> bool:
+        """Rank 0 alone prints progress and writes files."""
+        return self.rank == 0
+
+    def all_reduce_sum(self, array: np.ndarray, what: str = "an all-reduce") -> np.ndarray:
+        return self.comm.all_reduce_sum(array, what)
+
+    def all_reduce_gradients(self, flats: list[np.ndarray]) -> None:
+        """Weight each flat gradient buffer by this rank's share and sum over the ranks.
+
+        One ``Allreduce`` per buffer (one per dtype), started together: measured against
+        buckets of ``Iallreduce`` in ``benchmarks/distributed.py``.
+        """
+        weight = self.gradient_weight
+        for flat in flats:
+            flat *= flat.dtype.type(weight)
+        self.comm.all_reduce_many(flats, "the gradients")
+
+    def shared_permutation(self, n: int) -> np.ndarray:
+        """Rank 0's shuffle of ``range(n)`` (drawn as one process draws it), on every rank."""
+        order = dg_random.generator().permutation(n) if self.rank == 0 else np.empty(n, np.int64)
+        return self.comm.broadcast(order.astype(np.int64, copy=False), "the shuffling order")
+
+    # -- the hooks of fit, evaluate and predict ------------------------------------------
+    def distribute_data(self, batches):
+        """This rank's view of ``batches`` (an adapter of ``models.data_adapter``)."""
+        if batches is None or not self.auto_shard_dataset:
+            return batches
+        if isinstance(batches, ArrayBatches):
+            return ShardedArrays(batches, self)
+        return SlicedBatches(batches, self)
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Tell the other ranks when this one raises, so that they fail instead of waiting."""
+        try:
+            yield
+        except DistributedError:
+            raise
+        except BaseException as error:
+            self.comm.report_failure(f"{type(error).__name__}: {error}")
+            raise
+
+    def train_step(self, model, step):
+        """``step`` (the model's ``train_step``) wrapped for data-parallel training."""
+        pending = [True]
+
+        def run(batch) -> dict:
+            if pending:
+                self._synchronize(model, batch)
+                pending.clear()
+            stand_in = self._share == 0.0  # a row weighted 0: no gradient, no metrics
+            saved = metric_state.snapshot(model.metrics) if stand_in else None
+            logs = step(batch)
+            if stand_in:
+                metric_state.restore(model.metrics, saved)
+            self._share = None
+            return self.reduce_logs(model, logs)
+
+        return run
+
+    def test_step(self, model, step):
+        """``step`` (the model's ``test_step``) wrapped: logs over all ranks."""
+
+        def run(batch) -> dict:
+            stand_in, self._share = self._share == 0.0, None
+            saved = metric_state.snapshot(model.metrics) if stand_in else None
+            logs = step(batch)
+            if stand_in:
+                metric_state.restore(model.metrics, saved)
+            return self.reduce_logs(model, logs)
+
+        return run
+
+    def predict_step(self, step):
+        """``step`` wrapped: a stand-in row's prediction is dropped (zero rows kept)."""
+
+        def run(batch):
+            share, self._share = self._share, None
+            out = step(batch)
+            if share == 0.0:
+                out = tree.map_structure(lambda a: a[:0], out)
+            return out
+
+        return run
+
+    def gather_predictions(self, outputs: list):
+        """Join every rank's predictions into the global order (batch by batch)."""
+        counts = np.zeros((self.size, len(outputs)), np.int64)
+        counts[self.rank] = [len(tree.flatten(out)[0]) for out in outputs]
+        self.all_reduce_sum(counts, "the prediction counts")
+        # Rows come rank after rank; the global order is batch after batch.
+        starts = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(counts.shape)
+        order = np.concatenate([np.arange(starts[r, b], starts[r, b] + counts[r, b])
+                                for b in range(counts.shape[1]) for r in range(self.size)])
+
+        def gather(*parts):
+            joined = self.comm.all_gather_rows(np.concatenate(parts), "the predictions")
+            return joined[order]
+
+        return tree.map_structure(gather, *outputs)
+
+    def reduce_logs(self, model, logs: dict) -> dict:
+        """The logs of the whole global batch: metrics from their states summed over the
+        ranks; any other number in ``logs`` (a custom ``train_step``'s) averaged."""
+        metrics = model.metrics
+        names = {m.name for m in metrics}
+        extra = sorted(k for k, v in logs.items()
+                       if k not in names and isinstance(v, (int, float)))
+        state = metric_state.pack(metrics)
+        vector = np.concatenate([state, [float(logs[k]) for k in extra]]) if extra else state
+        self.all_reduce_sum(vector, "the metrics")
+        with metric_state.summed_into(metrics, vector[: len(state)]):
+            reduced = model.get_metrics_result() if getattr(model, "compiled", False) else {}
+        for k, total in zip(extra, vector[len(state):]):
+            if k not in reduced:
+                reduced[k] = float(total) / self.size
+        return reduced
+
+    # -- the start of fit ------------------------------------------------------------------
+    def _synchronize(self, model, batch) -> None:
+        """Build what is not built yet, then copy rank 0's weights and optimizer state."""
+        optimizer = model.optimizer
+        variables = model.trainable_variables
+        if not model.built or not variables:
+            with no_grad():
+                model(batch[0], training=False)
+            variables = model.trainable_variables
+        if not optimizer.built:
+            optimizer.build(variables)
+        by_dtype: dict[np.dtype, list] = {}
+        for weight in model.weights:
+            by_dtype.setdefault(weight.data.dtype, []).append(weight)
+        for weights in by_dtype.values():  # the same order on every rank: the model's
+            flat = np.concatenate([w.data.ravel() for w in weights])
+            self.comm.broadcast(flat, "rank 0's weights")
+            at = 0
+            for w in weights:
+                w.assign(flat[at : at + w.data.size].reshape(w.data.shape))
+                at += w.data.size
+        state = optimizer.get_state()
+        for key in sorted(state):
+            value = np.array(state[key], order="C")
+            state[key] = self.comm.broadcast(value, "rank 0's optimizer state")
+        optimizer.set_state(state)
+        if self.rank:
+            self._own_random_stream()
+
+    def _own_random_stream(self) -> None:
+        """Give this rank (not 0) its own stream for dropout masks and augmentations:
+        rank 0's stream spawned with the rank, so that the slices of a global batch get
+        independent masks while rank 0 draws exactly as one process does."""
+        state = dg_random.get_state()
+        if state.get("bit_generator") == "PCG64":
+            seed = [state["state"]["state"], state["state"]["inc"], self.rank]
+            dg_random.set_state(np.random.PCG64(np.random.SeedSequence(seed)).state)
