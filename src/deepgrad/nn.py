@@ -125,7 +125,8 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon: floa
     ...                     None, None, 0.0).data
     array([[0., 2.]], dtype=float32)
     """
-    return ops.batch_normalization(x, mean, variance, offset, scale, variance_epsilon)
+    return ops.normalization.batch_normalization(x, mean, variance, offset, scale,
+                                                 variance_epsilon)
 
 
 def moments(x, axes, shift=None, keepdims: bool = False) -> tuple[Tensor, Tensor]:

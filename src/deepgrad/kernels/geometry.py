@@ -5,7 +5,7 @@ formulas, ``'same'`` padding is TF's (the odd pixel goes after), every size of o
 convolution is worked out and checked once in :func:`conv_geometry`, and a pooling
 window along one axis is a :class:`Window`. The array routines that compute
 convolutions start at :mod:`deepgrad.kernels.conv` (read :mod:`deepgrad.kernels.reference`
-first); the differentiable ops are in ``deepgrad.ops.conv`` and ``deepgrad.ops.pool``.
+first); the differentiable ops are in ``deepgrad.ops.convolution`` and ``deepgrad.ops.pool``.
 
 The output-size rule of the course, ``W_out = (W_in - F + 2P) / S + 1``:
 

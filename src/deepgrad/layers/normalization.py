@@ -1,6 +1,6 @@
 """Normalization layers: BatchNormalization and LayerNormalization.
 
-Both are thin wrappers around the fused ops in ``deepgrad.ops.norm``; the layers only
+Both are thin wrappers around the fused ops in ``deepgrad.ops.normalization``; the layers only
 hold the weights and the moving statistics.
 
 >>> import deepgrad as dg
@@ -176,8 +176,8 @@ class BatchNormalization(Layer):
             self.moving_variance.assign(self.moving_variance.data * keep + variance * new)
             return out
         return ops.batch_normalization(
-            inputs, self.moving_mean, self.moving_variance, self.beta, self.gamma,
-            epsilon=self.epsilon, axis=self.axis,
+            inputs, self.moving_mean, self.moving_variance, axis=self.axis, offset=self.beta,
+            scale=self.gamma, epsilon=self.epsilon,
         )
 
     def compute_output_shape(self, input_shape):

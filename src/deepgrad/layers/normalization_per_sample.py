@@ -3,7 +3,7 @@
 
 Each sample is normalised on its own, so training and inference are the same. Group
 normalization reuses the fused ``layer_norm`` op over the channel groups, RMS
-normalization has its own fused op (``deepgrad.ops.norm.rms_normalization``), and unit
+normalization has its own fused op (``deepgrad.ops.normalization.rms_normalization``), and unit
 normalization is a light composite; none holds backward code.
 
 >>> import deepgrad as dg
@@ -22,7 +22,7 @@ from deepgrad import constraints, initializers, ops, regularizers
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.core import serialize_regularizer
 from deepgrad.layers.normalization import add_gamma_beta
-from deepgrad.ops.norm import rms_normalization
+from deepgrad.ops.normalization import rms_normalization
 from deepgrad.tensor import Tensor
 
 __all__ = ["GroupNormalization", "UnitNormalization", "RMSNormalization"]

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from deepgrad import ops
 from deepgrad.losses.base import FunctionLoss, prediction_tensor, shape_error, target_like
 from deepgrad.losses.functions import _check_smoothing, _prepare
-from deepgrad.ops.nn import EPSILON
+from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
 __all__ = [

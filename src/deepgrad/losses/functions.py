@@ -3,7 +3,7 @@
 ``y_true`` may be a NumPy array (the usual case in ``fit``) or a Tensor; ``y_pred`` is a
 Tensor. Shapes follow Keras's rule (a trailing dimension of 1 may differ) and are
 otherwise checked, never broadcast. The cross-entropies are single fused ops from
-``deepgrad.ops.nn``, with Keras's clipping of probabilities to ``[1e-7, 1 - 1e-7]``.
+``deepgrad.ops.activation``, with Keras's clipping of probabilities to ``[1e-7, 1 - 1e-7]``.
 
 >>> import deepgrad as dg
 >>> y_pred = dg.Tensor([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]])
@@ -26,7 +26,7 @@ from deepgrad.losses.base import (
     squeeze_or_expand_to_same_rank,
     target_like,
 )
-from deepgrad.ops.nn import EPSILON
+from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
 __all__ = [

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from deepgrad import ops
 from deepgrad.losses.base import FunctionLoss
 from deepgrad.losses.functions import _prepare
-from deepgrad.ops.nn import EPSILON
+from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
 __all__ = ["dice", "tversky", "Dice", "Tversky"]

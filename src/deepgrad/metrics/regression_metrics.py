@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import losses as _losses
 from deepgrad.metrics.base import FunctionMetric, Mean, Metric, same_shape, to_array
-from deepgrad.ops.nn import EPSILON
+from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor, no_grad
 
 __all__ = [

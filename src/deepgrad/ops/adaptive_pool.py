@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = ["adaptive_average_pool", "adaptive_max_pool", "adaptive_windows"]
@@ -98,6 +99,7 @@ def _pool(inputs, output_size, data_format, along, name: str) -> Tensor:
     return x
 
 
+@op
 def adaptive_average_pool(inputs, output_size, data_format: str | None = None) -> Tensor:
     """Average-pool the spatial axes of ``inputs`` to ``output_size``.
 
@@ -112,6 +114,7 @@ def adaptive_average_pool(inputs, output_size, data_format: str | None = None) -
     return _pool(inputs, output_size, data_format, _average_along, "adaptive_average_pool")
 
 
+@op
 def adaptive_max_pool(inputs, output_size, data_format: str | None = None) -> Tensor:
     """Max-pool the spatial axes of ``inputs`` to ``output_size`` (arguments as
     :func:`adaptive_average_pool`).

@@ -33,7 +33,8 @@ import math
 import numpy as np
 
 from deepgrad.ops.recurrent import multi_result
-from deepgrad.ops.shape import transpose
+from deepgrad.ops.shaping import transpose
+from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = ["attend", "dot_product_attention", "causal_mask"]
@@ -160,6 +161,7 @@ def attend(
     return make_result(out, parents, lambda g: backward((g, None)))
 
 
+@op
 def dot_product_attention(
     query,
     key,

@@ -23,7 +23,7 @@ import numpy as np
 
 from deepgrad.kernels import conv3d as kernels
 from deepgrad.kernels.geometry import deconv_output_length
-from deepgrad.ops.conv import _as, _inputs, _parents, _relu, _tuple
+from deepgrad.ops.convolution import _as, _inputs, _parents, _relu, _tuple
 from deepgrad.tensor import Tensor, make_result
 
 __all__ = ["conv3d", "conv3d_transpose"]

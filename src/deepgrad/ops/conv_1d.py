@@ -14,8 +14,8 @@ array([1., 1., 1., 1., 1., 1.], dtype=float32)
 
 from __future__ import annotations
 
-from deepgrad.ops.conv import conv2d_transpose, depthwise_conv2d, separable_conv2d
-from deepgrad.ops.shape import expand_dims, squeeze
+from deepgrad.ops.convolution import conv2d_transpose, depthwise_conv2d, separable_conv2d
+from deepgrad.ops.shaping import expand_dims, squeeze
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = ["conv1d_transpose", "depthwise_conv1d", "separable_conv1d"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = ["ctc_loss"]
@@ -80,6 +81,7 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+@op
 def ctc_loss(
     target, output, target_length, output_length, mask_index: int = 0
 ) -> Tensor:

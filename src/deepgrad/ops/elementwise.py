@@ -15,8 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad.kernels.activation import relu_clip
+from deepgrad.ops.core import float_tensor, tensor_of
+from deepgrad.ops.dtypes import dtype_of, result_type
 from deepgrad.ops.logits import remember
-from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
+from deepgrad.ops.symbolic import op
+from deepgrad.tensor import Tensor, make_result, unbroadcast
 
 __all__ = [
     "add",
@@ -37,26 +40,26 @@ __all__ = [
     "where",
     "maximum",
     "minimum",
-    "cast",
 ]
 
 
 def _pair(a, b) -> tuple[Tensor, Tensor]:
-    """Make both operands Tensors; a plain number takes the other operand's dtype."""
-    if isinstance(a, Tensor) and not isinstance(b, Tensor):
-        return a, Tensor(np.asarray(b, dtype=a.dtype) if np.ndim(b) == 0 else b)
-    if isinstance(b, Tensor) and not isinstance(a, Tensor):
-        return Tensor(np.asarray(a, dtype=b.dtype) if np.ndim(a) == 0 else a), b
-    return as_tensor(a), as_tensor(b)
+    """Both operands as Tensors of their promoted dtype (Keras's rules: a Python number is
+    weak, ``int32 tensor * 0.5`` is float32); the common case costs two type checks."""
+    if type(a) is Tensor and type(b) is Tensor and a.dtype == b.dtype:
+        return a, b
+    dtype = result_type(dtype_of(a), dtype_of(b))
+    return tensor_of(a, dtype), tensor_of(b, dtype)
 
 
-def add(a, b) -> Tensor:
-    """Return ``a + b`` with broadcasting.
+@op
+def add(x1, x2) -> Tensor:
+    """Return ``x1 + x2`` with broadcasting.
 
     >>> add(Tensor([1.0, 2.0]), 1.0)
     Tensor([2., 3.], dtype=float32)
     """
-    a, b = _pair(a, b)
+    a, b = _pair(x1, x2)
     sa, sb = a.shape, b.shape
 
     def backward(g):
@@ -65,13 +68,14 @@ def add(a, b) -> Tensor:
     return make_result(a.data + b.data, (a, b), backward)
 
 
-def subtract(a, b) -> Tensor:
-    """Return ``a - b`` with broadcasting.
+@op
+def subtract(x1, x2) -> Tensor:
+    """Return ``x1 - x2`` with broadcasting.
 
     >>> subtract(Tensor([1.0, 2.0]), 1.0)
     Tensor([0., 1.], dtype=float32)
     """
-    a, b = _pair(a, b)
+    a, b = _pair(x1, x2)
     sa, sb = a.shape, b.shape
 
     def backward(g):
@@ -80,13 +84,14 @@ def subtract(a, b) -> Tensor:
     return make_result(a.data - b.data, (a, b), backward)
 
 
-def multiply(a, b) -> Tensor:
-    """Return ``a * b`` with broadcasting.
+@op
+def multiply(x1, x2) -> Tensor:
+    """Return ``x1 * x2`` with broadcasting.
 
     >>> multiply(Tensor([1.0, 2.0]), 3.0)
     Tensor([3., 6.], dtype=float32)
     """
-    a, b = _pair(a, b)
+    a, b = _pair(x1, x2)
 
     def backward(g):
         ga = unbroadcast(g * b.data, a.shape) if a.requires_grad else None
@@ -96,13 +101,16 @@ def multiply(a, b) -> Tensor:
     return make_result(a.data * b.data, (a, b), backward)
 
 
-def divide(a, b) -> Tensor:
-    """Return ``a / b`` with broadcasting.
+@op
+def divide(x1, x2) -> Tensor:
+    """Return ``x1 / x2`` with broadcasting, in a float type (ints divide to floatx).
 
     >>> divide(Tensor([1.0, 2.0]), 2.0)
     Tensor([0.5, 1. ], dtype=float32)
     """
-    a, b = _pair(a, b)
+    a, b = _pair(x1, x2)
+    if a.dtype.kind != "f":
+        a, b = float_tensor(a), tensor_of(b, result_type(a.dtype.name, float))
     out = a.data / b.data
 
     def backward(g):
@@ -113,13 +121,14 @@ def divide(a, b) -> Tensor:
     return make_result(out, (a, b), backward)
 
 
-def power(a, b) -> Tensor:
-    """Return ``a ** b`` with broadcasting (gradient for ``b`` needs ``a > 0``).
+@op
+def power(x1, x2) -> Tensor:
+    """Return ``x1 ** x2`` with broadcasting (the gradient for ``x2`` needs ``x1 > 0``).
 
     >>> power(Tensor([2.0, 3.0]), 2)
     Tensor([4., 9.], dtype=float32)
     """
-    a, b = _pair(a, b)
+    a, b = _pair(x1, x2)
     out = a.data**b.data
 
     def backward(g):
@@ -135,77 +144,86 @@ def power(a, b) -> Tensor:
     return make_result(out, (a, b), backward)
 
 
-def negative(a) -> Tensor:
-    """Return ``-a``.
+@op
+def negative(x) -> Tensor:
+    """Return ``-x``.
 
     >>> negative(Tensor([1.0]))
     Tensor([-1.], dtype=float32)
     """
-    a = as_tensor(a)
-    return make_result(-a.data, (a,), lambda g: (-g,))
+    x = tensor_of(x)
+    return make_result(-x.data, (x,), lambda g: (-g,))
 
 
-def square(a) -> Tensor:
-    """Return ``a * a``.
+@op
+def square(x) -> Tensor:
+    """Return ``x * x`` (bools become int32, as Keras).
 
     >>> square(Tensor([3.0]))
     Tensor([9.], dtype=float32)
     """
-    a = as_tensor(a)
-    return make_result(a.data * a.data, (a,), lambda g: (2 * g * a.data,))
+    x = tensor_of(x)
+    if x.dtype == np.bool_:
+        x = tensor_of(x, "int32")
+    return make_result(x.data * x.data, (x,), lambda g: (2 * g * x.data,))
 
 
-def exp(a) -> Tensor:
-    """Return ``e ** a``.
+@op
+def exp(x) -> Tensor:
+    """Return ``e ** x`` (ints become floatx).
 
     >>> exp(Tensor([0.0]))
     Tensor([1.], dtype=float32)
     """
-    a = as_tensor(a)
-    out = np.exp(a.data)
-    return make_result(out, (a,), lambda g: (g * out,))
+    x = float_tensor(x)
+    out = np.exp(x.data)
+    return make_result(out, (x,), lambda g: (g * out,))
 
 
-def log(a) -> Tensor:
-    """Return the natural logarithm.
+@op
+def log(x) -> Tensor:
+    """Return the natural logarithm (ints become floatx).
 
     >>> log(Tensor([1.0]))
     Tensor([0.], dtype=float32)
     """
-    a = as_tensor(a)
-    return make_result(np.log(a.data), (a,), lambda g: (g / a.data,))
+    x = float_tensor(x)
+    return make_result(np.log(x.data), (x,), lambda g: (g / x.data,))
 
 
-def sqrt(a) -> Tensor:
-    """Return the square root.
+@op
+def sqrt(x) -> Tensor:
+    """Return the square root (ints become floatx).
 
     >>> sqrt(Tensor([4.0]))
     Tensor([2.], dtype=float32)
     """
-    a = as_tensor(a)
-    out = np.sqrt(a.data)
-    return make_result(out, (a,), lambda g: (g / (2 * out),))
+    x = float_tensor(x)
+    out = np.sqrt(x.data)
+    return make_result(out, (x,), lambda g: (g / (2 * out),))
 
 
-def abs(a) -> Tensor:  # noqa: A001 - mirrors numpy/keras naming
-    """Return ``|a|`` (gradient 0 at 0, as in PyTorch).
+@op
+def abs(x) -> Tensor:  # noqa: A001 - mirrors numpy/keras naming
+    """Return ``|x|`` (gradient 0 at 0, as in PyTorch).
 
     >>> abs(Tensor([-2.0]))
     Tensor([2.], dtype=float32)
     """
-    a = as_tensor(a)
-    return make_result(np.abs(a.data), (a,), lambda g: (g * np.sign(a.data),))
+    x = tensor_of(x)
+    return make_result(np.abs(x.data), (x,), lambda g: (g * np.sign(x.data),))
 
 
-def tanh(a) -> Tensor:
-    """Return the hyperbolic tangent.
+@op
+def tanh(x) -> Tensor:
+    """Return the hyperbolic tangent (ints become floatx).
 
     >>> tanh(Tensor([0.0]))
     Tensor([0.], dtype=float32)
     """
-    a = as_tensor(a)
-    out = np.tanh(a.data)
-    return make_result(out, (a,), lambda g: (g * (1 - out * out),))
+    x = float_tensor(x)
+    out = np.tanh(x.data)
+    return make_result(out, (x,), lambda g: (g * (1 - out * out),))
 
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
@@ -218,53 +236,67 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid(a) -> Tensor:
-    """Return the logistic sigmoid ``1 / (1 + e**-a)``.
+@op
+def sigmoid(x) -> Tensor:
+    """Return the logistic sigmoid ``1 / (1 + e**-x)``.
 
     >>> sigmoid(Tensor([0.0]))
     Tensor([0.5], dtype=float32)
     """
-    a = as_tensor(a)
-    out = sigmoid_array(a.data)
-    result = make_result(out, (a,), lambda g: (g * out * (1 - out),))
-    return remember(result, a, "sigmoid")
+    x = float_tensor(x)
+    out = sigmoid_array(x.data)
+    result = make_result(out, (x,), lambda g: (g * out * (1 - out),))
+    return remember(result, x, "sigmoid")
 
 
-def relu(a) -> Tensor:
-    """Return ``max(a, 0)``.
+@op
+def relu(x) -> Tensor:
+    """Return ``max(x, 0)``.
 
     >>> relu(Tensor([-1.0, 2.0]))
     Tensor([0., 2.], dtype=float32)
     """
-    a = as_tensor(a)
-    if a.dtype.kind == "f":
-        out = relu_clip(a.data, np.empty_like(a.data))
+    x = tensor_of(x)
+    if x.dtype.kind == "f":
+        out = relu_clip(x.data, np.empty_like(x.data))
     else:
-        out = np.maximum(a.data, 0)
-    return make_result(out, (a,), lambda g: (g * (out > 0),))
+        out = np.maximum(x.data, 0)
+    return make_result(out, (x,), lambda g: (g * (out > 0),))
 
 
-def clip(a, min_value, max_value) -> Tensor:
-    """Clip values to ``[min_value, max_value]``; the gradient is zero where clipped.
+@op
+def clip(x, x_min, x_max) -> Tensor:
+    """Clip values to ``[x_min, x_max]``; the gradient is zero where clipped (bools become
+    int32, as Keras).
 
     >>> clip(Tensor([-2.0, 0.5, 2.0]), -1.0, 1.0)
     Tensor([-1. ,  0.5,  1. ], dtype=float32)
     """
-    a = as_tensor(a)
-    out = np.clip(a.data, min_value, max_value)
-    lo = -np.inf if min_value is None else min_value
-    hi = np.inf if max_value is None else max_value
-    return make_result(out, (a,), lambda g: (g * ((a.data >= lo) & (a.data <= hi)),))
+    x = tensor_of(x)
+    if x.dtype == np.bool_:
+        x = tensor_of(x, "int32")
+    lo = getattr(x_min, "data", x_min)
+    hi = getattr(x_max, "data", x_max)
+    out = np.clip(x.data, lo, hi).astype(x.dtype, copy=False)
+    lo = -np.inf if lo is None else lo
+    hi = np.inf if hi is None else hi
+    return make_result(out, (x,), lambda g: (g * ((x.data >= lo) & (x.data <= hi)),))
 
 
-def where(condition, a, b) -> Tensor:
-    """Pick from ``a`` where ``condition`` holds, else from ``b`` (no gradient to condition).
+@op
+def where(condition, x1=None, x2=None) -> Tensor | tuple:
+    """Pick from ``x1`` where ``condition`` holds, else from ``x2`` (no gradient to the
+    condition); with only ``condition``, the indices where it holds (as ``np.nonzero``).
 
     >>> where(Tensor([True, False]), Tensor([1.0, 2.0]), 0.0)
     Tensor([1., 0.], dtype=float32)
     """
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    a, b = _pair(a, b)
+    if x1 is None and x2 is None:
+        return tuple(Tensor(i.astype(np.int32)) for i in np.nonzero(cond))
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both `x1` and `x2`, or neither.")
+    a, b = _pair(x1, x2)
 
     def backward(g):
         ga = unbroadcast(np.where(cond, g, 0), a.shape) if a.requires_grad else None
@@ -274,32 +306,36 @@ def where(condition, a, b) -> Tensor:
     return make_result(np.where(cond, a.data, b.data), (a, b), backward)
 
 
-def maximum(a, b) -> Tensor:
-    """Elementwise maximum; ties send the gradient to ``a``.
+def _extreme(a: Tensor, b: Tensor, out: np.ndarray, pick_a: np.ndarray) -> Tensor:
+    def backward(g):
+        ga = unbroadcast(np.where(pick_a, g, 0), a.shape) if a.requires_grad else None
+        gb = unbroadcast(np.where(pick_a, 0, g), b.shape) if b.requires_grad else None
+        return ga, gb
+
+    return make_result(out, (a, b), backward)
+
+
+@op
+def maximum(x1, x2) -> Tensor:
+    """Elementwise maximum (NaN wins, as NumPy); ties send the gradient to ``x1``.
 
     >>> maximum(Tensor([1.0, 3.0]), 2.0)
     Tensor([2., 3.], dtype=float32)
     """
-    a, b = _pair(a, b)
-    return where(a.data >= b.data, a, b)
+    a, b = _pair(x1, x2)
+    with np.errstate(invalid="ignore"):
+        pick_a = ~(a.data < b.data)
+    return _extreme(a, b, np.maximum(a.data, b.data), pick_a)
 
 
-def minimum(a, b) -> Tensor:
-    """Elementwise minimum; ties send the gradient to ``a``.
+@op
+def minimum(x1, x2) -> Tensor:
+    """Elementwise minimum (NaN wins, as NumPy); ties send the gradient to ``x1``.
 
     >>> minimum(Tensor([1.0, 3.0]), 2.0)
     Tensor([1., 2.], dtype=float32)
     """
-    a, b = _pair(a, b)
-    return where(a.data <= b.data, a, b)
-
-
-def cast(a, dtype) -> Tensor:
-    """Convert to ``dtype``; the gradient is cast back to the input's dtype.
-
-    >>> cast(Tensor([1.5]), "float64").dtype
-    dtype('float64')
-    """
-    a = as_tensor(a)
-    source = a.dtype
-    return make_result(a.data.astype(dtype), (a,), lambda g: (g.astype(source),))
+    a, b = _pair(x1, x2)
+    with np.errstate(invalid="ignore"):
+        pick_a = ~(a.data > b.data)
+    return _extreme(a, b, np.minimum(a.data, b.data), pick_a)

@@ -21,9 +21,9 @@ array([ 9., 18.], dtype=float32)
 
 from __future__ import annotations
 
-from deepgrad.ops.conv import conv1d, conv2d, depthwise_conv2d
 from deepgrad.ops.conv3d import conv3d
-from deepgrad.ops.shape import concatenate, reshape
+from deepgrad.ops.convolution import conv1d, conv2d, depthwise_conv2d
+from deepgrad.ops.shaping import concatenate, reshape
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = ["grouped_conv"]

@@ -32,6 +32,7 @@ from deepgrad import config
 from deepgrad.kernels import pool as kernels
 from deepgrad.kernels.geometry import window, window_counts
 from deepgrad.kernels.pool_axis import max_along, max_along_backward, sum_along, sum_along_backward
+from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled, make_result
 
 __all__ = [
@@ -103,6 +104,7 @@ def _prepare(x, n: int, pool_size, strides, padding, who: str):
     return x, size, stride, mode
 
 
+@op
 def max_pool2d(x, pool_size=(2, 2), strides=None, padding: str = "valid") -> Tensor:
     """Max pooling over the height and width of an NHWC tensor.
 
@@ -128,6 +130,7 @@ def max_pool2d(x, pool_size=(2, 2), strides=None, padding: str = "valid") -> Ten
     return make_result(out, (x,), lambda g: (kernels.max_pool2d_backward(g, state),))
 
 
+@op
 def avg_pool2d(x, pool_size=(2, 2), strides=None, padding: str = "valid") -> Tensor:
     """Average pooling over the height and width of an NHWC tensor (padding not counted).
 
@@ -144,6 +147,7 @@ def avg_pool2d(x, pool_size=(2, 2), strides=None, padding: str = "valid") -> Ten
     return make_result(out, (x,), lambda g: (kernels.avg_pool2d_backward(g, state),))
 
 
+@op
 def max_pool1d(x, pool_size=2, strides=None, padding: str = "valid") -> Tensor:
     """Max pooling over the steps of a ``(batch, steps, channels)`` tensor.
 
@@ -166,6 +170,7 @@ def max_pool1d(x, pool_size=2, strides=None, padding: str = "valid") -> Tensor:
     return make_result(out, (x,), lambda g: (max_along_backward(g, argmax, 1, w),))
 
 
+@op
 def avg_pool1d(x, pool_size=2, strides=None, padding: str = "valid") -> Tensor:
     """Average pooling over the steps of a ``(batch, steps, channels)`` tensor.
 

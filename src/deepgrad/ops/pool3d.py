@@ -25,7 +25,7 @@ from deepgrad.ops.pool import (
     normalize_padding,
     normalize_tuple,
 )
-from deepgrad.ops.shape import reshape
+from deepgrad.ops.shaping import reshape
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = ["max_pool3d", "avg_pool3d"]

@@ -29,7 +29,8 @@ from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
 from deepgrad.kernels.geometry import conv_geometry, deconv_output_length, pooled_output
 from deepgrad.kernels.pool import max_unpool
 from deepgrad.ops.pool import max_pool2d
-from deepgrad.ops.shape import expand_dims, squeeze
+from deepgrad.ops.shaping import expand_dims, squeeze
+from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled, make_result
 
 __all__ = [
@@ -116,6 +117,7 @@ def _conv2d_grads(x, kernel, bias, data, w2, geo, g, relu_output=None) -> tuple:
     return grads if bias is None else grads + (_as(db, bias),)
 
 
+@op
 def conv2d(
     x,
     kernel,
@@ -165,6 +167,7 @@ def conv2d(
     return make_result(y, _parents(x, kernel, bias), backward)
 
 
+@op
 def conv2d_max_pool(
     x,
     kernel,
@@ -220,6 +223,7 @@ def conv2d_max_pool(
     return make_result(out, _parents(x, kernel, bias), backward)
 
 
+@op
 def conv1d(
     x,
     kernel,
@@ -261,6 +265,7 @@ def conv1d(
     return squeeze(y, 1)
 
 
+@op
 def conv2d_transpose(
     x,
     kernel,
@@ -346,6 +351,7 @@ def conv2d_transpose(
     return make_result(y, _parents(x, kernel, bias), backward)
 
 
+@op
 def depthwise_conv2d(
     x,
     kernel,
@@ -412,6 +418,7 @@ def depthwise_conv2d(
     return make_result(y, _parents(x, kernel, bias), backward)
 
 
+@op
 def separable_conv2d(
     x,
     depthwise_kernel,

@@ -28,6 +28,7 @@ import numpy as np
 
 from deepgrad.kernels import activation as act
 from deepgrad.kernels import norm as norm_kernels
+from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, make_result, unbroadcast
 
 __all__ = ["batch_normalization", "batch_norm_train", "layer_norm", "rms_normalization"]
@@ -202,6 +203,7 @@ def batch_normalization(
     return make_result(out, parents, backward)
 
 
+@op
 def batch_norm_train(
     x, gamma=None, beta=None, axis: int = -1, epsilon: float = 1e-3, *,
     activation: str | None = None,
@@ -308,6 +310,7 @@ def _batch_norm_any_axis(data, gamma, beta, ax: int, epsilon: float, limits, nee
     return y, mean, var, backward
 
 
+@op
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3,
                rms_scaling: bool = False) -> Tensor:
     """Normalize each sample over ``axis``: ``gamma * (x - mean) / sqrt(var + eps) + beta``.
@@ -376,6 +379,7 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3,
     return make_result(y, parents, backward)
 
 
+@op
 def rms_normalization(x, scale=None, axis=-1, epsilon: float = 1e-6) -> Tensor:
     """``scale * x / sqrt(mean(x ** 2) + epsilon)`` over ``axis`` (Keras's
     ``keras.ops.rms_normalization``, PyTorch's ``F.rms_norm``).
