@@ -78,6 +78,7 @@ from deepgrad.layers.normalization_per_sample import (
     RMSNormalization,
     UnitNormalization,
 )
+from deepgrad.layers.op_layer import OpLayer
 from deepgrad.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -133,6 +134,7 @@ __all__ = [
     "AdditiveAttention",
     "Attention",
     "MultiHeadAttention",
+    "OpLayer",
     "GroupNormalization",
     "RMSNormalization",
     "UnitNormalization",

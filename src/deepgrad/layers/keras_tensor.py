@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad import tree
+from deepgrad.ops.symbolic import Symbolic
 
 __all__ = ["KerasTensor", "Node", "first_call_tensors", "dtype_name"]
 
@@ -34,7 +35,7 @@ def dtype_name(dtype) -> str:
     return "string" if resolved.kind in "USO" else resolved.name
 
 
-class KerasTensor:
+class KerasTensor(Symbolic):
     """A symbolic tensor: shape (batch axis ``None``), dtype, and the call that made it.
 
     Args:
@@ -62,6 +63,57 @@ class KerasTensor:
 
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def _op_call(self, fn, name: str, args: tuple, kwargs: dict):
+        """A ``dg.ops`` call on symbolic tensors: one node of the graph (an OpLayer)."""
+        from deepgrad.layers.op_layer import OpLayer
+
+        return OpLayer.record(name, fn, args, kwargs)
+
+    def __round__(self, ndigits=None):
+        from deepgrad import ops
+
+        return ops.round(self, 0 if ndigits is None else ndigits)
+
+    def __iter__(self):
+        raise TypeError(
+            f"Iterating over a symbolic KerasTensor is not supported ({self!r}). To fix, use "
+            "dg.ops.unstack or index it (x[:, 0])."
+        )
+
+    def __bool__(self):
+        raise TypeError(
+            f"A symbolic KerasTensor cannot be used as a boolean ({self!r}): its value is "
+            "only known when the model runs. To fix, use dg.ops.cond or dg.ops.where."
+        )
+
+
+def _operator(op_name: str, reflected: bool = False):
+    """Python's operator on KerasTensors, as Keras 3: the matching ``dg.ops`` function."""
+
+    def method(self, *other):
+        from deepgrad import ops
+
+        fn = getattr(ops, op_name)
+        return fn(*other, self) if reflected else fn(self, *other)
+
+    method.__name__ = op_name
+    return method
+
+
+for _name, _op in {
+    "add": "add", "sub": "subtract", "mul": "multiply", "matmul": "matmul",
+    "truediv": "true_divide", "floordiv": "floor_divide", "mod": "mod", "pow": "power",
+    "and": "logical_and", "or": "logical_or", "xor": "logical_xor",
+}.items():
+    setattr(KerasTensor, f"__{_name}__", _operator(_op))
+    setattr(KerasTensor, f"__r{_name}__", _operator(_op, reflected=True))
+for _name, _op in {
+    "neg": "negative", "abs": "absolute", "invert": "logical_not", "lt": "less",
+    "le": "less_equal", "gt": "greater", "ge": "greater_equal", "getitem": "getitem",
+}.items():
+    setattr(KerasTensor, f"__{_name}__", _operator(_op))
+del _name, _op
 
 
 class Node:
