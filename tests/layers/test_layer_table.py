@@ -40,6 +40,9 @@ CASES = [
     LayerCase(lambda: L.Dense(3), (2, 5), (2, 3), [(5, 3), (3,)], id="Dense-3d"),
     LayerCase(lambda: L.Activation("relu"), (5,), (5,)),
     LayerCase(lambda: L.Identity(), (5,), (5,)),
+    # A dg.ops call on symbolic tensors (layers/op_layer.py), here in its saved form.
+    LayerCase(lambda: L.OpLayer("sum", arguments=[{"__tensor__": 0}, -1]), (3, 4), (3,)),
+    LayerCase(lambda: L.OpLayer("multiply", arguments=[{"__tensor__": 0}, 2.0]), (5,), (5,)),
     LayerCase(lambda: L.Lambda(_halve), (5,), (5,)),
     LayerCase(lambda: L.Flatten(), (2, 3, 2), (12,)),
     LayerCase(lambda: L.Reshape((3, 2)), (6,), (3, 2)),

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from deepgrad.kernels import activation as activation_kernels
+from deepgrad.ops.core import float_tensor
 from deepgrad.ops.elementwise import sigmoid_array
 from deepgrad.ops.logits import logits_of, remember
 from deepgrad.ops.symbolic import op
@@ -130,7 +131,7 @@ def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
     >>> leaky_relu(Tensor([-1.0, 2.0])).data
     array([-0.2,  2. ], dtype=float32)
     """
-    x = as_tensor(x)
+    x = float_tensor(x)  # Keras: integer inputs give floatx
     slope = np.asarray(negative_slope, dtype=x.dtype)
     out = np.where(x.data > 0, x.data, x.data * slope)
     return _unary(x, out, lambda: np.where(x.data > 0, 1, slope).astype(x.dtype))

@@ -164,7 +164,12 @@ def sparse_sigmoid(x) -> Tensor:
 @op
 def sparsemax(x, axis: int = -1) -> Tensor:
     """Sparsemax (Martins & Astudillo 2016): the Euclidean projection onto the simplex, a
-    softmax whose small entries are exactly zero.
+    softmax whose small entries are exactly zero; each output sums to 1.
+
+    deepgrad differs from Keras 3.15 here: Keras's threshold adds up the cumulative sums at
+    every position of the support instead of taking the last one, so its outputs do not
+    sum to 1 once two or more entries are kept (``[0.7, 0.5, -0.3, 0.1]`` gives Keras
+    ``[0.25, 0.05, 0, 0]``; the projection is ``[0.6, 0.4, 0, 0]``).
 
     >>> sparsemax(Tensor([[1.0, 2.0, 5.0]]))
     Tensor([[0., 0., 1.]], dtype=float32)

@@ -93,14 +93,16 @@ def _eigh_grad(w, v, gw, gv) -> np.ndarray:
 
 @op
 def eig(x) -> tuple[Tensor, Tensor]:
-    """Eigenvalues and right eigenvectors of square matrices (complex when they are);
-    no gradient.
+    """Eigenvalues and right eigenvectors of square matrices, complex as in Keras
+    (``complex64`` for float32 input); no gradient.
 
     >>> eig(Tensor([[2.0, 0.0], [0.0, 3.0]]))[0]
-    Tensor([2., 3.], dtype=float32)
+    Tensor([2.+0.j, 3.+0.j], dtype=complex64)
     """
-    w, v = np.linalg.eig(_square(x, "eig").data)
-    return Tensor(w), Tensor(v)
+    x = _square(x, "eig")
+    w, v = np.linalg.eig(x.data)
+    dtype = np.complex64 if x.dtype == np.float32 else np.complex128
+    return Tensor(w.astype(dtype)), Tensor(v.astype(dtype))
 
 
 def _copyltu(m: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.kernels import activation as act
 from deepgrad.kernels import norm as norm_kernels
 from deepgrad.ops.symbolic import op
@@ -380,21 +381,32 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3,
 
 
 @op
-def rms_normalization(x, scale=None, axis=-1, epsilon: float = 1e-6) -> Tensor:
+def rms_normalization(x, scale=None, axis=-1, epsilon: float | None = None) -> Tensor:
     """``scale * x / sqrt(mean(x ** 2) + epsilon)`` over ``axis`` (Keras's
     ``keras.ops.rms_normalization``, PyTorch's ``F.rms_norm``).
 
     Args:
         x: input tensor.
-        scale: optional factor shaped like ``x`` on the normalised axes; None means 1.
+        scale: optional factor: shaped like ``x`` on the normalised axes (fused), or
+            anything that broadcasts against ``x`` (a number, as Keras allows); None means 1.
         axis: an int or a tuple of ints, the axes to normalise over.
-        epsilon: small float added to the mean square.
+        epsilon: small float added to the mean square; None is Keras's 1e-7.
 
     >>> rms_normalization(Tensor([[2.0, -2.0]]), epsilon=0.0).data
     array([[ 1., -1.]], dtype=float32)
     """
-    return _scale_by_root(as_tensor(x), scale, axis, epsilon, centred=False,
-                          name="rms_normalization")
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        x = Tensor(x.data.astype(config.floatx()))
+    epsilon = 1e-7 if epsilon is None else epsilon
+    axes = _normalize_axes(axis, x.ndim, "rms_normalization")
+    if scale is not None and np.shape(getattr(scale, "data", scale)) != tuple(
+            x.shape[i] for i in axes):
+        from deepgrad.ops.elementwise import multiply
+
+        plain = _scale_by_root(x, None, axis, epsilon, centred=False, name="rms_normalization")
+        return multiply(plain, scale)
+    return _scale_by_root(x, scale, axis, epsilon, centred=False, name="rms_normalization")
 
 
 def _scale_by_root(x: Tensor, gamma, axis, epsilon: float, centred: bool, name: str) -> Tensor:

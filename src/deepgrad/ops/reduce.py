@@ -31,6 +31,15 @@ _WIDER = {"bool": "int32", "int8": "int32", "int16": "int32", "uint8": "uint32",
           "uint16": "uint32"}
 
 
+def _sum_dtype(dtype: np.dtype):
+    """The accumulator of sums and products, as Keras (JAX's rule): bools and small ints
+    in 32 bits, other ints in their own width (NumPy alone would widen int32 to int64),
+    floats as they are."""
+    if dtype.kind in "biu":
+        return np.dtype(_WIDER.get(dtype.name, dtype.name))
+    return None
+
+
 def _axes(axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
@@ -63,8 +72,7 @@ def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     axes = _axes(axis, x.ndim)
     shape = x.shape
     kept = _kept_shape(shape, axes)
-    wider = _WIDER.get(x.dtype.name)
-    out = np.add.reduce(x.data, axis=axes, keepdims=keepdims, dtype=wider)
+    out = np.add.reduce(x.data, axis=axes, keepdims=keepdims, dtype=_sum_dtype(x.dtype))
 
     def backward(g):
         return (_spread(g, kept, shape),)
@@ -202,7 +210,7 @@ def prod(x, axis=None, keepdims: bool = False, dtype=None) -> Tensor:
     x = tensor_of(x, dtype)
     axes = _axes(axis, x.ndim)
     kept = _kept_shape(x.shape, axes)
-    out = np.prod(x.data, axis=axes, keepdims=keepdims)
+    out = np.prod(x.data, axis=axes, keepdims=keepdims, dtype=_sum_dtype(x.dtype))
 
     def backward(g):
         return (g.reshape(kept) * _exclusive_products(x.data, axes),)
@@ -295,7 +303,7 @@ def cumsum(x, axis=None, dtype=None) -> Tensor:
     Tensor([1., 3., 6.], dtype=float32)
     """
     x, axis = _cumulative_input(x, axis, dtype)
-    out = np.cumsum(x.data, axis=axis)
+    out = np.cumsum(x.data, axis=axis, dtype=_sum_dtype(x.dtype))
 
     def backward(g):
         return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
@@ -312,7 +320,7 @@ def cumprod(x, axis=None, dtype=None) -> Tensor:
     Tensor([1., 2., 6.], dtype=float32)
     """
     x, axis = _cumulative_input(x, axis, dtype)
-    out = np.cumprod(x.data, axis=axis)
+    out = np.cumprod(x.data, axis=axis, dtype=_sum_dtype(x.dtype))
 
     def backward(g):
         data = np.moveaxis(x.data, axis, -1)

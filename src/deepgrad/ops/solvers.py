@@ -165,10 +165,12 @@ def cholesky_inverse(x, upper: bool = False) -> Tensor:
     Tensor([[0.25, 0.  ],
             [0.  , 1.  ]], dtype=float32)
     """
+    from deepgrad.ops.diagonals import tril, triu
     from deepgrad.ops.matmul import matmul
     from deepgrad.ops.shaping import swapaxes
 
-    x = float_tensor(x)
+    # Only the factor's triangle is read, as Keras's triangular solve reads it.
+    x = triu(float_tensor(x)) if upper else tril(float_tensor(x))
     t = swapaxes(x, -1, -2)
     return inv(matmul(t, x) if upper else matmul(x, t))
 
