@@ -12,8 +12,8 @@ import deepgrad as dg
 from deepgrad import collective
 from deepgrad.distribution import metric_state
 from deepgrad.distribution.communicator import find_world_size
-from deepgrad.ops.norm import batch_norm_train
 from deepgrad.ops.norm_synchronized import batch_norm_train_synchronized
+from deepgrad.ops.normalization import batch_norm_train
 from deepgrad.tensor import Tensor, grad
 from deepgrad.utils import gradient_check
 

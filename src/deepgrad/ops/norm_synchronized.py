@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from deepgrad.ops.norm import _check_params, _normalize_axes, _param, _param_grads
+from deepgrad.ops.normalization import _check_params, _normalize_axes, _param, _param_grads
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = ["batch_norm_train_synchronized"]
