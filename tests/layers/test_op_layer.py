@@ -143,3 +143,45 @@ def test_symbolic_tensors_refuse_bool_and_iteration():
 def test_unknown_op_in_a_config_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown op 'no_such_op'"):
         OpLayer("no_such_op")
+
+
+def test_an_output_count_that_depends_on_the_batch_is_a_clear_error():
+    x = dg.Input((3,))
+    with pytest.raises(ValueError, match=r"dg.ops.unstack\): the number of outputs depends on"):
+        ops.unstack(x)
+    assert len(ops.unstack(x, axis=1)) == 3
+
+
+_X = rng.normal(size=(3, 4)).astype(np.float32)
+_ARGUMENT_SETS = [(_X,), (_X, rng.normal(size=(3, 4)).astype(np.float32)),
+                  (rng.integers(0, 4, size=(3, 4)).astype(np.int32),),
+                  (rng.uniform(size=(2, 5, 6, 3)).astype(np.float32),)]
+
+
+def test_every_op_gives_on_symbolic_tensors_what_it_gives_eagerly():
+    """Each public op, on each argument set it accepts eagerly (default arguments), is
+    called on dg.Input tensors of the same shapes; the model gives the eager values."""
+    checked = []
+    for name in ops.__all__:
+        fn = getattr(ops, name)
+        if getattr(fn, "_op_name", None) is None:
+            continue  # creation ops and helpers that take no tensors
+        for arrays in _ARGUMENT_SETS:
+            try:
+                eager = fn(*[dg.Tensor(a) for a in arrays])
+            except Exception:
+                continue  # not a valid call of this op
+            inputs = [dg.Input(a.shape[1:], dtype=a.dtype.name) for a in arrays]
+            try:
+                symbolic = fn(*inputs)
+            except ValueError as error:
+                assert "the number of outputs depends on" in str(error), (name, error)
+                continue
+            got = dg.Model(inputs, symbolic)(list(arrays) if len(arrays) > 1 else arrays[0])
+            want = eager if isinstance(eager, (list, tuple)) else [eager]
+            got = got if isinstance(got, (list, tuple)) else [got]
+            for g, w in zip(got, want, strict=True):
+                np.testing.assert_allclose(np.asarray(g.data), w.data, rtol=1e-6, atol=1e-6,
+                                           err_msg=name)
+            checked.append(name)
+    assert len(set(checked)) > 200, len(set(checked))

@@ -133,6 +133,13 @@ class OpLayer(Layer):
 
         if results[1] is None:
             results = results[:1]
+        elif len(tree.flatten(results[0])) != len(tree.flatten(results[1])):
+            raise ValueError(
+                f"OpLayer '{self.name}' (dg.ops.{self.op}): the number of outputs depends on "
+                "the unknown (None) dimensions of the inputs, "
+                f"{[t.shape for t in flat]}. To fix, give those dimensions a size (e.g. "
+                "dg.Input(shape, batch_size=...)) or work along another axis."
+            )
         node.outputs = tree.map_structure(make, *results)
         return node.outputs
 
@@ -167,14 +174,19 @@ def _symbolic(inputs) -> bool:
 
 
 def _stand_in(tensor: KerasTensor, size: int) -> Tensor:
-    """A concrete tensor for shape inference: 0.5 with ones on the diagonal of square
-    matrices, so that logs, inverses and Cholesky factors are defined."""
+    """A concrete tensor for shape inference: floats in [0.4, 0.6] that differ (so logs
+    are defined and matrices are not singular), plus ``n`` on the diagonal of square
+    ``n x n`` matrices (so Cholesky factors exist)."""
     shape = tuple(size if d is None else d for d in tensor.shape)
     if tensor.dtype == "string":
         return Tensor(np.full(shape, "", dtype=object))
-    value = np.full(shape, 0.5)
+    count = np.arange(1, int(np.prod(shape)) + 1).reshape(shape)
+    if np.dtype(tensor.dtype).kind in "biu":  # small positive integers, or alternating bools
+        value = 1 + count % 3 if np.dtype(tensor.dtype).kind != "b" else count % 2
+        return Tensor(np.asarray(value).astype(tensor.dtype))
+    value = 0.5 + 0.1 * np.sin(count)
     if len(shape) >= 2 and shape[-1] == shape[-2]:
-        value = value + np.eye(shape[-1])
+        value = value + shape[-1] * np.eye(shape[-1])
     return Tensor(value.astype(tensor.dtype))
 
 
