@@ -163,6 +163,9 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _marking_built(cls.__dict__["build"])
+        if cls.__module__.startswith("deepgrad.") and all(
+                "_casts_integer_inputs" not in k.__dict__ for k in cls.__mro__ if k is not Layer):
+            cls._casts_integer_inputs = True  # deepgrad's own layers compute on floats
 
     # -- the lifecycle ----------------------------------------------------------------
     def build(self, input_shape) -> None:
@@ -190,6 +193,30 @@ class Layer:
         with no_grad():
             out = self(np.zeros(batch, dtype=self.dtype))
         return (input_shape[0],) + tuple(out.shape[1:])
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """The outputs' KerasTensors (shape and dtype) for KerasTensor ``inputs``.
+
+        As in Keras 3: from :meth:`compute_output_shape` where the layer defines it (dtype
+        the layer's, or the input's for a layer that only moves values); otherwise ``call``
+        runs on zeros of the inputs' shapes and declared dtypes (an ``Input(dtype="int32")``
+        gives integer zeros), and the outputs' shapes and dtypes are read off.
+
+        >>> import deepgrad as dg
+        >>> ids = dg.Input((2, 3), dtype="int32")
+        >>> dg.layers.Flatten().compute_output_spec(ids)
+        <KerasTensor shape=(None, 6), dtype=int32, name=None>
+        >>> dg.layers.Dense(4).compute_output_spec(ids)
+        <KerasTensor shape=(None, 2, 4), dtype=float32, name=None>
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            shapes = self.compute_output_shape(shapes_of(inputs))
+            given = [t.dtype for t in tree.flatten(inputs) if isinstance(t, KerasTensor)]
+            dtype = given[0] if self._keeps_input_dtype and given else self.dtype
+            return tree.map_shape_structure(lambda shape: KerasTensor(shape, dtype), shapes)
+        from deepgrad.layers.functional_call import traced_output_spec
+
+        return traced_output_spec(self, inputs, args, kwargs)
 
     @property
     def input(self):
@@ -225,7 +252,7 @@ class Layer:
         return cls(**config_dict)
 
     def __call__(self, inputs, *args, training=None, **kwargs):
-        if type(inputs) is not Tensor:
+        if type(inputs) is not Tensor or inputs.data.dtype.kind in "biu":
             if _is_symbolic(inputs):
                 from deepgrad.layers.functional_call import symbolic_call
 
@@ -340,6 +367,8 @@ class Layer:
         if isinstance(inputs, (list, tuple, dict)):
             return tree.map_structure(self._convert_inputs, inputs)
         if isinstance(inputs, Tensor):
+            if inputs.data.dtype.kind in "biu" and self._casts_integer_inputs:
+                return Tensor(inputs.data.astype(self.dtype))
             return inputs
         array = np.asarray(inputs)
         if array.dtype.kind == "f" and array.dtype != self.dtype:
@@ -348,8 +377,14 @@ class Layer:
             array = array.astype(self.dtype)
         return Tensor(array)
 
-    # Layers that read integer ids (Embedding) set this to False.
-    _casts_integer_inputs = True
+    # Integer inputs stay integers, as in Keras, for layers written outside deepgrad (a
+    # student's lookup layer gets its ids). deepgrad's own layers compute on floats and
+    # cast integers to their dtype first (set in __init_subclass__): Keras's result, as
+    # its promotion of an int and float32 is float32, where NumPy's would be float64.
+    # Layers that read integer ids (Embedding) or only move values (Flatten) set False.
+    _casts_integer_inputs = False
+    # Layers that only move values (Flatten, Reshape) give outputs of their input's dtype.
+    _keeps_input_dtype = False
 
     # Layers that read text (InputLayer, TextVectorization, StringLookup, Lambda) set this
     # to True. deepgrad's other layers refuse string arrays with an error that names the
@@ -590,7 +625,7 @@ class FusedCall:
 
     def __call__(self, inputs, training=None):
         first, second = self.first, self.second
-        if type(inputs) is not Tensor:
+        if type(inputs) is not Tensor or inputs.data.dtype.kind in "biu":
             inputs = first._convert_inputs(inputs)
         outputs = None
         if first.built and second.built and type(inputs) is Tensor:

@@ -213,6 +213,9 @@ class Identity(Layer):
     (1, 2)
     """
 
+    _casts_integer_inputs = False  # it only moves values: integers stay integers,
+    _keeps_input_dtype = True  # as in Keras
+
     supports_masking = True  # the mask passes through (Keras)
 
     _accepts_strings = True

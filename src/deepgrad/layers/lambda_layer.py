@@ -75,6 +75,14 @@ class Lambda(Layer):
             return (input_shape[0],) + self._output_shape
         return super().compute_output_shape(input_shape)
 
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        if self._output_shape is not None:
+            return super().compute_output_spec(inputs, *args, **kwargs)
+        from deepgrad.layers.functional_call import traced_output_spec
+
+        # run on zeros of the declared dtypes: the function's integers stay integers
+        return traced_output_spec(self, inputs, args, kwargs)
+
     @property
     def saveable(self) -> bool:
         """Whether the function can be saved by name (a ``def``, not an anonymous lambda)."""

@@ -29,6 +29,9 @@ class Flatten(Layer):
     (None, 3136)
     """
 
+    _casts_integer_inputs = False  # it only moves values: integers stay integers,
+    _keeps_input_dtype = True  # as in Keras
+
     def __init__(self, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format("Flatten", data_format)
@@ -56,6 +59,9 @@ class Reshape(Layer):
     >>> Reshape((3, 4)).compute_output_shape((None, 12))
     (None, 3, 4)
     """
+
+    _casts_integer_inputs = False  # it only moves values: integers stay integers,
+    _keeps_input_dtype = True  # as in Keras
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -107,6 +113,9 @@ class Permute(Layer):
     >>> Permute((2, 1)).compute_output_shape((None, 3, 5))
     (None, 5, 3)
     """
+
+    _casts_integer_inputs = False  # it only moves values: integers stay integers,
+    _keeps_input_dtype = True  # as in Keras
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
