@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+import deepgrad as dg
 from deepgrad import initializers as I
 from deepgrad import random as dg_random
 
@@ -250,3 +251,24 @@ def test_config_round_trip(cls):
 def test_base_class_is_abstract():
     with pytest.raises(NotImplementedError):
         I.Initializer()((2,))
+
+
+def test_an_array_is_a_constant_initializer_as_in_keras():
+    # issue 12 item 11: Keras's initializers.get takes the values directly
+    values = np.arange(6, dtype="float64").reshape(3, 2)
+    init = I.get(values)
+    np.testing.assert_array_equal(init((3, 2), dtype="float32"), values)
+    layer = dg.layers.Dense(2, kernel_initializer=values)
+    layer.build((None, 3))
+    np.testing.assert_array_equal(layer.kernel.numpy(), values)
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("glorot_uniform", "GlorotUniform"), ("glorot_normal", "GlorotNormal"),
+    ("he_normal", "HeNormal"), ("he_uniform", "HeUniform"), ("lecun_normal", "LecunNormal"),
+    ("lecun_uniform", "LecunUniform"), ("random_normal", "RandomNormal"),
+    ("random_uniform", "RandomUniform"), ("truncated_normal", "TruncatedNormal"),
+    ("variance_scaling", "VarianceScaling"), ("zeros", "Zeros"), ("ones", "Ones"),
+    ("constant", "Constant"), ("identity", "Identity"), ("orthogonal", "Orthogonal")])
+def test_lowercase_names_are_keras_aliases_of_the_classes(name, cls):
+    assert getattr(I, name) is getattr(I, cls)

@@ -387,7 +387,7 @@ def test_one_hot_labels_with_a_sparse_loss():
     with pytest.raises(ValueError, match=msg):
         L.sparse_categorical_crossentropy(one_hot, probs)
     with pytest.raises(ValueError, match=msg):
-        L.get("sparse_categorical_crossentropy")(one_hot, probs)
+        L.as_loss("sparse_categorical_crossentropy")(one_hot, probs)
     with pytest.raises(ValueError, match=r"y_true.shape=\(4, 2\)\.$"):
         L.sparse_categorical_crossentropy(np.ones((4, 2)), probs)
 
@@ -526,24 +526,24 @@ GET_TABLE = {
 
 @pytest.mark.parametrize("name, cls", sorted(GET_TABLE.items()))
 def test_get_by_name(name, cls):
-    loss = L.get(name)
+    loss = L.as_loss(name)
     assert type(loss) is cls
     assert loss.name == (name if name[0].islower() or name.isupper() else cls().name)
 
 
 def test_get_other_identifiers():
     loss = L.Huber(delta=3.0)
-    assert L.get(loss) is loss
-    assert L.get(None) is None
-    assert type(L.get(L.Hinge)) is L.Hinge
-    assert type(L.get(L.sparse_categorical_crossentropy)) is L.SparseCategoricalCrossentropy
-    got = L.get({"class_name": "BinaryCrossentropy", "config": {"from_logits": True}})
+    assert L.as_loss(loss) is loss
+    assert L.as_loss(None) is None
+    assert type(L.as_loss(L.Hinge)) is L.Hinge
+    assert type(L.as_loss(L.sparse_categorical_crossentropy)) is L.SparseCategoricalCrossentropy
+    got = L.as_loss({"class_name": "BinaryCrossentropy", "config": {"from_logits": True}})
     assert isinstance(got, L.BinaryCrossentropy) and got.from_logits
 
     def squared(y_true, y_pred):
         return ((y_pred - y_true) ** 2).sum(axis=-1)
 
-    wrapped = L.get(squared)
+    wrapped = L.as_loss(squared)
     assert isinstance(wrapped, L.LossFunctionWrapper) and wrapped.name == "squared"
     # the wrapper applies Keras's shape rule, then calls the function with Tensors
     value = wrapped(np.array([0.0, 0.0]), Tensor([[1.0], [3.0]]))
@@ -553,9 +553,9 @@ def test_get_other_identifiers():
 def test_get_errors():
     with pytest.raises(ValueError, match=r"Unknown loss: 'sparse_categorical_crossentropie'\. "
                                          r"Valid names: .*mse.*sparse_categorical_crossentropy"):
-        L.get("sparse_categorical_crossentropie")
-    with pytest.raises(TypeError, match="losses.get: `identifier` must be"):
-        L.get(3)
+        L.as_loss("sparse_categorical_crossentropie")
+    with pytest.raises(TypeError, match="losses: `identifier` must be"):
+        L.as_loss(3)
     with pytest.raises(ValueError, match="expected a dict with 'class_name'"):
         L.deserialize({})
     with pytest.raises(ValueError, match="Unknown loss: 'Nope'"):
@@ -626,3 +626,21 @@ def test_sparse_crossentropy_accepts_boolean_labels_as_classes_0_and_1():
     probs = np.array([[0.8, 0.2], [0.3, 0.7]])
     loss = L.sparse_categorical_crossentropy(np.array([False, True]), probs)
     np.testing.assert_allclose(np.asarray(loss), -np.log([0.8, 0.7]), rtol=1e-6)
+
+
+def test_get_gives_keras_answers():
+    # Keras's losses.get: a function name gives the function (issue 12 item 11)
+    assert L.get("mean_squared_error") is L.mean_squared_error
+    assert L.get("mse") is L.mean_squared_error and L.get("MAE") is L.mean_absolute_error
+    assert L.get("sparse_categorical_crossentropy") is L.sparse_categorical_crossentropy
+    assert type(L.get("MeanSquaredError")) is L.MeanSquaredError
+    assert type(L.get(L.Hinge)) is L.Hinge
+    loss = L.Huber(delta=3.0)
+    assert L.get(loss) is loss and L.get(L.huber) is L.huber and L.get(None) is None
+    assert isinstance(L.get({"class_name": "Huber", "config": {}}), L.Huber)
+    per_sample = L.get("mean_squared_error")(np.zeros((2, 3)), np.ones((2, 3)))
+    np.testing.assert_allclose(np.asarray(per_sample), [1.0, 1.0])  # not reduced
+    with pytest.raises(ValueError, match="Unknown loss: 'mean_squared_eror'"):
+        L.get("mean_squared_eror")
+    with pytest.raises(TypeError, match="losses.get: `identifier` must be"):
+        L.get(3)

@@ -298,7 +298,7 @@ def test_config_round_trips_through_json(cls, kwargs):
     config = json.loads(json.dumps(L.serialize(loss)))
     again = L.deserialize(config)
     assert type(again) is cls and again.get_config() == loss.get_config()
-    assert L.get(cls.__name__).name == cls().name
+    assert L.as_loss(cls.__name__).name == cls().name
 
 
 @pytest.mark.parametrize("name, cls", [
@@ -308,9 +308,9 @@ def test_config_round_trips_through_json(cls, kwargs):
     ("categorical_generalized_cross_entropy", L.CategoricalGeneralizedCrossEntropy),
     ("circle", L.Circle)])
 def test_function_names_and_functions_resolve(name, cls):
-    loss = L.get(name)
+    loss = L.as_loss(name)
     assert type(loss) is cls and loss.name == name
-    assert type(L.get(getattr(L, name))) is cls
+    assert type(L.as_loss(getattr(L, name))) is cls
 
 
 def test_keras_default_names():

@@ -419,3 +419,19 @@ def test_base_class_is_abstract():
     for call in (m.result, m.reset_state, lambda: m.update_state([1], [1])):
         with pytest.raises(NotImplementedError):
             call()
+
+
+def test_sparse_top_k_from_sorted_ids_as_keras():
+    # issue 12 item 11: y_pred holds ids sorted best first; Keras 3.15 gives 0.5 here
+    m = M.SparseTopKCategoricalAccuracy(k=1, from_sorted_ids=True)
+    m.update_state([2, 1], [[2, 0], [0, 1]])
+    assert m.result() == 0.5
+    assert m.get_config() == {"name": "sparse_top_k_categorical_accuracy", "dtype": "float32",
+                              "k": 1, "from_sorted_ids": True}
+    assert "from_sorted_ids" not in M.SparseTopKCategoricalAccuracy(k=2).get_config()
+    again = M.SparseTopKCategoricalAccuracy.from_config(m.get_config())
+    again.update_state([[3], [7]], [[3, 1, 2], [1, 2, 7]])
+    assert again.result() == 0.5
+    np.testing.assert_array_equal(
+        M.sparse_top_k_categorical_accuracy([5, 6], [[6, 5], [6, 5]], k=2,
+                                            from_sorted_ids=True), [1.0, 1.0])

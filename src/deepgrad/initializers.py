@@ -34,7 +34,10 @@ __all__ = [
     "Initializer", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
     "HeUniform", "LecunNormal", "LecunUniform", "TruncatedNormal", "RandomNormal",
     "RandomUniform", "Zeros", "Ones", "Constant", "Orthogonal", "Identity", "compute_fans",
-    "get", "serialize", "deserialize",
+    "get", "serialize", "deserialize", "constant", "glorot_normal", "glorot_uniform",
+    "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones",
+    "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
+    "zeros",
 ]
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the
@@ -523,7 +526,9 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
         identifier: an :class:`Initializer` (returned as is), an Initializer class
             (instantiated with defaults), a name such as ``"he_normal"`` or
             ``"GlorotUniform"``, a dict ``{"class_name": ..., "config": {...}}``, a
-            plain callable ``fn(shape, dtype)``, or None.
+            plain callable ``fn(shape, dtype)``, an array (Keras: its values directly, as
+            a :class:`Constant`; deepgrad's broadcasts where Keras insists on the same
+            shape), or None.
 
     Returns:
         The initializer, or None for None.
@@ -540,7 +545,11 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
     Traceback (most recent call last):
     ...
     ValueError: Unknown initializer: 'glorot_unifrom'. Valid names: ...
+    >>> get(np.ones((2, 2)))((2, 2)).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
     """
+    if isinstance(identifier, (np.ndarray, np.generic)):
+        return Constant(identifier)
     return _CATALOG.get(identifier)
 
 
@@ -564,3 +573,11 @@ def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = 
     HeUniform(seed=3)
     """
     return _CATALOG.deserialize(config, custom_objects)
+
+
+# Keras's lowercase names for the classes (keras.initializers.glorot_uniform is GlorotUniform).
+constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
+glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, \
+    HeUniform
+lecun_normal, lecun_uniform, variance_scaling = LecunNormal, LecunUniform, VarianceScaling
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal

@@ -2,13 +2,14 @@
 
 Functions (``mean_squared_error``, ``sparse_categorical_crossentropy``, ...) return one
 loss value per sample. Classes (``MeanSquaredError``, ``SparseCategoricalCrossentropy``,
-...) apply sample weights and a reduction (the batch mean by default). :func:`get`
+...) apply sample weights and a reduction (the batch mean by default). :func:`as_loss`
 resolves what ``model.compile(loss=...)`` accepts: a Keras name, a class, an instance,
-a config dict or a function, and always returns a :class:`Loss`.
+a config dict or a function, and always returns a :class:`Loss`; :func:`get` answers as
+Keras's ``losses.get`` (a function name gives the function).
 
 >>> import numpy as np
 >>> import deepgrad as dg
->>> loss = dg.losses.get("sparse_categorical_crossentropy")
+>>> loss = dg.losses.as_loss("sparse_categorical_crossentropy")
 >>> probs = dg.Tensor([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]], requires_grad=True)
 >>> value = loss(np.array([0, 1]), probs)
 >>> round(float(value.data), 4)
@@ -97,7 +98,8 @@ __all__ = [
     "sparse_categorical_crossentropy", "huber", "hinge", "squared_hinge", "categorical_hinge",
     "kl_divergence", "poisson", "cosine_similarity", "log_cosh", "mse", "mae", "mape", "msle",
     "kld", "binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
-    "ctc", "categorical_generalized_cross_entropy", "circle", "get", "serialize", "deserialize",
+    "ctc", "categorical_generalized_cross_entropy", "circle", "get", "as_loss",
+    "serialize", "deserialize",
 ]
 
 _CLASSES: tuple[type[Loss], ...] = (
@@ -149,11 +151,13 @@ _FUNCTIONS: dict[Callable, type[Loss]] = {
 }
 
 
+_FUNCTION_OF: dict[type[Loss], Callable] = {cls: fn for fn, cls in _FUNCTIONS.items()}
+
 _CATALOG = registry.Catalog("losses", "loss", Loss, {**_FUNCTION_NAMES, **_CLASS_NAMES},
                             not_by_name=(LossFunctionWrapper,))
 
 
-def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
+def as_loss(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
     """Resolve what ``compile(loss=...)`` accepts into a :class:`Loss` (None stays None).
 
     Args:
@@ -172,14 +176,14 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
         ValueError: for an unknown name (the message lists the valid ones).
         TypeError: for anything else.
 
-    Unlike Keras, a function name gives a Loss object rather than the bare function:
-    this is the object ``compile()`` builds from it in Keras.
+    A function name gives a Loss object (the object ``compile()`` builds from it in
+    Keras); :func:`get` gives the function itself, as Keras's ``losses.get``.
 
-    >>> get("mse")
+    >>> as_loss("mse")
     MeanSquaredError(name='mse', reduction='sum_over_batch_size')
-    >>> get(CategoricalCrossentropy).name
+    >>> as_loss(CategoricalCrossentropy).name
     'categorical_crossentropy'
-    >>> get("sparse_categorical_crossentropie")
+    >>> as_loss("sparse_categorical_crossentropie")
     Traceback (most recent call last):
     ...
     ValueError: Unknown loss: 'sparse_categorical_crossentropie'. Valid names: ...
@@ -190,7 +194,7 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
         found = _CATALOG.lookup(identifier)
         if isinstance(found, type):
             return found(name=identifier) if identifier in _FUNCTION_NAMES else found()
-        return get(found)  # a registered Loss instance or function
+        return as_loss(found)  # a registered Loss instance or function
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Loss):
@@ -200,6 +204,33 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | None:
         if cls is not None:
             return cls(name=identifier.__name__)
         return LossFunctionWrapper(identifier)
+    raise TypeError(
+        "losses: `identifier` must be a Loss, a name, a config dict or a function. "
+        f"Received: {identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | Callable | None:
+    """Keras's ``losses.get``: a function name gives the loss function, a class name or a
+    class an instance, a config dict its Loss; a Loss or a function is returned as is.
+
+    ``compile(loss=...)`` resolves through :func:`as_loss`, which always gives a Loss.
+
+    Raises:
+        ValueError: for an unknown name (the message lists the valid ones).
+        TypeError: for anything that is not a loss.
+
+    >>> get("mean_squared_error") is mean_squared_error
+    True
+    >>> get("MeanSquaredError")
+    MeanSquaredError(name='mean_squared_error', reduction='sum_over_batch_size')
+    """
+    if isinstance(identifier, str) and identifier in _FUNCTION_NAMES:
+        return _FUNCTION_OF[_FUNCTION_NAMES[identifier]]
+    if identifier is None or isinstance(identifier, (str, dict, type)):
+        return as_loss(identifier)
+    if callable(identifier):
+        return identifier
     raise TypeError(
         "losses.get: `identifier` must be a Loss, a name, a config dict or a function. "
         f"Received: {identifier!r} of type {type(identifier).__name__}"

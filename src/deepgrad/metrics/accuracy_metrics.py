@@ -128,10 +128,13 @@ def _top_k_matches(y_true: TensorLike, y_pred: TensorLike, k: int = 5) -> np.nda
     return _in_top_k("top_k_categorical_accuracy", y_true.argmax(axis=-1), y_pred, k)
 
 
-def _sparse_top_k_matches(y_true: TensorLike, y_pred: TensorLike, k: int = 5) -> np.ndarray:
+def _sparse_top_k_matches(y_true: TensorLike, y_pred: TensorLike, k: int = 5,
+                          from_sorted_ids: bool = False) -> np.ndarray:
     name = "sparse_top_k_categorical_accuracy"
     y_pred = to_array(y_pred)
     labels = _sparse_labels(name, to_array(y_true), y_pred)
+    if from_sorted_ids:  # y_pred holds ids, best first (Keras): is the label among k?
+        return np.any(labels[..., None] == y_pred[..., :k], axis=-1)
     return _in_top_k(name, labels, y_pred, k)
 
 
@@ -192,17 +195,22 @@ def top_k_categorical_accuracy(y_true: TensorLike, y_pred: TensorLike, k: int = 
     return _as_float(_top_k_matches(y_true, y_pred, k))
 
 
-def sparse_top_k_categorical_accuracy(y_true: TensorLike, y_pred: TensorLike,
-                                      k: int = 5) -> np.ndarray:
+def sparse_top_k_categorical_accuracy(y_true: TensorLike, y_pred: TensorLike, k: int = 5,
+                                      from_sorted_ids: bool = False) -> np.ndarray:
     """Whether the integer label is among the ``k`` highest scores, per sample.
+
+    With ``from_sorted_ids=True``, ``y_pred`` holds category ids sorted from the highest
+    score down, shape ``(batch, N)``, and the label is looked for among the first ``k``.
 
     Raises:
         ValueError: for labels out of range, one-hot labels or mismatched shapes.
 
     >>> sparse_top_k_categorical_accuracy([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], k=2)
     array([1., 1.], dtype=float32)
+    >>> sparse_top_k_categorical_accuracy([2, 1], [[2, 0], [0, 2]], k=2, from_sorted_ids=True)
+    array([1., 0.], dtype=float32)
     """
-    return _as_float(_sparse_top_k_matches(y_true, y_pred, k))
+    return _as_float(_sparse_top_k_matches(y_true, y_pred, k, from_sorted_ids))
 
 
 class Accuracy(FunctionMetric):
@@ -299,11 +307,14 @@ class SparseTopKCategoricalAccuracy(FunctionMetric):
     >>> m = SparseTopKCategoricalAccuracy(k=1)
     >>> m.update_state([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]]); m.result()
     0.5
+
+    ``from_sorted_ids=True``: ``y_pred`` holds the ids of the top categories, best first.
     """
 
     fn = staticmethod(_sparse_top_k_matches)
 
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy",
-                 dtype: DTypeLike = None):
-        super().__init__(name=name, dtype=dtype, k=k)
-        self.k = k
+                 dtype: DTypeLike = None, from_sorted_ids: bool = False):
+        kwargs = {"from_sorted_ids": True} if from_sorted_ids else {}  # Keras's config
+        super().__init__(name=name, dtype=dtype, k=k, **kwargs)
+        self.k, self.from_sorted_ids = k, from_sorted_ids

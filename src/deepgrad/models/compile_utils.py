@@ -73,7 +73,7 @@ class CompiledLoss:
         weights = per_output(
             loss_weights if loss_weights is not None else 1.0, self.output_names, "loss_weights"
         )
-        self.losses = [None if e is None else losses_module.get(e) for e in entries]
+        self.losses = [None if e is None else losses_module.as_loss(e) for e in entries]
         self.weights = [1.0 if w is None else float(w) for w in weights]
         if all(fn is None for fn in self.losses):
             raise ValueError("compile: no loss was given for any output.")

@@ -149,8 +149,8 @@ def build_loss(owner: str, identifier: Any, kwargs: dict[str, Any]) -> Any:
     if isinstance(identifier, type):
         return _construct(owner, "loss", identifier, kwargs)
     if callable(identifier) and not isinstance(identifier, str):
-        resolved = losses.get(identifier)
+        resolved = losses.as_loss(identifier)
         if isinstance(resolved, losses.LossFunctionWrapper):
             return losses.LossFunctionWrapper(identifier, **kwargs)
         return _construct(owner, "loss", type(resolved), kwargs)
-    return _construct(owner, "loss", type(losses.get(identifier)), kwargs)
+    return _construct(owner, "loss", type(losses.as_loss(identifier)), kwargs)
