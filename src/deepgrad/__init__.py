@@ -39,6 +39,7 @@ _SUBMODULES = {
     "regularizers",
     "saving",
     "tensor",
+    "tree",
     "utils",
     "wrappers",
     "cli",
@@ -51,7 +52,26 @@ _ATTRIBUTES = {
     "Sequential": "deepgrad.models",
     "Model": "deepgrad.models",
     "Input": "deepgrad.layers",
+    # Keras 3's top-level base classes
+    "Layer": "deepgrad.layers",
+    "InputSpec": "deepgrad.layers",
+    "KerasTensor": "deepgrad.layers",
+    "Loss": "deepgrad.losses",
+    "Metric": "deepgrad.metrics",
+    "Optimizer": "deepgrad.optimizers",
+    "Initializer": "deepgrad.initializers",
+    "Regularizer": "deepgrad.regularizers",
 }
+# TensorFlow's top-level names that course code calls (dg.float32, dg.reshape, ...): the
+# names of deepgrad.tf_style's __all__, listed here so that `import deepgrad` loads nothing.
+_ATTRIBUTES.update(dict.fromkeys((
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+    "string", "reshape", "matmul", "transpose", "expand_dims", "squeeze", "stack", "concat",
+    "cast", "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "argmax", "argmin",
+    "equal", "not_equal", "constant", "convert_to_tensor", "zeros", "ones", "zeros_like",
+    "ones_like", "square", "sqrt", "exp", "log", "abs", "maximum", "minimum", "add",
+    "subtract", "multiply", "divide", "clip_by_value", "where",
+), "deepgrad.tf_style"))
 
 __all__ = sorted(_SUBMODULES | set(_ATTRIBUTES) | {"__version__"})
 

@@ -19,7 +19,12 @@ import random as _py_random
 
 import numpy as np
 
-__all__ = ["generator", "set_random_seed", "make_generator", "get_state", "set_state"]
+from deepgrad import config
+
+__all__ = [
+    "generator", "set_random_seed", "make_generator", "get_state", "set_state", "normal",
+    "uniform", "truncated_normal", "randint", "shuffle",
+]
 
 _generator: np.random.Generator = np.random.default_rng()
 
@@ -79,3 +84,87 @@ def get_state() -> dict:
 def set_state(state: dict) -> None:
     """Restore the global generator's state saved by :func:`get_state`."""
     _generator.bit_generator.state = state
+
+
+# -- draws with keras.random's (and tf.random's) names and arguments ---------------------
+# They return NumPy arrays: this module sits below Tensor in the stack. deepgrad's ops,
+# layers and ``dg.Variable`` take arrays wherever Keras's take tensors.
+
+
+def _draw_setup(shape, dtype, seed, name: str) -> tuple[tuple[int, ...], np.dtype,
+                                                         np.random.Generator]:
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(
+        int(s) for s in np.asarray(shape).reshape(-1))
+    if any(s < 0 for s in shape):
+        raise ValueError(f"random.{name}: `shape` must hold sizes >= 0. Received: "
+                         f"shape={shape}")
+    return shape, np.dtype(dtype or config.floatx()), make_generator(seed)
+
+
+def normal(shape, mean: float = 0.0, stddev: float = 1.0, dtype=None,
+           seed: int | None = None) -> np.ndarray:
+    """Draws from ``N(mean, stddev**2)``, as ``keras.random.normal``/``tf.random.normal``.
+
+    ``seed`` None draws from the global generator (:func:`set_random_seed`); an int gives
+    the same values each call.
+
+    >>> normal((2, 3), seed=1).shape, normal((2, 3), seed=1).dtype
+    ((2, 3), dtype('float32'))
+    """
+    shape, dtype, rng = _draw_setup(shape, dtype, seed, "normal")
+    return (rng.standard_normal(shape) * stddev + mean).astype(dtype)
+
+
+def uniform(shape, minval: float = 0.0, maxval: float = 1.0, dtype=None,
+            seed: int | None = None) -> np.ndarray:
+    """Draws uniformly from ``[minval, maxval)``, as ``keras.random.uniform``; an integer
+    ``dtype`` draws integers, as ``tf.random.uniform``.
+
+    >>> x = uniform((1000,), -1.0, 1.0, seed=0)
+    >>> bool(x.min() >= -1.0 and x.max() < 1.0)
+    True
+    """
+    shape, dtype, rng = _draw_setup(shape, dtype, seed, "uniform")
+    if dtype.kind in "iu":
+        return rng.integers(minval, maxval, shape).astype(dtype)
+    return rng.uniform(minval, maxval, shape).astype(dtype)
+
+
+def truncated_normal(shape, mean: float = 0.0, stddev: float = 1.0, dtype=None,
+                     seed: int | None = None) -> np.ndarray:
+    """Normal draws, those more than 2 standard deviations from the mean drawn again (as
+    ``keras.random.truncated_normal`` and ``tf.random.truncated_normal``).
+
+    >>> x = truncated_normal((5, 5, 1, 32), stddev=0.1, seed=0)
+    >>> x.shape, bool(np.abs(x).max() <= 0.2)
+    ((5, 5, 1, 32), True)
+    """
+    shape, dtype, rng = _draw_setup(shape, dtype, seed, "truncated_normal")
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2.0
+    while outside.any():
+        values[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2.0
+    return (values * stddev + mean).astype(dtype)
+
+
+def randint(shape, minval: int, maxval: int, dtype="int32",
+            seed: int | None = None) -> np.ndarray:
+    """Integers drawn uniformly from ``[minval, maxval)``, as ``keras.random.randint``.
+
+    >>> randint((4,), 0, 3, seed=0).dtype
+    dtype('int32')
+    """
+    shape, dtype, rng = _draw_setup(shape, dtype, seed, "randint")
+    return rng.integers(minval, maxval, shape).astype(dtype)
+
+
+def shuffle(x, axis: int = 0, seed: int | None = None) -> np.ndarray:
+    """A copy of ``x`` shuffled along ``axis``, as ``keras.random.shuffle``.
+
+    >>> sorted(shuffle(np.arange(5), seed=0).tolist())
+    [0, 1, 2, 3, 4]
+    """
+    array = np.asarray(x)
+    order = make_generator(seed).permutation(array.shape[axis])
+    return np.take(array, order, axis=axis)

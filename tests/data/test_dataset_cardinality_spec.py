@@ -118,3 +118,22 @@ def test_tensor_spec_basics():
     assert repr(TensorSpec(None, "int8")) == "TensorSpec(shape=None, dtype=int8, name=None)"
     with pytest.raises(ValueError, match="dimensions must be >= 0"):
         TensorSpec((-2,))
+
+
+def test_tensorspec_string_is_text_of_any_length():
+    # issue 12: TensorSpec((), "string") surfaced NumPy's "data type 'string' not understood"
+    spec = TensorSpec((), "string")
+    assert repr(spec) == "TensorSpec(shape=(), dtype=string, name=None)"
+    assert spec == TensorSpec((), str) and spec.is_compatible_with(np.array("a longer text"))
+    assert not spec.is_compatible_with(np.array(1.0))
+
+    def texts():
+        yield "short", 1
+        yield "a much longer text", 2
+
+    ds = Dataset.from_generator(texts, output_signature=(TensorSpec((), "string"),
+                                                         TensorSpec((), "int64")))
+    assert [str(t) for t, _ in ds] == ["short", "a much longer text"]
+    with pytest.raises(TypeError, match=r"TensorSpec: `dtype` must be a NumPy dtype or its name "
+                                        r".*Received: dtype='strng'"):
+        TensorSpec((), "strng")

@@ -430,3 +430,22 @@ def test_fused_pair_reports_a_pool_larger_than_the_conv_output():
     with pytest.raises(ValueError, match=r"MaxPooling2D 'pool': pool_size \(4, 4\) is larger "
                                          r"than the input's spatial size \(3, 3\)"):
         model.predict(np.zeros((1, 5, 5, 1), np.float32), verbose=0)
+
+
+def test_a_missing_channel_axis_is_named_as_such():
+    # issue 12: (5, 28, 28) is five grayscale images, not one image without a batch axis
+    with pytest.raises(ValueError, match=r"got shape \(5, 28, 28\) — missing channel axis\? For "
+                       r"a batch of 5 one-channel inputs, add one with x\[\.\.\., None\] "
+                       r"\(shape \(5, 28, 28, 1\)\)\."):
+        L.Conv2D(4, 3)(np.zeros((5, 28, 28), "float32"))
+    with pytest.raises(ValueError, match=r"missing batch dimension\? For one sample, add one "
+                       r"with x\[None\] \(shape \(1, 28, 28, 3\)\)"):
+        L.Conv2D(4, 3)(np.zeros((28, 28, 3), "float32"))
+    built = L.Conv2D(4, 3)
+    built(np.zeros((1, 8, 8, 1), "float32"))  # built for one channel
+    with pytest.raises(ValueError, match="missing channel axis"):
+        built(np.zeros((2, 8, 8), "float32"))
+    with pytest.raises(ValueError, match="missing channel axis"):
+        L.MaxPooling2D()(np.zeros((5, 28, 28), "float32"))
+    with pytest.raises(ValueError, match="missing channel axis"):
+        L.Conv1D(4, 3)(np.zeros((5, 100), "float32"))

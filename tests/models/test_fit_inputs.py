@@ -83,3 +83,24 @@ def test_generator_shorter_than_steps_is_a_clear_error(data):
     x, y, _, _ = data
     with pytest.raises(ValueError, match="ran out before the first step"):
         model().fit(iter([]), epochs=1, steps_per_epoch=2, verbose=0)
+
+
+def test_an_unbatched_dataset_is_named_as_such():
+    # issue 12: the error said "got shape (None,)" and suggested x[None]
+    model = dg.Sequential([dg.Input((4,)), dg.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    ds = dg.data.Dataset.from_tensor_slices((np.zeros((10, 4), "float32"), np.zeros(10, "int32")))
+    message = (r"{}: the dataset yields single elements \(float32 \(4,\), int32 \(\)\), not "
+               r"batches, and a model takes batches\. To fix, batch it first: dataset\.batch\(32\)")
+    with pytest.raises(ValueError, match=message.format("fit")):
+        model.fit(ds.shuffle(10), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=message.format("evaluate")):
+        model.evaluate(ds, verbose=0)
+    with pytest.raises(ValueError, match=r"predict: the dataset yields single elements"):
+        model.predict(ds.map(lambda x, y: x), verbose=0)
+    unbuilt = dg.Sequential([dg.layers.Dense(3, activation="softmax")])
+    unbuilt.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=message.format("fit")):
+        unbuilt.fit(ds, epochs=1, verbose=0)
+    assert model.fit(ds.batch(4), epochs=1, verbose=0).history["loss"]
+    assert model.fit(ds.batch(4).unbatch().batch(5), epochs=1, verbose=0).history["loss"]

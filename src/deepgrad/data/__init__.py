@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from deepgrad.data import experimental
 from deepgrad.data.constants import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from deepgrad.data.dataset import Dataset
 from deepgrad.data.structure import TensorSpec
@@ -19,4 +20,5 @@ __all__ = [
     "UNKNOWN_CARDINALITY",
     "Dataset",
     "TensorSpec",
+    "experimental",
 ]

@@ -47,6 +47,8 @@ class TensorSpec:
     TensorSpec(shape=(None, 28, 28), dtype=float32, name=None)
     >>> TensorSpec((None, 3)).is_compatible_with(np.zeros((5, 3), "float32"))
     True
+    >>> TensorSpec((), "string").is_compatible_with(np.array("any text"))
+    True
     """
 
     __slots__ = ("_shape", "_dtype", "_name")
@@ -61,7 +63,7 @@ class TensorSpec:
                     f"TensorSpec: `shape` dimensions must be >= 0 or None. Received: shape={shape}"
                 )
         self._shape = shape
-        self._dtype = np.dtype(dtype)
+        self._dtype = _spec_dtype(dtype)
         self._name = name
 
     @property
@@ -97,7 +99,9 @@ class TensorSpec:
         """
         if not isinstance(other, TensorSpec):
             other = TensorSpec.from_value(other)
-        return other.dtype == self.dtype and shapes_compatible(self.shape, other.shape)
+        same_dtype = other.dtype == self.dtype or (other.dtype.kind in "US" and
+                                                   self.dtype.kind in "US")  # any text
+        return same_dtype and shapes_compatible(self.shape, other.shape)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TensorSpec):
@@ -109,7 +113,22 @@ class TensorSpec:
 
     def __repr__(self) -> str:
         name = None if self._name is None else repr(self._name)
-        return f"TensorSpec(shape={self._shape}, dtype={self._dtype}, name={name})"
+        dtype = "string" if self._dtype == np.dtype(str) else self._dtype
+        return f"TensorSpec(shape={self._shape}, dtype={dtype}, name={name})"
+
+
+def _spec_dtype(dtype: Any) -> np.dtype:
+    """A NumPy dtype; TensorFlow's ``"string"`` (also ``str``, ``bytes``) is text of any
+    length (NumPy's unsized ``str``)."""
+    if dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):
+        return np.dtype(str)
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            "TensorSpec: `dtype` must be a NumPy dtype or its name (e.g. 'float32', "
+            f"'int64'), or 'string' for text. Received: dtype={dtype!r}"
+        ) from None
 
 
 def shapes_compatible(a: tuple | None, b: tuple | None) -> bool:

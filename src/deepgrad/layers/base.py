@@ -73,7 +73,10 @@ _SPATIAL_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, ch
 def check_spatial_rank(layer: Layer, shape, rank: int) -> None:
     """Raise unless ``shape`` is a batch of ``rank``-D inputs (``rank + 2`` dims).
 
-    The error names the layer and, for an input one dimension short, hints at the batch.
+    The error names the layer and, for an input one dimension short, says which axis is
+    missing: the channels (a batch of grayscale images, ``(5, 28, 28)`` for Conv2D) or
+    the batch (one image, ``(28, 28, 1)``), judged from the channels the layer was built
+    for, or else from the size of the last axis.
     """
     expected = rank + 2
     layout = _SPATIAL_LAYOUTS[rank]
@@ -82,11 +85,23 @@ def check_spatial_rank(layer: Layer, shape, rank: int) -> None:
     if len(shape) != expected:
         hint = "."
         if len(shape) == expected - 1:
-            hint = " — missing batch dimension? Add one with x[None]."
+            hint = _missing_axis_hint(layer, tuple(shape))
         raise ValueError(
             f"{type(layer).__name__} '{layer.name}': expected a {expected}-D input "
             f"{layout}, got shape {shape_str(shape)}{hint}"
         )
+
+
+def _missing_axis_hint(layer: Layer, shape: tuple) -> str:
+    spec = layer.input_spec
+    channels = spec.axes.get(-1) if spec is not None else None
+    last = shape[-1] if shape else None
+    no_channels = last != channels if channels is not None else (last or 0) > 4
+    if no_channels:
+        return (f" — missing channel axis? For a batch of {shape[0]} one-channel inputs, add "
+                f"one with x[..., None] (shape {shape_str(shape + (1,))}).")
+    return (f" — missing batch dimension? For one sample, add one with x[None] (shape "
+            f"{shape_str((1,) + shape)}).")
 
 
 class InputSpec:

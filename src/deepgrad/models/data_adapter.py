@@ -227,6 +227,20 @@ class IterableBatches:
         elif steps is None and hasattr(source, "__len__"):
             self.steps_per_epoch = len(source)
 
+    def unbatched_error(self) -> ValueError | None:
+        """The error for a ``dg.data.Dataset`` that yields single elements, never batched
+        (``from_tensor_slices`` without ``.batch``), or None. ``fit``, ``evaluate`` and
+        ``predict`` raise it in place of the model's error about its first batch."""
+        if not _yields_single_elements(getattr(self.source, "_node", None)):
+            return None
+        from deepgrad.data.structure import describe
+
+        return ValueError(
+            f"{self.who}: the dataset yields single elements "
+            f"{describe(self.source.element_spec)}, not batches, and a model takes batches. "
+            "To fix, batch it first: dataset.batch(32)."
+        )
+
     def epoch(self, shuffle=False) -> Iterator[tuple]:
         """Yield ``(x, y, sample_weight)`` batches for one epoch."""
         restartable = hasattr(self.source, "cardinality") or not isinstance(self.source, Iterator)
@@ -248,6 +262,25 @@ class IterableBatches:
                 return
             count += 1
             yield unpack(batch)
+
+
+def _yields_single_elements(node) -> bool:
+    """Whether a Dataset pipeline's elements are rows of arrays (or numbers from ``range``)
+    that no ``batch`` stage has stacked since; False where that cannot be told (generators,
+    ``from_tensors``)."""
+    from deepgrad.data.batching import BatchNode
+    from deepgrad.data.sources import RangeNode, TensorSlicesNode, ZipNode
+    from deepgrad.data.transforms import UnbatchNode
+
+    while node is not None:
+        if isinstance(node, BatchNode):
+            return False
+        if isinstance(node, (UnbatchNode, TensorSlicesNode, RangeNode)):
+            return True
+        if isinstance(node, ZipNode):
+            return all(_yields_single_elements(n) for n in node.flat)
+        node = getattr(node, "input", None)
+    return False
 
 
 def unpack(batch) -> tuple:

@@ -165,7 +165,10 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
         for step, batch in batches:
             if batch_begin is not None:
                 batch_begin(step)
-            logs = train_step(batch)
+            try:
+                logs = train_step(batch)
+            except ValueError as error:
+                _explain_first_batch(train, step, error)
             if stop_on_nan and not math.isfinite(logs.get("loss", 0.0)):
                 raise FloatingPointError(
                     f"fit: the loss became {logs['loss']} at epoch {epoch + 1}, batch {step + 1}"
@@ -197,6 +200,16 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
     return callback_list.history
 
 
+def _explain_first_batch(data, step: int, error: ValueError):
+    """Re-raise ``error``; on the first batch of a dataset that was never batched, raise
+    the error that says so instead (the model's own would name a missing batch axis)."""
+    explained = data.unbatched_error() if step == 0 and hasattr(data, "unbatched_error") \
+        else None
+    if explained is None:
+        raise error
+    raise explained from error
+
+
 def _test_loop(self, data, callback_list=None) -> dict:
     self.reset_metrics()
     logs: dict = {}
@@ -209,7 +222,10 @@ def _test_loop(self, data, callback_list=None) -> dict:
     for step, batch in enumerate(data.epoch(False)):
         if begin is not None:
             begin(step)
-        logs = test_step(batch)
+        try:
+            logs = test_step(batch)
+        except ValueError as error:
+            _explain_first_batch(data, step, error)
         if end is not None:
             end(step, logs)
     if not logs:
@@ -278,7 +294,10 @@ def predict(self, x, *, batch_size=None, verbose="auto", steps=None, callbacks=N
         predict_step = group.predict_step(predict_step)
     with _guard():
         for step, batch in enumerate(data.epoch(False)):
-            outputs.append(predict_step(batch))
+            try:
+                outputs.append(predict_step(batch))
+            except ValueError as error:
+                _explain_first_batch(data, step, error)
             bar.update(step + 1, finalize=step + 1 == steps)
         bar.close()
         callback_list.on_predict_end()

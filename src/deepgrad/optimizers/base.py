@@ -41,7 +41,7 @@ from deepgrad.optimizers.schedules import LearningRateSchedule
 from deepgrad.optimizers.schedules import deserialize as deserialize_schedule
 from deepgrad.optimizers.schedules import serialize as serialize_schedule
 from deepgrad.optimizers.updates import apply_weight_decay, ema_update
-from deepgrad.tensor import Tensor, no_grad
+from deepgrad.tensor import GradientTape, Tensor, no_grad
 
 __all__ = ["Optimizer", "LearningRate", "default_learning_rate"]
 
@@ -353,6 +353,44 @@ class Optimizer:
             grads.append(grad)
             variables.append(variable)
         self.apply(grads, variables)
+
+    def minimize(self, loss: Any, var_list: Any, tape: Any = None) -> None:
+        """One step that lowers ``loss`` over ``var_list``, as TensorFlow's Keras optimizers.
+
+        Args:
+            loss: a function of no arguments returning the loss (run under a fresh
+                ``GradientTape``), or the loss Tensor itself when ``tape`` recorded it.
+            var_list: the variables to update, or a function returning them.
+            tape: the ``GradientTape`` that recorded a loss Tensor.
+
+        Raises:
+            TypeError: for a loss Tensor without its tape.
+
+        Keras 3 has no ``minimize``; TensorFlow's Keras 2 did, and course code uses it.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> w = Variable(np.array([3.0], np.float32))
+        >>> SGD(learning_rate=0.25).minimize(lambda: (w * w).sum(), [w])
+        >>> w.numpy()
+        array([1.5], dtype=float32)
+        """
+        variables = list(var_list() if callable(var_list) else var_list)
+        if tape is None:
+            if not callable(loss):
+                raise TypeError(
+                    f"{type(self).__name__}.minimize: `loss` must be a function returning the "
+                    "loss, or pass the `tape` that recorded it. Received: loss of type "
+                    f"{type(loss).__name__} without a tape."
+                )
+            with GradientTape() as tape:
+                loss = loss()
+        elif callable(loss):
+            with tape:
+                loss = loss()
+        grads = tape.gradient(loss, variables)
+        self.apply_gradients(zip(grads, variables))
 
     def apply(
         self, grads: Sequence[Any], trainable_variables: Iterable[Tensor] | None = None

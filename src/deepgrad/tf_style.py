@@ -1,0 +1,197 @@
+"""TensorFlow-style names at the top level (``dg.reshape``, ``dg.reduce_mean``, ``dg.float32``).
+
+Course code written for TensorFlow 2 calls ``tf.reshape``, ``tf.matmul``,
+``tf.reduce_mean(tf.cast(tf.equal(tf.argmax(y, 1), labels), tf.float32))`` and builds
+weights from ``tf.random.truncated_normal`` and ``tf.constant``. With
+``import deepgrad as dg`` those lines run as ``dg.reshape``, ``dg.matmul``... These are
+aliases of :mod:`deepgrad.ops` where an op has the same meaning, and small functions
+here where TensorFlow's differs from Keras's (``argmax``'s default axis is 0) or
+:mod:`deepgrad.ops` has none. Comparisons and ``argmax`` give Tensors that carry no
+gradient, as in TensorFlow.
+
+>>> import numpy as np
+>>> import deepgrad as dg
+>>> y = dg.constant([[0.1, 0.9], [0.8, 0.2]])
+>>> labels = np.array([1, 1])
+>>> float(dg.reduce_mean(dg.cast(dg.equal(dg.argmax(y, 1), labels), dg.float32)))
+0.5
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad import config, ops
+from deepgrad.tensor import Tensor
+
+__all__ = [
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+    "string", "reshape", "matmul", "transpose", "expand_dims", "squeeze", "stack", "concat",
+    "cast", "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "argmax", "argmin",
+    "equal", "not_equal", "constant", "convert_to_tensor", "zeros", "ones", "zeros_like",
+    "ones_like", "square", "sqrt", "exp", "log", "abs", "maximum", "minimum", "add",
+    "subtract", "multiply", "divide", "clip_by_value", "where",
+]
+
+# dtypes under TensorFlow's names: NumPy's types (``x.dtype == dg.float32`` holds) and,
+# for text, Keras's dtype name "string" (what Input, TensorSpec and the text layers take).
+float16, float32, float64 = np.float16, np.float32, np.float64
+int8, int16, int32, int64, uint8 = np.int8, np.int16, np.int32, np.int64, np.uint8
+bool = np.bool_  # noqa: A001 (tf.bool)
+string = "string"
+
+# Same meaning in TensorFlow and deepgrad.ops: aliases.
+reshape = ops.reshape
+matmul = ops.matmul
+transpose = ops.transpose
+expand_dims = ops.expand_dims
+squeeze = ops.squeeze
+stack = ops.stack
+cast = ops.cast
+reduce_mean = ops.mean
+reduce_sum = ops.sum
+reduce_max = ops.max
+reduce_min = ops.min
+square, sqrt, exp, log, abs = ops.square, ops.sqrt, ops.exp, ops.log, ops.abs  # noqa: A001
+maximum, minimum = ops.maximum, ops.minimum
+add, subtract, multiply, divide = ops.add, ops.subtract, ops.multiply, ops.divide
+clip_by_value = ops.clip
+where = ops.where
+
+
+def _array(x) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def concat(values, axis: int) -> Tensor:
+    """``tf.concat``: join tensors along an existing ``axis`` (which TensorFlow requires).
+
+    >>> concat([np.zeros((1, 2)), np.ones((1, 2))], axis=0).shape
+    (2, 2)
+    """
+    return ops.concatenate(list(values), axis=axis)
+
+
+def argmax(input, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002
+    """``tf.argmax``: index of the largest value along ``axis`` (TensorFlow's default axis
+    is 0, where ``keras.ops.argmax`` flattens); no gradient.
+
+    >>> argmax([[1, 5], [7, 2]], 1).numpy().tolist()
+    [1, 0]
+    """
+    return Tensor(np.argmax(_array(input), axis=0 if axis is None else axis)
+                  .astype(output_type))
+
+
+def argmin(input, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002
+    """``tf.argmin``: as :func:`argmax`, for the smallest value.
+
+    >>> argmin([[1, 5], [7, 2]], 1).numpy().tolist()
+    [0, 1]
+    """
+    return Tensor(np.argmin(_array(input), axis=0 if axis is None else axis)
+                  .astype(output_type))
+
+
+def equal(x, y) -> Tensor:
+    """``tf.equal``: elementwise ``x == y`` (broadcasting), a bool Tensor; no gradient.
+
+    >>> equal([1, 2, 3], 2).numpy().tolist()
+    [False, True, False]
+    """
+    return Tensor(np.equal(_array(x), _array(y)))
+
+
+def not_equal(x, y) -> Tensor:
+    """``tf.not_equal``: elementwise ``x != y``, a bool Tensor; no gradient.
+
+    >>> not_equal([1, 2], [1, 3]).numpy().tolist()
+    [False, True]
+    """
+    return Tensor(np.not_equal(_array(x), _array(y)))
+
+
+def _dtype_of(value: np.ndarray, dtype) -> np.dtype:
+    if dtype is not None:
+        return np.dtype(str if dtype == "string" else dtype)
+    if value.dtype == np.float64:  # Python floats: TensorFlow's float32, not NumPy's float64
+        return np.dtype(config.floatx())
+    if value.dtype == np.int64 and value.size and np.abs(value).max() < 2**31:
+        return np.dtype(np.int32)  # Python ints: tf.int32
+    return value.dtype
+
+
+def constant(value, dtype=None, shape=None) -> Tensor:
+    """``tf.constant``: a Tensor holding ``value`` (a scalar fills ``shape``).
+
+    Python floats give float32 and Python ints int32, as TensorFlow; an array keeps its
+    dtype unless ``dtype`` is given.
+
+    >>> constant(0.1, shape=(2,))
+    Tensor([0.1, 0.1], dtype=float32)
+    >>> constant([1, 2]).dtype
+    dtype('int32')
+    """
+    array = _array(value)
+    if not isinstance(value, (np.ndarray, Tensor)):
+        array = array.astype(_dtype_of(array, dtype))
+    elif dtype is not None:
+        array = array.astype(_dtype_of(array, dtype))
+    if shape is not None:
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        if array.size == 1:
+            array = np.full(shape, array.reshape(()), array.dtype)
+        elif array.size == int(np.prod(shape)):
+            array = array.reshape(shape)
+        else:
+            raise ValueError(f"constant: {array.size} values cannot fill `shape`={shape}.")
+    return Tensor(np.array(array))
+
+
+def convert_to_tensor(value, dtype=None) -> Tensor:
+    """``tf.convert_to_tensor``: a Tensor as is, anything else as :func:`constant`.
+
+    >>> convert_to_tensor(np.ones(2, "float32")).dtype
+    dtype('float32')
+    """
+    if isinstance(value, Tensor) and dtype is None:
+        return value
+    return constant(value, dtype=dtype)
+
+
+def zeros(shape, dtype=np.float32) -> Tensor:
+    """``tf.zeros``: a Tensor of zeros (float32 by default).
+
+    >>> zeros((2, 3)).shape
+    (2, 3)
+    """
+    return Tensor(np.zeros(shape, dtype))
+
+
+def ones(shape, dtype=np.float32) -> Tensor:
+    """``tf.ones``: a Tensor of ones (float32 by default).
+
+    >>> ones(2)
+    Tensor([1., 1.], dtype=float32)
+    """
+    return Tensor(np.ones(shape, dtype))
+
+
+def zeros_like(input, dtype=None) -> Tensor:  # noqa: A002
+    """``tf.zeros_like``.
+
+    >>> zeros_like(np.ones((2,), "int32")).numpy().tolist()
+    [0, 0]
+    """
+    array = _array(input)
+    return Tensor(np.zeros_like(array, dtype=dtype or array.dtype))
+
+
+def ones_like(input, dtype=None) -> Tensor:  # noqa: A002
+    """``tf.ones_like``.
+
+    >>> ones_like(np.zeros((2,), "float32")).numpy().tolist()
+    [1.0, 1.0]
+    """
+    array = _array(input)
+    return Tensor(np.ones_like(array, dtype=dtype or array.dtype))
