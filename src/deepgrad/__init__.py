@@ -62,16 +62,17 @@ _ATTRIBUTES = {
     "Initializer": "deepgrad.initializers",
     "Regularizer": "deepgrad.regularizers",
 }
-# TensorFlow's top-level names that course code calls (dg.float32, dg.reshape, ...): the
-# names of deepgrad.tf_style's __all__, listed here so that `import deepgrad` loads nothing.
-_ATTRIBUTES.update(dict.fromkeys((
+# TensorFlow's top-level names that course code calls (dg.float32, dg.reshape, ...), from
+# deepgrad.tf_style (whose __all__ this is), listed here so that `import deepgrad` loads nothing.
+_TF_STYLE_NAMES = (
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
     "string", "reshape", "matmul", "transpose", "expand_dims", "squeeze", "stack", "concat",
     "cast", "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "argmax", "argmin",
     "equal", "not_equal", "constant", "convert_to_tensor", "zeros", "ones", "zeros_like",
     "ones_like", "square", "sqrt", "exp", "log", "abs", "maximum", "minimum", "add",
     "subtract", "multiply", "divide", "clip_by_value", "where",
-), "deepgrad.tf_style"))
+)
+_ATTRIBUTES.update(dict.fromkeys(_TF_STYLE_NAMES, "deepgrad.tf_style"))
 
 __all__ = sorted(_SUBMODULES | set(_ATTRIBUTES) | {"__version__"})
 

@@ -21,17 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import config, ops
+from deepgrad import _TF_STYLE_NAMES, config, ops
 from deepgrad.tensor import Tensor
 
-__all__ = [
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
-    "string", "reshape", "matmul", "transpose", "expand_dims", "squeeze", "stack", "concat",
-    "cast", "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "argmax", "argmin",
-    "equal", "not_equal", "constant", "convert_to_tensor", "zeros", "ones", "zeros_like",
-    "ones_like", "square", "sqrt", "exp", "log", "abs", "maximum", "minimum", "add",
-    "subtract", "multiply", "divide", "clip_by_value", "where",
-]
+__all__ = list(_TF_STYLE_NAMES)  # the names deepgrad/__init__.py makes top-level
 
 # dtypes under TensorFlow's names: NumPy's types (``x.dtype == dg.float32`` holds) and,
 # for text, Keras's dtype name "string" (what Input, TensorSpec and the text layers take).
