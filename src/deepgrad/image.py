@@ -5,7 +5,9 @@ Every function takes one image ``(height, width, channels)`` or a batch
 uint8 in, uint8 out (rounded half up and clipped to 0..255), float32 stays float32.
 Geometric functions run on the batched kernels of :mod:`deepgrad.kernels.affine`, one
 vectorised call per batch, and take an argument per image where that makes sense
-(``rotate(batch, angles)`` with one angle per image).
+(``rotate(batch, angles)`` with one angle per image). For detection there are
+``sliding_windows`` (every window of a scene as a strided view) and
+``non_max_suppression`` (as ``tf.image``'s).
 
 Conventions:
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from deepgrad._image_boxes import non_max_suppression
 from deepgrad._image_color import (
     _as_batch,
     _numeric,
@@ -44,6 +47,7 @@ from deepgrad._image_color import (
     random_salt_and_pepper,
     salt_and_pepper_noise,
 )
+from deepgrad._image_windows import sliding_windows
 from deepgrad.kernels.affine import (
     affine_transform,
     check_fill_mode,
@@ -71,6 +75,8 @@ __all__ = [
     "random_salt_and_pepper",
     "salt_and_pepper_noise",
     "gaussian_noise",
+    "non_max_suppression",
+    "sliding_windows",
 ]
 
 

@@ -79,6 +79,7 @@ __all__ = [
     "unpack_x_y_sample_weight",
     "image_dataset_from_directory",
     "audio_dataset_from_directory",
+    "bounding_boxes",
     "pad_sequences",
     "text_dataset_from_directory",
     "timeseries_dataset_from_array",
@@ -98,7 +99,13 @@ _LAZY = {
 }
 
 
+# Submodules with Keras's names, loaded on first use.
+_SUBMODULES = {"bounding_boxes"}
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"deepgrad.utils.{name}")
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'deepgrad.utils' has no attribute {name!r}")
