@@ -37,3 +37,90 @@ def test_cli_usage_errors():
     result = subprocess.run([sys.executable, "-m", "deepgrad.cli", "demo", "--epochs", "0"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--epochs must be positive" in result.stderr
+
+
+def small_image_model(path):
+    """A saved 8x8 RGB classifier whose class is 'bright' exactly when the image is bright."""
+    import numpy as np
+
+    import deepgrad as dg
+
+    dg.utils.set_random_seed(0)
+    model = dg.Sequential([dg.layers.Conv2D(2, 3, input_shape=(8, 8, 3), name="conv"),
+                           dg.layers.GlobalAveragePooling2D(),
+                           dg.layers.Dense(2, activation="softmax", name="out")])
+    conv, out = model.get_layer("conv"), model.get_layer("out")
+    conv.set_weights([np.full((3, 3, 3, 2), 1 / 27, np.float32), np.zeros(2, np.float32)])
+    out.set_weights([np.array([[-4, 4], [0, 0]], np.float32), np.array([2, -2], np.float32)])
+    model.save(path)
+    return model
+
+
+def test_summary_command_prints_layers_and_flops(tmp_path, capsys):
+    small_image_model(tmp_path / "m.keras")
+    assert cli.main(["summary", str(tmp_path / "m.keras")]) == 0
+    plain = capsys.readouterr().out
+    assert "conv (Conv2D)" in plain and "Total params: 62" in plain and "MACs" not in plain
+    assert cli.main(["summary", str(tmp_path / "m.keras"), "--flops"]) == 0
+    assert "MACs / sample" in capsys.readouterr().out
+    assert cli.main(["summary", str(tmp_path / "missing.keras")]) == 1
+    assert "no model file at" in capsys.readouterr().err
+
+
+def test_predict_command_classifies_image_files(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    small_image_model(tmp_path / "m.keras")
+    dark, bright = tmp_path / "dark.png", tmp_path / "bright.jpg"
+    Image.fromarray(np.full((20, 30, 3), 10, np.uint8)).save(dark)
+    Image.fromarray(np.full((8, 8, 3), 250, np.uint8)).save(bright)
+    code = cli.main(["predict", str(tmp_path / "m.keras"), str(dark), str(bright),
+                     "--class-names", "dark,bright"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and lines[0].startswith(f"{dark}: dark (") and "bright (" in lines[1]
+    names = tmp_path / "names.txt"
+    names.write_text("night\nday\n")
+    assert cli.main(["predict", str(tmp_path / "m.keras"), str(bright), "--top", "2",
+                     "--class-names", str(names)]) == 0
+    assert capsys.readouterr().out.startswith(f"{bright}: day (")
+    assert cli.main(["predict", str(tmp_path / "m.keras"), str(dark), "--class-names",
+                     "a,b,c"]) == 1
+    assert "3 names but the model has 2 outputs" in capsys.readouterr().err
+
+
+def test_examples_command_lists_every_example(capsys):
+    from pathlib import Path
+
+    assert cli.main(["examples"]) == 0
+    text = capsys.readouterr().out
+    for script in (Path(__file__).parents[1] / "examples").glob("*.py"):
+        assert f"\n{script.stem} " in f"\n{text}"
+
+
+def test_bench_command_runs_benchmark_scripts(tmp_path, capsys):
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    (folder / "tiny.py").write_text('"""A tiny benchmark."""\nimport sys\n'
+                                    'assert sys.argv[1:] == ["--child"]\n'
+                                    'print("ratio deepgrad/torch: 1.50x")\n')
+    assert cli.main(["bench", "--list", "--path", str(folder)]) == 0
+    assert "tiny" in capsys.readouterr().out
+    assert cli.main(["bench", "tiny", "--path", str(folder)]) == 0
+    assert "ratio deepgrad/torch: 1.50x" in capsys.readouterr().out
+    assert cli.main(["bench", "nope", "--path", str(folder)]) == 1
+    assert "unknown benchmark(s) ['nope']" in capsys.readouterr().err
+    assert cli.main(["bench", "--list"]) == 0  # the checkout's own benchmarks
+    assert "cnn " in capsys.readouterr().out
+
+
+def test_every_command_has_help():
+    import os
+    from pathlib import Path
+
+    src = str(Path(cli.__file__).resolve().parents[1])  # this checkout's package
+    env = {**os.environ, "PYTHONPATH": src}
+    for command in ("demo", "summary", "predict", "examples", "bench"):
+        result = subprocess.run([sys.executable, "-m", "deepgrad.cli", command, "--help"],
+                                capture_output=True, text=True, timeout=60, env=env)
+        assert result.returncode == 0 and f"usage: deepgrad {command}" in result.stdout

@@ -41,6 +41,7 @@ _SUBMODULES = {
     "tensor",
     "tree",
     "utils",
+    "visualization",
     "wrappers",
     "cli",
 }

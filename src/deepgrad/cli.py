@@ -1,4 +1,10 @@
-"""The ``deepgrad`` command: ``deepgrad demo`` trains the course's iris network.
+"""The ``deepgrad`` command: demo, summary, predict, examples, bench.
+
+``deepgrad demo`` trains the course's iris network; ``deepgrad summary MODEL_FILE
+[--flops]`` prints a saved model's summary; ``deepgrad predict MODEL_FILE IMAGES...``
+classifies image files; ``deepgrad examples`` lists the course's example scripts;
+``deepgrad bench`` runs the short benchmarks and prints their ratios to PyTorch.
+``deepgrad COMMAND --help`` explains each.
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
 deepgrad ...
@@ -101,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--epochs", type=int, default=500)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None)
+    _add_commands(commands)
     args = parser.parse_args(argv)
     if args.version:
         print(f"deepgrad {__version__}")
@@ -114,8 +121,65 @@ def main(argv: list[str] | None = None) -> int:
             verbose="auto" if args.verbose is None else args.verbose,
         )
         return 0 if accuracy >= 0.9 else 1
+    if args.command in ("summary", "predict", "examples", "bench"):
+        return _run_command(args, parser)
     parser.print_help()
     return 2
+
+
+def _add_commands(commands) -> None:
+    summary = commands.add_parser(
+        "summary", help="print the summary of a saved model",
+        description="Print a saved model's summary: layers, output shapes, parameters.")
+    summary.add_argument("model_file", metavar="MODEL_FILE", help="a file from model.save()")
+    summary.add_argument("--flops", action="store_true",
+                         help="add each layer's multiply-accumulates (MACs) and activation "
+                              "memory per sample")
+    summary.add_argument("--trainable", action="store_true", help="add a trainable column")
+    predict = commands.add_parser(
+        "predict", help="classify image files with a saved model",
+        description="Classify image files with a saved image classifier: each image is "
+                    "resized to the model's input, multiplied by --scale, and its most "
+                    "probable classes are printed.")
+    predict.add_argument("model_file", metavar="MODEL_FILE", help="a file from model.save()")
+    predict.add_argument("images", metavar="IMAGES", nargs="+", help="image files")
+    predict.add_argument("--class-names", metavar="NAMES",
+                         help="comma-separated class names, or a file with one per line")
+    predict.add_argument("--scale", type=float, default=1 / 255,
+                         help="multiply pixels (0..255) by this (default 1/255)")
+    predict.add_argument("--top", type=int, default=1, help="print the TOP classes (default 1)")
+    examples = commands.add_parser(
+        "examples", help="list the course's example scripts",
+        description="List the example scripts in examples/, one line each.")
+    examples.add_argument("--path", help="the examples folder (default: the checkout's)")
+    bench = commands.add_parser(
+        "bench", help="run the short benchmarks and print ratios to PyTorch",
+        description="Run benchmark scripts from benchmarks/ (default: the short ones) in "
+                    "the current environment and print their ratios to PyTorch.")
+    bench.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run")
+    bench.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    bench.add_argument("--path", help="the benchmarks folder (default: the checkout's)")
+
+
+def _run_command(args, parser) -> int:
+    from deepgrad import cli_commands
+
+    try:
+        if args.command == "summary":
+            cli_commands.summary(args.model_file, flops=args.flops, trainable=args.trainable)
+        elif args.command == "predict":
+            if args.top < 1:
+                parser.error("--top must be at least 1")
+            cli_commands.predict(args.model_file, args.images, class_names=args.class_names,
+                                 scale=args.scale, top=args.top)
+        elif args.command == "examples":
+            cli_commands.examples(args.path)
+        else:
+            return cli_commands.bench(args.names, path=args.path, list_only=args.list)
+    except (FileNotFoundError, ValueError, OSError) as error:
+        print(f"deepgrad {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
