@@ -172,6 +172,7 @@ def test_callbacks_get_the_model_passed_in(module):
 def test_saving_is_not_imported_by_what_it_builds_on():
     """Only models (on call) and the parts above the saving tier import it."""
     above = {"deepgrad.models", "deepgrad.saving", "deepgrad.applications", "deepgrad.cli",
+             "deepgrad.cli_commands",
              "deepgrad.wrappers", "deepgrad.export", "deepgrad.distribution",
              "deepgrad.visualization"}
     importers = sorted({_part(source) for source, imports in IMPORTS.items()
