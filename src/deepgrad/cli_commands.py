@@ -1,7 +1,7 @@
 """The ``deepgrad`` subcommands beside ``demo``: ``summary``, ``predict``, ``examples``,
 ``bench``. :mod:`deepgrad.cli` parses the command line and calls these.
 
->>> first_docstring_line("'Train a network\\non iris. Then more.'")
+>>> first_docstring_line("'Train a network on iris. Then more.'")
 'Train a network on iris.'
 """
 

@@ -1,0 +1,44 @@
+"""The course's examples in their --quick form (seconds each): each runs top to bottom as
+``python examples/NAME.py --quick``, prints what the course prints, saves its figures, and
+its numbers are the ones the course expects. Several run in this one test process."""
+
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+pytest.importorskip("matplotlib", reason="the examples draw with matplotlib (the 'plot' "
+                    "extra; CI installs it with the 'test' extra)")
+
+
+def run_quick(name, tmp_path, monkeypatch):
+    """Run examples/NAME.py --quick --out tmp_path; return its ``results`` and the PNGs."""
+    script = EXAMPLES / f"{name}.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--quick", "--out", str(tmp_path)])
+    namespace = runpy.run_path(str(script), run_name="__main__")
+    import matplotlib.pyplot as plt
+
+    assert not plt.get_fignums(), "the example left figures open"
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    for png in tmp_path.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2000
+    return namespace["results"], pngs
+
+
+def figures_listed_in_docstring(name):
+    text = (EXAMPLES / f"{name}.py").read_text().split('"""')[1]
+    line = next(ln for ln in text.splitlines() if ln.startswith("Figures"))
+    return sorted(word.strip(",") for word in line.split() if word.endswith((".png", ".png,")))
+
+
+def test_from_scratch(tmp_path, monkeypatch):
+    results, pngs = run_quick("from_scratch", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("from_scratch")
+    assert results["tape_vs_hand"] < 1e-5 and results["tape"] == pytest.approx(results["hand"])
+    assert results["hand"] == pytest.approx((3, 2), abs=0.15)
+    assert 25 < results["too_hot_threshold"] < 31 and results["too_hot_accuracy"] > 0.85
+    assert results["digits_accuracy"] > 0.8
+    assert results["network_output_difference"] < 1e-6
+    assert results["network_gradient_difference"] < 1e-6
