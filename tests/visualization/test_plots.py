@@ -7,13 +7,11 @@ import pytest
 
 import deepgrad as dg
 
-from figure_check import assert_drawn
-
 vis = dg.visualization
 RNG = np.random.default_rng(0)
 
 
-def test_image_gallery_shows_every_image_with_titles():
+def test_image_gallery_shows_every_image_with_titles(assert_drawn):
     images = RNG.integers(0, 255, (5, 16, 16, 3)).astype(np.uint8)
     fig = vis.plot_image_gallery(images, y_true=[0, 1, 0, 1, 0], y_pred=[0, 1, 1, 1, 0],
                                  label_map={0: "cat", 1: "dog"}, show=False)
@@ -36,7 +34,7 @@ def test_image_gallery_grey_float_range_and_path(tmp_path):
         vis.plot_image_gallery(images, path=tmp_path / "x.png", show=True)
 
 
-def test_bounding_box_gallery_draws_true_and_predicted_colours():
+def test_bounding_box_gallery_draws_true_and_predicted_colours(assert_drawn):
     images = np.zeros((2, 40, 40, 3), np.uint8)
     y_true = {"boxes": np.array([[[5, 5, 30, 30]]] * 2), "labels": np.array([[0], [0]])}
     y_pred = {"boxes": np.array([[[10, 10, 20, 20]]] * 2), "labels": np.array([[0], [0]]),
@@ -48,7 +46,7 @@ def test_bounding_box_gallery_draws_true_and_predicted_colours():
     assert_drawn(fig)
 
 
-def test_segmentation_mask_gallery_has_a_row_per_image():
+def test_segmentation_mask_gallery_has_a_row_per_image(assert_drawn):
     images = RNG.integers(0, 255, (2, 12, 12, 3)).astype(np.uint8)
     masks = RNG.integers(0, 3, (2, 12, 12))
     fig = vis.plot_segmentation_mask_gallery(images, 3, y_true=masks, y_pred=masks, show=False)
@@ -58,7 +56,7 @@ def test_segmentation_mask_gallery_has_a_row_per_image():
     assert_drawn(fig)
 
 
-def test_plot_history_one_panel_per_metric_and_comparisons():
+def test_plot_history_one_panel_per_metric_and_comparisons(assert_drawn):
     history = {"loss": [1.0, 0.6, 0.4], "accuracy": [0.5, 0.7, 0.8],
                "val_loss": [1.1, 0.8, 0.7], "val_accuracy": [0.4, 0.6, 0.7]}
     fig = vis.plot_history(history)
@@ -73,7 +71,7 @@ def test_plot_history_one_panel_per_metric_and_comparisons():
         vis.plot_history(history, metrics=["auc"])
 
 
-def test_plot_history_of_a_real_fit():
+def test_plot_history_of_a_real_fit(assert_drawn):
     dg.utils.set_random_seed(1)
     model = dg.Sequential([dg.layers.Dense(4, activation="relu", input_shape=(2,)),
                            dg.layers.Dense(1, activation="sigmoid")])
@@ -95,7 +93,7 @@ def small_cnn():
     return model
 
 
-def test_plot_filters_rgb_and_one_channel():
+def test_plot_filters_rgb_and_one_channel(assert_drawn):
     model = small_cnn()
     fig = vis.plot_filters(model.get_layer("conv"), cols=3)
     assert sum(bool(a.images) for a in fig.axes) == 6
@@ -110,7 +108,7 @@ def test_plot_filters_rgb_and_one_channel():
         vis.plot_filters(np.zeros((3, 4)))
 
 
-def test_plot_feature_maps_equal_the_layer_output():
+def test_plot_feature_maps_equal_the_layer_output(assert_drawn):
     model = small_cnn()
     image = RNG.uniform(size=(12, 12, 3)).astype(np.float32)
     fig = vis.plot_feature_maps(model, "pool", image, max_maps=4)
@@ -123,7 +121,7 @@ def test_plot_feature_maps_equal_the_layer_output():
         vis.plot_feature_maps(model, "conv9", image)
 
 
-def test_plot_predictions_bars_equal_probabilities():
+def test_plot_predictions_bars_equal_probabilities(assert_drawn):
     images = RNG.uniform(size=(3, 10, 10))
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
     fig = vis.plot_predictions(images, probs, ["a", "b", "c"], true_labels=[0, 1, 1])
@@ -136,7 +134,7 @@ def test_plot_predictions_bars_equal_probabilities():
         vis.plot_predictions(images, probs, ["a", "b"])
 
 
-def test_plot_decision_boundary_for_deepgrad_sklearn_and_functions():
+def test_plot_decision_boundary_for_deepgrad_sklearn_and_functions(assert_drawn):
     from sklearn.linear_model import LogisticRegression
 
     x = RNG.normal(size=(40, 2))
