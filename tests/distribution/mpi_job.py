@@ -109,6 +109,46 @@ def stand_in_rows() -> dict:
             "predict": predictions}
 
 
+class _Squares(dg.utils.PyDataset):
+    """Ten batches of 12 rows (11 in the last), shuffled by fit."""
+
+    def __init__(self):
+        super().__init__()
+        self.x, self.y = _data(119, (5,), classes=4, seed=4)
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, index):
+        rows = slice(12 * index, 12 * index + 12)
+        return self.x[rows], self.y[rows]
+
+
+def py_dataset() -> dict:
+    """A PyDataset shuffled by fit: rank 0's order on every rank."""
+    dg.utils.set_random_seed(0)
+    model = dg.Sequential([dg.Input((5,)), dg.layers.Dense(4, activation="softmax")])
+    model.compile(dg.optimizers.SGD(0.2), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(_Squares(), epochs=2, verbose=0, shuffle=True).history
+    return {"weights": _weights(model), "accuracy": np.array(history["accuracy"])}
+
+
+def different_batches() -> dict:
+    """Ranks whose datasets differ (a generator with its own randomness per process):
+    every rank stops with the same error at the first batch (one process trains)."""
+    rng = np.random.default_rng(dg.distribution.distribution().process_id
+                                if dg.distribution.distribution() else 0)
+    model = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    data = ((rng.normal(size=(4, 2)), np.zeros((4, 1))) for _ in range(3))
+    try:
+        model.fit(data, epochs=1, verbose=0)
+    except ValueError as error:
+        return {"error": np.array(str(error))}
+    return {"error": np.array("")}
+
+
 def callbacks(folder: str) -> dict:
     """Validation, metrics, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, CSVLogger;
     the checkpoint is loaded back by the other side of the test."""
@@ -144,7 +184,8 @@ def resume(folder: str) -> dict:
 
 
 RUNS = {"mlp": mlp, "cnn": cnn, "synchronized_batch_norm": synchronized_batch_norm,
-        "stand_in_rows": stand_in_rows}
+        "stand_in_rows": stand_in_rows, "py_dataset": py_dataset,
+        "different_batches": different_batches}
 
 
 def main(folder: str) -> None:

@@ -91,6 +91,21 @@ def test_metrics_evaluate_and_predict_cover_the_global_batch(runs):
 
 
 @needs_mpi
+def test_a_py_dataset_is_shuffled_in_rank_0s_order(runs):
+    for key in ("weights", "accuracy"):
+        alone, together = _pair(runs, "py_dataset", key)
+        np.testing.assert_allclose(together, alone, **WEIGHTS)
+
+
+@needs_mpi
+def test_ranks_reading_different_batches_stop_with_a_clear_error(runs):
+    alone, together = _pair(runs, "different_batches", "error")
+    assert str(alone) == ""
+    assert "the ranks read different global batches at step 1" in str(together)
+    assert "give Dataset.shuffle a `seed`" in str(together)
+
+
+@needs_mpi
 def test_callbacks_decide_the_same_and_rank_0_writes(runs):
     """EarlyStopping stops at the same epoch, ReduceLROnPlateau sets the same rate, the
     CSV log has one writer and the same rows."""

@@ -32,6 +32,11 @@ __all__ = ["Communicator", "DistributedError", "find_world_size"]
 # MPICH/Hydra and Intel MPI, Slurm's PMI, PMIx).
 _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
 _NOTICE_TAG = 77
+# A wait polls without pause for this long (as a blocking MPI call spins), then sleeps:
+# the collectives of a step finish within it, and a rank waiting for a slow one (a
+# checkpoint being written, an unbalanced batch) leaves the core to others
+# (benchmarks/distributed.py --latency: 2-rank Iallreduce of 10 numbers, polled).
+_SPIN_SECONDS = 0.02
 _NOTICE_BYTES = 4096
 
 
@@ -78,6 +83,8 @@ class Communicator:
     Attributes:
         rank: this process's index.
         size: the number of processes.
+        waited: ``[wall seconds, CPU seconds]`` spent waiting in collectives so far (for
+            benchmarks/distributed.py, which separates computing from communicating).
     """
 
     def __init__(self, timeout: float):
@@ -90,14 +97,25 @@ class Communicator:
         self._notice = bytearray(_NOTICE_BYTES)
         self._notice_request = self._notices.Irecv(self._notice, MPI.ANY_SOURCE, _NOTICE_TAG)
         self._failed = False
+        self.waited = [0.0, 0.0]
 
     # -- waiting -------------------------------------------------------------------------
     def _wait(self, request, what: str) -> None:
         """Wait for ``request``; fail on another rank's notice or at the deadline."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            self._poll(request, what)
+        finally:
+            self.waited[0] += time.perf_counter() - wall
+            self.waited[1] += time.process_time() - cpu
+
+    def _poll(self, request, what: str) -> None:
         if request.Test():
             return
         status = self.MPI.Status()
-        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
+        deadline = start + self.timeout
+        spin_until = start + _SPIN_SECONDS
         pause = 0.0
         while not request.Test():
             if self._notice_request.Test(status):
@@ -107,7 +125,8 @@ class Communicator:
                     f"rank {self.rank}: rank {status.Get_source()} failed while the others "
                     f"waited for {what}: {message}"
                 )
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 self.report_failure(f"timed out after {self.timeout:g} s waiting for {what}")
                 raise DistributedError(
                     f"rank {self.rank}: waited {self.timeout:g} s for {what}; no failure "
@@ -115,11 +134,9 @@ class Communicator:
                     "without raising. To fix a slow but healthy job, pass a larger "
                     "DataParallel(timeout=...)."
                 )
-            # Spin for a few microseconds, then sleep in growing steps up to 1 ms: a
-            # waiting rank leaves the core to the others (a step takes milliseconds).
-            if pause:
+            if now > spin_until:  # a long wait: sleep in growing steps, up to 10 ms
+                pause = min(1e-2, pause * 2 if pause else 1e-4)
                 time.sleep(pause)
-            pause = min(1e-3, pause * 2 if pause else 2e-5)
 
     def report_failure(self, message: str) -> None:
         """Tell every other rank that this one failed (once), so that they stop too."""

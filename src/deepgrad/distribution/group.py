@@ -21,6 +21,7 @@ rank 0's weights and optimizer state to every rank.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -50,6 +51,10 @@ class ProcessGroup:
         self.rank, self.size = communicator.rank, communicator.size
         self.auto_shard_dataset = auto_shard_dataset
         self._share: float | None = None
+        # Every rank starts from rank 0's random state: datasets shuffled without a seed,
+        # and models built before the first fit, come out the same on every rank.
+        state = json.dumps(dg_random.get_state()).encode() if self.rank == 0 else None
+        dg_random.set_state(json.loads(self.comm.broadcast_bytes(state, "the random state")))
 
     # -- what the lower parts call ---------------------------------------------------------
     @property
@@ -89,6 +94,8 @@ class ProcessGroup:
         """This rank's view of ``batches`` (an adapter of ``models.data_adapter``)."""
         if batches is None or not self.auto_shard_dataset:
             return batches
+        if hasattr(batches, "permutation"):  # arrays, PyDataset: rank 0's shuffled order
+            batches.permutation = self.shared_permutation
         if isinstance(batches, ArrayBatches):
             return ShardedArrays(batches, self)
         return SlicedBatches(batches, self)

@@ -15,9 +15,13 @@ unchanged), so that every rank still takes part in every collective.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
+import numpy as np
+
 from deepgrad import tree
+from deepgrad.distribution.communicator import DistributedError
 from deepgrad.models.data_adapter import ArrayBatches, shard_rows
 
 __all__ = ["share", "ShardedArrays", "SlicedBatches", "rows"]
@@ -51,7 +55,6 @@ class ShardedArrays:
         self.group = group
         self.steps_per_epoch = batches.steps_per_epoch
         batches.shard = (group.rank, group.size)
-        batches.permutation = group.shared_permutation
 
     def epoch(self, shuffle=False) -> Iterator[tuple]:
         inner, group = self.batches, self.group
@@ -63,7 +66,12 @@ class ShardedArrays:
 
 
 class SlicedBatches:
-    """Global batches from a dataset, generator or PyDataset, sliced for this rank."""
+    """Global batches from a dataset, generator or PyDataset, sliced for this rank.
+
+    Every rank reads the same source, so every rank must see the same global batches: a
+    fingerprint of each (its row count and a CRC of its first rows) is compared over the
+    ranks, and a difference fails at once instead of training on wrong data.
+    """
 
     def __init__(self, batches, group):
         self.batches = batches
@@ -72,8 +80,34 @@ class SlicedBatches:
 
     def epoch(self, shuffle=False) -> Iterator[tuple]:
         group = self.group
-        for batch in self.batches.epoch(shuffle):
+        for step, batch in enumerate(self.batches.epoch(shuffle)):
             total = rows(batch)
+            _check_same(group, batch, step)
             start, stop = shard_rows(0, total, group.rank, group.size)
             group.set_share(share(total, group.rank, group.size), total)
             yield tuple(_cut(part, start, stop) for part in batch)
+
+
+class DifferentBatchesError(DistributedError, ValueError):
+    """The ranks read different global batches (every rank raises it, at the same step)."""
+
+
+def _fingerprint(batch) -> int:
+    first = np.ascontiguousarray(tree.flatten(batch[0])[0][:4])
+    return (zlib.crc32(first.tobytes()) ^ rows(batch)) & 0xFFFFF  # exact when squared
+
+
+def _check_same(group, batch, step: int) -> None:
+    """Raise unless every rank holds the same global batch (fingerprints compared)."""
+    mark = float(_fingerprint(batch))
+    sums = group.all_reduce_sum(np.array([mark, mark * mark]), "the batch fingerprints")
+    if sums[0] * sums[0] != sums[1] * group.size:  # equal marks: (sum)^2 = n * sum(squares)
+        raise DifferentBatchesError(
+            f"DataParallel: the ranks read different global batches at step {step + 1}, so "
+            "they cannot each take a slice of the same one. A dataset shuffled without a "
+            "seed, or a generator with its own randomness, differs per process. To fix, "
+            "give Dataset.shuffle a `seed`, or shard the data yourself "
+            "(dataset.shard(num_processes, process_id)) with "
+            "DataParallel(auto_shard_dataset=False)."
+        )
+

@@ -197,13 +197,16 @@ class PyDatasetBatches:
             raise ValueError(f"{who}: a PyDataset's `max_queue_size` must be a positive int. "
                              f"Received: max_queue_size={queue!r}")
         self.parallel = workers > 1 or (workers > 0 and bool(dataset.use_multiprocessing))
+        # Set by deepgrad.distribution: draws the shuffled order (the same on every rank).
+        self.permutation = None
 
     def _indices(self, shuffle) -> Iterator[int]:
         count = self.num_batches
         if count is None:
             return itertools.islice(itertools.count(), self.steps_per_epoch)
         if shuffle:
-            order = [int(i) for i in dg_random.generator().permutation(count)]
+            permutation = self.permutation or dg_random.generator().permutation
+            order = [int(i) for i in permutation(count)]
         else:
             order = list(range(count))
         cycle = itertools.chain.from_iterable(itertools.repeat(order))

@@ -1,0 +1,170 @@
+"""Data-parallel training over MPI: the course CNN with 2 ranks x 1 thread against 1 rank x
+1 thread and against 1 rank x 2 threads, on the same global batches.
+
+Each configuration trains the course CNN (benchmarks/course_cnn.py; 3.27 M parameters, a
+13 MB float32 gradient) for ``--steps`` global batches of ``--batch`` rows of random
+28x28x1 images (the throughput does not depend on the pixel values) after two warm-up
+steps, in its own processes; the configurations take turns, ``--rounds`` times.
+Printed, median and range over the rounds:
+
+- throughput (global samples per wall second) and the ratios 2x1 / 1x1 (the issue's
+  target: at least 1.8, an efficiency of 0.9) and 2x1 / 1x2;
+- CPU time per sample (all ranks' and threads' CPU seconds / samples) and the CPU
+  efficiency 1x1 / 2x1: what data parallelism costs in work, which other jobs on a shared
+  machine disturb far less than wall time;
+- the gradient all-reduce on its own, with 2 ranks: one ``Allreduce`` of the flat buffer
+  (blocking, then polled as deepgrad waits), and 4 buckets of ``Iallreduce`` started
+  together, with its share of a step: the most that overlapping it with the backward
+  pass could save.
+
+    python benchmarks/distributed.py [--steps 8] [--batch 128] [--rounds 3]
+
+Needs ``mpirun`` (Open MPI) and mpi4py (``pip install deepgrad[mpi]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+CONFIGS = {"1x1": (1, 1), "1x2": (1, 2), "2x1": (2, 1)}  # name: (ranks, threads per rank)
+
+
+def worker(args) -> None:
+    """One configuration's training run (under mpirun for several ranks)."""
+    from course_cnn import deepgrad_cnn
+
+    import deepgrad as dg
+
+    dg.config.set_num_threads(args.threads)
+    dg.distribution.set_distribution(dg.distribution.DataParallel(timeout=600))
+    rank = dg.distribution.distribution().process_id
+    model = deepgrad_cnn(seed=0)
+    rng = np.random.default_rng(0)
+    rows = args.batch * args.steps
+    x = rng.random((rows, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, rows)
+    model.fit(x[: 2 * args.batch], y[: 2 * args.batch], batch_size=args.batch, verbose=0)
+    group = dg.collective.current()
+    if group is not None:
+        group.comm.waited = [0.0, 0.0]
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.fit(x, y, batch_size=args.batch, verbose=0, shuffle=False)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    result = {"wall": wall, "cpu": cpu, "samples": rows, "wait_cpu": 0.0, "wait": 0.0}
+    if group is not None:  # CPU summed over the ranks, wall of the slowest
+        waited = group.comm.waited
+        totals = group.all_reduce_sum(np.array([cpu, waited[1], waited[0]]), "the timings")
+        longest = np.array([wall])
+        group.comm._comm.Allreduce(group.comm.MPI.IN_PLACE, longest, group.comm.MPI.MAX)
+        result.update(cpu=float(totals[0]), wait_cpu=float(totals[1]),
+                      wait=float(totals[2]) / group.size, wall=float(longest[0]))
+        result.update(all_reduce(group, model.count_params(), result["wall"] / args.steps))
+    if rank == 0:
+        with open(args.out, "w") as f:
+            json.dump(result, f)
+
+
+def all_reduce(group, size: int, step_seconds: float, repeats: int = 10) -> dict:
+    """Median seconds of the gradient all-reduce, three ways, on a float32 buffer."""
+    MPI, comm = group.comm.MPI, group.comm
+    buffer = np.ones(size, np.float32)
+    buckets = np.array_split(buffer, 4)
+
+    def blocking():
+        comm._comm.Allreduce(MPI.IN_PLACE, buffer, MPI.SUM)
+
+    def polled():
+        comm.all_reduce_sum(buffer, "the benchmark")
+
+    def bucketed():
+        comm.all_reduce_many(buckets, "the benchmark")
+
+    found = {}
+    for name, fn in (("blocking", blocking), ("polled", polled), ("buckets", bucketed)):
+        times = []
+        for _ in range(repeats):
+            comm._comm.Barrier()
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        found[f"all_reduce_{name}"] = statistics.median(times)
+    found["step"] = step_seconds
+    return found
+
+
+def run(name: str, args) -> dict:
+    ranks, threads = CONFIGS[name]
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               PYTHONPATH=os.pathsep.join([os.path.join(here, "..", "src"), here,
+                                           os.environ.get("PYTHONPATH", "")]))
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "result.json")
+        command = [sys.executable, __file__, "--worker", "--threads", str(threads),
+                   "--steps", str(args.steps), "--batch", str(args.batch), "--out", out]
+        if ranks > 1:
+            command = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-n",
+                       str(ranks)] + command
+        subprocess.run(command, env=env, check=True)
+        with open(out) as f:
+            return json.load(f)
+
+
+def _summary(values: list[float]) -> str:
+    return f"{statistics.median(values):8.3g}  [{min(values):.3g} .. {max(values):.3g}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
+    names = list(CONFIGS)
+    for round_ in range(args.rounds):
+        for name in names[round_ % 3:] + names[: round_ % 3]:  # rotate the order
+            results[name].append(run(name, args))
+    rate = {n: [r["samples"] / r["wall"] for r in rs] for n, rs in results.items()}
+    cpu = {n: [r["cpu"] / r["samples"] * 1e3 for r in rs] for n, rs in results.items()}
+    work = {n: [(r["cpu"] - r["wait_cpu"]) / r["samples"] * 1e3 for r in rs]
+            for n, rs in results.items()}
+    print(f"course CNN, {args.steps} global batches of {args.batch}, {args.rounds} rounds "
+          f"(median [min .. max]); load average {os.getloadavg()[0]:.1f}")
+    for name in CONFIGS:
+        print(f"  {name} (ranks x threads): {_summary(rate[name])} samples/s,"
+              f" {_summary(cpu[name])} CPU ms/sample, {_summary(work[name])} outside waits")
+    pairs = lambda a, b: [x / y for x, y in zip(a, b)]  # noqa: E731 (same round)
+    print(f"  throughput 2x1 / 1x1: {_summary(pairs(rate['2x1'], rate['1x1']))}"
+          "   (target >= 1.8)")
+    print(f"  throughput 2x1 / 1x2: {_summary(pairs(rate['2x1'], rate['1x2']))}")
+    print(f"  CPU efficiency 1x1 / 2x1 (CPU per sample): {_summary(pairs(cpu['1x1'], cpu['2x1']))}")
+    print("  the same outside the waits for other ranks: "
+          f"{_summary(pairs(work['1x1'], work['2x1']))}")
+    waits = [r["wait"] / r["wall"] * 100 for r in results["2x1"]]
+    print(f"  2x1: share of wall time spent waiting in collectives: {_summary(waits)} %")
+    two = results["2x1"]
+    step = [r["step"] for r in two]
+    for way in ("blocking", "polled", "buckets"):
+        seconds = [r[f"all_reduce_{way}"] for r in two]
+        print(f"  gradient all-reduce, {way:8s}: {_summary([s * 1e3 for s in seconds])} ms, "
+              f"{_summary([s / t * 100 for s, t in zip(seconds, step)])} % of a step")
+
+
+if __name__ == "__main__":
+    main()
