@@ -18,6 +18,12 @@ Printed, median and range over the rounds:
   pass could save.
 
     python benchmarks/distributed.py [--steps 8] [--batch 128] [--rounds 3]
+    python benchmarks/distributed.py --paper [--compute-ms 42.7]
+
+``--paper`` prints the on-paper scaling model of the README instead: the efficiency at 8,
+64 and 256 ranks on 10 and 100 Gbit/s networks, from the compute time of one rank's step
+(``--compute-ms``: one core, 64 rows, CPU time measured here) and the gradient's size,
+with a ring all-reduce costing ``2(N-1)/N * size / bandwidth + 2(N-1) * latency``.
 
 Needs ``mpirun`` (Open MPI) and mpi4py (``pip install deepgrad[mpi]``).
 """
@@ -119,6 +125,36 @@ def run(name: str, args) -> dict:
             return json.load(f)
 
 
+# Networks of the model: (name, bytes per second, latency of one message in seconds).
+NETWORKS = (("10 Gbit/s Ethernet (TCP, 25 us)", 10e9 / 8, 25e-6),
+            ("100 Gbit/s (RDMA, 5 us)", 100e9 / 8, 5e-6))
+COURSE_CNN_PARAMETERS = 3_274_634  # 832 + 51,264 + 3,212,288 + 10,250 (Dense 3136->1024)
+
+
+def ring_all_reduce(ranks: int, size: float, bandwidth: float, latency: float) -> float:
+    """Seconds of a ring all-reduce of ``size`` bytes: reduce-scatter then all-gather,
+    ``2(N-1)`` messages of ``size/N`` bytes each way."""
+    return 2 * (ranks - 1) / ranks * size / bandwidth + 2 * (ranks - 1) * latency
+
+
+def paper(compute_ms: float, per_sample_ms: float, hidden_ms: float) -> None:
+    """The scaling model's table (printed as Markdown for the README)."""
+    size = COURSE_CNN_PARAMETERS * 4
+    compute = compute_ms / 1e3
+    print(f"Course CNN gradient: {size / 1e6:.1f} MB; one rank's step (64 rows, one core): "
+          f"{compute_ms:g} ms; backward after the Dense gradients: {hidden_ms:g} ms\n")
+    print("| Network | Ranks | All-reduce | Efficiency | With overlap | 4x the rows per rank |")
+    print("|---|---|---|---|---|---|")
+    for name, bandwidth, latency in NETWORKS:
+        for ranks in (8, 64, 256):
+            reduce = ring_all_reduce(ranks, size, bandwidth, latency)
+            plain = compute / (compute + reduce)
+            overlap = compute / (compute + max(0.0, reduce - hidden_ms / 1e3))
+            bigger = compute + 3 * 64 * per_sample_ms / 1e3  # 256 rows per rank
+            print(f"| {name} | {ranks} | {reduce * 1e3:.1f} ms | {plain:.2f} | "
+                  f"{overlap:.2f} | {bigger / (bigger + reduce):.2f} |")
+
+
 def _summary(values: list[float]) -> str:
     return f"{statistics.median(values):8.3g}  [{min(values):.3g} .. {max(values):.3g}]"
 
@@ -128,12 +164,19 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--paper", action="store_true", help="print the scaling model")
+    parser.add_argument("--compute-ms", type=float, default=42.7)
+    parser.add_argument("--per-sample-ms", type=float, default=0.536)
+    parser.add_argument("--hidden-ms", type=float, default=23.0)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.paper:
+        paper(args.compute_ms, args.per_sample_ms, args.hidden_ms)
         return
     results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
     names = list(CONFIGS)

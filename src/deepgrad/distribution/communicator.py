@@ -32,10 +32,11 @@ __all__ = ["Communicator", "DistributedError", "find_world_size"]
 # MPICH/Hydra and Intel MPI, Slurm's PMI, PMIx).
 _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
 _NOTICE_TAG = 77
-# A wait polls without pause for this long (as a blocking MPI call spins), then sleeps:
-# the collectives of a step finish within it, and a rank waiting for a slow one (a
-# checkpoint being written, an unbalanced batch) leaves the core to others
-# (benchmarks/distributed.py --latency: 2-rank Iallreduce of 10 numbers, polled).
+# A wait polls without pause for this long, as a blocking MPI call spins (a non-blocking
+# collective progresses only while it is polled: sleeping between polls made a 13 MB
+# all-reduce 4x slower, benchmarks/distributed.py), giving the core away between polls
+# (sched_yield) so that a rank sharing it is not starved; then it sleeps in growing steps
+# (a rank waiting for a checkpoint being written leaves the core to others).
 _SPIN_SECONDS = 0.02
 _NOTICE_BYTES = 4096
 
@@ -137,6 +138,8 @@ class Communicator:
             if now > spin_until:  # a long wait: sleep in growing steps, up to 10 ms
                 pause = min(1e-2, pause * 2 if pause else 1e-4)
                 time.sleep(pause)
+            else:
+                os.sched_yield()
 
     def report_failure(self, message: str) -> None:
         """Tell every other rank that this one failed (once), so that they stop too."""
