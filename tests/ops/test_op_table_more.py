@@ -214,6 +214,10 @@ OP_TABLE = [
     ("perspective_transform", lambda x: ops.image.perspective_transform(
         x, np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0], [3.0, 3.0]]),
         np.array([[0.1, 0.2], [2.7, 0.1], [0.3, 2.9], [2.8, 2.6]])), None, [any_(1, 4, 4, 1)]),
+    ("sobel_edges", ops.image.sobel_edges, None, [any_(1, 4, 5, 2)]),
+    ("elastic_transform", lambda x: ops.image.elastic_transform(x, alpha=2.0, sigma=1.0,
+                                                                seed=3), None,
+     [any_(1, 6, 6, 1)]),
     # core and control flow
     ("copy", ops.copy, np.copy, [any_(2, 3)]),
     ("saturate_cast", lambda x: ops.saturate_cast(x, x.dtype), lambda x: x, [any_(2, 3)]),

@@ -81,6 +81,22 @@ OP_TABLE = [
     ("fabs", ops.fabs, np.fabs, [away(3, 4)]),
     ("absolute", ops.absolute, np.absolute, [away(3, 4)]),
     ("nan_to_num", ops.nan_to_num, np.nan_to_num, [any_(3, 4)]),
+    # piecewise constant: the gradient is zero away from the jumps
+    ("ceil", ops.ceil, np.ceil, [distinct(3, 4) + 0.05]),
+    ("floor", ops.floor, np.floor, [distinct(3, 4) + 0.05]),
+    ("trunc", ops.trunc, np.trunc, [distinct(3, 4) + 0.05]),
+    ("round", ops.round, np.round, [distinct(3, 4) + 0.02]),
+    ("sign", ops.sign, np.sign, [away(3, 4)]),
+    ("floor_divide", ops.floor_divide, np.floor_divide,
+     [np.array([1.3, -2.7, 5.1]), np.array([1.0, 1.1, -2.0])]),
+    ("heaviside", ops.heaviside, np.heaviside, [away(3, 4), any_(3, 4)]),
+    # identities on real values
+    ("convert_to_tensor", ops.convert_to_tensor, lambda x: x, [any_(2, 3)]),
+    ("real", ops.real, np.real, [any_(2, 3)]),
+    ("conj", ops.conj, np.conj, [any_(2, 3)]),
+    ("conjugate", ops.conjugate, np.conjugate, [any_(2, 3)]),
+    ("imag", ops.imag, np.imag, [any_(2, 3)]),
+    ("angle", ops.angle, np.angle, [away(2, 3)]),
     # binary
     ("arctan2", ops.arctan2, np.arctan2, [any_(3, 4), away(4)]),
     ("hypot", ops.hypot, np.hypot, [away(3, 4), away(3, 1)]),
@@ -94,7 +110,10 @@ OP_TABLE = [
     ("fmin", ops.fmin, np.fmin, [distinct(3, 4), distinct(4) + 0.05]),
     ("ldexp", lambda x: ops.ldexp(x, np.array([1, -2, 3])),
      lambda x: np.ldexp(x, np.array([1, -2, 3])), [any_(2, 3)]),
-    # reductions and scans
+    # reductions, sorting and scans
+    ("sort", lambda x: ops.sort(x, axis=1), lambda x: np.sort(x, axis=1), [distinct(3, 4)]),
+    ("meshgrid", lambda a, b: joined(*ops.meshgrid(a, b)),
+     lambda a, b: joined_np(*np.meshgrid(a, b)), [any_(2), any_(3)]),
     ("amax", lambda x: ops.amax(x, axis=1), lambda x: x.max(axis=1), [distinct(3, 5)]),
     ("amin", lambda x: ops.amin(x, axis=0), lambda x: x.min(axis=0), [distinct(3, 5)]),
     ("prod", lambda x: ops.prod(x, axis=-1), lambda x: x.prod(axis=-1), [away(3, 4)]),
