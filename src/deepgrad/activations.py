@@ -26,7 +26,9 @@ from deepgrad.tensor import Tensor, as_tensor
 __all__ = [
     "relu", "leaky_relu", "relu6", "elu", "selu", "softplus", "softsign", "silu", "swish",
     "gelu", "tanh", "sigmoid", "exponential", "hard_sigmoid", "hard_silu", "hard_swish",
-    "linear", "mish", "softmax", "log_softmax", "get", "serialize", "deserialize",
+    "linear", "mish", "softmax", "log_softmax", "celu", "glu", "hard_shrink", "hard_tanh",
+    "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+    "tanh_shrink", "threshold", "get", "serialize", "deserialize",
 ]
 
 Activation = Callable[[Tensor], Tensor]
@@ -259,6 +261,21 @@ def log_softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
 
 # One explicit table: name -> function. Aliases come after the canonical name, so
 # serialize() returns the canonical one (swish -> 'silu', as Keras does).
+# Keras 3's newer activations are the ops themselves (same names and signatures, each
+# with its docstring, example and gradient row in deepgrad.ops).
+celu = ops.celu
+glu = ops.glu
+hard_shrink = ops.hard_shrink
+hard_tanh = ops.hard_tanh
+log_sigmoid = ops.log_sigmoid
+soft_shrink = ops.soft_shrink
+sparse_plus = ops.sparse_plus
+sparse_sigmoid = ops.sparse_sigmoid
+sparsemax = ops.sparsemax
+squareplus = ops.squareplus
+tanh_shrink = ops.tanh_shrink
+threshold = ops.threshold
+
 _ACTIVATIONS: dict[str, Activation] = {
     "relu": relu,
     "leaky_relu": leaky_relu,
@@ -280,6 +297,18 @@ _ACTIVATIONS: dict[str, Activation] = {
     "mish": mish,
     "softmax": softmax,
     "log_softmax": log_softmax,
+    "celu": celu,
+    "glu": glu,
+    "hard_shrink": hard_shrink,
+    "hard_tanh": hard_tanh,
+    "log_sigmoid": log_sigmoid,
+    "soft_shrink": soft_shrink,
+    "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid,
+    "sparsemax": sparsemax,
+    "squareplus": squareplus,
+    "tanh_shrink": tanh_shrink,
+    "threshold": threshold,
 }
 _NAMES: dict[Callable, str] = {}
 for _name, _fn in _ACTIVATIONS.items():
