@@ -82,6 +82,17 @@ def test_conv2d_forward_matches_the_reference(x_shape, k_shape, strides, padding
     np.testing.assert_allclose(out.data, np.maximum(expected, 0), atol=1e-12)
 
 
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", FORWARD_CASES + [
+    ((2, 5, 5, 6), (1, 1, 6, 4), 1, "valid", 1), ((2, 5, 5, 6), (1, 1, 6, 4), 2, "valid", 1)])
+def test_conv2d_relu6_matches_the_reference_clipped(x_shape, k_shape, strides, padding,
+                                                     dilation):
+    x, w, b = rng.normal(size=x_shape), 3 * rng.normal(size=k_shape), rng.normal(size=k_shape[3])
+    expected = np.clip(reference.conv2d(x, w, b, _pair(strides), padding, _pair(dilation)), 0, 6)
+    assert (expected == 6).any() and (expected == 0).any()
+    out = ops.conv2d(Tensor(x), Tensor(w), Tensor(b), strides, padding, dilation, "relu6")
+    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+
+
 def test_same_padding_extra_goes_bottom_right():
     x = np.zeros((1, 4, 4, 1))
     x[0, 3, 3, 0] = 1.0  # only the bottom-right pixel
@@ -105,6 +116,8 @@ GRAD_CASES = [
     ((2, 6, 5, 5), (3, 2, 5, 2), (2, 1), "valid", 1, True, "relu"),
     ((2, 6, 6, 8), (3, 3, 8, 2), 1, "same", 1, True, "relu"),  # flipped-kernel dx
     ((3, 4, 4, 3), (1, 1, 3, 2), 1, "valid", 1, True, None),  # pointwise
+    ((2, 6, 6, 3), (3, 3, 3, 4), 1, "same", 1, True, "relu6"),  # outputs beyond 6 too
+    ((3, 4, 4, 6), (1, 1, 6, 5), 1, "valid", 1, False, "relu6"),  # pointwise
 ]
 
 

@@ -48,15 +48,17 @@ def bounds(activation: str | None, who: str = "activation") -> tuple | None:
     return BOUNDS[activation]
 
 
-def relu_clip(y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``max(y, 0)`` of a float array into ``out`` (``y`` itself when None), by
-    ``np.clip``: a scalar ``np.maximum`` runs several times slower
+def relu_clip(
+    y: np.ndarray, out: np.ndarray | None = None, high: float | None = None
+) -> np.ndarray:
+    """``max(y, 0)`` (and at most ``high``: ReLU6) of a float array into ``out`` (``y``
+    itself when None), by ``np.clip``: a scalar ``np.maximum`` runs several times slower
     (``benchmarks/kernel_choices_apps.py relu_by_clip``). A ``-0.0`` stays ``-0.0``.
 
-    >>> relu_clip(np.array([-1.0, 2.0]))
-    array([0., 2.])
+    >>> relu_clip(np.array([-1.0, 2.0])), relu_clip(np.array([-1.0, 9.0]), high=6.0)
+    (array([0., 2.]), array([0., 6.]))
     """
-    return np.clip(y, 0, np.inf, out=y if out is None else out)
+    return np.clip(y, 0, np.inf if high is None else high, out=y if out is None else out)
 
 
 def apply(y: np.ndarray, limits: tuple) -> None:

@@ -72,10 +72,12 @@ def conv_forward(
     relu: bool = False,
     pool: tuple[int, int] | None = None,
     argmax: np.ndarray | None = None,
+    ceiling: float | None = None,
 ) -> np.ndarray:
     """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
 
-    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place.
+    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place (with
+    ``ceiling``, ReLU also caps at it: ReLU6).
     With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
     ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned.
     Where :func:`pools_in_chunks` holds, ``argmax`` (uint8, the pooled shape) receives
@@ -94,13 +96,13 @@ def conv_forward(
     if winograd.applies(geo, dtype):
         kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
         if pool is None or winograd.pools_in_tiles(geo, pool):
-            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1), argmax)
-        y = winograd.forward(x, kernel, geo, bias, relu)
+            return winograd.forward(x, kernel, geo, bias, relu, pool or (1, 1), argmax, ceiling)
+        y = winograd.forward(x, kernel, geo, bias, relu, ceiling=ceiling)
         return max_pool2d(y, pool, pool, "valid", False)[0]
     if geo.is_pointwise:
-        y = pointwise.forward(x, w2, geo, bias, relu)
+        y = pointwise.forward(x, w2, geo, bias, relu, ceiling)
         return y if pool is None else max_pool_into(y, pool, pooled_output(geo, pool, dtype))
-    return conv_gemm.forward(x, w2, geo, bias, relu, pool, argmax)
+    return conv_gemm.forward(x, w2, geo, bias, relu, pool, argmax, ceiling)
 
 
 def conv_backward(

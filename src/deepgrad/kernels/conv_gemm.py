@@ -183,10 +183,12 @@ def forward(
     relu: bool = False,
     pool: tuple[int, int] | None = None,
     argmax: np.ndarray | None = None,
+    ceiling: float | None = None,
 ) -> np.ndarray:
     """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout) by im2col.
 
-    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place. With
+    Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU (capped at ``ceiling``
+    when given) applied in place. With
     ``pool=(ph, pw)`` each chunk's output is max-pooled (strides equal to the window,
     ``'valid'``) while it is in the cache, and the pooled ``(N, out_h // ph, out_w // pw,
     Cout)`` is returned; ``argmax`` (uint8, the pooled shape), when given, receives each
@@ -248,7 +250,7 @@ def forward(
             if bias is not None:
                 yc += bias
             if relu:
-                relu_clip(yc)
+                relu_clip(yc, high=ceiling)
 
     run_groups(run, chunks(geo.batch, nb))
     return pooled if pool is not None else y.reshape(geo.batch, geo.out_h, geo.out_w, cout)

@@ -39,9 +39,11 @@ def forward(
     geo: ConvGeometry,
     bias: np.ndarray | None = None,
     relu: bool = False,
+    ceiling: float | None = None,
 ) -> np.ndarray:
     """A 1x1 unpadded convolution (``geo.is_pointwise``): the images' rows (every
-    stride-th pixel) times ``w2`` (Cin, Cout), bias and ReLU in place.
+    stride-th pixel) times ``w2`` (Cin, Cout), bias and ReLU (capped at ``ceiling`` when
+    given) in place.
 
     >>> from deepgrad.kernels.geometry import conv_geometry
     >>> x = np.ones((1, 2, 2, 1))
@@ -54,7 +56,7 @@ def forward(
     if bias is not None:
         y += bias
     if relu:
-        relu_clip(y)
+        relu_clip(y, high=ceiling)
     return y.reshape(geo.batch, geo.out_h, geo.out_w, w2.shape[1])
 
 

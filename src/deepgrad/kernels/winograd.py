@@ -295,8 +295,10 @@ def forward(
     relu: bool = False,
     pool: tuple[int, int] = (1, 1),
     argmax: np.ndarray | None = None,
+    ceiling: float | None = None,
 ) -> np.ndarray:
-    """Stride-1 convolution of NHWC ``x`` with a Keras ``kernel`` (kh, kw, cin, cout).
+    """Stride-1 convolution of NHWC ``x`` with a Keras ``kernel`` (kh, kw, cin, cout)
+    (ReLU capped at ``ceiling`` when given).
 
     The bias is added at the point (1, 1), where the output transform is all ones (one
     product in ``ah * aw``), and ReLU while each chunk's outputs are stored, so neither
@@ -336,7 +338,7 @@ def forward(
                 source = out[:ch, :cw, tiles_h, tiles_w].transpose(4, 2, 0, 3, 1, 5)
                 target = y[images, rows, columns].reshape(source.shape)  # splits axes: a view
                 if relu:
-                    relu_clip(source, out=target)
+                    relu_clip(source, out=target, high=ceiling)
                 else:
                     np.copyto(target, source)
                 if won is not None:

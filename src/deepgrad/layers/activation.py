@@ -70,6 +70,19 @@ class ReLU(_Elementwise):
                 return ops.relu6(inputs)
         return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
+    def epilogue(self) -> tuple | None:
+        """``("activation", "relu")`` or ``("activation", "relu6")`` for the plain unit and
+        MobileNet's ``ReLU(6.0)`` (the op before may clip its output in place), else None.
+
+        >>> ReLU(6.0).epilogue(), ReLU(negative_slope=0.1).epilogue()
+        (('activation', 'relu6'), None)
+        """
+        if self.negative_slope != 0 or self.threshold != 0 or type(self).call is not ReLU.call:
+            return None
+        if self.max_value is None:
+            return ("activation", "relu")
+        return ("activation", "relu6") if self.max_value == 6.0 else None
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),

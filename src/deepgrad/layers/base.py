@@ -35,7 +35,9 @@ from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
 from deepgrad.ops.masks import any_masks, get_keras_mask, set_keras_mask
 from deepgrad.tensor import Tensor, Variable
 
-__all__ = ["Layer", "InputSpec", "FusedCall", "clear_session", "shape_str", "shapes_of"]
+__all__ = [
+    "Layer", "InputSpec", "FusedCall", "fuse_chain", "clear_session", "shape_str", "shapes_of",
+]
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 
@@ -296,16 +298,20 @@ class Layer:
         return outputs
 
     # -- fusion: how a model's plan runs two calls as one op ------------------------------
-    def fuse(self, following: Layer) -> Callable | None:
-        """How to run ``following(self(x))`` as one op, or None (the default: no fusion).
+    def fuse(self, following: Layer, *then: Layer) -> Callable | None:
+        """How to run ``following(self(x))`` (or a chain, ``then[0](following(self(x)))``)
+        as one op, or None (the default: no fusion).
 
-        A model's plan asks this of each call whose output only ``following`` reads. A
-        layer that can do both in one pass returns ``run(inputs, training)``, which
-        returns the second layer's output, or None to decline for these inputs (the two
-        calls then run one after the other). :class:`FusedCall` does around it what
-        ``__call__`` does for each layer; ``run`` must decline whenever this layer's own
-        output would be needed (its activity regularizer). ``following`` is described by
-        :meth:`epilogue`, never by its class. deepgrad's addition: Keras has no fusion.
+        A model's plan asks this of each call whose output only ``following`` reads, first
+        with the call that alone reads ``following``'s output in ``then`` (a chain of
+        three, e.g. convolution, batch norm, ReLU), then with ``following`` alone. A layer
+        that can do the chain in one pass returns ``run(inputs, training)``, which returns
+        the last layer's output, or None to decline for these inputs (the calls then run
+        one after the other, the later ones fused among themselves where they can).
+        :class:`FusedCall` does around it what ``__call__`` does for each layer; ``run``
+        must decline whenever an earlier layer's own output would be needed (its activity
+        regularizer). The later layers are described by :meth:`epilogue`, never by their
+        class. deepgrad's addition: Keras has no fusion.
 
         >>> Layer().fuse(Layer()) is None
         True
@@ -315,7 +321,9 @@ class Layer:
     def epilogue(self) -> tuple | None:
         """This layer's work as a step that the op producing its input could finish in the
         same pass: ``(name, parameters)``, e.g. ``("max_pool", (2, 2))`` for a max pooling
-        over windows that do not overlap, or None (the default).
+        over windows that do not overlap, ``("activation", "relu6")``, or
+        ``("batch_norm", folded)`` (``folded(training)`` gives the per-channel scale and
+        shift when the layer normalizes with fixed statistics), or None (the default).
 
         >>> Layer().epilogue() is None
         True
@@ -621,9 +629,11 @@ class Layer:
 class FusedCall:
     """``second(first(inputs))`` run as one op (``run``, from ``first.fuse(second)``), with
     what ``Layer.__call__`` does for each layer around it: inputs converted to ``first``'s
-    dtype, each layer's input checks (``second``'s on the shape ``first`` would output),
-    ``training`` passed on, ``second``'s activity regularizer applied to the output. Layers
-    not built yet, or a ``run`` that declines, take the two calls one after the other.
+    dtype, each layer's input checks (a later layer's on the shape the one before would
+    output), ``training`` passed on, the last layer's activity regularizer applied to the
+    output. ``then`` continues the chain (``first.fuse(second, *then)``). Layers not built
+    yet, or a ``run`` that declines, take ``first``'s call and then the rest, themselves
+    fused where ``second.fuse(*then)`` can.
 
     >>> import deepgrad as dg
     >>> conv, pool = dg.layers.Conv2D(2, 3), dg.layers.MaxPooling2D(2)
@@ -633,27 +643,63 @@ class FusedCall:
     True
     """
 
-    __slots__ = ("first", "second", "run")
+    __slots__ = ("first", "second", "run", "then", "rest")
 
-    def __init__(self, first: Layer, second: Layer, run: Callable) -> None:
-        self.first, self.second, self.run = first, second, run
+    def __init__(self, first: Layer, second: Layer, run: Callable, then: tuple = ()) -> None:
+        self.first, self.second, self.run, self.then = first, second, run, tuple(then)
+        self.rest = None  # the later calls fused among themselves, if they can
+        if self.then:
+            rest = fuse_chain(second, self.then)
+            if rest is not None:
+                self.rest = FusedCall(second, self.then[0], rest, self.then[1:])
 
     def __call__(self, inputs, training=None):
-        first, second = self.first, self.second
+        first, second, then = self.first, self.second, self.then
         if type(inputs) is not Tensor or inputs.data.dtype.kind in "biu":
             inputs = first._convert_inputs(inputs)
         outputs = None
-        if first.built and second.built and type(inputs) is Tensor:
+        if first.built and second.built and type(inputs) is Tensor and all(
+                layer.built for layer in then):
             if first.input_spec is not None:
                 first._check_input_spec(inputs)
-            if second.input_spec is not None:
-                second._check_shape(first.compute_output_shape(inputs.shape))
+            shape, before = inputs.shape, first
+            for layer in (second, *then):
+                if layer.input_spec is not None or then:
+                    shape = before.compute_output_shape(shape)
+                if layer.input_spec is not None:
+                    layer._check_shape(shape)
+                before = layer
             outputs = self.run(inputs, training)
         if outputs is None:
-            return second(first(inputs, training=training), training=training)
-        if second.activity_regularizer is not None:
-            second._activity_losses = activity_penalties(second.activity_regularizer, outputs)
+            x = first(inputs, training=training)
+            if self.rest is not None:
+                return self.rest(x, training)
+            for layer in (second, *then):
+                x = layer(x, training=training)
+            return x
+        last = then[-1] if then else second
+        if last.activity_regularizer is not None:
+            last._activity_losses = activity_penalties(last.activity_regularizer, outputs)
         return outputs
+
+
+def fuse_chain(layer: Layer, following) -> Callable | None:
+    """``layer.fuse(*following)``, or None where ``layer.fuse`` takes one layer only (a
+    ``fuse(self, following)`` written before chains) and more are given.
+
+    >>> fuse_chain(Layer(), [Layer(), Layer()]) is None
+    True
+    """
+    following = tuple(following)
+    if len(following) > 1 and not _takes_chains(type(layer).fuse):
+        return None
+    return layer.fuse(*following)
+
+
+@functools.lru_cache(maxsize=256)
+def _takes_chains(fuse: Callable) -> bool:
+    params = inspect.signature(fuse).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
 
 
 def activity_penalties(regularizer: Callable, outputs) -> list:

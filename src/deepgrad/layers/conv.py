@@ -26,6 +26,7 @@ import numpy as np
 
 from deepgrad import activations, constraints, initializers, ops, regularizers
 from deepgrad.kernels.geometry import conv_output_length, deconv_output_length
+from deepgrad.layers import conv_fusion
 from deepgrad.layers.base import (
     InputSpec,
     Layer,
@@ -201,6 +202,11 @@ class BaseConv(Layer):
             out = self.activation(out)
         return to_channels_first(out) if first else out
 
+    def fuse(self, following: Layer, *then: Layer):
+        """Fold a following batch normalization (in inference) and a ReLU or ReLU6 into
+        this convolution's op: :func:`deepgrad.layers.conv_fusion.fuse`."""
+        return conv_fusion.fuse(self, following, *then)
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),
@@ -322,18 +328,33 @@ class Conv2D(BaseConv):
             dilation_rate=self.dilation_rate, activation=self._fused,
         )
 
-    def fuse(self, following: Layer):
+    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation) -> Tensor:
+        """The convolution with its output channels times ``scale`` plus ``shift`` (None:
+        neither) and ``activation``, in one op (:mod:`deepgrad.layers.conv_fusion`)."""
+        kernel, bias = self.kernel, self.bias
+        if scale is not None:
+            kernel = kernel * scale
+            bias = shift if bias is None else bias * scale + shift
+        return ops.conv2d(
+            inputs, kernel, bias, strides=self.strides, padding=self.padding,
+            dilation_rate=self.dilation_rate, activation=activation, name=self.name,
+        )
+
+    def fuse(self, following: Layer, *then: Layer):
         """Run this convolution and a following max pooling over non-overlapping windows
         as one op, :func:`deepgrad.ops.conv2d_max_pool`: each chunk of the convolution's
         output is pooled while it is in the CPU cache, and in training only each window's
         winner is kept (``benchmarks/cnn.py``). The numbers are those of the two layers to
         float32 rounding (the op multiplies other blocks of rows). Declines for an
         activation other than ReLU or none, an activity regularizer, another input dtype,
-        groups, channels_first, or a subclass that changes the forward pass.
+        groups, channels_first, or a subclass that changes the forward pass. Other
+        layers after it: :meth:`BaseConv.fuse`.
         """
         epilogue = following.epilogue()
+        if epilogue is None or epilogue[0] != "max_pool":
+            return super().fuse(following, *then)
         if (
-            epilogue is None or epilogue[0] != "max_pool" or self.groups != 1
+            then or self.groups != 1
             or self.data_format != "channels_last"
             or type(self).call is not BaseConv.call
             or type(self)._convolve is not Conv2D._convolve

@@ -153,6 +153,19 @@ class Activation(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         return self.activation(inputs)
 
+    def epilogue(self) -> tuple | None:
+        """``("activation", "relu")`` for ``'relu'`` (``"relu6"`` for ``'relu6'``): the op
+        before may clip its output in place; else None.
+
+        >>> Activation("relu").epilogue(), Activation("tanh").epilogue()
+        (('activation', 'relu'), None)
+        """
+        if type(self).call is not Activation.call:
+            return None
+        if self.activation is activations.relu:
+            return ("activation", "relu")
+        return ("activation", "relu6") if self.activation is activations.relu6 else None
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 

@@ -95,6 +95,18 @@ class DepthwiseConv2D(BaseConv):
             dilation_rate=self.dilation_rate, activation=self._fused,
         )
 
+    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation) -> Tensor:
+        """As ``_convolve``, output channels times ``scale`` plus ``shift`` (None: neither),
+        with ``activation`` (:mod:`deepgrad.layers.conv_fusion`)."""
+        kernel, bias = self.kernel, self.bias
+        if scale is not None:
+            kernel = kernel * ops.reshape(scale, kernel.shape[2:])
+            bias = shift if bias is None else bias * scale + shift
+        return ops.depthwise_conv2d(
+            inputs, kernel, bias, strides=self.strides, padding=self.padding,
+            dilation_rate=self.dilation_rate, activation=activation,
+        )
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),
@@ -165,10 +177,18 @@ class SeparableConv2D(DepthwiseConv2D):
         self._bias(self.filters)
 
     def _convolve(self, inputs: Tensor) -> Tensor:
+        return self._convolve_scaled(inputs, None, None, self._fused)
+
+    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation) -> Tensor:
+        """As ``_convolve``, output channels times ``scale`` plus ``shift`` (None: neither,
+        folded into the pointwise kernel), with ``activation``."""
+        pointwise, bias = self.pointwise_kernel, self.bias
+        if scale is not None:
+            pointwise = pointwise * scale
+            bias = shift if bias is None else bias * scale + shift
         return ops.separable_conv2d(
-            inputs, self.depthwise_kernel, self.pointwise_kernel, self.bias,
-            strides=self.strides, padding=self.padding, dilation_rate=self.dilation_rate,
-            activation=self._fused,
+            inputs, self.depthwise_kernel, pointwise, bias, strides=self.strides,
+            padding=self.padding, dilation_rate=self.dilation_rate, activation=activation,
         )
 
     def get_config(self) -> dict:

@@ -160,13 +160,17 @@ class BatchNormalization(Layer):
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: int(channels)})
 
     def call(self, inputs: Tensor, training=None) -> Tensor:
+        return self._normalize(inputs, training)
+
+    def _normalize(self, inputs: Tensor, training, activation: str | None = None) -> Tensor:
         if training and self.trainable:
             group = collective.current() if self.synchronized else None
             if group is None:
                 out, mean, variance = ops.batch_norm_train(
-                    inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon
+                    inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon,
+                    activation=activation,
                 )
-            else:  # the global batch's statistics, over the processes
+            else:  # the global batch's statistics, over the processes (never fused)
                 out, mean, variance = batch_norm_train_synchronized(
                     inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon,
                     all_reduce=group.all_reduce_sum, weight=group.gradient_weight,
@@ -177,8 +181,60 @@ class BatchNormalization(Layer):
             return out
         return ops.batch_normalization(
             inputs, self.moving_mean, self.moving_variance, axis=self.axis, offset=self.beta,
-            scale=self.gamma, epsilon=self.epsilon,
+            scale=self.gamma, epsilon=self.epsilon, activation=activation,
         )
+
+    # -- fusion (deepgrad's addition; see Layer.fuse) -----------------------------------
+    def epilogue(self) -> tuple | None:
+        """``("batch_norm", self.folded)``: a convolution before this layer may fold it in.
+
+        >>> BatchNormalization().epilogue()[0]
+        'batch_norm'
+        """
+        return ("batch_norm", self.folded)
+
+    def folded(self, training=None) -> tuple[Tensor, Tensor] | None:
+        """``(scale, shift)`` per channel such that this layer's output is ``x * scale +
+        shift``, when it normalizes with its moving statistics (inference, or
+        ``trainable=False``) over the last axis; else None. Built from the weights with
+        ops, so gradients reach ``gamma`` and ``beta`` through a convolution that folds
+        them in (fine-tuning with a frozen batch norm).
+
+        >>> bn = BatchNormalization(epsilon=0.0)
+        >>> bn.build((None, 2))
+        >>> [t.data.tolist() for t in bn.folded()], bn.folded(training=True)
+        ([[1.0, 1.0], [0.0, 0.0]], None)
+        """
+        if (training and self.trainable) or not self.built or (
+                self.axis != self.input_spec.ndim - 1):
+            return None
+        scale = 1.0 / ops.sqrt(self.moving_variance + self.epsilon)
+        if self.gamma is not None:
+            scale = self.gamma * scale
+        shift = -(self.moving_mean * scale)
+        if self.beta is not None:
+            shift = self.beta + shift
+        return scale, shift
+
+    def fuse(self, following: Layer, *then: Layer):
+        """Apply a following ReLU or ReLU6 in the normalization's own pass (training and
+        inference: ``ops.batch_norm_train`` / ``ops.batch_normalization`` with
+        ``activation=``), instead of writing the normalized output and clipping a copy.
+        Declines with an activity regularizer on this layer, ``synchronized=True`` or a
+        subclass that changes the forward pass.
+        """
+        epilogue = following.epilogue()
+        if then or epilogue is None or epilogue[0] != "activation" or self.synchronized or (
+                type(self).call is not BatchNormalization.call):
+            return None
+
+        def run(inputs: Tensor, training=None) -> Tensor | None:
+            if (inputs.dtype != self.dtype or self.activity_regularizer is not None
+                    or following.epilogue() != epilogue):
+                return None
+            return self._normalize(inputs, training, epilogue[1])
+
+        return run
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

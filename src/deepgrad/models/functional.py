@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from deepgrad import ops, tree
-from deepgrad.layers.base import FusedCall, shapes_of
+from deepgrad.layers.base import FusedCall, fuse_chain, shapes_of
 from deepgrad.layers.input_layer import InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor, Node
 
@@ -97,10 +97,12 @@ def _fetch(values: list):
 class Plan:
     """How a graph runs: its steps in order, found once by one pass over the nodes.
 
-    A step is a layer call, or a pair fused into one op: a node whose single output only
+    A step is a layer call, or a chain fused into one op: a node whose single output only
     the next call reads (not a model output, no extra arguments on either call) asks its
-    layer ``layer.fuse(next_layer)``; a layer that can run the pair as one op returns how
-    (see :meth:`deepgrad.layers.Layer.fuse`). No layer class is named here.
+    layer ``layer.fuse(next_layer, after_that)`` where the call after that alone reads the
+    next one's output, then ``layer.fuse(next_layer)``; a layer that can run the chain as
+    one op returns how (see :meth:`deepgrad.layers.Layer.fuse`). No layer class is named
+    here.
     """
 
     def __init__(self, graph: Graph, fuse: bool = True) -> None:
@@ -116,14 +118,18 @@ class Plan:
         for node in nodes:
             if id(node) in fused:
                 continue
-            follower = _only_reader(node, readers, outputs) if fuse else None
-            run = None if follower is None else node.layer.fuse(follower.layer)
+            chain = _chain(node, readers, outputs) if fuse else []
+            run = None
+            while chain and run is None:  # the longest chain the layer can fuse
+                run = fuse_chain(node.layer, [n.layer for n in chain])
+                if run is None:
+                    chain.pop()
             if run is None:
                 self.steps.append(_Step(node.layer, node, node, slots))
             else:
-                fused.add(id(follower))
-                self.steps.append(_Step(FusedCall(node.layer, follower.layer, run), node,
-                                        follower, slots))
+                fused.update(id(n) for n in chain)
+                call = FusedCall(node.layer, chain[0].layer, run, [n.layer for n in chain[1:]])
+                self.steps.append(_Step(call, node, chain[-1], slots))
         self.size = len(slots)
         structure = graph.output_structure
         self.output = slots[id(structure)] if isinstance(structure, KerasTensor) else None
@@ -170,6 +176,17 @@ class Plan:
         if self.output is not None:
             return values[self.output]
         return tree.map_structure(_fetch(values), self.output_template)
+
+
+def _chain(node: Node, readers: dict, outputs: set, longest: int = 2) -> list[Node]:
+    """Up to ``longest`` calls after ``node``, each the only reader of the one before."""
+    chain = []
+    while len(chain) < longest:
+        follower = _only_reader(chain[-1] if chain else node, readers, outputs)
+        if follower is None:
+            break
+        chain.append(follower)
+    return chain
 
 
 def _only_reader(node: Node, readers: dict, outputs: set) -> Node | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.kernels.activation import BOUNDS, relu_clip
+from deepgrad.kernels.activation import BOUNDS, masked, relu_clip
 from deepgrad.kernels.conv import conv_backward, conv_forward, conv_input_grad, pools_in_chunks
 from deepgrad.kernels.depthwise import depthwise_backward, depthwise_forward
 from deepgrad.kernels.geometry import conv_geometry, deconv_output_length, pooled_output
@@ -56,13 +56,15 @@ def _tuple(value, n: int, arg: str, name: str) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
-def _relu(activation, name: str) -> bool:
+def _relu(activation, name: str, ceiling: bool = False) -> bool:
+    """Whether ``activation`` clips at 0; ``'relu6'`` too where ``ceiling`` is allowed."""
     if activation is None or activation == "linear":
         return False
-    if activation == "relu":
+    if activation == "relu" or (ceiling and activation == "relu6"):
         return True
+    allowed = "'relu' or 'relu6'" if ceiling else "'relu'"
     raise ValueError(
-        f"{name}: `activation` must be None, 'linear' or 'relu' (other activations are "
+        f"{name}: `activation` must be None, 'linear' or {allowed} (other activations are "
         f"separate ops). Received: activation={activation!r}"
     )
 
@@ -97,7 +99,7 @@ def _parents(x: Tensor, kernel: Tensor, bias: Tensor | None) -> tuple[Tensor, ..
 def _conv2d_inputs(x, kernel, bias, strides, padding, dilation_rate, activation, name: str):
     """The checked arguments of a 2-D convolution: tensors, the input array, the
     geometry and whether ReLU is fused."""
-    relu = _relu(activation, name)
+    relu = _relu(activation, name, ceiling=True)
     x, kernel, bias, data = _inputs(x, kernel, bias, 3, name)
     strides = _tuple(strides, 2, "strides", name)
     dilation = _tuple(dilation_rate, 2, "dilation_rate", name)
@@ -137,7 +139,9 @@ def conv2d(
         strides, dilation_rate: an int or a pair.
         padding: ``'valid'``, ``'same'`` (TF rule: the odd pixel goes bottom/right), or
             explicit ``((top, bottom), (left, right))``.
-        activation: None or ``'relu'``, fused into the op.
+        activation: None, ``'relu'`` or ``'relu6'``, fused into the op (ReLU6: a
+            BatchNormalization folded into a convolution in inference, then MobileNet's
+            ``ReLU(6.0)``).
         name: the name used in error messages.
 
     Returns:
@@ -159,9 +163,13 @@ def conv2d(
         x, kernel, bias, strides, padding, dilation_rate, activation, name
     )
     w2 = kernel.data.reshape(-1, geo.out_c)
-    y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu)
+    ceiling = BOUNDS["relu6"][1] if activation == "relu6" else None
+    y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu, ceiling=ceiling)
 
     def backward(g):
+        if ceiling is not None:
+            return _conv2d_grads(x, kernel, bias, data, w2, geo, masked(g, y, BOUNDS["relu6"],
+                                                                        np.empty_like(g)))
         return _conv2d_grads(x, kernel, bias, data, w2, geo, g, y if relu else None)
 
     return make_result(y, _parents(x, kernel, bias), backward)
@@ -205,7 +213,7 @@ def conv2d_max_pool(
     w2 = kernel.data.reshape(-1, geo.out_c)
     dtype = np.result_type(data.dtype, w2.dtype)
     misfit = geo.out_h < pool[0] or geo.out_w < pool[1]  # (max_pool2d names a misfit)
-    if misfit or (recorded and not pools_in_chunks(geo, pool, dtype)):
+    if misfit or activation == "relu6" or (recorded and not pools_in_chunks(geo, pool, dtype)):
         y = conv2d(x, kernel, bias, strides, padding, dilation_rate, activation, name)
         return max_pool2d(y, pool)
     b = None if bias is None else bias.data
@@ -437,7 +445,7 @@ def separable_conv2d(
         pointwise_kernel: ``(1, 1, Cin * depth_multiplier, Cout)``.
         bias: optional ``(Cout,)``, added after the pointwise step.
         strides, padding, dilation_rate: of the depthwise step.
-        activation: None or ``'relu'``, applied at the end.
+        activation: None, ``'relu'`` or ``'relu6'``, applied at the end.
 
     >>> x = Tensor(np.ones((1, 3, 3, 2)))
     >>> y = separable_conv2d(x, Tensor(np.ones((3, 3, 2, 1))), Tensor(np.ones((1, 1, 2, 4))))

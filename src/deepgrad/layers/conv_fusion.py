@@ -1,0 +1,91 @@
+"""How a convolution takes the layers after it into its own op (deepgrad's addition).
+
+A model's plan asks each call whether it can run the next ones in the same op
+(:meth:`deepgrad.layers.Layer.fuse`); the later layers are known only by their
+:meth:`~deepgrad.layers.Layer.epilogue`. A 2-D convolution (``Conv2D``,
+``DepthwiseConv2D``, ``SeparableConv2D``, channels last, no activation of its own) takes:
+
+- a batch normalization that runs on fixed statistics (``predict``, ``evaluate``,
+  ``training=False``, or a frozen layer): its output is ``x * scale + shift`` per
+  channel, so it folds into the convolution, ``kernel * scale`` and ``bias * scale +
+  shift``. The convolution's output is the normalized one: no pass over it, no new
+  array. The folded weights are built with ops on every call (a pass over the kernel,
+  not the activations), so gradients still reach the kernel, ``gamma`` and ``beta``.
+  In training the batch's statistics are needed: the call declines, the convolution
+  runs alone and the normalization takes the activation itself
+  (``BatchNormalization.fuse``).
+- a ReLU or ReLU6 after either, clipped in place by the convolution's op.
+
+The numbers are those of the separate layers to float32 rounding (the product is
+scaled before the sum rather than after). Measured by ``benchmarks/models.py``
+(MobileNetV2, ResNet50 and Xception ``predict_on_batch``); the plain layers are the
+reference, ``tests/layers/test_conv_fusion.py`` holds the fused ones to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from deepgrad import activations
+from deepgrad.layers.base import Layer
+from deepgrad.tensor import Tensor
+
+__all__ = ["fuse"]
+
+# The chains a convolution takes, by the epilogues' names.
+CHAINS = {("batch_norm",), ("batch_norm", "activation"), ("activation",)}
+
+
+def _definer(cls: type, name: str) -> type | None:
+    return next((c for c in cls.__mro__ if name in vars(c)), None)
+
+
+def fuse(conv: Layer, following: Layer, *then: Layer) -> Callable | None:
+    """``run(inputs, training)`` for ``conv`` and the chain after it, or None.
+
+    ``conv`` must implement ``_convolve_scaled(inputs, scale, shift, activation)`` in the
+    same class as its ``_convolve`` (so a subclass that changes the convolution is not
+    fused), have no activation of its own, and be channels last.
+
+    >>> import deepgrad as dg
+    >>> conv, bn = dg.layers.Conv2D(2, 3), dg.layers.BatchNormalization()
+    >>> relu = dg.layers.ReLU(6.0)
+    >>> fuse(conv, bn, relu) is not None, fuse(conv, dg.layers.Dense(2)) is None
+    (True, True)
+    """
+    layers = (following, *then)
+    steps = tuple(layer.epilogue() for layer in layers)
+    if None in steps or tuple(step[0] for step in steps) not in CHAINS:
+        return None
+    cls = type(conv)
+    if (
+        getattr(conv, "data_format", None) != "channels_last"
+        or getattr(conv, "groups", 1) != 1
+        or conv.activation is not activations.linear
+        or _definer(cls, "_convolve_scaled") is None
+        or _definer(cls, "_convolve_scaled") is not _definer(cls, "_convolve")
+        or _definer(cls, "call").__name__ != "BaseConv"
+    ):
+        return None
+    activation = steps[-1][1] if steps[-1][0] == "activation" else None
+    folds = steps[0][0] == "batch_norm"
+    earlier = (conv, *layers[:-1])
+
+    def run(inputs: Tensor, training=None) -> Tensor | None:
+        if (
+            inputs.dtype != conv.dtype
+            or any(layer.activity_regularizer is not None for layer in earlier)
+            or tuple(layer.epilogue() for layer in layers) != steps
+        ):
+            return None
+        scale = shift = None
+        if folds:
+            folded = steps[0][1](training)
+            if folded is None:
+                return None
+            scale, shift = folded
+            if scale.dtype != conv.dtype:
+                return None
+        return conv._convolve_scaled(inputs, scale, shift, activation)
+
+    return run
