@@ -50,6 +50,11 @@ maximum, minimum = ops.maximum, ops.minimum
 add, subtract, multiply, divide = ops.add, ops.subtract, ops.multiply, ops.divide
 clip_by_value = ops.clip
 where = ops.where
+# dg.ops already follows TensorFlow's dtype rules here (Python floats float32, Python ints
+# int32, float32 zeros by default) and its comparisons carry no gradient.
+equal, not_equal = ops.equal, ops.not_equal
+convert_to_tensor = ops.convert_to_tensor
+zeros, ones, zeros_like, ones_like = ops.zeros, ops.ones, ops.zeros_like, ops.ones_like
 
 
 def _array(x) -> np.ndarray:
@@ -67,13 +72,12 @@ def concat(values, axis: int) -> Tensor:
 
 def argmax(input, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002
     """``tf.argmax``: index of the largest value along ``axis`` (TensorFlow's default axis
-    is 0, where ``keras.ops.argmax`` flattens); no gradient.
+    is 0, where ``keras.ops.argmax`` flattens; int64 as TensorFlow); no gradient.
 
     >>> argmax([[1, 5], [7, 2]], 1).numpy().tolist()
     [1, 0]
     """
-    return Tensor(np.argmax(_array(input), axis=0 if axis is None else axis)
-                  .astype(output_type))
+    return ops.cast(ops.argmax(input, 0 if axis is None else axis), output_type)
 
 
 def argmin(input, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002
@@ -82,26 +86,7 @@ def argmin(input, axis: int | None = None, output_type=np.int64) -> Tensor:  # n
     >>> argmin([[1, 5], [7, 2]], 1).numpy().tolist()
     [0, 1]
     """
-    return Tensor(np.argmin(_array(input), axis=0 if axis is None else axis)
-                  .astype(output_type))
-
-
-def equal(x, y) -> Tensor:
-    """``tf.equal``: elementwise ``x == y`` (broadcasting), a bool Tensor; no gradient.
-
-    >>> equal([1, 2, 3], 2).numpy().tolist()
-    [False, True, False]
-    """
-    return Tensor(np.equal(_array(x), _array(y)))
-
-
-def not_equal(x, y) -> Tensor:
-    """``tf.not_equal``: elementwise ``x != y``, a bool Tensor; no gradient.
-
-    >>> not_equal([1, 2], [1, 3]).numpy().tolist()
-    [False, True]
-    """
-    return Tensor(np.not_equal(_array(x), _array(y)))
+    return ops.cast(ops.argmin(input, 0 if axis is None else axis), output_type)
 
 
 def _dtype_of(value: np.ndarray, dtype) -> np.dtype:
@@ -139,52 +124,3 @@ def constant(value, dtype=None, shape=None) -> Tensor:
         else:
             raise ValueError(f"constant: {array.size} values cannot fill `shape`={shape}.")
     return Tensor(np.array(array))
-
-
-def convert_to_tensor(value, dtype=None) -> Tensor:
-    """``tf.convert_to_tensor``: a Tensor as is, anything else as :func:`constant`.
-
-    >>> convert_to_tensor(np.ones(2, "float32")).dtype
-    dtype('float32')
-    """
-    if isinstance(value, Tensor) and dtype is None:
-        return value
-    return constant(value, dtype=dtype)
-
-
-def zeros(shape, dtype=np.float32) -> Tensor:
-    """``tf.zeros``: a Tensor of zeros (float32 by default).
-
-    >>> zeros((2, 3)).shape
-    (2, 3)
-    """
-    return Tensor(np.zeros(shape, dtype))
-
-
-def ones(shape, dtype=np.float32) -> Tensor:
-    """``tf.ones``: a Tensor of ones (float32 by default).
-
-    >>> ones(2)
-    Tensor([1., 1.], dtype=float32)
-    """
-    return Tensor(np.ones(shape, dtype))
-
-
-def zeros_like(input, dtype=None) -> Tensor:  # noqa: A002
-    """``tf.zeros_like``.
-
-    >>> zeros_like(np.ones((2,), "int32")).numpy().tolist()
-    [0, 0]
-    """
-    array = _array(input)
-    return Tensor(np.zeros_like(array, dtype=dtype or array.dtype))
-
-
-def ones_like(input, dtype=None) -> Tensor:  # noqa: A002
-    """``tf.ones_like``.
-
-    >>> ones_like(np.zeros((2,), "float32")).numpy().tolist()
-    [1.0, 1.0]
-    """
-    array = _array(input)
-    return Tensor(np.ones_like(array, dtype=dtype or array.dtype))
