@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad._image_boxes import non_max_suppression as _non_max_suppression
 from deepgrad.ops import elementwise as ew
 from deepgrad.ops import reduce as rd
 from deepgrad.ops.conv_forms import depthwise_conv
@@ -364,28 +365,13 @@ def non_max_suppression(boxes, scores, max_output_size: int, iou_threshold: floa
     """Greedy non-maximum suppression, as ``tf.image.non_max_suppression``: the indices
     (int32, best first) of at most ``max_output_size`` boxes ``[y1, x1, y2, x2]`` (corners in
     either order) whose overlap with every better kept box is at most ``iou_threshold``
-    and whose score exceeds ``score_threshold``. No gradient.
+    and whose score exceeds ``score_threshold``. No gradient. The same rule as
+    ``dg.image.non_max_suppression`` (one implementation), as a Tensor.
 
     >>> boxes = [[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 2, 1, 3]]
     >>> non_max_suppression(boxes, [0.9, 0.8, 0.7], 3)
     Tensor([0, 2], dtype=int32)
     """
-    b = np.asarray(tensor_of(boxes).data, np.float64).reshape(-1, 4)
-    s = np.asarray(tensor_of(scores).data, np.float64).reshape(-1)
-    y1, y2 = np.minimum(b[:, 0], b[:, 2]), np.maximum(b[:, 0], b[:, 2])
-    x1, x2 = np.minimum(b[:, 1], b[:, 3]), np.maximum(b[:, 1], b[:, 3])
-    area = (y2 - y1) * (x2 - x1)
-    kept: list[int] = []
-    for i in np.argsort(-s, kind="stable"):
-        if len(kept) >= max_output_size or s[i] <= score_threshold:
-            break
-        if kept:
-            k = np.asarray(kept)
-            inter = (np.clip(np.minimum(y2[i], y2[k]) - np.maximum(y1[i], y1[k]), 0, None)
-                     * np.clip(np.minimum(x2[i], x2[k]) - np.maximum(x1[i], x1[k]), 0, None))
-            union = area[i] + area[k] - inter
-            iou = np.where(union > 0, inter / np.where(union > 0, union, 1), 0)
-            if np.any(iou > iou_threshold):
-                continue
-        kept.append(int(i))
+    kept = _non_max_suppression(tensor_of(boxes).data, tensor_of(scores).data,
+                                max_output_size, iou_threshold, score_threshold)
     return Tensor(np.asarray(kept, np.int32))
