@@ -15,13 +15,61 @@ one, fancy-indexes whole batches instead of stacking elements one by one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
 from deepgrad.data.structure import TensorSpec, flatten, is_nested, pack, sample_from_spec
 
+__all__ = ["Node", "ForwardingNode", "Columns", "Plan", "epoch_scope", "pass_key",
+           "close_iterator", "arange_chunks", "plan_elements", "leaves_of", "rechunk",
+           "skip_chunks", "take_chunks"]
+
 _CHUNK = 65536
+
+
+class epoch_scope:  # noqa: N801  (used like a function: ``with epoch_scope(3):``)
+    """While ``fit`` runs epoch ``epoch``, random stages key their randomness by it.
+
+    A ``shuffle`` or ``map`` stage numbers its passes: outside a scope, by a counter of its
+    own (pass 0, 1, 2... as it is iterated); inside one, by ``(epoch, pass within the
+    epoch)``, so that an epoch's order and random draws are a function of the seeds and
+    the epoch alone, and a run resumed at ``initial_epoch`` sees the same data as the
+    uninterrupted one. ``fit`` opens one scope per epoch.
+
+    >>> with epoch_scope(3):
+    ...     pass_key(object(), iter([]))
+    (3, 0)
+    >>> pass_key(object(), iter([5]))
+    (5,)
+    """
+
+    __slots__ = ("epoch", "passes", "token")
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+        self.passes: dict[int, int] = {}
+
+    def __enter__(self) -> epoch_scope:
+        self.token = _EPOCH.set(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _EPOCH.reset(self.token)
+
+
+_EPOCH: ContextVar[epoch_scope | None] = ContextVar("deepgrad_data_epoch", default=None)
+
+
+def pass_key(node: object, counter: Iterator[int]) -> tuple[int, ...]:
+    """The key of a random stage's next pass: ``(epoch, pass)`` in a scope, else ``(k,)``."""
+    scope = _EPOCH.get()
+    if scope is None:
+        return (next(counter),)
+    index = scope.passes.get(id(node), 0)
+    scope.passes[id(node)] = index + 1
+    return (scope.epoch, index)
 
 
 class Node:

@@ -24,7 +24,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from deepgrad.data.pipeline import ForwardingNode, Node, Plan, close_iterator, plan_elements
+from deepgrad.data.pipeline import (
+    ForwardingNode,
+    Node,
+    Plan,
+    close_iterator,
+    pass_key,
+    plan_elements,
+)
 from deepgrad.random import make_generator
 
 _DRAW_CHUNK = 1024
@@ -150,7 +157,10 @@ class ShuffleNode(ForwardingNode):
     Randomness: a base seed is fixed when the dataset is built (``seed``, or a draw from
     deepgrad's global generator, so ``set_random_seed`` makes runs reproducible). Pass
     ``k`` uses ``default_rng([base_seed, k])``, or pass 0 every time when
-    ``reshuffle_each_iteration`` is False.
+    ``reshuffle_each_iteration`` is False. Within ``fit``, a pass is keyed by the epoch
+    instead (``[base_seed, epoch, pass within the epoch]``, see
+    :class:`~deepgrad.data.pipeline.epoch_scope`), so that a run resumed at
+    ``initial_epoch`` shuffles as the uninterrupted one did.
     """
 
     def __init__(
@@ -163,8 +173,8 @@ class ShuffleNode(ForwardingNode):
         self.passes = itertools.count()
 
     def _pass_generator(self) -> np.random.Generator:
-        index = next(self.passes) if self.reshuffle else 0
-        return np.random.default_rng([self.base_seed, index])
+        key = pass_key(self, self.passes) if self.reshuffle else (0,)
+        return np.random.default_rng([self.base_seed, *key])
 
     def plan(self) -> Plan | None:
         plan = self.input.plan()

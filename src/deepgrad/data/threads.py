@@ -12,6 +12,7 @@ as soon as the last reference to the iterator goes (``break`` out of a ``for`` l
 from __future__ import annotations
 
 import collections
+import contextvars
 import itertools
 import os
 import queue
@@ -120,7 +121,10 @@ class PrefetchNode(ForwardingNode):
             finally:
                 close_iterator(upstream)
 
-        thread = threading.Thread(target=produce, name="deepgrad-prefetch", daemon=True)
+        # The producer sees this thread's context: fit's epoch (data.pipeline.epoch_scope).
+        context = contextvars.copy_context()
+        thread = threading.Thread(target=context.run, args=(produce,), name="deepgrad-prefetch",
+                                  daemon=True)
         thread.start()
         try:
             while True:

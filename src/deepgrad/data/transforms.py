@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import random as dg_random
 from deepgrad.data.constants import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from deepgrad.data.pipeline import (
     ForwardingNode,
@@ -24,6 +25,7 @@ from deepgrad.data.pipeline import (
     Plan,
     close_iterator,
     leaves_of,
+    pass_key,
     plan_elements,
     skip_chunks,
     take_chunks,
@@ -48,16 +50,30 @@ def call_with_element(fn: Callable, element: Any) -> Any:
     return fn(*element) if type(element) is tuple else fn(element)
 
 
+# The stream key of calls made to infer a map's output spec (never a pass's key).
+_SAMPLE = 2**32
+
+
 class MapNode(Node):
-    """``fn`` applied to every element, optionally on a thread pool (``map``)."""
+    """``fn`` applied to every element, optionally on a thread pool (``map``).
+
+    Randomness: each call runs in its own :class:`deepgrad.random.stream`, keyed by the
+    map's base seed (drawn from deepgrad's global generator when the dataset is built),
+    the pass (see :func:`~deepgrad.data.pipeline.pass_key`: the epoch within ``fit``) and
+    the element's index, so what ``fn`` draws from ``dg.random.generator()`` (or through
+    layers without a seed of their own) is the same for any ``num_parallel_calls`` and any
+    thread timing.
+    """
 
     def __init__(self, input_node: Node, fn: Callable, num_parallel_calls: int | None) -> None:
         self.input = input_node
         self.fn = fn
         self.workers = None if num_parallel_calls is None else autotune_workers(num_parallel_calls)
         self._spec: Any = None
+        self.base_seed = int(dg_random.generator().integers(2**63 - 1))
+        self.passes = itertools.count()
 
-    def apply(self, element: Any) -> Any:
+    def _call(self, element: Any) -> Any:
         result = call_with_element(self.fn, element)
         if isinstance(result, list):  # tf.data: a returned list is a tuple of components
             result = tuple(result)
@@ -69,12 +85,24 @@ class MapNode(Node):
                 f"{error}. Received: {result!r}"
             ) from None
 
+    def apply(self, element: Any) -> Any:
+        """``fn`` on one element outside a pass (to infer the output's spec)."""
+        with dg_random.stream((self.base_seed, _SAMPLE)):
+            return self._call(element)
+
     def iterate(self) -> Iterator:
+        key = (self.base_seed, *pass_key(self, self.passes))
         upstream = self.input.iterate()
+
+        def run(item: tuple[int, Any]) -> Any:
+            index, element = item
+            with dg_random.stream((*key, index)):
+                return self._call(element)
+
         if self.workers is None:
-            results = (self.apply(element) for element in upstream)
+            results = map(run, enumerate(upstream))
         else:
-            results = parallel_map(upstream, self.apply, self.workers)
+            results = parallel_map(enumerate(upstream), run, self.workers)
         try:
             first = next(results, _END)
             if first is _END:

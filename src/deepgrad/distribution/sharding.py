@@ -56,9 +56,9 @@ class ShardedArrays:
         self.steps_per_epoch = batches.steps_per_epoch
         batches.shard = (group.rank, group.size)
 
-    def epoch(self, shuffle=False) -> Iterator[tuple]:
+    def epoch(self, shuffle=False, epoch: int | None = None) -> Iterator[tuple]:
         inner, group = self.batches, self.group
-        for step, batch in enumerate(inner.epoch(shuffle)):
+        for step, batch in enumerate(inner.epoch(shuffle, epoch)):
             start = (step % inner.num_batches) * inner.batch_size
             total = min(inner.batch_size, inner.num_samples - start)
             group.set_share(share(total, group.rank, group.size), total)
@@ -78,9 +78,9 @@ class SlicedBatches:
         self.group = group
         self.steps_per_epoch = batches.steps_per_epoch
 
-    def epoch(self, shuffle=False) -> Iterator[tuple]:
+    def epoch(self, shuffle=False, epoch: int | None = None) -> Iterator[tuple]:
         group = self.group
-        for step, batch in enumerate(self.batches.epoch(shuffle)):
+        for step, batch in enumerate(self.batches.epoch(shuffle, epoch)):
             total = rows(batch)
             _check_same(group, batch, step)
             start, stop = shard_rows(0, total, group.rank, group.size)

@@ -11,6 +11,7 @@ generator or any iterable yields ready batches.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from deepgrad import random as dg_random
 from deepgrad import tree
+from deepgrad.data.pipeline import epoch_scope
 from deepgrad.tensor import Tensor
 from deepgrad.utils.py_dataset import PyDataset, PyDatasetBatches
 
@@ -170,8 +172,9 @@ class ArrayBatches:
         self.shard: tuple[int, int] | None = None
         self.permutation = None
 
-    def epoch(self, shuffle: bool | str = False) -> Iterator[tuple]:
-        """Yield ``(x, y, sample_weight)`` batches for one epoch."""
+    def epoch(self, shuffle: bool | str = False, epoch: int | None = None) -> Iterator[tuple]:
+        """Yield ``(x, y, sample_weight)`` batches for one epoch (shuffled from deepgrad's
+        global generator, which checkpoints save; ``epoch`` is not needed)."""
         n, size = self.num_samples, self.batch_size
         order = None
         permutation = self.permutation or dg_random.generator().permutation
@@ -241,8 +244,14 @@ class IterableBatches:
             "To fix, batch it first: dataset.batch(32)."
         )
 
-    def epoch(self, shuffle=False) -> Iterator[tuple]:
-        """Yield ``(x, y, sample_weight)`` batches for one epoch."""
+    def epoch(self, shuffle=False, epoch: int | None = None) -> Iterator[tuple]:
+        """Yield ``(x, y, sample_weight)`` batches for one epoch.
+
+        With ``epoch`` (``fit`` passes it), a Dataset's shuffles and maps are keyed by it
+        (:class:`~deepgrad.data.pipeline.epoch_scope`), so a run resumed at
+        ``initial_epoch`` gets the batches the uninterrupted run got.
+        """
+        scope = epoch_scope(epoch) if epoch is not None else contextlib.nullcontext()
         restartable = hasattr(self.source, "cardinality") or not isinstance(self.source, Iterator)
         if restartable and (self.steps is None or self._iterator is None):
             self._iterator = iter(self.source)
@@ -251,7 +260,8 @@ class IterableBatches:
         count = 0
         while self.steps is None or count < self.steps:
             try:
-                batch = next(self._iterator)
+                with scope:
+                    batch = next(self._iterator)
             except StopIteration:
                 if self.steps is not None and count == 0:
                     raise ValueError(

@@ -159,7 +159,7 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
         model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
         step = -1
-        batches = enumerate(train.epoch(shuffle))
+        batches = enumerate(train.epoch(shuffle, epoch))
         if skip:
             batches, skip = itertools.islice(batches, skip, None), 0
         for step, batch in batches:
@@ -185,7 +185,7 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
         epoch_logs = dict(logs)
         if val is not None and (epoch + 1) % validation_freq == 0:
             callback_list.on_test_begin()  # Keras validates through evaluate's hooks
-            val_logs = _test_loop(model, val, callback_list)
+            val_logs = _test_loop(model, val, callback_list, epoch)
             callback_list.on_test_end(val_logs)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
         model._epoch = epoch + 1  # the epoch reached, recorded in saved checkpoints
@@ -210,7 +210,7 @@ def _explain_first_batch(data, step: int, error: ValueError):
     raise explained from error
 
 
-def _test_loop(self, data, callback_list=None) -> dict:
+def _test_loop(self, data, callback_list=None, epoch: int | None = None) -> dict:
     self.reset_metrics()
     logs: dict = {}
     begin = callback_list.batch_hook("on_test_batch_begin") if callback_list else None
@@ -219,7 +219,7 @@ def _test_loop(self, data, callback_list=None) -> dict:
     group = collective.current()
     if group is not None:  # data-parallel: logs over all ranks
         test_step = group.test_step(self, test_step)
-    for step, batch in enumerate(data.epoch(False)):
+    for step, batch in enumerate(data.epoch(False, epoch)):
         if begin is not None:
             begin(step)
         try:

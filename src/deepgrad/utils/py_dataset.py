@@ -223,8 +223,9 @@ class PyDatasetBatches:
                                        initializer=_start_worker, initargs=(dataset,))
         return ThreadPoolExecutor(dataset.workers, thread_name_prefix="pydataset")
 
-    def epoch(self, shuffle=False) -> Iterator[tuple]:
-        """Yield ``(x, y, sample_weight)`` batches for one epoch, in order, computed ahead."""
+    def epoch(self, shuffle=False, epoch: int | None = None) -> Iterator[tuple]:
+        """Yield ``(x, y, sample_weight)`` batches for one epoch, in order, computed ahead
+        (``epoch``, which ``fit`` passes, is not needed: a PyDataset orders its batches)."""
         dataset, who = self.dataset, self.who
         dataset.on_epoch_begin()
         indices = self._indices(shuffle)
