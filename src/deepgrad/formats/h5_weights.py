@@ -48,8 +48,8 @@ __all__ = ["dumps", "loads", "require_h5py", "WeightsFile", "CHECKSUM_ATTR"]
 CHECKSUM_ATTR = "deepgrad_weights_sha256"
 # More objects than any weights file has (a 10,000-layer model has about 40,000).
 MAX_OBJECTS = 200_000
-# Time limits for libhdf5 (see WeightsFile): a few seconds plus the file's size at a slow
-# disk's pace (a 10,000-layer file of 40,000 objects is about 30 MB).
+# CPU-time limits for libhdf5 (see WeightsFile): a few seconds plus the file's size at a
+# slow pace (a 10,000-layer file of 40,000 objects is about 30 MB).
 LIMIT_SECONDS = 5.0
 BYTES_PER_SECOND = 2e6
 # What libhdf5 may allocate besides (twice the file, to walk it; twice the largest dataset
@@ -252,7 +252,7 @@ class _Reader:
 class WeightsFile:
     """A Keras 3 weights file opened for reading: its weights' shapes first, data on request.
 
-    libhdf5 does the reading in a child process with a time limit (:mod:`.isolated`):
+    libhdf5 does the reading in a child process with a CPU-time limit (:mod:`.isolated`):
     first a walk of the file's structure, then, on :meth:`read`, the datasets asked for,
     written into memory shared with this process. Each step may take
     :data:`LIMIT_SECONDS` plus the file's size (and the data read) at

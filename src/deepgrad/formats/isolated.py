@@ -1,14 +1,14 @@
-"""Run a reader in a forked child with a time limit: for C libraries that can hang.
+"""Run a reader in a forked child with a CPU-time limit: for C libraries that can hang.
 
 libhdf5 loops forever on some damaged files (``benchmarks/fuzz_loaders.py`` found one in
 3,000 byte-level mutations of a ``.weights.h5``: a lookup in the root group never
 returns), and a thread cannot stop C code. So :mod:`~deepgrad.formats.h5_weights` parses
 files in a child process made by ``fork`` (cheap: it shares the parent's memory, modules
-and open files), which the parent kills when it overruns its time. The child's memory is
-capped too: a damaged attribute made libhdf5 allocate 830 MB for a 20 KB file. Results come back
-pickled through a pipe (small ones: shapes and dtypes); array data is written by the child
-into memory shared with the parent (:func:`shared_arrays`), so nothing is copied twice.
-Results travel as JSON, as everything deepgrad reads does (no pickle).
+and open files), stopped when it overruns its CPU time. The child's memory is capped too:
+a damaged attribute made libhdf5 allocate 830 MB for a 20 KB file. Results come back as
+JSON through a pipe (small ones: shapes and dtypes; never pickle); array data is written by
+the child into memory shared with the parent (:func:`shared_arrays`), so nothing is copied
+twice.
 
 Where ``fork`` is not available or not safe (Windows; macOS, whose system libraries do
 not support it), the function runs in this process, without the time limit.
@@ -20,6 +20,7 @@ not support it), the function runs in this process, without the time limit.
 from __future__ import annotations
 
 import json
+import math
 import mmap
 import os
 import select
@@ -36,6 +37,9 @@ from deepgrad.formats.errors import FileFormatError
 __all__ = ["run_isolated", "shared_arrays", "CAN_FORK"]
 
 CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
+# A child that is blocked rather than computing is killed after this much waiting.
+WALL_FACTOR = 10
+WALL_EXTRA = 60.0
 
 
 def shared_arrays(specs: list[tuple[tuple[int, ...], np.dtype]]) -> list[np.ndarray]:
@@ -77,9 +81,22 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _child(function: Callable[[], Any], write_end: int, memory: int | None) -> None:
+def _limit_cpu(seconds: float) -> None:
+    """Stop this process after ``seconds`` of CPU time (SIGXCPU, then SIGKILL a second later).
+
+    CPU time, not the clock: a machine loaded by other work slows a reader down but does not
+    bring it nearer the limit; only the reader's own work (libhdf5 looping) does."""
+    import resource
+
+    limit = max(1, math.ceil(seconds))
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+
+
+def _child(function: Callable[[], Any], write_end: int, memory: int | None,
+           seconds: float) -> None:
     try:
         try:
+            _limit_cpu(seconds)
             if memory is not None:
                 _limit_memory(memory)
             report = ("ok", function())
@@ -101,12 +118,16 @@ def run_isolated(function: Callable[[], Any], where: str, seconds: float,
                  memory: int | None = None) -> Any:
     """Return ``function()`` (a JSON value) run in a forked child, failing past ``seconds``.
 
+    ``seconds`` is the child's CPU time (``RLIMIT_CPU``): a loaded machine stretches the
+    wait but never fails a good file. A child that stops using the CPU without finishing
+    (blocked) is killed after :data:`WALL_FACTOR` times ``seconds`` plus
+    :data:`WALL_EXTRA` seconds of waiting.
     ``memory``: the bytes the child may allocate beyond what it shares with this process
     (its address space is capped there, on Linux), or None for no cap.
 
     Raises:
         FileFormatError: with the child's FileFormatError (re-raised here), for any other
-            exception in the child, for a child that crashed, and for one killed at the
+            exception in the child, for a child that crashed, and for one stopped at the
             time limit.
     """
     if not CAN_FORK:
@@ -119,24 +140,29 @@ def run_isolated(function: Callable[[], Any], where: str, seconds: float,
         pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _child(function, write_end, memory)
+        _child(function, write_end, memory, seconds)
     os.close(write_end)
     chunks = []
+    timed_out = False
     try:
         with os.fdopen(read_end, "rb") as pipe:
             while True:
-                ready, _, _ = select.select([pipe], [], [], seconds)
+                ready, _, _ = select.select([pipe], [], [], WALL_FACTOR * seconds + WALL_EXTRA)
                 if not ready:
                     os.kill(pid, signal.SIGKILL)
-                    raise FileFormatError(where, "", f"reading it took over {seconds:.0f} s; "
-                                                     "the file is damaged (libhdf5 loops on "
-                                                     "some damaged files).")
+                    timed_out = True
+                    break
                 chunk = os.read(pipe.fileno(), 1 << 20)
                 if not chunk:
                     break
                 chunks.append(chunk)
     finally:
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
+    if timed_out or (os.WIFSIGNALED(status)
+                     and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)):
+        raise FileFormatError(where, "", f"reading it took over {seconds:.0f} s of CPU time; "
+                                         "the file is damaged (libhdf5 loops on some damaged "
+                                         "files).")
     if not chunks:
         raise FileFormatError(where, "", "the reader crashed on it; the file is damaged.")
     report = json.loads(b"".join(chunks))
