@@ -49,7 +49,12 @@ class InputLayer(Layer):
             if shape is None:
                 raise ValueError("Input: give `shape` (without the batch axis) or `batch_shape`.")
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            _check_dims(self.name, "shape", shape)
+            _check_dims(self.name, "batch_size", (batch_size,))
             batch_shape = (batch_size,) + shape
+        else:
+            batch_shape = tuple(batch_shape)
+            _check_dims(self.name, "batch_shape", batch_shape)
         self.batch_shape = tuple(batch_shape)
         self.built = True
         node = Node(self, (), (), {})
@@ -80,6 +85,19 @@ class InputLayer(Layer):
 
     def get_config(self) -> dict:
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def _check_dims(name: str, argument: str, dims: tuple) -> None:
+    """Each dimension an int >= 0 or None (Keras refuses negative ones too)."""
+    for dim in dims:
+        if dim is None:
+            continue
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 0:
+            value = dims[0] if argument == "batch_size" else dims
+            raise ValueError(
+                f"Input '{name}': `{argument}` must hold ints >= 0 or None (None for a size "
+                f"that varies). Received: {argument}={value!r}"
+            )
 
 
 def Input(

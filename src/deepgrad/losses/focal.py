@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from deepgrad import ops
 from deepgrad.losses.base import FunctionLoss, prediction_tensor, shape_error, target_like
-from deepgrad.losses.functions import _check_smoothing, _prepare
+from deepgrad.losses.functions import _check_smoothing, _prepare, check_binary_targets
 from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
@@ -70,7 +70,8 @@ def binary_focal_crossentropy(
         A Tensor of ``y_pred``'s shape without ``axis``.
 
     Raises:
-        ValueError: for mismatched shapes or a bad ``label_smoothing``.
+        ValueError: for mismatched shapes, targets outside [0, 1] (Keras accepts them) or a
+            bad ``label_smoothing``.
 
     >>> y_true, y_pred = np.array([[0, 1, 0, 0]]), Tensor([[-18.6, 0.51, 2.94, -12.8]])
     >>> binary_focal_crossentropy(y_true, y_pred, from_logits=True).data.round(3)
@@ -78,6 +79,7 @@ def binary_focal_crossentropy(
     """
     _check_smoothing("binary_focal_crossentropy", label_smoothing)
     y_true, y_pred = _prepare("binary_focal_crossentropy", y_true, y_pred)
+    check_binary_targets("binary_focal_crossentropy", y_true)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     probs = ops.sigmoid(y_pred) if from_logits else y_pred

@@ -61,6 +61,26 @@ def _labels_hint(true_shape: tuple[int, ...], y_pred) -> str:
     return ""
 
 
+def check_binary_targets(name: str, y_true) -> None:
+    """Targets of a binary cross-entropy must lie in [0, 1] (0/1 labels or probabilities).
+
+    Keras trains on any values silently (labels {0, 2} give a loss that falls forever);
+    deepgrad refuses them: labels given as arrays (what ``fit`` passes) are checked, while
+    Tensor targets (computed ones: distillation, gradient checks through the target) are the
+    caller's own business.
+    """
+    if isinstance(y_true, Tensor):
+        return
+    values = y_true
+    if values.size and not (values.min() >= 0 and values.max() <= 1):
+        bad = values[~((values >= 0) & (values <= 1))].ravel()[:3].tolist()
+        raise ValueError(
+            f"{name}: labels must be in [0, 1] (0/1 labels or probabilities). Received "
+            f"labels such as {bad}. To fix, map the labels to 0 and 1, or for integer class "
+            "labels use sparse_categorical_crossentropy with one output unit per class."
+        )
+
+
 def _check_smoothing(name: str, label_smoothing: float) -> None:
     if not 0 <= label_smoothing <= 1:
         raise ValueError(
@@ -157,7 +177,8 @@ def binary_crossentropy(
         A Tensor of ``y_pred``'s shape without ``axis``.
 
     Raises:
-        ValueError: for mismatched shapes or a bad ``label_smoothing``.
+        ValueError: for mismatched shapes, targets outside [0, 1] (Keras accepts them) or a
+            bad ``label_smoothing``.
 
     >>> binary_crossentropy(np.array([[0, 1], [0, 0]]), Tensor([[0.6, 0.4], [0.4, 0.6]]))
     Tensor([0.9163, 0.7136], dtype=float32)
@@ -168,6 +189,7 @@ def binary_crossentropy(
             "with several output units use sparse_categorical_crossentropy.")
     y_true, y_pred = _prepare("binary_crossentropy", y_true, y_pred,
                               hint if _labels_hint(np.shape(y_true), y_pred) else "")
+    check_binary_targets("binary_crossentropy", y_true)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)

@@ -23,7 +23,8 @@ from deepgrad.data.pipeline import epoch_scope
 from deepgrad.tensor import Tensor
 from deepgrad.utils.py_dataset import PyDataset, PyDatasetBatches
 
-__all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation", "shard_rows"]
+__all__ = ["ArrayBatches", "IterableBatches", "adapt", "unpack", "split_validation",
+           "split_for_validation", "shard_rows"]
 
 
 def _flat(structure) -> list:
@@ -49,6 +50,12 @@ def _as_array(value, what: str, float_dtype) -> np.ndarray:
         raise TypeError(
             f"{what}: could not turn the data into a numeric array (ragged lists or mixed "
             f"types?). Received: {type(value).__name__}"
+        )
+    if array.dtype.kind == "c":
+        raise TypeError(
+            f"{what}: complex numbers are not supported (deepgrad computes on real numbers). "
+            f"Received: dtype {array.dtype}, shape {array.shape}. To fix, pass the real and "
+            "imaginary parts as separate features (np.real, np.imag)."
         )
     if array.dtype.kind == "f" and float_dtype is not None and array.dtype != float_dtype:
         array = array.astype(float_dtype)
@@ -114,6 +121,12 @@ def split_validation(x, y, sample_weight, validation_split: float):
     >>> vx.tolist()
     [8, 9]
     """
+    if isinstance(validation_split, bool) or not isinstance(validation_split, (float, int,
+                                                                                np.floating)):
+        raise TypeError(
+            "fit: `validation_split` must be a float in (0, 1). "
+            f"Received: validation_split={validation_split!r} ({type(validation_split).__name__})"
+        )
     if not 0 < validation_split < 1:
         raise ValueError(
             "fit: `validation_split` must be in (0, 1). "
@@ -313,13 +326,34 @@ def unpack(batch) -> tuple:
     return batch, None, None
 
 
-def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype):
-    """Return an ``ArrayBatches`` or ``IterableBatches`` for the given data."""
+def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype, name: str = "x"):
+    """Return an ``ArrayBatches`` or ``IterableBatches`` for the given data (``name``: the
+    argument that gave ``x``, for messages).
+
+    Raises:
+        TypeError: for ``x`` that is neither arrays nor an iterable of batches.
+        ValueError: for arrays without samples (``fit`` and ``evaluate``; ``predict``
+            returns an empty result, one row per sample).
+    """
     if x is None:
-        raise ValueError(f"{who}: `x` is required.")
+        raise ValueError(f"{who}: `{name}` is required.")
     if is_array_like(x) and not _is_iterable_source(x):
         x, y, sample_weight = check_arrays(x, y, sample_weight, who, float_dtype)
-        return ArrayBatches(x, y, sample_weight, batch_size, steps)
+        batches = ArrayBatches(x, y, sample_weight, batch_size, steps)
+        if batches.num_samples == 0 and not who.startswith("predict"):
+            shapes = [a.shape for a in _flat(x)]
+            shape = shapes[0] if len(shapes) == 1 else shapes
+            raise ValueError(
+                f"{who}: `{name}` has no samples (shape {shape}): there is nothing to compute "
+                "a loss on. To fix, check how the data was loaded or filtered."
+            )
+        return batches
+    if not hasattr(x, "__iter__") and not hasattr(x, "__getitem__"):
+        raise TypeError(
+            f"{who}: `{name}` must be a NumPy array (or a list or dict of arrays), a "
+            "dg.data.Dataset, a PyDataset, or a generator or other iterable of batches. "
+            f"Received: {name}={x!r} ({type(x).__name__})"
+        )
     if y is not None:
         raise ValueError(
             f"{who}: `y` must not be given when `x` is a dataset or generator (it yields the "
@@ -328,6 +362,23 @@ def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype):
     if isinstance(x, PyDataset):
         return PyDatasetBatches(x, steps, who)
     return IterableBatches(x, steps, who)
+
+
+def split_for_validation(x, y, sample_weight, validation_split, float_dtype) -> tuple:
+    """``fit``'s ``validation_split``: check the arrays, then keep the last fraction apart
+    (:func:`split_validation`); returns ``(x, y, sample_weight), validation_data``.
+
+    Raises:
+        ValueError: for data that is not arrays (Keras's rule: a dataset or generator
+            cannot be split; pass ``validation_data``).
+    """
+    if x is not None and (_is_iterable_source(x) or not is_array_like(x)):
+        raise ValueError(
+            "fit: `validation_split` needs NumPy arrays (or lists or dicts of arrays) in `x`; "
+            f"a {type(x).__name__} cannot be split. To fix, pass `validation_data` instead."
+        )
+    x, y, sample_weight = check_arrays(x, y, sample_weight, "fit", float_dtype)
+    return split_validation(x, y, sample_weight, validation_split)
 
 
 def _is_iterable_source(x) -> bool:

@@ -362,7 +362,9 @@ class Graph:
             missing = sorted(set(names) - set(data))
             if missing:
                 raise ValueError(
-                    f"Model '{self.model_name}': missing inputs {missing}; inputs are {names}."
+                    f"Model '{self.model_name}': missing inputs {missing}; inputs are {names}. "
+                    f"Received a dict with keys {sorted(map(str, data))}. To fix, key the "
+                    "arrays by the inputs' names (Input(..., name=...)), or pass an array."
                 )
             return [data[t.name] for t in self.inputs]
         values = data if isinstance(data, (list, tuple)) and len(self.inputs) > 1 else [data]

@@ -22,7 +22,7 @@ import numpy as np
 
 from deepgrad import collective, tree
 from deepgrad.callbacks import CallbackList, TerminateOnNaN
-from deepgrad.models.data_adapter import adapt, check_arrays, split_validation, unpack
+from deepgrad.models.data_adapter import adapt, check_arrays, split_for_validation, unpack
 from deepgrad.tensor import Tensor, no_grad
 from deepgrad.utils.progress import Progbar, resolve_verbose
 
@@ -113,9 +113,8 @@ def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, valid
     """
     dtype = _model_dtype(model)
     if validation_split and validation_data is None:
-        x, y, sample_weight = check_arrays(x, y, sample_weight, "fit", dtype)
-        (x, y, sample_weight), validation_data = split_validation(
-            x, y, sample_weight, validation_split
+        (x, y, sample_weight), validation_data = split_for_validation(
+            x, y, sample_weight, validation_split, dtype
         )
     train = _distributed(adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype))
     if validation_data is None:
@@ -125,7 +124,7 @@ def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, valid
     else:
         vx, vy, vsw = validation_data, None, None
     val = adapt(vx, vy, vsw, validation_batch_size, validation_steps, "fit (validation_data)",
-                dtype)
+                dtype, "validation_data")
     return train, _distributed(val)
 
 
