@@ -27,38 +27,46 @@ def _jitter(x, y):
     return x + noise, y
 
 
-def _pipeline(parallel):
+def _pipeline(parallel, form="plain"):
     x, y = _data()
-    dataset = dg.data.Dataset.from_tensor_slices((x, y)).shuffle(64)
-    dataset = dataset.map(_jitter, num_parallel_calls=parallel).batch(16)
+    dataset = dg.data.Dataset.from_tensor_slices((x, y))
+    if form == "cache":  # random draws cached in the first pass, reshuffled every epoch
+        dataset = dataset.map(_jitter, num_parallel_calls=parallel).cache().shuffle(64)
+        return dataset.batch(16).prefetch(2)
+    dataset = dataset.shuffle(64).map(_jitter, num_parallel_calls=parallel).batch(16)
+    if form == "repeat":  # one stream across epochs: 6 batches a pass, 4 an epoch
+        dataset = dataset.repeat()
     return dataset.prefetch(2)
 
 
-def _make(parallel):
+def _make(parallel, form="plain"):
     """Seed, then the dataset, then the model: the order a script keeps when it resumes."""
     dg.utils.set_random_seed(11)
     dg.layers.clear_session()
-    dataset = _pipeline(parallel)
+    dataset = _pipeline(parallel, form)
     model = dg.Sequential([dg.layers.Dense(16, activation="relu", input_shape=(6,)),
                            dg.layers.Dropout(0.3), dg.layers.Dense(3, activation="softmax")])
     model.compile(optimizer=dg.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     return model, dataset
 
 
-@pytest.mark.parametrize("parallel", [None, 3])
-def test_resume_on_a_dataset_is_bit_identical(tmp_path, parallel):
-    straight, dataset = _make(parallel)
-    straight.fit(dataset, epochs=4, verbose=0)
+@pytest.mark.parametrize("parallel, form", [(None, "plain"), (3, "plain"), (3, "repeat"),
+                                            (None, "cache")])
+def test_resume_on_a_dataset_is_bit_identical(tmp_path, parallel, form):
+    steps = 4 if form == "repeat" else None
+    straight, dataset = _make(parallel, form)
+    straight.fit(dataset, epochs=4, steps_per_epoch=steps, verbose=0)
 
-    first, dataset = _make(parallel)
-    first.fit(dataset, epochs=2, verbose=0)
+    first, dataset = _make(parallel, form)
+    first.fit(dataset, epochs=2, steps_per_epoch=steps, verbose=0)
     first.save(tmp_path / "checkpoint.deepgrad")
 
     dg.utils.set_random_seed(11)  # a new script: same seed, same dataset, then the checkpoint
     dg.layers.clear_session()
-    dataset = _pipeline(parallel)
+    dataset = _pipeline(parallel, form)
     resumed = dg.models.load_model(tmp_path / "checkpoint.deepgrad")
-    resumed.fit(dataset, epochs=4, initial_epoch=resumed._epoch, verbose=0)
+    resumed.fit(dataset, epochs=4, initial_epoch=resumed._epoch, steps_per_epoch=steps,
+                verbose=0)
     for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 

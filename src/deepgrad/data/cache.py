@@ -32,12 +32,14 @@ from deepgrad.data.pipeline import (
     Plan,
     arange_chunks,
     close_iterator,
+    epoch_scope,
     leaves_of,
     plan_elements,
 )
 from deepgrad.data.structure import flatten, is_nested, pack, same_structure
 
 _SHARD_BYTES = 64 * 2**20
+_END = object()
 _FORMAT = "deepgrad.data.cache"
 
 
@@ -345,8 +347,15 @@ class CacheNode(ForwardingNode):
         else:
             writer = _MemoryWriter(store, self.input.cardinality())
         upstream = self.input.iterate()
+        # The pass that fills the cache draws its randomness as epoch 0's pass would, in
+        # whichever epoch it runs: a run resumed later caches what the uninterrupted one did.
+        scope = epoch_scope(0)
         try:
-            for element in upstream:
+            while True:
+                with scope:
+                    element = next(upstream, _END)
+                if element is _END:
+                    break
                 writer.add(element)
                 yield element
             writer.commit()

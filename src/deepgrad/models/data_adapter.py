@@ -230,6 +230,7 @@ class IterableBatches:
         self.steps = steps
         self.who = who
         self._iterator = None
+        self._started = False
         self.steps_per_epoch = steps
         if steps is None and hasattr(source, "cardinality"):
             count = int(source.cardinality())
@@ -262,8 +263,18 @@ class IterableBatches:
 
         With ``epoch`` (``fit`` passes it), a Dataset's shuffles and maps are keyed by it
         (:class:`~deepgrad.data.pipeline.epoch_scope`), so a run resumed at
-        ``initial_epoch`` gets the batches the uninterrupted run got.
+        ``initial_epoch`` gets the batches the uninterrupted run got. With ``steps``, one
+        stream runs on across epochs; a run that starts at epoch ``e > 0`` (a resumed one)
+        first draws, and drops, the batches of epochs ``0..e-1`` from a Dataset, so that it
+        continues where the uninterrupted run was.
         """
+        if (epoch and self.steps is not None and not self._started
+                and hasattr(self.source, "cardinality")):
+            self._started = True
+            for earlier in range(epoch):
+                for _ in self.epoch(shuffle, earlier):
+                    pass
+        self._started = True
         scope = epoch_scope(epoch) if epoch is not None else contextlib.nullcontext()
         restartable = hasattr(self.source, "cardinality") or not isinstance(self.source, Iterator)
         if restartable and (self.steps is None or self._iterator is None):
