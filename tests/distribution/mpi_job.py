@@ -55,6 +55,17 @@ def mlp() -> dict:
     return _train(model, x, y)
 
 
+def accumulation() -> dict:
+    """The MLP with gradient_accumulation_steps=2: the ranks all-reduce once per update."""
+    dg.utils.set_random_seed(0)
+    x, y = _data(GLOBAL_BATCH * 8, (20,))
+    model = dg.Sequential([dg.Input((20,)), dg.layers.Dense(32, activation="relu"),
+                           dg.layers.Dense(10, activation="softmax")])
+    model.compile(dg.optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2),
+                  "sparse_categorical_crossentropy")
+    return _train(model, x, y)
+
+
 def cnn() -> dict:
     """The course CNN without Dropout, SGD, 20 global batches of 128."""
     dg.utils.set_random_seed(0)
@@ -183,9 +194,9 @@ def resume(folder: str) -> dict:
     return {"weights": _weights(model)}
 
 
-RUNS = {"mlp": mlp, "cnn": cnn, "synchronized_batch_norm": synchronized_batch_norm,
-        "stand_in_rows": stand_in_rows, "py_dataset": py_dataset,
-        "different_batches": different_batches}
+RUNS = {"mlp": mlp, "accumulation": accumulation, "cnn": cnn,
+        "synchronized_batch_norm": synchronized_batch_norm, "stand_in_rows": stand_in_rows,
+        "py_dataset": py_dataset, "different_batches": different_batches}
 
 
 def main(folder: str) -> None:

@@ -67,6 +67,12 @@ def test_two_ranks_train_as_one_process(runs, name):
 
 
 @needs_mpi
+def test_gradient_accumulation_trains_as_one_process(runs):
+    alone, together = _pair(runs, "accumulation", "weights")
+    np.testing.assert_allclose(together, alone, **WEIGHTS)
+
+
+@needs_mpi
 def test_every_rank_holds_the_same_weights(runs):
     assert bool(runs["together"]["ranks_agree"])
 
