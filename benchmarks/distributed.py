@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--paper", action="store_true", help="print the scaling model")
     parser.add_argument("--compute-ms", type=float, default=42.7)
     parser.add_argument("--per-sample-ms", type=float, default=0.536)
-    parser.add_argument("--hidden-ms", type=float, default=23.0)
+    parser.add_argument("--hidden-ms", type=float, default=20.0)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
