@@ -55,11 +55,12 @@ class Value:
     4
     """
 
-    __slots__ = ("names", "shape", "dtype")
+    __slots__ = ("names", "shape", "dtype", "masked")
 
     def __init__(self, names: dict[bool, str], shape=None, dtype: str | None = None) -> None:
         self.names = dict(names)
         self.shape = self.dtype = None
+        self.masked = False  # whether Keras would attach a mask to this tensor
         self.describe(shape, dtype)
 
     def describe(self, shape, dtype: str | None) -> None:

@@ -169,7 +169,9 @@ def embedding(b: GraphBuilder, layer: L.Embedding, x: Value) -> Value:
     if not np.issubdtype(np.dtype(x.dtype or 'float32'), np.integer):
         name = b.node("Cast", [name], to=7)  # 7: INT64
     table = b.const(layer.embeddings.numpy(), "embeddings")
-    return Value({False: b.node("Gather", [table, name], axis=0)})
+    out = Value({False: b.node("Gather", [table, name], axis=0)})
+    out.masked = layer.mask_zero
+    return out
 
 
 def masking(b: GraphBuilder, layer: L.Masking, x: Value) -> Value:
@@ -179,7 +181,9 @@ def masking(b: GraphBuilder, layer: L.Masking, x: Value) -> Value:
     equal = b.node("Equal", [name, _scalar(b, layer.mask_value, "mask_value")])
     kept = b.node("Cast", [b.node("Not", [equal])], to=b.onnx_type(b.dtype))
     keep = b.reduce("ReduceMax", kept, [-1], keepdims=True)
-    return Value({False: b.node("Mul", [name, keep])})
+    out = Value({False: b.node("Mul", [name, keep])})
+    out.masked = True
+    return out
 
 
 _IDENTITY = (L.Dropout, L.SpatialDropout1D, L.SpatialDropout2D, L.SpatialDropout3D,

@@ -79,6 +79,13 @@ def export_graph(b: GraphBuilder, graph, inputs: list[Value]):
         args = tree.map_structure(as_value, node.args)
         kwargs = {k: tree.map_structure(as_value, v) for k, v in node.kwargs.items()
                   if k != "training"}
+        masked = any(v.masked for v in tree.flatten([x, args, kwargs]) if isinstance(v, Value))
+        if masked and layer._accepts_mask:
+            raise ExportError(
+                f"export: layer '{layer.name}' of class {type(layer).__name__} receives a mask "
+                "(from Embedding(mask_zero=True) or Masking before it), which the ONNX export "
+                "does not carry. To fix, export a model without the mask (mask_zero=False)."
+            )
         b.scope = layer.name if outer_scope == "graph" else f"{outer_scope}/{layer.name}"
         dtype = np.dtype(layer.dtype) if layer.dtype else np.dtype("float32")
         b.dtype = dtype if dtype.kind == "f" else np.dtype("float32")
@@ -101,6 +108,7 @@ def export_graph(b: GraphBuilder, graph, inputs: list[Value]):
             )
         for tensor, value in zip(produced, written):
             value.describe(tensor.shape, tensor.dtype)
+            value.masked = value.masked or (masked and layer.supports_masking)
             values[id(tensor)] = value
     b.scope, b.dtype = outer_scope, outer_dtype
     return tree.map_structure(as_value, graph.output_structure)
