@@ -62,7 +62,8 @@ def _weights(layer, cell) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, dict
         bias = np.zeros(4 * units, kernel.dtype) if bias is None else gate_order(bias,
                                                                                  _LSTM_ORDER)
         biases = np.concatenate([bias, np.zeros_like(bias)])
-        act, rec = _activation(layer, cell.activation), _activation(layer, cell.recurrent_activation)
+        act = _activation(layer, cell.activation)
+        rec = _activation(layer, cell.recurrent_activation)
         attributes["activations"] = [rec, act, act]
         return "LSTM", kernel.T, recurrent.T, biases, attributes
     if type(cell) is L.GRUCell:
@@ -73,7 +74,8 @@ def _weights(layer, cell) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, dict
             attributes["linear_before_reset"] = 1
         else:
             biases = np.concatenate([bias, np.zeros_like(bias)])
-        act, rec = _activation(layer, cell.activation), _activation(layer, cell.recurrent_activation)
+        act = _activation(layer, cell.activation)
+        rec = _activation(layer, cell.recurrent_activation)
         attributes["activations"] = [rec, act]
         return "GRU", kernel.T, recurrent.T, biases, attributes
     if type(cell) is L.SimpleRNNCell:
