@@ -218,3 +218,21 @@ def test_antialias_is_refused():
     model = seq((9, 8, 2), L.Resizing(4, 3, antialias=True))
     with pytest.raises(dg.export.ExportError, match="antialias=True"):
         dg.export.onnx_model(model, opset_version=18)
+
+
+MORE_CASES = {
+    "unit_norm": lambda: conv_then(L.UnitNormalization()),
+    "unit_norm_axes": lambda: seq((4, 6), L.UnitNormalization(axis=[1, 2])),
+    "rms_norm": lambda: seq((4, 6), L.RMSNormalization()),
+    "group_norm_after_conv": lambda: conv_then(L.GroupNormalization(groups=2)),
+    "group_norm_axis1": lambda: seq((6, 5), L.GroupNormalization(groups=3, axis=1)),
+    "group_norm_dense": lambda: seq((6,), L.GroupNormalization(groups=2, center=False)),
+    "time_distributed_dense": lambda: seq((4, 5), L.TimeDistributed(L.Dense(3))),
+    "time_distributed_conv": lambda: seq((3, 6, 6, 2), L.TimeDistributed(L.Conv2D(4, 3)),
+                                         L.TimeDistributed(L.Flatten())),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_CASES))
+def test_more_layer_exports(case, onnx_check):
+    onnx_check(MORE_CASES[case]())

@@ -1,4 +1,5 @@
-"""Export rules: BatchNormalization and LayerNormalization.
+"""Export rules: BatchNormalization, LayerNormalization, GroupNormalization,
+UnitNormalization and RMSNormalization.
 
 Batch normalisation over the channels of a channels-first tensor is ONNX's
 ``BatchNormalization`` (which runtimes fold into the convolution before it); on any other
@@ -83,4 +84,60 @@ def layer_norm(b: GraphBuilder, layer: L.LayerNormalization, x: Value) -> Value:
     return Value({False: out})
 
 
-RULES = {L.BatchNormalization: batch_norm, L.LayerNormalization: layer_norm}
+def unit_norm(b: GraphBuilder, layer: L.UnitNormalization, x: Value) -> Value:
+    """``x / sqrt(max(sum(x ** 2), 1e-24))`` over the axes, in the layout ``x`` has."""
+    name, first = b.native(x)
+    axes = axes_of(b, layer.axis, x.rank, first)
+    squares = b.reduce("ReduceSum", b.node("Mul", [name, name]), axes, keepdims=True)
+    floor = b.const(np.asarray(1e-24, b.dtype), "floor")
+    return Value({first: b.node("Div", [name, b.node("Sqrt", [b.node("Max", [squares, floor])])])})
+
+
+def rms_norm(b: GraphBuilder, layer: L.RMSNormalization, x: Value) -> Value:
+    """``scale * x / sqrt(mean(x ** 2) + epsilon)``."""
+    name = b.last(x)
+    axes = list(layer._axes)
+    mean_square = b.reduce("ReduceMean", b.node("Mul", [name, name]), axes, keepdims=True)
+    epsilon = b.const(np.asarray(layer.epsilon, b.dtype), "epsilon")
+    out = b.node("Div", [name, b.node("Sqrt", [b.node("Add", [mean_square, epsilon])])])
+    shape = [x.shape[i] if i in axes else 1 for i in range(1, x.rank)]
+    return Value({False: b.node("Mul", [out, b.const(layer.scale.numpy().reshape(shape),
+                                                     "scale")])})
+
+
+def group_norm(b: GraphBuilder, layer: L.GroupNormalization, x: Value) -> Value:
+    """Channels moved to axis 1 (for the usual last-axis channels that is the graph's
+    channels-first form), split into ``(groups, rest)``, standardised per group."""
+    axis, rank = layer._axis, x.rank
+    channels_last = axis == rank - 1
+    if channels_last:
+        name = b.first(x)
+    else:
+        name = b.node("Transpose", [b.last(x)], perm=_to_axis_1(axis, rank))
+    grouped = b.node("Reshape", [name, b.ints([0, layer.groups, -1], "grouped")])
+    out = _reduced_standardize(b, grouped, [2], layer.epsilon, centre=True)
+    out = b.node("Reshape", [out, b.node("Shape", [name])])
+    per_channel = (-1,) + (1,) * (rank - 2)
+    if layer.gamma is not None:
+        out = b.node("Mul", [out, b.const(layer.gamma.numpy().reshape(per_channel), "gamma")])
+    if layer.beta is not None:
+        out = b.node("Add", [out, b.const(layer.beta.numpy().reshape(per_channel), "beta")])
+    if channels_last:
+        return Value({True: out})
+    back = np.argsort(_to_axis_1(axis, rank)).tolist()
+    return Value({False: b.node("Transpose", [out], perm=back)})
+
+
+def _to_axis_1(axis: int, rank: int) -> list[int]:
+    return [0, axis] + [i for i in range(1, rank) if i != axis]
+
+
+def axes_of(b: GraphBuilder, axis, rank: int, first: bool) -> list[int]:
+    """The model's ``axis`` (an int or a list) in a tensor of the given layout."""
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    return sorted(b.axis(a, rank, first) for a in axes)
+
+
+RULES = {L.BatchNormalization: batch_norm, L.LayerNormalization: layer_norm,
+         L.UnitNormalization: unit_norm, L.RMSNormalization: rms_norm,
+         L.GroupNormalization: group_norm}
