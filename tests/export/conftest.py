@@ -20,13 +20,17 @@ def _session(proto):
 def random_inputs(model, batch: int, seed: int = 0, low=-1.0, high=1.0, integers=None):
     """One array per model input, of the input's shape with ``batch`` rows."""
     rng = np.random.default_rng(seed)
+    if model._graph is not None:
+        specs = [(t.shape, t.dtype) for t in model._graph.inputs]
+    else:  # a subclassed model: the shape it was built for
+        specs = [(model._build_shapes, "float32")]
     arrays = []
-    for tensor in model._graph.inputs:
-        shape = (batch,) + tuple(tensor.shape[1:])
+    for model_shape, dtype in specs:
+        shape = (batch,) + tuple(model_shape[1:])
         if integers is not None:
-            arrays.append(rng.integers(0, integers, shape).astype(tensor.dtype))
+            arrays.append(rng.integers(0, integers, shape).astype(dtype))
         else:
-            arrays.append(rng.uniform(low, high, shape).astype(tensor.dtype))
+            arrays.append(rng.uniform(low, high, shape).astype(dtype))
     return arrays
 
 

@@ -118,19 +118,56 @@ def test_custom_layer_rule(onnx_check):
         dg.export.onnx_model(dg.Sequential([L.Input((4,)), ScaleDense(2)]))
 
 
-def test_subclassed_and_unbuilt_models_are_refused():
-    class Net(dg.Model):
+class Net(dg.Model):
+    """A subclassed model that only calls layers: export traces it."""
+
+    def __init__(self):
+        super().__init__(name="net")
+        self.conv = L.Conv2D(3, 3, padding="same", activation="relu")
+        self.pool = L.GlobalAveragePooling2D()
+        self.skip = L.Conv2D(3, 1)
+        self.add = L.Add()
+        self.out = L.Dense(2)
+
+    def call(self, x, training=None):
+        return self.out(self.pool(self.add([self.conv(x), self.skip(x)])))
+
+
+def test_subclassed_model_is_traced(onnx_check):
+    net = Net()
+    net(np.zeros((1, 6, 6, 2), "float32"))
+    onnx_check(net)
+    onnx_check(net)  # tracing left nothing behind that changes a second export
+    assert not net.conv.__dict__.get("_inbound_nodes")
+
+
+def test_subclassed_model_with_work_outside_layers_is_refused():
+    class Doubling(dg.Model):
         def __init__(self):
             super().__init__()
             self.dense = L.Dense(2)
 
         def call(self, x):
-            return self.dense(x)
+            return dg.ops.relu(self.dense(x)) * 2
 
-    net = Net()
+    net = Doubling()
     net(np.zeros((1, 3), "float32"))
-    with pytest.raises(dg.export.ExportError, match="subclassed model"):
+    # Ops on KerasTensors are recorded as OpLayers, which have no export rule.
+    with pytest.raises(dg.export.ExportError, match="layer 'relu' of class OpLayer"):
         dg.export.onnx_model(net)
+    assert not net.dense.__dict__.get("_inbound_nodes")
+
+    class NumPyInside(Doubling):
+        def call(self, x):
+            return np.tanh(self.dense(x))
+
+    net = NumPyInside()
+    net(np.zeros((1, 3), "float32"))
+    with pytest.raises(dg.export.ExportError, match="could not run on symbolic inputs|returned"):
+        dg.export.onnx_model(net)
+
+
+def test_unbuilt_models_are_refused():
     with pytest.raises(ValueError, match="has not been built"):
         dg.export.onnx_model(dg.Sequential([L.Dense(2)]))
 

@@ -29,6 +29,7 @@ import numpy as np
 import deepgrad
 from deepgrad import tree
 from deepgrad.export.graph_builder import GraphBuilder, Value
+from deepgrad.export.trace import traced
 from deepgrad.export.walk import check_exportable, export_graph, graph_of
 from deepgrad.formats.atomic import write_atomic
 
@@ -105,7 +106,8 @@ def onnx_model(model, input_signature=None, opset_version: int | None = None):
     """The ONNX ``ModelProto`` of ``model``'s inference pass, built in memory.
 
     Args:
-        model: a built Sequential or functional model.
+        model: a built Sequential, functional or subclassed model (a subclassed model's
+            ``call`` is traced on symbolic inputs: see :mod:`deepgrad.export.trace`).
         input_signature: optional shapes for the inputs (KerasTensors, arrays or shape
             tuples), e.g. to fix the batch size; by default the model's (batch dynamic).
         opset_version: the ONNX opset (default 17, at least 17).
@@ -115,7 +117,7 @@ def onnx_model(model, input_signature=None, opset_version: int | None = None):
 
     Raises:
         ExportError: for a layer without an export rule (naming the layer and its class),
-            or a subclassed model.
+            or a subclassed model whose ``call`` does work outside layers.
         ValueError: for a model that is not built, or a bad signature or opset.
 
     >>> import deepgrad as dg
@@ -125,11 +127,27 @@ def onnx_model(model, input_signature=None, opset_version: int | None = None):
     (17, 'm')
     """
     onnx = _import_onnx()
-    from onnx import helper
-
     opset = _opset(onnx, opset_version)
+    if getattr(model, "_graph", None) is None and is_subclassed(model):
+        with traced(model, input_signature) as graph:
+            check_exportable(graph)
+            return _proto(model, graph, input_signature, opset)
     graph = graph_of(model)
     check_exportable(graph)
+    return _proto(model, graph, input_signature, opset)
+
+
+def is_subclassed(model) -> bool:
+    """Whether ``model`` is a built Model subclass with its own ``call``."""
+    from deepgrad.models import Model
+
+    return (isinstance(model, Model) and getattr(model, "built", False)
+            and type(model).call is not Model.call)
+
+
+def _proto(model, graph, input_signature, opset: int):
+    from onnx import helper
+
     shapes = _signature_shapes(graph, input_signature)
     b = GraphBuilder(opset)
     input_names = [t.history[0].layer.name for t in graph.inputs]
