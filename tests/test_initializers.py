@@ -272,3 +272,8 @@ def test_an_array_is_a_constant_initializer_as_in_keras():
     ("constant", "Constant"), ("identity", "Identity"), ("orthogonal", "Orthogonal")])
 def test_lowercase_names_are_keras_aliases_of_the_classes(name, cls):
     assert getattr(I, name) is getattr(I, cls)
+
+
+def test_a_tensor_is_a_constant_initializer_as_in_keras():
+    init = I.get(dg.ops.ones((5, 5)))  # Keras's docstring example
+    assert init((5, 5)).tolist() == np.ones((5, 5)).tolist()

@@ -548,8 +548,9 @@ def get(identifier: str | dict | Initializer | type | Callable | None) -> Callab
     >>> get(np.ones((2, 2)))((2, 2)).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
-    if isinstance(identifier, (np.ndarray, np.generic)):
-        return Constant(identifier)
+    if isinstance(identifier, (np.ndarray, np.generic)) or (
+            hasattr(identifier, "__array__") and not callable(identifier)):  # a Tensor too
+        return Constant(np.asarray(identifier))
     return _CATALOG.get(identifier)
 
 

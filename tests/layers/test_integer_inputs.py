@@ -2,7 +2,8 @@
 
 A student's own layer gets integer ids, eagerly and inside a functional model, and the
 model is built from the Input's declared dtype; deepgrad's float layers give float32 (as
-Keras's promotion of int and float32), never NumPy's float64.
+Keras's promotion of int and float32), never NumPy's float64. Also how a text layer reads
+a nested list of strings (one array).
 """
 
 import numpy as np
@@ -66,3 +67,12 @@ def test_layers_that_only_move_values_keep_integers_as_keras(layer):
 def test_permute_keeps_integers():
     x = dg.Input((3, 2), dtype="int32")
     assert dg.layers.Permute((2, 1))(x).dtype == "int32"
+
+
+def test_text_layers_take_nested_lists_of_strings_as_one_array():
+    # Keras's Hashing docstring example; the outputs are Keras 3.15's
+    texts = [["A"], ["B"], ["C"], ["D"], ["E"]]
+    assert dg.layers.Hashing(num_bins=3)(texts).numpy().ravel().tolist() == [1, 0, 1, 1, 2]
+    salted = dg.layers.Hashing(num_bins=3, salt=[133, 137])(texts)
+    assert salted.numpy().ravel().tolist() == [1, 2, 1, 0, 2]
+    assert dg.layers.StringLookup(vocabulary=["a", "b"])([["a", "c"]]).numpy().tolist() == [[1, 0]]

@@ -387,7 +387,9 @@ class Layer:
         return cached
 
     def _convert_inputs(self, inputs):
-        if isinstance(inputs, (list, tuple, dict)):
+        if isinstance(inputs, (list, tuple, dict)) and not (
+                self._accepts_strings and _is_nested_scalars(inputs)):
+            # a text layer's nested list of strings is one array (Keras's Hashing example)
             return tree.map_structure(self._convert_inputs, inputs)
         if isinstance(inputs, Tensor):
             if inputs.data.dtype.kind in "biu" and self._casts_integer_inputs:
@@ -800,6 +802,14 @@ def _shape(value) -> tuple:
 
 def _tuple_to_list(item):
     return list(item) if isinstance(item, tuple) else None
+
+
+def _is_nested_scalars(value) -> bool:
+    """Whether ``value`` is a (nested) list of Python numbers or strings, which NumPy
+    reads as one array (``[["A"], ["B"]]``)."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_is_nested_scalars(v) for v in value)
+    return isinstance(value, (int, float, str, bytes, np.generic))
 
 
 def _holds_strings(inputs) -> bool:
