@@ -32,7 +32,7 @@ from deepgrad import config
 
 __all__ = [
     "generator", "set_random_seed", "make_generator", "get_state", "set_state", "normal",
-    "uniform", "truncated_normal", "randint", "shuffle", "stream",
+    "uniform", "truncated_normal", "randint", "shuffle", "stream", "generator_of",
 ]
 
 _generator: np.random.Generator = np.random.default_rng()
@@ -52,16 +52,25 @@ class stream:  # noqa: N801  (used like a function: ``with stream(key):``)
     True
     """
 
-    __slots__ = ("key", "rng", "token")
+    __slots__ = ("key", "rng", "seeded", "token")
 
     def __init__(self, key: Sequence[int]) -> None:
         self.key = key
         self.rng: np.random.Generator | None = None
+        self.seeded: dict[int, np.random.Generator] | None = None
 
     def get(self) -> np.random.Generator:
         if self.rng is None:
             self.rng = np.random.default_rng(list(self.key))
         return self.rng
+
+    def get_seeded(self, seed: int) -> np.random.Generator:
+        """The block's generator for code with its own ``seed`` (see :func:`generator_of`)."""
+        if self.seeded is None:
+            self.seeded = {}
+        if seed not in self.seeded:
+            self.seeded[seed] = np.random.default_rng([*self.key, 1, int(seed)])
+        return self.seeded[seed]
 
     def __enter__(self) -> stream:
         self.token = _STREAM.set(self)
@@ -84,6 +93,28 @@ def generator() -> np.random.Generator:
     """
     current = _STREAM.get()
     return _generator if current is None else current.get()
+
+
+def generator_of(own: np.random.Generator | None, seed: int | None) -> np.random.Generator:
+    """The generator of a layer that may have its own ``seed`` (``own`` is the generator
+    made from it, or None): ``own``, or :func:`generator` without a seed; inside a
+    :class:`stream` (a ``Dataset.map`` call), one made from the stream's key and ``seed``,
+    so that a seeded layer in a parallel map draws per element, whatever the threads do.
+
+    >>> own = make_generator(5)
+    >>> generator_of(own, 5) is own
+    True
+    >>> with stream((1, 2)):
+    ...     a = generator_of(own, 5).random()
+    >>> with stream((1, 2)):
+    ...     b = generator_of(make_generator(5), 5).random()
+    >>> bool(a == b)
+    True
+    """
+    if own is None:
+        return generator()
+    current = _STREAM.get()
+    return own if current is None or seed is None else current.get_seeded(seed)
 
 
 def set_random_seed(seed: int) -> None:

@@ -104,16 +104,25 @@ def test_each_pass_draws_afresh_and_repeats_by_epoch():
     assert a == b  # within fit, the epoch decides
 
 
-def test_augmentation_layer_in_a_parallel_map():
-    flip = dg.layers.RandomFlip("horizontal")
-    images = np.arange(8 * 4 * 4 * 1, dtype="float32").reshape(8, 4, 4, 1)
+@pytest.mark.parametrize("seed", [None, 9])
+def test_augmentation_layers_in_a_parallel_map(seed):
+    """Unseeded layers draw from the element's stream; seeded ones from one made of the
+    element's key and their seed (they shared one generator among the threads before)."""
+    images = np.arange(32 * 4 * 4 * 1, dtype="float32").reshape(32, 4, 4, 1)
 
     def run(parallel):
         dg.utils.set_random_seed(2)
-        dataset = dg.data.Dataset.from_tensor_slices(images).map(
-            lambda image: flip(image[None], training=True)[0], num_parallel_calls=parallel)
-        return np.stack(list(dataset))
+        flip = dg.layers.RandomFlip("horizontal", seed=seed)
+        noise = dg.layers.GaussianNoise(0.1, seed=seed)
+
+        def augment(image):
+            time.sleep(float(np.random.default_rng().uniform(0, 1e-3)))  # scramble threads
+            return noise(flip(image[None], training=True), training=True)[0]
+
+        dataset = dg.data.Dataset.from_tensor_slices(images)
+        return np.stack(list(dataset.map(augment, num_parallel_calls=parallel)))
 
     reference = run(None)
+    assert not np.array_equal(reference, images)  # it did augment
     for _ in range(3):
         np.testing.assert_array_equal(run(4), reference)

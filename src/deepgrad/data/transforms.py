@@ -60,9 +60,10 @@ class MapNode(Node):
     Randomness: each call runs in its own :class:`deepgrad.random.stream`, keyed by the
     map's base seed (drawn from deepgrad's global generator when the dataset is built),
     the pass (see :func:`~deepgrad.data.pipeline.pass_key`: the epoch within ``fit``) and
-    the element's index, so what ``fn`` draws from ``dg.random.generator()`` (or through
-    layers without a seed of their own) is the same for any ``num_parallel_calls`` and any
-    thread timing.
+    the element's index, so what ``fn`` draws from ``dg.random.generator()``, or through
+    layers (augmentation, noise and dropout layers with a ``seed`` draw from one made of
+    the element's key and their seed: :func:`deepgrad.random.generator_of`), is the same
+    for any ``num_parallel_calls`` and any thread timing.
     """
 
     def __init__(self, input_node: Node, fn: Callable, num_parallel_calls: int | None) -> None:

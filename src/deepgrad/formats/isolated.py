@@ -89,7 +89,14 @@ def _limit_cpu(seconds: float) -> None:
     import resource
 
     limit = max(1, math.ceil(seconds))
-    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    if hard == resource.RLIM_INFINITY:
+        hard = limit + 1
+    elif hard <= limit:  # a lower limit set from outside stays (it can only be lowered)
+        return
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
 
 
 def _child(function: Callable[[], Any], write_end: int, memory: int | None,

@@ -183,7 +183,7 @@ class BaseImageAugmentationLayer(Layer):
         self._generator = None if seed is None else dg_random.make_generator(seed)
 
     def _rng(self) -> np.random.Generator:
-        return self._generator or dg_random.generator()
+        return dg_random.generator_of(self._generator, self.seed)
 
     def augment(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Transform a float NHWC batch; subclasses override it."""

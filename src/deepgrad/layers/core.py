@@ -204,7 +204,7 @@ class Dropout(Layer):
     def call(self, inputs: Tensor, training=None) -> Tensor:
         if not training or self.rate == 0:
             return inputs
-        generator = self._generator or dg_random.generator()
+        generator = dg_random.generator_of(self._generator, self.seed)
         return ops.dropout(inputs, self.rate, generator, self.noise_shape)
 
     def compute_output_shape(self, input_shape):

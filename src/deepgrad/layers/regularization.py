@@ -48,7 +48,7 @@ class _Random(Layer):
         self._generator = None if seed is None else dg_random.make_generator(seed)
 
     def _rng(self) -> np.random.Generator:
-        return self._generator or dg_random.generator()
+        return dg_random.generator_of(self._generator, self.seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
