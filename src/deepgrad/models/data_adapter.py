@@ -268,7 +268,9 @@ class IterableBatches:
         first draws, and drops, the batches of epochs ``0..e-1`` from a Dataset, so that it
         continues where the uninterrupted run was.
         """
-        if (epoch and self.steps is not None and not self._started
+        # Only fit's training stream replays: a validation stream is drawn on the epochs
+        # that validation_freq picks, so its earlier epochs are not a count of batches.
+        if (epoch and self.steps is not None and not self._started and self.who == "fit"
                 and hasattr(self.source, "cardinality")):
             self._started = True
             for earlier in range(epoch):
