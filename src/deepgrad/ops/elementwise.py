@@ -45,9 +45,16 @@ __all__ = [
 
 def _pair(a, b) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors of their promoted dtype (Keras's rules: a Python number is
-    weak, ``int32 tensor * 0.5`` is float32); the common case costs two type checks."""
-    if type(a) is Tensor and type(b) is Tensor and a.dtype == b.dtype:
-        return a, b
+    weak, ``int32 tensor * 0.5`` is float32); the common cases (same dtypes, a float
+    tensor and a Python number) cost a few type checks (benchmarks/ops_overhead.py)."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a.dtype == b.dtype:
+                return a, b
+        elif (type(b) is float or type(b) is int) and a.dtype.kind == "f":
+            return a, Tensor(np.asarray(b, a.dtype))  # a weak number takes the float's type
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and b.dtype.kind == "f":
+        return Tensor(np.asarray(a, b.dtype)), b
     dtype = result_type(dtype_of(a), dtype_of(b))
     return tensor_of(a, dtype), tensor_of(b, dtype)
 

@@ -43,6 +43,8 @@ def _sum_dtype(dtype: np.dtype):
 def _axes(axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and ndim:
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     return tuple(int(a) % ndim for a in axes) if ndim else ()
 

@@ -55,6 +55,19 @@ def find_symbolic(args: tuple, kwargs: dict) -> Symbolic | None:
     return None
 
 
+_HOLDERS = (Symbolic, list, tuple)
+
+
+def _holds_symbolic(value) -> bool:
+    """Whether ``value`` is symbolic or a list/tuple with a symbolic element."""
+    if isinstance(value, Symbolic):
+        return True
+    for v in value:  # a plain loop: any() over a generator costs more on short tuples
+        if isinstance(v, Symbolic):
+            return True
+    return False
+
+
 def op(fn: Callable | None = None, *, name: str | None = None) -> Callable:
     """Make ``fn`` a public op: eager on Tensors, a graph node on symbolic tensors.
 
@@ -72,15 +85,15 @@ def op(fn: Callable | None = None, *, name: str | None = None) -> Callable:
 
     @functools.wraps(fn)
     def dispatch(*args, **kwargs):
+        # The common case, no symbolic argument, costs one isinstance per argument
+        # (benchmarks/ops_overhead.py).
         for a in args:
-            if isinstance(a, Symbolic) or (
-                (type(a) is list or type(a) is tuple) and find_symbolic(a, {}) is not None
-            ):
+            if isinstance(a, _HOLDERS) and _holds_symbolic(a):
                 return find_symbolic(args, kwargs)._op_call(fn, op_name, args, kwargs)
         if kwargs:
-            found = find_symbolic((), kwargs)
-            if found is not None:
-                return found._op_call(fn, op_name, args, kwargs)
+            for a in kwargs.values():
+                if isinstance(a, _HOLDERS) and _holds_symbolic(a):
+                    return find_symbolic(args, kwargs)._op_call(fn, op_name, args, kwargs)
         return fn(*args, **kwargs)
 
     dispatch._op_name = op_name
