@@ -194,6 +194,12 @@ OP_TABLE = [
     ("resize_bilinear", lambda x: ops.image.resize(x, (5, 3)), None, [any_(1, 3, 4, 2)]),
     ("resize_nearest", lambda x: ops.image.resize(x, (6, 8), interpolation="nearest"),
      lambda x: x.repeat(2, 1).repeat(2, 2), [any_(1, 3, 4, 2)]),
+    ("resize_area_down", lambda x: ops.image.resize(x, (2, 3), interpolation="area"),
+     lambda x: x.reshape(1, 2, 2, 3, 2, 2).mean((2, 4)), [any_(1, 4, 6, 2)]),
+    ("resize_area_up", lambda x: ops.image.resize(x, (4, 9), interpolation="area"),
+     lambda x: x.repeat(2, 1).repeat(3, 2), [any_(1, 2, 3, 2)]),
+    ("resize_area_uneven", lambda x: ops.image.resize(x, (2, 3), interpolation="area"), None,
+     [any_(1, 3, 4, 1)]),
     ("affine_transform", lambda x: ops.image.affine_transform(
         x, np.array([1.0, 0.1, 0.3, 0.05, 0.9, -0.2, 0.0, 0.0])), None, [any_(1, 4, 5, 2)]),
     ("map_coordinates", lambda x: ops.image.map_coordinates(
