@@ -16,7 +16,7 @@ import numpy as np
 
 from deepgrad.ops import elementwise as ew
 from deepgrad.ops.activation import hard_sigmoid, silu, softplus
-from deepgrad.ops.core import float_tensor
+from deepgrad.ops.core import float_tensor, tensor_of
 from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, make_result
 
@@ -74,8 +74,10 @@ def hard_shrink(x, threshold: float = 0.5) -> Tensor:
     >>> hard_shrink(Tensor([-1.0, 0.2, 0.8]))
     Tensor([-1. ,  0. ,  0.8], dtype=float32)
     """
-    x = float_tensor(x)
+    x = tensor_of(x)  # integers stay integers, as in Keras (the values are the input's)
     keep = np.abs(x.data) > threshold
+    if x.dtype.kind != "f":
+        return Tensor(np.where(keep, x.data, 0).astype(x.dtype))
     return _piecewise(x, np.where(keep, x.data, 0), keep)
 
 

@@ -321,12 +321,14 @@ def diff(a, n: int = 1, axis: int = -1) -> Tensor:
     Tensor([3., 5.], dtype=float32)
     """
     from deepgrad.ops.elementwise import subtract
+    from deepgrad.ops.logic import not_equal
 
     x = tensor_of(a)
     axis = axis % x.ndim
     lead = (slice(None),) * axis
+    step = not_equal if x.dtype == np.bool_ else subtract  # bools: NumPy's x[1:] != x[:-1]
     for _ in range(n):
-        x = subtract(getitem(x, lead + (slice(1, None),)), getitem(x, lead + (slice(None, -1),)))
+        x = step(getitem(x, lead + (slice(1, None),)), getitem(x, lead + (slice(None, -1),)))
     return x
 
 
