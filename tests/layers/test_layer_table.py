@@ -28,6 +28,12 @@ def _halve(x):
     return x * 0.5
 
 
+def _color_case(make):
+    """A colour augmentation layer on RGB pixel values (no gradient passes)."""
+    return LayerCase(make, (4, 4, 3), (4, 4, 3), inputs=_pixels((4, 4, 3)),
+                     differentiable=False)
+
+
 def _adapted_normalization():
     layer = L.Normalization()
     layer.adapt(np.random.default_rng(5).normal(3.0, 2.0, size=(20, 5)).astype("float32"))
@@ -160,6 +166,17 @@ CASES = [
               inputs=_pixels((4, 4, 2)), differentiable=False),
     LayerCase(lambda: L.RandomContrast(0.1, seed=1), (4, 4, 2), (4, 4, 2),
               inputs=_pixels((4, 4, 2)), differentiable=False),
+    _color_case(lambda: L.RandomGrayscale(seed=1)),
+    _color_case(lambda: L.RandomInvert(seed=1)),
+    _color_case(lambda: L.Solarization(0.2, 0.5, seed=1)),
+    _color_case(lambda: L.RandomPosterization(4, seed=1)),
+    _color_case(lambda: L.RandomColorDegeneration(0.5, seed=1)),
+    _color_case(lambda: L.RandomSaturation(0.5, seed=1)),
+    _color_case(lambda: L.RandomHue(0.5, seed=1)),
+    _color_case(lambda: L.RandomSharpness(0.5, seed=1)),
+    _color_case(lambda: L.AutoContrast()),
+    _color_case(lambda: L.Equalization(bins=64)),
+    _color_case(lambda: L.RandomColorJitter(brightness_factor=0.1, hue_factor=0.2, seed=1)),
     # text and lookup (ids out: nothing to differentiate)
     LayerCase(lambda: L.StringLookup(vocabulary=["a", "b", "c"]), (3,), (3,), inputs=_words,
               differentiable=False),

@@ -8,7 +8,18 @@ True
 from deepgrad.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from deepgrad.layers.attention import AdditiveAttention, Attention
 from deepgrad.layers.augmentation import RandomBrightness, RandomContrast, RandomCrop, RandomFlip
+from deepgrad.layers.augmentation_color import (
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomSaturation,
+    Solarization,
+)
 from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
+from deepgrad.layers.augmentation_tone import AutoContrast, Equalization, RandomSharpness
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.categorical import CategoryEncoding, Discretization
 from deepgrad.layers.conv import (
@@ -201,6 +212,17 @@ __all__ = [
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "RandomGrayscale",
+    "RandomInvert",
+    "Solarization",
+    "RandomPosterization",
+    "RandomColorDegeneration",
+    "RandomSaturation",
+    "RandomHue",
+    "RandomColorJitter",
+    "AutoContrast",
+    "Equalization",
+    "RandomSharpness",
     "Rescaling",
     "Resizing",
     "IntegerLookup",
