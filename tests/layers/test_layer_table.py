@@ -122,6 +122,9 @@ CASES = [
     LayerCase(lambda: L.SpatialDropout3D(0.5, seed=1, data_format="channels_first"),
               (3, 2, 4, 4), (3, 2, 4, 4)),
     LayerCase(lambda: L.GaussianDropout(0.3, seed=1), (5,), (5,)),
+    LayerCase(lambda: L.AlphaDropout(0.3, seed=1), (5,), (5,)),
+    LayerCase(lambda: L.SpectralNormalization(L.Dense(3)), (5,), (3,), [(5, 3), (1, 3), (3,)],
+              trainable=2),
     LayerCase(lambda: L.GaussianNoise(0.1, seed=1), (5,), (5,)),
     LayerCase(lambda: L.ActivityRegularization(l1=0.01), (5,), (5,)),
     # reshaping images and sequences
@@ -210,6 +213,7 @@ CASES = [
 NOT_IN_THE_TABLE = {
     L.InputLayer: "a model's input, not a transformation (tests/models)",
     L.Layer: "the abstract base class",
+    L.Wrapper: "the abstract base of wrappers (SpectralNormalization's row)",
     L.SimpleRNNCell: "a cell runs inside RNN (the RNN rows)",
     L.LSTMCell: "a cell runs inside RNN (the RNN rows)",
     L.GRUCell: "a cell runs inside RNN (the RNN rows)",

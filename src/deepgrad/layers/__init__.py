@@ -83,6 +83,7 @@ from deepgrad.layers.merging_functional import (
     subtract,
 )
 from deepgrad.layers.multi_head_attention import MultiHeadAttention
+from deepgrad.layers.nested import deserialize, serialize
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
 from deepgrad.layers.normalization_per_sample import (
     GroupNormalization,
@@ -131,6 +132,7 @@ from deepgrad.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from deepgrad.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from deepgrad.layers.regularization import (
     ActivityRegularization,
+    AlphaDropout,
     GaussianDropout,
     GaussianNoise,
     SpatialDropout1D,
@@ -140,6 +142,7 @@ from deepgrad.layers.regularization import (
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
 from deepgrad.layers.text_vectorization import TextVectorization
+from deepgrad.layers.wrapper import SpectralNormalization, Wrapper
 
 __all__ = [
     "AdditiveAttention",
@@ -260,6 +263,11 @@ __all__ = [
     "ZeroPadding2D",
     "ActivityRegularization",
     "GaussianDropout",
+    "AlphaDropout",
+    "Wrapper",
+    "SpectralNormalization",
+    "serialize",
+    "deserialize",
     "GaussianNoise",
     "SpatialDropout1D",
     "SpatialDropout2D",

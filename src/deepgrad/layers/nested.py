@@ -20,7 +20,7 @@ from __future__ import annotations
 from deepgrad.layers.base import Layer
 from deepgrad.registry import get_registered_name, is_registered, resolve
 
-__all__ = ["serialize_sublayer", "deserialize_sublayer"]
+__all__ = ["serialize_sublayer", "deserialize_sublayer", "serialize", "deserialize"]
 
 
 def _shape(shape):
@@ -49,7 +49,7 @@ def serialize_sublayer(layer: Layer) -> dict:
     return spec
 
 
-def deserialize_sublayer(spec) -> Layer:
+def deserialize_sublayer(spec, custom_objects: dict | None = None) -> Layer:
     """The layer described by :func:`serialize_sublayer` (a layer passes through).
 
     Raises:
@@ -62,7 +62,7 @@ def deserialize_sublayer(spec) -> Layer:
     builtins = {n: getattr(layers, n) for n in layers.__all__}
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
         raise ValueError(f"expected a layer description with a 'class_name'. Received: {spec!r}")
-    cls = resolve(spec["class_name"], spec.get("registered_name"), None, builtins)
+    cls = resolve(spec["class_name"], spec.get("registered_name"), custom_objects, builtins)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         name = spec.get("registered_name") or spec["class_name"]
         raise ValueError(
@@ -71,3 +71,35 @@ def deserialize_sublayer(spec) -> Layer:
             "custom_objects to load_model."
         )
     return cls.from_config(dict(spec.get("config") or {}))
+
+
+def serialize(layer: Layer) -> dict:
+    """A layer's description as a dict (Keras's ``keras.layers.serialize``).
+
+    The form is Keras 3's: ``{"module", "class_name", "config", "registered_name"}``
+    (plus ``"build_config"`` for a built layer).
+
+    >>> import deepgrad as dg
+    >>> serialize(dg.layers.Dense(2, name="d"))["config"]["units"]
+    2
+    """
+    if not isinstance(layer, Layer):
+        raise TypeError(f"serialize: expected a Layer. Received: {type(layer).__name__}")
+    return serialize_sublayer(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """The layer a :func:`serialize` dict describes (Keras's ``keras.layers.deserialize``).
+
+    Args:
+        config: the description.
+        custom_objects: classes by name, for layers of your own.
+
+    Raises:
+        ValueError: a description of something that is not a known layer.
+
+    >>> import deepgrad as dg
+    >>> deserialize(serialize(dg.layers.Dropout(0.3, name="drop"))).rate
+    0.3
+    """
+    return deserialize_sublayer(config, custom_objects)

@@ -195,6 +195,52 @@ class GaussianDropout(_Random):
         return {**super().get_config(), "rate": self.rate}
 
 
+class AlphaDropout(_Random):
+    """Dropout that keeps a SELU network's mean and variance, in training (Keras's).
+
+    Dropped values are set to SELU's negative saturation ``-alpha * scale`` instead of 0,
+    then everything is scaled by ``a`` and shifted by ``b`` chosen so that a zero-mean,
+    unit-variance input keeps both: ``a = ((1 - rate) (1 + rate alpha'^2))^-1/2``,
+    ``b = -a alpha' rate``. Unlike Keras, ``rate=1`` is refused (``a`` would be infinite).
+
+    Args:
+        rate: the fraction to drop, in ``[0, 1)``.
+        noise_shape: optional shape of the keep mask, broadcast over the input (``None``
+            entries take the input's size).
+        seed: optional seed of the layer's own generator.
+
+    >>> x = np.random.default_rng(0).normal(size=(20000, 4)).astype("float32")
+    >>> y = AlphaDropout(0.2, seed=1)(x, training=True).data
+    >>> round(float(y.mean()), 1), round(float(y.std()), 1)
+    (0.0, 1.0)
+    """
+
+    supports_masking = True  # the mask passes through (Keras)
+    _ALPHA_P = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _rate("AlphaDropout", "rate", rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+
+    def call(self, inputs: Tensor, training=None) -> Tensor:
+        if not training or self.rate == 0:
+            return inputs
+        shape = inputs.shape if self.noise_shape is None else tuple(
+            n if s is None else s for s, n in zip(self.noise_shape, inputs.shape, strict=True))
+        kept = (self._rng().random(shape) >= self.rate).astype(inputs.dtype)
+        alpha_p = self._ALPHA_P
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        scale = np.broadcast_to(a * kept, inputs.shape).astype(inputs.dtype)
+        shift = np.broadcast_to(a * alpha_p * (1 - kept) + b, inputs.shape).astype(inputs.dtype)
+        return ops.add(ops.multiply(inputs, Tensor(scale)), Tensor(shift))
+
+    def get_config(self) -> dict:
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {**super().get_config(), "rate": self.rate, "noise_shape": noise_shape}
+
+
 class ActivityRegularization(Layer):
     """Pass the input through unchanged and add ``l1 * sum|x| + l2 * sum x^2`` to the losses.
 
