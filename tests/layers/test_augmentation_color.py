@@ -1,5 +1,5 @@
-"""The colour and tone augmentation layers: Keras parity on fixed draws, the draws
-themselves, training switch, errors."""
+"""The colour, tone and region augmentation layers: Keras parity on fixed draws, the
+draws themselves, training switch, errors."""
 
 import json
 import pathlib
@@ -15,12 +15,22 @@ FIXTURE = np.load(pathlib.Path(__file__).parents[1] / "fixtures" / "keras_augmen
 CASES = json.loads(str(FIXTURE["cases"]))
 
 
+def _params(name, case):
+    if "params" in case:  # a Keras transformation dict; deepgrad's masks have no channel axis
+        return {key: FIXTURE[f"{name}/params/{key}"][..., 0] if key == "batch_masks" else
+                FIXTURE[f"{name}/params/{key}"] for key in case["params"]}
+    return FIXTURE[f"{name}/params"] if f"{name}/params" in FIXTURE else None
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_equal_to_keras_on_the_same_draws(name):
     case = CASES[name]
     layer = getattr(L, case["layer"])(**case["config"])
     images = FIXTURE[f"array/{case['images']}"]
-    params = FIXTURE[f"{name}/params"] if f"{name}/params" in FIXTURE else None
+    params = _params(name, case)
+    if case.get("labels"):
+        np.testing.assert_allclose(layer.transform_labels(FIXTURE[f"{name}/labels"], params),
+                                   FIXTURE[f"{name}/labels_output"], rtol=1e-6, atol=1e-7)
     first = case["config"].get("data_format") == "channels_first"
     batch = to_channels_last(images) if first else images
     out = layer.transform(np.ascontiguousarray(batch), params)
@@ -125,3 +135,76 @@ def test_errors():
         L.RandomSaturation(0.3)(np.zeros((1, 2, 2, 1), "float32"))
     with pytest.raises(ValueError, match=r"Equalization .*`bins` must be"):
         L.Equalization(bins=0)
+
+
+MIX_LAYERS = [
+    lambda: L.MixUp(seed=1),
+    lambda: L.CutMix(seed=1),
+    lambda: L.RandomErasing(seed=1),
+    lambda: L.RandomGaussianBlur(seed=1),
+]
+
+
+@pytest.mark.parametrize("make", MIX_LAYERS, ids=lambda m: type(m()).__name__)
+def test_region_layers_take_dicts_and_keep_labels_consistent(make):
+    rng = np.random.default_rng(3)
+    images = rng.uniform(0, 255, (6, 8, 8, 3)).astype("float32")
+    labels = np.eye(6, 4, dtype="float32")[rng.integers(0, 4, 6)]
+    out = make()({"images": images, "labels": labels, "extra": 5})
+    assert out["extra"] == 5 and out["images"].shape == images.shape
+    np.testing.assert_allclose(out["labels"].data.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(make()({"images": images, "labels": labels})["images"].data,
+                                  out["images"].data)  # the seed fixes the draws
+    same = make()({"images": images, "labels": labels}, training=False)
+    assert same["images"] is images or np.array_equal(same["images"], images)
+    assert make()(images[0]).data.shape == images[0].shape
+
+
+def test_mixup_and_cutmix_label_weights_follow_the_images():
+    images = np.stack([np.zeros((10, 10, 1)), np.ones((10, 10, 1))]).astype("float32")
+    labels = np.eye(2, dtype="float32")
+    for layer in (L.MixUp(alpha=0.5, seed=4), L.CutMix(seed=4)):
+        out = layer({"images": images, "labels": labels})
+        # image 0 holds the share of image 1 that its label gives class 1
+        share = out["images"].data[0].mean()
+        assert abs(out["labels"].data[0, 1] - share) < (1e-6 if isinstance(layer, L.MixUp)
+                                                        else 0.11)
+
+
+def test_gaussian_blur_is_keras_separable_kernel():
+    from deepgrad.layers.augmentation_mix import gaussian_blur
+
+    x = np.zeros((1, 7, 7, 1))
+    x[0, 3, 3] = 1.0
+    out = gaussian_blur(x, (5, 5), (0.8, 1.5))[0, :, :, 0]
+    rows = np.exp(-0.5 * (np.arange(-2, 3) / 1.5) ** 2)
+    cols = np.exp(-0.5 * (np.arange(-2, 3) / 0.8) ** 2)
+    np.testing.assert_allclose(out[1:6, 1:6], np.outer(rows / rows.sum(), cols / cols.sum()),
+                               rtol=1e-12)
+
+
+def test_pipeline_runs_layers_in_order_and_saves():
+    pipe = L.Pipeline([L.Rescaling(2.0), L.RandomFlip(seed=0), L.Rescaling(0.25)])
+    x = np.ones((2, 3, 3, 1), "float32")
+    np.testing.assert_allclose(pipe(x).data, 0.5)
+    assert [type(x).__name__ for x in pipe.layers] == ["Rescaling", "RandomFlip", "Rescaling"]
+    again = L.Pipeline.from_config(pipe.get_config())
+    np.testing.assert_allclose(again(x, training=False).data, 0.5)
+    with pytest.raises(TypeError, match=r"Pipeline '.*': `layers` must be a list of layers"):
+        L.Pipeline(L.Rescaling(2.0))
+    with pytest.raises(ValueError, match="Pipeline: the config must hold a `layers` list"):
+        L.Pipeline.from_config({"name": "p"})
+
+
+def test_region_errors():
+    with pytest.raises(ValueError, match=r"MixUp '.*': `alpha` must be a number > 0"):
+        L.MixUp(alpha=0)
+    with pytest.raises(ValueError, match=r"RandomGaussianBlur .*`kernel_size` must be an odd"):
+        L.RandomGaussianBlur(kernel_size=4)
+    with pytest.raises(ValueError, match=r"RandomErasing .*`fill_value` must be None, a number"):
+        L.RandomErasing(fill_value=(1, 2))
+    with pytest.raises(ValueError, match=r"RandomErasing .*`scale` must be .* Received: "
+                                         r"scale=\(0.1, 2\)"):
+        L.RandomErasing(scale=(0.1, 2))
+    with pytest.raises(ValueError, match=r"CutMix .*a dict input needs an 'images' entry"):
+        L.CutMix()({"labels": np.zeros((2, 2), "float32")})

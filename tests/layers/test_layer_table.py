@@ -180,6 +180,11 @@ CASES = [
     _color_case(lambda: L.AutoContrast()),
     _color_case(lambda: L.Equalization(bins=64)),
     _color_case(lambda: L.RandomColorJitter(brightness_factor=0.1, hue_factor=0.2, seed=1)),
+    _color_case(lambda: L.MixUp(seed=1)),
+    _color_case(lambda: L.CutMix(seed=1)),
+    _color_case(lambda: L.RandomErasing(seed=1)),
+    _color_case(lambda: L.RandomGaussianBlur(seed=1)),
+    _color_case(lambda: L.Pipeline([L.RandomFlip(seed=1), L.AutoContrast()])),
     # text and lookup (ids out: nothing to differentiate)
     LayerCase(lambda: L.StringLookup(vocabulary=["a", "b", "c"]), (3,), (3,), inputs=_words,
               differentiable=False),

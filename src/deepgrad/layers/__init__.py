@@ -19,6 +19,7 @@ from deepgrad.layers.augmentation_color import (
     Solarization,
 )
 from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
+from deepgrad.layers.augmentation_mix import CutMix, MixUp, RandomErasing, RandomGaussianBlur
 from deepgrad.layers.augmentation_tone import AutoContrast, Equalization, RandomSharpness
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.categorical import CategoryEncoding, Discretization
@@ -91,6 +92,7 @@ from deepgrad.layers.normalization_per_sample import (
     UnitNormalization,
 )
 from deepgrad.layers.op_layer import OpLayer
+from deepgrad.layers.pipeline import Pipeline
 from deepgrad.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -226,6 +228,11 @@ __all__ = [
     "AutoContrast",
     "Equalization",
     "RandomSharpness",
+    "MixUp",
+    "CutMix",
+    "RandomErasing",
+    "RandomGaussianBlur",
+    "Pipeline",
     "Rescaling",
     "Resizing",
     "IntegerLookup",
