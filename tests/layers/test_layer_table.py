@@ -164,6 +164,8 @@ CASES = [
     LayerCase(lambda: L.RandomTranslation(0.1, 0.1, seed=1), (4, 4, 2), (4, 4, 2),
               differentiable=False),
     LayerCase(lambda: L.RandomZoom(0.1, seed=1), (4, 4, 2), (4, 4, 2), differentiable=False),
+    LayerCase(lambda: L.RandomShear(0.2, 0.3, seed=1), (4, 4, 2), (4, 4, 2),
+              differentiable=False),
     LayerCase(lambda: L.RandomCrop(2, 2, seed=1), (4, 4, 2), (2, 2, 2), differentiable=False),
     LayerCase(lambda: L.RandomBrightness(0.1, seed=1), (4, 4, 2), (4, 4, 2),
               inputs=_pixels((4, 4, 2)), differentiable=False),

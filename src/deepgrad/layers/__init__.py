@@ -18,7 +18,12 @@ from deepgrad.layers.augmentation_color import (
     RandomSaturation,
     Solarization,
 )
-from deepgrad.layers.augmentation_geometric import RandomRotation, RandomTranslation, RandomZoom
+from deepgrad.layers.augmentation_geometric import (
+    RandomRotation,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+)
 from deepgrad.layers.augmentation_mix import CutMix, MixUp, RandomErasing, RandomGaussianBlur
 from deepgrad.layers.augmentation_tone import AutoContrast, Equalization, RandomSharpness
 from deepgrad.layers.base import InputSpec, Layer, clear_session
@@ -233,6 +238,7 @@ __all__ = [
     "RandomErasing",
     "RandomGaussianBlur",
     "Pipeline",
+    "RandomShear",
     "Rescaling",
     "Resizing",
     "IntegerLookup",

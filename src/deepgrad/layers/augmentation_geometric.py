@@ -36,12 +36,13 @@ from deepgrad.kernels.affine import (
 from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.layers.augmentation import (
     BaseImageAugmentationLayer,
+    _is_number,
     _who,
     as_config,
     factor_range,
 )
 
-__all__ = ["RandomRotation", "RandomTranslation", "RandomZoom"]
+__all__ = ["RandomRotation", "RandomTranslation", "RandomZoom", "RandomShear"]
 
 
 class _RandomAffine(BaseImageAugmentationLayer):
@@ -250,3 +251,73 @@ class RandomZoom(_RandomAffine):
             "height_factor": as_config(self.height_factor),
             "width_factor": as_config(self.width_factor),
         }
+
+
+def _shear_factor(layer, name: str, factor) -> tuple[float, float]:
+    """Keras's shear factor: a number ``f`` in [0, 1] means ``(-f, f)``; a pair in [0, 1]."""
+    if _is_number(factor) and 0 <= factor <= 1:
+        return -float(factor), float(factor)
+    if (isinstance(factor, (tuple, list)) and len(factor) == 2
+            and all(_is_number(v) and 0 <= v <= 1 for v in factor)):
+        low, high = sorted(float(v) for v in factor)
+        return low, high
+    raise ValueError(
+        f"{_who(layer)}: `{name}` must be a number or a pair of numbers in [0, 1]. "
+        f"Received: {name}={factor!r}"
+    )
+
+
+class RandomShear(_RandomAffine):
+    """Shear each image by random amounts along x and y, in training.
+
+    As Keras 3.15: each image draws ``sx`` from ``x_factor``'s range, ``sy`` from
+    ``y_factor``'s and one random sign for both; output pixel ``(x, y)`` samples the
+    input at ``(x + sx * y, sy * x + y)`` (a shear about the top-left corner, not the
+    centre).
+
+    Args:
+        x_factor: a number ``f`` in [0, 1] (the range ``(-f, f)``) or a pair in [0, 1].
+        y_factor: likewise for y.
+        interpolation: ``'bilinear'`` or ``'nearest'``.
+        fill_mode: ``'reflect'``, ``'wrap'``, ``'constant'`` or ``'nearest'``.
+        fill_value: the value outside the image for ``fill_mode='constant'``.
+        seed: an int for reproducible draws.
+
+    Raises:
+        ValueError: a bad factor, ``fill_mode`` or ``interpolation``.
+
+    >>> x = np.zeros((1, 3, 3, 1), "float32"); x[0, :, 0] = 1.0  # the left column
+    >>> shear = RandomShear()
+    >>> shear.transform(x, np.array([[1.0, 0.0]]))[0, :, :, 0].tolist()  # rows move left
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation: str = "bilinear",
+                 fill_mode: str = "reflect", fill_value: float = 0.0, data_format=None,
+                 seed: int | None = None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format=data_format,
+                         **kwargs)
+        self.x_factor = _shear_factor(self, "x_factor", x_factor)
+        self.y_factor = _shear_factor(self, "y_factor", y_factor)
+
+    def transformation(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``(n, 2)`` shear factors ``(sx, sy)``, drawn as Keras draws them."""
+        sign = np.where(rng.uniform(0, 1, (n, 1)) > 0.5, -1.0, 1.0)
+        sy = rng.uniform(self.y_factor[0], self.y_factor[1], (n, 1))
+        sx = rng.uniform(self.x_factor[0], self.x_factor[1], (n, 1))
+        return np.concatenate([sx, sy], axis=1) * sign
+
+    def transform(self, images: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Shear an NHWC batch by ``params`` (``(n, 2)``: sx, sy)."""
+        n = params.shape[0]
+        ones, zeros = np.ones(n), np.zeros(n)
+        t = np.stack([ones, params[:, 0], zeros, params[:, 1], ones, zeros, zeros, zeros],
+                     axis=1)
+        return affine_transform(images, t, self.fill_mode, self.interpolation, self.fill_value)
+
+    def augment(self, images, rng):
+        return self.transform(images, self.transformation(images.shape[0], rng))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "x_factor": list(self.x_factor),
+                "y_factor": list(self.y_factor)}
