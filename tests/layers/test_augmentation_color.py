@@ -208,3 +208,17 @@ def test_region_errors():
         L.RandomErasing(scale=(0.1, 2))
     with pytest.raises(ValueError, match=r"CutMix .*a dict input needs an 'images' entry"):
         L.CutMix()({"labels": np.zeros((2, 2), "float32")})
+
+
+def test_shear_factors_and_config_round_trip():
+    shear = L.RandomShear(0.2, (0.1, 0.3), seed=0)
+    assert shear.x_factor == (-0.2, 0.2) and shear.y_factor == (0.1, 0.3)
+    # Keras writes (-f, f) in its config and then refuses it in from_config; deepgrad reads it
+    again = L.RandomShear.from_config(shear.get_config())
+    assert again.x_factor == (-0.2, 0.2)
+    draws = L.RandomShear(0.2, (0.1, 0.3)).transformation(2000, np.random.default_rng(0))
+    same_sign = np.sign(draws[:, 0]) == np.sign(draws[:, 1])
+    assert (np.abs(draws[:, 1]) >= 0.1).all() and same_sign[np.abs(draws[:, 0]) > 0].mean() > 0.4
+    with pytest.raises(ValueError, match=r"RandomShear .*`x_factor` must be a number in \[0, 1\] "
+                                         r"or a pair in \[-1, 1\]. Received: x_factor=1.5"):
+        L.RandomShear(1.5)

@@ -254,15 +254,17 @@ class RandomZoom(_RandomAffine):
 
 
 def _shear_factor(layer, name: str, factor) -> tuple[float, float]:
-    """Keras's shear factor: a number ``f`` in [0, 1] means ``(-f, f)``; a pair in [0, 1]."""
+    """Keras's shear factor: a number ``f`` in [0, 1] means ``(-f, f)``; a pair is taken
+    as given, each in [-1, 1] (Keras allows [0, 1], then writes ``(-f, f)`` in its config,
+    which its own ``from_config`` refuses; deepgrad reads it)."""
     if _is_number(factor) and 0 <= factor <= 1:
         return -float(factor), float(factor)
     if (isinstance(factor, (tuple, list)) and len(factor) == 2
-            and all(_is_number(v) and 0 <= v <= 1 for v in factor)):
+            and all(_is_number(v) and -1 <= v <= 1 for v in factor)):
         low, high = sorted(float(v) for v in factor)
         return low, high
     raise ValueError(
-        f"{_who(layer)}: `{name}` must be a number or a pair of numbers in [0, 1]. "
+        f"{_who(layer)}: `{name}` must be a number in [0, 1] or a pair in [-1, 1]. "
         f"Received: {name}={factor!r}"
     )
 
@@ -276,7 +278,7 @@ class RandomShear(_RandomAffine):
     centre).
 
     Args:
-        x_factor: a number ``f`` in [0, 1] (the range ``(-f, f)``) or a pair in [0, 1].
+        x_factor: a number ``f`` in [0, 1] (the range ``(-f, f)``) or a pair in [-1, 1].
         y_factor: likewise for y.
         interpolation: ``'bilinear'`` or ``'nearest'``.
         fill_mode: ``'reflect'``, ``'wrap'``, ``'constant'`` or ``'nearest'``.
