@@ -59,6 +59,8 @@ RANDOM_LAYERS = [
     lambda: L.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.3,
                                 saturation_factor=0.4, hue_factor=0.1, seed=1),
     lambda: L.Equalization(),
+    lambda: L.RandAugment(num_ops=3, seed=1),
+    lambda: L.AugMix(seed=1),
 ]
 
 
@@ -222,3 +224,22 @@ def test_shear_factors_and_config_round_trip():
     with pytest.raises(ValueError, match=r"RandomShear .*`x_factor` must be a number in \[0, 1\] "
                                          r"or a pair in \[-1, 1\]. Received: x_factor=1.5"):
         L.RandomShear(1.5)
+
+
+def test_policies_use_keras_operations_and_factors():
+    rand = L.RandAugment(factor=0.5)
+    assert len(rand._OPERATIONS) == 11 and set(rand._OPERATIONS) == set(rand._operations)
+    assert rand._operations["random_posterization"].factor == (1, 4)
+    assert rand._operations["random_shear"].x_factor == (0.0, 0.5)
+    assert L.AugMix(all_ops=False)._names == ("random_shear", "random_translation",
+                                               "random_rotation", "random_posterization",
+                                               "solarization", "auto_contrast", "equalization")
+    config = L.AugMix(num_chains=2, alpha=0.5, seed=3).get_config()
+    assert L.AugMix.from_config(config).get_config() == config
+    x = np.random.default_rng(2).uniform(0, 255, (3, 6, 6, 3)).astype("float32")
+    out = L.AugMix(seed=0)(x).data
+    assert out.min() >= 0 and out.max() <= 255
+    with pytest.raises(ValueError, match=r"RandAugment '.*': `num_ops` must be a positive int"):
+        L.RandAugment(num_ops=0)
+    with pytest.raises(ValueError, match=r"AugMix '.*': `alpha` must be a number > 0"):
+        L.AugMix(alpha=-1)

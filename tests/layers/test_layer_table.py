@@ -183,6 +183,8 @@ CASES = [
     _color_case(lambda: L.Equalization(bins=64)),
     _color_case(lambda: L.RandomColorJitter(brightness_factor=0.1, hue_factor=0.2, seed=1)),
     _color_case(lambda: L.MixUp(seed=1)),
+    _color_case(lambda: L.RandAugment(seed=1)),
+    _color_case(lambda: L.AugMix(seed=1)),
     _color_case(lambda: L.CutMix(seed=1)),
     _color_case(lambda: L.RandomErasing(seed=1)),
     _color_case(lambda: L.RandomGaussianBlur(seed=1)),

@@ -25,6 +25,7 @@ from deepgrad.layers.augmentation_geometric import (
     RandomZoom,
 )
 from deepgrad.layers.augmentation_mix import CutMix, MixUp, RandomErasing, RandomGaussianBlur
+from deepgrad.layers.augmentation_policies import AugMix, RandAugment
 from deepgrad.layers.augmentation_tone import AutoContrast, Equalization, RandomSharpness
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.categorical import CategoryEncoding, Discretization
@@ -239,6 +240,8 @@ __all__ = [
     "RandomGaussianBlur",
     "Pipeline",
     "RandomShear",
+    "RandAugment",
+    "AugMix",
     "Rescaling",
     "Resizing",
     "IntegerLookup",
