@@ -56,6 +56,8 @@ CASES = [
     LayerCase(lambda: L.RepeatVector(3), (5,), (3, 5)),
     LayerCase(lambda: L.Embedding(10, 4), (3,), (3, 4), [(10, 4)], inputs=_ids((3,), 10),
               lr=0.5),
+    LayerCase(lambda: L.ReversibleEmbedding(10, 4), (3,), (3, 4), [(10, 4)],
+              inputs=_ids((3,), 10), lr=0.5),
     LayerCase(lambda: L.Masking(0.0), (3, 2), (3, 2)),
     # activations
     LayerCase(lambda: L.ReLU(6.0), (5,), (5,)),
@@ -153,6 +155,8 @@ CASES = [
     LayerCase(lambda: L.AdditiveAttention(), [(3, 4), (5, 2), (5, 4)], (3, 2), [(4,)]),
     LayerCase(lambda: L.MultiHeadAttention(2, 3, value_dim=2), [(4, 6), (5, 3)], (4, 6),
               [(6, 2, 3), (2, 3), (3, 2, 3), (2, 3), (3, 2, 2), (2, 2), (2, 2, 6), (6,)]),
+    LayerCase(lambda: L.GroupQueryAttention(2, 4, 2), [(4, 6), (5, 6)], (4, 6),
+              [(6, 4, 2), (4, 2), (6, 2, 2), (2, 2), (6, 2, 2), (2, 2), (4, 2, 6), (6,)]),
     # preprocessing and augmentation (inference is the identity for the random ones); all but
     # Rescaling compute in NumPy, so no gradient passes (see the xfail tests below)
     LayerCase(lambda: L.Rescaling(1 / 255), (3, 3, 2), (3, 3, 2), inputs=_pixels((3, 3, 2))),
@@ -204,6 +208,9 @@ CASES = [
               differentiable=False),
     LayerCase(lambda: L.Hashing(8, output_mode="multi_hot"), (3,), (8,), inputs=_words,
               differentiable=False),
+    LayerCase(lambda: L.HashedCrossing(8), [(1,), (1,)], (1,),
+              inputs=lambda rng: [_words(rng)[:, :1], _ids((1,), 9)(rng)],
+              differentiable=False),
     # recurrent
     LayerCase(lambda: L.SimpleRNN(3), (5, 2), (3,), [(2, 3), (3, 3), (3,)]),
     LayerCase(lambda: L.LSTM(3, return_sequences=True), (5, 2), (5, 3),
@@ -223,6 +230,8 @@ NOT_IN_THE_TABLE = {
     L.InputLayer: "a model's input, not a transformation (tests/models)",
     L.Layer: "the abstract base class",
     L.Wrapper: "the abstract base of wrappers (SpectralNormalization's row)",
+    L.MaxNumBoundingBoxes: "works on {'images', 'bounding_boxes'} dicts, not on a tensor "
+                           "(tests/layers/test_max_num_bounding_boxes.py)",
     L.SimpleRNNCell: "a cell runs inside RNN (the RNN rows)",
     L.LSTMCell: "a cell runs inside RNN (the RNN rows)",
     L.GRUCell: "a cell runs inside RNN (the RNN rows)",

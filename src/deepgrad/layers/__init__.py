@@ -53,6 +53,8 @@ from deepgrad.layers.conv_3d import (
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.embedding import Embedding, Masking
+from deepgrad.layers.grouped_query_attention import GroupQueryAttention
+from deepgrad.layers.hashed_crossing import HashedCrossing
 from deepgrad.layers.hashing import Hashing
 from deepgrad.layers.image_reshaping import (
     Cropping1D,
@@ -69,6 +71,7 @@ from deepgrad.layers.input_layer import Input, InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.layers.lambda_layer import Lambda
 from deepgrad.layers.lookup import IntegerLookup, StringLookup
+from deepgrad.layers.max_num_bounding_boxes import MaxNumBoundingBoxes
 from deepgrad.layers.merging import (
     Add,
     Average,
@@ -148,6 +151,7 @@ from deepgrad.layers.regularization import (
     SpatialDropout3D,
 )
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from deepgrad.layers.reversible_embedding import ReversibleEmbedding
 from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
 from deepgrad.layers.text_vectorization import TextVectorization
 from deepgrad.layers.wrapper import SpectralNormalization, Wrapper
@@ -242,6 +246,10 @@ __all__ = [
     "RandomShear",
     "RandAugment",
     "AugMix",
+    "GroupQueryAttention",
+    "HashedCrossing",
+    "MaxNumBoundingBoxes",
+    "ReversibleEmbedding",
     "Rescaling",
     "Resizing",
     "IntegerLookup",

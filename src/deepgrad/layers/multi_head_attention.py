@@ -262,13 +262,14 @@ class MultiHeadAttention(Layer):
 
         self._query_dense = projection("query", 1, (heads, self._key_dim))
         self._query_dense.build(query_shape)
-        self._key_dense = projection("key", 1, (heads, self._key_dim))
+        kv_heads = self._key_value_heads()
+        self._key_dense = projection("key", 1, (kv_heads, self._key_dim))
         self._key_dense.build(key_shape)
         self._gate_dense = None
         if self._use_gate:
             self._gate_dense = projection("gate", 1, (heads, self._value_dim), "sigmoid")
             self._gate_dense.build(query_shape)
-        self._value_dense = projection("value", 1, (heads, self._value_dim))
+        self._value_dense = projection("value", 1, (kv_heads, self._value_dim))
         self._value_dense.build(value_shape)
         out_shape = self._output_shape or (query_shape[-1],)
         self._output_dense = projection("attention_output", 2, out_shape)
@@ -277,6 +278,10 @@ class MultiHeadAttention(Layer):
                          self._value_dense, self._output_dense):
             if sublayer is not None:
                 sublayer.built = True
+
+    def _key_value_heads(self) -> int:
+        """Heads of the key and value projections (GroupQueryAttention has fewer)."""
+        return self._num_heads
 
     def _check_shapes(self, query_shape, value_shape, key_shape) -> None:
         problem = None

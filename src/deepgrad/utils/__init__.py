@@ -83,6 +83,8 @@ __all__ = [
     "pad_sequences",
     "text_dataset_from_directory",
     "timeseries_dataset_from_array",
+    "serialize_keras_object",
+    "deserialize_keras_object",
 ]
 
 # Image helpers need Pillow; load them on first use to keep `import deepgrad` fast.
@@ -96,6 +98,10 @@ _LAZY = {
     "text_dataset_from_directory": "deepgrad.utils.text_dataset",
     "timeseries_dataset_from_array": "deepgrad.utils.timeseries_dataset",
     "pad_sequences": "deepgrad.utils.sequence",
+    # Keras exposes its serializer in keras.utils as well as keras.saving: the same
+    # functions, found on first use, so importing utils does not load the saving tier.
+    "serialize_keras_object": "deepgrad.saving.objects",
+    "deserialize_keras_object": "deepgrad.saving.objects",
 }
 
 
