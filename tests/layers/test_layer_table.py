@@ -44,6 +44,8 @@ CASES = [
     # core
     LayerCase(lambda: L.Dense(3, activation="tanh"), (5,), (3,), [(5, 3), (3,)]),
     LayerCase(lambda: L.Dense(3), (2, 5), (2, 3), [(5, 3), (3,)], id="Dense-3d"),
+    LayerCase(lambda: L.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de"), (4, 5),
+              (4, 2, 3), [(5, 2, 3), (2, 3)]),
     LayerCase(lambda: L.Activation("relu"), (5,), (5,)),
     LayerCase(lambda: L.Identity(), (5,), (5,)),
     # A dg.ops call on symbolic tensors (layers/op_layer.py), here in its saved form.

@@ -52,6 +52,7 @@ from deepgrad.layers.conv_3d import (
 )
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
+from deepgrad.layers.einsum_dense import EinsumDense
 from deepgrad.layers.embedding import Embedding, Masking
 from deepgrad.layers.grouped_query_attention import GroupQueryAttention
 from deepgrad.layers.hashed_crossing import HashedCrossing
@@ -247,6 +248,7 @@ __all__ = [
     "RandAugment",
     "AugMix",
     "GroupQueryAttention",
+    "EinsumDense",
     "HashedCrossing",
     "MaxNumBoundingBoxes",
     "ReversibleEmbedding",

@@ -29,6 +29,7 @@ from deepgrad import random as dg_random
 from deepgrad.layers.attention import check_dropout, mask_array
 from deepgrad.layers.base import Layer, shape_str
 from deepgrad.layers.core import serialize_regularizer
+from deepgrad.layers.einsum_dense import axes_initializer
 from deepgrad.ops.attention import attend, causal_mask
 from deepgrad.ops.masks import get_keras_mask, set_keras_mask
 from deepgrad.tensor import Tensor
@@ -59,7 +60,11 @@ class _Projection(Layer):
     def build(self, input_shape) -> None:
         inner = tuple(input_shape[-self.bound:])
         c = self.common
-        self.kernel = self.add_weight(inner + self.out_shape, c["kernel_initializer"],
+        # Keras 3.15's EinsumDense counts a variance-scaling initializer's fans over the
+        # kernel's input and output axes (layers/einsum_dense.py, axes_initializer).
+        kernel_axes = (range(self.bound), range(self.bound, self.bound + len(self.out_shape)))
+        self.kernel = self.add_weight(inner + self.out_shape,
+                                      axes_initializer(c["kernel_initializer"], *kernel_axes),
                                       regularizer=c["kernel_regularizer"],
                                       constraint=c["kernel_constraint"], name="kernel")
         self.bias = None
