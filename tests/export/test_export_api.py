@@ -141,7 +141,7 @@ def test_subclassed_model_is_traced(onnx_check):
     assert not net.conv.__dict__.get("_inbound_nodes")
 
 
-def test_subclassed_model_with_work_outside_layers_is_refused():
+def test_subclassed_model_with_ops_and_work_outside_layers(onnx_check):
     class Doubling(dg.Model):
         def __init__(self):
             super().__init__()
@@ -152,10 +152,17 @@ def test_subclassed_model_with_work_outside_layers_is_refused():
 
     net = Doubling()
     net(np.zeros((1, 3), "float32"))
-    # Ops on KerasTensors are recorded as OpLayers, which have no export rule.
-    with pytest.raises(dg.export.ExportError, match="layer 'relu' of class OpLayer"):
-        dg.export.onnx_model(net)
+    onnx_check(net)  # ops on KerasTensors are recorded (OpLayer) and exported
     assert not net.dense.__dict__.get("_inbound_nodes")
+
+    class Cumulative(Doubling):
+        def call(self, x):
+            return dg.ops.cumsum(self.dense(x), axis=1)
+
+    net = Cumulative()
+    net(np.zeros((1, 3), "float32"))
+    with pytest.raises(dg.export.ExportError, match="cumsum"):
+        dg.export.onnx_model(net)
 
     class NumPyInside(Doubling):
         def call(self, x):
