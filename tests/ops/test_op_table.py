@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from op_table import check_backward, check_float32, check_forward, rows
 
 from deepgrad import ops
 from deepgrad.tensor import Tensor
@@ -173,22 +174,19 @@ OP_TABLE = [
 ]
 
 
-@pytest.mark.parametrize("name,fn,reference,inputs", OP_TABLE, ids=[row[0] for row in OP_TABLE])
+@rows(OP_TABLE)
 def test_forward_matches_numpy(name, fn, reference, inputs):
-    out = fn(*[Tensor(a) for a in inputs])
-    np.testing.assert_allclose(out.data, reference(*inputs), rtol=1e-10, atol=1e-12)
-    assert out.dtype == np.float64
+    check_forward(fn, reference, inputs)
 
 
-@pytest.mark.parametrize("name,fn,reference,inputs", OP_TABLE, ids=[row[0] for row in OP_TABLE])
+@rows(OP_TABLE)
 def test_backward_matches_finite_differences(name, fn, reference, inputs):
-    assert gradient_check(fn, inputs, atol=1e-6, rtol=1e-5)
+    check_backward(fn, inputs)
 
 
-@pytest.mark.parametrize("name,fn,reference,inputs", OP_TABLE, ids=[row[0] for row in OP_TABLE])
+@rows(OP_TABLE)
 def test_float32_stays_float32(name, fn, reference, inputs):
-    out = fn(*[Tensor(np.asarray(a, dtype=np.float32)) for a in inputs])
-    assert out.dtype == np.float32, f"{name} upcast float32 to {out.dtype}"
+    check_float32(name, fn, inputs)
 
 
 def test_gelu_matches_torch():

@@ -3,11 +3,10 @@ patches, convolution forms, normalizations, control flow): forward against NumPy
 SciPy, backward against central finite differences in float64, float32 kept float32."""
 
 import numpy as np
-import pytest
+from op_table import check_backward, check_float32, check_forward, rows
 
 from deepgrad import ops
 from deepgrad.tensor import Tensor
-from deepgrad.utils import gradient_check
 
 rng = np.random.default_rng(2)
 
@@ -243,29 +242,21 @@ OP_TABLE = [
 ]
 
 
-def _rows(with_reference: bool):
-    """Every row; only those with a reference when ``with_reference`` (the rest have their
-    forward values checked by the docstring examples and the tests of their families)."""
-    rows = [r for r in OP_TABLE if r[2] is not None] if with_reference else OP_TABLE
-    return pytest.mark.parametrize("name,fn,reference,inputs", rows, ids=[r[0] for r in rows])
-
-
-@_rows(with_reference=True)
+# Rows without a reference have their forward values checked by the docstring examples
+# and, for unfold/fold/conv_transpose/resize, against PyTorch (test_ops_against_torch.py).
+@rows(OP_TABLE, with_reference=True)
 def test_forward_matches_reference(name, fn, reference, inputs):
-    out = fn(*[Tensor(a) for a in inputs])
-    np.testing.assert_allclose(out.data, reference(*inputs), rtol=1e-9, atol=1e-10)
-    assert out.dtype == np.float64
+    check_forward(fn, reference, inputs, rtol=1e-9, atol=1e-10)
 
 
-@_rows(with_reference=False)
+@rows(OP_TABLE)
 def test_backward_matches_finite_differences(name, fn, reference, inputs):
-    assert gradient_check(fn, inputs, atol=1e-6, rtol=1e-5)
+    check_backward(fn, inputs)
 
 
-@_rows(with_reference=False)
+@rows(OP_TABLE)
 def test_float32_stays_float32(name, fn, reference, inputs):
-    out = fn(*[Tensor(np.asarray(a, dtype=np.float32)) for a in inputs])
-    assert out.dtype == np.float32, f"{name} upcast float32 to {out.dtype}"
+    check_float32(name, fn, inputs)
 
 
 
