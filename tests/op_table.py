@@ -1,7 +1,7 @@
-"""The three checks of every op table (tests/ops/test_op_table*.py), in one place.
+"""The three checks of the op table (tests/ops/test_op_table.py runs them on its rows and
+on those of tests/op_rows_numpy.py and tests/op_rows_more.py).
 
-A table row is ``(name, function of Tensors, reference of arrays or None, input arrays)``;
-``rows(table)`` parametrizes a test over it.
+A row is ``(name, function of Tensors, reference of arrays or None, input arrays)``.
 
 >>> import numpy as np
 >>> from deepgrad import ops
@@ -11,17 +11,9 @@ A table row is ``(name, function of Tensors, reference of arrays or None, input 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from deepgrad.tensor import Tensor
 from deepgrad.utils import gradient_check
-
-
-def rows(table: list, with_reference: bool = False):
-    """Parametrize over the table's rows (only those with a reference when asked)."""
-    chosen = [row for row in table if row[2] is not None] if with_reference else table
-    return pytest.mark.parametrize("name,fn,reference,inputs", chosen,
-                                   ids=[row[0] for row in chosen])
 
 
 def check_forward(fn, reference, inputs, rtol: float = 1e-10, atol: float = 1e-12) -> None:

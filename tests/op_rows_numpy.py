@@ -1,10 +1,10 @@
-"""The op table for Keras's NumPy-like ops (``keras.ops.numpy``): forward against NumPy and
-backward against central finite differences in float64, and float32 kept float32."""
+"""Op-table rows for Keras's NumPy-like ops (``keras.ops.numpy``), checked by
+tests/ops/test_op_table.py: forward against NumPy, backward against central finite
+differences in float64, float32 kept float32."""
 
 import math
 
 import numpy as np
-from op_table import check_backward, check_float32, check_forward, rows
 
 from deepgrad import ops
 
@@ -252,17 +252,3 @@ OP_TABLE = [
                             [a, b], 0.5), [any_(3), any_(3)]),
 ]
 
-
-@rows(OP_TABLE)
-def test_forward_matches_numpy(name, fn, reference, inputs):
-    check_forward(fn, reference, inputs)
-
-
-@rows(OP_TABLE)
-def test_backward_matches_finite_differences(name, fn, reference, inputs):
-    check_backward(fn, inputs)
-
-
-@rows(OP_TABLE)
-def test_float32_stays_float32(name, fn, reference, inputs):
-    check_float32(name, fn, inputs)
