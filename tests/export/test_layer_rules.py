@@ -236,3 +236,31 @@ MORE_CASES = {
 @pytest.mark.parametrize("case", sorted(MORE_CASES))
 def test_more_layer_exports(case, onnx_check):
     onnx_check(MORE_CASES[case]())
+
+
+CHANNELS_FIRST = {
+    "conv_pool_bn": lambda: seq((3, 9, 8), L.Conv2D(4, 3, padding="same",
+                                                    data_format="channels_first"),
+                                L.BatchNormalization(axis=1), L.ReLU(),
+                                L.MaxPooling2D(2, padding="same", data_format="channels_first"),
+                                L.AveragePooling2D(2, strides=1, data_format="channels_first"),
+                                L.Flatten(data_format="channels_first"), L.Dense(3)),
+    "depthwise_separable": lambda: seq((3, 8, 8), L.DepthwiseConv2D(3, strides=2,
+                                                                    data_format="channels_first"),
+                                       L.SeparableConv2D(4, 2, data_format="channels_first"),
+                                       L.GlobalAveragePooling2D(data_format="channels_first")),
+    "transpose_global_max_keepdims": lambda: seq(
+        (2, 4, 4), L.Conv2DTranspose(3, 3, strides=2, padding="same",
+                                     data_format="channels_first"),
+        L.GlobalMaxPooling2D(data_format="channels_first", keepdims=True)),
+    "conv1d": lambda: seq((3, 10), L.Conv1D(4, 3, data_format="channels_first"),
+                          L.MaxPooling1D(2, data_format="channels_first")),
+    "padding_upsampling": lambda: seq((2, 4, 5), L.ZeroPadding2D(1, data_format="channels_first"),
+                                      L.UpSampling2D(2, data_format="channels_first"),
+                                      L.Cropping2D(1, data_format="channels_first")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHANNELS_FIRST))
+def test_channels_first_layers(case, onnx_check):
+    onnx_check(CHANNELS_FIRST[case]())

@@ -19,7 +19,7 @@ from deepgrad.export.registry import ExportError
 from deepgrad.export.rules_core import apply_activation
 from deepgrad.kernels.geometry import deconv_output_length, same_padding
 
-__all__ = ["RULES", "transposed_kernel", "conv_pads"]
+__all__ = ["RULES", "transposed_kernel", "conv_pads", "channels_first_input"]
 
 
 def transposed_kernel(kernel: np.ndarray) -> np.ndarray:
@@ -28,26 +28,27 @@ def transposed_kernel(kernel: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(kernel.transpose(rank + 1, rank, *range(rank)))
 
 
-def _channels_last(layer) -> None:
-    if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise ExportError(
-            f"export: layer '{layer.name}' of class {type(layer).__name__} has "
-            f"data_format={layer.data_format!r}; export writes channels_last layers only."
-        )
+def channels_first_input(b: GraphBuilder, layer, x: Value) -> tuple[str, bool, tuple]:
+    """``x`` with its channels at axis 1, as ONNX's Conv and pooling read it: the graph's
+    channels-first form of a channels_last layer's input, or the model's own tensor for a
+    ``data_format='channels_first'`` layer. Returns the name, the layout key the output
+    Value takes, and the spatial sizes."""
+    if getattr(layer, "data_format", "channels_last") == "channels_first":
+        return b.last(x), False, tuple(x.shape[2:])
+    return b.first(x), True, tuple(x.shape[1:-1])
 
 
-def _spatial(layer, x: Value) -> tuple:
-    sizes = x.shape[1:-1]
+def _spatial(layer, sizes) -> tuple:
     if any(s is None for s in sizes):
         raise ExportError(
             f"export: layer '{layer.name}' of class {type(layer).__name__} needs known spatial "
-            f"sizes to fix its padding; its input shape is {x.shape}. To fix, give the model's "
-            "Input a full shape, or pass input_signature= with the sizes."
+            f"sizes to fix its padding; its spatial sizes are {tuple(sizes)}. To fix, give the "
+            "model's Input a full shape, or pass input_signature= with the sizes."
         )
-    return sizes
+    return tuple(sizes)
 
 
-def conv_pads(layer, x: Value, kernel_size, strides, dilation, padding: str) -> list[int]:
+def conv_pads(layer, sizes, kernel_size, strides, dilation, padding: str) -> list[int]:
     """ONNX's ``pads`` (all begins, then all ends) for Keras's padding name."""
     rank = len(kernel_size)
     if padding == "valid":
@@ -55,19 +56,20 @@ def conv_pads(layer, x: Value, kernel_size, strides, dilation, padding: str) -> 
     if padding == "causal":  # only the past is padded
         return [(kernel_size[0] - 1) * dilation[0], 0]
     pairs = [same_padding(size, k, s, d) for size, k, s, d in
-             zip(_spatial(layer, x), kernel_size, strides, dilation)]
+             zip(_spatial(layer, sizes), kernel_size, strides, dilation)]
     return [p[0] for p in pairs] + [p[1] for p in pairs]
 
 
 def _conv(b: GraphBuilder, layer, x: Value, kernel: np.ndarray, bias, group: int,
-          strides, padding: str, dilation, hint: str = "kernel") -> str:
+          strides, padding: str, dilation, hint: str = "kernel") -> tuple[str, bool]:
     window = kernel.shape[2:]
-    inputs = [b.first(x), b.const(kernel, hint)]
+    name, key, sizes = channels_first_input(b, layer, x)
+    inputs = [name, b.const(kernel, hint)]
     if bias is not None:
         inputs.append(b.const(bias, "bias"))
-    pads = conv_pads(layer, x, window, strides, dilation, padding)
+    pads = conv_pads(layer, sizes, window, strides, dilation, padding)
     return b.node("Conv", inputs, kernel_shape=list(window), strides=list(strides),
-                  dilations=list(dilation), pads=pads, group=group)
+                  dilations=list(dilation), pads=pads, group=group), key
 
 
 def _bias(layer):
@@ -76,21 +78,21 @@ def _bias(layer):
 
 def conv(b: GraphBuilder, layer, x: Value) -> Value:
     """Conv1D, Conv2D, Conv3D (with groups)."""
-    _channels_last(layer)
-    out = _conv(b, layer, x, transposed_kernel(layer.kernel.numpy()), _bias(layer),
-                getattr(layer, "groups", 1), layer.strides, layer.padding, layer.dilation_rate)
-    return apply_activation(b, layer, layer.activation, Value({True: out}, x.shape))
+    out, key = _conv(b, layer, x, transposed_kernel(layer.kernel.numpy()), _bias(layer),
+                     getattr(layer, "groups", 1), layer.strides, layer.padding,
+                     layer.dilation_rate)
+    return apply_activation(b, layer, layer.activation, Value({key: out}, x.shape))
 
 
 def conv_transpose(b: GraphBuilder, layer, x: Value) -> Value:
     """Conv1DTranspose, Conv2DTranspose, Conv3DTranspose: ONNX ConvTranspose with the pads
     of the convolution they are the gradient of."""
-    _channels_last(layer)
+    name, key, sizes = channels_first_input(b, layer, x)
     kernel = transposed_kernel(layer.kernel.numpy())  # (in, out, *window)
     window, strides, dilation = kernel.shape[2:], layer.strides, layer.dilation_rate
     extra = layer.output_padding or (None,) * len(window)
     begins, ends, output_padding = [], [], []
-    for size, k, s, d, e in zip(_spatial(layer, x), window, strides, dilation, extra):
+    for size, k, s, d, e in zip(_spatial(layer, sizes), window, strides, dilation, extra):
         out = deconv_output_length(size, k, layer.padding, e, s, d)
         before = same_padding(out, k, s, d)[0] if layer.padding == "same" else 0
         full = (size - 1) * s + (k - 1) * d + 1
@@ -98,13 +100,13 @@ def conv_transpose(b: GraphBuilder, layer, x: Value) -> Value:
         begins.append(before)
         ends.append(max(after, 0))
         output_padding.append(max(-after, 0))
-    inputs = [b.first(x), b.const(kernel, "kernel")]
+    inputs = [name, b.const(kernel, "kernel")]
     if layer.use_bias:
         inputs.append(b.const(layer.bias.numpy(), "bias"))
     out = b.node("ConvTranspose", inputs, kernel_shape=list(window), strides=list(strides),
                  dilations=list(dilation), pads=begins + ends,
                  output_padding=output_padding if any(output_padding) else None)
-    return apply_activation(b, layer, layer.activation, Value({True: out}, x.shape))
+    return apply_activation(b, layer, layer.activation, Value({key: out}, x.shape))
 
 
 def _depthwise_kernel(kernel: np.ndarray) -> np.ndarray:
@@ -117,26 +119,24 @@ def _depthwise_kernel(kernel: np.ndarray) -> np.ndarray:
 
 def depthwise(b: GraphBuilder, layer, x: Value) -> Value:
     """DepthwiseConv1D, DepthwiseConv2D: a Conv with one group per input channel."""
-    _channels_last(layer)
     kernel = layer.kernel.numpy()
-    out = _conv(b, layer, x, _depthwise_kernel(kernel), _bias(layer), kernel.shape[-2],
-                layer.strides, layer.padding, layer.dilation_rate)
-    return apply_activation(b, layer, layer.activation, Value({True: out}, x.shape))
+    out, key = _conv(b, layer, x, _depthwise_kernel(kernel), _bias(layer), kernel.shape[-2],
+                     layer.strides, layer.padding, layer.dilation_rate)
+    return apply_activation(b, layer, layer.activation, Value({key: out}, x.shape))
 
 
 def separable(b: GraphBuilder, layer, x: Value) -> Value:
     """SeparableConv1D, SeparableConv2D: the depthwise Conv, then a 1x1 Conv with the bias."""
-    _channels_last(layer)
     kernel = layer.depthwise_kernel.numpy()
     rank = kernel.ndim - 2
-    mid = _conv(b, layer, x, _depthwise_kernel(kernel), None, kernel.shape[-2], layer.strides,
-                layer.padding, layer.dilation_rate, hint="depthwise_kernel")
+    mid, key = _conv(b, layer, x, _depthwise_kernel(kernel), None, kernel.shape[-2], layer.strides,
+                     layer.padding, layer.dilation_rate, hint="depthwise_kernel")
     pointwise = transposed_kernel(layer.pointwise_kernel.numpy())
     inputs = [mid, b.const(pointwise, "pointwise_kernel")]
     if layer.use_bias:
         inputs.append(b.const(layer.bias.numpy(), "bias"))
     out = b.node("Conv", inputs, kernel_shape=[1] * rank)
-    return apply_activation(b, layer, layer.activation, Value({True: out}, x.shape))
+    return apply_activation(b, layer, layer.activation, Value({key: out}, x.shape))
 
 
 RULES = {

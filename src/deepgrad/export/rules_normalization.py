@@ -33,12 +33,17 @@ def batch_norm(b: GraphBuilder, layer: L.BatchNormalization, x: Value) -> Value:
     variance = layer.moving_variance.numpy()
     gamma = _weight(layer, "gamma", mean, 1.0)
     beta = _weight(layer, "beta", mean, 0.0)
-    if layer.axis == x.rank - 1 and x.rank >= 3 and True in x.names:
+    on_channels = x.rank >= 3 and (
+        (layer.axis == x.rank - 1 and True in x.names) or layer.axis == 1)
+    if on_channels:  # ONNX's op normalises axis 1: the graph's channels-first form, or a
+        # channels_first model's own tensor
+        key = layer.axis != 1
         out = b.node("BatchNormalization",
-                     [b.first(x), b.const(gamma, "gamma"), b.const(beta, "beta"),
-                      b.const(mean, "moving_mean"), b.const(variance, "moving_variance")],
+                     [b.first(x) if key else b.last(x), b.const(gamma, "gamma"),
+                      b.const(beta, "beta"), b.const(mean, "moving_mean"),
+                      b.const(variance, "moving_variance")],
                      epsilon=float(layer.epsilon))
-        return Value({True: out})
+        return Value({key: out})
     scale = gamma.astype(np.float64) / np.sqrt(variance.astype(np.float64) + layer.epsilon)
     shift = beta.astype(np.float64) - mean.astype(np.float64) * scale
     shape = [1] * x.rank

@@ -14,32 +14,35 @@ from __future__ import annotations
 
 from deepgrad import layers as L
 from deepgrad.export.graph_builder import GraphBuilder, Value
-from deepgrad.export.rules_conv import _channels_last, conv_pads
+from deepgrad.export.rules_conv import channels_first_input, conv_pads
 
 __all__ = ["RULES"]
 
 
 def _pool(op_type: str):
     def rule(b: GraphBuilder, layer, x: Value) -> Value:
-        _channels_last(layer)
-        pads = conv_pads(layer, x, layer.pool_size, layer.strides, (1,) * len(layer.pool_size),
-                         layer.padding)
+        name, key, sizes = channels_first_input(b, layer, x)
+        pads = conv_pads(layer, sizes, layer.pool_size, layer.strides,
+                         (1,) * len(layer.pool_size), layer.padding)
         extra = {"count_include_pad": 0} if op_type == "AveragePool" else {}
-        out = b.node(op_type, [b.first(x)], kernel_shape=list(layer.pool_size),
+        out = b.node(op_type, [name], kernel_shape=list(layer.pool_size),
                      strides=list(layer.strides), pads=pads, **extra)
-        return Value({True: out})
+        return Value({key: out})
     rule.__name__ = f"pool_{op_type}"
     return rule
 
 
 def _global(op_type: str, reduce_type: str):
     def rule(b: GraphBuilder, layer, x: Value) -> Value:
-        _channels_last(layer)
-        name, first = b.native(x)
+        if layer.data_format == "channels_first":
+            name, first, key = b.last(x), True, False
+        else:
+            name, first = b.native(x)
+            key = True
         if first:
             out = b.node(op_type, [name])  # (N, C, 1, ...)
             if layer.keepdims:
-                return Value({True: out})
+                return Value({key: out})
             return Value({False: b.node("Flatten", [out], axis=1)})
         out = b.reduce(reduce_type, name, list(range(1, x.rank - 1)), layer.keepdims)
         return Value({False: out})

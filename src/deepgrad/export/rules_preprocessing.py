@@ -103,7 +103,7 @@ def _resized(b: GraphBuilder, layer, x: Value, crop: bool, pad: bool, interpolat
     target = (layer.height, layer.width)
     h, w = _hw(layer, x)
     if crop or pad:
-        h, w = _spatial(layer, Value({}, (None, h, w, None)))
+        h, w = _spatial(layer, (h, w))
     if crop:
         top, left, h, w = aspect_ratio_crop_box(h, w, *target)
         name = _slice_hw(b, name, top, left, h, w)
@@ -124,7 +124,7 @@ def resizing(b: GraphBuilder, layer: L.Resizing, x: Value) -> Value:
 
 def center_crop(b: GraphBuilder, layer: L.CenterCrop, x: Value) -> Value:
     """Keras's rule: a centred window, or for a smaller image the aspect-ratio crop resized."""
-    h, w = _spatial(layer, Value({}, (None, *_hw(layer, x), None)))
+    h, w = _spatial(layer, _hw(layer, x))
     if h < layer.height or w < layer.width:
         return _resized(b, layer, x, True, False, "bilinear")
     name, first = _images(b, layer, x)
