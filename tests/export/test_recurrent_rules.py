@@ -66,8 +66,52 @@ def test_bidirectional_states(onnx_check):
     onnx_check(randomize(dg.Model(x, outputs)))
 
 
-def test_masks_are_refused():
-    model = seq(L.Embedding(20, 4, mask_zero=True), L.LSTM(3), shape=(7,))
+def _padded_ids(model, n):
+    """Token ids with zeros (padding) before and after the real ones, and one sequence that
+    is all padding (a zero between ids warns; test_masking_layer_mask_is_carried has one)."""
+    rng = np.random.default_rng(n)
+    ids = rng.integers(1, 20, (n, 7)).astype("float32")
+    ids[:, :2] = 0  # pre-padding (pad_sequences' default)
+    if n > 1:
+        ids[1, 5:] = 0  # post-padding
+        ids[-1] = 0  # nothing real
+    return [ids]
+
+
+MASKED = {
+    "lstm_last": lambda: [L.LSTM(3)],
+    "gru_sequences_then_lstm": lambda: [L.GRU(4, return_sequences=True), L.LSTM(3)],
+    "simple_rnn_backwards_sequences": lambda: [L.SimpleRNN(3, return_sequences=True,
+                                                           go_backwards=True)],
+    "lstm_zero_output": lambda: [L.LSTM(3, return_sequences=True, zero_output_for_mask=True)],
+    "bidirectional_sequences": lambda: [L.Bidirectional(L.LSTM(3, return_sequences=True))],
+    "bidirectional_last": lambda: [L.Bidirectional(L.GRU(3), merge_mode="sum")],
+    "dropout_then_average_pooling": lambda: [L.Dropout(0.5), L.GlobalAveragePooling1D()],
+    "lstm_then_max_pooling": lambda: [L.LSTM(3, return_sequences=True),
+                                      L.GlobalMaxPooling1D()],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MASKED))
+def test_masks_are_carried(case, onnx_check):
+    """Keras's masks from Embedding(mask_zero=True): each sequence's real steps are moved
+    to the front for ONNX's op (sequence_lens), outputs spread back over the steps."""
+    model = seq(L.Embedding(20, 4, mask_zero=True), *MASKED[case](), shape=(7,))
+    onnx_check(model, _padded_ids)
+
+
+def test_masking_layer_mask_is_carried(onnx_check):
+    def inputs(model, n):
+        x = np.random.default_rng(n).normal(size=(n, 6, 3)).astype("float32")
+        x[:, :2] = 0.0
+        x[-1, 4] = 0.0
+        return [x]
+
+    onnx_check(seq(L.Masking(), L.LSTM(3), shape=(6, 3)), inputs)
+
+
+def test_mask_into_a_layer_without_a_mask_rule_is_refused():
+    model = seq(L.Embedding(20, 4, mask_zero=True), L.Softmax(axis=1), shape=(7,))
     with pytest.raises(dg.export.ExportError, match="receives a mask"):
         dg.export.onnx_model(model)
 

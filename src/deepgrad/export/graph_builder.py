@@ -55,12 +55,12 @@ class Value:
     4
     """
 
-    __slots__ = ("names", "shape", "dtype", "masked")
+    __slots__ = ("names", "shape", "dtype", "mask")
 
     def __init__(self, names: dict[bool, str], shape=None, dtype: str | None = None) -> None:
         self.names = dict(names)
         self.shape = self.dtype = None
-        self.masked = False  # whether Keras would attach a mask to this tensor
+        self.mask = None  # the ONNX name of Keras's mask on this tensor ((batch, steps) bool)
         self.describe(shape, dtype)
 
     def describe(self, shape, dtype: str | None) -> None:
@@ -137,8 +137,10 @@ class GraphBuilder:
         from onnx import numpy_helper
 
         array = np.asarray(array, dtype=dtype)
+        if not array.flags.c_contiguous:  # (np.ascontiguousarray would make a scalar 1-D)
+            array = array.copy(order="C")
         name = self.unique(f"{self.scope}/{hint}")
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(numpy_helper.from_array(array, name))
         self.initializer_names.add(name)
         return name
 

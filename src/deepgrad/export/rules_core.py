@@ -166,11 +166,13 @@ def identity(b: GraphBuilder, layer, x: Value) -> Value:
 
 def embedding(b: GraphBuilder, layer: L.Embedding, x: Value) -> Value:
     name = b.last(x)
-    if not np.issubdtype(np.dtype(x.dtype or 'float32'), np.integer):
+    if np.dtype(x.dtype or "float32") != np.int64:
         name = b.node("Cast", [name], to=7)  # 7: INT64
     table = b.const(layer.embeddings.numpy(), "embeddings")
     out = Value({False: b.node("Gather", [table, name], axis=0)})
-    out.masked = layer.mask_zero
+    if layer.mask_zero:
+        zero = b.const(np.asarray(0, np.int64), "zero")
+        out.mask = b.node("Not", [b.node("Equal", [name, zero])])
     return out
 
 
@@ -182,7 +184,7 @@ def masking(b: GraphBuilder, layer: L.Masking, x: Value) -> Value:
     kept = b.node("Cast", [b.node("Not", [equal])], to=b.onnx_type(b.dtype))
     keep = b.reduce("ReduceMax", kept, [-1], keepdims=True)
     out = Value({False: b.node("Mul", [name, keep])})
-    out.masked = True
+    out.mask = b.node("Cast", [b.node("Squeeze", [keep, b.ints([-1], "axes")])], to=9)  # BOOL
     return out
 
 

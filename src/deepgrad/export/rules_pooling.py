@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+import numpy as np
+
 from deepgrad import layers as L
 from deepgrad.export.graph_builder import GraphBuilder, Value
 from deepgrad.export.rules_conv import channels_first_input, conv_pads
@@ -50,6 +52,28 @@ def _global(op_type: str, reduce_type: str):
     return rule
 
 
+def _masked_1d(reduce_type: str, fallback):
+    """Global pooling over the real steps of a mask (deepgrad's rule: a sequence without
+    any gives zeros)."""
+    def rule(b: GraphBuilder, layer, x: Value, mask=None) -> Value:
+        if mask is None:
+            return fallback(b, layer, x)
+        name = b.last(x)
+        keep = b.node("Unsqueeze", [mask, b.ints([-1], "axes")])  # (N, T, 1)
+        keep_f = b.node("Cast", [keep], to=b.onnx_type(b.dtype))
+        if reduce_type == "ReduceMean":
+            total = b.reduce("ReduceSum", b.node("Mul", [name, keep_f]), [1], layer.keepdims)
+            count = b.reduce("ReduceSum", keep_f, [1], layer.keepdims)
+            one = b.const(np.asarray(1.0, b.dtype), "one")
+            return Value({False: b.node("Div", [total, b.node("Max", [count, one])])})
+        lowest = b.const(np.asarray(np.finfo(b.dtype).min, b.dtype), "lowest")
+        best = b.reduce("ReduceMax", b.node("Where", [keep, name, lowest]), [1], layer.keepdims)
+        any_real = b.reduce("ReduceMax", keep_f, [1], layer.keepdims)
+        return Value({False: b.node("Mul", [best, any_real])})
+    rule.takes_mask = True
+    return rule
+
+
 _max, _average = _pool("MaxPool"), _pool("AveragePool")
 _global_max = _global("GlobalMaxPool", "ReduceMax")
 _global_average = _global("GlobalAveragePool", "ReduceMean")
@@ -57,8 +81,10 @@ _global_average = _global("GlobalAveragePool", "ReduceMean")
 RULES = {
     L.MaxPooling1D: _max, L.MaxPooling2D: _max, L.MaxPooling3D: _max,
     L.AveragePooling1D: _average, L.AveragePooling2D: _average, L.AveragePooling3D: _average,
-    L.GlobalMaxPooling1D: _global_max, L.GlobalMaxPooling2D: _global_max,
+    L.GlobalMaxPooling1D: _masked_1d("ReduceMax", _global_max),
+    L.GlobalMaxPooling2D: _global_max,
     L.GlobalMaxPooling3D: _global_max,
-    L.GlobalAveragePooling1D: _global_average, L.GlobalAveragePooling2D: _global_average,
+    L.GlobalAveragePooling1D: _masked_1d("ReduceMean", _global_average),
+    L.GlobalAveragePooling2D: _global_average,
     L.GlobalAveragePooling3D: _global_average,
 }

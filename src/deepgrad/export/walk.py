@@ -79,18 +79,21 @@ def export_graph(b: GraphBuilder, graph, inputs: list[Value]):
         args = tree.map_structure(as_value, node.args)
         kwargs = {k: tree.map_structure(as_value, v) for k, v in node.kwargs.items()
                   if k != "training"}
-        masked = any(v.masked for v in tree.flatten([x, args, kwargs]) if isinstance(v, Value))
-        if masked and layer._accepts_mask:
+        masks = [v.mask for v in tree.flatten(x) if isinstance(v, Value) and v.mask]
+        rule = rules[id(layer)]
+        if masks and layer._accepts_mask and getattr(rule, "takes_mask", False):
+            kwargs["mask"] = masks[0]
+        elif masks and layer._accepts_mask:
             raise ExportError(
                 f"export: layer '{layer.name}' of class {type(layer).__name__} receives a mask "
-                "(from Embedding(mask_zero=True) or Masking before it), which the ONNX export "
-                "does not carry. To fix, export a model without the mask (mask_zero=False)."
+                "(from Embedding(mask_zero=True) or Masking before it), which its ONNX export "
+                "rule does not take. To fix, export a model without the mask (mask_zero=False)."
             )
         b.scope = layer.name if outer_scope == "graph" else f"{outer_scope}/{layer.name}"
         dtype = np.dtype(layer.dtype) if layer.dtype else np.dtype("float32")
         b.dtype = dtype if dtype.kind == "f" else np.dtype("float32")
         try:
-            out = rules[id(layer)](b, layer, x, *args, **kwargs)
+            out = rule(b, layer, x, *args, **kwargs)
         except TypeError as error:
             if not (args or kwargs):
                 raise
@@ -108,7 +111,8 @@ def export_graph(b: GraphBuilder, graph, inputs: list[Value]):
             )
         for tensor, value in zip(produced, written):
             value.describe(tensor.shape, tensor.dtype)
-            value.masked = value.masked or (masked and layer.supports_masking)
+            if masks and layer.supports_masking and not getattr(rule, "takes_mask", False):
+                value.mask = value.mask or masks[0]  # passed through, as Keras's layers do
             values[id(tensor)] = value
     b.scope, b.dtype = outer_scope, outer_dtype
     return tree.map_structure(as_value, graph.output_structure)
