@@ -15,7 +15,8 @@ Printed, median and range over the rounds:
 - the gradient all-reduce on its own, with 2 ranks: one ``Allreduce`` of the flat buffer
   (blocking, then polled as deepgrad waits), and 4 buckets of ``Iallreduce`` started
   together, with its share of a step: the most that overlapping it with the backward
-  pass could save.
+  pass could save; and the latency of a 10-number all-reduce (the per-step metric sums),
+  polled and blocking.
 
     python benchmarks/distributed.py [--steps 8] [--batch 128] [--rounds 3]
     python benchmarks/distributed.py --paper [--compute-ms 42.7]
@@ -103,6 +104,17 @@ def all_reduce(group, size: int, step_seconds: float, repeats: int = 10) -> dict
             fn()
             times.append(time.perf_counter() - start)
         found[f"all_reduce_{name}"] = statistics.median(times)
+    small = np.zeros(10)
+    comm._comm.Barrier()
+    start = time.perf_counter()
+    for _ in range(300):
+        comm.all_reduce_sum(small, "the benchmark")
+    found["small_polled"] = (time.perf_counter() - start) / 300
+    comm._comm.Barrier()
+    start = time.perf_counter()
+    for _ in range(300):
+        comm._comm.Allreduce(MPI.IN_PLACE, small, MPI.SUM)
+    found["small_blocking"] = (time.perf_counter() - start) / 300
     found["step"] = step_seconds
     return found
 
@@ -207,6 +219,9 @@ def main() -> None:
         seconds = [r[f"all_reduce_{way}"] for r in two]
         print(f"  gradient all-reduce, {way:8s}: {_summary([s * 1e3 for s in seconds])} ms, "
               f"{_summary([s / t * 100 for s, t in zip(seconds, step)])} % of a step")
+    for way in ("polled", "blocking"):
+        seconds = [r[f"small_{way}"] * 1e6 for r in two]
+        print(f"  all-reduce of 10 numbers, {way:8s}: {_summary(seconds)} us")
 
 
 if __name__ == "__main__":

@@ -34,10 +34,13 @@ _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNR
 _NOTICE_TAG = 77
 # A wait polls without pause for this long, as a blocking MPI call spins (a non-blocking
 # collective progresses only while it is polled: sleeping between polls made a 13 MB
-# all-reduce 4x slower, benchmarks/distributed.py), giving the core away between polls
-# (sched_yield) so that a rank sharing it is not starved; then it sleeps in growing steps
-# (a rank waiting for a checkpoint being written leaves the core to others).
+# all-reduce 4x slower, benchmarks/distributed.py); after its first millisecond each poll
+# also gives the core away (sched_yield), so that a rank sharing it is not starved
+# (yielding from the first poll made a 10-number all-reduce take 160 us instead of 3);
+# then it sleeps in growing steps (a rank waiting for a checkpoint being written leaves
+# the core to others).
 _SPIN_SECONDS = 0.02
+_YIELD_AFTER = 1e-3
 _NOTICE_BYTES = 4096
 
 
@@ -117,6 +120,7 @@ class Communicator:
         start = time.monotonic()
         deadline = start + self.timeout
         spin_until = start + _SPIN_SECONDS
+        yield_after = start + _YIELD_AFTER
         pause = 0.0
         while not request.Test():
             if self._notice_request.Test(status):
@@ -138,7 +142,7 @@ class Communicator:
             if now > spin_until:  # a long wait: sleep in growing steps, up to 10 ms
                 pause = min(1e-2, pause * 2 if pause else 1e-4)
                 time.sleep(pause)
-            else:
+            elif now > yield_after:
                 os.sched_yield()
 
     def report_failure(self, message: str) -> None:
