@@ -1,11 +1,13 @@
 """A two-rank fit in which rank 1 fails at its third batch, in the way ``sys.argv[1]``
-names: ``raise`` (an exception), ``exit`` (the process ends without a word) or ``stall``
+names: ``raise`` (an exception), ``exit`` (the process ends without a word), ``kill``
+(SIGKILL) or ``stall``
 (it stops meeting the others). tests/distribution/test_failures.py checks that the job
 ends, with an error naming the rank."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -29,6 +31,8 @@ class FailOnRank1(dg.callbacks.Callback):
             raise ValueError("the data of batch 3 is corrupt")
         if self.how == "exit":
             os._exit(3)
+        if self.how == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(600)
 
 

@@ -4,6 +4,7 @@ a hang); the error names the failed rank where the ranks can know it."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -31,10 +32,14 @@ def test_a_rank_that_raises_stops_the_others_with_its_error():
 
 
 @needs_mpi
-def test_a_rank_that_exits_ends_the_job():
-    code, output = _run("exit")
+@pytest.mark.parametrize("how", ["exit", "kill"])
+def test_a_rank_that_dies_ends_the_job(how):
+    """mpirun notices the process's end and stops the others; Open MPI names the rank as
+    the last number of ``[[job,1],rank]``."""
+    code, output = _run(how)
     assert code != 0
-    assert "exited" in output or "exit code" in output.lower()
+    if "Process name:" in output:
+        assert re.search(r"Process name: \[\[\d+,\d+\],1\]", output), output[-2000:]
 
 
 @needs_mpi
