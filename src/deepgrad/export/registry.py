@@ -40,7 +40,7 @@ ExportRule = Callable
 
 _FAMILIES = ("rules_core", "rules_conv", "rules_pooling", "rules_normalization",
              "rules_reshaping", "rules_preprocessing", "rules_merging", "rules_recurrent",
-             "rules_models", "rules_ops")
+             "rules_models", "rules_ops", "rules_attention")
 # Methods a subclass may define and still use its parent's rule: configuration only.
 _CONFIG_METHODS = {"__init__", "get_config", "from_config", "build", "compute_output_shape",
                    "__repr__"}
