@@ -264,3 +264,17 @@ CHANNELS_FIRST = {
 @pytest.mark.parametrize("case", sorted(CHANNELS_FIRST))
 def test_channels_first_layers(case, onnx_check):
     onnx_check(CHANNELS_FIRST[case]())
+
+
+ADAPTIVE = {
+    "average_2d_uneven": lambda: conv_then(L.AdaptiveAveragePooling2D((4, 2))),
+    "max_2d_uneven": lambda: seq((7, 9, 2), L.AdaptiveMaxPooling2D((3, 4))),
+    "average_1d": lambda: seq((10, 3), L.AdaptiveAveragePooling1D(4)),
+    "max_3d_channels_first": lambda: seq((2, 5, 4, 6), L.AdaptiveMaxPooling3D(
+        (2, 3, 4), data_format="channels_first")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ADAPTIVE))
+def test_adaptive_pooling(case, onnx_check):
+    onnx_check(ADAPTIVE[case]())

@@ -1,4 +1,4 @@
-"""Export rules: max and average pooling (1-D, 2-D, 3-D) and global pooling.
+"""Export rules: max and average pooling (1-D, 2-D, 3-D), global and adaptive pooling.
 
 Keras's ``'same'`` pooling pads like its convolutions (the odd pixel after) and leaves the
 padding out of averages: ONNX's explicit pads with ``count_include_pad=0``. Global pooling
@@ -74,11 +74,49 @@ def _masked_1d(reduce_type: str, fallback):
     return rule
 
 
+def _adaptive(kind: str):
+    """PyTorch's windows (``floor(i L / n)`` to ``ceil((i + 1) L / n)``), one spatial axis
+    at a time (exact for both the mean and the max): the mean as an Einsum with an
+    averaging matrix, the max as one ReduceMax per window."""
+    def rule(b: GraphBuilder, layer, x: Value) -> Value:
+        from deepgrad.export.rules_conv import _spatial
+        from deepgrad.ops.adaptive_pool import adaptive_windows
+
+        first_axis = 2 if layer.data_format == "channels_first" else 1
+        axes = list(range(first_axis, first_axis + layer.rank))
+        sizes = _spatial(layer, [x.shape[a] for a in axes])
+        name = b.last(x)
+        letters = "abcdefgh"[:x.rank]
+        for axis, length, size in zip(axes, sizes, layer.output_size):
+            starts, ends = adaptive_windows(length, size)
+            if kind == "average":
+                matrix = np.zeros((size, length))
+                for i, (s, e) in enumerate(zip(starts, ends)):
+                    matrix[i, s:e] = 1.0 / (e - s)
+                out = letters[:axis] + "z" + letters[axis + 1:]
+                name = b.node("Einsum", [name, b.const(matrix, "window_means", b.dtype)],
+                              equation=f"{letters},z{letters[axis]}->{out}")
+            else:
+                parts = [b.reduce("ReduceMax", b.node("Slice", [
+                    name, b.ints([int(s)], "starts"), b.ints([int(e)], "ends"),
+                    b.ints([axis], "axes")]), [axis], keepdims=True)
+                    for s, e in zip(starts, ends)]
+                name = b.node("Concat", parts, axis=axis)
+        return Value({False: name})
+    return rule
+
+
 _max, _average = _pool("MaxPool"), _pool("AveragePool")
 _global_max = _global("GlobalMaxPool", "ReduceMax")
 _global_average = _global("GlobalAveragePool", "ReduceMean")
 
+_adaptive_average, _adaptive_max = _adaptive("average"), _adaptive("max")
+
 RULES = {
+    L.AdaptiveAveragePooling1D: _adaptive_average, L.AdaptiveAveragePooling2D: _adaptive_average,
+    L.AdaptiveAveragePooling3D: _adaptive_average,
+    L.AdaptiveMaxPooling1D: _adaptive_max, L.AdaptiveMaxPooling2D: _adaptive_max,
+    L.AdaptiveMaxPooling3D: _adaptive_max,
     L.MaxPooling1D: _max, L.MaxPooling2D: _max, L.MaxPooling3D: _max,
     L.AveragePooling1D: _average, L.AveragePooling2D: _average, L.AveragePooling3D: _average,
     L.GlobalMaxPooling1D: _masked_1d("ReduceMax", _global_max),
