@@ -238,6 +238,11 @@ OP_TABLE = [
     ("vectorized_map", lambda x: ops.vectorized_map(lambda v: v[0] * v[1], x),
      lambda x: x[:, 0] * x[:, 1], [any_(4, 2)]),
     ("cond", lambda x: ops.cond(True, lambda: x * 2, lambda: x), lambda x: 2 * x, [any_(3)]),
+    ("switch", lambda x: ops.switch(1, [lambda t: t + 1, lambda t: t * t], x), lambda x: x * x,
+     [any_(3)]),
+    ("while_loop", lambda x: ops.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * x),
+                                            (0, ops.ones_like(x)))[1],
+     lambda x: x**3, [any_(2, 3)]),
     ("custom_gradient", lambda x: ops.custom_gradient(
         lambda t: (t * t, lambda g: g * 2 * t))(x), lambda x: x * x, [any_(3)]),
 ]
