@@ -34,6 +34,9 @@ CASES = {
     "transpose_reshape": lambda x: ops.reshape(ops.transpose(x, (0, 2, 1)), (-1, 24)),
     "expand_squeeze": lambda x: ops.squeeze(ops.expand_dims(x, 1), 1),
     "clip_after_conv": None,
+    "getitem_slices": lambda x: x[:, 1:3, ::2] + x[:, -2:, 1::2],
+    "getitem_int_none_ellipsis": lambda x: x[:, 0][..., None] * x[:, -1, None, :],
+    "getitem_negative_step": lambda x: x[:, ::-1, 4:1:-1],
 }
 
 

@@ -137,7 +137,55 @@ def _squeeze(b: GraphBuilder, layer, x, axis=None) -> Value:
     return Value({False: b.node("Squeeze", inputs)})
 
 
+_INT64_MAX, _INT64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+
+
+def _getitem(b: GraphBuilder, layer, x, key) -> Value:
+    """Basic indexing (ints, slices, None, Ellipsis) as one Slice, a Squeeze of the int
+    axes and an Unsqueeze of the new ones."""
+    key = key if isinstance(key, tuple) else (key,)
+    if not all(k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))
+               for k in key):
+        raise ExportError(f"export: op layer '{layer.name}': only basic indexing (ints, "
+                          f"slices, None, ...) is exported. Received: {key!r}")
+    real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (x.rank - real) + key[at + 1:]
+    starts, ends, axes, steps, dropped, added = [], [], [], [], [], []
+    axis = out = 0
+    for k in key:
+        if k is None:
+            added.append(out)
+            out += 1
+            continue
+        if isinstance(k, slice):
+            step = 1 if k.step is None else int(k.step)
+            start = k.start if k.start is not None else (0 if step > 0 else -1)
+            stop = k.stop if k.stop is not None else (_INT64_MAX if step > 0 else _INT64_MIN)
+            if (k.start, k.stop, step) != (None, None, 1):
+                starts.append(int(start)), ends.append(int(stop)), axes.append(axis)
+                steps.append(step)
+            out += 1
+        else:
+            index = int(k)
+            starts.append(index), ends.append(index + 1 if index != -1 else _INT64_MAX)
+            axes.append(axis), steps.append(1)
+            dropped.append(axis)
+        axis += 1
+    name = b.last(x)
+    if axes:
+        name = b.node("Slice", [name, b.ints(starts, "starts"), b.ints(ends, "ends"),
+                                b.ints(axes, "axes"), b.ints(steps, "steps")])
+    if dropped:
+        name = b.node("Squeeze", [name, b.ints(dropped, "axes")])
+    if added:
+        name = b.node("Unsqueeze", [name, b.ints(added, "axes")])
+    return Value({False: name})
+
+
 OPS = {
+    "getitem": _getitem,
     "add": _binary("Add"), "subtract": _binary("Sub"), "multiply": _binary("Mul"),
     "divide": _binary("Div"), "true_divide": _binary("Div"), "maximum": _binary("Max"),
     "minimum": _binary("Min"), "power": _binary("Pow"),
