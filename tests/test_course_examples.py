@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 pytest.importorskip("matplotlib", reason="the examples draw with matplotlib (the 'plot' "
@@ -17,7 +18,10 @@ def run_quick(name, tmp_path, monkeypatch):
     """Run examples/NAME.py --quick --out tmp_path; return its ``results`` and the PNGs."""
     script = EXAMPLES / f"{name}.py"
     monkeypatch.setattr(sys, "argv", [str(script), "--quick", "--out", str(tmp_path)])
-    namespace = runpy.run_path(str(script), run_name="__main__")
+    # One BLAS thread: these models are small, and on a busy two-core machine OpenBLAS's
+    # spinning workers cost several times the work itself.
+    with threadpool_limits(limits=1, user_api="blas"):
+        namespace = runpy.run_path(str(script), run_name="__main__")
     import matplotlib.pyplot as plt
 
     assert not plt.get_fignums(), "the example left figures open"
@@ -42,3 +46,12 @@ def test_from_scratch(tmp_path, monkeypatch):
     assert results["digits_accuracy"] > 0.8
     assert results["network_output_difference"] < 1e-6
     assert results["network_gradient_difference"] < 1e-6
+
+
+def test_first_networks(tmp_path, monkeypatch):
+    results, pngs = run_quick("first_networks", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("first_networks")
+    assert results["iris_arrays"] > 0.8 and results["iris_dataset"] > 0.8
+    optimizers = {k: v for k, v in results.items() if k.startswith(("Fashion", "digits"))}
+    assert len(optimizers) == 7 and min(optimizers.values()) > 0.5, optimizers
+    assert results["circles linear"] < 0.8 < 0.95 < results["circles network"]

@@ -48,20 +48,32 @@ def plot_history(history, metrics=None, *, cols: int | None = None,
     rows, cols = grid(len(names), cols or min(3, len(names)))
     fig, axes = plt.subplots(rows, cols, figsize=(cols * scale, rows * scale * 0.8),
                              squeeze=False, layout="constrained")
+    from matplotlib.ticker import MaxNLocator
+
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    several = len(runs) > 1
     for axis, name in zip(axes.flat, names):
         for k, (run, logs) in enumerate(runs.items()):
             color = colors[k % len(colors)]
-            label = f"{run} " if len(runs) > 1 else ""
             for key, style, part in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
                 if key in logs:
                     values = [float(v) for v in logs[key]]
+                    # Several runs: one legend entry per run (its colour); the line style
+                    # tells training from validation, as the figure's title says.
+                    label = (run if style == "-" or name not in logs else None) if several \
+                        else part
                     axis.plot(range(1, len(values) + 1), values, style, color=color,
-                              label=f"{label}{part}")
+                              label=label)
         axis.set_title(name)
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
+        if not several:
+            axis.legend(fontsize=8)
+    if several:
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside right upper",
+                   fontsize=8)
+        title = f"{title or ''}{' ' if title else ''}(solid: training, dashed: validation)"
     for axis in list(axes.flat)[len(names):]:
         axis.axis("off")
     if title:
