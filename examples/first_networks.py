@@ -16,7 +16,8 @@ with both decision boundaries drawn.
 
 Run: python examples/first_networks.py [--quick] [--out DIR]
 As a notebook: jupytext --to notebook examples/first_networks.py
-Figures (in examples/figures/): first_networks_optimizers.png, first_networks_circles_linear.png, first_networks_circles_network.png
+Figures (in examples/figures/): first_networks_optimizers.png,
+first_networks_circles_linear.png, first_networks_circles_network.png
 """
 
 # %%

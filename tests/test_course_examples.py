@@ -33,8 +33,8 @@ def run_quick(name, tmp_path, monkeypatch):
 
 def figures_listed_in_docstring(name):
     text = (EXAMPLES / f"{name}.py").read_text().split('"""')[1]
-    line = next(ln for ln in text.splitlines() if ln.startswith("Figures"))
-    return sorted(word.strip(",") for word in line.split() if word.endswith((".png", ".png,")))
+    listed = text[text.index("\nFigures"):]
+    return sorted(word.strip(",") for word in listed.split() if word.endswith((".png", ".png,")))
 
 
 def test_from_scratch(tmp_path, monkeypatch):
@@ -55,3 +55,13 @@ def test_first_networks(tmp_path, monkeypatch):
     optimizers = {k: v for k, v in results.items() if k.startswith(("Fashion", "digits"))}
     assert len(optimizers) == 7 and min(optimizers.values()) > 0.5, optimizers
     assert results["circles linear"] < 0.8 < 0.95 < results["circles network"]
+
+
+def test_regularisation(tmp_path, monkeypatch):
+    results, pngs = run_quick("regularisation", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("regularisation")
+    for kind in ("none", "dropout", "L2", "L1", "batch norm"):
+        train, test = results[kind]
+        assert train > 0.9 and test > 0.75, (kind, train, test)
+    assert results["clipnorm=None"] == float("inf") and results["clipnorm=10.0"] < 15
+    assert results["gradient ratio sigmoid"] < 1e-3 < 0.1 < results["gradient ratio relu"]
