@@ -65,3 +65,15 @@ def test_regularisation(tmp_path, monkeypatch):
         assert train > 0.9 and test > 0.75, (kind, train, test)
     assert results["clipnorm=None"] == float("inf") and results["clipnorm=10.0"] < 15
     assert results["gradient ratio sigmoid"] < 1e-3 < 0.1 < results["gradient ratio relu"]
+
+
+def test_convolutions(tmp_path, monkeypatch):
+    results, pngs = run_quick("convolutions", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("convolutions")
+    assert results["conv1d"] == [32, 32, 44, 44]
+    assert results["conv2d"] == [[3, 2, 4], [2, 5, 0], [4, 1, 4]]
+    assert results["numpy_vs_deepgrad"] < 1e-5 and results["scipy_vs_deepgrad"] < 1e-5
+    assert results["backprop_kernel"] < 1e-12 and results["backprop_input"] < 1e-12
+    assert results["low_level_cnn"] > 0.6
+    assert results["batchnorm"] < 1e-5 and results["batchnorm_moving_mean"] < 1e-6
+    assert results["sobel_mean"] > 0.01 and min(results["augmented_differs"][1:]) > 1
