@@ -77,3 +77,12 @@ def test_convolutions(tmp_path, monkeypatch):
     assert results["low_level_cnn"] > 0.6
     assert results["batchnorm"] < 1e-5 and results["batchnorm_moving_mean"] < 1e-6
     assert results["sobel_mean"] > 0.01 and min(results["augmented_differs"][1:]) > 1
+
+
+def test_cnns(tmp_path, monkeypatch):
+    results, pngs = run_quick("cnns", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("cnns")
+    assert results["accuracy"] > 0.4  # one epoch on 2,000 images
+    assert results["inverted_accuracy"] < results["accuracy"] - 0.2
+    # Keras 3.15's counts for the convolutional bases (include_top=False).
+    assert results["vgg16"] == 14_714_688 and results["resnet50"] == 23_587_712
