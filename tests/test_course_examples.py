@@ -86,3 +86,10 @@ def test_cnns(tmp_path, monkeypatch):
     assert results["inverted_accuracy"] < results["accuracy"] - 0.2
     # Keras 3.15's counts for the convolutional bases (include_top=False).
     assert results["vgg16"] == 14_714_688 and results["resnet50"] == 23_587_712
+
+
+def test_localisation(tmp_path, monkeypatch):
+    results, pngs = run_quick("localisation", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("localisation")
+    assert results["shape_accuracy"] > 0.7
+    assert results["mean_iou"] > 0.4 and results["found"] > 0.3
