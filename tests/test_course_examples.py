@@ -93,3 +93,14 @@ def test_localisation(tmp_path, monkeypatch):
     assert pngs == figures_listed_in_docstring("localisation")
     assert results["shape_accuracy"] > 0.7
     assert results["mean_iou"] > 0.4 and results["found"] > 0.3
+
+
+def test_ship_finder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DEEPGRAD_DATA", str(tmp_path / "no-data"))  # the look-alike path
+    results, pngs = run_quick("ship_finder", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("ship_finder")
+    assert not results["real_data"] and "LOOK-ALIKE" in capsys.readouterr().out
+    assert results["dummy"] < results["cnn"] and results["cnn"] > 0.8
+    # The fully convolutional scan equals predict on every sliding window.
+    assert results["fcn_vs_sliding"] < 1e-5
+    assert results["detections"] >= 1 and results["precision"] > 0.5

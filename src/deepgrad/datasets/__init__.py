@@ -6,7 +6,8 @@ folder you name, ``$DEEPGRAD_DATA/<name>``, ``~/.cache/deepgrad/datasets/<name>`
 or a system folder (``sudo apt-get install dataset-fashion-mnist`` provides
 Fashion-MNIST), and download them into the cache only when none holds a copy
 whose SHA-256 matches; nothing downloads at import. ``iris`` and ``digits`` come
-from scikit-learn's bundled data. Nothing is ever unpickled. :func:`load` gives
+from scikit-learn's bundled data. ``shipsnet`` (the course's ship tiles) is read
+offline only: it sits behind a Kaggle login. Nothing is ever unpickled. :func:`load` gives
 the same data as ``dg.data.Dataset`` objects in the ``tensorflow_datasets`` form.
 
 >>> import deepgrad as dg
@@ -29,6 +30,7 @@ from . import (
     iris,
     mnist,
     reuters,
+    shipsnet,
 )
 from ._files import ChecksumError, DatasetNotFoundError
 from .idx import read_idx, write_idx
@@ -46,6 +48,7 @@ __all__ = [
     "iris",
     "mnist",
     "reuters",
+    "shipsnet",
     "ChecksumError",
     "DatasetNotFoundError",
     "read_idx",
