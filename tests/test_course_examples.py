@@ -104,3 +104,11 @@ def test_ship_finder(tmp_path, monkeypatch, capsys):
     # The fully convolutional scan equals predict on every sliding window.
     assert results["fcn_vs_sliding"] < 1e-5
     assert results["detections"] >= 1 and results["precision"] > 0.5
+
+
+def test_autoencoders(tmp_path, monkeypatch):
+    results, pngs = run_quick("autoencoders", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("autoencoders")
+    assert results["convolutional"] < results["dense (2-number code)"]
+    assert results["denoised"] < results["noisy input"] / 1.5
+    assert results["latent_separation"] > 1.2
