@@ -112,3 +112,12 @@ def test_autoencoders(tmp_path, monkeypatch):
     assert results["convolutional"] < results["dense (2-number code)"]
     assert results["denoised"] < results["noisy input"] / 1.5
     assert results["latent_separation"] > 1.2
+
+
+def test_adversarial(tmp_path, monkeypatch):
+    results, pngs = run_quick("adversarial", tmp_path, monkeypatch)
+    assert pngs == figures_listed_in_docstring("adversarial")
+    accuracy = results["accuracy"]
+    assert accuracy[0.0] > 0.6
+    assert list(accuracy.values()) == sorted(accuracy.values(), reverse=True)
+    assert accuracy[0.1] < accuracy[0.0] - 0.2 < results["random_0.1"]
