@@ -1,7 +1,7 @@
 """The course's iris network written two ways: Keras-style ``fit``, and a custom
 training loop with ``GradientTape`` (as the course's TF2 chapter writes it).
 
-Run: python examples/iris_tape.py
+Run: python examples/iris_tape.py   (seconds; --quick is accepted and changes nothing)
 """
 
 import numpy as np

@@ -8,6 +8,8 @@ classes are easy enough that 500 images nearly close the gap).
 
 Run: python examples/transfer_learning.py   (needs Fashion-MNIST:
 apt-get install dataset-fashion-mnist, or see dg.datasets.fashion_mnist)
+     python examples/transfer_learning.py --quick   (3,000 pretraining images, 200 for
+     the head, 5 head epochs: what the test suite runs)
 """
 
 import numpy as np
@@ -79,4 +81,9 @@ def main(pretrain_epochs=2, sizes=(50, 500), head_epochs=20, seed=0, pretrain_li
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--quick" in sys.argv:
+        main(pretrain_epochs=1, pretrain_limit=3000, sizes=(200,), head_epochs=5)
+    else:
+        main()
