@@ -194,3 +194,11 @@ def test_custom_activation_is_named():
     model = dg.Sequential([L.Input((3,)), L.Dense(2, activation=lambda x: x, name="odd")])
     with pytest.raises(dg.export.ExportError, match="layer 'odd' of class Dense uses the activ"):
         dg.export.onnx_model(model)
+
+
+def test_subclassed_model_inside_a_functional_model(onnx_check):
+    net = Net()
+    net(np.zeros((1, 6, 6, 2), "float32"))
+    x = L.Input((6, 6, 2))
+    model = dg.Model(x, L.Dense(3)(net(x)))
+    onnx_check(model)

@@ -29,7 +29,7 @@ import numpy as np
 import deepgrad
 from deepgrad import tree
 from deepgrad.export.graph_builder import GraphBuilder, Value
-from deepgrad.export.trace import traced
+from deepgrad.export.trace import is_subclassed, traced
 from deepgrad.export.walk import check_exportable, export_graph, graph_of
 from deepgrad.formats.atomic import write_atomic
 
@@ -128,21 +128,13 @@ def onnx_model(model, input_signature=None, opset_version: int | None = None):
     """
     onnx = _import_onnx()
     opset = _opset(onnx, opset_version)
-    if getattr(model, "_graph", None) is None and is_subclassed(model):
+    if is_subclassed(model):
         with traced(model, input_signature) as graph:
             check_exportable(graph)
             return _proto(model, graph, input_signature, opset)
     graph = graph_of(model)
     check_exportable(graph)
     return _proto(model, graph, input_signature, opset)
-
-
-def is_subclassed(model) -> bool:
-    """Whether ``model`` is a built Model subclass with its own ``call``."""
-    from deepgrad.models import Model
-
-    return (isinstance(model, Model) and getattr(model, "built", False)
-            and type(model).call is not Model.call)
 
 
 def _proto(model, graph, input_signature, opset: int):

@@ -109,6 +109,12 @@ def find_rule(layer) -> ExportRule | None:
         for klass in cls.__mro__[1:]:
             if klass in table and not _adds_behaviour(cls, klass):
                 return table[klass]
+    from deepgrad.export.trace import is_subclassed
+
+    if is_subclassed(layer):  # a subclassed model inside another model: traced
+        from deepgrad.export.rules_models import traced_model
+
+        return traced_model
     return None
 
 

@@ -28,6 +28,16 @@ def nested_model(b: GraphBuilder, model: Model, inputs):
     return export_graph(b, graph, tree.flatten(inputs))
 
 
+def traced_model(b: GraphBuilder, model, inputs):
+    """A subclassed model used as a layer: its ``call`` traced (see ``trace``), written inline."""
+    from deepgrad.export.trace import traced
+    from deepgrad.export.walk import check_exportable, export_graph
+
+    with traced(model) as graph:
+        check_exportable(graph)
+        return export_graph(b, graph, tree.flatten(inputs))
+
+
 def time_distributed(b: GraphBuilder, layer, x: Value) -> Value:
     """The inner layer on ``(batch * steps, ...)``, then the steps split out again."""
     from deepgrad.export.registry import ExportError, require_rules

@@ -33,7 +33,20 @@ from deepgrad.export.registry import ExportError
 from deepgrad.layers.input_layer import Input
 from deepgrad.layers.keras_tensor import KerasTensor
 
-__all__ = ["traced"]
+__all__ = ["traced", "is_subclassed"]
+
+
+def is_subclassed(model) -> bool:
+    """Whether ``model`` is a built Model subclass with its own ``call`` (no graph).
+
+    >>> import deepgrad as dg
+    >>> is_subclassed(dg.Sequential([dg.Input(shape=(2,)), dg.layers.Dense(1)]))
+    False
+    """
+    from deepgrad.models import Model
+
+    return (isinstance(model, Model) and getattr(model, "_graph", None) is None
+            and getattr(model, "built", False) and type(model).call is not Model.call)
 
 
 def _all_layers(layer) -> list:

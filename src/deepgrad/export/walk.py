@@ -34,9 +34,8 @@ def graph_of(model):
                 "input_signature=."
             )
         raise ExportError(
-            f"export: model '{name}' of class {type(model).__name__} is a subclassed model "
-            "(its call() is Python code, not a graph of layers), which export cannot read. "
-            "To fix, build the same network as a functional or Sequential model."
+            f"export: model '{name}' of class {type(model).__name__} has no graph of layers "
+            "to export. To fix, build the same network as a functional or Sequential model."
         )
     return graph
 
