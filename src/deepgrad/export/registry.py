@@ -5,7 +5,10 @@ layer's ONNX nodes to ``builder`` (a :class:`~deepgrad.export.graph_builder.Grap
 and returns its output :class:`~deepgrad.export.graph_builder.Value` (or a list of them, as
 the layer's call returns). ``inputs`` is a Value, or the structure of Values the layer was
 called on; tensors among the call's other arguments (``initial_state=[h, c]``) arrive as
-Values in ``call_kwargs``.
+Values in ``call_kwargs``. A layer that receives Keras's mask (after
+``Embedding(mask_zero=True)`` or ``Masking``) and uses it needs a rule with
+``rule.takes_mask = True``, which gets the mask's ONNX name as ``mask=``; a layer that
+only passes masks on (``supports_masking``) needs nothing.
 
 The built-in rules live in one module per family of layers (``rules_*.py``), each with a
 ``RULES`` table; this module joins the tables on first use. A subclass of a layer with a
