@@ -37,7 +37,7 @@ __all__ = [
     "get", "serialize", "deserialize", "constant", "glorot_normal", "glorot_uniform",
     "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones",
     "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
-    "zeros",
+    "zeros", "STFT", "STFTInitializer", "stft", "IdentityInitializer", "OrthogonalInitializer",
 ]
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the
@@ -496,6 +496,67 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+class STFT(Initializer):
+    """The kernel of a short-time Fourier transform as a convolution (Keras 3's ``STFT``).
+
+    For a shape ``(frame_length, 1, bins)`` it gives ``cos`` (``side='real'``) or ``sin``
+    (``'imag'``) of ``-2 pi t f / fft_length`` with ``fft_length = 2 (bins - 1)``, times
+    the window (a ``scipy.signal.get_window`` name, an array of ``frame_length``, or None),
+    divided by ``sqrt(sum(window^2))`` (``scaling='density'``) or ``sum(window)``
+    (``'spectrum'``). ``STFTSpectrogram`` builds its two kernels with it.
+
+    Args:
+        side: ``'real'`` or ``'imag'``.
+        window: a window name (``'hann'``, ``'hamming'``, ...), an array, or None.
+        scaling: ``'density'``, ``'spectrum'`` or None.
+        periodic: a periodic (True) or symmetric (False) window, as scipy's ``fftbins``.
+
+    >>> STFT("real", window=None)((4, 1, 3))[:, 0, 1].round(6).tolist()
+    [1.0, 0.0, -1.0, -0.0]
+    """
+
+    def __init__(self, side: str = "real", window="hann", scaling: str | None = "density",
+                 periodic: bool = False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"STFT: `side` must be 'real' or 'imag'. Received: side={side!r}")
+        if scaling not in ("density", "spectrum", None):
+            raise ValueError("STFT: `scaling` must be None, 'density' or 'spectrum'. "
+                             f"Received: scaling={scaling!r}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        shape = _standardize_shape(shape, "STFT")
+        dtype = _standardize_dtype(dtype, "STFT", floating=True)
+        if len(shape) != 3:
+            raise ValueError("STFT: the shape must be (frame_length, 1, bins). "
+                             f"Received: shape={shape}")
+        frame_length, _, bins = shape
+        fft_length = (bins - 1) * 2
+        time = np.arange(frame_length, dtype=np.float64)[:, None, None]
+        freq = np.arange(bins, dtype=np.float64)[None, None, :] / fft_length
+        angle = -2.0 * time * freq * np.pi
+        kernel = np.cos(angle) if self.side == "real" else np.sin(angle)
+        if self.window is not None:
+            window = self.window
+            if isinstance(window, str):
+                from scipy.signal import get_window  # scipy comes with scikit-learn
+
+                window = get_window(window, frame_length, self.periodic)
+            window = np.asarray(window, np.float64)
+            if window.shape != (frame_length,):
+                raise ValueError(f"STFT: the window must have shape ({frame_length},). "
+                                 f"Received: window shape={window.shape}")
+            scale = {"density": np.sqrt(np.sum(window ** 2)), "spectrum": np.sum(np.abs(window)),
+                     None: 1.0}[self.scaling]
+            kernel = kernel * window[:, None, None] / scale
+        return kernel.astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
 _CLASSES: tuple[type[Initializer], ...] = (
     VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal,
     LecunUniform, TruncatedNormal, RandomNormal, RandomUniform, Zeros, Ones, Constant,
@@ -513,6 +574,8 @@ _REGISTRY.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
 _REGISTRY.update({
     "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,
     "IdentityMatrix": Identity, "identity_matrix": Identity,
+    "STFT": STFT, "STFTInitializer": STFT, "IdentityInitializer": Identity,
+    "OrthogonalInitializer": Orthogonal, "stft": STFT,
 })
 
 
@@ -582,3 +645,6 @@ glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUnifo
     HeUniform
 lecun_normal, lecun_uniform, variance_scaling = LecunNormal, LecunUniform, VarianceScaling
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+# Keras's other aliases (keras.initializers.STFTInitializer is STFT, and so on).
+stft = STFTInitializer = STFT
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal

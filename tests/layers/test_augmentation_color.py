@@ -140,6 +140,8 @@ def test_errors():
 
 
 MIX_LAYERS = [
+    lambda: L.RandomPerspective(seed=1),
+    lambda: L.RandomElasticTransform(seed=1),
     lambda: L.MixUp(seed=1),
     lambda: L.CutMix(seed=1),
     lambda: L.RandomErasing(seed=1),
@@ -243,3 +245,45 @@ def test_policies_use_keras_operations_and_factors():
         L.RandAugment(num_ops=0)
     with pytest.raises(ValueError, match=r"AugMix '.*': `alpha` must be a number > 0"):
         L.AugMix(alpha=-1)
+
+
+def test_numpy_colour_helpers_equal_the_differentiable_ops():
+    # The layers keep NumPy forms (no gradient needed; dg.ops.image's Tensor composites
+    # are ~20x slower on a small batch); they must give the ops' numbers.
+    from deepgrad.layers.augmentation_color import _hsv_to_rgb, _rgb_to_hsv, rgb_to_grayscale
+    from deepgrad.layers.augmentation_mix import gaussian_blur
+
+    x = np.random.default_rng(5).uniform(0, 1, (3, 5, 6, 3)).astype("float32")
+    np.testing.assert_array_equal(rgb_to_grayscale(x), dg.ops.image.rgb_to_grayscale(x).data)
+    hsv = np.stack(_rgb_to_hsv(x), axis=-1)
+    np.testing.assert_array_equal(hsv, dg.ops.image.rgb_to_hsv(x).data)
+    np.testing.assert_array_equal(_hsv_to_rgb(*np.moveaxis(hsv, -1, 0)),
+                                  dg.ops.image.hsv_to_rgb(hsv).data)
+    np.testing.assert_allclose(gaussian_blur(x, (5, 5), (0.7, 1.3)),
+                               dg.ops.image.gaussian_blur(x, (5, 5), (0.7, 1.3)).data,
+                               atol=1e-6)
+
+
+def test_elastic_transform_draws_and_clips():
+    x = np.random.default_rng(4).uniform(0, 255, (3, 16, 16, 2)).astype("float32")
+    layer = L.RandomElasticTransform((1, 1), scale=(0.5, 0.5), seed=2)
+    out = layer(x).data
+    assert out.shape == x.shape and (out != x).any()
+    assert out.min() >= 0 and out.max() <= 255
+    np.testing.assert_array_equal(L.RandomElasticTransform((1, 1), scale=(0.5, 0.5),
+                                                           seed=2)(x).data, out)
+    assert (L.RandomElasticTransform(scale=0.0)(x).data == x).all()  # Keras: nothing to do
+    params = layer.transformation(x, np.random.default_rng(0))
+    assert params["apply_transform"].all() and params["distortion_factor"] == 0.5
+
+
+def test_perspective_moves_corners_as_keras():
+    layer = L.RandomPerspective(scale=0.4)
+    params = layer.transformation(np.zeros((500, 6, 8, 1)), np.random.default_rng(0))
+    start, end = params["start_points"], params["end_points"]
+    assert start[0].tolist() == [[0, 0], [7, 0], [0, 5], [7, 5]]
+    moved = end[params["apply_perspective"]] - start[params["apply_perspective"]]
+    assert np.abs(moved[:, 1:] / start[params["apply_perspective"]][:, 1:].clip(1)).max() <= 0.2
+    assert 0.4 < params["apply_perspective"].mean() < 0.6  # factor 1.0: probability ~ U(0, 1)
+    with pytest.raises(ValueError, match=r"RandomPerspective .*`scale` must be in \[0, 1\]"):
+        L.RandomPerspective(scale=2)

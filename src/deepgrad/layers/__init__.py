@@ -27,6 +27,7 @@ from deepgrad.layers.augmentation_geometric import (
 from deepgrad.layers.augmentation_mix import CutMix, MixUp, RandomErasing, RandomGaussianBlur
 from deepgrad.layers.augmentation_policies import AugMix, RandAugment
 from deepgrad.layers.augmentation_tone import AutoContrast, Equalization, RandomSharpness
+from deepgrad.layers.augmentation_warp import RandomElasticTransform, RandomPerspective
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.categorical import CategoryEncoding, Discretization
 from deepgrad.layers.conv import (
@@ -73,6 +74,7 @@ from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.layers.lambda_layer import Lambda
 from deepgrad.layers.lookup import IntegerLookup, StringLookup
 from deepgrad.layers.max_num_bounding_boxes import MaxNumBoundingBoxes
+from deepgrad.layers.mel_spectrogram import MelSpectrogram
 from deepgrad.layers.merging import (
     Add,
     Average,
@@ -154,6 +156,7 @@ from deepgrad.layers.regularization import (
 from deepgrad.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepgrad.layers.reversible_embedding import ReversibleEmbedding
 from deepgrad.layers.rnn_wrappers import Bidirectional, TimeDistributed
+from deepgrad.layers.stft_spectrogram import STFTSpectrogram
 from deepgrad.layers.text_vectorization import TextVectorization
 from deepgrad.layers.wrapper import SpectralNormalization, Wrapper
 
@@ -249,6 +252,10 @@ __all__ = [
     "AugMix",
     "GroupQueryAttention",
     "EinsumDense",
+    "RandomPerspective",
+    "RandomElasticTransform",
+    "MelSpectrogram",
+    "STFTSpectrogram",
     "HashedCrossing",
     "MaxNumBoundingBoxes",
     "ReversibleEmbedding",
