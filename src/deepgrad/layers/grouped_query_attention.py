@@ -18,14 +18,9 @@ gating and the attention itself are :class:`MultiHeadAttention`'s.
 
 from __future__ import annotations
 
-import math
-
 from deepgrad import ops
-from deepgrad import random as dg_random
 from deepgrad.layers.base import shape_str
 from deepgrad.layers.multi_head_attention import MultiHeadAttention, _positive
-from deepgrad.ops.attention import attend
-from deepgrad.ops.masks import set_keras_mask
 
 __all__ = ["GroupQueryAttention"]
 
@@ -102,32 +97,9 @@ class GroupQueryAttention(MultiHeadAttention):
     def _key_value_heads(self) -> int:
         return self._num_key_value_heads
 
-    def call(self, inputs: dict, training=None, return_attention_scores: bool = False,
-             use_causal_mask: bool = False):
-        query, value = inputs["query"], inputs["value"]
-        key = inputs.get("key", value)
-        mask, query_mask = self._attention_mask(inputs, query, value, use_causal_mask)
-        gate = None if self._gate_dense is None else self._gate_dense(query)
-        repeats = self._num_heads // self._num_key_value_heads
-        q = self._query_dense(query)
-        k = ops.repeat(self._key_dense(key), repeats, axis=2)
-        v = ops.repeat(self._value_dense(value), repeats, axis=2)
-        heads_first = (0, 2, 1, 3)
-        if mask is not None:
-            mask = mask[:, None]
-        out, probs = attend(
-            ops.transpose(q, heads_first), ops.transpose(k, heads_first),
-            ops.transpose(v, heads_first), scale=1.0 / math.sqrt(self._key_dim), mask=mask,
-            dropout_rate=self._dropout if training else 0.0,
-            generator=self._generator or dg_random.generator(), return_scores=True,
-            zero_masked_rows=self._dropout > 0 or return_attention_scores)
-        out = ops.transpose(out, heads_first)
-        if gate is not None:
-            out = ops.multiply(out, gate)
-        output = self._output_dense(out)
-        if query_mask is not None:
-            set_keras_mask(output, query_mask)
-        return (output, probs) if return_attention_scores else output
+    def _per_query_head(self, projected):
+        # Keras repeats each key/value head for its group of query heads (ops.repeat).
+        return ops.repeat(projected, self._num_heads // self._num_key_value_heads, axis=-2)
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -288,6 +288,10 @@ class MultiHeadAttention(Layer):
         """Heads of the key and value projections (GroupQueryAttention has fewer)."""
         return self._num_heads
 
+    def _per_query_head(self, projected: Tensor) -> Tensor:
+        """A key or value projection with one head per query head (here it has them)."""
+        return projected
+
     def _check_shapes(self, query_shape, value_shape, key_shape) -> None:
         problem = None
         if value_shape[1:-1] != key_shape[1:-1]:
@@ -363,6 +367,7 @@ class MultiHeadAttention(Layer):
         mask, query_mask = self._attention_mask(inputs, query, value, use_causal_mask)
         gate = None if self._gate_dense is None else self._gate_dense(query)
         q, k, v = self._query_dense(query), self._key_dense(key), self._value_dense(value)
+        k, v = self._per_query_head(k), self._per_query_head(v)
         rank = q.ndim
         axes = self._attention_axes
         batch_like = [i for i in range(rank - 2) if i not in axes]
