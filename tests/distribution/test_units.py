@@ -110,6 +110,24 @@ def test_snapshot_and_restore_leave_a_metric_unchanged():
     assert metric.result() == before
 
 
+@pytest.mark.parametrize("make", [lambda: dg.metrics.AUC(), lambda: dg.metrics.F1Score()])
+def test_a_lazy_state_restored_is_zeros_that_sum(make):
+    """A stand-in row on a rank whose metric had seen nothing: its state becomes zeros of
+    the right shape (summable), and adds nothing to the other rank's."""
+    labels, scores = np.eye(2)[[0, 1, 1]], np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    if isinstance(make(), dg.metrics.AUC):
+        labels, scores = labels[:, 1], scores[:, 1]
+    stand_in, other, whole = make(), make(), make()
+    saved = metric_state.snapshot([stand_in])
+    stand_in.update_state(labels[:1], scores[:1])
+    metric_state.restore([stand_in], saved)
+    other.update_state(labels, scores)
+    whole.update_state(labels, scores)
+    summed = metric_state.pack([stand_in]) + metric_state.pack([other])
+    with metric_state.summed_into([other], summed):
+        np.testing.assert_allclose(other.result(), whole.result())
+
+
 def test_a_state_that_cannot_be_summed_is_named():
     class Last(dg.metrics.Metric):
         def reset_state(self):

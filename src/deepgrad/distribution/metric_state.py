@@ -122,11 +122,18 @@ def snapshot(metrics: Sequence) -> list[list]:
 
 
 def restore(metrics: Sequence, saved: list[list]) -> None:
-    """Put back the states :func:`snapshot` copied (arrays in place where they can be)."""
+    """Put back the states :func:`snapshot` copied (arrays in place where they can be).
+
+    A state created lazily by the update (None before it, as ``AUC`` keeps until its
+    first batch) becomes zeros of its new shape rather than None: nothing seen, and
+    summable with the other ranks' arrays.
+    """
     for metric, values in zip(metrics, saved):
         for name, value in zip(state_names(metric), values):
             current = getattr(metric, name)
-            if (isinstance(current, np.ndarray) and isinstance(value, np.ndarray)
+            if value is None and isinstance(current, np.ndarray):
+                setattr(metric, name, np.zeros_like(current))
+            elif (isinstance(current, np.ndarray) and isinstance(value, np.ndarray)
                     and current.shape == value.shape):
                 current[...] = value
             else:
