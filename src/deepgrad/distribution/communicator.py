@@ -6,7 +6,7 @@ things: a failure notice (a rank that raised sends one to every other rank befor
 stops), and a deadline (``timeout`` seconds). Either ends the wait with a
 :class:`DistributedError` that names the failed rank, or says that no notice came.
 A rank that is killed outright is reported by ``mpirun`` itself, which then ends the
-job (Open MPI and MPICH both do).
+job (Open MPI does, naming the rank: tests/distribution/test_failures.py).
 
 Only this module imports ``mpi4py`` (the ``mpi`` extra: ``pip install deepgrad[mpi]``).
 
@@ -30,7 +30,7 @@ __all__ = ["Communicator", "DistributedError", "find_world_size"]
 
 # The variables by which MPI launchers tell a process the size of its job (Open MPI,
 # MPICH/Hydra and Intel MPI, Slurm's PMI, PMIx).
-_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
+_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE")
 _NOTICE_TAG = 77
 # A wait polls without pause for this long, as a blocking MPI call spins (a non-blocking
 # collective progresses only while it is polled: sleeping between polls made a 13 MB
