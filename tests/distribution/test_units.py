@@ -61,7 +61,7 @@ def test_bad_arguments_are_named():
 
 def test_world_size_comes_from_the_launcher():
     assert find_world_size({"OMPI_COMM_WORLD_SIZE": "8"}) == 8
-    assert find_world_size({"PMIX_SIZE": "3"}) == 3
+    assert find_world_size({"PMI_SIZE": "3"}) == 3
     assert find_world_size({"OMPI_COMM_WORLD_SIZE": ""}) == 1
 
 

@@ -28,9 +28,9 @@ import numpy as np
 
 __all__ = ["Communicator", "DistributedError", "find_world_size"]
 
-# The variables by which MPI launchers tell a process the size of its job (Open MPI,
-# MPICH/Hydra and Intel MPI, Slurm's PMI, PMIx).
-_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE")
+# The variables by which MPI launchers tell a process the size of its job: Open MPI's
+# mpirun, MVAPICH2's, and the PMI of MPICH's Hydra, Intel MPI and Slurm's srun.
+_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMI_SIZE")
 _NOTICE_TAG = 77
 # A wait polls without pause for this long, as a blocking MPI call spins (a non-blocking
 # collective progresses only while it is polled: sleeping between polls made a 13 MB
