@@ -192,5 +192,26 @@ def strided_pointwise():
             "im2col": lambda x=x, w2=w2, g=g, geo=geo: conv_gemm.backward(x, w2, g, geo)}
 
 
+@app_case
+def pointwise_blocks():
+    """pointwise.ROWS_BYTES: a 1x1 convolution with bias and ReLU in blocks of rows (bias
+    and ReLU while the block is in the cache) against one product and passes after it
+    (ResNet50's 1x1 layers at batch 8, MobileNetV2's expansions at batch 32)."""
+    for size, cin, cout, batch in ((56, 64, 256, 8), (56, 256, 64, 8), (28, 512, 128, 8),
+                                   (14, 1024, 256, 8), (7, 2048, 512, 8), (48, 16, 96, 32),
+                                   (24, 24, 144, 32)):
+        x, w2 = f32(batch, size, size, cin), f32(cin, cout) * 0.1
+        bias = f32(cout)
+        geo = conv_geometry(x.shape, (1, 1, cin, cout))
+
+        def run(x=x, w2=w2, geo=geo, bias=bias):
+            return pointwise.forward(x, w2, geo, bias, relu=True)
+
+        settings = {"blocks of 2 MB (chosen)": pointwise.ROWS_BYTES, "512 KB": 512 << 10,
+                    "8 MB": 8 << 20, "one product": 1 << 40}
+        yield f"1x1 {cin}->{cout} on {size}x{size}, batch {batch}, bias + ReLU", {
+            n: with_setting(pointwise, "ROWS_BYTES", v, run) for n, v in settings.items()}
+
+
 if __name__ == "__main__":
     main(default=APP_CASES)

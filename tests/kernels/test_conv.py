@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from deepgrad.kernels import conv, conv_gemm, reference
+from deepgrad.kernels import conv, conv_gemm, pointwise, reference
 from deepgrad.kernels.conv import conv_backward, conv_forward
 from deepgrad.kernels.conv_gemm import col2im, im2col
 from deepgrad.kernels.geometry import (
@@ -161,6 +161,7 @@ def test_conv_forward_backward_match_the_reference(
     monkeypatch, chunk_bytes, x_shape, k_shape, strides, padding, dilation
 ):
     monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(pointwise, "ROWS_BYTES", chunk_bytes)  # 1: a block per row
     x, w, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
     geo = conv_geometry(x_shape, k_shape, strides, padding, dilation)
     w2 = w.reshape(-1, k_shape[3])
@@ -168,6 +169,8 @@ def test_conv_forward_backward_match_the_reference(
     np.testing.assert_allclose(conv_forward(x, w2, geo, b), expected, atol=1e-10)
     y = conv_forward(x, w2, geo, b, relu=True)
     np.testing.assert_allclose(y, np.maximum(expected, 0), atol=1e-10)
+    capped = conv_forward(x, w2, geo, b, relu=True, ceiling=1.0)
+    np.testing.assert_allclose(capped, np.clip(expected, 0, 1), atol=1e-10)
     g = rng.normal(size=y.shape)
     want = reference.conv2d_backward(x, w, g, strides, padding, dilation)
     for got, ref in zip(conv_backward(x, w2, g, geo, need_bias=True), want, strict=True):

@@ -27,10 +27,15 @@ from deepgrad.kernels import parallel
 from deepgrad.kernels.activation import relu_clip
 from deepgrad.kernels.conv_gemm import chunk_images
 from deepgrad.kernels.geometry import ConvGeometry
-from deepgrad.kernels.parallel import chunks, run_groups
+from deepgrad.kernels.parallel import MAX_THREADS, chunks, run_groups
 from deepgrad.kernels.scratch import scratch_buffer
 
-__all__ = ["forward", "backward"]
+__all__ = ["ROWS_BYTES", "forward", "backward"]
+
+# Bytes of input and output rows a block of the forward product holds: its bias and ReLU
+# run on the block while it is in the cache instead of in passes over the whole output
+# (ResNet50's 1x1 layers: ``benchmarks/kernel_choices_apps.py pointwise_blocks``).
+ROWS_BYTES = 2 << 20
 
 
 def forward(
@@ -52,12 +57,29 @@ def forward(
     array([[0., 0.],
            [0., 0.]])
     """
-    y = parallel.matmul(_rows(x, geo), w2)
-    if bias is not None:
-        y += bias
-    if relu:
-        relu_clip(y, high=ceiling)
-    return y.reshape(geo.batch, geo.out_h, geo.out_w, w2.shape[1])
+    rows = _rows(x, geo)
+    m, cout = rows.shape[0], w2.shape[1]
+    dtype = np.result_type(rows.dtype, w2.dtype)
+    step = parallel.chunk_size(m, max(1, ROWS_BYTES // ((geo.in_c + cout) * dtype.itemsize)))
+
+    def finish(y: np.ndarray) -> None:
+        if bias is not None:
+            y += bias
+        if relu:
+            relu_clip(y, high=ceiling)
+
+    if (bias is None and not relu) or step * MAX_THREADS >= m:
+        y = parallel.matmul(rows, w2)  # the output fits the caches: one product, then
+        finish(y)
+    else:  # bias and ReLU on each block of rows while it is in the cache
+        y = np.empty((m, cout), dtype)
+
+        def run(group: list[slice]) -> None:
+            for part in group:
+                finish(np.matmul(rows[part], w2, out=y[part]))
+
+        run_groups(run, chunks(m, step))
+    return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)
 
 
 def _rows(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
