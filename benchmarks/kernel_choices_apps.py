@@ -84,12 +84,17 @@ def depthwise_chunk():
 
 @app_case
 def relu_by_clip():
-    """activation.apply: np.clip(y, 0, inf) for ReLU, against np.maximum(y, 0)."""
-    y = f32(32, 24, 24, 144)
-    yield "ReLU in place on 32x24x24x144", {
-        "np.clip(y, 0, inf) (chosen)": lambda: np.clip(y, 0, np.inf, out=y),
-        "np.maximum(y, 0)": lambda: np.maximum(y, 0, out=y),
-    }
+    """activation.relu_clip: np.clip(y, 0, inf) for ReLU, against np.maximum(y, 0), from
+    activation.SMALL_SIZE numbers on (np.maximum below)."""
+    for shape in ((32, 24, 24, 144), (4, 64, 64), (4, 32, 32), (4, 1024), (32, 10)):
+        y = f32(*shape)
+        small = y.size < activation.SMALL_SIZE
+        yield f"ReLU in place on {'x'.join(map(str, shape))}", {
+            "np.clip(y, 0, inf)" + ("" if small else " (chosen)"):
+                lambda y=y: np.clip(y, 0, np.inf, out=y),
+            "np.maximum(y, 0)" + (" (chosen)" if small else ""):
+                lambda y=y: np.maximum(y, 0, out=y),
+        }
 
 
 @app_case

@@ -2,7 +2,8 @@
 
 Measures, side by side in one process, and prints ratios (higher is better for deepgrad):
 1. the course's iris network (4-10-10-3, Adam, sparse categorical cross-entropy, accuracy
-   metric) training step inside ``fit`` at batch 32, against a plain PyTorch loop;
+   metric) training step inside ``fit`` at batch 32, against a hand-written NumPy loop with
+   the same Adam update (the floor for a NumPy framework) and a plain PyTorch loop;
 2. a 784-128-10 MLP epoch over 60,000 Fashion-MNIST images at batch 128 with Adam,
    against a plain PyTorch loop and scikit-learn's MLPClassifier with the same settings.
 
@@ -10,11 +11,13 @@ Runs twice: as the environment is, and with OPENBLAS_CORETYPE unset (see README)
 
     python benchmarks/mlp.py            # both BLAS settings
     python benchmarks/mlp.py --child    # one run, current environment
+    python benchmarks/mlp.py --child --cpu-time   # CPU time of all threads (shared machine)
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -28,15 +31,59 @@ def iris_data():
     return x.astype(np.float32), y
 
 
-def deepgrad_iris(x, y, epochs):
+def deepgrad_iris(x, y, epochs, metrics=("accuracy",)):
     dg.utils.set_random_seed(0)
     model = dg.Sequential([
         dg.layers.Dense(10, activation="relu", input_shape=(4,)),
         dg.layers.Dense(10, activation="relu"),
         dg.layers.Dense(3, activation="softmax"),
     ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=list(metrics))
     return lambda: model.fit(x, y, batch_size=32, epochs=epochs, verbose=0)
+
+
+def numpy_iris(x, y, epochs, batch_size=32, lr=1e-3, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    """The iris network's training written by hand in NumPy: the floor for a NumPy
+    framework. Glorot-uniform weights, a shuffle per epoch, ReLU layers, softmax
+    cross-entropy, Keras's Adam update (epsilon outside the square root, bias-corrected
+    step size), float32 throughout; no metrics, no callbacks."""
+    rng = np.random.default_rng(0)
+    sizes = (4, 10, 10, 3)
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        limit = np.sqrt(6 / (a + b))
+        params += [rng.uniform(-limit, limit, (a, b)).astype(np.float32), np.zeros(b, np.float32)]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    n = len(x)
+
+    def run():
+        step = 0
+        for _ in range(epochs):
+            order = rng.permutation(n)
+            for i in range(0, n, batch_size):
+                idx = order[i:i + batch_size]
+                xb, yb = x[idx], y[idx]
+                w1, b1, w2, b2, w3, b3 = params
+                h1 = np.maximum(xb @ w1 + b1, 0)
+                h2 = np.maximum(h1 @ w2 + b2, 0)
+                z = h2 @ w3 + b3
+                z -= z.max(axis=1, keepdims=True)
+                p = np.exp(z)
+                p /= p.sum(axis=1, keepdims=True)
+                p[np.arange(len(yb)), yb] -= 1
+                dz = p / np.float32(len(yb))
+                d2 = (dz @ w3.T) * (h2 > 0)
+                d1 = (d2 @ w2.T) * (h1 > 0)
+                grads = [xb.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0), h2.T @ dz, dz.sum(0)]
+                step += 1
+                alpha = lr * np.sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
+                for p_, g, m_, v_ in zip(params, grads, m, v, strict=True):
+                    m_ += (g - m_) * (1 - beta_1)
+                    v_ += (g * g - v_) * (1 - beta_2)
+                    p_ -= np.float32(alpha) * m_ / (np.sqrt(v_) + eps)
+
+    return run
 
 
 def torch_mlp(torch, sizes, x, y, batch_size, epochs):
@@ -104,17 +151,26 @@ def sklearn_mlp(x, y):
 
 
 def child() -> None:
-    print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}]")
+    clock = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
+    print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}, "
+          f"{'CPU' if '--cpu-time' in sys.argv else 'wall'} time]")
     torch = torch_or_none()
     x, y = iris_data()
     epochs = 100
     steps = epochs * int(np.ceil(len(x) / 32))
-    fns = {"deepgrad": deepgrad_iris(x, y, epochs)}
+    fns = {"deepgrad": deepgrad_iris(x, y, epochs),
+           "deepgrad, no metric": deepgrad_iris(x, y, epochs, metrics=[]),
+           "numpy": numpy_iris(x, y, epochs)}
     if torch is not None:
         fns["torch"] = torch_mlp(torch, [4, 10, 10, 3], x, y, 32, epochs)
-    t = interleaved(fns, repeats=5)
+    t = interleaved(fns, repeats=5, clock=clock)
     us = {k: v / steps * 1e6 for k, v in t.items()}
-    print(f"iris step inside fit (batch 32): deepgrad {us['deepgrad']:.1f} us/step")
+    print(f"iris step inside fit (batch 32): deepgrad {us['deepgrad']:.1f} us/step "
+          f"({us['deepgrad, no metric']:.1f} without the accuracy metric)")
+    print_row("iris step vs a hand-written NumPy loop, same Adam (us/step)", us["deepgrad"],
+              us["numpy"], "us/step", higher_is_better=False)
+    print_row("  the same, fit without the accuracy metric", us["deepgrad, no metric"],
+              us["numpy"], "us/step", higher_is_better=False)
     if torch is not None:
         print_row("iris training step vs plain PyTorch loop (us/step)", us["deepgrad"],
                   us["torch"], "us/step", higher_is_better=False)
@@ -123,7 +179,7 @@ def child() -> None:
     fns = {"deepgrad": deepgrad_mlp(x, y), "sklearn": sklearn_mlp(x, y)}
     if torch is not None:
         fns["torch"] = torch_mlp(torch, [784, 128, 10], x, y, 128, 1)
-    t = interleaved(fns, repeats=3)
+    t = interleaved(fns, repeats=3, clock=clock)
     rate = {k: len(x) / v for k, v in t.items()}
     print(f"784-128-10 MLP, one epoch of {len(x):,} {source}, batch 128, Adam:")
     if torch is not None:

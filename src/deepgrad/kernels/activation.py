@@ -23,10 +23,14 @@ import numpy as np
 from deepgrad.kernels.parallel import MAX_THREADS, chunks, run_groups, split
 
 __all__ = [
-    "BOUNDS", "CHUNK_BYTES", "bounds", "relu_clip", "apply", "passed", "masked", "clip",
-    "clip_grad",
+    "BOUNDS", "CHUNK_BYTES", "SMALL_SIZE", "bounds", "relu_clip", "apply", "passed", "masked",
+    "clip", "clip_grad",
 ]
 
+# Below this many numbers ReLU is np.maximum (its call costs 0.6 us against np.clip's
+# 1.8 us on 64 to 1024 numbers; equal at 4096; np.clip 1.8x faster at 16384:
+# ``benchmarks/kernel_choices_apps.py relu_by_clip``).
+SMALL_SIZE = 4096
 # name -> (lowest, highest) output; None for no activation.
 BOUNDS = {None: None, "relu": (0.0, None), "relu6": (0.0, 6.0)}
 # Bytes of one chunk of the gradient's mask, and the least a thread gets of a clip
@@ -53,11 +57,16 @@ def relu_clip(
 ) -> np.ndarray:
     """``max(y, 0)`` (and at most ``high``: ReLU6) of a float array into ``out`` (``y``
     itself when None), by ``np.clip``: a scalar ``np.maximum`` runs several times slower
-    (``benchmarks/kernel_choices_apps.py relu_by_clip``). A ``-0.0`` stays ``-0.0``.
+    on large arrays, but below :data:`SMALL_SIZE` numbers ``np.clip``'s fixed cost is
+    larger and ``np.maximum`` is used (``benchmarks/kernel_choices_apps.py
+    relu_by_clip``). A ``-0.0`` stays ``-0.0`` with ``np.clip``, and becomes ``0.0`` with
+    ``np.maximum``.
 
     >>> relu_clip(np.array([-1.0, 2.0])), relu_clip(np.array([-1.0, 9.0]), high=6.0)
     (array([0., 2.]), array([0., 6.]))
     """
+    if high is None and y.size < SMALL_SIZE:
+        return np.maximum(y, 0, out=y if out is None else out)
     return np.clip(y, 0, np.inf if high is None else high, out=y if out is None else out)
 
 

@@ -293,6 +293,11 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     """
     m, k = a.shape
     n = b.shape[1]
+    work = m * n * k
+    if work < _ROW_MIN_SIZE or (work < _MATMUL_MIN_WORK and m > 1):
+        # One BLAS call, straight away: a small model's products (the iris network's
+        # step, benchmarks/mlp.py) pay for every check made before them.
+        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((m, n), np.result_type(a.dtype, b.dtype))
     if m == 1 and k * n >= _ROW_MIN_SIZE and _BLOCKS.limited():
