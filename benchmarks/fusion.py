@@ -8,6 +8,13 @@ alternating in one process, and prints the median time of each and the ratio unf
 fused (above 1: fusion is faster). ``--cpu-time`` (one thread, CPU time) is the figure to
 read on a machine shared with other jobs.
 
+A caution: the two plans allocate different arrays, and alternating them in one process
+can charge one plan for fresh memory (page faults) the other would not pay alone. The
+unfused plan's times spread widely (ResNet50 predict: 782-1,363 ms against 561-598 ms
+fused), and ``models.py``, one process per framework, moved far less (ResNet50
+``predict_on_batch`` 581 -> 591 ms of CPU time in runs an hour apart): read this as an
+upper bound of what fusion saves.
+
     python benchmarks/fusion.py --cpu-time
     python benchmarks/fusion.py --models mobilenet_v2 --modes predict --repeats 9
 """
