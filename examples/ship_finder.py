@@ -263,8 +263,8 @@ fig.savefig(out_dir / "ship_finder_detections.png", dpi=80)
 plt.close(fig)
 fig, axis = plt.subplots(figsize=(8, 8 * scene.shape[0] / scene.shape[1]), layout="constrained")
 axis.imshow(scene)
-extent = (TILE / 2, TILE / 2 + stride * heat.shape[1], TILE / 2 + stride * heat.shape[0],
-          TILE / 2)
+first = TILE / 2 - stride / 2  # cell (i, j) is centred on its window's centre
+extent = (first, first + stride * heat.shape[1], first + stride * heat.shape[0], first)
 shown_heat = axis.imshow(heat, cmap="inferno", alpha=0.55, extent=extent, vmin=0, vmax=1)
 fig.colorbar(shown_heat, ax=axis, shrink=0.7, label="P(ship) of the window centred here")
 axis.axis("off")
