@@ -124,3 +124,20 @@ def test_every_command_has_help():
         result = subprocess.run([sys.executable, "-m", "deepgrad.cli", command, "--help"],
                                 capture_output=True, text=True, timeout=60, env=env)
         assert result.returncode == 0 and f"usage: deepgrad {command}" in result.stdout
+
+
+def test_bench_default_runs_the_short_benchmarks_with_their_short_arguments(tmp_path, capsys):
+    from pathlib import Path
+
+    from deepgrad import cli_commands
+
+    checkout = Path(__file__).parents[1] / "benchmarks"
+    assert all((checkout / f"{name}.py").is_file() for name in cli_commands.SHORT_BENCHMARKS)
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    for name in cli_commands.SHORT_BENCHMARKS:
+        (folder / f"{name}.py").write_text('"""Fake."""\nimport sys\n# --child\n'
+                                           'print("args", sys.argv[1:])\n')
+    assert cli.main(["bench", "--path", str(folder)]) == 0
+    text = capsys.readouterr().out
+    assert "args ['--child', '--size', '400']" in text and "args ['--child']" in text
