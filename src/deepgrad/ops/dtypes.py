@@ -24,9 +24,10 @@ ALLOWED_DTYPES = (
     "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
     "int32", "int64", "bfloat16", "bool", "string", "complex64", "complex128",
 )
-# Python types as Keras's TensorFlow backend names them.
-_PYTHON = {bool: "bool", int: "int64", float: "float32", str: "string", "int": "int64",
-           complex: "complex128"}
+# Python types and "int" as Keras names them on its NumPy-like backends (NumPy, JAX, torch;
+# its TensorFlow backend says int64 and complex128), as ``convert_to_tensor(5)`` is int32.
+_PYTHON = {bool: "bool", int: "int32", float: "float32", str: "string", "int": "int32",
+           complex: "complex64"}
 
 # Each type and the types immediately above it ("int" and "float" are the weak Python types).
 _LATTICE = {
