@@ -121,3 +121,32 @@ def test_adversarial(tmp_path, monkeypatch):
     assert accuracy[0.0] > 0.6
     assert list(accuracy.values()) == sorted(accuracy.values(), reverse=True)
     assert accuracy[0.1] < accuracy[0.0] - 0.2 < results["random_0.1"]
+
+
+def test_ship_finder_reads_the_real_files_when_present(tmp_path, monkeypatch, capsys):
+    """The real-data path, on a small dataset written in shipsnet.json's format (tiles as
+    colour planes, labels, locations, scene ids) with one scene PNG."""
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    data = tmp_path / "data" / "shipsnet"
+    (data / "scenes").mkdir(parents=True)
+    tiles = rng.integers(0, 256, (60, 80, 80, 3), dtype=np.uint8)
+    labels = [i % 4 == 0 for i in range(60)]
+    tiles[labels, 30:50, 20:60] = 230  # a bright bar: something to learn
+    (data / "shipsnet.json").write_text(json.dumps({
+        "data": tiles.transpose(0, 3, 1, 2).reshape(60, -1).tolist(),
+        "labels": [int(v) for v in labels], "locations": [[-122.4, 37.8]] * 60,
+        "scene_ids": ["scene"] * 60}))
+    Image.fromarray(rng.integers(0, 256, (200, 240, 3), dtype=np.uint8)).save(
+        data / "scenes" / "sfbay_1.png")
+    monkeypatch.setenv("DEEPGRAD_DATA", str(tmp_path / "data"))
+    out = tmp_path / "out"
+    out.mkdir()
+    results, pngs = run_quick("ship_finder", out, monkeypatch)
+    assert results["real_data"] and "LOOK-ALIKE" not in capsys.readouterr().out
+    assert pngs == figures_listed_in_docstring("ship_finder")
+    assert results["fcn_vs_sliding"] < 1e-5 and "recall" not in results
