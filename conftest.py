@@ -2,7 +2,12 @@
 and fresh layer names, so results do not depend on test order; nothing reaches the network."""
 
 import ipaddress
+import os
 import socket
+
+# scikit-learn's estimator checks include check_array_api_input, which skips unless SciPy's
+# array API mode is on; SciPy reads the variable when it is first imported, so set it first.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import numpy as np
 import pytest
