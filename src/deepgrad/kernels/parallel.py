@@ -93,9 +93,11 @@ def chunk_size(length: int, most: int) -> int:
     equal work. The course CNN's first layer had 6 chunks of 23 images: 4 on one thread
     and 2 on the other.
 
-    >>> chunk_size(128, 23), chunk_size(128, 3), chunk_size(1, 23)
-    (16, 3, 1)
+    >>> chunk_size(128, 23), chunk_size(128, 3), chunk_size(1, 23), chunk_size(0, 23)
+    (16, 3, 1, 1)
     """
+    if length <= 0:  # an empty batch: one (empty) chunk
+        return 1
     count = -(-length // max(1, min(most, length)))
     count = -(-count // MAX_THREADS) * MAX_THREADS
     return max(1, -(-length // count))

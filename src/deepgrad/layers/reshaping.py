@@ -40,7 +40,8 @@ class Flatten(Layer):
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = to_channels_last(inputs)
-        return ops.reshape(inputs, (inputs.shape[0], -1))
+        # The size spelled out, not -1: NumPy cannot infer it for an empty batch.
+        return ops.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]

@@ -132,13 +132,13 @@ class Sequence:
             z = parallel.matmul(xt, kernel)
             if bias is not None:
                 z += bias
-            return z.reshape(steps, batch, -1)
+            return z.reshape(steps, batch, kernel.shape[1])
         z = np.empty((steps * batch, kernel.shape[1]), kernel.dtype)
         part = parallel.matmul(xt[self.running], kernel)
         if bias is not None:
             part += bias
         z[self.running] = part
-        return z.reshape(steps, batch, -1)
+        return z.reshape(steps, batch, kernel.shape[1])
 
     def _flat(self, array: np.ndarray) -> np.ndarray:
         """``(steps, batch, width)`` as the rows of the products: all, or those that run."""
@@ -173,7 +173,7 @@ class Sequence:
         else:
             dx = np.zeros((steps * batch, kernel.shape[0]), part.dtype)
             dx[self.running] = part
-        dx = self.unrows(dx.reshape(steps, batch, -1).transpose(1, 0, 2))
+        dx = self.unrows(dx.reshape(steps, batch, kernel.shape[0]).transpose(1, 0, 2))
         return dx[:, ::-1] if self.go_backwards else dx
 
     def weight_grad(self, d_gates: np.ndarray) -> np.ndarray:
