@@ -15,7 +15,7 @@ CASES = {
                                                       L.Flatten(), L.Dense(2)], (0, 2)),
     "depthwise_bn_pool": ((12, 12, 3), lambda: [L.DepthwiseConv2D(3), L.BatchNormalization(),
                                                L.GlobalAveragePooling2D()], (0, 3)),
-    "winograd_pointwise": ((12, 12, 8), lambda: [L.Conv2D(8, 5, padding="same"),
+    "same_conv_then_1x1": ((12, 12, 8), lambda: [L.Conv2D(8, 5, padding="same"),
                                                  L.Conv2D(4, 1)], (0, 12, 12, 4)),
     "lstm": ((10, 4), lambda: [L.LSTM(3)], (0, 3)),
     "gru_sequences": ((10, 4), lambda: [L.GRU(3, return_sequences=True)], (0, 10, 3)),
