@@ -54,7 +54,9 @@ def _deprecated_rms_layer_norm():
 
 ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "softsign", "silu",
                "gelu", "tanh", "sigmoid", "exponential", "hard_sigmoid", "hard_silu", "linear",
-               "mish", "softmax", "log_softmax"]
+               "mish", "softmax", "log_softmax", "celu", "glu", "hard_shrink", "hard_tanh",
+               "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax",
+               "squareplus", "tanh_shrink"]
 
 CASES = {
     # core

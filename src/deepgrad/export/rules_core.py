@@ -50,6 +50,60 @@ def _simple(op_type: str, **attributes):
     return lambda b, x, axis: b.node(op_type, [x], **attributes)
 
 
+def _clip(low: float, high: float):
+    return lambda b, x, axis: b.node("Clip", [x, _scalar(b, low, "low"), _scalar(b, high, "high")])
+
+
+def _log_sigmoid(b: GraphBuilder, x: str, axis: int) -> str:
+    # -softplus(-x): ONNX Runtime's Softplus is stable for large inputs, as deepgrad's op is.
+    return b.node("Neg", [b.node("Softplus", [b.node("Neg", [x])])])
+
+
+def _tanh_shrink(b: GraphBuilder, x: str, axis: int) -> str:
+    return b.node("Sub", [x, b.node("Tanh", [x])])
+
+
+def _squareplus(b: GraphBuilder, x: str, axis: int) -> str:
+    root = b.node("Sqrt", [b.node("Add", [b.node("Mul", [x, x]), _scalar(b, 4.0, "b")])])
+    return b.node("Mul", [b.node("Add", [x, root]), _scalar(b, 0.5, "half")])
+
+
+def _sparse_plus(b: GraphBuilder, x: str, axis: int) -> str:
+    # (clip(x, -1, 1) + 1)^2 / 4 inside, plus the part of x above 1 (relu(x - 1)).
+    inside = b.node("Add", [_clip(-1.0, 1.0)(b, x, axis), _scalar(b, 1.0, "one")])
+    square = b.node("Mul", [b.node("Mul", [inside, inside]), _scalar(b, 0.25, "quarter")])
+    above = b.node("Relu", [b.node("Sub", [x, _scalar(b, 1.0, "one")])])
+    return b.node("Add", [square, above])
+
+
+def _sparse_sigmoid(b: GraphBuilder, x: str, axis: int) -> str:
+    half = b.node("Mul", [b.node("Add", [x, _scalar(b, 1.0, "one")]), _scalar(b, 0.5, "half")])
+    return _clip(0.0, 1.0)(b, half, axis)
+
+
+def _glu(b: GraphBuilder, x: str, axis: int) -> str:
+    first, second = b.node("Split", [x], outputs=2, axis=axis, num_outputs=2) \
+        if b.opset >= 18 else b.node("Split", [x], outputs=2, axis=axis)
+    return b.node("Mul", [first, b.node("Sigmoid", [second])])
+
+
+def _sparsemax(b: GraphBuilder, x: str, axis: int, size: int) -> str:
+    # The projection onto the simplex, as ops.sparsemax computes it: sort descending, keep
+    # the prefix where 1 + k z_k > cumsum_k, threshold tau = (sum of the prefix - 1) / k.
+    ordered = b.node("TopK", [x, b.ints([size], "k")], outputs=2, axis=axis)[0]
+    running = b.node("CumSum", [ordered, b.ints(axis, "axis")])
+    shape = [1] * (axis + 1)
+    shape[axis] = size
+    k = b.const(np.arange(1, size + 1).reshape(shape), "k_range", dtype=b.dtype)
+    one = _scalar(b, 1.0, "one")
+    support = b.node("Greater", [b.node("Add", [one, b.node("Mul", [k, ordered])]), running])
+    kept = b.node("Cast", [support], to=b.onnx_type(b.dtype))
+    count = b.reduce("ReduceSum", kept, [axis], keepdims=True)
+    total = b.reduce("ReduceSum", b.node("Mul", [kept, ordered]), [axis], keepdims=True)
+    tau = b.node("Div", [b.node("Sub", [total, one]), count])
+    return b.node("Relu", [b.node("Sub", [x, tau])])
+
+
 # activation function -> how to write it: emit(builder, name, axis) -> name; ``axis`` is
 # where the model's last axis is in the tensor as the graph holds it (softmax's axis).
 _ACTIVATIONS = {
@@ -71,7 +125,18 @@ _ACTIVATIONS = {
     activations.mish: _mish,
     activations.softmax: lambda b, x, axis: b.node("Softmax", [x], axis=axis),
     activations.log_softmax: lambda b, x, axis: b.node("LogSoftmax", [x], axis=axis),
+    activations.celu: _simple("Celu", alpha=1.0),
+    activations.hard_shrink: _simple("Shrink", lambd=0.5, bias=0.0),
+    activations.soft_shrink: _simple("Shrink", lambd=0.5, bias=0.5),
+    activations.hard_tanh: _clip(-1.0, 1.0),
+    activations.log_sigmoid: _log_sigmoid,
+    activations.tanh_shrink: _tanh_shrink,
+    activations.squareplus: _squareplus,
+    activations.sparse_plus: _sparse_plus,
+    activations.sparse_sigmoid: _sparse_sigmoid,
 }
+# Activations over the model's last axis that need its layout and size (glu halves it).
+_LAST_AXIS = {activations.glu, activations.sparsemax}
 
 
 def activation_name(fn) -> str:
@@ -86,7 +151,7 @@ def apply_activation(b: GraphBuilder, layer, fn, x: Value) -> Value:
         ExportError: for a custom activation function.
     """
     emit = _ACTIVATIONS.get(fn)
-    if emit is None:
+    if emit is None and fn not in _LAST_AXIS:
         raise ExportError(
             f"export: layer '{layer.name}' of class {type(layer).__name__} uses the activation "
             f"{activation_name(fn)!r}, which has no ONNX export rule. To fix, use one of "
@@ -94,9 +159,22 @@ def apply_activation(b: GraphBuilder, layer, fn, x: Value) -> Value:
         )
     if fn is activations.linear:
         return x
+    if fn in _LAST_AXIS:
+        return _last_axis_activation(b, layer, fn, x)
     name, first = b.native(x)
     out = emit(b, name, b.axis(-1, x.rank, first))
     return Value({first: out}, x.shape)
+
+
+def _last_axis_activation(b: GraphBuilder, layer, fn, x: Value) -> Value:
+    name, axis, size = b.last(x), x.rank - 1, x.shape[-1] if x.shape else None
+    if size is None:
+        raise ExportError(
+            f"export: layer '{layer.name}' applies {activation_name(fn)!r} over an axis of "
+            "unknown size; the rule needs the size of the model's last axis.")
+    if fn is activations.sparsemax:
+        return Value({False: _sparsemax(b, name, axis, size)}, x.shape)
+    return Value({False: _glu(b, name, axis)}, x.shape[:-1] + (size // 2,))
 
 
 # -- layers --------------------------------------------------------------------------------

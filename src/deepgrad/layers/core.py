@@ -167,7 +167,18 @@ class Activation(Layer):
         return ("activation", "relu6") if self.activation is activations.relu6 else None
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        """The input's shape, except ``'glu'``, which halves the last axis.
+
+        deepgrad differs from Keras 3.15 here: Keras reports the input's shape for
+        ``'glu'`` too, so its model summary disagrees with what the layer returns.
+
+        >>> Activation("glu").compute_output_shape((None, 4, 6))
+        (None, 4, 3)
+        """
+        shape = tuple(input_shape)
+        if self.activation is activations.glu and shape and shape[-1] is not None:
+            return shape[:-1] + (shape[-1] // 2,)
+        return shape
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
