@@ -98,3 +98,14 @@ def test_from_config_finds_custom_layers_in_custom_objects():
         dg.Sequential.from_config(model.get_config())
     copy = dg.Sequential.from_config(model.get_config(), custom_objects={"Twice": Twice})
     np.testing.assert_array_equal(copy(np.ones((1, 2))).numpy(), [[2.0, 2.0]])
+
+
+def test_input_name_survives_config_and_file(tmp_path):
+    """Keras keeps a Sequential's dg.Input name through get_config and model files."""
+    model = dg.Sequential([dg.layers.Input((4,), name="features"), dg.layers.Dense(2)])
+    assert dg.Sequential.from_config(model.get_config()).inputs[0].name == "features"
+    model.save(tmp_path / "m.keras")
+    assert dg.saving.load_model(tmp_path / "m.keras").inputs[0].name == "features"
+    unnamed = dg.Sequential([dg.layers.Dense(2, input_shape=(3,))])
+    assert "input_name" not in unnamed.get_config()
+    assert "input_name" not in dg.Sequential.from_config(unnamed.get_config()).get_config()

@@ -52,6 +52,7 @@ class Sequential(Model):
         self._stack: list[Layer] = []
         self._input_batch_shape = None
         self._input_dtype = None
+        self._input_name = None  # the name of a dg.Input given first, kept in the config
         self._input_tensor = None  # the dg.Input the graph starts from
         self._names: set[str] = set()
         for layer in layers or []:
@@ -95,6 +96,7 @@ class Sequential(Model):
             self._input_batch_shape = layer.batch_shape
             self._input_dtype = layer.dtype
             self._input_tensor = layer.output
+            self._input_name = layer.name
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -250,6 +252,8 @@ class Sequential(Model):
             config["input_shape"] = list(self._input_batch_shape)
             if self._input_dtype is not None:
                 config["input_dtype"] = self._input_dtype
+            if self._input_name is not None:
+                config["input_name"] = self._input_name
         return config
 
     @classmethod
@@ -273,7 +277,8 @@ class Sequential(Model):
         model = cls(name=config.get("name"))
         if config.get("input_shape") is not None:
             model.add(Input(batch_shape=tuple(config["input_shape"]),
-                            dtype=config.get("input_dtype")))
+                            dtype=config.get("input_dtype"), name=config.get("input_name")))
+            model._input_name = config.get("input_name")  # unnamed stays unnamed
         made: dict[str, Layer] = {}
         for spec in config.get("layers", []):
             name = (spec.get("config") or {}).get("name") if isinstance(spec, dict) else None

@@ -224,6 +224,8 @@ def serialize_model(model) -> dict:
         if base.get("input_shape") is not None:
             spec["config"]["input_shape"] = _shape_json(base["input_shape"])
             spec["config"]["input_dtype"] = model._input_dtype
+        if base.get("input_name") is not None:
+            spec["config"]["input_name"] = base["input_name"]
         return spec
     if model._graph is not None:
         spec = _header(model, "Functional" if type(model).__name__ == "Model" else None)
