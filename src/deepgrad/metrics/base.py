@@ -26,7 +26,8 @@ from deepgrad.losses.base import squeeze_or_expand_to_same_rank
 from deepgrad.ops.masks import get_keras_mask
 from deepgrad.tensor import Tensor
 
-__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "to_array", "same_shape"]
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "MetricValue", "MetricValues",
+           "to_array", "same_shape"]
 
 
 def to_array(x: Tensor | ArrayLike) -> np.ndarray:
@@ -127,9 +128,69 @@ def weighted_total_and_count(
     return float(values.sum()), float(weights.sum())
 
 
+class MetricValue(float):
+    """A metric's result: a Python float that also has Keras's ``numpy()``.
+
+    Keras 3's ``result()`` is a backend tensor and its examples write
+    ``m.result().numpy()``; deepgrad keeps metric state in Python floats, so a result is a
+    float (it formats, compares and goes into ``History`` as one) whose ``numpy()`` gives
+    the value in the metric's dtype, as Keras's does.
+
+    >>> value = MetricValue(0.25, "float32")
+    >>> value, value.numpy(), f"{value:.2f}"
+    (0.25, np.float32(0.25), '0.25')
+    """
+
+    def __new__(cls, value, dtype: DTypeLike = "float32"):
+        self = super().__new__(cls, value)
+        self.dtype = np.dtype(dtype)
+        return self
+
+    def numpy(self) -> np.generic:
+        """The value as a NumPy scalar of the metric's dtype."""
+        return self.dtype.type(float(self))
+
+
+class MetricValues(list):
+    """A per-class result (``average=None``, ``class_id`` lists): a list of floats with
+    Keras's ``numpy()``, which gives them as one array of the metric's dtype.
+
+    >>> MetricValues([0.5, 1.0], "float32").numpy()
+    array([0.5, 1. ], dtype=float32)
+    """
+
+    def __init__(self, values, dtype: DTypeLike = "float32"):
+        super().__init__(float(v) for v in values)
+        self.dtype = np.dtype(dtype)
+
+    def numpy(self) -> np.ndarray:
+        """The values as one array of the metric's dtype."""
+        return np.asarray(self, dtype=self.dtype)
+
+
+def _keras_result(result: Callable) -> Callable:
+    """Wrap a subclass's ``result`` so plain numbers come back with ``numpy()``."""
+
+    def wrapped(self):
+        value = result(self)
+        if type(value) is float or isinstance(value, (int, np.floating, np.integer)):
+            return MetricValue(value, self.dtype)
+        if type(value) is list:
+            return MetricValues(value, self.dtype)
+        return value  # a Tensor, an array or a dict: as the subclass made it
+
+    wrapped.__name__, wrapped.__doc__ = result.__name__, result.__doc__
+    wrapped.__wrapped__ = result
+    return wrapped
+
+
 class Metric:
     """Base class: accumulate with ``update_state``, read with ``result``, clear with
     ``reset_state``.
+
+    Every subclass's ``result`` is wrapped so that a number it returns comes back as a
+    :class:`MetricValue` (a float with Keras's ``numpy()``) and a list of numbers as
+    :class:`MetricValues`; anything else (a Tensor, an array) is returned as it is.
 
     Args:
         name: the name reported in ``History`` (defaults to the class name in snake_case).
@@ -147,7 +208,14 @@ class Metric:
     ...         self.n = 0
     >>> c = Count(); c.update_state([1, 2], [1, 2]); c.result()
     2.0
+    >>> c.result().numpy()
+    np.float32(2.0)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "result" in cls.__dict__ and not hasattr(cls.__dict__["result"], "__wrapped__"):
+            cls.result = _keras_result(cls.__dict__["result"])
 
     def __init__(self, name: str | None = None, dtype: DTypeLike = None):
         self.name = name or _snake_case(type(self).__name__)
