@@ -12,13 +12,17 @@ Printed, median and range over the rounds:
 - CPU time per sample (all ranks' and threads' CPU seconds / samples) and the CPU
   efficiency 1x1 / 2x1: what data parallelism costs in work, which other jobs on a shared
   machine disturb far less than wall time;
-- the gradient all-reduce on its own, with 2 ranks: one ``Allreduce`` of the flat buffer
-  (blocking, then polled as deepgrad waits), and 4 buckets of ``Iallreduce`` started
-  together, with its share of a step: the most that overlapping it with the backward
-  pass could save; and the latency of a 10-number all-reduce (the per-step metric sums),
-  polled and blocking.
+- the gradient's collectives on their own, with 2 ranks: MPI's ``Allreduce`` (blocking)
+  and ``Iallreduce`` (polled as deepgrad waits) against deepgrad's ring of polled
+  point-to-point messages (reduce-scatter, all-gather, both), with their share of a step;
+  and the latency of a 10-number all-reduce (the per-step metric sums), polled and
+  blocking.
+
+``--ceiling`` measures what this machine allows two ranks, without MPI: two independent
+single-thread processes at once against one alone (see :func:`ceiling`).
 
     python benchmarks/distributed.py [--steps 8] [--batch 128] [--rounds 3]
+    python benchmarks/distributed.py --ceiling [--steps 8] [--batch 128] [--rounds 3]
     python benchmarks/distributed.py --paper [--compute-ms 42.7]
 
 ``--paper`` prints the on-paper scaling model of the README instead: the efficiency at 8,
@@ -32,6 +36,7 @@ Needs ``mpirun`` (Open MPI) and mpi4py (``pip install deepgrad[mpi]``).
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import statistics
@@ -51,6 +56,9 @@ def worker(args) -> None:
 
     import deepgrad as dg
 
+    if args.core is not None:
+        os.sched_setaffinity(0, {args.core})
+
     dg.config.set_num_threads(args.threads)
     dg.distribution.set_distribution(dg.distribution.DataParallel(timeout=600))
     rank = dg.distribution.distribution().process_id
@@ -63,6 +71,10 @@ def worker(args) -> None:
     group = dg.collective.current()
     if group is not None:
         group.comm.waited = [0.0, 0.0]
+    if args.barrier:  # start timing together with the other process of the pair
+        open(f"{args.barrier}.{args.core}", "w").close()
+        while len(glob.glob(f"{args.barrier}.*")) < 2:
+            time.sleep(1e-3)
     wall, cpu = time.perf_counter(), time.process_time()
     model.fit(x, y, batch_size=args.batch, verbose=0, shuffle=False)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -80,30 +92,33 @@ def worker(args) -> None:
             json.dump(result, f)
 
 
-def all_reduce(group, size: int, step_seconds: float, repeats: int = 10) -> dict:
-    """Median seconds of the gradient all-reduce, three ways, on a float32 buffer."""
+def all_reduce(group, size: int, step_seconds: float, repeats: int = 20) -> dict:
+    """Median seconds of the gradient's collectives on a float32 buffer of ``size``: MPI's
+    own ``Allreduce`` (blocking, which cannot watch for a failed rank) and ``Iallreduce``
+    (non-blocking, polled as deepgrad waits), against deepgrad's ring of polled
+    point-to-point messages: reduce-scatter, all-gather, and both (an all-reduce); then
+    the latency of a 10-number all-reduce (the per-step metric sums), polled and blocking.
+    The ways take turns, ``repeats`` times."""
     MPI, comm = group.comm.MPI, group.comm
     buffer = np.ones(size, np.float32)
-    buckets = np.array_split(buffer, 4)
+    bounds = group._bounds(size)
+    pieces = [[buffer[a:b]] for a, b in zip(bounds, bounds[1:])]
 
-    def blocking():
-        comm._comm.Allreduce(MPI.IN_PLACE, buffer, MPI.SUM)
-
-    def polled():
-        comm.all_reduce_sum(buffer, "the benchmark")
-
-    def bucketed():
-        comm.all_reduce_many(buckets, "the benchmark")
-
-    found = {}
-    for name, fn in (("blocking", blocking), ("polled", polled), ("buckets", bucketed)):
-        times = []
-        for _ in range(repeats):
+    ways = {
+        "allreduce_blocking": lambda: comm._comm.Allreduce(MPI.IN_PLACE, buffer, MPI.SUM),
+        "iallreduce_polled": lambda: comm.all_reduce_sum(buffer, "the benchmark"),
+        "ring_reduce_scatter": lambda: comm.reduce_scatter(buffer, bounds, "the benchmark"),
+        "ring_all_gather": lambda: comm.all_gather_pieces(pieces, "the benchmark"),
+        "ring_all_reduce": lambda: group.all_reduce_gradients([buffer]),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, fn in ways.items():
             comm._comm.Barrier()
             start = time.perf_counter()
             fn()
-            times.append(time.perf_counter() - start)
-        found[f"all_reduce_{name}"] = statistics.median(times)
+            times[name].append(time.perf_counter() - start)
+    found = {name: statistics.median(t) for name, t in times.items()}
     small = np.zeros(10)
     comm._comm.Barrier()
     start = time.perf_counter()
@@ -119,12 +134,16 @@ def all_reduce(group, size: int, step_seconds: float, repeats: int = 10) -> dict
     return found
 
 
+def _environment(threads: int) -> dict:
+    here = os.path.dirname(os.path.abspath(__file__))
+    return dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+                PYTHONPATH=os.pathsep.join([os.path.join(here, "..", "src"), here,
+                                            os.environ.get("PYTHONPATH", "")]))
+
+
 def run(name: str, args) -> dict:
     ranks, threads = CONFIGS[name]
-    here = os.path.dirname(os.path.abspath(__file__))
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               PYTHONPATH=os.pathsep.join([os.path.join(here, "..", "src"), here,
-                                           os.environ.get("PYTHONPATH", "")]))
+    env = _environment(threads)
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "result.json")
         command = [sys.executable, __file__, "--worker", "--threads", str(threads),
@@ -135,6 +154,71 @@ def run(name: str, args) -> dict:
         subprocess.run(command, env=env, check=True)
         with open(out) as f:
             return json.load(f)
+
+
+def run_alone_or_paired(batch: int, paired: bool, args) -> list[dict]:
+    """One process on core 0 training ``--steps`` batches of ``batch`` rows without MPI,
+    or two such processes at once (cores 0 and 1, timed from a common start)."""
+    with tempfile.TemporaryDirectory() as folder:
+        processes, outs = [], []
+        for core in (0, 1) if paired else (0,):
+            outs.append(os.path.join(folder, f"result{core}.json"))
+            command = [sys.executable, __file__, "--worker", "--threads", "1", "--core",
+                       str(core), "--steps", str(args.steps), "--batch", str(batch),
+                       "--out", outs[-1]]
+            if paired:
+                command += ["--barrier", os.path.join(folder, "ready")]
+            processes.append(subprocess.Popen(command, env=_environment(1)))
+        for process in processes:
+            if process.wait():
+                raise subprocess.CalledProcessError(process.returncode, process.args)
+        results = []
+        for out in outs:
+            with open(out) as f:
+                results.append(json.load(f))
+        return results
+
+
+def ceiling(args) -> None:
+    """What this machine allows two ranks, measured without MPI: two independent
+    single-thread processes at once against one alone.
+
+    - the machine's ceiling: two copies of the same work at once (each ``--batch`` rows a
+      step, then each ``--batch / 2``): their combined throughput over one copy's alone
+      (2.0 if the cores shared nothing: caches, memory bandwidth, clock);
+    - the ceiling of data parallelism as deepgrad does it: one process on ``--batch`` rows
+      alone against two at once on ``--batch / 2`` rows each (what each rank computes): the
+      2x1 / 1x1 throughput if the all-reduce and its waits cost nothing. Each rank's step
+      still does the work that does not shrink with its rows (the optimizer's update, the
+      per-step overhead) in full.
+    """
+    half = args.batch // 2
+    found: dict[str, list[float]] = {k: [] for k in (
+        "alone", "alone_half", "paired", "paired_half")}
+    cpu: dict[str, list[float]] = {k: [] for k in found}
+    for _ in range(args.rounds):
+        for key, batch, paired in (("alone", args.batch, False), ("paired", args.batch, True),
+                                   ("alone_half", half, False), ("paired_half", half, True)):
+            results = run_alone_or_paired(batch, paired, args)
+            found[key].append(statistics.mean(r["wall"] for r in results) / args.steps)
+            cpu[key].append(statistics.mean(r["cpu"] for r in results) / args.steps)
+    print(f"course CNN, one thread a process, {args.steps} steps after 2 warm-up steps, "
+          f"{args.rounds} rounds (median [min .. max]); load average {os.getloadavg()[0]:.1f}")
+    for key, label in (("alone", f"{args.batch} rows, alone"),
+                       ("paired", f"{args.batch} rows, two at once"),
+                       ("alone_half", f"{half} rows, alone"),
+                       ("paired_half", f"{half} rows, two at once")):
+        print(f"  step of {label:22s}: {_summary([t * 1e3 for t in found[key]])} ms wall, "
+              f"{_summary([t * 1e3 for t in cpu[key]])} ms CPU")
+    pairs = lambda a, b: [2 * x / y for x, y in zip(a, b)]  # noqa: E731 (same round)
+    print("  machine ceiling, two copies of the same work at once / one alone: "
+          f"{_summary(pairs(found['alone'], found['paired']))} ({args.batch} rows), "
+          f"{_summary(pairs(found['alone_half'], found['paired_half']))} ({half} rows)")
+    print("  data-parallel ceiling, 2 x (half the rows) at once / all the rows alone: "
+          f"{_summary(pairs(found['alone'], [2 * t for t in found['paired_half']]))}"
+          "   (the issue's target: 1.8)")
+    print("  the same in CPU time: "
+          f"{_summary(pairs(cpu['alone'], [2 * t for t in cpu['paired_half']]))}")
 
 
 # Networks of the model: (name, bytes per second, latency of one message in seconds).
@@ -177,18 +261,25 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--paper", action="store_true", help="print the scaling model")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="measure what two processes at once reach, without MPI")
     parser.add_argument("--compute-ms", type=float, default=42.7)
     parser.add_argument("--per-sample-ms", type=float, default=0.536)
     parser.add_argument("--hidden-ms", type=float, default=20.0)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--core", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--barrier", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
         return
     if args.paper:
         paper(args.compute_ms, args.per_sample_ms, args.hidden_ms)
+        return
+    if args.ceiling:
+        ceiling(args)
         return
     results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
     names = list(CONFIGS)
@@ -215,9 +306,11 @@ def main() -> None:
     print(f"  2x1: share of wall time spent waiting in collectives: {_summary(waits)} %")
     two = results["2x1"]
     step = [r["step"] for r in two]
-    for way in ("blocking", "polled", "buckets"):
-        seconds = [r[f"all_reduce_{way}"] for r in two]
-        print(f"  gradient all-reduce, {way:8s}: {_summary([s * 1e3 for s in seconds])} ms, "
+    print("  the gradient's collectives (13 MB, float32):")
+    for way in ("allreduce_blocking", "iallreduce_polled", "ring_reduce_scatter",
+                "ring_all_gather", "ring_all_reduce"):
+        seconds = [r[way] for r in two]
+        print(f"    {way:20s}: {_summary([s * 1e3 for s in seconds])} ms, "
               f"{_summary([s / t * 100 for s, t in zip(seconds, step)])} % of a step")
     for way in ("polled", "blocking"):
         seconds = [r[f"small_{way}"] * 1e6 for r in two]

@@ -10,6 +10,9 @@ The group is duck-typed; what the lower parts call on it:
 - ``rank``, ``size``: this process's index and the number of processes;
 - ``all_reduce_gradients(flats)``: replace each flat gradient array by the weighted sum
   over the ranks (each rank's share of the global batch as its weight);
+- ``sharded_step(storage, step)``: sum the optimizer's flat gradients over the ranks
+  piece by piece, let ``step(parts)`` update this rank's piece of each flat buffer, and
+  share the updated weights and slots with every rank;
 - ``all_reduce_sum(array)``: sum a float64 array over the ranks, in place;
 - ``gradient_weight``: this rank's share of the current global batch;
 - ``train_step(model, step)``, ``test_step(model, step)``, ``distribute_data(batches)``,

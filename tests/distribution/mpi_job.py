@@ -84,6 +84,46 @@ def cnn() -> dict:
     return _train(model, x, y)
 
 
+def _state(optimizer) -> np.ndarray:
+    state = optimizer.get_state()
+    return np.concatenate([np.ravel(state[k]).astype(np.float64) for k in sorted(state)])
+
+
+def adam_cnn() -> dict:
+    """The CNN with Adam, weight decay and clipping by value: an elementwise rule, so each
+    rank updates its half of the flat buffers (ZeRO stage 1); the optimizer state (saved
+    from rank 0) is whole."""
+    dg.utils.set_random_seed(0)
+    x, y = _data(GLOBAL_BATCH * 8, (14, 14, 1))
+    model = dg.Sequential([
+        dg.Input((14, 14, 1)),
+        dg.layers.Conv2D(8, 3, activation="relu"),
+        dg.layers.MaxPooling2D(2),
+        dg.layers.Flatten(),
+        dg.layers.Dense(24, activation="relu"),
+        dg.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(dg.optimizers.Adam(1e-3, weight_decay=0.01, clipvalue=0.5),
+                  "sparse_categorical_crossentropy")
+    result = _train(model, x, y)
+    result["state"] = _state(model.optimizer)
+    return result
+
+
+def adam_clipnorm() -> dict:
+    """The MLP with Adam clipped by global norm: the norm needs the whole gradient, so
+    every rank updates everything after a full all-reduce."""
+    dg.utils.set_random_seed(0)
+    x, y = _data(GLOBAL_BATCH * 6, (20,))
+    model = dg.Sequential([dg.Input((20,)), dg.layers.Dense(32, activation="relu"),
+                           dg.layers.Dense(10, activation="softmax")])
+    model.compile(dg.optimizers.Adam(1e-3, global_clipnorm=0.1),
+                  "sparse_categorical_crossentropy")
+    result = _train(model, x, y)
+    result["state"] = _state(model.optimizer)
+    return result
+
+
 def synchronized_batch_norm() -> dict:
     """BatchNormalization(synchronized=True) on the global batch; uneven last batches
     (133 rows: 128 then 5, split 2 and 3)."""
@@ -194,7 +234,8 @@ def resume(folder: str) -> dict:
     return {"weights": _weights(model)}
 
 
-RUNS = {"mlp": mlp, "accumulation": accumulation, "cnn": cnn,
+RUNS = {"mlp": mlp, "accumulation": accumulation, "cnn": cnn, "adam_cnn": adam_cnn,
+        "adam_clipnorm": adam_clipnorm,
         "synchronized_batch_norm": synchronized_batch_norm, "stand_in_rows": stand_in_rows,
         "py_dataset": py_dataset, "different_batches": different_batches}
 
@@ -220,7 +261,7 @@ def _ranks_agree(results: dict) -> bool:
     from mpi4py import MPI
 
     mine = np.concatenate([v.ravel() for k, v in sorted(results.items())
-                           if k.endswith("weights")]).astype(np.float64)
+                           if k.endswith(("weights", "state"))]).astype(np.float64)
     first = mine.copy()
     MPI.COMM_WORLD.Bcast(first, root=0)
     return bool(np.array_equal(mine, first))

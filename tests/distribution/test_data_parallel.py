@@ -67,13 +67,28 @@ def test_two_ranks_train_as_one_process(runs, name):
 
 
 @needs_mpi
+@pytest.mark.parametrize("name", ["adam_cnn", "adam_clipnorm"])
+def test_adam_trains_as_one_process_with_the_whole_state_on_rank_0(runs, name):
+    """Adam with weight decay and clipping by value (each rank updates its half of the
+    flat buffers), and Adam clipped by global norm (every rank updates everything): the
+    weights, losses and optimizer state (moments, iterations) of one process."""
+    for key in ("weights", "state"):
+        alone, together = _pair(runs, name, key)
+        assert alone.shape == together.shape
+        np.testing.assert_allclose(together, alone, **WEIGHTS)
+        assert not np.allclose(alone, 0)
+    losses_alone, losses_together = _pair(runs, name, "losses")
+    np.testing.assert_allclose(losses_together, losses_alone, **LOSSES)
+
+
+@needs_mpi
 def test_gradient_accumulation_trains_as_one_process(runs):
     alone, together = _pair(runs, "accumulation", "weights")
     np.testing.assert_allclose(together, alone, **WEIGHTS)
 
 
 @needs_mpi
-def test_every_rank_holds_the_same_weights(runs):
+def test_every_rank_holds_the_same_weights_and_optimizer_state(runs):
     assert bool(runs["together"]["ranks_agree"])
 
 

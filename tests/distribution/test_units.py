@@ -230,3 +230,33 @@ def test_a_weight_of_zero_adds_nothing_to_the_statistics():
     for t in threads:
         t.join()
     np.testing.assert_allclose(found[1], x.mean(axis=0))
+
+
+# -- one rank's piece of an optimizer step (ZeRO stage 1) --------------------------------
+@pytest.mark.parametrize("cuts", [[0, 7, 40_045], [0, 100, 20_000, 20_400, 40_045]])
+def test_a_flat_step_in_pieces_equals_one_whole_step(cuts):
+    """Adam's rule over pieces of the flat layout that cut through packed buckets and an
+    in-place variable gives the whole step's weights and slots, bit for bit."""
+    from deepgrad.optimizers.flat import FlatStorage
+    from deepgrad.tensor import Variable
+
+    shapes = [(10,), (7, 3), (20_001,), (3,), (20_000,), (2, 5)]
+    rng = np.random.default_rng(0)
+    values = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    grads = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    optimizers = [dg.optimizers.Adam(0.1) for _ in range(2)]
+    variables = [[Variable(v.copy()) for v in values] for _ in range(2)]
+    stored = [FlatStorage(vs, opt._slot_specs()) for vs, opt in zip(variables, optimizers)]
+    update = optimizers[0]._rule(1, 0.1, None)
+    for storage in stored:
+        assert storage.gather(grads)
+    group_whole, group_parts = stored[0].groups[0], stored[1].groups[0]
+    assert cuts[-1] == group_whole.grad.size
+    group_whole.step(update)
+    for start, stop in zip(cuts, cuts[1:]):
+        group_parts.step(update, start, stop)
+    for a, b in zip(variables[0], variables[1]):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(variables[0][2].numpy(), values[2])
+    for name in group_whole.slots:
+        np.testing.assert_array_equal(group_whole.slots[name], group_parts.slots[name])

@@ -32,6 +32,7 @@ __all__ = ["Communicator", "DistributedError", "find_world_size"]
 # mpirun, MVAPICH2's, and the PMI of MPICH's Hydra, Intel MPI and Slurm's srun.
 _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMI_SIZE")
 _NOTICE_TAG = 77
+_RING_TAG = 78
 # A wait polls without pause for this long, as a blocking MPI call spins (a non-blocking
 # collective progresses only while it is polled: sleeping between polls made a 13 MB
 # all-reduce 4x slower, benchmarks/distributed.py); after its first millisecond each poll
@@ -101,6 +102,7 @@ class Communicator:
         self._notice = bytearray(_NOTICE_BYTES)
         self._notice_request = self._notices.Irecv(self._notice, MPI.ANY_SOURCE, _NOTICE_TAG)
         self._failed = False
+        self._scratch: dict[np.dtype, np.ndarray] = {}
         self.waited = [0.0, 0.0]
 
     # -- waiting -------------------------------------------------------------------------
@@ -183,12 +185,6 @@ class Communicator:
         self._wait(request, what)
         return array
 
-    def all_reduce_many(self, arrays: list[np.ndarray], what: str) -> None:
-        """Sum several arrays, started together and waited for in order."""
-        requests = [self._comm.Iallreduce(self.MPI.IN_PLACE, a, self.MPI.SUM) for a in arrays]
-        for request in requests:
-            self._wait(request, what)
-
     def broadcast(self, array: np.ndarray, what: str = "a broadcast") -> np.ndarray:
         """Overwrite ``array`` with rank 0's (same shape and dtype on every rank)."""
         self._wait(self._comm.Ibcast(array, root=0), what)
@@ -220,3 +216,42 @@ class Communicator:
             [array, kind], [out, sizes.tolist(), displacements.tolist(), kind])
         self._wait(request, what)
         return out
+
+    # -- ring collectives of point-to-point messages ---------------------------------------
+    # Open MPI's non-blocking Iallreduce (libnbc) took 3-10x as long as its blocking
+    # Allreduce on the 13 MB gradient of the course CNN, and Reduce_scatter was slower than
+    # Allreduce; a ring of Isend/Irecv, polled, takes what the blocking calls take
+    # (benchmarks/distributed.py, "the gradient's collectives").
+    def _ring(self, sends: list[np.ndarray], receives: list[np.ndarray], what: str) -> None:
+        """Send ``sends`` to the next rank and receive ``receives`` from the previous one."""
+        left, right = (self.rank - 1) % self.size, (self.rank + 1) % self.size
+        requests = [self._comm.Irecv(a, left, _RING_TAG) for a in receives]
+        requests += [self._comm.Isend(a, right, _RING_TAG) for a in sends]
+        for request in requests:
+            self._wait(request, what)
+
+    def reduce_scatter(self, flat: np.ndarray, bounds: list[int], what: str) -> None:
+        """Sum the 1-D ``flat`` over the ranks, piece by piece: on return
+        ``flat[bounds[rank]:bounds[rank + 1]]`` holds the sum over all ranks (the other
+        pieces hold partial sums). A ring: ``size - 1`` steps, each sending one piece to the
+        next rank and adding the previous rank's into this one's.
+        """
+        n, r = self.size, self.rank
+        largest = max(b - a for a, b in zip(bounds, bounds[1:]))
+        scratch = self._scratch.get(flat.dtype)
+        if scratch is None or scratch.size < largest:
+            scratch = self._scratch[flat.dtype] = np.empty(largest, flat.dtype)
+        for step in range(n - 1):
+            out, into = (r - step - 1) % n, (r - step - 2) % n
+            received = scratch[: bounds[into + 1] - bounds[into]]
+            self._ring([flat[bounds[out]:bounds[out + 1]]], [received], what)
+            piece = flat[bounds[into]:bounds[into + 1]]
+            np.add(piece, received, out=piece)
+
+    def all_gather_pieces(self, pieces: list[list[np.ndarray]], what: str) -> None:
+        """Give every rank every rank's pieces: ``pieces[r]`` (1-D arrays, the same shapes
+        on every rank) are rank ``r``'s, complete there; the others are overwritten. A ring:
+        ``size - 1`` steps, each passing one rank's pieces on to the next rank."""
+        n, r = self.size, self.rank
+        for step in range(n - 1):
+            self._ring(pieces[(r - step) % n], pieces[(r - step - 1) % n], what)

@@ -6,10 +6,12 @@ normalization call it there. Per training step, on every rank:
 
 1. the data adapter yields this rank's slice of the global batch and records its share
    ``w = rows here / rows in the global batch`` (:mod:`.sharding`);
-2. ``model.train_step`` runs as on one process; inside it the optimizer multiplies its
-   flat gradient buffers by ``w`` and sums them over the ranks (one ``Allreduce`` per
-   dtype group): the gradient of the global batch's mean loss, so that every rank
-   applies the same update;
+2. ``model.train_step`` runs as on one process; inside it the optimizer's flat gradient
+   buffers, weighted by ``w``, are summed over the ranks (a ring reduce-scatter): the
+   gradient of the global batch's mean loss. An elementwise rule (SGD, Adam, ...) then
+   updates each rank's piece of the flat weights and slots alone, and the pieces are
+   copied to every rank (a ring all-gather: ZeRO stage 1); other rules (clipping by
+   norm, per-variable rules) get the whole summed gradient on every rank;
 3. the metrics' states are summed over the ranks (one small ``Allreduce``) and the logs
    are computed from the sums: every rank sees the same logs, so callbacks such as
    ``EarlyStopping`` or ``TerminateOnNaN`` take the same decision everywhere.
@@ -51,6 +53,7 @@ class ProcessGroup:
         self.rank, self.size = communicator.rank, communicator.size
         self.auto_shard_dataset = auto_shard_dataset
         self._share: float | None = None
+        self._equal_shares = True  # every rank has as many rows of this global batch
         # Every rank starts from rank 0's random state: datasets shuffled without a seed,
         # and models built before the first fit, come out the same on every rank.
         state = json.dumps(dg_random.get_state()).encode() if self.rank == 0 else None
@@ -65,6 +68,7 @@ class ProcessGroup:
     def set_share(self, local_rows: int, global_rows: int) -> None:
         """Record this step's split (called by the sharded data)."""
         self._share = local_rows / global_rows if global_rows else 0.0
+        self._equal_shares = global_rows > 0 and global_rows % self.size == 0
 
     def should_write(self) -> bool:
         """Rank 0 alone prints progress and writes files."""
@@ -74,15 +78,49 @@ class ProcessGroup:
         return self.comm.all_reduce_sum(array, what)
 
     def all_reduce_gradients(self, flats: list[np.ndarray]) -> None:
-        """Weight each flat gradient buffer by this rank's share and sum over the ranks.
-
-        One ``Allreduce`` per buffer (one per dtype), started together: measured against
-        buckets of ``Iallreduce`` in ``benchmarks/distributed.py``.
-        """
-        weight = self.gradient_weight
+        """Weight each flat gradient buffer by this rank's share and sum over the ranks:
+        a ring reduce-scatter then a ring all-gather of each buffer (one per dtype)."""
         for flat in flats:
-            flat *= flat.dtype.type(weight)
-        self.comm.all_reduce_many(flats, "the gradients")
+            bounds = self._bounds(flat.size)
+            self._reduce_gradient(flat, bounds)
+            pieces = [[flat[a:b]] for a, b in zip(bounds, bounds[1:])]
+            self.comm.all_gather_pieces(pieces, "the gradients")
+
+    def sharded_step(self, storage, step) -> None:
+        """One optimizer step split over the ranks (ZeRO stage 1): the flat gradients are
+        summed piece by piece (each rank receives the sum of its own piece of every
+        buffer), ``step(parts)`` updates this rank's piece ``parts[k] = (start, stop)`` of
+        each dtype group of ``storage`` (an :class:`deepgrad.optimizers.flat.FlatStorage`),
+        then every rank's updated weights and slots are copied to all ranks.
+
+        Every rank ends with the same weights and slots, bit for bit, as all of them
+        updating everything would give, for half the update's work each on two ranks.
+        Copying the slots too keeps the optimizer's state whole on every rank (saved from
+        rank 0 as from one process) for one more all-gather per slot.
+        """
+        bounds = [self._bounds(group.grad.size) for group in storage.groups]
+        for group, edges in zip(storage.groups, bounds):
+            self._reduce_gradient(group.grad, edges)
+        step([(edges[self.rank], edges[self.rank + 1]) for edges in bounds])
+        for group, edges in zip(storage.groups, bounds):
+            pieces = []
+            for a, b in zip(edges, edges[1:]):
+                piece = _segments_between(group.flat_params, group.offsets, a, b)
+                pieces.append(piece + [slot[a:b] for slot in group.slots.values()])
+            self.comm.all_gather_pieces(pieces, "the updated weights")
+
+    def _bounds(self, size: int) -> list[int]:
+        """Where each rank's piece of a flat buffer of ``size`` elements starts (and the end)."""
+        return [size * r // self.size for r in range(self.size + 1)]
+
+    def _reduce_gradient(self, flat: np.ndarray, bounds: list[int]) -> None:
+        """This rank's piece of ``flat`` summed over the ranks, each weighted by its share:
+        when all shares are equal, the sum is divided once, after (on this piece only)."""
+        if not self._equal_shares:
+            flat *= flat.dtype.type(self.gradient_weight)
+        self.comm.reduce_scatter(flat, bounds, "the gradients")
+        if self._equal_shares:
+            flat[bounds[self.rank]:bounds[self.rank + 1]] *= flat.dtype.type(1.0 / self.size)
 
     def shared_permutation(self, n: int) -> np.ndarray:
         """Rank 0's shuffle of ``range(n)`` (drawn as one process draws it), on every rank."""
@@ -124,7 +162,7 @@ class ProcessGroup:
             logs = step(batch)
             if stand_in:
                 metric_state.restore(model.metrics, saved)
-            self._share = None
+            self._share, self._equal_shares = None, True
             return self.reduce_logs(model, logs)
 
         return run
@@ -224,3 +262,14 @@ class ProcessGroup:
         if state.get("bit_generator") == "PCG64":
             seed = [state["state"]["state"], state["state"]["inc"], self.rank]
             dg_random.set_state(np.random.PCG64(np.random.SeedSequence(seed)).state)
+
+
+def _segments_between(arrays: list[np.ndarray], offsets, start: int, stop: int) -> list:
+    """The parts of ``arrays`` (1-D, laid end to end from ``offsets``) that fall in
+    ``[start, stop)`` of the flat layout, as views."""
+    found = []
+    for j, array in enumerate(arrays):
+        low, high = max(start, int(offsets[j])), min(stop, int(offsets[j + 1]))
+        if low < high:
+            found.append(array[low - int(offsets[j]):high - int(offsets[j])])
+    return found

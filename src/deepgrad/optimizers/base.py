@@ -460,13 +460,11 @@ class Optimizer:
             if not updated:
                 raise ValueError(f"{self._prefix}no gradients provided for any variable.")
         if steps is None:
-            self._all_reduce()
-            self._step(indices, updates + 1, lr)
+            self._reduce_and_step(indices, updates + 1, lr)
         elif (calls + 1) % steps == 0:
             for group in storage.groups:  # the mean of the accumulated gradients
                 group.grad /= group.dtype.type(steps)
-            self._all_reduce()
-            self._step(indices, updates + 1, lr)
+            self._reduce_and_step(indices, updates + 1, lr)
             storage.zero_grads()
         if self.use_ema:
             self._update_average(updates)
@@ -476,13 +474,22 @@ class Optimizer:
                 self._apply_constraints(updated)
                 break
 
-    def _all_reduce(self) -> None:
-        """Under data-parallel training (deepgrad.distribution), make the flat gradients
-        those of the whole global batch: each rank's weighted by its share, summed over
-        the ranks (before clipping, as one process clips the global batch's gradient)."""
+    def _reduce_and_step(self, indices: list[int] | None, step: int, lr: float) -> None:
+        """:meth:`_step`; under data-parallel training (deepgrad.distribution), on the
+        gradients of the whole global batch: each rank's weighted by its share, summed over
+        the ranks (before clipping, as one process clips the global batch's gradient).
+
+        An elementwise rule without clipping by norm is sharded (ZeRO stage 1): each rank
+        updates its part of the flat buffers and the group shares the results."""
         group = collective.current()
-        if group is not None:
+        if group is None:
+            self._step(indices, step, lr)
+        elif (indices is None and self._flat_rule and self.clipnorm is None
+              and self.global_clipnorm is None):
+            group.sharded_step(self._storage, lambda parts: self._step(None, step, lr, parts))
+        else:
             group.all_reduce_gradients([flat.grad for flat in self._storage.groups])
+            self._step(indices, step, lr)
 
     def _apply_constraints(self, variables: list[Tensor]) -> None:
         """Replace each variable by its constraint's projection (after the update)."""
@@ -502,10 +509,19 @@ class Optimizer:
 
         return update
 
-    def _step(self, indices: list[int] | None, step: int, lr: float) -> None:
+    def _step(self, indices: list[int] | None, step: int, lr: float,
+              parts: list[tuple[int, int]] | None = None) -> None:
         """Clip, decay and update the variables at ``indices`` (None: all, in the flat
-        buffers: a few updates per dtype)."""
+        buffers: a few updates per dtype), or the elements ``parts[k]`` (start, stop) of
+        each dtype's flat buffers (an elementwise rule, clipped by value at most)."""
         storage = self._storage
+        if parts is not None:
+            self._clip([(group.grad[a:b], None) for group, (a, b) in zip(storage.groups, parts)])
+            self._prepare_step(step)
+            update = self._rule(step, lr, self.weight_decay)
+            for group, (a, b) in zip(storage.groups, parts):
+                group.step(update, a, b)
+            return
         if indices is None:
             self._clip([(group.grad, group.offsets) for group in storage.groups])
         else:

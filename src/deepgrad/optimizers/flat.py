@@ -144,13 +144,18 @@ class FlatGroup:
         _, grad, slots = self._segments[j]
         return self.flat_params[j], grad, slots
 
-    def step(self, update: Update) -> None:
-        """Run ``update(param, grad, slots)`` over every variable of the group.
+    def step(self, update: Update, start: int = 0, stop: int | None = None) -> None:
+        """Run ``update(param, grad, slots)`` over every variable of the group, or over
+        the elements ``[start, stop)`` of its flat layout alone (one rank's share of a
+        data-parallel step: the rule is elementwise).
 
         One call per bucket of packed variables (on its part of ``params``: gathered
         from the variables by one concatenation, copied back after), then one per large
         variable, on its own array.
         """
+        if stop is not None:
+            self._step_part(update, start, stop)
+            return
         for _, _, params, grad, slots, arrays, pairs in self._buckets:
             np.concatenate(arrays, out=params)
             update(params, grad, slots)
@@ -159,6 +164,23 @@ class FlatGroup:
         segments = self._segments
         for j in range(self._buckets[-1][1] if self._buckets else 0, len(segments)):
             update(*segments[j])
+
+    def _step_part(self, update: Update, start: int, stop: int) -> None:
+        offsets = [int(o) for o in self.offsets]
+        for first, end, params, grad, slots, arrays, pairs in self._buckets:
+            low, high = max(start, offsets[first]), min(stop, offsets[end])
+            if low < high:
+                part = slice(low - offsets[first], high - offsets[first])
+                np.concatenate(arrays, out=params)
+                update(params[part], grad[part], {k: v[part] for k, v in slots.items()})
+                for array, packed in pairs:
+                    array[...] = packed
+        for j in range(self._buckets[-1][1] if self._buckets else 0, len(self._segments)):
+            low, high = max(start, offsets[j]), min(stop, offsets[j + 1])
+            if low < high:
+                param, grad, slots = self._segments[j]
+                part = slice(low - offsets[j], high - offsets[j])
+                update(param[part], grad[part], {k: v[part] for k, v in slots.items()})
 
 
 class FlatStorage:
