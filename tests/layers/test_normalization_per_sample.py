@@ -99,3 +99,18 @@ def test_errors_name_the_layer():
         L.UnitNormalization(axis=3)(np.ones((1, 6)))
     with pytest.raises(TypeError, match=r"RMSNormalization: `axis` must be an int or a list"):
         L.RMSNormalization(axis="last")
+
+
+def test_rms_norm_over_the_last_axis_takes_any_rank_as_keras():
+    """Keras's docstring example: built for 4-D, called on 2-D with the same last size."""
+    layer = dg.layers.RMSNormalization()
+    layer.build((1, 2, 3, 4))
+    x = np.arange(1.0, 9.0, dtype="float32").reshape(2, 4)
+    expected = x / np.sqrt(np.mean(x**2, axis=-1, keepdims=True) + 1e-6)
+    np.testing.assert_allclose(layer(x).data, expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="last dimension 4"):
+        layer(np.ones((2, 5), "float32"))
+    fixed = dg.layers.RMSNormalization(axis=1)  # a positive axis keeps the built rank
+    fixed.build((None, 3, 4))
+    with pytest.raises(ValueError, match="exactly 3 dimensions"):
+        fixed(np.ones((2, 3), "float32"))

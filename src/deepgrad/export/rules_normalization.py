@@ -101,7 +101,7 @@ def unit_norm(b: GraphBuilder, layer: L.UnitNormalization, x: Value) -> Value:
 def rms_norm(b: GraphBuilder, layer: L.RMSNormalization, x: Value) -> Value:
     """``scale * x / sqrt(mean(x ** 2) + epsilon)``."""
     name = b.last(x)
-    axes = list(layer._axes)
+    axes = [a % x.rank for a in layer._axes]  # counted from the end for the default axis
     mean_square = b.reduce("ReduceMean", b.node("Mul", [name, name]), axes, keepdims=True)
     epsilon = b.const(np.asarray(layer.epsilon, b.dtype), "epsilon")
     out = b.node("Div", [name, b.node("Sqrt", [b.node("Add", [mean_square, epsilon])])])

@@ -216,8 +216,16 @@ class RMSNormalization(Layer):
                 f"Received input shape {shape_str(input_shape)}."
             )
         self.scale = self.add_weight(shape, "ones", name="scale")
-        self.input_spec = InputSpec(ndim=len(input_shape),
-                                    axes={a: input_shape[a] for a in self._axes})
+        rank = len(input_shape)
+        axes = [self.axis] if isinstance(self.axis, int) else self.axis
+        if all(a < 0 for a in axes):
+            # Counted from the end (the default, -1): any rank with those trailing sizes,
+            # as Keras's layer takes (its docstring builds for 4-D and calls on 2-D).
+            self._axes = tuple(a - rank for a in self._axes)
+            self.input_spec = InputSpec(min_ndim=-min(self._axes),
+                                        axes={a: input_shape[a] for a in self._axes})
+        else:
+            self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs: Tensor) -> Tensor:
         return rms_normalization(inputs, self.scale, axis=self._axes, epsilon=self.epsilon)
