@@ -126,6 +126,9 @@ LAYERS = [
     (lambda c: dg.layers.GRU(2, kernel_constraint=c, recurrent_constraint=c,
                              bias_constraint=c),
      {"kernel", "recurrent_kernel", "bias"}, (2, 3, 4)),
+    (lambda c: dg.layers.ConvLSTM1D(2, 3, kernel_constraint=c, recurrent_constraint=c,
+                                    bias_constraint=c),
+     {"kernel", "recurrent_kernel", "bias"}, (2, 3, 5, 1)),
 ]
 
 

@@ -232,6 +232,11 @@ CASES = [
     LayerCase(lambda: L.Bidirectional(L.SimpleRNN(3)), (5, 2), (6,),
               [(2, 3), (3, 3), (3,), (2, 3), (3, 3), (3,)]),
     LayerCase(lambda: L.TimeDistributed(L.Dense(3)), (5, 2), (5, 3), [(2, 3), (3,)]),
+    LayerCase(lambda: L.ConvLSTM1D(2, 3), (3, 6, 2), (4, 2), [(3, 2, 8), (3, 2, 8), (8,)]),
+    LayerCase(lambda: L.ConvLSTM2D(2, 3, padding="same", return_sequences=True), (3, 4, 4, 1),
+              (3, 4, 4, 2), [(3, 3, 1, 8), (3, 3, 2, 8), (8,)]),
+    LayerCase(lambda: L.ConvLSTM3D(2, 2), (2, 3, 3, 3, 1), (2, 2, 2, 2),
+              [(2, 2, 2, 1, 8), (2, 2, 2, 2, 8), (8,)]),
 ]
 
 # Public layer classes with no row, and why.

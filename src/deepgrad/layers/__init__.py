@@ -51,6 +51,7 @@ from deepgrad.layers.conv_3d import (
     Convolution3D,
     Convolution3DTranspose,
 )
+from deepgrad.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from deepgrad.layers.core import Activation, Dense, Dropout, Identity
 from deepgrad.layers.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from deepgrad.layers.einsum_dense import EinsumDense
@@ -322,6 +323,9 @@ __all__ = [
     "GRU",
     "GRUCell",
     "LSTM",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "LSTMCell",
     "RNN",
     "SimpleRNN",
