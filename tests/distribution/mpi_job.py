@@ -124,6 +124,28 @@ def adam_clipnorm() -> dict:
     return result
 
 
+def on_batch() -> dict:
+    """train_on_batch and test_on_batch: each rank passes its own half of every global
+    batch; rank 1 builds other weights, and rank 0's are copied at the first call."""
+    parallel = dg.distribution.distribution()
+    rank, size = (parallel.process_id, parallel.num_processes) if parallel else (0, 1)
+    x, y = _data(GLOBAL_BATCH * 5, (20,))
+    dg.utils.set_random_seed(rank)
+    model = dg.Sequential([dg.Input((20,)), dg.layers.Dense(32, activation="relu"),
+                           dg.layers.Dense(10, activation="softmax")])
+    model.compile(dg.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    mine = slice(GLOBAL_BATCH * rank // size, GLOBAL_BATCH * (rank + 1) // size)
+    losses = []
+    for start in range(0, len(x), GLOBAL_BATCH):
+        xs, ys = x[start:start + GLOBAL_BATCH], y[start:start + GLOBAL_BATCH]
+        losses.append(model.train_on_batch(xs[mine], ys[mine], return_dict=True)["loss"])
+    scores = model.test_on_batch(x[:GLOBAL_BATCH][mine], y[:GLOBAL_BATCH][mine],
+                                 return_dict=True)
+    return {"weights": _weights(model), "losses": np.array(losses),
+            "test": np.array([scores["loss"], scores["accuracy"]])}
+
+
 def synchronized_batch_norm() -> dict:
     """BatchNormalization(synchronized=True) on the global batch; uneven last batches
     (133 rows: 128 then 5, split 2 and 3)."""
@@ -235,7 +257,7 @@ def resume(folder: str) -> dict:
 
 
 RUNS = {"mlp": mlp, "accumulation": accumulation, "cnn": cnn, "adam_cnn": adam_cnn,
-        "adam_clipnorm": adam_clipnorm,
+        "adam_clipnorm": adam_clipnorm, "on_batch": on_batch,
         "synchronized_batch_norm": synchronized_batch_norm, "stand_in_rows": stand_in_rows,
         "py_dataset": py_dataset, "different_batches": different_batches}
 

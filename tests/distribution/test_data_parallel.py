@@ -82,6 +82,16 @@ def test_adam_trains_as_one_process_with_the_whole_state_on_rank_0(runs, name):
 
 
 @needs_mpi
+def test_train_and_test_on_batch_take_each_ranks_own_batch(runs):
+    """Each rank passes its half of every global batch: rank 0's weights are copied at
+    the first call (rank 1 built others), the gradients averaged, the logs of the whole
+    batch: as one process given the whole batch."""
+    for key in ("weights", "losses", "test"):
+        alone, together = _pair(runs, "on_batch", key)
+        np.testing.assert_allclose(together, alone, **WEIGHTS)
+
+
+@needs_mpi
 def test_gradient_accumulation_trains_as_one_process(runs):
     alone, together = _pair(runs, "accumulation", "weights")
     np.testing.assert_allclose(together, alone, **WEIGHTS)

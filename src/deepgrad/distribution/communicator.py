@@ -38,10 +38,12 @@ _RING_TAG = 78
 # all-reduce 4x slower, benchmarks/distributed.py); after its first millisecond each poll
 # also gives the core away (sched_yield), so that a rank sharing it is not starved
 # (yielding from the first poll made a 10-number all-reduce take 160 us instead of 3);
-# then it sleeps in growing steps (a rank waiting for a checkpoint being written leaves
-# the core to others).
+# then it sleeps in growing steps up to 1 ms (a rank waiting for a checkpoint being
+# written leaves the core to others; a longer sleep would make each message of a ring
+# collective late by as much whenever a loaded machine delays the other rank).
 _SPIN_SECONDS = 0.02
 _YIELD_AFTER = 1e-3
+_LONGEST_SLEEP = 1e-3
 _NOTICE_BYTES = 4096
 
 
@@ -141,8 +143,8 @@ class Communicator:
                     "without raising. To fix a slow but healthy job, pass a larger "
                     "DataParallel(timeout=...)."
                 )
-            if now > spin_until:  # a long wait: sleep in growing steps, up to 10 ms
-                pause = min(1e-2, pause * 2 if pause else 1e-4)
+            if now > spin_until:  # a long wait: sleep in growing steps
+                pause = min(_LONGEST_SLEEP, pause * 2 if pause else 1e-4)
                 time.sleep(pause)
             elif now > yield_after:
                 os.sched_yield()

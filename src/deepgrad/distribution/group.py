@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import weakref
 from collections.abc import Iterator
 
 import numpy as np
@@ -54,6 +55,7 @@ class ProcessGroup:
         self.auto_shard_dataset = auto_shard_dataset
         self._share: float | None = None
         self._equal_shares = True  # every rank has as many rows of this global batch
+        self._synchronized: weakref.WeakSet = weakref.WeakSet()  # models given rank 0's weights
         # Every rank starts from rank 0's random state: datasets shuffled without a seed,
         # and models built before the first fit, come out the same on every rank.
         state = json.dumps(dg_random.get_state()).encode() if self.rank == 0 else None
@@ -149,9 +151,11 @@ class ProcessGroup:
             self.comm.report_failure(f"{type(error).__name__}: {error}")
             raise
 
-    def train_step(self, model, step):
-        """``step`` (the model's ``train_step``) wrapped for data-parallel training."""
-        pending = [True]
+    def train_step(self, model, step, every_fit: bool = True):
+        """``step`` (the model's ``train_step``) wrapped for data-parallel training: its
+        first call copies rank 0's weights and optimizer state (with ``every_fit=False``,
+        only if this group never did for ``model``: ``train_on_batch``)."""
+        pending = [True] if every_fit or model not in self._synchronized else []
 
         def run(batch) -> dict:
             if pending:
@@ -253,6 +257,7 @@ class ProcessGroup:
         optimizer.set_state(state)
         if self.rank:
             self._own_random_stream()
+        self._synchronized.add(model)
 
     def _own_random_stream(self) -> None:
         """Give this rank (not 0) its own stream for dropout masks and augmentations:

@@ -505,12 +505,15 @@ class Model(Layer):
                                     steps=steps, callbacks=callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
-        """Run one training step on one batch; return the loss (and metrics)."""
+        """Run one training step on one batch; return the loss (and metrics).
+
+        Under ``dg.distribution.DataParallel`` each rank passes its own batch; see
+        :func:`deepgrad.models.training.batch_step`."""
         self._require_compiled("train_on_batch")
         self.reset_metrics()
         batch = training.prepare_batch(self, x, y, sample_weight, "train_on_batch")
         with parallel.own_threads():
-            logs = self.train_step(batch)
+            logs = training.batch_step(self, "train")(batch)
         return training.format_result(self, logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -519,7 +522,7 @@ class Model(Layer):
         self.reset_metrics()
         batch = training.prepare_batch(self, x, y, sample_weight, "test_on_batch")
         with parallel.own_threads():
-            logs = self.test_step(batch)
+            logs = training.batch_step(self, "test")(batch)
         return training.format_result(self, logs, return_dict)
 
     def predict_on_batch(self, x):

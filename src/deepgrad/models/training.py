@@ -97,6 +97,25 @@ def _guard():
     return contextlib.nullcontext() if group is None else group.guard()
 
 
+def batch_step(model, kind: str):
+    """``model.train_step`` (``kind="train"``) or ``test_step`` for ``train_on_batch`` and
+    ``test_on_batch``; under data-parallel training each rank passes its own batch (as
+    with Horovod): wrapped as fit wraps it, with rank 0's weights copied at the model's
+    first training call, each rank's gradient weighted equally, logs over all ranks."""
+    group = collective.current()
+    step = model.train_step if kind == "train" else model.test_step
+    if group is None:
+        return step
+    step = (group.train_step(model, step, every_fit=False) if kind == "train"
+            else group.test_step(model, step))
+
+    def run(batch):
+        with group.guard():
+            return step(batch)
+
+    return run
+
+
 def _distributed(batches):
     """This rank's slice of each batch under data-parallel training (deepgrad.distribution)."""
     group = collective.current()
