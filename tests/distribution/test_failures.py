@@ -64,21 +64,26 @@ def test_timeout_must_be_positive(value):
 
 
 @needs_mpi
-def test_a_job_interrupted_and_started_again_resumes_from_its_backup(tmp_path):
+@pytest.mark.parametrize("save_freq", ["epoch", "2"])
+def test_a_job_interrupted_and_started_again_resumes_from_its_backup(tmp_path, save_freq):
     """BackupAndRestore with two ranks: rank 0 writes the backups; the restarted job
-    resumes at the third epoch and ends with the weights of one uninterrupted process."""
+    resumes at the third epoch (with ``save_freq=2``, after that epoch's second batch,
+    its running loss and accuracy summed over the ranks when saved) and ends with the
+    weights and the last epochs' logs of one uninterrupted process."""
     script = os.path.join(os.path.dirname(__file__), "mpi_resume.py")
-    alone = subprocess.run([sys.executable, script, "alone", str(tmp_path / "one")],
+    alone = subprocess.run([sys.executable, script, "alone", str(tmp_path / "one"), save_freq],
                            env=mpi_environment(), capture_output=True, text=True, timeout=240)
     assert alone.returncode == 0, alone.stderr[-2000:]
     folder = str(tmp_path / "two")
-    first = subprocess.run(mpirun_command(script, "interrupt", folder), env=mpi_environment(),
-                           capture_output=True, text=True, timeout=240)
+    first = subprocess.run(mpirun_command(script, "interrupt", folder, save_freq),
+                           env=mpi_environment(), capture_output=True, text=True, timeout=240)
     assert first.returncode != 0
     assert "rank 1 failed" in first.stdout + first.stderr
     assert sorted(os.listdir(os.path.join(folder, "backup")))  # rank 0 wrote a backup
-    second = subprocess.run(mpirun_command(script, "resume", folder), env=mpi_environment(),
-                            capture_output=True, text=True, timeout=240)
+    second = subprocess.run(mpirun_command(script, "resume", folder, save_freq),
+                            env=mpi_environment(), capture_output=True, text=True, timeout=240)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     np.testing.assert_allclose(np.load(os.path.join(folder, "resume.npy")),
                                np.load(tmp_path / "one" / "alone.npy"), atol=2e-6, rtol=0)
+    np.testing.assert_allclose(np.load(os.path.join(folder, "resume-history.npy")),
+                               np.load(tmp_path / "one" / "alone-history.npy"), rtol=1e-5)

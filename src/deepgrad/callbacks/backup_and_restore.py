@@ -32,6 +32,7 @@ import os
 
 import numpy as np
 
+from deepgrad import collective
 from deepgrad import random as dg_random
 from deepgrad.callbacks.base import Callback, should_write
 from deepgrad.formats.atomic import write_atomic
@@ -218,7 +219,8 @@ class BackupAndRestore(Callback):
             # before the backup are then skipped and on_train_batch_begin puts back the
             # generator's state at the backup.
             dg_random.set_state(resume["epoch_random_state"])
-            set_metric_states(self.model, resume["metrics"])
+            if should_write():  # data-parallel: the saved sums go to rank 0, zeros elsewhere
+                set_metric_states(self.model, resume["metrics"])
         else:
             self._resume = None
         if self.save_freq != "epoch":
@@ -248,6 +250,7 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1, 0)
 
     def _save(self, epoch: int, step: int) -> None:
+        states = self._metric_states() if step else []
         if not should_write():
             return
         os.makedirs(self.backup_dir, exist_ok=True)
@@ -261,7 +264,7 @@ class BackupAndRestore(Callback):
             "step": step,
             "random_state": dg_random.get_state(),
             "epoch_random_state": self._epoch_random_state if step else None,
-            "metrics": metric_states(self.model) if step else [],
+            "metrics": states,
         }
         previous = metadata.get("latest") if self.double_checkpoint else None
         new = {"format": FORMAT, "version": 1, "saves": number, "latest": entry,
@@ -270,6 +273,14 @@ class BackupAndRestore(Callback):
                      who="BackupAndRestore")
         self._delete_checkpoints(keep={entry["checkpoint"]} | (
             {previous["checkpoint"]} if previous else set()))
+
+    def _metric_states(self) -> list[dict]:
+        """The running metric states; under data-parallel training (every rank saves at the
+        same step) summed over the ranks, as one process would hold them."""
+        group = collective.current()
+        if group is None:
+            return metric_states(self.model)
+        return group.with_summed_metrics(self.model, lambda: metric_states(self.model))
 
     def _delete_checkpoints(self, keep: set[str]) -> None:
         for name in os.listdir(self.backup_dir):

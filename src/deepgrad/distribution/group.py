@@ -212,6 +212,14 @@ class ProcessGroup:
 
         return tree.map_structure(gather, *outputs)
 
+    def with_summed_metrics(self, model, read):
+        """``read()`` while the model's metrics hold their states summed over the ranks
+        (every rank calls it at the same point): what one process would hold."""
+        state = metric_state.pack(model.metrics)
+        self.all_reduce_sum(state, "the metrics")
+        with metric_state.summed_into(model.metrics, state):
+            return read()
+
     def reduce_logs(self, model, logs: dict) -> dict:
         """The logs of the whole global batch: metrics from their states summed over the
         ranks; any other number in ``logs`` (a custom ``train_step``'s) averaged."""
