@@ -22,7 +22,7 @@ from deepgrad import tree
 from deepgrad.kernels import parallel
 from deepgrad.layers.base import Layer, shapes_of
 from deepgrad.layers.keras_tensor import KerasTensor
-from deepgrad.models import training
+from deepgrad.models import dense_step, training
 from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
 from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics
 from deepgrad.models.data_adapter import unpack
@@ -51,6 +51,8 @@ class Model(Layer):
         self.history = None
         self._train_variables = None
         self._penalty_sources = None
+        self._dense_step = None
+        self.run_eagerly = False
         self._graph = None
         if inputs is not None or outputs is not None:
             from deepgrad.models.functional import Graph
@@ -245,6 +247,10 @@ class Model(Layer):
             loss_weights: optional per-output weights (list or dict).
             metrics: names, functions or ``Metric`` objects; ``'accuracy'`` is resolved to
                 binary, categorical or sparse categorical accuracy as Keras does.
+            run_eagerly: ``True`` runs every training step layer by layer through the
+                tape (Keras: no compiled step), also where a plain stack of Dense layers
+                would run its compiled step (:mod:`deepgrad.models.dense_step`); the
+                results are the same, bit for bit.
 
         Raises:
             ValueError: for unknown names (the valid ones are listed).
@@ -270,6 +276,8 @@ class Model(Layer):
                 for name, fn in zip(self.output_names, self.compiled_loss.losses)
             ]
         self._train_variables = None
+        self._dense_step = None
+        self.run_eagerly = bool(run_eagerly)
         self.compiled = True
 
     def _require_compiled(self, who: str) -> None:
@@ -365,7 +373,21 @@ class Model(Layer):
             metric.reset_state()
 
     def train_step(self, data) -> dict:
-        """One training step on a batch: forward, loss, gradients, update, metrics."""
+        """One training step on a batch: forward, loss, gradients, update, metrics.
+
+        A plain stack of Dense layers with a common loss runs its step compiled
+        (:mod:`deepgrad.models.dense_step`: the same arithmetic, bit for bit, without the
+        tape's overhead), unless compiled with ``run_eagerly=True``.
+        """
+        fast = self._dense_step
+        if fast is None and self.built and self.compiled:
+            if self._train_variables is None:
+                self._train_variables = self.trainable_variables
+            fast = self._dense_step = dense_step.plan(self, self._train_variables) or False
+        if fast:
+            logs = fast(data)
+            if logs is not None:
+                return logs
         x, y, sample_weight = unpack(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)

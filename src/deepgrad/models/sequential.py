@@ -115,6 +115,7 @@ class Sequential(Model):
         self.built = False
         self._graph = None
         self._train_variables = None
+        self._dense_step = None
         self._penalty_sources = None
 
     def pop(self) -> Layer:
@@ -127,6 +128,7 @@ class Sequential(Model):
         self.built = False
         self._graph = None
         self._train_variables = None
+        self._dense_step = None
         self._penalty_sources = None
         self._build_known()
         return layer

@@ -159,6 +159,7 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
     batch_end = callback_list.batch_hook("on_train_batch_end")
     model.stop_training = False
     model._train_variables = None
+    model._dense_step = None
     model._penalty_sources = None
     train_step = model.train_step
     group = collective.current()
