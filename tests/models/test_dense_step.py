@@ -182,6 +182,11 @@ FALLBACKS = {
 }
 
 
+def test_a_patched_dense_call_runs_the_tape(monkeypatch):
+    monkeypatch.setattr(dg.layers.Dense, "call", lambda self, x: dg.ops.matmul(x, self.kernel))
+    assert _plan_of(_model(last=None), loss="mse") is None
+
+
 @pytest.mark.parametrize("name", sorted(FALLBACKS))
 def test_falls_back_to_the_tape(name):
     assert FALLBACKS[name]() is None

@@ -57,6 +57,8 @@ from deepgrad.tensor import is_grad_enabled
 
 __all__ = ["plan", "DenseStep"]
 
+# The forward pass the step stands for (a class patched later runs the tape's path).
+_DENSE_CALLS = (Dense.call, Dense.__call__)
 # The activations a layer's step runs itself (their backward is written below).
 _ACTIVATIONS = {activations.linear: None, activations.relu: "relu",
                 activations.tanh: "tanh", activations.sigmoid: "sigmoid"}
@@ -86,7 +88,8 @@ def plan(model, variables: list) -> DenseStep | None:
     chain = graph.plan.chain
     if not chain or len(graph.inputs) != 1 or len(graph.outputs) != 1:
         return None
-    if any(type(layer) is not Dense for layer in chain):
+    if any(type(layer) is not Dense for layer in chain) or (Dense.call, Dense.__call__) \
+            != _DENSE_CALLS:
         return None
     dtype = np.dtype(model.dtype)
     if dtype.kind != "f" or np.dtype(graph.inputs[0].dtype) != dtype:
