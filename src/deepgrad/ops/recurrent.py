@@ -32,7 +32,8 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad.kernels import recurrent as loops
-from deepgrad.ops.recurrent_runs import GRURun, LSTMRun, SimpleRNNRun
+from deepgrad.ops.recurrent_columns import lstm_run
+from deepgrad.ops.recurrent_runs import GRURun, SimpleRNNRun
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = ["lstm", "gru", "simple_rnn", "bidirectional", "multi_result", "unstack_steps"]
@@ -125,7 +126,7 @@ def lstm(
         ``[output, h, c]``: output ``(batch, steps, units)`` or ``(batch, units)``, final
         states ``(batch, units)``.
     """
-    run = LSTMRun(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backwards,
+    run = lstm_run(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backwards,
                   return_sequences, zero_output_for_mask, recurrent_mask)
     return _single(run)
 
@@ -209,7 +210,7 @@ def _single(run) -> list[Tensor]:
     return multi_result(run.outputs(), run.parents, backward)
 
 
-_RUNS = {"lstm": LSTMRun, "gru": GRURun, "simple_rnn": SimpleRNNRun}
+_RUNS = {"lstm": lstm_run, "gru": GRURun, "simple_rnn": SimpleRNNRun}
 
 
 def bidirectional(kind: str, forward: dict, backward: dict) -> list[Tensor]:

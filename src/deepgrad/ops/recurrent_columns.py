@@ -1,0 +1,143 @@
+"""The LSTM op's work for one direction when no step is padding: the loop of
+``kernels/recurrent_columns.py`` (the batch on the last axis, one product per step with
+the input projection and bias inside it, one product for all weight gradients).
+
+Padded sequences (packed or masked step by step) take ``LSTMRun`` of
+``ops/recurrent_runs.py``; both give the same numbers up to float rounding (tested in
+``tests/ops/test_recurrent_ops.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepgrad.kernels import parallel
+from deepgrad.kernels import recurrent as loops
+from deepgrad.kernels import recurrent_columns as columns
+from deepgrad.ops.recurrent_runs import LSTMRun, Sequence, check
+from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled
+
+__all__ = ["LSTMColumnsRun", "lstm_run"]
+
+
+def lstm_run(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
+             return_sequences=False, zero_output_for_mask=False, recurrent_mask=None,
+             group=None):
+    """The run for ``ops.lstm``'s arguments: :class:`LSTMColumnsRun` when no step is
+    padding, else ``LSTMRun``."""
+    unpadded = mask is None or bool(np.all(mask.data if isinstance(mask, Tensor) else mask))
+    cls = LSTMColumnsRun if unpadded else LSTMRun
+    return cls(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backwards,
+               return_sequences, zero_output_for_mask, recurrent_mask, group)
+
+
+class LSTMColumnsRun:
+    """The LSTM op's work for one direction without padding (arguments as ``ops.lstm``)."""
+
+    def __init__(self, x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None,
+                 go_backwards=False, return_sequences=False, zero_output_for_mask=False,
+                 recurrent_mask=None, group=None):
+        x, h0, c0 = as_tensor(x), as_tensor(h0), as_tensor(c0)
+        kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
+        check("lstm", x, (h0, c0), kernel, recurrent_kernel, 4)
+        bias = None if bias is None else as_tensor(bias)
+        self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
+                                  zero_output_for_mask, group)
+        rmask = seq.recurrent_mask(recurrent_mask, h0)
+        self.parents = (x, h0, c0, kernel, recurrent_kernel) + (() if bias is None else (bias,))
+        keep = is_grad_enabled() and any(p.requires_grad for p in self.parents)
+        units, dtype = recurrent_kernel.shape[0], x.dtype
+        self.order = order = loops.lstm_gate_order(units)
+        features = kernel.shape[0]
+        # weights = [recurrent kernel; kernel; bias] transposed, the sigmoid gates halved.
+        rows = [recurrent_kernel.data[:, order], kernel.data[:, order]]
+        if bias is not None:
+            rows.append(bias.data[order][None])
+        self.weights = np.concatenate(rows).T.astype(dtype)
+        self.weights[: 3 * units] *= 0.5
+        self.rk_ordered = np.asarray(rows[0], dtype)
+        self.k_ordered = np.asarray(rows[1], dtype)
+        self.units, self.features = units, features
+        shares = seq.schedule.shares
+        # x's rows of the stack come from the time-major (steps, batch, features) copy.
+        self.stack = stack = columns.lstm_stack(seq.xt.transpose(0, 2, 1), units,
+                                                bias is not None)
+        self.h = stack[:units] if rmask is None else np.empty(stack[:units].shape, dtype)
+        self.rmask = None if rmask is None else np.ascontiguousarray(rmask.T)
+        self.forward = [None] * len(shares)
+        h0t, c0t = np.asarray(h0.data, dtype).T, np.asarray(c0.data, dtype).T
+
+        def run(k: int) -> None:
+            s = shares[k]
+            self.forward[k] = columns.lstm_forward(
+                stack[:, :, s], self.h[:, :, s], h0t[:, s], c0t[:, s], self.weights, keep,
+                None if rmask is None else self.rmask[:, s])
+
+        seq.schedule.run(run)
+
+    def outputs(self) -> list[np.ndarray]:
+        u, dtype = self.units, self.weights.dtype
+        last_c = np.empty((self.seq.x.shape[0], u), dtype)
+        for s, (_, c, _) in zip(self.seq.schedule.shares, self.forward):
+            last_c[s] = c[-1].T
+        last_h = self.h[:, -1].T.copy()
+        out = self.h[:, 1:].transpose(2, 1, 0) if self.seq.return_sequences else last_h
+        return [np.ascontiguousarray(out), last_h, last_c]
+
+    def start_backward(self, grads, group=None) -> None:
+        seq = self.seq
+        seq.schedule.group = group
+        g_out, g_h, g_c = grads
+        shares = seq.schedule.shares
+        batch, steps = seq.x.shape[:2]
+        u, dtype = self.units, self.weights.dtype
+        self.dh0 = np.empty((batch, u), dtype)
+        self.dc0 = np.empty((batch, u), dtype)
+        self.d_gates = np.empty((4 * u, steps, batch), dtype)
+        sequences = seq.return_sequences
+
+        def state(g, s, extra=None):
+            grad = (np.zeros((u, s.stop - s.start), dtype) if g is None
+                    else np.array(g[s].T, dtype, order="C"))
+            if extra is not None:
+                grad += extra[s].T
+            return grad
+
+        def run(k: int) -> None:
+            s = shares[k]
+            gates, c, tanh_c = self.forward[k]
+            d_out = None
+            if g_out is not None and sequences:
+                d_out = np.ascontiguousarray(g_out[s].transpose(1, 2, 0), dtype)
+            dh = state(g_h, s, None if sequences else g_out)
+            dc = state(g_c, s)
+            columns.lstm_backward(d_out, dh, dc, gates, c, tanh_c, self.rk_ordered,
+                                  self.d_gates[:, :, s],
+                                  None if self.rmask is None else self.rmask[:, s])
+            self.dh0[s] = dh.T
+            self.dc0[s] = dc.T
+
+        seq.schedule.run(run)
+
+    def parent_grads(self) -> tuple:
+        x, h0, c0, kernel, recurrent_kernel = self.parents[:5]
+        u, features, order = self.units, self.features, self.order
+        d_gates = self.d_gates
+        stacked = None
+        if kernel.requires_grad or recurrent_kernel.requires_grad or len(self.parents) > 5:
+            stacked = columns.stacked_grads(d_gates, self.stack)
+        dx = None
+        if x.requires_grad:
+            flat = parallel.matmul(self.k_ordered, d_gates.reshape(4 * u, -1))
+            dx = flat.reshape(features, *d_gates.shape[1:]).transpose(2, 1, 0)
+            dx = dx[:, ::-1] if self.seq.go_backwards else dx
+        out = [
+            dx,
+            self.dh0 if h0.requires_grad else None,
+            self.dc0 if c0.requires_grad else None,
+            stacked[:, u : u + features].T[:, order] if kernel.requires_grad else None,
+            stacked[:, :u].T[:, order] if recurrent_kernel.requires_grad else None,
+        ]
+        if len(self.parents) > 5:
+            out.append(stacked[:, -1][order])
+        return tuple(out)
