@@ -288,3 +288,49 @@ def test_recurrent_dropout_mask_forward_and_gradients(kind, mask):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.data, w, rtol=1e-12, atol=1e-12)
     assert gradient_check(lambda *t: all_outputs(op(*t, **flags)), inputs, atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
+@pytest.mark.parametrize("dropout", [False, True], ids=["plain", "dropout"])
+def test_lstm_fast_path_matches_the_row_loop(monkeypatch, bias, dropout):
+    """Unpadded sequences take ``kernels/recurrent_columns.py`` (the batch on the last
+    axis); the row loop of ``kernels/recurrent.py`` gives the same outputs and gradients,
+    with the batch split over threads (40 rows) and the sequence run backwards."""
+    from deepgrad.ops import recurrent_columns, recurrent_runs
+
+    x = rng.normal(size=(40, 6, 3))
+    h0, c0 = rng.normal(size=(40, 4)) * 0.5, rng.normal(size=(40, 4)) * 0.5
+    weights = [rng.normal(size=(3, 16)), rng.normal(size=(4, 16)) * 0.5]
+    weights += [rng.normal(size=(16,))] if bias else []
+    recurrent_mask = (rng.uniform(size=(40, 4)) > 0.3) / 0.7 if dropout else None
+
+    def run():
+        tensors = [Tensor(a, requires_grad=True) for a in [x, h0, c0, *weights]]
+        out, h, c = lstm(*tensors, go_backwards=True, return_sequences=True,
+                         recurrent_mask=recurrent_mask)
+        (out * np.linspace(-1, 1, out.size).reshape(out.shape)).sum().backward()
+        ((h * 2).sum() + (c * 3).sum()).backward()
+        return [out.data, h.data, c.data] + [t.grad for t in tensors]
+
+    fast = run()
+    monkeypatch.setattr(recurrent_columns, "LSTMColumnsRun", recurrent_runs.LSTMRun)
+    rows = run()
+    for a, b in zip(fast, rows, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_lstm_fast_path_reuses_its_gradient_buffer_only_after_the_backward():
+    """The gate gradients' buffer goes back to the pool after the backward; a graph run
+    backward twice gives the same gradients."""
+    x, h0, c0, k, rk, b = [Tensor(a, requires_grad=True) for a in lstm_inputs()]
+    out, _, _ = lstm(x, h0, c0, k, rk, b)
+    out.sum().backward()
+    first = [t.grad.copy() for t in (x, k, rk, b)]
+    for t in (x, k, rk, b):
+        t.grad = None
+    lstm(x, h0, c0, k * 2, rk, b)[0].sum().backward()  # takes the pooled buffer
+    for t in (x, k, rk, b):
+        t.grad = None
+    out.sum().backward()
+    for g, t in zip(first, (x, k, rk, b), strict=True):
+        np.testing.assert_array_equal(g, t.grad)

@@ -31,11 +31,43 @@ Gates are ``i, f, o, c`` with the sigmoid gates' rows of ``W`` halved, as in
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from deepgrad.kernels import parallel
 
-__all__ = ["lstm_stack", "lstm_forward", "lstm_backward", "stacked_grads"]
+__all__ = ["lstm_stack", "lstm_forward", "lstm_backward", "stacked_grads", "take", "give"]
+
+# The backward's gate gradients (13 MB for LSTM(128) on 64 x 100 steps) live only
+# during one backward call: the next call reuses them. A fresh array each call faulted in
+# its 3,200 pages every training step (benchmarks/rnn.py, LSTM training step).
+_spare: dict = {}
+_spare_lock = threading.Lock()
+
+
+def take(shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised array: the one last given back with this shape and dtype, or new.
+
+    >>> a = take((2, 3), np.float32); give(a); take((2, 3), np.float32) is a
+    True
+    """
+    with _spare_lock:
+        spare = _spare.pop((shape, np.dtype(dtype)), None)
+    return np.empty(shape, dtype) if spare is None else spare
+
+
+def give(array: np.ndarray) -> None:
+    """Keep ``array`` (no longer used by its caller) for the next :func:`take` of its
+    shape; a few shapes at most are kept.
+
+    >>> give(np.zeros(4)); take((4,), np.float64).shape
+    (4,)
+    """
+    with _spare_lock:
+        if len(_spare) >= 4:
+            _spare.clear()
+        _spare[(array.shape, array.dtype)] = array
 
 
 def lstm_stack(x: np.ndarray, units: int, bias: bool) -> np.ndarray:

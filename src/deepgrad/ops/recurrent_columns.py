@@ -93,7 +93,7 @@ class LSTMColumnsRun:
         u, dtype = self.units, self.weights.dtype
         self.dh0 = np.empty((batch, u), dtype)
         self.dc0 = np.empty((batch, u), dtype)
-        self.d_gates = np.empty((4 * u, steps, batch), dtype)
+        self.d_gates = columns.take((4 * u, steps, batch), dtype)
         sequences = seq.return_sequences
 
         def state(g, s, extra=None):
@@ -140,4 +140,6 @@ class LSTMColumnsRun:
         ]
         if len(self.parents) > 5:
             out.append(stacked[:, -1][order])
+        columns.give(self.d_gates)
+        self.d_gates = None
         return tuple(out)
