@@ -7,7 +7,11 @@ deepgrad is faster):
    MSE, backward, ``Adam.step``) and inference (``predict_on_batch`` against the module
    under ``torch.no_grad()``);
 2. the same for ``GRU(128)`` (Keras's ``reset_after=True`` is PyTorch's formulation);
-3. the text classifier of ``examples/text_classification.py`` (``Embedding(mask_zero=True)
+3. the floor of LSTM inference: the 100 recurrent products alone (``[h; x; 1]`` times the
+   stacked weights, the product each step of deepgrad's LSTM loop runs, with nothing else)
+   against PyTorch's whole inference: 1.0x would need this ratio above 1 with room to
+   spare for the gate arithmetic (one thread only: ``BENCH_THREADS=1``);
+4. the text classifier of ``examples/text_classification.py`` (``Embedding(mask_zero=True)
    -> Bidirectional(LSTM(64)) -> Dense``) for one epoch of ``fit`` on the five largest
    fortune categories, against a PyTorch loop (``nn.Embedding`` + bidirectional
    ``nn.LSTM`` over packed sequences + ``nn.Linear``, Adam), both on the same padded ids.
@@ -114,6 +118,33 @@ def recurrent_rows(torch) -> None:
             print_row(label, ours[0] * 1e3, theirs[0] * 1e3, "ms", higher_is_better=False)
 
 
+def floor_row(torch) -> None:
+    """The recurrent products of one LSTM inference alone, against torch's inference."""
+    rng = np.random.default_rng(0)
+    rows = UNITS + FEATURES + 1
+    weights = rng.normal(size=(4 * UNITS, rows)).astype(np.float32)
+    stack = rng.normal(size=(rows, STEPS + 1, BATCH)).astype(np.float32)
+    gates = np.empty((4 * UNITS, BATCH), np.float32)
+
+    def products():
+        for t in range(STEPS):
+            np.matmul(weights, stack[:, t], out=gates)
+
+    calls = {"deepgrad": products}
+    if torch is not None:
+        calls["torch"] = torch_model(torch, "lstm")[1]
+        tx = torch.from_numpy(rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32))
+        calls["torch"] = lambda f=calls["torch"]: f(tx)
+    t = steady_times(calls)
+    label = f"  LSTM({UNITS}) inference floor: {STEPS} recurrent products alone (ms)"
+    print(f"{label}: {t['deepgrad'][0] * 1e3:.1f} ms", end="")
+    if torch is None:
+        print()
+        return
+    print(f", torch's whole inference {t['torch'][0] * 1e3:.1f} ms")
+    print_row(label, t["deepgrad"][0] * 1e3, t["torch"][0] * 1e3, "ms", higher_is_better=False)
+
+
 def child() -> None:
     if os.environ.get("BENCH_THREADS"):  # both frameworks on that many threads
         dg.config.set_num_threads(int(os.environ["BENCH_THREADS"]))
@@ -121,6 +152,8 @@ def child() -> None:
     print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}, {clock}]")
     torch = torch_or_none()
     recurrent_rows(torch)
+    if dg.config.get_num_threads() == 1:  # the floor is a one-thread figure
+        floor_row(torch)
     if "--no-text" not in sys.argv:
         from rnn_text import text_classifier_row
 
