@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from deepgrad import config
+
 __all__ = [
     "SUPPORTED_FORMATS",
     "clip_to_image_size",
@@ -38,7 +40,6 @@ SUPPORTED_FORMATS = (
     "rel_xywh",
     "rel_center_xywh",
 )
-EPSILON = 1e-7  # Keras's backend.epsilon(), added to the union in compute_iou
 
 
 def _split(boxes: np.ndarray) -> list[np.ndarray]:
@@ -188,7 +189,7 @@ def compute_iou(boxes1, boxes2, bounding_box_format: str, use_masking: bool = Fa
     inter = (np.maximum(np.minimum(x2, u2) - np.maximum(x1, u1), 0)
              * np.maximum(np.minimum(y2, v2) - np.maximum(y1, v1), 0))
     union = (x2 - x1) * (y2 - y1) + (u2 - u1) * (v2 - v1) - inter
-    iou = (inter / (union + np.float32(EPSILON))).astype(np.float32)
+    iou = (inter / (union + np.float32(config.epsilon()))).astype(np.float32)
     if use_masking:
         background = (a.max(axis=-1) < 0)[..., :, None] | (b.max(axis=-1) < 0)[..., None, :]
         iou = np.where(background, np.float32(mask_val), iou)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deepgrad import registry
+from deepgrad import config, registry
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "non_neg", "unit_norm", "get", "serialize", "deserialize",
 ]
 
-_EPSILON = 1e-7
 Axis = int | Sequence[int]
 
 
@@ -116,7 +115,7 @@ class MaxNorm(Constraint):
         w = _values(w)
         norms = _norms(w, self.axis)
         desired = np.clip(norms, 0, self.max_value)
-        return Tensor(w * (desired / (norms + w.dtype.type(_EPSILON))))
+        return Tensor(w * (desired / (norms + w.dtype.type(config.epsilon()))))
 
     def get_config(self) -> dict[str, Any]:
         return {"max_value": self.max_value, "axis": _jsonable(self.axis)}
@@ -151,7 +150,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis)
         desired = (self.rate * np.clip(norms, self.min_value, self.max_value)
                    + (1 - self.rate) * norms).astype(w.dtype, copy=False)
-        return Tensor(w * (desired / (norms + w.dtype.type(_EPSILON))))
+        return Tensor(w * (desired / (norms + w.dtype.type(config.epsilon()))))
 
     def get_config(self) -> dict[str, Any]:
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
@@ -184,7 +183,7 @@ class UnitNorm(Constraint):
 
     def __call__(self, w: Tensor | ArrayLike) -> Tensor:
         w = _values(w)
-        return Tensor(w / (_norms(w, self.axis) + w.dtype.type(_EPSILON)))
+        return Tensor(w / (_norms(w, self.axis) + w.dtype.type(config.epsilon())))
 
     def get_config(self) -> dict[str, Any]:
         return {"axis": _jsonable(self.axis)}

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deepgrad import ops, registry
+from deepgrad import config, ops, registry
 from deepgrad.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -194,7 +194,7 @@ class OrthogonalRegularizer(Regularizer):
         size = vectors.shape[0]
         if size < 2:
             return _zero_like(x)
-        tiny = np.asarray(1e-7, dtype=x.dtype) ** 2
+        tiny = np.asarray(config.epsilon(), dtype=x.dtype) ** 2  # Keras's ops.normalize
         norms = ops.sqrt(ops.maximum(ops.sum(ops.square(vectors), axis=1, keepdims=True), tiny))
         unit = vectors / norms
         product = unit @ ops.transpose(unit)

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from deepgrad import activations
+from deepgrad import activations, config
 from deepgrad.applications.local_files import ClassIndexNotFoundError, find_local_file
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.tensor import Tensor
@@ -57,7 +57,7 @@ def obtain_input_shape(
     input_shape,
     default_size: int,
     min_size: int,
-    data_format: str = "channels_last",
+    data_format: str | None = None,
     require_flatten: bool = True,
     weights=None,
 ) -> tuple:
@@ -67,7 +67,8 @@ def obtain_input_shape(
         input_shape: the shape the user gave, or None for the default.
         default_size: the default rows and columns (224; 299 for Xception).
         min_size: the smallest rows and columns the network accepts.
-        data_format: only ``"channels_last"`` is supported.
+        data_format: only ``"channels_last"`` is supported; None (the default) is
+            :func:`deepgrad.config.image_data_format`, as the applications of Keras use.
         require_flatten: True when the classifier is included; the shape must then be static.
         weights: ``"imagenet"`` forces 3 channels (and the default size with the top).
 
@@ -85,10 +86,12 @@ def obtain_input_shape(
     ...
     ValueError: Input size must be at least 32x32; Received: input_shape=(16, 16, 3)
     """
-    if data_format != "channels_last":
+    if config.standardize_data_format(data_format, "obtain_input_shape") != "channels_last":
         raise ValueError(
             "deepgrad applications support only data_format='channels_last' (images as "
-            f"(batch, rows, cols, channels)). Received: data_format={data_format!r}"
+            f"(batch, rows, cols, channels)). Received: data_format={data_format!r} with "
+            f"dg.config.image_data_format()={config.image_data_format()!r}. To fix, call "
+            "dg.config.set_image_data_format('channels_last') before building the model."
         )
     if input_shape is not None:
         try:
@@ -207,11 +210,7 @@ def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> 
         raise ValueError(
             f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}"
         )
-    if data_format not in {None, "channels_last", "channels_first"}:
-        raise ValueError(
-            "Expected data_format to be one of `channels_first` or `channels_last`. "
-            f"Received: data_format={data_format}"
-        )
+    data_format = config.standardize_data_format(data_format, "preprocess_input")
     x = np.asarray(x.data if isinstance(x, Tensor) else x)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype("float32")
     x = x.astype(dtype)  # always a copy: the caller's array is never changed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad import layers as L
 from deepgrad.export.graph_builder import GraphBuilder, Value
 from deepgrad.export.registry import ExportError
@@ -36,7 +37,7 @@ def normalization(b: GraphBuilder, layer: L.Normalization, x: Value) -> Value:
     name, first = b.native(x)
     mean = layer.mean.numpy().reshape(layer._broadcast).astype(np.float64)
     std = np.maximum(np.sqrt(layer.variance.numpy().reshape(layer._broadcast)
-                             .astype(np.float64)), 1e-7)
+                             .astype(np.float64)), config.epsilon())  # as the layer
     mean_c = b.broadcast_const(mean, x.rank, first, "mean", b.dtype)
     if layer.invert:
         std_c = b.broadcast_const(std, x.rank, first, "std", b.dtype)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.layers.augmentation import (
     BaseImageAugmentationLayer,
     RandomBrightness,
@@ -336,9 +337,10 @@ class RandomSaturation(_ColorLayer):
     """Scale each image's HSV saturation by a random amount, in training.
 
     Each image draws ``f`` from the factor range and its saturation is multiplied by
-    ``f / (1 - f + 1e-7)``: ``f = 0.5`` keeps the image, 0 makes it gray, values near 1
-    saturate it. Keras clips the new saturation to ``value_range``, which lets it pass
-    1 with ``(0, 255)`` images (negative pixels come out); deepgrad clips it to [0, 1].
+    ``f / (1 - f + epsilon)`` (:func:`deepgrad.config.epsilon`): ``f = 0.5`` keeps the
+    image, 0 makes it gray, values near 1 saturate it. Keras clips the new saturation to
+    ``value_range``, which lets it pass 1 with ``(0, 255)`` images (negative pixels come
+    out); deepgrad clips it to [0, 1].
 
     Args:
         factor: a number in [-1, 1] (the range ``(-|f|, |f|)``) or a pair.
@@ -355,7 +357,7 @@ class RandomSaturation(_ColorLayer):
 
     def transformation(self, n, rng):
         f = rng.uniform(self.factor[0], self.factor[1], n)
-        return f / (1 - f + 1e-7)
+        return f / (1 - f + config.epsilon())
 
     def transform(self, images, params):
         _rgb(self, images)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -34,19 +34,13 @@ DATA_FORMATS = ("channels_last", "channels_first")
 
 
 def standardize_data_format(who: str, value) -> str:
-    """``'channels_last'`` for None, the value itself if valid, else a ValueError.
+    """:func:`deepgrad.config.image_data_format` for None (``'channels_last'`` unless set,
+    as Keras), the value lower-cased if valid, else a ValueError naming ``who``.
 
     >>> standardize_data_format("Conv2D", None)
     'channels_last'
     """
-    if value is None:
-        return "channels_last"
-    if value not in DATA_FORMATS:
-        raise ValueError(
-            f"{who}: `data_format` must be 'channels_last' or 'channels_first'. Received: "
-            f"data_format={value!r}"
-        )
-    return value
+    return config.standardize_data_format(value, who)
 
 
 def spatial_axes(ndim: int, data_format: str) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.tensor import Tensor
 
@@ -80,13 +80,7 @@ def _sizes(name: str, value, dims: int) -> tuple[int, ...]:
 
 
 def _data_format(name: str, value) -> str:
-    value = value or "channels_last"
-    if value not in ("channels_last", "channels_first"):
-        raise ValueError(
-            f"{name}: `data_format` must be 'channels_last' or 'channels_first'. "
-            f"Received: data_format={value!r}"
-        )
-    return value
+    return config.standardize_data_format(value, name)
 
 
 class _Spatial(Layer):

@@ -117,7 +117,8 @@ def _find_function(config: dict, layer_name: str) -> Callable:
     if config.get("class_name") == "__lambda__":
         raise ValueError(
             f"Lambda '{layer_name}': its function was an anonymous lambda, which deepgrad never "
-            "rebuilds from a config (that would run code read from a file). To fix, define the "
+            "rebuilds from a config (that would run code read from a file; safe_mode=False and "
+            "dg.config.enable_unsafe_deserialization() do not change this). To fix, define the "
             "function with `def`, register it with @dg.saving.register_keras_serializable() (or "
             "pass it in custom_objects), and give that to Lambda."
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.layers.base import Layer, shape_str
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
@@ -310,6 +310,7 @@ class Dot(Layer):
 
 
 def _unit(x, axis: int):
-    """Keras's ``ops.normalize``: ``x / max(||x||, 1e-7)`` along ``axis``."""
+    """Keras's ``ops.normalize``: ``x / max(||x||, epsilon)`` along ``axis``
+    (:func:`deepgrad.config.epsilon`)."""
     squares = ops.sum(ops.multiply(x, x), axis=axis, keepdims=True)
-    return ops.divide(x, ops.sqrt(ops.maximum(squares, 1e-14)))
+    return ops.divide(x, ops.sqrt(ops.maximum(squares, config.epsilon() ** 2)))

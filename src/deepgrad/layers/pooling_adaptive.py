@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.layers.base import Layer, shape_str
 from deepgrad.ops.adaptive_pool import adaptive_average_pool, adaptive_max_pool
 from deepgrad.tensor import Tensor
@@ -49,10 +50,7 @@ class _AdaptivePooling(Layer):
                 f"{who}: `output_size` must be a positive int or a tuple of {self.rank} "
                 f"positive ints. Received: output_size={output_size!r}"
             )
-        data_format = data_format or "channels_last"
-        if data_format not in ("channels_last", "channels_first"):
-            raise ValueError(f"{who}: `data_format` must be 'channels_last' or "
-                             f"'channels_first'. Received: data_format={data_format!r}")
+        data_format = config.standardize_data_format(data_format, who)
         self.output_size = tuple(int(s) for s in output_size)
         self.data_format = data_format
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.kernels.affine import check_fill_mode
 from deepgrad.kernels.image_common import check_interpolation
 from deepgrad.kernels.resize import resize_images
@@ -25,7 +26,6 @@ from deepgrad.tensor import Tensor
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop", "Normalization"]
 
-_EPSILON = 1e-7  # Keras's backend.epsilon(): the smallest standard deviation divided by
 
 
 def _plain(value):
@@ -364,7 +364,7 @@ class Normalization(Layer):
 
     def call(self, inputs):
         mean = self.mean.data.reshape(self._broadcast)
-        std = np.maximum(np.sqrt(self.variance.data.reshape(self._broadcast)), _EPSILON)
+        std = np.maximum(np.sqrt(self.variance.data.reshape(self._broadcast)), config.epsilon())
         std = std.astype(self.dtype)
         if self.invert:
             return inputs * Tensor(std) + Tensor(mean)

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from deepgrad import initializers, ops
+from deepgrad import config, initializers, ops
 from deepgrad.layers.base import Layer
 from deepgrad.layers.data_format import standardize_data_format
 from deepgrad.tensor import Tensor
@@ -27,7 +27,6 @@ from deepgrad.tensor import Tensor
 __all__ = ["STFTSpectrogram"]
 
 _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
-_EPSILON = 1e-7  # keras.backend.epsilon()
 
 
 class STFTSpectrogram(Layer):
@@ -128,10 +127,10 @@ class STFTSpectrogram(Layer):
         if self.mode == "psd":
             inner = ops.pad(power[:, :, 1:-1, :], [[0, 0], [0, 0], [1, 1], [0, 0]])
             return self._arrange(ops.add(power, inner))
-        magnitude = self._arrange(ops.sqrt(ops.maximum(power, _EPSILON)))
+        magnitude = self._arrange(ops.sqrt(ops.maximum(power, config.epsilon())))
         if self.mode == "magnitude":
             return magnitude
-        return ops.log(ops.maximum(magnitude, _EPSILON))
+        return ops.log(ops.maximum(magnitude, config.epsilon()))
 
     def compute_output_shape(self, input_shape):
         first = self.data_format == "channels_first"

@@ -20,10 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.losses.base import FunctionLoss, prediction_tensor, shape_error, target_like
 from deepgrad.losses.functions import _check_smoothing, _prepare, check_binary_targets
-from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -160,7 +159,8 @@ def categorical_focal_crossentropy(
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
     probs = ops.softmax(y_pred, axis=axis) if from_logits else y_pred
     probs = probs / ops.sum(probs, axis=axis, keepdims=True)
-    probs = ops.clip(probs, EPSILON, 1.0 - EPSILON)
+    eps = config.epsilon()
+    probs = ops.clip(probs, eps, 1.0 - eps)
     cross_entropy = -y_true * ops.log(probs)
     weights = _class_weights(alpha, classes, y_pred.dtype, axis, y_pred.ndim)
     focal = _focal_factor(1.0 - probs, gamma) * weights * cross_entropy

@@ -3,7 +3,8 @@
 ``y_true`` may be a NumPy array (the usual case in ``fit``) or a Tensor; ``y_pred`` is a
 Tensor. Shapes follow Keras's rule (a trailing dimension of 1 may differ) and are
 otherwise checked, never broadcast. The cross-entropies are single fused ops from
-``deepgrad.ops.activation``, with Keras's clipping of probabilities to ``[1e-7, 1 - 1e-7]``.
+``deepgrad.ops.activation``, with Keras's clipping of probabilities to
+``[epsilon, 1 - epsilon]`` (:func:`deepgrad.config.epsilon`, 1e-7 unless set).
 
 >>> import deepgrad as dg
 >>> y_pred = dg.Tensor([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]])
@@ -19,14 +20,13 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.losses.base import (
     prediction_tensor,
     shape_error,
     squeeze_or_expand_to_same_rank,
     target_like,
 )
-from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
 __all__ = [
@@ -133,9 +133,9 @@ def mean_absolute_percentage_error(y_true: TensorLike, y_pred: TensorLike) -> Te
     """
     y_true, y_pred = _prepare("mean_absolute_percentage_error", y_true, y_pred)
     if isinstance(y_true, Tensor):
-        denominator = ops.maximum(ops.abs(y_true), EPSILON)
+        denominator = ops.maximum(ops.abs(y_true), config.epsilon())
     else:
-        denominator = np.maximum(np.abs(y_true), y_true.dtype.type(EPSILON))
+        denominator = np.maximum(np.abs(y_true), y_true.dtype.type(config.epsilon()))
     return 100.0 * ops.mean(ops.abs((y_true - y_pred) / denominator), axis=-1)
 
 
@@ -149,8 +149,8 @@ def mean_squared_logarithmic_error(y_true: TensorLike, y_pred: TensorLike) -> Te
     Tensor([1.], dtype=float32)
     """
     y_true, y_pred = _prepare("mean_squared_logarithmic_error", y_true, y_pred)
-    first = ops.log(ops.maximum(y_pred, EPSILON) + 1.0)
-    second = ops.log(ops.maximum(y_true, EPSILON) + 1.0)
+    first = ops.log(ops.maximum(y_pred, config.epsilon()) + 1.0)
+    second = ops.log(ops.maximum(y_true, config.epsilon()) + 1.0)
     return ops.mean(ops.square(first - second), axis=-1)
 
 
@@ -425,10 +425,10 @@ def kl_divergence(y_true: TensorLike, y_pred: TensorLike) -> Tensor:
     """
     y_true, y_pred = _prepare("kl_divergence", y_true, y_pred)
     if isinstance(y_true, Tensor):
-        y_true = ops.clip(y_true, EPSILON, 1.0)
+        y_true = ops.clip(y_true, config.epsilon(), 1.0)
     else:
-        y_true = np.clip(y_true, y_true.dtype.type(EPSILON), y_true.dtype.type(1))
-    y_pred = ops.clip(y_pred, EPSILON, 1.0)
+        y_true = np.clip(y_true, y_true.dtype.type(config.epsilon()), y_true.dtype.type(1))
+    y_pred = ops.clip(y_pred, config.epsilon(), 1.0)
     return ops.sum(y_true * ops.log(y_true / y_pred), axis=-1)
 
 
@@ -439,12 +439,12 @@ def poisson(y_true: TensorLike, y_pred: TensorLike) -> Tensor:
     Tensor([2.], dtype=float32)
     """
     y_true, y_pred = _prepare("poisson", y_true, y_pred)
-    return ops.mean(y_pred - y_true * ops.log(y_pred + EPSILON), axis=-1)
+    return ops.mean(y_pred - y_true * ops.log(y_pred + config.epsilon()), axis=-1)
 
 
 def _l2_normalize(x, axis: int):
     dtype = x.dtype
-    floor = np.asarray(EPSILON, dtype=dtype) ** 2
+    floor = np.asarray(config.epsilon(), dtype=dtype) ** 2
     if not isinstance(x, Tensor):
         norm = np.sqrt(np.maximum(np.sum(x * x, axis=axis, keepdims=True), floor))
         return x / norm

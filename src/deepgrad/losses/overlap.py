@@ -18,10 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.losses.base import FunctionLoss
 from deepgrad.losses.functions import _prepare
-from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor
 
 __all__ = ["dice", "tversky", "Dice", "Tversky"]
@@ -64,7 +63,7 @@ def dice(y_true: TensorLike, y_pred: TensorLike, axis: Axis = None) -> Tensor:
     axis = _axis(axis, "dice")
     y_true, y_pred = _prepare("dice", y_true, y_pred)
     intersection = ops.sum(y_true * y_pred, axis=axis)
-    total = ops.sum(y_true, axis=axis) + ops.sum(y_pred, axis=axis) + EPSILON
+    total = ops.sum(y_true, axis=axis) + ops.sum(y_pred, axis=axis) + config.epsilon()
     return 1.0 - 2.0 * intersection / total
 
 
@@ -99,7 +98,8 @@ def tversky(y_true: TensorLike, y_pred: TensorLike, alpha: float = 0.5, beta: fl
     true_positives = ops.sum(y_pred * y_true, axis=axis)
     false_positives = ops.sum((1.0 - y_true) * y_pred, axis=axis)
     false_negatives = ops.sum(y_true * (1.0 - y_pred), axis=axis)
-    denominator = true_positives + false_positives * alpha + false_negatives * beta + EPSILON
+    denominator = (true_positives + false_positives * alpha + false_negatives * beta
+                   + config.epsilon())
     return 1.0 - true_positives / denominator
 
 

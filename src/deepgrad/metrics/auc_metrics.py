@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from deepgrad import config
 from deepgrad.metrics.base import Metric, same_shape, to_array
 from deepgrad.metrics.confusion_metrics import divide_no_nan, threshold_counts, weights_like
 from deepgrad.ops.elementwise import sigmoid_array
@@ -38,12 +39,11 @@ from deepgrad.tensor import Tensor
 __all__ = ["AUC"]
 
 TensorLike = Tensor | ArrayLike
-_EPS = 1e-7
 
 
 def _evenly_spaced(thresholds: Sequence[float]) -> bool:
     n = len(thresholds)
-    return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=_EPS))
+    return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=config.epsilon()))
 
 
 class AUC(Metric):
@@ -101,7 +101,8 @@ class AUC(Metric):
             self._clip = True
         self._init_thresholds = thresholds
         self.num_thresholds = num_thresholds
-        self.thresholds = np.asarray([0.0 - _EPS] + inner + [1.0 + _EPS])
+        eps = config.epsilon()
+        self.thresholds = np.asarray([0.0 - eps] + inner + [1.0 + eps])
         curve = str(curve).upper()
         if curve not in ("ROC", "PR", "PRGAIN"):
             raise ValueError(

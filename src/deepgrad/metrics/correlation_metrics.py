@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from deepgrad import config
 from deepgrad.losses.base import squeeze_or_expand_to_same_rank
 from deepgrad.metrics.base import FunctionMetric, to_array
 from deepgrad.tensor import Tensor
@@ -28,7 +29,6 @@ __all__ = [
     "PearsonCorrelation", "ConcordanceCorrelation",
 ]
 
-_EPSILON = 1e-7
 
 
 def _pair(y_true: Tensor | ArrayLike, y_pred: Tensor | ArrayLike):
@@ -49,7 +49,7 @@ def cosine_similarity(y_true: Tensor | ArrayLike, y_pred: Tensor | ArrayLike,
     array([0., 1.])
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    floor = np.asarray(_EPSILON * _EPSILON, dtype=y_pred.dtype)
+    floor = np.asarray(config.epsilon() ** 2, dtype=y_pred.dtype)
 
     def normalize(x):
         return x / np.sqrt(np.maximum(np.sum(x * x, axis=axis, keepdims=True), floor))
@@ -89,7 +89,7 @@ def concordance_correlation(y_true: Tensor | ArrayLike, y_pred: Tensor | ArrayLi
     covariance = np.mean((y_true - mean_true) * (y_pred - mean_pred), axis=axis)
     norm = (y_true.var(axis=axis) + y_pred.var(axis=axis)
             + np.square(np.squeeze(mean_true - mean_pred, axis=axis)))
-    return 2 * covariance / (norm + np.asarray(_EPSILON, dtype=norm.dtype))
+    return 2 * covariance / (norm + np.asarray(config.epsilon(), dtype=norm.dtype))
 
 
 class _AxisMetric(FunctionMetric):

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from deepgrad import config
 from deepgrad.metrics.base import Metric, to_array
 from deepgrad.tensor import Tensor
 
 __all__ = ["FBetaScore", "F1Score"]
 
 TensorLike = Tensor | ArrayLike
-_EPSILON = 1e-7  # Keras's backend.epsilon(), added to each denominator as Keras does
 
 
 class FBetaScore(Metric):
@@ -123,13 +123,13 @@ class FBetaScore(Metric):
         if self.true_positives is None:
             return 0.0
         tp = self.true_positives
-        precision = tp / (tp + self.false_positives + _EPSILON)
-        recall = tp / (tp + self.false_negatives + _EPSILON)
+        precision = tp / (tp + self.false_positives + config.epsilon())
+        recall = tp / (tp + self.false_negatives + config.epsilon())
         beta2 = self.beta ** 2
-        score = (1 + beta2) * precision * recall / (beta2 * precision + recall + _EPSILON)
+        score = (1 + beta2) * precision * recall / (beta2 * precision + recall + config.epsilon())
         if self.average == "weighted":
             support = self.intermediate_weights
-            return float(np.sum(score * support / (np.sum(support) + _EPSILON)))
+            return float(np.sum(score * support / (np.sum(support) + config.epsilon())))
         if self.average is not None:
             return float(np.mean(score))
         return [float(s) for s in score]

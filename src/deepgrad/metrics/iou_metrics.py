@@ -23,13 +23,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from deepgrad import config
 from deepgrad.metrics.base import Metric, to_array
 from deepgrad.tensor import Tensor
 
 __all__ = ["IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU"]
 
-# Keras's epsilon, in the same places as its result (so the values agree to float32).
-_EPSILON = 1e-7
 
 
 def _class_count(owner: str, num_classes: Any) -> int:
@@ -118,8 +117,8 @@ class _IoUBase(Metric):
         denominator = self.total_cm.sum(axis=0) + self.total_cm.sum(axis=1) - true_positives
         ids = self.target_class_ids
         valid = denominator[ids] > 1e-9
-        ious = np.where(valid, true_positives[ids] / (denominator[ids] + _EPSILON), 0.0)
-        return float(ious.sum() / (valid.sum() + _EPSILON))
+        ious = np.where(valid, true_positives[ids] / (denominator[ids] + config.epsilon()), 0.0)
+        return float(ious.sum() / (valid.sum() + config.epsilon()))
 
     def reset_state(self) -> None:
         self.total_cm[...] = 0.0

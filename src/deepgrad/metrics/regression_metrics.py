@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from deepgrad import config
 from deepgrad import losses as _losses
 from deepgrad.metrics.base import FunctionMetric, Mean, Metric, same_shape, to_array
-from deepgrad.ops.activation import EPSILON
 from deepgrad.tensor import Tensor, no_grad
 
 __all__ = [
@@ -74,7 +74,7 @@ def mean_absolute_percentage_error(y_true: TensorLike, y_pred: TensorLike) -> np
     array([37.5])
     """
     y_true, y_pred = _float_pair("mean_absolute_percentage_error", y_true, y_pred)
-    ratio = (y_true - y_pred) / np.maximum(np.abs(y_true), EPSILON)
+    ratio = (y_true - y_pred) / np.maximum(np.abs(y_true), config.epsilon())
     return 100.0 * np.mean(np.abs(ratio), axis=-1)
 
 
@@ -85,7 +85,8 @@ def mean_squared_logarithmic_error(y_true: TensorLike, y_pred: TensorLike) -> np
     array([1.])
     """
     y_true, y_pred = _float_pair("mean_squared_logarithmic_error", y_true, y_pred)
-    diff = np.log1p(np.maximum(y_pred, EPSILON)) - np.log1p(np.maximum(y_true, EPSILON))
+    eps = config.epsilon()
+    diff = np.log1p(np.maximum(y_pred, eps)) - np.log1p(np.maximum(y_true, eps))
     return np.mean(diff * diff, axis=-1)
 
 

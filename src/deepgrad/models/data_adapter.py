@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
 
+from deepgrad import config, tree
 from deepgrad import random as dg_random
-from deepgrad import tree
 from deepgrad.data.pipeline import epoch_scope
 from deepgrad.tensor import Tensor
 from deepgrad.utils.py_dataset import PyDataset, PyDatasetBatches
@@ -353,6 +354,7 @@ def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype, name: s
     if is_array_like(x) and not _is_iterable_source(x):
         x, y, sample_weight = check_arrays(x, y, sample_weight, who, float_dtype)
         batches = ArrayBatches(x, y, sample_weight, batch_size, steps)
+        batches.steps_per_epoch = limit_steps(batches.steps_per_epoch)
         if batches.num_samples == 0 and not who.startswith("predict"):
             shapes = [a.shape for a in _flat(x)]
             shape = shapes[0] if len(shapes) == 1 else shapes
@@ -372,9 +374,25 @@ def adapt(x, y, sample_weight, batch_size, steps, who: str, float_dtype, name: s
             f"{who}: `y` must not be given when `x` is a dataset or generator (it yields the "
             "targets itself)."
         )
+    steps = limit_steps(steps)
     if isinstance(x, PyDataset):
         return PyDatasetBatches(x, steps, who)
     return IterableBatches(x, steps, who)
+
+
+def limit_steps(steps: int | None) -> int | None:
+    """``steps`` capped by :func:`deepgrad.config.max_steps_per_epoch`, with Keras's
+    warning when it cuts (None, a source's own length, is cut too).
+
+    >>> import deepgrad as dg
+    >>> dg.config.set_max_steps_per_epoch(None); limit_steps(10)
+    10
+    """
+    cap = config.max_steps_per_epoch()
+    if cap is None or (steps is not None and steps <= cap):
+        return steps
+    warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+    return cap
 
 
 def split_for_validation(x, y, sample_weight, validation_split, float_dtype) -> tuple:

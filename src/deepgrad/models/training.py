@@ -17,10 +17,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import warnings
 
 import numpy as np
 
-from deepgrad import collective, tree
+from deepgrad import collective, config, tree
 from deepgrad.callbacks import CallbackList, TerminateOnNaN
 from deepgrad.models.data_adapter import adapt, check_arrays, split_for_validation, unpack
 from deepgrad.tensor import Tensor, no_grad
@@ -67,6 +68,9 @@ def fit(
     model._require_compiled("fit")
     batch_size = _positive_int("fit", "batch_size", batch_size) or 32
     epochs = _positive_int("fit", "epochs", epochs, allow_none=False)
+    if config.max_epochs() is not None and config.max_epochs() < epochs:  # Keras's debug cap
+        warnings.warn(f"Limiting epochs to {config.max_epochs()}", stacklevel=3)
+        epochs = config.max_epochs()
     steps_per_epoch = _positive_int("fit", "steps_per_epoch", steps_per_epoch)
     verbose = resolve_verbose(verbose)
     if class_weight is not None:

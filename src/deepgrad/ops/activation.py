@@ -2,10 +2,10 @@
 
 The cross-entropies are single ops with hand-written backward passes. From logits they
 use log-sum-exp; from probabilities they follow Keras: normalise, clip to
-``[epsilon, 1 - epsilon]`` (epsilon = 1e-7), then take the log. When the probabilities
-come straight from :func:`softmax` (or ``sigmoid`` for the binary loss), the loss works
-from the logits that op saw (noted in ``ops/logits.py``), as Keras's TensorFlow backend
-does: the value is exact instead of clipped, and the gradient skips the softmax.
+``[epsilon, 1 - epsilon]`` (``dg.config.epsilon()``, 1e-7 unless set), then take the log.
+When the probabilities come straight from :func:`softmax` (or ``sigmoid`` for the binary
+loss), the loss works from the logits that op saw (noted in ``ops/logits.py``), as Keras's
+TensorFlow backend does: the value is exact instead of clipped, and the gradient skips the softmax.
 
 >>> import deepgrad as dg
 >>> logits = dg.Tensor([[2.0, 1.0, 0.1]], requires_grad=True)
@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.kernels import activation as activation_kernels
 from deepgrad.ops.core import float_tensor
 from deepgrad.ops.elementwise import sigmoid_array
@@ -44,10 +45,7 @@ __all__ = [
     "sparse_categorical_crossentropy",
     "categorical_crossentropy",
     "binary_crossentropy",
-    "EPSILON",
 ]
-
-EPSILON = 1e-7
 
 
 def _unary(x, out: np.ndarray, derivative) -> Tensor:
@@ -362,12 +360,13 @@ def sparse_categorical_crossentropy(
     else:
         total = flat.sum(axis=1)
         p = flat[rows, cols] / total
-        q = np.clip(p, EPSILON, 1 - EPSILON)
+        eps = config.epsilon()
+        q = np.clip(p, eps, 1 - eps)
         loss = -np.log(q)
 
         def flat_grad(g):
             # d(-log q_y)/d o_j = -(1/q_y) * [q unclipped] * (delta_yj - p_y) / total
-            coef = -g * ((p > EPSILON) & (p < 1 - EPSILON)) / (q * total)
+            coef = -g * ((p > eps) & (p < 1 - eps)) / (q * total)
             grad = np.broadcast_to((-coef * p)[:, None], flat.shape).copy()
             grad[rows, cols] += coef
             return grad
@@ -412,13 +411,14 @@ def categorical_crossentropy(target, output, from_logits: bool = False, axis: in
     else:
         total = o.sum(axis=axis, keepdims=True)
         p = o / total
-        q = np.clip(p, EPSILON, 1 - EPSILON)
+        eps = config.epsilon()
+        q = np.clip(p, eps, 1 - eps)
         log_q = np.log(q)
         loss = -(t * log_q).sum(axis=axis)
 
         def backward(g):
             gk = np.expand_dims(g, axis)
-            dp = -gk * t * ((p > EPSILON) & (p < 1 - EPSILON)) / q
+            dp = -gk * t * ((p > eps) & (p < 1 - eps)) / q
             go = (dp - (dp * p).sum(axis=axis, keepdims=True)) / total
             gt = -log_q * gk if target.requires_grad else None
             return gt, go
@@ -452,12 +452,13 @@ def binary_crossentropy(target, output, from_logits: bool = False) -> Tensor:
             gt = -o * g if target.requires_grad else None
             return gt, (sigmoid_array(o) - t) * g
     else:
-        q = np.clip(o, EPSILON, 1 - EPSILON)
+        eps = config.epsilon()
+        q = np.clip(o, eps, 1 - eps)
         log_q, log_1q = np.log(q), np.log(1 - q)
         loss = -(t * log_q + (1 - t) * log_1q)
 
         def backward(g):
-            inside = (o > EPSILON) & (o < 1 - EPSILON)
+            inside = (o > eps) & (o < 1 - eps)
             go = g * inside * ((1 - t) / (1 - q) - t / q)
             gt = -(log_q - log_1q) * g if target.requires_grad else None
             return gt, go

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.ops.symbolic import op
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
@@ -90,9 +91,7 @@ def _pool(inputs, output_size, data_format, along, name: str) -> Tensor:
             f"{name}: `output_size` must be a positive int or a tuple of {rank} of them for "
             f"a {x.ndim}-D input. Received: output_size={output_size!r}"
         )
-    if data_format not in (None, "channels_last", "channels_first"):
-        raise ValueError(f"{name}: `data_format` must be 'channels_last' or 'channels_first'. "
-                         f"Received: data_format={data_format!r}")
+    data_format = config.standardize_data_format(data_format, name)
     first_axis = 2 if data_format == "channels_first" else 1
     for offset, size in enumerate(sizes):
         x = along(x, first_axis + offset, int(size))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.ops import convolution as cv
 from deepgrad.ops import elementwise as ew
 from deepgrad.ops import pool as pl
@@ -34,12 +35,7 @@ __all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "averag
 
 
 def _channels_last(x: Tensor, data_format, name: str) -> tuple[Tensor, bool]:
-    data_format = config_data_format(data_format)
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(
-            f"{name}: `data_format` must be 'channels_last' or 'channels_first'. "
-            f"Received: data_format={data_format!r}"
-        )
+    data_format = config.standardize_data_format(data_format, name)
     if x.ndim not in (3, 4, 5):
         raise ValueError(
             f"{name}: expected a 3-D, 4-D or 5-D input (batch, *spatial, channels). "
@@ -50,8 +46,8 @@ def _channels_last(x: Tensor, data_format, name: str) -> tuple[Tensor, bool]:
 
 
 def config_data_format(data_format) -> str:
-    """``data_format``, or ``'channels_last'`` (Keras's default) for None."""
-    return "channels_last" if data_format is None else data_format
+    """``data_format``, or :func:`deepgrad.config.image_data_format` for None (Keras)."""
+    return config.standardize_data_format(data_format)
 
 
 def _restore(y: Tensor, first: bool) -> Tensor:

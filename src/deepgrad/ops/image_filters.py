@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad._image_boxes import non_max_suppression as _non_max_suppression
 from deepgrad.ops import elementwise as ew
 from deepgrad.ops import reduce as rd
@@ -34,8 +35,14 @@ __all__ = [
 ]
 
 
+def _first(data_format, name: str = "data_format") -> bool:
+    """Whether ``data_format`` (None: :func:`deepgrad.config.image_data_format`, as Keras)
+    is channels first."""
+    return config.standardize_data_format(data_format, name) == "channels_first"
+
+
 def _channels_axis(data_format) -> int:
-    return -3 if data_format == "channels_first" else -1
+    return -3 if _first(data_format) else -1
 
 
 @op(name="image.rgb_to_grayscale")
@@ -148,7 +155,7 @@ def sobel_edges(images, data_format=None) -> Tensor:
     Tensor([24.,  8.], dtype=float64)
     """
     x = float_tensor(images)
-    first = data_format == "channels_first"
+    first = _first(data_format, "sobel_edges")
     if first:
         from deepgrad.ops.shaping import moveaxis
 
@@ -237,7 +244,7 @@ def _extract(images, size, strides, dilation_rate, padding, data_format, n: int,
     single = x.ndim == n + 1
     if single:
         x = reshape(x, (1,) + x.shape)
-    first = data_format == "channels_first"
+    first = _first(data_format, name)
     from deepgrad.ops.shaping import moveaxis
 
     if first:
@@ -287,11 +294,11 @@ def _exactly_two(name: str, names: tuple, values: tuple) -> None:
 
 
 def _spatial(x: Tensor, data_format) -> tuple[int, int]:
-    return (x.shape[-3], x.shape[-2]) if data_format != "channels_first" else x.shape[-2:]
+    return (x.shape[-3], x.shape[-2]) if not _first(data_format) else x.shape[-2:]
 
 
 def _region(x: Tensor, data_format, rows: slice, cols: slice) -> tuple:
-    if data_format == "channels_first":
+    if _first(data_format):
         return (Ellipsis, rows, cols)
     return (Ellipsis, rows, cols, slice(None))
 
@@ -353,7 +360,7 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
         if v < 0:
             raise ValueError(f"pad_images: {n} must be >= 0. Received: {n}={v}")
     spatial = [(top, bottom), (left, right)]
-    widths = [(0, 0)] + spatial if data_format == "channels_first" else spatial + [(0, 0)]
+    widths = [(0, 0)] + spatial if _first(data_format) else spatial + [(0, 0)]
     if x.ndim == 4:
         widths = [(0, 0)] + widths
     return pad(x, widths)

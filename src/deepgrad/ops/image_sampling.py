@@ -20,6 +20,7 @@ import itertools
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.kernels import affine as affine_kernel
 from deepgrad.kernels.resize import aspect_ratio_crop_box, aspect_ratio_padding
 from deepgrad.ops import elementwise as ew
@@ -45,10 +46,7 @@ def as_batch(images, data_format, name: str):
             f"{name}: expected a rank 3 (single image) or rank 4 (batch) input. Received: "
             f"images.shape={x.shape}"
         )
-    data_format = "channels_last" if data_format is None else data_format
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"{name}: `data_format` must be 'channels_last' or 'channels_first'. "
-                         f"Received: {data_format!r}")
+    data_format = config.standardize_data_format(data_format, name)
     single = x.ndim == 3
     if single:
         x = reshape(x, (1,) + x.shape)

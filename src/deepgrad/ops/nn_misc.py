@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.ops import elementwise as ew
 from deepgrad.ops import reduce as rd
 from deepgrad.ops.core import float_tensor, tensor_of
@@ -30,8 +31,6 @@ __all__ = [
     "multi_hot", "polar",
 ]
 
-# Keras's backend.epsilon().
-_EPSILON = 1e-7
 
 
 @op
@@ -75,7 +74,7 @@ def normalize(x, axis: int = -1, order: int = 2, epsilon: float | None = None) -
         from deepgrad.ops.shaping import expand_dims
 
         x = expand_dims(x, 0)
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = config.epsilon() if epsilon is None else epsilon
     if order == 2:
         squares = rd.sum(ew.square(x), axis=axis, keepdims=True)
         return ew.multiply(x, rsqrt(ew.maximum(squares, epsilon * epsilon)))
@@ -123,8 +122,9 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon: float | None
             "RMS Normalization, please use `keras.ops.rms_normalization` / "
             "`keras.ops.nn.rms_normalization` instead.", stacklevel=2,
         )
-    return layer_norm(float_tensor(x), gamma, beta, axis=axis,
-                      epsilon=_EPSILON if epsilon is None else epsilon, rms_scaling=rms_scaling)
+    epsilon = config.epsilon() if epsilon is None else epsilon
+    return layer_norm(float_tensor(x), gamma, beta, axis=axis, epsilon=epsilon,
+                      rms_scaling=rms_scaling)
 
 
 @op

@@ -390,7 +390,8 @@ def rms_normalization(x, scale=None, axis=-1, epsilon: float | None = None) -> T
         scale: optional factor: shaped like ``x`` on the normalised axes (fused), or
             anything that broadcasts against ``x`` (a number, as Keras allows); None means 1.
         axis: an int or a tuple of ints, the axes to normalise over.
-        epsilon: small float added to the mean square; None is Keras's 1e-7.
+        epsilon: small float added to the mean square; None is :func:`deepgrad.config.epsilon`
+            (1e-7 unless set), as Keras.
 
     >>> rms_normalization(Tensor([[2.0, -2.0]]), epsilon=0.0).data
     array([[ 1., -1.]], dtype=float32)
@@ -398,7 +399,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon: float | None = None) -> T
     x = as_tensor(x)
     if x.dtype.kind != "f":
         x = Tensor(x.data.astype(config.floatx()))
-    epsilon = 1e-7 if epsilon is None else epsilon
+    epsilon = config.epsilon() if epsilon is None else epsilon
     axes = _normalize_axes(axis, x.ndim, "rms_normalization")
     if scale is not None and np.shape(getattr(scale, "data", scale)) != tuple(
             x.shape[i] for i in axes):

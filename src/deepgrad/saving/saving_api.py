@@ -265,7 +265,10 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
             classes and functions (or register them with
             :func:`deepgrad.saving.register_keras_serializable`).
         compile: whether to compile the model as saved.
-        safe_mode: accepted for Keras compatibility; deepgrad files never hold code.
+        safe_mode: accepted for Keras compatibility. Keras's ``safe_mode=False`` (and
+            :func:`deepgrad.config.enable_unsafe_deserialization`) lets it rebuild an
+            anonymous lambda from bytecode in the file; deepgrad files never hold code and
+            deepgrad never runs code from a file, so loading is the same either way.
 
     Raises:
         FileNotFoundError: if there is no file.

@@ -19,6 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from deepgrad import config
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -26,7 +28,6 @@ __all__ = ["load_img", "img_to_array", "array_to_img", "save_img"]
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
-_DATA_FORMATS = ("channels_last", "channels_first")
 
 
 def _resample(interpolation: str) -> int:
@@ -41,14 +42,7 @@ def _resample(interpolation: str) -> int:
 
 
 def _check_data_format(data_format: str | None, caller: str) -> str:
-    if data_format is None:
-        return "channels_last"
-    if data_format not in _DATA_FORMATS:
-        raise ValueError(
-            f"{caller}: `data_format` must be 'channels_last' or 'channels_first'. "
-            f"Received: data_format={data_format!r}"
-        )
-    return data_format
+    return config.standardize_data_format(data_format, caller)
 
 
 def load_img(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import ops
+from deepgrad import config, ops
 from deepgrad.tensor import Tensor
 
 __all__ = ["normalize"]
 
-_EPSILON = 1e-7  # Keras's backend epsilon, the floor of the norm for tensors
 
 
 def normalize(x, axis: int | None = -1, order: int = 2):
@@ -48,7 +47,7 @@ def normalize(x, axis: int | None = -1, order: int = 2):
             norm = ops.sqrt(ops.sum(ops.multiply(x, x), axis=axis, keepdims=True))
         else:
             norm = ops.sum(ops.abs(x), axis=axis, keepdims=True)
-        floor = np.asarray(_EPSILON, dtype=x.data.dtype)
+        floor = np.asarray(config.epsilon(), dtype=x.data.dtype)
         return ops.divide(x, ops.maximum(norm, Tensor(floor)))
     array = np.asarray(x)
     norm = np.atleast_1d(np.linalg.norm(array, order, axis))

@@ -18,45 +18,17 @@ import sys
 import time
 
 from deepgrad import collective
+from deepgrad.config import (  # the switch lives with Keras's other settings (keras.config)
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 
 __all__ = [
     "Progbar", "resolve_verbose", "format_logs", "format_duration", "print_msg",
     "enable_interactive_logging", "disable_interactive_logging",
     "is_interactive_logging_enabled",
 ]
-
-_interactive = {"enabled": True}
-
-
-def enable_interactive_logging() -> None:
-    """Print progress bars and training messages to stdout (the default), as Keras.
-
-    >>> disable_interactive_logging(); enable_interactive_logging()
-    >>> is_interactive_logging_enabled()
-    True
-    """
-    _interactive["enabled"] = True
-
-
-def disable_interactive_logging() -> None:
-    """Send progress and training messages to the ``logging`` logger ``"deepgrad"``.
-
-    Live bars are replaced by one line per finished bar, logged at level INFO.
-
-    >>> disable_interactive_logging(); is_interactive_logging_enabled()
-    False
-    >>> enable_interactive_logging()
-    """
-    _interactive["enabled"] = False
-
-
-def is_interactive_logging_enabled() -> bool:
-    """Whether progress goes to stdout (True) or to ``logging`` (False).
-
-    >>> is_interactive_logging_enabled()
-    True
-    """
-    return _interactive["enabled"]
 
 
 def print_msg(message: str, file=None) -> None:
@@ -65,7 +37,7 @@ def print_msg(message: str, file=None) -> None:
     >>> print_msg("Epoch 1/2")
     Epoch 1/2
     """
-    if _interactive["enabled"]:
+    if is_interactive_logging_enabled():
         print(message, file=file or sys.stdout, flush=True)
     else:
         logging.getLogger("deepgrad").info(message)
@@ -240,7 +212,7 @@ class Progbar:
         self._seen = current
         if self.verbose == 0:
             return
-        if self.verbose == 2 or not _interactive["enabled"]:
+        if self.verbose == 2 or not is_interactive_logging_enabled():
             if finalize:
                 elapsed = time.perf_counter() - self._start
                 total = self.target or current

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad._image_boxes import convert_format
 
 __all__ = ["draw_bounding_boxes", "draw_segmentation_masks"]
@@ -29,10 +30,7 @@ def _batch4(images, who: str) -> np.ndarray:
 
 
 def _channels_last(array: np.ndarray, data_format: str | None, who: str) -> np.ndarray:
-    data_format = data_format or "channels_last"
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"{who}: `data_format` must be 'channels_last' or 'channels_first'. "
-                         f"Received: data_format={data_format!r}")
+    data_format = config.standardize_data_format(data_format, who)
     return array.transpose(0, 2, 3, 1) if data_format == "channels_first" else array
 
 
@@ -90,7 +88,7 @@ def draw_bounding_boxes(images, bounding_boxes: dict, bounding_box_format: str,
         raise ValueError(f"{who}: `bounding_boxes` must contain 'boxes' and 'labels'. "
                          f"Received keys: {sorted(bounding_boxes)}")
     class_mapping = class_mapping or {}
-    first = data_format == "channels_first"
+    first = config.standardize_data_format(data_format, who) == "channels_first"
     array = _to_uint8(_channels_last(array, data_format, who))
     height, width, channels = array.shape[1:]
     boxes = convert_format(np.asarray(bounding_boxes["boxes"]), bounding_box_format, "xyxy",
@@ -169,7 +167,7 @@ def draw_segmentation_masks(images, segmentation_masks, num_classes: int | None 
     if masks.dtype.kind not in "iu":
         raise TypeError(f"{who}: `segmentation_masks` must have an integer dtype. "
                         f"Received: segmentation_masks.dtype={masks.dtype}")
-    if data_format == "channels_first" and masks.ndim == 4:
+    if config.standardize_data_format(data_format, who) == "channels_first" and masks.ndim == 4:
         masks = masks.transpose(0, 2, 3, 1)
     if masks.ndim == 4 and masks.shape[-1] == 1:
         masks = masks[..., 0]

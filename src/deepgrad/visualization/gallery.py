@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad.visualization._matplotlib import finish, pyplot, to_display
 from deepgrad.visualization.draw import (
     _batch4,
@@ -190,7 +191,8 @@ def plot_segmentation_mask_gallery(images, num_classes: int, value_range=(0, 255
         if masks is None:
             continue
         masks = np.asarray(masks).astype(np.int32)
-        if data_format == "channels_first" and masks.ndim == 4:
+        if config.standardize_data_format(data_format, who) == "channels_first" \
+                and masks.ndim == 4:
             masks = masks.transpose(0, 2, 3, 1)
         painted = draw_segmentation_masks(shown, masks, num_classes=num_classes,
                                           color_mapping=color_mapping, alpha=alpha,
