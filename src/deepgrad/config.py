@@ -37,10 +37,22 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _DATA_FORMATS = ("channels_last", "channels_first")
 # Keras's global switches, by name (``keras.src.backend.common.global_state``'s attributes).
-_SWITCHES: dict[str, object] = {
-    "safe_mode": True, "interactive_logging": True, "traceback_filtering": True,
-    "flash_attention": None, "max_epochs": None, "max_steps_per_epoch": None,
-}
+# The first four are Keras's session state: ``clear_session`` resets them.
+_SESSION_DEFAULTS = {"safe_mode": True, "interactive_logging": True,
+                     "traceback_filtering": True, "flash_attention": None}
+_SWITCHES: dict[str, object] = {**_SESSION_DEFAULTS, "max_epochs": None,
+                                "max_steps_per_epoch": None}
+
+
+def reset_session_switches() -> None:
+    """Put the switches Keras keeps in its session state back to their defaults (called by
+    ``clear_session``).
+
+    >>> disable_traceback_filtering(); reset_session_switches()
+    >>> is_traceback_filtering_enabled()
+    True
+    """
+    _SWITCHES.update(_SESSION_DEFAULTS)
 _thread_limiter = None
 _thread_cap: int | None = None
 

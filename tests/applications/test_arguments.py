@@ -152,7 +152,7 @@ def test_preprocess_tf_and_torch_modes():
 def test_preprocess_errors():
     with pytest.raises(ValueError, match="Expected mode to be one of"):
         imagenet_utils.preprocess_input(np.zeros((1, 1, 3)), mode="keras")
-    with pytest.raises(ValueError, match="Expected data_format to be one of"):
+    with pytest.raises(ValueError, match="preprocess_input: `data_format` must be 'channels_"):
         imagenet_utils.preprocess_input(np.zeros((1, 1, 1, 3)), data_format="NHWC")
     with pytest.raises(ValueError, match="3 channels on axis -1"):
         apps.vgg16.preprocess_input(np.zeros((1, 4, 4, 1)))

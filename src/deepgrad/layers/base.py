@@ -21,6 +21,7 @@ gradients live in ``deepgrad.ops``.
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import re
 import warnings
@@ -36,18 +37,33 @@ from deepgrad.ops.masks import any_masks, get_keras_mask, set_keras_mask
 from deepgrad.tensor import Tensor, Variable
 
 __all__ = [
-    "Layer", "InputSpec", "FusedCall", "fuse_chain", "clear_session", "shape_str", "shapes_of",
+    "Layer", "InputSpec", "FusedCall", "fuse_chain", "clear_session", "get_uid", "shape_str",
+    "shapes_of",
 ]
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 
 
-def clear_session() -> None:
-    """Reset automatic layer naming, so the next Dense is named ``dense`` again.
+def clear_session(free_memory: bool = True) -> None:
+    """Reset what Keras's ``clear_session`` resets: automatic layer names (the next Dense is
+    ``dense`` again) and the counters of :func:`get_uid`, and the session switches of
+    ``dg.config`` (safe mode, interactive logging, traceback filtering, flash attention)
+    to their defaults. ``epsilon``, ``floatx``, ``image_data_format`` and the caps stay.
 
-    >>> clear_session()
+    deepgrad's random generator is left as it is: in Keras too, the weights drawn after
+    ``set_random_seed(s); clear_session()`` are those drawn after ``set_random_seed(s)``.
+
+    Args:
+        free_memory: run Python's garbage collector (``gc.collect()``), as Keras does.
+
+    >>> import deepgrad as dg
+    >>> _ = dg.layers.Dense(1); clear_session(); dg.layers.Dense(1).name
+    'dense'
     """
     _name_counts.clear()
+    config.reset_session_switches()
+    if free_memory:
+        gc.collect()
 
 
 def _snake_case(name: str) -> str:
@@ -61,6 +77,21 @@ def unique_name(base: str) -> str:
     count = _name_counts[base]
     _name_counts[base] += 1
     return base if count == 0 else f"{base}_{count}"
+
+
+def get_uid(prefix: str = "") -> int:
+    """The next number for ``prefix``: 1, 2, ... (Keras's ``keras.backend.get_uid``).
+
+    As in Keras, the counter is the one automatic layer names use: after one ``Dense``
+    (named ``dense``), ``get_uid('dense')`` is 2 and the next Dense is ``dense_2``.
+
+    >>> clear_session(); get_uid("block"), get_uid("block")
+    (1, 2)
+    """
+    if not isinstance(prefix, str):
+        raise TypeError(f"get_uid: `prefix` must be a string. Received: prefix={prefix!r}")
+    _name_counts[prefix] += 1
+    return _name_counts[prefix]
 
 
 def shape_str(shape) -> str:

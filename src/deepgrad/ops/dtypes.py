@@ -18,7 +18,8 @@ import numpy as np
 
 from deepgrad import config
 
-__all__ = ["standardize_dtype", "result_type", "dtype_of", "float_dtype", "is_float"]
+__all__ = ["standardize_dtype", "result_type", "dtype_of", "float_dtype", "is_float",
+           "is_float_dtype", "is_int_dtype"]
 
 ALLOWED_DTYPES = (
     "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
@@ -168,6 +169,29 @@ def is_float(dtype) -> bool:
     (True, False)
     """
     return np.dtype(dtype).kind == "f" if dtype != "bfloat16" else True
+
+
+def is_float_dtype(dtype) -> bool:
+    """Whether ``dtype``, standardized first, is a float type (Keras's
+    ``keras.backend.is_float_dtype``: Python ``float`` and ``None``, floatx, count).
+
+    Raises:
+        ValueError: for a dtype Keras does not allow (from :func:`standardize_dtype`).
+
+    >>> is_float_dtype("bfloat16"), is_float_dtype(float), is_float_dtype("complex64")
+    (True, True, False)
+    """
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype) -> bool:
+    """Whether ``dtype``, standardized first, is a signed or unsigned integer type (Keras's
+    ``keras.backend.is_int_dtype``; ``bool`` is not).
+
+    >>> is_int_dtype("uint8"), is_int_dtype(int), is_int_dtype("bool")
+    (True, True, False)
+    """
+    return standardize_dtype(dtype).startswith(("int", "uint"))
 
 
 def float_dtype(dtype) -> str:
