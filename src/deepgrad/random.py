@@ -33,6 +33,7 @@ from deepgrad import config
 __all__ = [
     "generator", "set_random_seed", "make_generator", "get_state", "set_state", "normal",
     "uniform", "truncated_normal", "randint", "shuffle", "stream", "generator_of",
+    "SeedGenerator", "seeded_generator", "categorical", "dropout", "gamma", "binomial", "beta",
 ]
 
 _generator: np.random.Generator = np.random.default_rng()
@@ -176,7 +177,7 @@ def _draw_setup(shape, dtype, seed, name: str) -> tuple[tuple[int, ...], np.dtyp
     if any(s < 0 for s in shape):
         raise ValueError(f"random.{name}: `shape` must hold sizes >= 0. Received: "
                          f"shape={shape}")
-    return shape, np.dtype(dtype or config.floatx()), make_generator(seed)
+    return shape, np.dtype(dtype or config.floatx()), seeded_generator(seed, name)
 
 
 def normal(shape, mean: float = 0.0, stddev: float = 1.0, dtype=None,
@@ -244,5 +245,192 @@ def shuffle(x, axis: int = 0, seed: int | None = None) -> np.ndarray:
     [0, 1, 2, 3, 4]
     """
     array = np.asarray(x)
-    order = make_generator(seed).permutation(array.shape[axis])
+    order = seeded_generator(seed, "shuffle").permutation(array.shape[axis])
     return np.take(array, order, axis=axis)
+
+
+# -- keras.random.SeedGenerator and the remaining draws -----------------------------------
+
+
+class SeedGenerator:
+    """A seed that advances at every draw: each call given it draws new values, and the
+    sequence repeats from the same ``seed`` (Keras's ``keras.random.SeedGenerator``).
+
+    An int ``seed`` gives the same values at every call; a SeedGenerator gives the next
+    values of its own sequence. The state is Keras's ``[seed, counter]``; each draw uses
+    a NumPy generator made from the state, then adds 1 to the counter. Without ``seed``,
+    the seed is drawn from deepgrad's global generator, so :func:`set_random_seed` makes
+    it reproducible (Keras draws it from Python's ``random``, which its
+    ``set_random_seed`` seeds too). Unlike Keras's, ``state`` is a NumPy array, not a
+    variable: this module sits below Tensor.
+
+    Args:
+        seed: an int, or None for one drawn from the global generator.
+        name: a name (``seed_generator``, ``seed_generator_1``, ... by default).
+
+    >>> gen = SeedGenerator(42)
+    >>> a, b = normal((2,), seed=gen), normal((2,), seed=gen)
+    >>> bool((a != b).all()), bool((normal((2,), seed=SeedGenerator(42)) == a).all())
+    (True, True)
+    """
+
+    _names: dict[str, int] = {}
+
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs) -> None:
+        if kwargs:
+            raise ValueError(f"SeedGenerator: unrecognized keyword arguments: {sorted(kwargs)}")
+        self._initial_seed = seed
+        if seed is None:
+            seed = int(generator().integers(1, 10**9))
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"SeedGenerator: `seed` must be an int >= 0 or None. Received: "
+                             f"seed={seed!r}")
+        if name is None:
+            count = SeedGenerator._names.get("seed_generator", 0)
+            SeedGenerator._names["seed_generator"] = count + 1
+            name = "seed_generator" if count == 0 else f"seed_generator_{count}"
+        self.name = name
+        self.state = np.array([int(seed), 0], dtype=np.int64)
+
+    def next(self, ordered: bool = True) -> np.ndarray:
+        """The state now (a copy), then advance it: the counter plus 1, or with
+        ``ordered=False`` Keras's scramble ``(state + 1) * 5387 % 933199``.
+
+        >>> gen = SeedGenerator(7)
+        >>> gen.next().tolist(), gen.next().tolist()
+        ([7, 0], [7, 1])
+        """
+        current = self.state.copy()
+        self.state = self.state + [0, 1] if ordered else (self.state + 1) * 5387 % 933199
+        return current
+
+    def generator(self) -> np.random.Generator:
+        """A NumPy generator for one draw, made from :meth:`next`'s state."""
+        return np.random.default_rng([int(v) for v in self.next()])
+
+    def get_config(self) -> dict:
+        """Keras's config: the seed given (None if none was) and the name."""
+        return {"seed": self._initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> SeedGenerator:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<SeedGenerator name={self.name!r} state={self.state.tolist()}>"
+
+
+def seeded_generator(seed, who: str) -> np.random.Generator:
+    """The generator for a draw given Keras's ``seed``: None (the global generator), an
+    int (the same values each call), or a :class:`SeedGenerator` (its next values).
+
+    >>> bool(seeded_generator(3, "f").random() == seeded_generator(3, "f").random())
+    True
+    """
+    if isinstance(seed, SeedGenerator):
+        return seed.generator()
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"random.{who}: `seed` must be None, an int or a "
+                         f"dg.random.SeedGenerator. Received: seed={seed!r} "
+                         f"({type(seed).__name__})")
+    return make_generator(seed)
+
+
+def _float_dtype(dtype, who: str) -> np.dtype:
+    dtype = np.dtype(dtype or config.floatx())
+    if dtype.kind != "f":
+        raise ValueError(f"random.{who}: `dtype` must be a float type (Keras supports only "
+                         f"those). Received: dtype={dtype.name!r}")
+    return dtype
+
+
+def categorical(logits, num_samples: int, dtype="int32", seed=None) -> np.ndarray:
+    """``num_samples`` class indices per row of ``logits`` ``(batch, num_classes)``, drawn
+    with probabilities ``softmax(row)``: shape ``(batch, num_samples)``
+    (``keras.random.categorical``).
+
+    Raises:
+        ValueError: for ``logits`` that are not 2-D, or a negative ``num_samples``.
+
+    >>> categorical([[-50.0, 0.0], [0.0, -50.0]], 3, seed=0).tolist()
+    [[1, 1, 1], [0, 0, 0]]
+    """
+    values = np.asarray(getattr(logits, "data", logits), dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError("random.categorical: `logits` must be 2-D, (batch_size, "
+                         f"num_classes). Received: logits.shape={values.shape}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) \
+            or num_samples < 0:
+        raise ValueError("random.categorical: `num_samples` must be an int >= 0. Received: "
+                         f"num_samples={num_samples!r}")
+    rng = seeded_generator(seed, "categorical")
+    shifted = np.exp(values - values.max(axis=1, keepdims=True))
+    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    rows = [rng.choice(values.shape[1], size=int(num_samples), p=p) for p in probabilities]
+    return np.array(rows, dtype=dtype).reshape(values.shape[0], int(num_samples))
+
+
+def dropout(inputs, rate: float, noise_shape=None, seed=None):
+    """``inputs`` with each element zeroed with probability ``rate`` and the rest scaled
+    by ``1 / (1 - rate)`` (``keras.random.dropout``); ``noise_shape`` (None entries take
+    the input's size) shares one draw along its size-1 axes.
+
+    A Tensor in gives a Tensor out, differentiable (the mask is a constant factor); an
+    array gives an array.
+
+    >>> sorted(set(dropout(np.ones((4, 4), "float32"), 0.5, seed=0).ravel().tolist()))
+    [0.0, 2.0]
+    """
+    if not 0 <= rate <= 1:
+        raise ValueError(f"random.dropout: `rate` must be in [0, 1]. Received: rate={rate!r}")
+    array = inputs.data if hasattr(inputs, "requires_grad") else np.asarray(inputs)
+    dtype = array.dtype if array.dtype.kind == "f" else np.dtype(config.floatx())
+    if rate == 0:
+        return inputs
+    if noise_shape is None:
+        shape = array.shape
+    else:
+        shape = tuple(s if n is None else int(n) for n, s in zip(noise_shape, array.shape))
+    keep = seeded_generator(seed, "dropout").random(shape) >= rate
+    scale = 0.0 if rate == 1 else 1 / (1 - rate)
+    mask = np.broadcast_to(keep.astype(dtype) * dtype.type(scale), array.shape)
+    return inputs * mask if hasattr(inputs, "requires_grad") else array * mask
+
+
+def gamma(shape, alpha: float, dtype=None, seed=None) -> np.ndarray:
+    """Draws from the Gamma distribution of shape ``alpha`` and scale 1
+    (``keras.random.gamma``); ``dtype`` a float type, ``floatx()`` by default.
+
+    >>> x = gamma((20000,), 3.0, seed=0)
+    >>> x.dtype, round(float(x.mean()), 1)
+    (dtype('float32'), 3.0)
+    """
+    shape, _, _ = _draw_setup(shape, None, None, "gamma")
+    dtype = _float_dtype(dtype, "gamma")
+    return seeded_generator(seed, "gamma").standard_gamma(alpha, shape).astype(dtype)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None) -> np.ndarray:
+    """Numbers of successes in ``counts`` trials of probability ``probabilities`` (both
+    broadcast to ``shape``), as floats (``keras.random.binomial``).
+
+    >>> binomial((3,), counts=10, probabilities=[0.0, 1.0, 0.5], seed=0)[:2].tolist()
+    [0.0, 10.0]
+    """
+    shape, _, _ = _draw_setup(shape, None, None, "binomial")
+    dtype = _float_dtype(dtype, "binomial")
+    rng = seeded_generator(seed, "binomial")
+    return rng.binomial(np.asarray(counts, dtype=np.int64), probabilities, shape).astype(dtype)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None) -> np.ndarray:
+    """Draws from the Beta distribution of parameters ``alpha`` and ``beta`` (numbers or
+    arrays broadcast to ``shape``), as ``keras.random.beta``.
+
+    >>> x = beta((20000,), 2.0, 6.0, seed=0)
+    >>> round(float(x.mean()), 2), bool(x.min() >= 0 and x.max() <= 1)
+    (0.25, True)
+    """
+    shape, _, _ = _draw_setup(shape, None, None, "beta")
+    dtype = _float_dtype(dtype, "beta")
+    return seeded_generator(seed, "beta").beta(alpha, beta, shape).astype(dtype)
