@@ -76,7 +76,17 @@ _TF_STYLE_NAMES = (
 )
 _ATTRIBUTES.update(dict.fromkeys(_TF_STYLE_NAMES, "deepgrad.tf_style"))
 
-__all__ = sorted(_SUBMODULES | set(_ATTRIBUTES) | {"__version__"})
+__all__ = sorted(_SUBMODULES | set(_ATTRIBUTES) | {"__version__", "version"})
+
+
+def version() -> str:
+    """deepgrad's version, as ``keras.version()`` gives Keras's.
+
+    >>> import deepgrad as dg
+    >>> dg.version() == dg.__version__
+    True
+    """
+    return __version__
 
 
 def __getattr__(name: str):

@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "is_nested", "flatten", "flatten_with_path", "map_structure", "pack_sequence_as",
     "assert_same_structure", "map_shape_structure", "traverse", "MAP_TO_NONE",
+    "assert_same_paths", "lists_to_tuples", "map_structure_up_to",
 ]
 
 _ALL = (list, tuple, dict)
@@ -242,28 +243,122 @@ at the top level.
     stack = [((), a, b)]
     while stack:
         path, x, y = stack.pop()
-        x_nested, y_nested = isinstance(x, kinds), isinstance(y, kinds)
-        problem = None
-        if x_nested != y_nested:
-            problem = "a structure against a leaf" if x_nested else "a leaf against a structure"
-        elif not x_nested:
-            continue
-        elif isinstance(x, dict) or isinstance(y, dict):
-            if not (isinstance(x, dict) and isinstance(y, dict)):
-                problem = f"{type(x).__name__} against {type(y).__name__}"
-            elif x.keys() != y.keys():
-                problem = f"keys {sorted(map(str, x))} against {sorted(map(str, y))}"
-        elif type(x) is not type(y):
-            problem = f"{type(x).__name__} against {type(y).__name__}"
-        elif len(x) != len(y):
-            problem = f"length {len(x)} against {len(y)}"
+        problem = _level_problem(x, y, kinds)
         if problem is not None:
-            where = "at the top level" if not path else f"at {list(path)}"
             raise ValueError(
-                f"The two structures don't have the same nested structure: {problem} {where}."
+                f"The two structures don't have the same nested structure: {problem} "
+                f"{_where(path)}."
             )
-        keys = _keys(x) if isinstance(x, dict) else range(len(x))
-        stack.extend((path + (key,), x[key], y[key]) for key in keys)
+        if isinstance(x, kinds):
+            keys = _keys(x) if isinstance(x, dict) else range(len(x))
+            stack.extend((path + (key,), x[key], y[key]) for key in keys)
+
+
+def _where(path: tuple) -> str:
+    return "at the top level" if not path else f"at {list(path)}"
+
+
+def _level_problem(x, y, kinds: tuple) -> str | None:
+    """How ``y`` differs from ``x`` at this level (:func:`assert_same_structure`'s rules),
+    or None."""
+    x_nested, y_nested = isinstance(x, kinds), isinstance(y, kinds)
+    if x_nested != y_nested:
+        return "a structure against a leaf" if x_nested else "a leaf against a structure"
+    if not x_nested:
+        return None
+    if isinstance(x, dict) or isinstance(y, dict):
+        if not (isinstance(x, dict) and isinstance(y, dict)):
+            return f"{type(x).__name__} against {type(y).__name__}"
+        if x.keys() != y.keys():
+            return f"keys {sorted(map(str, x))} against {sorted(map(str, y))}"
+        return None
+    if type(x) is not type(y):
+        return f"{type(x).__name__} against {type(y).__name__}"
+    if len(x) != len(y):
+        return f"length {len(x)} against {len(y)}"
+    return None
+
+
+def assert_same_paths(a: Any, b: Any) -> None:
+    """Raise unless ``a`` and ``b`` have the same paths (Keras's ``keras.tree``).
+
+    Unlike :func:`assert_same_structure`, the container types do not matter: a list
+    matches a tuple, two namedtuple classes match, as long as the indices and keys of
+    every leaf are the same.
+
+    Raises:
+        ValueError: listing the paths each has that the other lacks.
+
+    >>> assert_same_paths([0, 1], (2, 3))
+    >>> assert_same_paths({"a": 1}, {"b": 1})
+    Traceback (most recent call last):
+    ...
+    ValueError: assert_same_paths: `a` and `b` don't have the same paths.
+    Paths in `a` missing in `b`: [('a',)]
+    Paths in `b` missing in `a`: [('b',)]
+    """
+    a_paths = {path for path, _ in flatten_with_path(a)}
+    b_paths = {path for path, _ in flatten_with_path(b)}
+    if a_paths == b_paths:
+        return
+    message = "assert_same_paths: `a` and `b` don't have the same paths."
+    for label, extra in (("Paths in `a` missing in `b`", a_paths - b_paths),
+                         ("Paths in `b` missing in `a`", b_paths - a_paths)):
+        if extra:
+            message += f"\n{label}: {sorted(extra, key=repr)}"
+    raise ValueError(message)
+
+
+def lists_to_tuples(structure: Any):
+    """``structure`` with every list, at any depth, made a tuple (Keras's ``keras.tree``).
+
+    >>> lists_to_tuples([1, [2, {"a": [3]}], (4, [5])])
+    (1, (2, {'a': (3,)}), (4, (5,)))
+    """
+    return traverse(lambda item: tuple(item) if isinstance(item, list) else None, structure,
+                    top_down=False)
+
+
+def map_structure_up_to(shallow_structure: Any, func: Callable, *structures):
+    """``func`` applied to the structures down to the leaves of ``shallow_structure`` only:
+    what lies deeper in ``structures`` is passed to ``func`` whole (Keras's ``keras.tree``).
+
+    Each structure must nest like ``shallow_structure`` down to its leaves (same rules as
+    :func:`assert_same_structure`) and may nest deeper below them. ``None`` in
+    ``shallow_structure`` is a leaf, as Keras documents (Keras 3.15's optree code refuses
+    its own example with ``None``; deepgrad follows the documentation).
+
+    Returns:
+        A structure laid out like ``shallow_structure``.
+
+    Raises:
+        TypeError: without structures, or if ``func`` is not callable.
+        ValueError: where a structure is shallower than ``shallow_structure`` or differs
+            from it.
+
+    >>> map_structure_up_to([None, None], len, [[1, 1], [2, 2]])
+    [2, 2]
+    >>> map_structure_up_to([None, [None, None]], str, [[1, 1], [2, 2]])
+    ['[1, 1]', ['2', '2']]
+    """
+    if not structures:
+        raise TypeError("map_structure_up_to: give at least one structure.")
+    if not callable(func):
+        raise TypeError(f"map_structure_up_to: `func` must be callable. Received: {func!r}")
+
+    def walk(path: tuple, shallow, items: list):
+        if not isinstance(shallow, _ALL):
+            return func(*items)
+        for item in items:
+            problem = _level_problem(shallow, item, _ALL)
+            if problem is not None:
+                raise ValueError(f"map_structure_up_to: a structure does not nest like "
+                                 f"`shallow_structure`: {problem} {_where(path)}.")
+        keys = _keys(shallow) if isinstance(shallow, dict) else range(len(shallow))
+        return _rebuild(shallow, [walk(path + (key,), shallow[key], [i[key] for i in items])
+                                  for key in keys])
+
+    return walk((), shallow_structure, list(structures))
 
 
 def map_shape_structure(func: Callable, structure: Any):
