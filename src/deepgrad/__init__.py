@@ -63,6 +63,7 @@ _ATTRIBUTES = {
     "Optimizer": "deepgrad.optimizers",
     "Initializer": "deepgrad.initializers",
     "Regularizer": "deepgrad.regularizers",
+    "name_scope": "deepgrad.scopes",
 }
 # TensorFlow's top-level names that course code calls (dg.float32, dg.reshape, ...), from
 # deepgrad.tf_style (whose __all__ this is), listed here so that `import deepgrad` loads nothing.

@@ -23,6 +23,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from deepgrad import config
+from deepgrad.scopes import scoped
 
 __all__ = [
     "Tensor",
@@ -405,7 +406,7 @@ class Variable(Tensor):
             np.array(_to_array(value, dtype), order="C"), requires_grad=trainable, name=name
         )
         self._trainable = bool(trainable)
-        self.path = name
+        self.path = scoped(name)  # under any open dg.name_scope, as Keras's paths
         self.regularizer = None
         self.constraint = None
 

@@ -34,6 +34,7 @@ from deepgrad import config, tree
 from deepgrad.formats.budget import check_scratch, claim_weight
 from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
 from deepgrad.ops.masks import any_masks, get_keras_mask, set_keras_mask
+from deepgrad.scopes import scoped
 from deepgrad.tensor import Tensor, Variable
 
 __all__ = [
@@ -544,7 +545,7 @@ class Layer:
         else:
             value = init(shape, dtype=dtype)
         variable = Variable(value, trainable=trainable and self._trainable, name=name)
-        variable.path = f"{self.name}/{name}" if name else self.name
+        variable.path = scoped(f"{self.name}/{name}" if name else self.name)
         variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None
         variable.constraint = constraints.get(constraint)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
