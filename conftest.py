@@ -20,7 +20,7 @@ def _fresh_state(doctest_namespace):
     doctest_namespace["np"] = np
     doctest_namespace["dg"] = dg
     dg.utils.set_random_seed(1337)
-    dg.layers.clear_session()
+    dg.layers.clear_session(free_memory=False)  # gc.collect() before every test is minutes
     yield
 
 
