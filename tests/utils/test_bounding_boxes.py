@@ -107,3 +107,63 @@ def test_non_max_suppression_rules():
         nms(boxes, scores[:3], 10)
     with pytest.raises(ValueError, match="iou_threshold=1.5"):
         nms(boxes, scores, 10, iou_threshold=1.5)
+
+
+# -- detection box arithmetic: crop, pad, affine moves, CIoU, anchor deltas ----------------
+def test_crop_and_pad_equal_keras():
+    boxes = np.array(FIXTURE["boxes"], "float32")
+    np.testing.assert_allclose(bb.crop(boxes, top=10, left=20, height=60, width=70),
+                               FIXTURE["crop"], rtol=1e-6)
+    np.testing.assert_allclose(bb.pad(boxes, top=7, left=3), FIXTURE["pad"], rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="crop: only bounding_box_format='xyxy'"):
+        bb.crop(boxes, 0, 0, 10, 10, bounding_box_format="yxyx")
+    with pytest.raises(ValueError, match=r"pad: `boxes` must have shape \(N, 4\)"):
+        bb.pad(boxes[:, :3], 1, 1)
+
+
+def test_affine_transform_equals_keras_per_image_parameters():
+    boxes = np.array(FIXTURE["boxes"], "float32")[:12].reshape(2, 6, 4)
+    args = {k: np.array(v, "float32") for k, v in FIXTURE["affine"].items()}
+    moved = bb.affine_transform(boxes, height=120, width=150, **args)
+    np.testing.assert_allclose(moved, FIXTURE["affine_boxes"], rtol=1e-5, atol=1e-3)
+    one = bb.affine_transform(boxes[0], height=120, width=150,
+                              **{k: v[0] for k, v in args.items()})
+    np.testing.assert_allclose(one, moved[0], rtol=1e-6)
+
+
+def test_ciou_equals_keras_and_is_one_for_equal_boxes():
+    boxes = np.array(FIXTURE["boxes"], "float32")
+    np.testing.assert_allclose(bb.compute_ciou(boxes[:20], boxes[20:], "xyxy"),
+                               FIXTURE["ciou"], rtol=1e-5, atol=1e-6)
+    centre = np.array(FIXTURE["convert"]["center_xywh"], "float32")
+    np.testing.assert_allclose(bb.compute_ciou(centre[:20], centre[20:], "center_xywh"),
+                               FIXTURE["ciou_center"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bb.compute_ciou(boxes, boxes, "xyxy"), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="image_shape"):
+        bb.compute_ciou(boxes, boxes, "rel_xyxy")
+
+
+@pytest.mark.parametrize("fmt", ["center_yxhw", "center_xywh"])
+def test_anchor_deltas_equal_keras_and_invert(fmt):
+    boxes = np.array(FIXTURE["boxes"], "float32")
+    anchors, variance = boxes[20:], [0.1, 0.1, 0.2, 0.2]
+    deltas = bb.encode_box_to_deltas(anchors, boxes[:20], "xyxy", "xyxy",
+                                     encoding_format=fmt, variance=variance)
+    np.testing.assert_allclose(deltas, FIXTURE[f"deltas_{fmt}"], rtol=1e-5, atol=1e-5)
+    decoded = bb.decode_deltas_to_boxes(anchors, deltas, "xyxy", "yxyx", encoded_format=fmt,
+                                        variance=variance)
+    np.testing.assert_allclose(decoded, FIXTURE[f"decoded_{fmt}"], rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(decoded[:, [1, 0, 3, 2]], boxes[:20], rtol=1e-5, atol=1e-4)
+    levels = bb.decode_deltas_to_boxes({3: anchors}, {3: deltas}, "xyxy", "yxyx",
+                                       encoded_format=fmt, variance=variance)
+    np.testing.assert_array_equal(levels[3], decoded)
+
+
+def test_anchor_delta_arguments_are_checked():
+    boxes = np.array(FIXTURE["boxes"], "float32")[:4]
+    with pytest.raises(ValueError, match="variance` must be length 4"):
+        bb.encode_box_to_deltas(boxes, boxes, "xyxy", "xyxy", variance=[1, 1])
+    with pytest.raises(ValueError, match="encoded_format"):
+        bb.decode_deltas_to_boxes(boxes, boxes, "xyxy", "xyxy", encoded_format="xyxy")
+    with pytest.raises(ValueError, match="same levels"):
+        bb.decode_deltas_to_boxes({3: boxes}, {4: boxes}, "xyxy", "xyxy")
