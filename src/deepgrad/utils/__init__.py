@@ -47,6 +47,7 @@ from deepgrad.utils.tensor_utils import get_source_inputs, is_keras_tensor, stan
 __all__ = [
     "Config",
     "CustomObjectScope",
+    "FeatureSpace",
     "Progbar",
     "PyDataset",
     "Sequence",
@@ -98,6 +99,8 @@ _LAZY = {
     "text_dataset_from_directory": "deepgrad.utils.text_dataset",
     "timeseries_dataset_from_array": "deepgrad.utils.timeseries_dataset",
     "pad_sequences": "deepgrad.utils.sequence",
+    # Above the layers (its preprocessors are layers): loaded on first use.
+    "FeatureSpace": "deepgrad.utils.feature_space",
     # Keras exposes its serializer in keras.utils as well as keras.saving: the same
     # functions, found on first use, so importing utils does not load the saving tier.
     "serialize_keras_object": "deepgrad.saving.objects",
