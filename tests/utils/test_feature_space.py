@@ -88,6 +88,11 @@ def test_the_keras_tutorial_flow_trains_and_saves(tmp_path):
                                inference.predict(raw, verbose=0), rtol=1e-6)
 
 
+def test_discretized_with_given_boundaries_needs_no_adapt():
+    space = FS(features={"x": FS.float_discretized(num_bins=3, bin_boundaries=[0.0, 1.0])})
+    np.testing.assert_array_equal(space({"x": np.array([-1.0, 0.5, 2.0])}), np.eye(3))
+
+
 def test_config_rebuilds_the_same_space():
     space = adapted()
     copy = FS.from_config(space.get_config())

@@ -109,6 +109,8 @@ def _cardinality(layer) -> int | None:
         return layer.vocabulary_size()
     if isinstance(layer, layers.CategoryEncoding):
         return layer.num_tokens
+    if isinstance(layer, layers.Discretization) and layer.num_bins is None:
+        return len(layer.get_config()["bin_boundaries"]) + 1
     if isinstance(layer, (layers.Discretization, layers.Hashing, layers.HashedCrossing)):
         return layer.num_bins
     return None
@@ -168,6 +170,7 @@ class FeatureSpace(Layer):
     def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot",
                           name=None) -> Feature:
         name = name or unique_name("float_discretized")
+        # Keras passes both and its layer then refuses them; given boundaries win here.
         layer = layers.Discretization(num_bins=None if bin_boundaries else num_bins,
                                       bin_boundaries=bin_boundaries,
                                       name=f"{name}_preprocessor")
@@ -346,7 +349,8 @@ class FeatureSpace(Layer):
                 raise ValueError(
                     f"FeatureSpace: cannot concatenate feature {name!r}, which is not "
                     f"encoded (dtype {value.dtype}). Use output_mode='dict', or one_hot.")
-        return layers.concatenate(list(encoded.values()), axis=-1)
+        values = list(encoded.values())
+        return values[0] if len(values) == 1 else layers.concatenate(values, axis=-1)
 
     def __call__(self, data):
         """Encode a dict of columns: one row per sample (a single sample of scalars gives
