@@ -235,6 +235,8 @@ CASES = [
     LayerCase(lambda: L.ConvLSTM1D(2, 3), (3, 6, 2), (4, 2), [(3, 2, 8), (3, 2, 8), (8,)]),
     LayerCase(lambda: L.ConvLSTM2D(2, 3, padding="same", return_sequences=True), (3, 4, 4, 1),
               (3, 4, 4, 2), [(3, 3, 1, 8), (3, 3, 2, 8), (8,)]),
+    LayerCase(lambda: L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2)),
+              (6, 6, 1), (6, 6, 1), [], inputs=_pixels((6, 6, 1)), differentiable=False),
     LayerCase(lambda: L.ConvLSTM3D(2, 2), (2, 3, 3, 3, 1), (2, 2, 2, 2),
               [(2, 2, 2, 1, 8), (2, 2, 2, 2, 8), (8,)]),
 ]

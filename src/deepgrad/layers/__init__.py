@@ -30,6 +30,7 @@ from deepgrad.layers.augmentation_tone import AutoContrast, Equalization, Random
 from deepgrad.layers.augmentation_warp import RandomElasticTransform, RandomPerspective
 from deepgrad.layers.base import InputSpec, Layer, clear_session
 from deepgrad.layers.categorical import CategoryEncoding, Discretization
+from deepgrad.layers.clahe import ContrastLimitedAdaptiveHistogramEqualization
 from deepgrad.layers.conv import (
     Conv1D,
     Conv2D,
@@ -326,6 +327,7 @@ __all__ = [
     "ConvLSTM1D",
     "ConvLSTM2D",
     "ConvLSTM3D",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "LSTMCell",
     "RNN",
     "SimpleRNN",
