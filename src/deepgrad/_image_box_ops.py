@@ -24,13 +24,12 @@ import math
 
 import numpy as np
 
+from deepgrad import config
 from deepgrad._image_boxes import convert_format
 
 __all__ = ["affine_transform", "compute_ciou", "crop", "decode_deltas_to_boxes",
            "encode_box_to_deltas", "pad"]
 
-# Keras's backend.epsilon(), the fuzz factor of its box arithmetic.
-_EPSILON = 1e-7
 _ENCODINGS = ("center_xywh", "center_yxhw")
 
 
@@ -148,17 +147,18 @@ def compute_ciou(boxes1, boxes2, bounding_box_format: str, image_shape=None) -> 
     a = convert_format(boxes1, bounding_box_format, "xyxy", height=height, width=width)
     b = convert_format(boxes2, bounding_box_format, "xyxy", height=height, width=width)
     (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = np.moveaxis(a, -1, 0), np.moveaxis(b, -1, 0)
-    w1, h1 = ax2 - ax1, ay2 - ay1 + _EPSILON
-    w2, h2 = bx2 - bx1, by2 - by1 + _EPSILON
+    eps = config.epsilon()  # Keras reads backend.epsilon() here
+    w1, h1 = ax2 - ax1, ay2 - ay1 + eps
+    w2, h2 = bx2 - bx1, by2 - by1 + eps
     inter = (np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0)
              * np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0))
-    union = w1 * h1 + w2 * h2 - inter + _EPSILON
-    iou = inter / (union + _EPSILON)
+    union = w1 * h1 + w2 * h2 - inter + eps
+    iou = inter / (union + eps)
     diagonal = ((np.maximum(ax2, bx2) - np.minimum(ax1, bx1)) ** 2
-                + (np.maximum(ay2, by2) - np.minimum(ay1, by1)) ** 2 + _EPSILON)
+                + (np.maximum(ay2, by2) - np.minimum(ay1, by1)) ** 2 + eps)
     centres = ((ax1 + ax2) / 2 - (bx1 + bx2) / 2) ** 2 + ((ay1 + ay2) / 2 - (by1 + by2) / 2) ** 2
     v = 4 / math.pi**2 * (np.arctan(w2 / h2) - np.arctan(w1 / h1)) ** 2
-    alpha = v / (v - iou + (1 + _EPSILON))
+    alpha = v / (v - iou + (1 + eps))
     return iou - (centres / diagonal + v * alpha)
 
 
@@ -199,8 +199,9 @@ def encode_box_to_deltas(anchors, boxes, anchor_format: str, box_format: str,
     height, width = (None, None) if image_shape is None else image_shape[:2]
     a = convert_format(anchors, anchor_format, fmt, height=height, width=width)
     b = convert_format(boxes, box_format, fmt, height=height, width=width)
-    a_size = np.maximum(a[..., 2:], _EPSILON)
-    b_size = np.maximum(b[..., 2:], _EPSILON)
+    eps = config.epsilon()  # Keras reads backend.epsilon() here
+    a_size = np.maximum(a[..., 2:], eps)
+    b_size = np.maximum(b[..., 2:], eps)
     deltas = np.concatenate([(b[..., :2] - a[..., :2]) / a_size, np.log(b_size / a_size)], -1)
     return deltas if variance is None else deltas / variance
 
