@@ -47,6 +47,7 @@ import time
 
 import numpy as np
 
+SLOTS = "ring all-gather of Adam's 2 slots"
 CONFIGS = {"1x1": (1, 1), "1x2": (1, 2), "2x1": (2, 1)}  # name: (ranks, threads per rank)
 
 
@@ -132,6 +133,88 @@ def all_reduce(group, size: int, step_seconds: float, repeats: int = 20) -> dict
     found["small_blocking"] = (time.perf_counter() - start) / 300
     found["step"] = step_seconds
     return found
+
+
+def phases_worker(args) -> None:
+    """Under mpirun: the optimizer step's parts on the course CNN's variables (Adam), old
+    way and new, taking turns ``--repeats`` times, both ranks at once (a barrier before
+    each); rank 0 writes the medians and minimums (seconds)."""
+    from course_cnn import deepgrad_cnn
+
+    import deepgrad as dg
+
+    dg.config.set_num_threads(1)
+    dg.distribution.set_distribution(dg.distribution.DataParallel(timeout=600))
+    group = dg.collective.current()
+    comm, MPI = group.comm, group.comm.MPI
+    model = deepgrad_cnn(seed=0)
+    model.build((None, 28, 28, 1))
+    variables = model.trainable_variables
+    optimizer = dg.optimizers.Adam(1e-3)
+    optimizer.build(variables)
+    storage = optimizer._storage
+    flat = storage.groups[0]
+    rng = np.random.default_rng(group.rank)
+    grads = [rng.normal(size=v.data.shape).astype(np.float32) * 1e-3 for v in variables]
+    update = optimizer._rule(1, 1e-3, None)
+    size = flat.grad.size
+    bounds = group._bounds(size)
+    mine = (bounds[group.rank], bounds[group.rank + 1])
+    from deepgrad.distribution.group import _segments_between
+
+    weights = [_segments_between(flat.flat_params, flat.offsets, a, b)
+               for a, b in zip(bounds, bounds[1:])]
+    slots = [[slot[a:b] for slot in flat.slots.values()] for a, b in zip(bounds, bounds[1:])]
+    parts = {
+        "copy the gradients into the flat buffer": lambda: storage.gather(grads),
+        "Adam update, all 3.27 M weights": lambda: flat.step(update),
+        "Adam update, this rank's half": lambda: flat.step(update, *mine),
+        "Iallreduce (polled), 13 MB": lambda: comm.all_reduce_sum(flat.grad, "b"),
+        "Allreduce (blocking), 13 MB": lambda: comm._comm.Allreduce(
+            MPI.IN_PLACE, flat.grad, MPI.SUM),
+        "ring reduce-scatter, 13 MB": lambda: comm.reduce_scatter(flat.grad, bounds, "b"),
+        "ring all-gather of the weights": lambda: comm.all_gather_pieces(weights, "b"),
+        SLOTS: lambda: comm.all_gather_pieces(slots, "b"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in parts}
+    for _ in range(args.repeats):
+        for name, fn in parts.items():
+            comm._comm.Barrier()
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+            flat.grad[...] = 1e-3  # keep the sums small
+    if group.rank == 0:
+        with open(args.out, "w") as f:
+            json.dump(times, f)
+
+
+def phases(args) -> None:
+    """The optimizer step's parts on 2 ranks (see :func:`phases_worker`), and what they add
+    up to per step: the old way (Iallreduce, everything updated on each rank) and the new
+    (reduce-scatter, half the update, all-gather of the weights)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "phases.json")
+        command = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-n", "2",
+                   sys.executable, __file__, "--phases-worker", "--repeats",
+                   str(args.repeats), "--out", out]
+        subprocess.run(command, env=_environment(1), check=True)
+        with open(out) as f:
+            times = json.load(f)
+    print(f"the optimizer step's parts, 2 ranks at once, course CNN's 3.27 M weights, Adam, "
+          f"{args.repeats} turns; load average {os.getloadavg()[0]:.1f}")
+    low = {}
+    for name, values in times.items():
+        low[name] = min(values)
+        print(f"  {name:40s}: median {statistics.median(values) * 1e3:6.2f} ms, "
+              f"least {min(values) * 1e3:6.2f} ms")
+    old = low["Iallreduce (polled), 13 MB"] + low["Adam update, all 3.27 M weights"]
+    new = (low["ring reduce-scatter, 13 MB"] + low["Adam update, this rank's half"]
+           + low["ring all-gather of the weights"])
+    print(f"  per step (least times): Iallreduce + whole update {old * 1e3:.2f} ms; "
+          f"ring reduce-scatter + half update + all-gather of the weights {new * 1e3:.2f} "
+          f"ms (the slots, fetched only when the state is read, would add "
+          f"{low[SLOTS] * 1e3:.2f} ms a step)")
 
 
 def _environment(threads: int) -> dict:
@@ -261,6 +344,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--paper", action="store_true", help="print the scaling model")
+    parser.add_argument("--phases", action="store_true",
+                        help="time the optimizer step's parts on 2 ranks")
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--phases-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ceiling", action="store_true",
                         help="measure what two processes at once reach, without MPI")
     parser.add_argument("--compute-ms", type=float, default=42.7)
@@ -274,6 +361,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.phases_worker:
+        phases_worker(args)
+        return
+    if args.phases:
+        phases(args)
         return
     if args.paper:
         paper(args.compute_ms, args.per_sample_ms, args.hidden_ms)

@@ -47,6 +47,13 @@ def main() -> None:
                 for i in range(len(SHAPES))]
         reference.apply(mean, alone)
         collective.install(group)
+    # A step with a None gradient is not sharded: the slots split so far are fetched first.
+    grads = _gradients(rank + 9)
+    optimizer.apply(grads[:1] + [None] + grads[2:], sharded)
+    collective.install(None)
+    mean = [sum(_gradients(r + 9)[i] for r in range(size)) / size for i in range(len(SHAPES))]
+    reference.apply(mean[:1] + [None] + mean[2:], alone)
+    collective.install(group)
     for a, b in zip(sharded, alone):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-6)
     state, expected_state = optimizer.get_state(), reference.get_state()

@@ -33,6 +33,8 @@ __all__ = ["Communicator", "DistributedError", "find_world_size"]
 _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMI_SIZE")
 _NOTICE_TAG = 77
 _RING_TAG = 78
+_ASK_TAG = 79  # a rank asks another for its pieces of a sharded optimizer state
+_PIECES_TAG = 80
 # A wait polls without pause for this long, as a blocking MPI call spins (a non-blocking
 # collective progresses only while it is polled: sleeping between polls made a 13 MB
 # all-reduce 4x slower, benchmarks/distributed.py); after its first millisecond each poll
@@ -105,6 +107,11 @@ class Communicator:
         self._notice_request = self._notices.Irecv(self._notice, MPI.ANY_SOURCE, _NOTICE_TAG)
         self._failed = False
         self._scratch: dict[np.dtype, np.ndarray] = {}
+        # Requests from other ranks for this one's pieces of a state (see fetch_pieces),
+        # answered inside every wait: ``serve(number)`` gives the arrays to send.
+        self.serve = None
+        self._asked = np.zeros(1, np.int64)
+        self._ask = self._notices.Irecv(self._asked, MPI.ANY_SOURCE, _ASK_TAG)
         self.waited = [0.0, 0.0]
 
     # -- waiting -------------------------------------------------------------------------
@@ -118,6 +125,7 @@ class Communicator:
             self.waited[1] += time.process_time() - cpu
 
     def _poll(self, request, what: str) -> None:
+        self._answer()
         if request.Test():
             return
         status = self.MPI.Status()
@@ -127,6 +135,7 @@ class Communicator:
         yield_after = start + _YIELD_AFTER
         pause = 0.0
         while not request.Test():
+            self._answer()
             if self._notice_request.Test(status):
                 message = bytes(self._notice).rstrip(b"\0").decode("utf-8", "replace")
                 self._fail()
@@ -257,3 +266,30 @@ class Communicator:
         n, r = self.size, self.rank
         for step in range(n - 1):
             self._ring(pieces[(r - step) % n], pieces[(r - step - 1) % n], what)
+
+    # -- pieces of a state fetched from the ranks that hold them ---------------------------
+    def fetch_pieces(self, number: int, pieces: dict[int, list[np.ndarray]], what: str) -> None:
+        """Receive rank ``q``'s pieces of state ``number`` into ``pieces[q]``, for each ``q``
+        listed, without their taking part at the same moment: each is asked and answers
+        in its next wait (every rank waits at each training step's collectives)."""
+        receives = [self._comm.Irecv(a, q, _PIECES_TAG) for q, arrays in pieces.items()
+                    for a in arrays]
+        asks = [self._notices.Isend(np.array([number], np.int64), q, _ASK_TAG)
+                for q in pieces]
+        for request in receives + asks:
+            self._wait(request, what)
+
+    def _answer(self) -> None:
+        """Send the pieces other ranks asked for (they wait for them, receives posted)."""
+        status = self.MPI.Status()
+        while self._ask.Test(status):
+            source, number = status.Get_source(), int(self._asked[0])
+            self._ask = self._notices.Irecv(self._asked, self.MPI.ANY_SOURCE, _ASK_TAG)
+            sends = [self._comm.Isend(a, source, _PIECES_TAG) for a in self.serve(number)]
+            deadline = time.monotonic() + self.timeout
+            while sends and time.monotonic() < deadline:
+                sends = [r for r in sends if not r.Test()]
+            if sends:
+                raise DistributedError(
+                    f"rank {self.rank}: rank {source} asked for this rank's part of the "
+                    f"optimizer state and did not take it within {self.timeout:g} s")

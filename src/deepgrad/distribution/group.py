@@ -56,6 +56,12 @@ class ProcessGroup:
         self._share: float | None = None
         self._equal_shares = True  # every rank has as many rows of this global batch
         self._synchronized: weakref.WeakSet = weakref.WeakSet()  # models given rank 0's weights
+        # Optimizer states updated piece by piece (sharded_step): number -> (storage, bounds);
+        # ``_partial``: the numbers whose other pieces this rank has not fetched since.
+        self._sharded: dict[int, tuple] = {}
+        self._numbers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._partial: set[int] = set()
+        self.comm.serve = self._serve
         # Every rank starts from rank 0's random state: datasets shuffled without a seed,
         # and models built before the first fit, come out the same on every rank.
         state = json.dumps(dg_random.get_state()).encode() if self.rank == 0 else None
@@ -82,6 +88,7 @@ class ProcessGroup:
     def all_reduce_gradients(self, flats: list[np.ndarray]) -> None:
         """Weight each flat gradient buffer by this rank's share and sum over the ranks:
         a ring reduce-scatter then a ring all-gather of each buffer (one per dtype)."""
+        self.complete_state()  # a rule that reads all the slots follows sharded steps
         for flat in flats:
             bounds = self._bounds(flat.size)
             self._reduce_gradient(flat, bounds)
@@ -95,21 +102,52 @@ class ProcessGroup:
         each dtype group of ``storage`` (an :class:`deepgrad.optimizers.flat.FlatStorage`),
         then every rank's updated weights and slots are copied to all ranks.
 
-        Every rank ends with the same weights and slots, bit for bit, as all of them
-        updating everything would give, for half the update's work each on two ranks.
-        Copying the slots too keeps the optimizer's state whole on every rank (saved from
-        rank 0 as from one process) for one more all-gather per slot.
+        Every rank ends with the same weights, bit for bit, as all of them updating
+        everything would give, for half the update's work each on two ranks. The slots
+        stay split: each rank's own piece is current, and the others' are fetched when
+        the whole state is read (:meth:`complete_state`: by ``get_state``, a step that is
+        not sharded, the end of ``fit``), which saves an all-gather of every slot per step.
         """
+        number = self._numbers.get(storage)
+        if number is None:
+            number = self._numbers[storage] = len(self._sharded)
         bounds = [self._bounds(group.grad.size) for group in storage.groups]
+        self._sharded[number] = (weakref.ref(storage), bounds)
         for group, edges in zip(storage.groups, bounds):
             self._reduce_gradient(group.grad, edges)
         step([(edges[self.rank], edges[self.rank + 1]) for edges in bounds])
+        self._partial.add(number)
         for group, edges in zip(storage.groups, bounds):
-            pieces = []
-            for a, b in zip(edges, edges[1:]):
-                piece = _segments_between(group.flat_params, group.offsets, a, b)
-                pieces.append(piece + [slot[a:b] for slot in group.slots.values()])
+            pieces = [_segments_between(group.flat_params, group.offsets, a, b)
+                      for a, b in zip(edges, edges[1:])]
             self.comm.all_gather_pieces(pieces, "the updated weights")
+
+    def complete_state(self, storage=None) -> None:
+        """Fetch the other ranks' pieces of the slots that :meth:`sharded_step` left split:
+        of ``storage`` (None: of all). The other ranks answer in their next wait, so one
+        rank alone may call this (rank 0 saving a checkpoint), or all at once."""
+        numbers = set(self._partial) if storage is None else (
+            {self._numbers[storage]} & self._partial if storage in self._numbers else set())
+        for number in sorted(numbers):
+            self._partial.discard(number)
+            found = self._pieces(number)
+            if found is None:
+                continue
+            pieces = {q: arrays for q, arrays in enumerate(found) if q != self.rank}
+            self.comm.fetch_pieces(number, pieces, "the optimizer state")
+
+    def _pieces(self, number: int) -> list[list[np.ndarray]] | None:
+        """Each rank's pieces of the slots of state ``number`` (None if it is gone)."""
+        reference, bounds = self._sharded[number]
+        storage = reference()
+        if storage is None:
+            return None
+        return [[slot[edges[q]:edges[q + 1]] for group, edges in zip(storage.groups, bounds)
+                 for slot in group.slots.values()] for q in range(self.size)]
+
+    def _serve(self, number: int) -> list[np.ndarray]:
+        found = self._pieces(number) if number in self._sharded else None
+        return [] if found is None else found[self.rank]
 
     def _bounds(self, size: int) -> list[int]:
         """Where each rank's piece of a flat buffer of ``size`` elements starts (and the end)."""
@@ -145,6 +183,7 @@ class ProcessGroup:
         """Tell the other ranks when this one raises, so that they fail instead of waiting."""
         try:
             yield
+            self.complete_state()  # the end of fit: the state whole, for rank 0 to save
         except DistributedError:
             raise
         except BaseException as error:

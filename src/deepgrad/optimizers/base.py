@@ -638,6 +638,9 @@ class Optimizer:
         >>> sorted(opt.get_state())
         ['iterations', 'learning_rate', 'momentum/0', 'velocity/0']
         """
+        group = collective.current()
+        if group is not None and self._storage is not None:  # data parallel: slots split
+            group.complete_state(self._storage)
         return state_module.collect(self)
 
     def state_spec(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
