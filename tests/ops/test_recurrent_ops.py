@@ -290,30 +290,35 @@ def test_recurrent_dropout_mask_forward_and_gradients(kind, mask):
     assert gradient_check(lambda *t: all_outputs(op(*t, **flags)), inputs, atol=1e-7, rtol=1e-6)
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
 @pytest.mark.parametrize("dropout", [False, True], ids=["plain", "dropout"])
-def test_lstm_fast_path_matches_the_row_loop(monkeypatch, bias, dropout):
+def test_fast_path_matches_the_row_loop(monkeypatch, kind, bias, dropout):
     """Unpadded sequences take ``kernels/recurrent_columns.py`` (the batch on the last
     axis); the row loop of ``kernels/recurrent.py`` gives the same outputs and gradients,
     with the batch split over threads (40 rows) and the sequence run backwards."""
     from deepgrad.ops import recurrent_columns, recurrent_runs
 
+    gates, states = (4, 2) if kind == "lstm" else (3, 1)
     x = rng.normal(size=(40, 6, 3))
-    h0, c0 = rng.normal(size=(40, 4)) * 0.5, rng.normal(size=(40, 4)) * 0.5
-    weights = [rng.normal(size=(3, 16)), rng.normal(size=(4, 16)) * 0.5]
-    weights += [rng.normal(size=(16,))] if bias else []
+    init = [rng.normal(size=(40, 4)) * 0.5 for _ in range(states)]
+    weights = [rng.normal(size=(3, 4 * gates)), rng.normal(size=(4, 4 * gates)) * 0.5]
+    if bias:
+        weights.append(rng.normal(size=(4 * gates,) if kind == "lstm" else (2, 4 * gates)))
     recurrent_mask = (rng.uniform(size=(40, 4)) > 0.3) / 0.7 if dropout else None
+    op = lstm if kind == "lstm" else gru
 
     def run():
-        tensors = [Tensor(a, requires_grad=True) for a in [x, h0, c0, *weights]]
-        out, h, c = lstm(*tensors, go_backwards=True, return_sequences=True,
+        tensors = [Tensor(a, requires_grad=True) for a in [x, *init, *weights]]
+        out, *final = op(*tensors, go_backwards=True, return_sequences=True,
                          recurrent_mask=recurrent_mask)
         (out * np.linspace(-1, 1, out.size).reshape(out.shape)).sum().backward()
-        ((h * 2).sum() + (c * 3).sum()).backward()
-        return [out.data, h.data, c.data] + [t.grad for t in tensors]
+        sum((s * (2 + k)).sum() for k, s in enumerate(final)).backward()
+        return [out.data] + [s.data for s in final] + [t.grad for t in tensors]
 
     fast = run()
     monkeypatch.setattr(recurrent_columns, "LSTMColumnsRun", recurrent_runs.LSTMRun)
+    monkeypatch.setattr(recurrent_columns, "GRUColumnsRun", recurrent_runs.GRURun)
     rows = run()
     for a, b in zip(fast, rows, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

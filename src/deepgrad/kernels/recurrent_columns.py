@@ -1,4 +1,5 @@
-"""The LSTM loop with the batch on the last axis: the fast path for sequences without padding.
+"""The LSTM and GRU loops with the batch on the last axis: the fast path for sequences
+without padding.
 
 Raw arrays, no autograd (``deepgrad.ops.recurrent_runs`` calls it). The loops in
 ``kernels/recurrent.py`` hold a step as ``(batch, 4 * units)``, so each gate is a column
@@ -16,8 +17,10 @@ bit for bit; with another thread count the step's product has another width, and
 OpenBLAS may round its last bits differently. Measured in
 ``benchmarks/rnn.py`` (``LSTM(128)``, 64 x 100 x 32).
 
-Gates are ``i, f, o, c`` with the sigmoid gates' rows of ``W`` halved, as in
-``kernels/recurrent.py``: one tanh over all gates gives every activation.
+LSTM gates are ``i, f, o, c`` with the sigmoid gates' rows of ``W`` halved, as in
+``kernels/recurrent.py``: one tanh over all gates gives every activation. The GRU's
+product gives ``z``, ``r`` and the candidate's recurrent part (its input part, which
+``r`` does not scale, is one product over all steps before the loop).
 
 >>> u, f, b, steps = 2, 3, 4, 5
 >>> x = np.ones((steps, f, b), np.float32)
@@ -37,7 +40,8 @@ import numpy as np
 
 from deepgrad.kernels import parallel
 
-__all__ = ["lstm_stack", "lstm_forward", "lstm_backward", "stacked_grads", "take", "give"]
+__all__ = ["lstm_stack", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
+           "stacked_grads", "take", "give"]
 
 # The backward's gate gradients (13 MB for LSTM(128) on 64 x 100 steps) live only
 # during one backward call: the next call reuses them. A fresh array each call faulted in
@@ -187,3 +191,103 @@ def stacked_grads(d_gates: np.ndarray, stack: np.ndarray) -> np.ndarray:
     four_u, steps, batch = d_gates.shape
     states = stack[:, :steps].reshape(stack.shape[0], steps * batch)
     return parallel.matmul(d_gates.reshape(four_u, steps * batch), states.T)
+
+
+# -- GRU (reset_after=True) ----------------------------------------------------------
+
+
+def gru_forward(stack, h, h0, weights, x_candidate, keep=True, recurrent_mask=None):
+    """Run the GRU (``reset_after=True``) over all steps of one share of the batch.
+
+    Args:
+        stack: from :func:`lstm_stack` (the share's columns of it); its ``h`` rows are
+            filled here (times the recurrent dropout mask, when there is one).
+        h: ``(steps + 1, units, batch)``, filled with every step's state.
+        h0: ``(units, batch)``.
+        weights: ``(3u, u + features [+ 1])``, transposed: the ``z, r`` rows hold the
+            recurrent kernel's, the kernel's and both biases' sum, halved; the ``h`` rows
+            the recurrent kernel's and the recurrent bias (the candidate's recurrent part).
+        x_candidate: ``(steps, units, batch)`` the candidate's input part ``x W_h + b_h``.
+        keep: keep what :func:`gru_backward` needs.
+
+    Returns:
+        ``(gates, candidate)``: ``gates`` ``(steps, 3u, batch)`` ``z, r`` and the
+        candidate's recurrent part, ``candidate`` ``(steps, units, batch)`` (one step each
+        when not ``keep``).
+    """
+    steps, batch = stack.shape[1] - 1, stack.shape[2]
+    u = weights.shape[0] // 3
+    dtype = stack.dtype
+    gates = np.empty((steps if keep else 1, 3 * u, batch), dtype)
+    candidate = np.empty((steps if keep else 1, u, batch), dtype)
+    h[0] = h0
+    stack[:u, 0] = h0 if recurrent_mask is None else h0 * recurrent_mask
+    for t in range(steps):
+        g, cand = gates[t if keep else 0], candidate[t if keep else 0]
+        np.matmul(weights, stack[:, t], out=g)
+        zr = g[: 2 * u]
+        np.tanh(zr, out=zr)
+        zr *= 0.5
+        zr += 0.5
+        np.multiply(g[u : 2 * u], g[2 * u :], out=cand)
+        cand += x_candidate[t]
+        np.tanh(cand, out=cand)
+        # h = z * h_prev + (1 - z) * cand = cand + z * (h_prev - cand)
+        h_new = h[t + 1]
+        np.subtract(h[t], cand, out=h_new)
+        h_new *= g[:u]
+        h_new += cand
+        if recurrent_mask is None:
+            stack[:u, t + 1] = h_new
+        else:
+            np.multiply(h_new, recurrent_mask, out=stack[:u, t + 1])
+    return gates, candidate
+
+
+def gru_backward(d_out, dh, gates, candidate, h, recurrent_kernel, d_gates,
+                 recurrent_mask=None):
+    """Gradients through :func:`gru_forward`'s loop for one share.
+
+    Args:
+        d_out: ``(steps, units, batch)`` or None; dh: ``(units, batch)`` the final state's
+            gradient, updated in place to the initial state's.
+        gates, candidate, h: what the forward kept.
+        recurrent_kernel: ``(units, 3u)``, not halved.
+        d_gates: ``(4u, steps, batch)`` (the share's columns), filled with the
+            pre-activation gradients of ``z, r``, of the candidate's recurrent part and
+            of the candidate (its input part).
+    """
+    steps, three_u, batch = gates.shape
+    u = three_u // 3
+    dtype = gates.dtype
+    d = np.empty((4 * u, batch), dtype)
+    work = np.empty((2 * u, batch), dtype)
+    through = np.empty((u, batch), dtype)
+    w1 = work[:u]
+    for t in range(steps - 1, -1, -1):
+        if d_out is not None:
+            dh += d_out[t]
+        g, cand = gates[t], candidate[t]
+        z, r, rec_h = g[:u], g[u : 2 * u], g[2 * u :]
+        dcand = d[3 * u :]
+        # dz = dh * (h_prev - cand); dcand = dh * (1 - z) * (1 - cand^2)
+        np.subtract(h[t], cand, out=d[:u])
+        d[:u] *= dh
+        np.subtract(1, z, out=dcand)
+        dcand *= dh
+        np.multiply(cand, cand, out=w1)
+        np.subtract(1, w1, out=w1)
+        dcand *= w1
+        # cand = tanh(x_h + r * rec_h): dr = dcand * rec_h, drec_h = dcand * r
+        np.multiply(dcand, rec_h, out=d[u : 2 * u])
+        np.multiply(dcand, r, out=d[2 * u : 3 * u])
+        np.subtract(1, g[: 2 * u], out=work)
+        work *= g[: 2 * u]
+        d[: 2 * u] *= work
+        # dh_prev = dh * z + R @ [dz; dr; drec_h]
+        dh *= z
+        np.matmul(recurrent_kernel, d[: 3 * u], out=through)
+        if recurrent_mask is not None:
+            through *= recurrent_mask
+        dh += through
+        d_gates[:, t] = d

@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad.kernels import recurrent as loops
-from deepgrad.ops.recurrent_columns import lstm_run
-from deepgrad.ops.recurrent_runs import GRURun, SimpleRNNRun
+from deepgrad.ops.recurrent_columns import gru_run, lstm_run
+from deepgrad.ops.recurrent_runs import SimpleRNNRun
 from deepgrad.tensor import Tensor, as_tensor, make_result
 
 __all__ = ["lstm", "gru", "simple_rnn", "bidirectional", "multi_result", "unstack_steps"]
@@ -163,7 +163,7 @@ def gru(
     >>> out.shape
     (1, 4)
     """
-    run = GRURun(x, h0, kernel, recurrent_kernel, bias, mask, go_backwards, return_sequences,
+    run = gru_run(x, h0, kernel, recurrent_kernel, bias, mask, go_backwards, return_sequences,
                  zero_output_for_mask, recurrent_mask)
     return _single(run)
 
@@ -210,7 +210,7 @@ def _single(run) -> list[Tensor]:
     return multi_result(run.outputs(), run.parents, backward)
 
 
-_RUNS = {"lstm": lstm_run, "gru": GRURun, "simple_rnn": SimpleRNNRun}
+_RUNS = {"lstm": lstm_run, "gru": gru_run, "simple_rnn": SimpleRNNRun}
 
 
 def bidirectional(kind: str, forward: dict, backward: dict) -> list[Tensor]:
