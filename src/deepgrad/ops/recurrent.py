@@ -3,7 +3,9 @@
 Each is one fused op with a hand-written backward around the loops of
 ``deepgrad.kernels.recurrent``: one product projects the inputs of all steps, one
 ``(batch, units) @ recurrent_kernel`` product runs per step, and the backward gets the
-kernel, recurrent kernel and bias gradients as one product each over all steps. The
+kernel, recurrent kernel and bias gradients as one product each over all steps. LSTM
+and GRU sequences without padding run the loops of ``deepgrad.kernels.recurrent_columns``
+instead (the batch on the last axis, the input projection inside the step's product). The
 weights have Keras's shapes and gate orders (LSTM ``i, f, c, o``; GRU ``z, r, h`` with
 ``reset_after=True``, the formulation of PyTorch's ``nn.GRU`` and cuDNN).
 
