@@ -12,10 +12,15 @@ Runs twice: as the environment is, and with OPENBLAS_CORETYPE unset (see README)
     python benchmarks/mlp.py            # both BLAS settings
     python benchmarks/mlp.py --child    # one run, current environment
     python benchmarks/mlp.py --child --cpu-time   # CPU time of all threads (shared machine)
+    BENCH_THREADS=1 python benchmarks/mlp.py --child --cpu-time   # every framework on one thread
+
+On a loaded machine, CPU time with two BLAS threads mostly counts OpenBLAS's (and PyTorch's
+OpenMP) workers spinning while they wait for a core: compare on one thread there.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import warnings
@@ -151,6 +156,8 @@ def sklearn_mlp(x, y):
 
 
 def child() -> None:
+    if os.environ.get("BENCH_THREADS"):  # deepgrad, NumPy's BLAS (scikit-learn) and PyTorch
+        dg.config.set_num_threads(int(os.environ["BENCH_THREADS"]))
     clock = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
     print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}, "
           f"{'CPU' if '--cpu-time' in sys.argv else 'wall'} time]")

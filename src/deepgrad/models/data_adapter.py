@@ -104,7 +104,7 @@ def check_arrays(x, y, sample_weight, who: str, float_dtype) -> tuple:
         )
     arrays = _flat(x)
     for i, a in enumerate(arrays):
-        if a.dtype.kind == "f" and not np.isfinite(a).all():
+        if a.dtype.kind == "f" and not _all_finite(a):
             bad = np.argwhere(~np.isfinite(a))[0]
             label = "x" if len(arrays) == 1 else f"x[{i}]"
             raise ValueError(
@@ -113,6 +113,23 @@ def check_arrays(x, y, sample_weight, who: str, float_dtype) -> tuple:
                 f"value {a[tuple(bad)]}). To fix, remove or impute those values before training."
             )
     return x, y, sample_weight
+
+
+# Elements checked at a time for NaN and inf: the check's boolean array stays small (one
+# array of the data's size, 47 MB for Fashion-MNIST, cost 11-84 ms of CPU time a fit in
+# page faults, against 7.6 ms in pieces; benchmarks/mlp.py).
+_FINITE_PIECE = 1 << 16
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """Whether every value of the float array ``a`` is finite, checked piece by piece.
+
+    >>> _all_finite(np.ones(5)), _all_finite(np.array([1.0, np.nan]))
+    (True, False)
+    """
+    flat = a.reshape(-1)
+    return all(np.isfinite(flat[i:i + _FINITE_PIECE]).all()
+               for i in range(0, flat.size, _FINITE_PIECE))
 
 
 def split_validation(x, y, sample_weight, validation_split: float):
