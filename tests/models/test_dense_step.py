@@ -240,3 +240,27 @@ def test_bad_batches_raise_the_reference_errors():
         model.fit(X[:, :4], LABELS, verbose=0)
     # Integer-valued float labels and sample weights train through the reference path.
     model.fit(X, LABELS.astype(np.float32), sample_weight=np.ones(70), verbose=0)
+
+
+@pytest.mark.parametrize("last", ["softmax", "sigmoid", "tanh", "relu", None])
+@pytest.mark.parametrize("hidden", ["relu", "tanh", "sigmoid", None])
+def test_predict_same_bits_as_the_layers(hidden, last):
+    outputs = []
+    for eager in (True, False):
+        dg.utils.set_random_seed(4)
+        model = _model(hidden, last, functional=eager)  # functional or Sequential alike
+        model.run_eagerly = eager
+        outputs.append((model.predict(X, batch_size=16, verbose=0), model.predict(X[:5]),
+                        model.predict_on_batch(X[:7])))
+    assert dense_step.predict(model, X) is not None
+    for a, b in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_predict_falls_back_to_the_layers():
+    assert dense_step.predict(_model("elu"), X) is None
+    assert dense_step.predict(_model(activity_regularizer="l2"), X) is None
+    assert dense_step.predict(_model(), X.astype(np.float64)) is None  # predict casts first
+    assert dense_step.predict(_model(), X[:, :4]) is None
+    with pytest.warns(UserWarning, match="softmax"):  # one unit: the layers' warning
+        _model(last="softmax", units=1).predict(X[:3], verbose=0)

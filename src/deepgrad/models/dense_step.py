@@ -55,7 +55,7 @@ from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.flat import FlatStorage
 from deepgrad.tensor import is_grad_enabled
 
-__all__ = ["plan", "DenseStep"]
+__all__ = ["plan", "predict", "DenseStep"]
 
 # The forward pass the step stands for (a class patched later runs the tape's path).
 _DENSE_CALLS = (Dense.call, Dense.__call__)
@@ -71,20 +71,16 @@ def _plain_scale(optimizer) -> bool:
             and getattr(optimizer, "loss_scale_factor", None) is None)
 
 
-def plan(model, variables: list) -> DenseStep | None:
-    """The compiled step for ``model`` (built and compiled), or None where the reference
-    path must run. ``variables`` are the trainable variables, in the optimizer's order."""
+def _chain(model) -> tuple[list, np.dtype] | None:
+    """The Dense layers of ``model`` in order and their dtype, where the model is a plain
+    chain of them that the fast paths may run (else None)."""
     from deepgrad.models.model import Model
     from deepgrad.models.sequential import Sequential
 
-    cls = type(model)
-    if (getattr(model, "run_eagerly", False) or model._graph is None
-            or cls.compute_loss is not Model.compute_loss
-            or cls.call not in (Model.call, Sequential.call)
-            or not _plain_scale(model.optimizer)
-            or model.compiled_loss is None or model._output_loss_trackers is not None):
-        return None
     graph = model._graph
+    if (getattr(model, "run_eagerly", False) or graph is None
+            or type(model).call not in (Model.call, Sequential.call)):
+        return None
     chain = graph.plan.chain
     if not chain or len(graph.inputs) != 1 or len(graph.outputs) != 1:
         return None
@@ -94,14 +90,29 @@ def plan(model, variables: list) -> DenseStep | None:
     dtype = np.dtype(model.dtype)
     if dtype.kind != "f" or np.dtype(graph.inputs[0].dtype) != dtype:
         return None
+    for layer in chain:
+        if layer.activity_regularizer is not None or layer.kernel.data.dtype != dtype or (
+                layer.bias is not None and layer.bias.data.dtype != dtype):
+            return None
+    return chain, dtype
+
+
+def plan(model, variables: list) -> DenseStep | None:
+    """The compiled step for ``model`` (built and compiled), or None where the reference
+    path must run. ``variables`` are the trainable variables, in the optimizer's order."""
+    from deepgrad.models.model import Model
+
+    found = _chain(model)
+    if (found is None or type(model).compute_loss is not Model.compute_loss
+            or not _plain_scale(model.optimizer)
+            or model.compiled_loss is None or model._output_loss_trackers is not None):
+        return None
+    chain, dtype = found
     # The variables must be exactly the chain's trainable weights, without penalties.
     weights = {id(v) for layer in chain for v in layer.weights}
-    if any(id(v) not in weights for v in variables):
+    if any(id(v) not in weights for v in variables) or any(
+            v.regularizer is not None for layer in chain for v in layer.weights):
         return None
-    for layer in chain:
-        if layer.activity_regularizer is not None or any(
-                v.regularizer is not None or v.data.dtype != dtype for v in layer.weights):
-            return None
     if model.losses:  # add_loss terms
         return None
     head = _head(model.compiled_loss, chain[-1].activation)
@@ -113,6 +124,44 @@ def plan(model, variables: list) -> DenseStep | None:
     if "other" in kinds:
         return None
     return DenseStep(model, chain, kinds, head, variables, dtype)
+
+
+def predict(model, x) -> np.ndarray | None:
+    """``model``'s outputs for the batch ``x`` in inference, as its layers compute them,
+    bit for bit, where it is a chain of Dense layers (else None: nothing was done).
+    A small network's ``predict`` then costs the products, not the layer calls.
+
+    >>> import deepgrad as dg
+    >>> model = dg.Sequential([dg.Input(shape=(2,)), dg.layers.Dense(3, activation="softmax")])
+    >>> x = np.ones((4, 2), np.float32)
+    >>> np.array_equal(predict(model, x), model(x).numpy())
+    True
+    """
+    found = _chain(model)
+    if found is None or type(x) is not np.ndarray:
+        return None
+    chain, dtype = found
+    if x.dtype != dtype or x.ndim != 2 or x.shape[1] != chain[0].kernel.shape[0]:
+        return None
+    kinds = [_ACTIVATIONS.get(layer.activation, "other") for layer in chain]
+    if chain[-1].activation is activations.softmax and chain[-1].units > 1:
+        kinds[-1] = "softmax"  # (one unit: the reference warns that it is always 1)
+    if "other" in kinds:
+        return None
+    h = x
+    for layer, kind in zip(chain, kinds):
+        h = parallel.matmul(h, layer.kernel.data)
+        if layer.bias is not None:
+            h += layer.bias.data
+        if kind == "relu":
+            relu_clip(h)
+        elif kind == "tanh":
+            h = np.tanh(h)
+        elif kind == "sigmoid":
+            h = sigmoid_array(h)
+        elif kind == "softmax":
+            h = _softmax(h)
+    return h
 
 
 class _Head:

@@ -411,8 +411,12 @@ class Model(Layer):
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
-        """Forward pass in inference mode; returns NumPy array(s)."""
+        """Forward pass in inference mode; returns NumPy array(s). A chain of Dense layers
+        runs as plain products (:func:`deepgrad.models.dense_step.predict`, the same bits)."""
         x, _, _ = unpack(data)
+        out = dense_step.predict(self, x)
+        if out is not None:
+            return out
         with no_grad():
             out = self(x, training=False)
         return training.to_numpy(out)

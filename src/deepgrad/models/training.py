@@ -23,6 +23,7 @@ import numpy as np
 
 from deepgrad import collective, config, tree
 from deepgrad.callbacks import CallbackList, TerminateOnNaN
+from deepgrad.models import dense_step
 from deepgrad.models.data_adapter import adapt, check_arrays, split_for_validation, unpack
 from deepgrad.tensor import Tensor, no_grad
 from deepgrad.utils.progress import Progbar, resolve_verbose
@@ -303,6 +304,9 @@ def predict(self, x, *, batch_size=None, verbose="auto", steps=None, callbacks=N
     if isinstance(x, np.ndarray) and len(x) <= batch_size and callbacks is None and steps is None:
         # Small inputs go straight through the forward pass: no batching, no progress bar.
         x, _, _ = check_arrays(x, None, None, "predict", dtype)
+        out = dense_step.predict(self, x)
+        if out is not None:
+            return out
         with no_grad():
             return to_numpy(self(x, training=False))
     verbose = resolve_verbose(verbose)
