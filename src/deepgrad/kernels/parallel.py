@@ -42,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from deepgrad import config
+from deepgrad.kernels.memory import keep_freed_memory
 
 __all__ = [
     "MAX_THREADS", "thread_count", "split", "chunks", "chunk_size", "run_parts", "run_groups",
@@ -148,6 +149,7 @@ class _Blocks:
         return getattr(self.local, "depth", 0)
 
     def __enter__(self) -> None:
+        keep_freed_memory()  # the memory policy, decided when the first model runs
         self.local.depth = self.depth + 1
 
     def __exit__(self, *exc) -> None:
