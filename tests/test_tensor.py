@@ -172,6 +172,46 @@ def test_graph_is_freed_after_use():
     assert ref() is None
 
 
+def test_grad_with_release_frees_each_op_as_it_runs_and_gives_the_same_gradients():
+    import weakref
+
+    w = Variable(np.array([0.5, -1.0, 2.0]))
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    hidden = w * x
+    saved = hidden * hidden  # its backward keeps `hidden`'s array
+    loss = (saved + hidden).sum()
+    expected = grad(loss, [w])[0]
+    ref = weakref.ref(hidden)
+    released = grad(loss, [w], release=True)[0]
+    np.testing.assert_allclose(released, expected)
+    del hidden
+    gc.collect()
+    assert ref() is None and saved._parents == () and loss._parents == ()
+    with pytest.raises(RuntimeError, match="released by an earlier gradient computation"):
+        grad(loss, [w])
+
+
+def test_a_model_training_step_gives_the_same_weights_with_release(monkeypatch):
+    from deepgrad.models import model as model_module
+
+    def trained() -> list:
+        dg.utils.set_random_seed(3)
+        model = dg.Sequential([dg.layers.Input((4,)), dg.layers.Dense(5, activation="relu"),
+                               dg.layers.Dense(3)])
+        model.compile(optimizer="adam", loss=dg.losses.SparseCategoricalCrossentropy(
+            from_logits=True))
+        x = np.linspace(-1, 1, 24, dtype=np.float32).reshape(6, 4)
+        for _ in range(3):
+            model.train_on_batch(x, np.arange(6) % 3)
+        return model.get_weights()
+
+    released = trained()
+    monkeypatch.setattr(model_module, "grad", lambda out, inputs, release: grad(out, inputs))
+    kept = trained()
+    for a, b in zip(kept, released, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 # -- NumPy functions on Tensors (Keras code calls np.max(predictions) and the like) ---------
 @pytest.mark.parametrize("name", ["max", "min", "sum", "mean", "argmax", "argmin", "std",
                                   "round", "abs", "exp", "square", "cumsum", "sort"])

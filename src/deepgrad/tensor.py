@@ -529,15 +529,25 @@ def _checked_seed(gradient, tensor: Tensor) -> np.ndarray:
     return seed
 
 
+def _released(g):
+    raise RuntimeError(
+        "backward: this part of the graph was released by an earlier gradient computation "
+        "with release=True (Model.train_step frees each op's saved arrays as soon as its "
+        "backward has run). To differentiate twice, use grad(..., release=False)."
+    )
+
+
 def _backpropagate(
-    root: Tensor, seed: np.ndarray, targets: set[int] | None
+    root: Tensor, seed: np.ndarray, targets: set[int] | None, release: bool = False
 ) -> dict[Tensor, np.ndarray]:
     """Run backward functions from ``root``, each node after every node that consumed it.
 
     Every recorded op gets a creation number, and an op's inputs always exist before
     it, so running nodes from the highest number down is a topological order: a heap
     gives it without a separate graph sort. Returns the gradient of every leaf
-    (``targets is None``) or of every tensor whose id is in ``targets``.
+    (``targets is None``) or of every tensor whose id is in ``targets``. With
+    ``release``, each node drops its backward function (and with it the arrays it saved)
+    and its parents as soon as it has run, as PyTorch does by default.
     """
     found: dict[int, tuple[Tensor, np.ndarray]] = {}
 
@@ -554,7 +564,10 @@ def _backpropagate(
         g = grads.pop(id(node))
         if targets is not None and id(node) in targets:
             record(node, g)
-        for parent, parent_grad in zip(node._parents, node._backward(g)):
+        parents, backward = node._parents, node._backward
+        if release:
+            node._parents, node._backward = (), _released
+        for parent, parent_grad in zip(parents, backward(g)):
             if parent_grad is None or not parent.requires_grad:
                 continue
             if parent._backward is None:
@@ -571,10 +584,15 @@ def _backpropagate(
     return {t: g if type(g) is np.ndarray else np.asarray(g) for t, g in found.values()}
 
 
-def grad(output: Tensor, inputs: Iterable[Tensor], output_gradient=None) -> list:
+def grad(
+    output: Tensor, inputs: Iterable[Tensor], output_gradient=None, release: bool = False
+) -> list:
     """Return d(output)/d(input) for each input, without touching any ``.grad``.
 
-    Inputs not connected to ``output`` get ``None``, as in TensorFlow.
+    Inputs not connected to ``output`` get ``None``, as in TensorFlow. With ``release``,
+    each op's saved arrays are freed as soon as its backward has run, so that the peak
+    memory of a training step is not the whole forward graph plus all the gradients
+    (``benchmarks/models.py``'s peak memory); the graph cannot be differentiated again.
 
     >>> x = Tensor(3.0, requires_grad=True)
     >>> grad(x * x, [x])
@@ -587,7 +605,7 @@ def grad(output: Tensor, inputs: Iterable[Tensor], output_gradient=None) -> list
         seed = np.ones_like(output.data)
     else:
         seed = _checked_seed(output_gradient, output)
-    found = _backpropagate(output, seed, targets={id(t) for t in inputs})
+    found = _backpropagate(output, seed, targets={id(t) for t in inputs}, release=release)
     return [found.get(t) for t in inputs]
 
 

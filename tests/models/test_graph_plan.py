@@ -100,6 +100,19 @@ def test_fused_conv_and_pool_check_their_inputs_as_their_calls_do():
         model.predict(np.zeros((1, 6, 6, 3), np.float32), verbose=0)
 
 
+def test_fused_calls_check_each_new_shape_after_a_good_one():
+    model = dg.Sequential([L.Input((None, None, 2)), L.Conv2D(3, 3, name="conv"),
+                           L.MaxPooling2D(2, name="pool")])
+    model.predict_on_batch(np.zeros((1, 6, 6, 2), np.float32))
+    model.predict_on_batch(np.zeros((2, 6, 6, 2), np.float32))
+    with pytest.raises(ValueError, match="Conv2D 'conv': the layer was built for inputs with 2 "
+                                         "channels"):
+        model.predict_on_batch(np.zeros((1, 6, 6, 3), np.float32))
+    with pytest.raises(ValueError, match="MaxPooling2D 'pool'"):
+        model.predict_on_batch(np.zeros((1, 3, 3, 2), np.float32))
+    assert model.predict_on_batch(np.zeros((1, 6, 6, 2), np.float32)).shape == (1, 2, 2, 3)
+
+
 def test_outputs_read_twice_or_returned_are_not_fused():
     inputs = dg.Input((3,))
     scaled = Scale()(inputs)

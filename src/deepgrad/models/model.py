@@ -397,7 +397,9 @@ class Model(Layer):
         # The optimizer's loss_scale_factor scales the loss here and its gradients back in
         # apply; the tracker keeps the loss itself (Keras's order).
         scaled = self.optimizer.scale_loss(loss)
-        self.optimizer.apply(grad(scaled, variables), variables)
+        # The step's graph is its own: each op's saved arrays go as soon as its backward
+        # has run (peak memory in benchmarks/models.py).
+        self.optimizer.apply(grad(scaled, variables, release=True), variables)
         self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
