@@ -667,7 +667,8 @@ class FusedCall:
     output), ``training`` passed on, the last layer's activity regularizer applied to the
     output. ``then`` continues the chain (``first.fuse(second, *then)``). Layers not built
     yet, or a ``run`` that declines, take ``first``'s call and then the rest, themselves
-    fused where ``second.fuse(*then)`` can.
+    fused where ``second.fuse(*then)`` can. The inputs are a Tensor, or a list of them for
+    a merging layer (``Add`` then ``ReLU``).
 
     >>> import deepgrad as dg
     >>> conv, pool = dg.layers.Conv2D(2, 3), dg.layers.MaxPooling2D(2)
@@ -692,11 +693,11 @@ class FusedCall:
         if type(inputs) is not Tensor or inputs.data.dtype.kind in "biu":
             inputs = first._convert_inputs(inputs)
         outputs = None
-        if first.built and second.built and type(inputs) is Tensor and all(
+        if first.built and second.built and _tensors(inputs) and all(
                 layer.built for layer in then):
             if first.input_spec is not None:
                 first._check_input_spec(inputs)
-            shape, before = inputs.shape, first
+            shape, before = _shapes(inputs), first
             for layer in (second, *then):
                 if layer.input_spec is not None or then:
                     shape = before.compute_output_shape(shape)
@@ -715,6 +716,17 @@ class FusedCall:
         if last.activity_regularizer is not None:
             last._activity_losses = activity_penalties(last.activity_regularizer, outputs)
         return outputs
+
+
+def _tensors(inputs) -> bool:
+    """Whether ``inputs`` is a Tensor or a list of Tensors (a merging layer's)."""
+    if type(inputs) is Tensor:
+        return True
+    return isinstance(inputs, list) and all(type(t) is Tensor for t in inputs)
+
+
+def _shapes(inputs):
+    return inputs.shape if type(inputs) is Tensor else [t.shape for t in inputs]
 
 
 def fuse_chain(layer: Layer, following) -> Callable | None:

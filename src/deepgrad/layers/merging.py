@@ -12,6 +12,9 @@ import numpy as np
 
 from deepgrad import config, ops
 from deepgrad.layers.base import Layer, shape_str
+from deepgrad.ops.masks import any_masks
+from deepgrad.ops.residual import add_activation
+from deepgrad.tensor import Tensor
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
 
@@ -110,6 +113,33 @@ class Add(_Merge):
 
     def _merge(self, a, b):
         return ops.add(a, b)
+
+    def fuse(self, following: Layer, *then: Layer):
+        """Run the sum and a following ReLU or ReLU6 as one op,
+        :func:`deepgrad.ops.residual.add_activation` (ResNet's residual connection): the
+        sum is clipped in place, so training keeps one array per block instead of two.
+        Declines for a longer chain, a subclass that changes the forward pass, inputs of
+        different shapes or dtypes (broadcasting), masks, or an activity regularizer.
+        deepgrad's addition (see :meth:`Layer.fuse`).
+        """
+        epilogue = following.epilogue()
+        if then or epilogue is None or epilogue[0] != "activation":
+            return None
+        if type(self).call is not _Merge.call or type(self)._merge is not Add._merge:
+            return None
+
+        def run(inputs, training=None):
+            if (
+                not isinstance(inputs, (list, tuple)) or len(inputs) < 2
+                or self.activity_regularizer is not None or any_masks()
+                or following.epilogue() != epilogue
+                or any(type(t) is not Tensor or t.shape != inputs[0].shape
+                       or t.dtype != inputs[0].dtype or t.dtype.kind != "f" for t in inputs)
+            ):
+                return None
+            return add_activation(inputs, epilogue[1])
+
+        return run
 
 
 class Subtract(_Merge):

@@ -1,0 +1,69 @@
+"""A residual connection's sum and the ReLU after it, as one op (deepgrad's fused op).
+
+``add_activation([a, b], "relu")`` is ``relu(a + b)``: ResNet's ``Add()`` followed by
+``Activation("relu")``. As two ops, the sum is a tensor of its own that the ReLU's node
+holds until the backward pass, one activation-sized array per residual block; here the
+sum is clipped in place, so a training step keeps one array where it kept two (peak
+memory of ResNet50 training in ``benchmarks/models.py``), and the inference pass writes
+one array fewer. The backward pass sends the same masked gradient to every input.
+
+>>> from deepgrad.tensor import Tensor
+>>> add_activation([Tensor([1.0, -3.0]), Tensor([1.0, 1.0])], "relu")
+Tensor([2., 0.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from deepgrad.kernels import activation as act
+from deepgrad.ops.core import float_tensor
+from deepgrad.tensor import Tensor, make_result
+
+__all__ = ["add_activation"]
+
+
+def add_activation(inputs: Sequence, activation: str | None = "relu") -> Tensor:
+    """``activation(inputs[0] + inputs[1] + ...)`` for inputs of one shape and dtype.
+
+    Args:
+        inputs: two or more tensors (or arrays) of the same shape and float dtype.
+        activation: ``'relu'``, ``'relu6'`` or None.
+
+    Returns:
+        A tensor of the inputs' shape.
+
+    Raises:
+        ValueError: for fewer than two inputs, inputs of different shapes or dtypes
+            (broadcasting sums are :func:`deepgrad.ops.add`'s), or another activation.
+
+    >>> add_activation([np.ones(2), np.full(2, 9.0)], "relu6").data
+    array([6., 6.])
+    """
+    limits = act.bounds(activation, "add_activation")
+    tensors = [float_tensor(t) for t in inputs]
+    if len(tensors) < 2:
+        raise ValueError(
+            f"add_activation: expected at least 2 inputs. Received: {len(tensors)}")
+    first = tensors[0]
+    if any(t.shape != first.shape or t.dtype != first.dtype for t in tensors[1:]):
+        raise ValueError(
+            "add_activation: the inputs must have one shape and dtype. Received: "
+            + ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
+        )
+    out = np.add(first.data, tensors[1].data)
+    for t in tensors[2:]:
+        out += t.data
+    if limits is not None:
+        act.apply(out, limits)
+
+    def backward(g):
+        if limits == act.BOUNDS["relu"]:
+            g = np.multiply(g, out > 0)  # a byte mask: less to write than a float one
+        elif limits is not None:
+            g = act.masked(g, out, limits, np.empty_like(g))
+        return (g,) * len(tensors)
+
+    return make_result(out, tuple(tensors), backward)

@@ -1,0 +1,103 @@
+"""ops.residual.add_activation (a residual sum and its ReLU as one op) against the plain
+formula, float64 central finite differences, and a ResNet block fused by a model's plan
+against the same block run call by call (a plan made without fusion)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.models.functional import Plan
+from deepgrad.ops.residual import add_activation
+from deepgrad.tensor import Tensor, grad
+from deepgrad.utils import gradient_check
+
+L = dg.layers
+rng = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("activation, clip", [("relu", (0, np.inf)), ("relu6", (0, 6)),
+                                              (None, (-np.inf, np.inf))])
+@pytest.mark.parametrize("count", [2, 3])
+def test_forward_is_the_clipped_sum(activation, clip, count):
+    arrays = [rng.normal(size=(2, 3, 4)).astype(np.float32) * 5 for _ in range(count)]
+    out = add_activation([Tensor(a) for a in arrays], activation)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, np.clip(sum(arrays), *clip), rtol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["relu", "relu6", None])
+def test_finite_differences(activation):
+    # values away from the kinks at 0 and 6, where the gradient is not defined
+    inputs = [rng.choice([-1, 1], size=(2, 5)) * rng.uniform(0.5, 2.5, size=(2, 5)) + s
+              for s in (0.0, 1.0, 2.0)]
+    assert gradient_check(lambda a, b, c: add_activation([a, b, c], activation), inputs)
+
+
+def test_bad_inputs_are_clear_errors():
+    with pytest.raises(ValueError, match="at least 2 inputs"):
+        add_activation([np.ones(2)])
+    with pytest.raises(ValueError, match="one shape and dtype"):
+        add_activation([np.ones((2, 3)), np.ones((1, 3))])
+    with pytest.raises(ValueError, match="`activation` must be one of"):
+        add_activation([np.ones(2), np.ones(2)], "tanh")
+
+
+def _block(activation=lambda: L.Activation("relu"), shortcut_shape=(6, 6, 4)):
+    dg.utils.set_random_seed(0)
+    inp = dg.Input((6, 6, 4))
+    x = L.Conv2D(4, 3, padding="same", name="conv")(inp)
+    x = L.BatchNormalization(name="bn")(x)
+    shortcut = inp if shortcut_shape == (6, 6, 4) else L.Conv2D(1, 1)(inp)
+    x = L.Add(name="add")([x, shortcut])
+    x = activation()(x)
+    x = L.GlobalAveragePooling2D()(x)
+    return dg.Model(inp, L.Dense(3)(x))
+
+
+X = rng.normal(size=(3, 6, 6, 4)).astype(np.float32)
+
+
+def _step_names(model):
+    return [getattr(getattr(s.call, "first", s.call), "name", "") for s in model._graph.plan.steps
+            if type(s.call).__name__ == "FusedCall"]
+
+
+@pytest.mark.parametrize("activation", [lambda: L.Activation("relu"), lambda: L.ReLU(6.0)])
+@pytest.mark.parametrize("training", [False, True])
+def test_a_resnet_block_fuses_its_sum_and_relu(activation, training, monkeypatch):
+    from deepgrad.layers import merging
+
+    calls = []
+    monkeypatch.setattr(merging, "add_activation", lambda inputs, act: (
+        calls.append(act), add_activation(inputs, act))[1])
+    model = _block(activation)
+    assert "add" in _step_names(model)
+    fused = model._graph.plan
+    weights = model.trainable_weights
+    results = []
+    for plan in (Plan(model._graph, fuse=False), fused):
+        model._graph._plan = plan
+        out = model(Tensor(X), training=training)
+        loss = (out * out).sum()
+        results.append((out.data, grad(loss, weights)))
+    (expected, expected_grads), (got, got_grads) = results
+    assert calls == [activation().epilogue()[1]]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    for a, b in zip(got_grads, expected_grads, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_broadcast_sum_runs_unfused_with_the_same_numbers():
+    model = _block(shortcut_shape=(6, 6, 1))
+    fused = model.predict_on_batch(X)
+    model._graph._plan = Plan(model._graph, fuse=False)
+    np.testing.assert_allclose(fused, model.predict_on_batch(X), rtol=1e-6)
+
+
+def test_a_sum_read_twice_is_not_fused():
+    inp = dg.Input((4,))
+    total = L.Add(name="add")([inp, inp])
+    model = dg.Model(inp, [L.ReLU()(total), total])
+    assert "add" not in _step_names(model)
