@@ -31,6 +31,11 @@ same parameter counts) run in a third child, for time and memory.
     python benchmarks/models.py --keras-python /opt/kerasvenv/bin/python --models mobilenet_v2 \
         --rounds 7 --steps 2 --torch
     python benchmarks/models.py                    # deepgrad alone (no peer given)
+    python benchmarks/models.py --keras-python /opt/kerasvenv/bin/python --models course_cnn
+
+``--models course_cnn`` measures the course CNN (batch 128, ``benchmarks/course_cnn.py``'s
+network built by the same Keras-shaped code in both) against Keras's compiled
+``train_on_batch`` and ``predict_on_batch``; it is not in the default set.
 """
 
 from __future__ import annotations
@@ -50,9 +55,13 @@ MODELS = {
     "resnet50": ("ResNet50", 224, 8),
     "vgg16": ("VGG16", 224, 8),
     "xception": ("Xception", 150, 8),
+    "course_cnn": ("course_cnn", 28, 128),
 }
 CLASSES = 1000
 SEED = 0
+# The course CNN (benchmarks/course_cnn.py's, built from the same Keras-shaped code by both
+# frameworks): 28x28x1 images, 10 classes, logits; PyTorch's side of it is cnn.py's.
+COURSE = "course_cnn"
 
 
 def _status_kb(field: str) -> int:
@@ -69,13 +78,32 @@ def _reset_peak() -> None:
         f.write("5")
 
 
-def _data(size: int, batch: int):
+def _data(size: int, batch: int, course: bool = False):
     import numpy as np
 
     rng = np.random.default_rng(SEED)
-    x = rng.uniform(-1.0, 1.0, (batch, size, size, 3)).astype(np.float32)
-    y = rng.integers(0, CLASSES, batch)
+    x = rng.uniform(-1.0, 1.0, (batch, size, size, 1 if course else 3)).astype(np.float32)
+    y = rng.integers(0, 10 if course else CLASSES, batch)
     return x, y
+
+
+def _course_cnn(lib):
+    """The course CNN from ``lib`` (Keras or deepgrad: the same code), compiled."""
+    layers = lib.layers
+    model = lib.Sequential([
+        layers.Input((28, 28, 1)),
+        layers.Conv2D(32, 5, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 5, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(1024, activation="relu"),
+        layers.Dropout(0.5),
+        layers.Dense(10),
+    ])
+    model.compile(optimizer=lib.optimizers.Adam(1e-3),
+                  loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
 
 
 def _build(framework: str, builder: str, size: int):
@@ -127,8 +155,11 @@ def _build(framework: str, builder: str, size: int):
         if threads:
             lib.config.set_num_threads(int(threads))
     lib.utils.set_random_seed(SEED)
-    model = getattr(lib.applications, builder)(weights=None, input_shape=(size, size, 3))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    if builder == COURSE:
+        model = _course_cnn(lib)
+    else:
+        model = getattr(lib.applications, builder)(weights=None, input_shape=(size, size, 3))
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model.count_params(), model.train_on_batch, model.predict_on_batch
 
 
@@ -147,7 +178,7 @@ def serve(framework: str, name: str) -> None:
         import deepgrad  # noqa: F401
     rss_import = _status_kb("VmRSS")
     params, train, predict = _build(framework, builder, size)
-    x, y = _data(size, batch)
+    x, y = _data(size, batch, name == COURSE)
     calls = {"train": lambda: train(x, y), "predict": lambda: predict(x)}
     print(json.dumps({"params": int(params)}), file=out, flush=True)
     for line in sys.stdin:
@@ -248,7 +279,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keras-python", help="a Python with Keras 3 and TensorFlow")
     parser.add_argument("--torch", action="store_true", help="also PyTorch (this Python)")
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
+    parser.add_argument("--models", default=",".join(m for m in MODELS if m != COURSE),
+                        help="comma-separated names: " + ", ".join(MODELS))
     parser.add_argument("--rounds", type=int, default=5, help="alternating turns per framework")
     parser.add_argument("--steps", type=int, default=2, help="calls timed per turn")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds before each turn")
@@ -264,7 +296,7 @@ def main() -> None:
         children = [Child(sys.executable, "deepgrad", name)]
         if args.keras_python:
             children.append(Child(args.keras_python, "keras", name))
-        if args.torch:
+        if args.torch and name != COURSE:  # the course CNN against PyTorch: cnn.py
             children.append(Child(sys.executable, "torch", name))
         try:
             compare(name, children, args.rounds, args.steps, args.pause)
