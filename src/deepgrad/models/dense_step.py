@@ -150,18 +150,26 @@ def predict(model, x) -> np.ndarray | None:
         return None
     h = x
     for layer, kind in zip(chain, kinds):
-        h = parallel.matmul(h, layer.kernel.data)
-        if layer.bias is not None:
-            h += layer.bias.data
-        if kind == "relu":
-            relu_clip(h)
-        elif kind == "tanh":
-            h = np.tanh(h)
-        elif kind == "sigmoid":
-            h = sigmoid_array(h)
-        elif kind == "softmax":
-            h = _softmax(h)
+        h = _layer(h, layer, kind)
     return h
+
+
+def _layer(h: np.ndarray, layer: Dense, kind: str | None,
+           out: np.ndarray | None = None) -> np.ndarray:
+    """One Dense layer's output, as the ``dense`` op and the activation ops compute it
+    (into ``out`` before the activation, when given)."""
+    z = parallel.matmul(h, layer.kernel.data, out=out)
+    if layer.bias is not None:
+        z += layer.bias.data
+    if kind == "relu":
+        relu_clip(z)
+    elif kind == "tanh":
+        z = np.tanh(z)
+    elif kind == "sigmoid":
+        z = sigmoid_array(z)
+    elif kind == "softmax":
+        z = _softmax(z)
+    return z
 
 
 class _Head:
@@ -307,17 +315,8 @@ class DenseStep:
         last = len(self.layers) - 1
         for i, (layer, kind) in enumerate(zip(self.layers, self.kinds)):
             # The last output goes to the metrics: a fresh array, not a reused buffer.
-            z = parallel.matmul(h, layer.kernel.data, out=None if i == last else buffers[i][0])
-            if layer.bias is not None:
-                z += layer.bias.data
-            if kind == "relu":
-                relu_clip(z)
-            elif kind == "tanh":
-                z = np.tanh(z)
-            elif kind == "sigmoid":
-                z = sigmoid_array(z)
-            outputs.append(z)
-            h = z
+            h = _layer(h, layer, kind, out=None if i == last else buffers[i][0])
+            outputs.append(h)
         return outputs
 
     def _loss(self, out: np.ndarray, target, delta: np.ndarray) -> tuple:
