@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad import activations, constraints, initializers, ops, regularizers
+from deepgrad import ops, regularizers
 from deepgrad import random as dg_random
 from deepgrad.kernels.geometry import conv_output_length
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.layers.conv import int_tuple, padding_name
 from deepgrad.layers.core import positive_int, serialize_regularizer
 from deepgrad.layers.data_format import standardize_data_format
-from deepgrad.layers.recurrent_cells import _rate
+from deepgrad.layers.recurrent_cells import forget_bias_one, gate_options_config, set_gate_options
 from deepgrad.tensor import Tensor
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
@@ -76,23 +76,12 @@ class ConvLSTMCell(Layer):
             raise ValueError(
                 f"{who}: `strides > 1` is not compatible with `dilation_rate > 1`. Received: "
                 f"strides={self.strides} and dilation_rate={self.dilation_rate}")
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _rate(who, "dropout", dropout)
-        self.recurrent_dropout = _rate(who, "recurrent_dropout", recurrent_dropout)
-        self.seed = seed
-        self._generator = None if seed is None else dg_random.make_generator(seed)
+        set_gate_options(self, who, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, seed)
 
     def build(self, channels: int) -> None:
         f4 = 4 * self.filters
@@ -114,13 +103,7 @@ class ConvLSTMCell(Layer):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        base, f = self.bias_initializer, self.filters
-
-        def forget_bias_one(shape, dtype=None):  # Keras: ones for the forget gate
-            return np.concatenate([base((f,), dtype=dtype), np.ones(f, dtype),
-                                   base((2 * f,), dtype=dtype)])
-
-        return forget_bias_one
+        return forget_bias_one(self.bias_initializer, self.filters)
 
     def masks(self, like: np.ndarray, rate: float) -> list[np.ndarray] | None:
         """Keras's four dropout masks (one per gate), kept for every step of a sequence."""
@@ -161,25 +144,10 @@ class ConvLSTMCell(Layer):
         return o * self.activation(c), c
 
     def get_config(self) -> dict:
-        return {
-            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-            "padding": self.padding, "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
-            "recurrent_regularizer": serialize_regularizer(self.recurrent_regularizer),
-            "bias_regularizer": serialize_regularizer(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-        }
+        return {"filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding,
+                "dilation_rate": self.dilation_rate, "unit_forget_bias": self.unit_forget_bias,
+                **gate_options_config(self)}
 
 
 class ConvLSTM(Layer):

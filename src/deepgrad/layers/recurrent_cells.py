@@ -42,6 +42,63 @@ def _rate(layer: str, arg: str, value) -> float:
     return float(value)
 
 
+def set_gate_options(cell: Layer, who: str, activation, recurrent_activation, use_bias,
+                     kernel_initializer, recurrent_initializer, bias_initializer,
+                     kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                     kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                     recurrent_dropout, seed) -> None:
+    """Resolve and keep the arguments every gated cell shares (these cells and the
+    convolutional LSTM's): activations, initializers, regularizers, constraints, dropout."""
+    cell.activation = activations.get(activation)
+    cell.recurrent_activation = activations.get(recurrent_activation)
+    cell.use_bias = bool(use_bias)
+    cell.kernel_initializer = initializers.get(kernel_initializer)
+    cell.recurrent_initializer = initializers.get(recurrent_initializer)
+    cell.bias_initializer = initializers.get(bias_initializer)
+    cell.kernel_regularizer = regularizers.get(kernel_regularizer)
+    cell.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+    cell.bias_regularizer = regularizers.get(bias_regularizer)
+    cell.kernel_constraint = constraints.get(kernel_constraint)
+    cell.recurrent_constraint = constraints.get(recurrent_constraint)
+    cell.bias_constraint = constraints.get(bias_constraint)
+    cell.dropout = _rate(who, "dropout", dropout)
+    cell.recurrent_dropout = _rate(who, "recurrent_dropout", recurrent_dropout)
+    cell.seed = seed
+    cell._generator = None if seed is None else dg_random.make_generator(seed)
+
+
+def gate_options_config(cell: Layer) -> dict:
+    """:func:`set_gate_options`'s arguments as a config."""
+    return {
+        "activation": activations.serialize(cell.activation),
+        "recurrent_activation": activations.serialize(cell.recurrent_activation),
+        "use_bias": cell.use_bias,
+        "kernel_initializer": initializers.serialize(cell.kernel_initializer),
+        "recurrent_initializer": initializers.serialize(cell.recurrent_initializer),
+        "bias_initializer": initializers.serialize(cell.bias_initializer),
+        "kernel_regularizer": serialize_regularizer(cell.kernel_regularizer),
+        "recurrent_regularizer": serialize_regularizer(cell.recurrent_regularizer),
+        "bias_regularizer": serialize_regularizer(cell.bias_regularizer),
+        "kernel_constraint": constraints.serialize(cell.kernel_constraint),
+        "recurrent_constraint": constraints.serialize(cell.recurrent_constraint),
+        "bias_constraint": constraints.serialize(cell.bias_constraint),
+        "dropout": cell.dropout,
+        "recurrent_dropout": cell.recurrent_dropout,
+        "seed": cell.seed,
+    }
+
+
+def forget_bias_one(base, size: int):
+    """Keras's ``unit_forget_bias``: the bias initializer, with ones for the forget gate
+    (the second of the four gate blocks of ``size``)."""
+
+    def initialize(shape, dtype=None):
+        return np.concatenate([base((size,), dtype=dtype), np.ones(size, dtype),
+                               base((2 * size,), dtype=dtype)])
+
+    return initialize
+
+
 class RecurrentCell(Layer):
     """What the three built-in cells share: arguments, weights, dropout masks, config."""
 
@@ -70,24 +127,12 @@ class RecurrentCell(Layer):
     ):
         kwargs.pop("implementation", None)  # Keras's kernel choice; one fused loop here
         super().__init__(**kwargs)
-        cls = type(self).__name__
         self.units = positive_int(self, "units", units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _rate(cls, "dropout", dropout)
-        self.recurrent_dropout = _rate(cls, "recurrent_dropout", recurrent_dropout)
-        self.seed = seed
-        self._generator = None if seed is None else dg_random.make_generator(seed)
+        set_gate_options(self, type(self).__name__, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, seed)
         self._dropout_mask = None
         self._recurrent_dropout_mask = None
 
@@ -197,26 +242,9 @@ class RecurrentCell(Layer):
         return out[0], list(out[1:])
 
     def get_config(self) -> dict:
-        config = {
-            **super().get_config(),
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
-            "recurrent_regularizer": serialize_regularizer(self.recurrent_regularizer),
-            "bias_regularizer": serialize_regularizer(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-        }
-        if self._gates > 1:
-            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        config = {**super().get_config(), "units": self.units, **gate_options_config(self)}
+        if self._gates == 1:  # SimpleRNN has no recurrent activation in Keras's config
+            del config["recurrent_activation"]
         return config
 
 
@@ -291,13 +319,7 @@ class LSTMCell(RecurrentCell):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        base, u = self.bias_initializer, self.units
-
-        def forget_bias_one(shape, dtype=None):
-            return np.concatenate([base((u,), dtype=dtype), np.ones(u, dtype),
-                                   base((2 * u,), dtype=dtype)])
-
-        return forget_bias_one
+        return forget_bias_one(self.bias_initializer, self.units)
 
     def call(self, inputs, states, training=False):
         h_prev, c_prev = states
