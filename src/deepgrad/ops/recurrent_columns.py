@@ -14,8 +14,8 @@ import numpy as np
 from deepgrad.kernels import parallel
 from deepgrad.kernels import recurrent as loops
 from deepgrad.kernels import recurrent_columns as columns
-from deepgrad.ops.recurrent_runs import GRURun, LSTMRun, Sequence, check
-from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled
+from deepgrad.ops.recurrent_runs import GRURun, LSTMRun, Sequence, gru_args, lstm_args
+from deepgrad.tensor import Tensor, is_grad_enabled
 
 __all__ = ["LSTMColumnsRun", "lstm_run", "GRUColumnsRun", "gru_run"]
 
@@ -50,10 +50,8 @@ class LSTMColumnsRun:
     def __init__(self, x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None,
                  go_backwards=False, return_sequences=False, zero_output_for_mask=False,
                  recurrent_mask=None, group=None):
-        x, h0, c0 = as_tensor(x), as_tensor(h0), as_tensor(c0)
-        kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
-        check("lstm", x, (h0, c0), kernel, recurrent_kernel, 4)
-        bias = None if bias is None else as_tensor(bias)
+        x, h0, c0, kernel, recurrent_kernel, bias = lstm_args(x, h0, c0, kernel,
+                                                              recurrent_kernel, bias)
         self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
                                   zero_output_for_mask, group)
         rmask = seq.recurrent_mask(recurrent_mask, h0)
@@ -167,16 +165,8 @@ class GRUColumnsRun:
     def __init__(self, x, h0, kernel, recurrent_kernel, bias=None, mask=None,
                  go_backwards=False, return_sequences=False, zero_output_for_mask=False,
                  recurrent_mask=None, group=None):
-        x, h0 = as_tensor(x), as_tensor(h0)
-        kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
-        check("gru", x, (h0,), kernel, recurrent_kernel, 3)
+        x, h0, kernel, recurrent_kernel, bias = gru_args(x, h0, kernel, recurrent_kernel, bias)
         units = recurrent_kernel.shape[0]
-        bias = None if bias is None else as_tensor(bias)
-        if bias is not None and bias.shape != (2, 3 * units):
-            raise ValueError(
-                f"gru: expected a bias of shape (2, {3 * units}) (reset_after=True). "
-                f"Received: {bias.shape}"
-            )
         self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
                                   zero_output_for_mask, group)
         rmask = seq.recurrent_mask(recurrent_mask, h0)

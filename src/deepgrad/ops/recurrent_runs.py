@@ -15,7 +15,7 @@ from deepgrad.kernels import parallel
 from deepgrad.kernels import recurrent as loops
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled
 
-__all__ = ["Sequence", "LSTMRun", "GRURun", "SimpleRNNRun", "check"]
+__all__ = ["Sequence", "LSTMRun", "GRURun", "SimpleRNNRun", "check", "lstm_args", "gru_args"]
 
 # Packed padding: the products over all steps gather the steps that run when fewer than
 # this fraction of them do (benchmarks/rnn_text.py, the text classifier).
@@ -43,6 +43,29 @@ def check(name: str, x: Tensor, states, kernel: Tensor, recurrent_kernel: Tensor
                 f"{name}: expected initial states of shape {(batch, units)}. "
                 f"Received: {s.shape}"
             )
+
+
+def lstm_args(x, h0, c0, kernel, recurrent_kernel, bias) -> tuple:
+    """The LSTM op's arrays as tensors, their shapes checked."""
+    x, h0, c0 = as_tensor(x), as_tensor(h0), as_tensor(c0)
+    kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
+    check("lstm", x, (h0, c0), kernel, recurrent_kernel, 4)
+    return x, h0, c0, kernel, recurrent_kernel, None if bias is None else as_tensor(bias)
+
+
+def gru_args(x, h0, kernel, recurrent_kernel, bias) -> tuple:
+    """The GRU op's arrays as tensors, their shapes checked (the bias ``(2, 3u)``)."""
+    x, h0 = as_tensor(x), as_tensor(h0)
+    kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
+    check("gru", x, (h0,), kernel, recurrent_kernel, 3)
+    units = recurrent_kernel.shape[0]
+    bias = None if bias is None else as_tensor(bias)
+    if bias is not None and bias.shape != (2, 3 * units):
+        raise ValueError(
+            f"gru: expected a bias of shape (2, {3 * units}) (reset_after=True). "
+            f"Received: {bias.shape}"
+        )
+    return x, h0, kernel, recurrent_kernel, bias
 
 
 def _time_major(x: np.ndarray, go_backwards: bool) -> np.ndarray:
@@ -202,10 +225,8 @@ class LSTMRun:
     def __init__(self, x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None,
                  go_backwards=False, return_sequences=False, zero_output_for_mask=False,
                  recurrent_mask=None, group=None):
-        x, h0, c0 = as_tensor(x), as_tensor(h0), as_tensor(c0)
-        kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
-        check("lstm", x, (h0, c0), kernel, recurrent_kernel, 4)
-        bias = None if bias is None else as_tensor(bias)
+        x, h0, c0, kernel, recurrent_kernel, bias = lstm_args(x, h0, c0, kernel,
+                                                              recurrent_kernel, bias)
         units = recurrent_kernel.shape[0]
         self.order = order = loops.lstm_gate_order(units)
         # Halve the sigmoid gates' columns: one tanh over all gates then gives their sigmoid.
@@ -259,16 +280,8 @@ class GRURun:
     def __init__(self, x, h0, kernel, recurrent_kernel, bias=None, mask=None,
                  go_backwards=False, return_sequences=False, zero_output_for_mask=False,
                  recurrent_mask=None, group=None):
-        x, h0 = as_tensor(x), as_tensor(h0)
-        kernel, recurrent_kernel = as_tensor(kernel), as_tensor(recurrent_kernel)
-        check("gru", x, (h0,), kernel, recurrent_kernel, 3)
+        x, h0, kernel, recurrent_kernel, bias = gru_args(x, h0, kernel, recurrent_kernel, bias)
         self.units = units = recurrent_kernel.shape[0]
-        bias = None if bias is None else as_tensor(bias)
-        if bias is not None and bias.shape != (2, 3 * units):
-            raise ValueError(
-                f"gru: expected a bias of shape (2, {3 * units}) (reset_after=True). "
-                f"Received: {bias.shape}"
-            )
         scale = np.ones(3 * units, x.dtype)
         scale[: 2 * units] = 0.5
         self.seq = seq = Sequence(x, mask, go_backwards, return_sequences,
