@@ -538,7 +538,8 @@ def _released(g):
 
 
 def _backpropagate(
-    root: Tensor, seed: np.ndarray, targets: set[int] | None, release: bool = False
+    root: Tensor, seed: np.ndarray, targets: set[int] | None, release: bool = False,
+    out: dict[int, np.ndarray] | None = None,
 ) -> dict[Tensor, np.ndarray]:
     """Run backward functions from ``root``, each node after every node that consumed it.
 
@@ -547,12 +548,21 @@ def _backpropagate(
     gives it without a separate graph sort. Returns the gradient of every leaf
     (``targets is None``) or of every tensor whose id is in ``targets``. With
     ``release``, each node drops its backward function (and with it the arrays it saved)
-    and its parents as soon as it has run, as PyTorch does by default.
+    and its parents as soon as it has run, as PyTorch does by default. ``out`` maps a
+    target's id to an array its gradient is summed into in place (see :func:`grad`).
     """
     found: dict[int, tuple[Tensor, np.ndarray]] = {}
 
     def record(tensor: Tensor, g) -> None:
         previous = found.get(id(tensor))
+        buffer = None if out is None else out.get(id(tensor))
+        if buffer is not None and np.shape(g) == buffer.shape:
+            if previous is None:
+                np.copyto(buffer, g)
+            else:
+                np.add(buffer, g, out=buffer)
+            found[id(tensor)] = (tensor, buffer)
+            return
         found[id(tensor)] = (tensor, g if previous is None else previous[1] + g)
 
     if root._backward is None:
@@ -585,7 +595,8 @@ def _backpropagate(
 
 
 def grad(
-    output: Tensor, inputs: Iterable[Tensor], output_gradient=None, release: bool = False
+    output: Tensor, inputs: Iterable[Tensor], output_gradient=None, release: bool = False,
+    out: Sequence[np.ndarray | None] | None = None,
 ) -> list:
     """Return d(output)/d(input) for each input, without touching any ``.grad``.
 
@@ -593,10 +604,16 @@ def grad(
     each op's saved arrays are freed as soon as its backward has run, so that the peak
     memory of a training step is not the whole forward graph plus all the gradients
     (``benchmarks/models.py``'s peak memory); the graph cannot be differentiated again.
+    ``out`` gives, per input, an array of its shape (or None) that its gradient is summed
+    into in place and returned as: the training step passes the optimizer's flat gradient
+    buffer, so no weight-sized gradient array outlives the op that made it.
 
     >>> x = Tensor(3.0, requires_grad=True)
     >>> grad(x * x, [x])
     [array(6., dtype=float32)]
+    >>> buffer = np.zeros((), np.float32)
+    >>> grad(x * x + x, [x], out=[buffer])[0] is buffer, float(buffer)
+    (True, 7.0)
     """
     inputs = list(inputs)
     if not output.requires_grad:
@@ -605,7 +622,14 @@ def grad(
         seed = np.ones_like(output.data)
     else:
         seed = _checked_seed(output_gradient, output)
-    found = _backpropagate(output, seed, targets={id(t) for t in inputs}, release=release)
+    buffers = None
+    if out is not None:
+        if len(out) != len(inputs):
+            raise ValueError(f"grad: `out` needs one array (or None) per input: {len(inputs)} "
+                             f"inputs. Received: {len(out)}")
+        buffers = {id(t): b for t, b in zip(inputs, out) if b is not None}
+    found = _backpropagate(output, seed, targets={id(t) for t in inputs}, release=release,
+                           out=buffers)
     return [found.get(t) for t in inputs]
 
 

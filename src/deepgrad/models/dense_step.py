@@ -52,7 +52,6 @@ from deepgrad.layers.core import Dense
 from deepgrad.models.data_adapter import unpack
 from deepgrad.ops.elementwise import sigmoid_array
 from deepgrad.optimizers.base import Optimizer
-from deepgrad.optimizers.flat import FlatStorage
 from deepgrad.tensor import is_grad_enabled
 
 __all__ = ["plan", "predict", "DenseStep"]
@@ -288,23 +287,15 @@ class DenseStep:
 
     def _gradients(self, optimizer) -> list:
         """The arrays the gradients go to: the optimizer's flat gradient buffer where its
-        ``apply`` takes gradients as they are (the base class's, without accumulation),
-        else arrays of this step's own."""
-        flat = type(optimizer).apply is Optimizer.apply and \
-            optimizer.gradient_accumulation_steps is None
-        if flat and optimizer._storage is None:
-            optimizer.build(self.variables)
-        storage = optimizer._storage if flat else None
+        ``apply`` takes gradients as they are (``Optimizer.gradient_buffers``), else
+        arrays of this step's own."""
         cached = self._grads_for
-        if cached is not None and cached[0] is optimizer and cached[1] is storage:
+        if cached is not None and cached[0] is optimizer and cached[1] is optimizer._storage:
             return cached[2]
-        positions = [storage.index.get(id(v)) for v in self.variables] \
-            if type(storage) is FlatStorage else [None]
-        if None not in positions:
-            grads = [storage.grad_views[p] for p in positions]
-        else:  # (a variable it was not built with: its apply raises the error)
+        grads = optimizer.gradient_buffers(self.variables)
+        if grads is None:  # (its apply copies them, or a variable it was not built with)
             grads = [np.empty(v.data.shape, self.dtype) for v in self.variables]
-        self._grads_for = (optimizer, storage, grads)
+        self._grads_for = (optimizer, optimizer._storage, grads)
         return grads
 
     def _forward(self, x: np.ndarray, buffers: list) -> list:

@@ -398,8 +398,10 @@ class Model(Layer):
         # apply; the tracker keeps the loss itself (Keras's order).
         scaled = self.optimizer.scale_loss(loss)
         # The step's graph is its own: each op's saved arrays go as soon as its backward
-        # has run (peak memory in benchmarks/models.py).
-        self.optimizer.apply(grad(scaled, variables, release=True), variables)
+        # has run, and the gradients are summed straight into the optimizer's flat buffer
+        # (peak memory in benchmarks/models.py: one weight-sized array less).
+        buffers = self.optimizer.gradient_buffers(variables)
+        self.optimizer.apply(grad(scaled, variables, release=True, out=buffers), variables)
         self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

@@ -474,6 +474,38 @@ class Optimizer:
                 self._apply_constraints(updated)
                 break
 
+    def gradient_buffers(self, variables: list) -> list | None:
+        """The arrays :meth:`apply` reads ``variables``' gradients from: views of its flat
+        gradient buffer, in ``variables``' order. A caller that writes the gradients there
+        (the training step's ``tensor.grad(out=...)``, the compiled Dense step) saves
+        ``apply`` its copy and the step a weight-sized array (VGG16's training peak in
+        ``benchmarks/models.py``). None when ``apply`` must see the gradients apart: a
+        subclass's own ``apply``, gradient accumulation (the buffer holds the running sum),
+        a loss scale. Builds the optimizer for ``variables`` if it is not built.
+
+        >>> import numpy as np
+        >>> from deepgrad.optimizers import SGD
+        >>> from deepgrad.tensor import Variable
+        >>> w = Variable(np.array([1.0, 2.0], dtype=np.float32))
+        >>> opt = SGD(learning_rate=0.5)
+        >>> [buffer] = opt.gradient_buffers([w])
+        >>> buffer[...] = 1.0
+        >>> opt.apply([buffer], [w]); w.numpy()
+        array([0.5, 1.5], dtype=float32)
+        """
+        if (type(self).apply is not Optimizer.apply or self.gradient_accumulation_steps
+                is not None or self.loss_scale_factor is not None):
+            return None
+        if self._storage is None:
+            self.build(variables)
+        storage = self._storage
+        if type(storage) is not FlatStorage:  # (a subclass lays its buffers out otherwise)
+            return None
+        positions = [storage.index.get(id(v)) for v in variables]
+        if None in positions:
+            return None
+        return [storage.grad_views[p] for p in positions]
+
     def _reduce_and_step(self, indices: list[int] | None, step: int, lr: float) -> None:
         """:meth:`_step`; under data-parallel training (deepgrad.distribution), on the
         gradients of the whole global batch: each rank's weighted by its share, summed over
