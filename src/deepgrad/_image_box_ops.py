@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from deepgrad import config
-from deepgrad._image_boxes import convert_format
+from deepgrad._image_boxes import _split, box_array, convert_format
 
 __all__ = ["affine_transform", "compute_ciou", "crop", "decode_deltas_to_boxes",
            "encode_box_to_deltas", "pad"]
@@ -41,11 +41,8 @@ def _xyxy_only(name: str, bounding_box_format: str) -> None:
             "convert_format(boxes, source, 'xyxy').")
 
 
-def _boxes(name: str, boxes) -> np.ndarray:
-    array = np.asarray(boxes)
-    if array.ndim not in (2, 3) or array.shape[-1] != 4:
-        raise ValueError(f"{name}: `boxes` must have shape (N, 4) or (batch, N, 4). "
-                         f"Received: shape {array.shape}")
+def _boxes(where: str, boxes) -> np.ndarray:
+    array = box_array(where, "boxes", boxes)
     return array.astype(np.result_type(array.dtype, np.float32), copy=False)
 
 
@@ -123,7 +120,7 @@ def affine_transform(boxes, angle, translate_x, translate_y, scale, shear_x, she
         0.5 if center_x is None else center_x, 0.5 if center_y is None else center_y,
         angle, translate_x, translate_y, scale, shear_x, shear_y)]
     matrix = _inverse_affine_matrix(*values, height, width)
-    x1, y1, x2, y2 = np.moveaxis(points.astype(dtype), -1, 0)
+    x1, y1, x2, y2 = _split(points.astype(dtype))
     corners = np.stack([np.stack(p, -1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], 2)
     moved = corners @ matrix[:, None, :2, :2].transpose(0, 1, 3, 2) + matrix[:, None, None, :2, 2]
     out = np.concatenate([moved.min(axis=2), moved.max(axis=2)], -1).astype(dtype)
@@ -146,7 +143,7 @@ def compute_ciou(boxes1, boxes2, bounding_box_format: str, image_shape=None) -> 
     height, width = (None, None) if image_shape is None else image_shape[:2]
     a = convert_format(boxes1, bounding_box_format, "xyxy", height=height, width=width)
     b = convert_format(boxes2, bounding_box_format, "xyxy", height=height, width=width)
-    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = np.moveaxis(a, -1, 0), np.moveaxis(b, -1, 0)
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = _split(a), _split(b)
     eps = config.epsilon()  # Keras reads backend.epsilon() here
     w1, h1 = ax2 - ax1, ay2 - ay1 + eps
     w2, h2 = bx2 - bx1, by2 - by1 + eps

@@ -42,6 +42,17 @@ SUPPORTED_FORMATS = (
 )
 
 
+def box_array(where: str, name: str, boxes) -> np.ndarray:
+    """``boxes`` as an array of shape ``(num_boxes, 4)`` or ``(batch, num_boxes, 4)``; a
+    ValueError naming the function and the argument otherwise."""
+    array = np.asarray(boxes)
+    if array.ndim not in (2, 3) or array.shape[-1] != 4:
+        raise ValueError(
+            f"{where}: `{name}` must have shape (num_boxes, 4) or (batch, num_boxes, 4). "
+            f"Received: {name}.shape={array.shape}")
+    return array
+
+
 def _split(boxes: np.ndarray) -> list[np.ndarray]:
     return [boxes[..., i] for i in range(4)]
 
@@ -170,12 +181,7 @@ def compute_iou(boxes1, boxes2, bounding_box_format: str, use_masking: bool = Fa
            [0.143, 1.   ]], dtype=float32)
     """
     where = "compute_iou"
-    a, b = np.asarray(boxes1), np.asarray(boxes2)
-    for name, array in (("boxes1", a), ("boxes2", b)):
-        if array.ndim not in (2, 3) or array.shape[-1] != 4:
-            raise ValueError(
-                f"{where}: `{name}` must have shape (num_boxes, 4) or (batch, num_boxes, 4). "
-                f"Received: {name}.shape={array.shape}")
+    a, b = box_array(where, "boxes1", boxes1), box_array(where, "boxes2", boxes2)
     fmt = _check_format("bounding_box_format", bounding_box_format, where)
     if fmt.startswith("rel_") and image_shape is None:
         raise ValueError(f"{where}: relative formats need `image_shape`. "

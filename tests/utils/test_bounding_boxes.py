@@ -117,7 +117,7 @@ def test_crop_and_pad_equal_keras():
     np.testing.assert_allclose(bb.pad(boxes, top=7, left=3), FIXTURE["pad"], rtol=1e-6)
     with pytest.raises(NotImplementedError, match="crop: only bounding_box_format='xyxy'"):
         bb.crop(boxes, 0, 0, 10, 10, bounding_box_format="yxyx")
-    with pytest.raises(ValueError, match=r"pad: `boxes` must have shape \(N, 4\)"):
+    with pytest.raises(ValueError, match=r"pad: `boxes` must have shape \(num_boxes, 4\)"):
         bb.pad(boxes[:, :3], 1, 1)
 
 
