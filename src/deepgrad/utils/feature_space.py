@@ -292,12 +292,15 @@ class FeatureSpace(Layer):
             raise ValueError(
                 "FeatureSpace.adapt: expected a dict of columns or a Dataset of dicts. "
                 f"Received: {type(dataset).__name__}")
-        missing = [n for n in self.features if n not in parts[0]]
-        if missing:
-            raise ValueError(f"FeatureSpace.adapt: the data has no column(s) {missing}. "
-                             f"Received columns: {sorted(parts[0])}")
+        self._check_columns("FeatureSpace.adapt", parts[0])
         return {n: np.concatenate([np.asarray(p[n]).reshape(-1, 1) for p in parts])
                 for n in self.features}
+
+    def _check_columns(self, where: str, data: dict) -> None:
+        missing = [n for n in self.features if n not in data]
+        if missing:
+            raise ValueError(f"{where}: the data has no column(s) {missing}. "
+                             f"Received columns: {sorted(data)}")
 
     # -- encoding ----------------------------------------------------------------------
     def get_inputs(self) -> dict:
@@ -359,10 +362,7 @@ class FeatureSpace(Layer):
         if not isinstance(data, dict):
             raise ValueError("FeatureSpace: call it on a dict of columns. Received: "
                              f"{type(data).__name__}")
-        missing = [n for n in self.features if n not in data]
-        if missing:
-            raise ValueError(f"FeatureSpace: the data has no column(s) {missing}. "
-                             f"Received columns: {sorted(data)}")
+        self._check_columns("FeatureSpace", data)
         arrays = {n: np.asarray(data[n]) for n in self.features}
         single = all(a.ndim == 0 for a in arrays.values())
         arrays = {n: a.reshape(-1, 1) if a.ndim <= 1 else a for n, a in arrays.items()}
