@@ -107,7 +107,7 @@ def winograd_chunk():
     """winograd.CHUNK_BYTES: transformed input and products of a chunk together."""
     for size, cin, cout, k in ((14, 32, 64, 5), (28, 8, 32, 5), (14, 64, 64, 3)):
         forward, train = conv_layer(size, cin, cout, k)
-        sizes = {"1.5 MB (chosen)": 3 << 19, "0.75 MB": 3 << 18, "3 MB": 3 << 20}
+        sizes = {"3 MB (chosen)": 3 << 20, "1.5 MB": 3 << 19, "6 MB": 3 << 21}
         label = f"{k}x{k} {cin}->{cout} on {size}x{size}"
         yield f"{label} forward", {
             n: with_setting(winograd, "CHUNK_BYTES", v, forward) for n, v in sizes.items()}

@@ -74,9 +74,11 @@ MIN_CHANNELS = 8
 GAIN = 30
 TILES_PER_CHANNEL = 0.5
 # Bytes of a chunk's transformed input and products together: the best of the sizes
-# tried on two 5x5 layers and a 3x3 one, forward and kernel gradient
-# (``benchmarks/kernel_choices.py winograd_chunk``).
-CHUNK_BYTES = 3 << 19
+# tried on two 5x5 layers and a 3x3 one, forward and kernel gradient, on deepgrad's two
+# threads (``benchmarks/kernel_choices.py winograd_chunk``). Smaller chunks cost more on
+# two threads than on one: each chunk is some thirty NumPy calls, and the threads' turns
+# at the interpreter between them add up.
+CHUNK_BYTES = 3 << 20
 
 
 def applies(geo: ConvGeometry, dtype) -> bool:
