@@ -74,7 +74,7 @@ def depthwise_padding():
 @app_case
 def depthwise_chunk():
     """depthwise.CHUNK_BYTES: output bytes of the images handled together."""
-    sizes = {"256 KB (chosen)": 256 << 10, "64 KB": 64 << 10, "1 MB": 1 << 20}
+    sizes = {"1 MB (chosen)": 1 << 20, "256 KB": 256 << 10, "4 MB": 4 << 20}
     for shape, stride, padding in DEPTHWISE_LAYERS:
         label, forward, backward, _ = _depthwise(shape, stride, padding)
         for what, fn in (("forward", forward), ("backward", backward)):

@@ -48,10 +48,12 @@ from deepgrad.kernels.scratch import scratch_buffer
 
 __all__ = ["CHUNK_BYTES", "Tap", "taps", "depthwise_forward", "depthwise_backward"]
 
-# Output bytes of one chunk of images: the output, the product and the input together
-# stay in a core's level-2 cache, and a chunk is large enough that the ``2 * kh * kw``
-# NumPy calls per chunk cost little (``benchmarks/kernel_choices.py depthwise_chunk``).
-CHUNK_BYTES = 256 << 10
+# Output bytes of one chunk of images. Smaller chunks keep the output, the product and
+# the input in a core's level-2 cache, but each chunk costs ``2 * kh * kw`` NumPy calls,
+# and on two threads each call is also a turn at the interpreter for the other thread:
+# 256 KB chunks were as fast on one thread and 1.6-2.9x slower than these on two, on
+# MobileNetV2's layers (``benchmarks/kernel_choices_apps.py depthwise_chunk``).
+CHUNK_BYTES = 1 << 20
 
 
 class Tap(NamedTuple):
