@@ -16,6 +16,8 @@ from kernel_choices import case, conv_layer, f32, main, with_setting
 from deepgrad.kernels import activation, conv_gemm, depthwise, norm, pointwise, winograd
 from deepgrad.kernels.geometry import conv_geometry
 from deepgrad.kernels.parallel import chunks
+from deepgrad.ops import residual
+from deepgrad.tensor import Tensor
 
 APP_CASES = []
 
@@ -141,6 +143,28 @@ def norm_chunk():
         for what, fn in (("forward + ReLU6", forward), ("backward through ReLU6", backward)):
             yield f"{what} {'x'.join(map(str, shape))}", {
                 n: with_setting(norm, "CHUNK_BYTES", v, fn) for n, v in sizes.items()}
+
+
+@app_case
+def residual_chunk():
+    """ops.residual.CHUNK_BYTES: ResNet50's residual sum and ReLU (batch 8), forward and
+    backward, in chunks in deepgrad's threads, against one pass over the whole array."""
+    sizes = {"4 MB (chosen)": 4 << 20, "1 MB": 1 << 20, "16 MB": 16 << 20,
+             "one chunk": 1 << 40}
+    for size, channels in ((56, 256), (28, 512), (14, 1024)):
+        a, b = (Tensor(f32(8, size, size, channels), requires_grad=True) for _ in range(2))
+        g = f32(8, size, size, channels)
+
+        def forward(a=a, b=b):
+            return residual.add_activation([a, b], "relu")
+
+        def backward(a=a, b=b, g=g):
+            out = residual.add_activation([a, b], "relu")
+            return out._backward(g)
+
+        for what, fn in (("forward", forward), ("forward+backward", backward)):
+            yield f"{what} 8x{size}x{size}x{channels}", {
+                n: with_setting(residual, "CHUNK_BYTES", v, fn) for n, v in sizes.items()}
 
 
 @app_case

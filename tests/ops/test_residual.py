@@ -35,6 +35,32 @@ def test_finite_differences(activation):
     assert gradient_check(lambda a, b, c: add_activation([a, b, c], activation), inputs)
 
 
+@pytest.mark.parametrize("activation", ["relu", "relu6", None])
+def test_chunks_in_threads_give_the_same_numbers(activation, monkeypatch):
+    from deepgrad.ops import residual
+
+    # a transposed (not C-contiguous) input among them, and a transposed gradient
+    arrays = [rng.normal(size=(4, 6, 5)).astype(np.float32) * 5 for _ in range(2)]
+    arrays.append(rng.normal(size=(5, 6, 4)).astype(np.float32).transpose(2, 1, 0) * 5)
+    g = rng.normal(size=(5, 6, 4)).astype(np.float32).transpose(2, 1, 0)
+    results = []
+    for chunk_bytes in (1 << 30, 28):  # one chunk; chunks of 7 numbers, several groups
+        monkeypatch.setattr(residual, "CHUNK_BYTES", chunk_bytes)
+        out = add_activation([Tensor(a, requires_grad=True) for a in arrays], activation)
+        results.append((out.data, out._backward(g)))
+    (expected, expected_grads), (got, got_grads) = results
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(expected, np.clip(
+        arrays[0] + arrays[1] + arrays[2], 0 if activation else -np.inf,
+        {"relu": np.inf, "relu6": 6, None: np.inf}[activation]))
+    for a, b in zip(got_grads, expected_grads, strict=True):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+        mask = (expected > 0) & (expected < 6) if activation == "relu6" else (
+            expected > 0 if activation else np.ones(expected.shape, bool))
+        np.testing.assert_array_equal(a, np.where(mask, g, 0))
+
+
 def test_bad_inputs_are_clear_errors():
     with pytest.raises(ValueError, match="at least 2 inputs"):
         add_activation([np.ones(2)])
