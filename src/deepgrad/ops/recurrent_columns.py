@@ -14,6 +14,7 @@ import numpy as np
 from deepgrad.kernels import parallel
 from deepgrad.kernels import recurrent as loops
 from deepgrad.kernels import recurrent_columns as columns
+from deepgrad.ops.recurrent_infer import LSTMInferRun
 from deepgrad.ops.recurrent_runs import GRURun, LSTMRun, Sequence, gru_args, lstm_args
 from deepgrad.tensor import Tensor, is_grad_enabled
 
@@ -23,11 +24,20 @@ __all__ = ["LSTMColumnsRun", "lstm_run", "GRUColumnsRun", "gru_run"]
 def lstm_run(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
              return_sequences=False, zero_output_for_mask=False, recurrent_mask=None,
              group=None):
-    """The run for ``ops.lstm``'s arguments: :class:`LSTMColumnsRun` when no step is
-    padding, else ``LSTMRun``."""
-    cls = LSTMColumnsRun if _unpadded(mask) else LSTMRun
+    """The run for ``ops.lstm``'s arguments: ``LSTMRun`` when a step is padding, else
+    :class:`LSTMColumnsRun`, or ``LSTMInferRun`` when no gradient is wanted."""
+    if not _unpadded(mask):
+        cls = LSTMRun
+    elif _wants_grad(x, h0, c0, kernel, recurrent_kernel, bias):
+        cls = LSTMColumnsRun
+    else:
+        cls = LSTMInferRun
     return cls(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backwards,
                return_sequences, zero_output_for_mask, recurrent_mask, group)
+
+
+def _wants_grad(*arrays) -> bool:
+    return is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in arrays)
 
 
 def _unpadded(mask) -> bool:

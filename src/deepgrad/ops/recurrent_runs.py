@@ -15,7 +15,8 @@ from deepgrad.kernels import parallel
 from deepgrad.kernels import recurrent as loops
 from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled
 
-__all__ = ["Sequence", "LSTMRun", "GRURun", "SimpleRNNRun", "check", "lstm_args", "gru_args"]
+__all__ = ["Sequence", "LSTMRun", "GRURun", "SimpleRNNRun", "check", "lstm_args", "gru_args",
+           "checked_recurrent_mask"]
 
 # Packed padding: the products over all steps gather the steps that run when fewer than
 # this fraction of them do (benchmarks/rnn_text.py, the text classifier).
@@ -66,6 +67,21 @@ def gru_args(x, h0, kernel, recurrent_kernel, bias) -> tuple:
             f"Received: {bias.shape}"
         )
     return x, h0, kernel, recurrent_kernel, bias
+
+
+def checked_recurrent_mask(mask, h0) -> np.ndarray | None:
+    """A recurrent dropout mask ``(batch, units)`` as an array (or None), its shape checked
+    against the initial state's."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    shape = np.shape(h0.data if isinstance(h0, Tensor) else h0)
+    if mask.shape != shape:
+        raise ValueError(
+            f"recurrent op: `recurrent_mask` must have the states' shape {shape}. "
+            f"Received: {mask.shape}"
+        )
+    return mask
 
 
 def _time_major(x: np.ndarray, go_backwards: bool) -> np.ndarray:
@@ -127,16 +143,8 @@ class Sequence:
 
     def recurrent_mask(self, mask, h0) -> np.ndarray | None:
         """A recurrent dropout mask ``(batch, units)`` (or None) checked, in the loop's rows."""
-        if mask is None:
-            return None
-        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-        shape = np.shape(h0.data if isinstance(h0, Tensor) else h0)
-        if mask.shape != shape:
-            raise ValueError(
-                f"recurrent op: `recurrent_mask` must have the states' shape {shape}. "
-                f"Received: {mask.shape}"
-            )
-        return np.ascontiguousarray(self.rows(mask), dtype=self.xt.dtype)
+        mask = checked_recurrent_mask(mask, h0)
+        return None if mask is None else np.ascontiguousarray(self.rows(mask), self.xt.dtype)
 
     def rows(self, array: np.ndarray) -> np.ndarray:
         """A ``(batch, ...)`` array of the caller's in the loop's row order."""
