@@ -7,10 +7,12 @@ deepgrad is faster):
    MSE, backward, ``Adam.step``) and inference (``predict_on_batch`` against the module
    under ``torch.no_grad()``);
 2. the same for ``GRU(128)`` (Keras's ``reset_after=True`` is PyTorch's formulation);
-3. the floor of LSTM inference: the 100 recurrent products alone (``[h; x; 1]`` times the
-   stacked weights, the product each step of deepgrad's LSTM loop runs, with nothing else)
-   against PyTorch's whole inference: 1.0x would need this ratio above 1 with room to
-   spare for the gate arithmetic (one thread only: ``BENCH_THREADS=1``);
+3. the floors of LSTM inference against PyTorch's whole inference (:func:`floor_calls`):
+   one thread, the 100 recurrent products alone (``[h; x; 1]`` times the stacked weights,
+   the product each step of deepgrad's LSTM loop runs), then with the two tanh passes
+   every step needs, then the whole loop; two threads, the products split as deepgrad
+   splits them (half the batch per thread) and on BLAS's threads. 1.0x needs a floor's
+   ratio above 1 with room to spare for what it leaves out;
 4. the text classifier of ``examples/text_classification.py`` (``Embedding(mask_zero=True)
    -> Bidirectional(LSTM(64)) -> Dense``) for one epoch of ``fit`` on the five largest
    fortune categories, against a PyTorch loop (``nn.Embedding`` + bidirectional
@@ -118,31 +120,69 @@ def recurrent_rows(torch) -> None:
             print_row(label, ours[0] * 1e3, theirs[0] * 1e3, "ms", higher_is_better=False)
 
 
-def floor_row(torch) -> None:
-    """The recurrent products of one LSTM inference alone, against torch's inference."""
+def floor_calls() -> dict:
+    """What LSTM inference cannot go below, on this run's threads: ``[h; x; 1]`` times the
+    stacked weights (``kernels/recurrent_infer.py``'s step product) 100 times, alone and
+    with the two tanh passes no formulation skips (all gates, and the cell state), then
+    the whole loop of ``lstm_infer``; on two threads the products of each half of the
+    batch in deepgrad's two threads, and all products on BLAS's two threads."""
+    from deepgrad.kernels import parallel
+    from deepgrad.kernels import recurrent_infer as infer
+
     rng = np.random.default_rng(0)
-    rows = UNITS + FEATURES + 1
-    weights = rng.normal(size=(4 * UNITS, rows)).astype(np.float32)
-    stack = rng.normal(size=(rows, STEPS + 1, BATCH)).astype(np.float32)
-    gates = np.empty((4 * UNITS, BATCH), np.float32)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32)
+    k, rk = (rng.normal(size=(n, 4 * UNITS)).astype(np.float32) * 0.1 for n in (FEATURES, UNITS))
+    weights = infer.lstm_weights(k, rk, np.zeros(4 * UNITS, np.float32))
+    halves = [slice(0, BATCH // 2), slice(BATCH // 2, BATCH)]
+    stacks = [infer.lstm_stack(x[s], UNITS, True) for s in [slice(0, BATCH)] + halves]
+    for stack in stacks:
+        stack[:, :UNITS] = 0
+    zeros = np.zeros((UNITS, BATCH), np.float32)
 
-    def products():
+    def products(stack, tanh=False):
+        gates = np.empty((4 * UNITS, stack.shape[2]), np.float32)
         for t in range(STEPS):
-            np.matmul(weights, stack[:, t], out=gates)
+            np.matmul(weights, stack[t], gates)
+            if tanh:
+                np.tanh(gates, gates)
+                np.tanh(gates[:UNITS], gates[UNITS : 2 * UNITS])
 
-    calls = {"deepgrad": products}
+    def loop():
+        stacks[0][0, :UNITS] = 0
+        infer.lstm_infer(stacks[0], weights, zeros)
+
+    if dg.config.get_num_threads() == 1:
+        return {
+            "100 recurrent products alone": lambda: products(stacks[0]),
+            "products + tanh of the gates and of c": lambda: products(stacks[0], True),
+            "the whole loop (kernels/recurrent_infer.py)": loop,
+        }
+    return {
+        "products of half the batch on each of deepgrad's 2 threads":
+            lambda: parallel.run_parts(products, stacks[1:]),
+        "100 products on BLAS's 2 threads": lambda: products(stacks[0]),
+    }
+
+
+def floor_rows(torch) -> None:
+    """Each floor of :func:`floor_calls` against PyTorch's whole inference, interleaved."""
+    calls = floor_calls()
     if torch is not None:
-        calls["torch"] = torch_model(torch, "lstm")[1]
-        tx = torch.from_numpy(rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32))
-        calls["torch"] = lambda f=calls["torch"]: f(tx)
+        infer = torch_model(torch, "lstm")[1]
+        tx = torch.from_numpy(np.random.default_rng(0).normal(
+            size=(BATCH, STEPS, FEATURES)).astype(np.float32))
+        calls["torch"] = lambda: infer(tx)
     t = steady_times(calls)
-    label = f"  LSTM({UNITS}) inference floor: {STEPS} recurrent products alone (ms)"
-    print(f"{label}: {t['deepgrad'][0] * 1e3:.1f} ms", end="")
-    if torch is None:
-        print()
-        return
-    print(f", torch's whole inference {t['torch'][0] * 1e3:.1f} ms")
-    print_row(label, t["deepgrad"][0] * 1e3, t["torch"][0] * 1e3, "ms", higher_is_better=False)
+    for name in calls:
+        if name == "torch":
+            continue
+        label = f"  LSTM({UNITS}) inference floor: {name} (ms)"
+        print(f"{label}: {t[name][0] * 1e3:.1f} ms", end="")
+        if torch is None:
+            print()
+            continue
+        print(f", torch's whole inference {t['torch'][0] * 1e3:.1f} ms")
+        print_row(label, t[name][0] * 1e3, t["torch"][0] * 1e3, "ms", higher_is_better=False)
 
 
 def child() -> None:
@@ -152,8 +192,7 @@ def child() -> None:
     print(f"[{blas_label()}, BLAS threads {dg.config.get_num_threads()}, {clock}]")
     torch = torch_or_none()
     recurrent_rows(torch)
-    if dg.config.get_num_threads() == 1:  # the floor is a one-thread figure
-        floor_row(torch)
+    floor_rows(torch)
     if "--no-text" not in sys.argv:
         from rnn_text import text_classifier_row
 
