@@ -230,6 +230,7 @@ class DenseStep:
         trains = [k is not None or b is not None for k, b in self.slots]
         self.input_grads = [any(trains[:i]) for i in range(len(layers))]
         self._buffers: dict[int, list] = {}
+        self._constants: dict[int, tuple] = {}
         self._grads_for = None  # (optimizer, its storage, the gradient arrays)
 
     def __call__(self, data) -> dict | None:
@@ -285,6 +286,15 @@ class DenseStep:
         self._buffers[batch] = buffers
         return buffers
 
+    def _constants_for(self, batch: int) -> tuple:
+        """The mean's factor ``1 / batch`` in the model's dtype and the row numbers of a
+        batch, kept for the batch sizes seen (a fit's full batches and its last one)."""
+        if len(self._constants) > 3:
+            self._constants.clear()
+        found = self._constants[batch] = (np.asarray(1.0 / batch, dtype=self.dtype),
+                                          np.arange(batch))
+        return found
+
     def _gradients(self, optimizer) -> list:
         """The arrays the gradients go to: the optimizer's flat gradient buffer where its
         ``apply`` takes gradients as they are (``Optimizer.gradient_buffers``), else
@@ -314,18 +324,22 @@ class DenseStep:
         """The mean loss, the model's output, and the loss's gradient with respect to
         ``out`` in ``delta``: the formulas of the reference's loss ops and reductions."""
         head, batch = self.head, len(out)
-        scale = np.asarray(1.0 / batch, dtype=self.dtype)
+        scale, rows = self._constants.get(batch) or self._constants_for(batch)
         if head.kind == "sparse":  # ops.sparse_categorical_crossentropy from logits
             shifted = out - out.max(axis=1, keepdims=True)
             exp = np.exp(shifted)
             total = exp.sum(axis=1)
-            rows = np.arange(batch)
             values = np.log(total) - shifted[rows, target]
-            probs = exp / total[:, None]  # also ops.softmax's output, bit for bit
-            np.copyto(delta, probs)
+            # The softmax (ops.softmax's output, bit for bit) goes to the metrics too when
+            # the model outputs it; else it is computed straight into ``delta``.
+            if head.output == "softmax":
+                y_pred = exp / total[:, None]
+                np.copyto(delta, y_pred)
+            else:
+                y_pred = out
+                np.divide(exp, total[:, None], out=delta)
             delta[rows, target] -= 1
             delta *= scale
-            y_pred = probs if head.output == "softmax" else out
         elif head.kind == "categorical":  # ops.categorical_crossentropy from logits
             shifted = out - out.max(axis=-1, keepdims=True)
             log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
