@@ -158,3 +158,90 @@ def test_batch_norm_on_another_axis_is_not_folded():
     assert model.get_layer(index=2).folded() is None
     np.testing.assert_allclose(model.predict(X, verbose=0), _run(model, _unfused(model),
                                                                  False).data, rtol=1e-6)
+
+
+PADDED = {  # a ZeroPadding2D, then a 'valid' convolution that takes the padding over
+    "conv": lambda: L.Conv2D(8, 3, strides=2, use_bias=False),
+    "depthwise": lambda: L.DepthwiseConv2D(3, strides=2, use_bias=False),
+    "separable": lambda: L.SeparableConv2D(8, 3),
+}
+
+
+def _padded_model(conv, padding=((0, 1), (2, 1)), batch_norm=True, activation="relu6"):
+    dg.utils.set_random_seed(0)
+    inp = dg.Input((9, 9, 6))
+    x = L.ZeroPadding2D(padding, name="pad")(inp)
+    x = conv()(x)
+    if batch_norm:
+        x = L.BatchNormalization(name="bn")(x)
+    if activation:
+        x = L.ReLU(6.0)(x)
+    x = L.GlobalAveragePooling2D()(x)
+    model = dg.Model(inp, L.Dense(3)(x))
+    rng = np.random.default_rng(1)
+    for layer in model.layers:
+        if isinstance(layer, L.BatchNormalization):
+            c = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 2.0, c), rng.normal(size=c),
+                               rng.normal(size=c), rng.uniform(0.5, 2.0, c)])
+    return model
+
+
+@pytest.mark.parametrize("chain", [(True, "relu6"), (True, None), (False, None)])
+@pytest.mark.parametrize("conv", PADDED)
+def test_a_zero_padding_is_done_by_the_convolution_after_it(conv, chain):
+    model = _padded_model(PADDED[conv], batch_norm=chain[0], activation=chain[1])
+    first = model._graph.plan.steps[0].call
+    assert type(first).__name__ == "FusedCall" and first.first.name == "pad"
+    assert len(first.then) == sum(map(bool, chain))  # the whole chain in one op
+    expected = _run(model, _unfused(model), False).data
+    np.testing.assert_allclose(_run(model, model._graph.plan, False).data, expected,
+                               rtol=2e-5, atol=2e-5)
+    # training: a batch norm on the batch's statistics cannot fold, the chain runs as
+    # the separate calls (a padding-only chain keeps the padding in the convolution)
+    loss_f, grads_f = _grads(model, model._graph.plan, True)
+    loss_u, grads_u = _grads(model, _unfused(model), True)
+    assert loss_f == pytest.approx(loss_u, rel=1e-5)
+    for a, b in zip(grads_f, grads_u, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_float64_gradients_through_the_padding_match_the_layers():
+    dg.config.set_floatx("float64")
+    try:
+        model = _padded_model(PADDED["depthwise"], batch_norm=False, activation=None)
+        x = Tensor(X.astype("float64"), requires_grad=True)
+        outs = []
+        for plan in (model._graph.plan, _unfused(model)):
+            model._graph._plan = plan
+            y = model(x, training=True)
+            outs.append(dg.tensor.grad((y * y).sum(), [x, *model.weights]))
+        for a, b in zip(*outs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    finally:
+        dg.config.set_floatx("float32")
+
+
+def test_what_padding_is_not_fused():
+    pad, bn = L.ZeroPadding2D(1), L.BatchNormalization()
+    assert pad.fuse(L.Conv2D(4, 3, padding="same")) is None  # two paddings
+    assert pad.fuse(L.MaxPooling2D(2)) is None  # not a convolution
+    assert pad.fuse(L.Conv2D(4, 3, groups=2)) is None
+    assert pad.fuse(L.Conv2D(4, 3, activation="tanh")) is None  # an activation it can't fuse
+    assert pad.fuse(L.Conv2D(4, 3, activation="relu")) is not None
+    assert pad.fuse(L.Conv2D(4, 3, activation="relu"), bn) is None  # ReLU before the norm
+    assert L.ZeroPadding2D(1, data_format="channels_first").fuse(L.Conv2D(4, 3)) is None
+
+    class MyPad(L.ZeroPadding2D):
+        def call(self, inputs):
+            return super().call(inputs) + 1.0
+
+    assert MyPad(1).fuse(L.Conv2D(4, 3)) is None
+
+
+def test_a_padding_with_an_activity_regularizer_runs_unfused():
+    model = _padded_model(PADDED["conv"])
+    model.get_layer("pad").activity_regularizer = dg.regularizers.L2(0.1)
+    expected = _run(model, _unfused(model), False).data
+    np.testing.assert_array_equal(_run(model, model._graph.plan, False).data, expected)
+    assert model.get_layer("pad")._activity_losses

@@ -95,15 +95,16 @@ class DepthwiseConv2D(BaseConv):
             dilation_rate=self.dilation_rate, activation=self._fused,
         )
 
-    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation) -> Tensor:
+    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation, padding=None) -> Tensor:
         """As ``_convolve``, output channels times ``scale`` plus ``shift`` (None: neither),
-        with ``activation`` (:mod:`deepgrad.layers.conv_fusion`)."""
+        with ``activation`` and, when given, ``padding`` ``((top, bottom), (left, right))``
+        instead of the layer's own (:mod:`deepgrad.layers.conv_fusion`)."""
         kernel, bias = self.kernel, self.bias
         if scale is not None:
             kernel = kernel * ops.reshape(scale, kernel.shape[2:])
             bias = shift if bias is None else bias * scale + shift
         return ops.depthwise_conv2d(
-            inputs, kernel, bias, strides=self.strides, padding=self.padding,
+            inputs, kernel, bias, strides=self.strides, padding=padding or self.padding,
             dilation_rate=self.dilation_rate, activation=activation,
         )
 
@@ -179,16 +180,18 @@ class SeparableConv2D(DepthwiseConv2D):
     def _convolve(self, inputs: Tensor) -> Tensor:
         return self._convolve_scaled(inputs, None, None, self._fused)
 
-    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation) -> Tensor:
+    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation, padding=None) -> Tensor:
         """As ``_convolve``, output channels times ``scale`` plus ``shift`` (None: neither,
-        folded into the pointwise kernel), with ``activation``."""
+        folded into the pointwise kernel), with ``activation`` and, when given, ``padding``
+        instead of the layer's own."""
         pointwise, bias = self.pointwise_kernel, self.bias
         if scale is not None:
             pointwise = pointwise * scale
             bias = shift if bias is None else bias * scale + shift
         return ops.separable_conv2d(
             inputs, self.depthwise_kernel, pointwise, bias, strides=self.strides,
-            padding=self.padding, dilation_rate=self.dilation_rate, activation=activation,
+            padding=padding or self.padding, dilation_rate=self.dilation_rate,
+            activation=activation,
         )
 
     def get_config(self) -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad import config, ops
+from deepgrad.layers import conv_fusion
 from deepgrad.layers.base import InputSpec, Layer, shape_str
 from deepgrad.tensor import Tensor
 
@@ -168,6 +169,15 @@ class ZeroPadding2D(ZeroPadding1D):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(padding=padding, data_format=data_format, **kwargs)
+
+    def fuse(self, following: Layer, *then: Layer):
+        """Let a following ``'valid'`` 2-D convolution (and the batch normalization and
+        ReLU it folds in) do this padding itself, reading only the input its taps reach,
+        so the padded copy is never made: :func:`deepgrad.layers.conv_fusion.fuse_padding`.
+        deepgrad's addition (Keras has no fusion)."""
+        if type(self).call is not ZeroPadding1D.call:
+            return None
+        return conv_fusion.fuse_padding(self, following, *then)
 
 
 class ZeroPadding3D(ZeroPadding1D):

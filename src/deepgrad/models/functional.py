@@ -99,10 +99,10 @@ class Plan:
 
     A step is a layer call, or a chain fused into one op: a node whose single output only
     the next call reads (not a model output, no extra arguments on either call) asks its
-    layer ``layer.fuse(next_layer, after_that)`` where the call after that alone reads the
-    next one's output, then ``layer.fuse(next_layer)``; a layer that can run the chain as
-    one op returns how (see :meth:`deepgrad.layers.Layer.fuse`). No layer class is named
-    here.
+    layer ``layer.fuse(next_layer, after_that, after_that_again)``, each call the only
+    reader of the one before, then the same with the last left off, down to
+    ``layer.fuse(next_layer)``; a layer that can run the chain as one op returns how (see
+    :meth:`deepgrad.layers.Layer.fuse`). No layer class is named here.
     """
 
     def __init__(self, graph: Graph, fuse: bool = True) -> None:
@@ -178,7 +178,7 @@ class Plan:
         return tree.map_structure(_fetch(values), self.output_template)
 
 
-def _chain(node: Node, readers: dict, outputs: set, longest: int = 2) -> list[Node]:
+def _chain(node: Node, readers: dict, outputs: set, longest: int = 3) -> list[Node]:
     """Up to ``longest`` calls after ``node``, each the only reader of the one before."""
     chain = []
     while len(chain) < longest:
