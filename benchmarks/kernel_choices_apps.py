@@ -147,7 +147,7 @@ def norm_chunk():
 
 @app_case
 def residual_chunk():
-    """ops.residual.CHUNK_BYTES: ResNet50's residual sum and ReLU (batch 8), forward and
+    """activation.SUM_CHUNK_BYTES: ResNet50's residual sum and ReLU (batch 8), forward and
     backward, in chunks in deepgrad's threads, against one pass over the whole array."""
     sizes = {"4 MB (chosen)": 4 << 20, "1 MB": 1 << 20, "16 MB": 16 << 20,
              "one chunk": 1 << 40}
@@ -164,7 +164,7 @@ def residual_chunk():
 
         for what, fn in (("forward", forward), ("forward+backward", backward)):
             yield f"{what} 8x{size}x{size}x{channels}", {
-                n: with_setting(residual, "CHUNK_BYTES", v, fn) for n, v in sizes.items()}
+                n: with_setting(activation, "SUM_CHUNK_BYTES", v, fn) for n, v in sizes.items()}
 
 
 @app_case

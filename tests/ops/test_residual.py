@@ -37,7 +37,7 @@ def test_finite_differences(activation):
 
 @pytest.mark.parametrize("activation", ["relu", "relu6", None])
 def test_chunks_in_threads_give_the_same_numbers(activation, monkeypatch):
-    from deepgrad.ops import residual
+    from deepgrad.kernels import activation as act
 
     # a transposed (not C-contiguous) input among them, and a transposed gradient
     arrays = [rng.normal(size=(4, 6, 5)).astype(np.float32) * 5 for _ in range(2)]
@@ -45,7 +45,7 @@ def test_chunks_in_threads_give_the_same_numbers(activation, monkeypatch):
     g = rng.normal(size=(5, 6, 4)).astype(np.float32).transpose(2, 1, 0)
     results = []
     for chunk_bytes in (1 << 30, 28):  # one chunk; chunks of 7 numbers, several groups
-        monkeypatch.setattr(residual, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(act, "SUM_CHUNK_BYTES", chunk_bytes)
         out = add_activation([Tensor(a, requires_grad=True) for a in arrays], activation)
         results.append((out.data, out._backward(g)))
     (expected, expected_grads), (got, got_grads) = results

@@ -23,8 +23,8 @@ import numpy as np
 from deepgrad.kernels.parallel import MAX_THREADS, chunks, run_groups, split
 
 __all__ = [
-    "BOUNDS", "CHUNK_BYTES", "SMALL_SIZE", "bounds", "relu_clip", "apply", "passed", "masked",
-    "clip", "clip_grad",
+    "BOUNDS", "CHUNK_BYTES", "SUM_CHUNK_BYTES", "SMALL_SIZE", "bounds", "relu_clip", "apply",
+    "passed", "masked", "clip", "clip_grad", "sum_clipped", "sum_clipped_grad",
 ]
 
 # Below this many numbers ReLU is np.maximum (its call costs 0.6 us against np.clip's
@@ -36,6 +36,12 @@ BOUNDS = {None: None, "relu": (0.0, None), "relu6": (0.0, 6.0)}
 # Bytes of one chunk of the gradient's mask, and the least a thread gets of a clip
 # (``benchmarks/kernel_choices.py clip_parts``).
 CHUNK_BYTES = 512 << 10
+# Bytes of one chunk of a residual sum and its clip (:func:`sum_clipped`). On two threads
+# 4 MB chunks took 0.42-0.77x the time of one pass over the whole array (ResNet50's three
+# sizes, forward and forward+backward), 1 MB 0.61-1.0x, 256 KB up to 2.9x that of 4 MB:
+# each small chunk's NumPy calls cost the other thread a turn at the interpreter. On one
+# thread all were within 0.94-1.09x (``benchmarks/kernel_choices_apps.py residual_chunk``).
+SUM_CHUNK_BYTES = 4 << 20
 
 
 def bounds(activation: str | None, who: str = "activation") -> tuple | None:
@@ -143,3 +149,55 @@ def clip_grad(g: np.ndarray, y: np.ndarray, low: float, high: float | None) -> n
 
     run_groups(run, _cached_parts(dx.size, dx.itemsize))
     return dx.reshape(np.shape(g))
+
+
+def _in_chunks(fn, arrays: list[np.ndarray]) -> None:
+    """``fn(*parts)`` over :data:`SUM_CHUNK_BYTES` chunks of C-contiguous ``arrays`` of
+    one size, flattened, in deepgrad's threads (elementwise: the same numbers for any
+    split)."""
+    flat = [a.reshape(-1) for a in arrays]
+
+    def run(group: list[slice]) -> None:
+        for part in group:
+            fn(*(a[part] for a in flat))
+
+    run_groups(run, chunks(flat[0].size, max(1, SUM_CHUNK_BYTES // flat[0].itemsize)))
+
+
+def sum_clipped(arrays: list[np.ndarray], limits: tuple | None) -> np.ndarray:
+    """``arrays[0] + arrays[1] + ...`` clipped to ``limits`` (None: not clipped), a new
+    array: each chunk is clipped while it is in the cache, the chunks in deepgrad's
+    threads (a residual connection's sum and ReLU, ``ops.residual.add_activation``).
+
+    >>> sum_clipped([np.array([1.0, -3.0]), np.array([1.0, 1.0])], bounds("relu"))
+    array([2., 0.])
+    """
+    out = np.empty_like(arrays[0], order="C")
+
+    def add(o, a, b, *rest):
+        np.add(a, b, out=o)
+        for r in rest:
+            o += r
+        if limits is not None:
+            apply(o, limits)
+
+    _in_chunks(add, [out] + [np.ascontiguousarray(a) for a in arrays])
+    return out
+
+
+def sum_clipped_grad(g: np.ndarray, y: np.ndarray, limits: tuple) -> np.ndarray:
+    """The gradient through :func:`sum_clipped`'s clip: ``g`` where the output ``y`` lies
+    strictly inside ``limits``, else 0, in ``g``'s dtype; in chunks in deepgrad's threads.
+
+    >>> sum_clipped_grad(np.ones(3), np.array([0.0, 2.0, 6.0]), bounds("relu6"))
+    array([0., 1., 0.])
+    """
+    dx = np.empty(g.shape, g.dtype)
+    if limits == BOUNDS["relu"]:
+        def mask(d, g, y):  # a byte mask: less to write than a float one
+            np.multiply(g, y > 0, out=d)
+    else:
+        def mask(d, g, y):
+            masked(g, y, limits, d)
+    _in_chunks(mask, [dx, np.ascontiguousarray(g), y])
+    return dx

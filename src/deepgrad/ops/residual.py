@@ -8,9 +8,9 @@ memory of ResNet50 training in ``benchmarks/models.py``), and the inference pass
 one array fewer. The backward pass sends the same masked gradient to every input.
 
 Both passes run in deepgrad's threads, a cache-sized chunk at a time (the sum is clipped
-while it is in the cache): alone, these were the one serial step of ResNet50's inference
-(19 ms of 218 on two threads, as long as on one; ``benchmarks/kernel_choices_apps.py
-residual_chunk``).
+while it is in the cache; :func:`deepgrad.kernels.activation.sum_clipped`): as one pass on
+one thread they were the one serial step of ResNet50's inference (19 ms of 218 on two
+threads).
 
 >>> from deepgrad.tensor import Tensor
 >>> add_activation([Tensor([1.0, -3.0]), Tensor([1.0, 1.0])], "relu")
@@ -21,33 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from deepgrad.kernels import activation as act
-from deepgrad.kernels.parallel import chunks, run_groups
 from deepgrad.ops.core import float_tensor
 from deepgrad.tensor import Tensor, make_result
 
-__all__ = ["CHUNK_BYTES", "add_activation"]
-
-# Bytes of one chunk of the sum. On two threads 4 MB chunks took 0.42-0.77x the time of
-# one pass over the whole array (ResNet50's three sizes, forward and forward+backward), 1 MB
-# 0.61-1.0x, 256 KB up to 2.9x that of 4 MB; on one thread all within 0.94-1.09x
-# (``benchmarks/kernel_choices_apps.py residual_chunk``).
-CHUNK_BYTES = 4 << 20
-
-
-def _in_chunks(fn, arrays: list[np.ndarray]) -> None:
-    """``fn(*parts)`` over cache-sized chunks of flat, C-contiguous ``arrays`` of one size,
-    in deepgrad's threads (elementwise work: the same numbers for any split)."""
-    flat = [a.reshape(-1) for a in arrays]
-    parts = chunks(flat[0].size, max(1, CHUNK_BYTES // flat[0].itemsize))
-
-    def run(group: list[slice]) -> None:
-        for part in group:
-            fn(*(a[part] for a in flat))
-
-    run_groups(run, parts)
+__all__ = ["add_activation"]
 
 
 def add_activation(inputs: Sequence, activation: str | None = "relu") -> Tensor:
@@ -78,29 +56,11 @@ def add_activation(inputs: Sequence, activation: str | None = "relu") -> Tensor:
             "add_activation: the inputs must have one shape and dtype. Received: "
             + ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
         )
-    arrays = [t.data for t in tensors]
-    out = np.empty_like(arrays[0], order="C")
-
-    def add(o, a, b, *rest):
-        np.add(a, b, out=o)
-        for r in rest:
-            o += r
-        if limits is not None:
-            act.apply(o, limits)
-
-    _in_chunks(add, [out] + [np.ascontiguousarray(a) for a in arrays])
+    out = act.sum_clipped([t.data for t in tensors], limits)
 
     def backward(g):
-        if limits is None:
-            return (g,) * len(tensors)
-        dx = np.empty(g.shape, g.dtype)
-        if limits == act.BOUNDS["relu"]:
-            def mask(d, g, y):  # a byte mask: less to write than a float one
-                np.multiply(g, y > 0, out=d)
-        else:
-            def mask(d, g, y):
-                act.masked(g, y, limits, d)
-        _in_chunks(mask, [dx, np.ascontiguousarray(g), out])
-        return (dx,) * len(tensors)
+        if limits is not None:
+            g = act.sum_clipped_grad(g, out, limits)
+        return (g,) * len(tensors)
 
     return make_result(out, tuple(tensors), backward)
