@@ -264,3 +264,30 @@ def test_predict_falls_back_to_the_layers():
     assert dense_step.predict(_model(), X[:, :4]) is None
     with pytest.warns(UserWarning, match="softmax"):  # one unit: the layers' warning
         _model(last="softmax", units=1).predict(X[:3], verbose=0)
+
+
+@pytest.mark.parametrize("width", [3, 90])  # a transposed copy, and `max(axis=-1)`
+def test_row_maximum_keeps_the_losses_and_softmax_bits(width):
+    """Where a row's maximum is a zero, the maximum the step takes may have the other sign
+    than ``max(axis=-1)``'s: the shifted logits' ``exp``, the softmax and the loss that
+    subtracts them must be the same bit for bit with either sign."""
+    zeros = np.array([[-0.0, 0.0, -1.0], [0.0, -0.0, -2.0], [-0.0, -0.0, 0.5],
+                      [0.0, 0.0, -0.0]], np.float32)
+    logits = np.concatenate([zeros, np.full((4, width - 3), -3.0, np.float32)], axis=1)
+    labels = np.array([0, 1, 2, 1])
+    reference = logits.max(axis=-1, keepdims=True)
+    np.testing.assert_array_equal(dense_step._row_max(logits), reference)
+
+    def bits(a):
+        return np.asarray(a, np.float32).view(np.uint32)
+
+    results = []
+    for zero in (0.0, -0.0):
+        shifted = logits - np.where(reference == 0, np.float32(zero), reference)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1)
+        loss = np.log(total) - shifted[np.arange(4), labels]
+        results.append((bits(exp), bits(loss), bits(exp / total[:, None])))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(bits(dense_step._softmax(logits)), results[0][2])
