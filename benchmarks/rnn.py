@@ -133,10 +133,9 @@ def floor_calls() -> dict:
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32)
     k, rk = (rng.normal(size=(n, 4 * UNITS)).astype(np.float32) * 0.1 for n in (FEATURES, UNITS))
     weights = infer.lstm_weights(k, rk, np.zeros(4 * UNITS, np.float32))
-    halves = [slice(0, BATCH // 2), slice(BATCH // 2, BATCH)]
-    stacks = [infer.lstm_stack(x[s], UNITS, True) for s in [slice(0, BATCH)] + halves]
-    for stack in stacks:
-        stack[:, :UNITS] = 0
+    # Every step's [h; x; 1] (random: the products' speed does not depend on the values).
+    stacks = [rng.normal(size=(STEPS, weights.shape[1], n)).astype(np.float32)
+              for n in (BATCH, BATCH // 2, BATCH // 2)]
     zeros = np.zeros((UNITS, BATCH), np.float32)
 
     def products(stack, tanh=False):
@@ -148,8 +147,7 @@ def floor_calls() -> dict:
                 np.tanh(gates[:UNITS], gates[UNITS : 2 * UNITS])
 
     def loop():
-        stacks[0][0, :UNITS] = 0
-        infer.lstm_infer(stacks[0], weights, zeros)
+        infer.lstm_infer(x, weights, zeros, zeros)
 
     if dg.config.get_num_threads() == 1:
         return {

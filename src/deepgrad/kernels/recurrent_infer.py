@@ -7,10 +7,11 @@ on the last axis and runs one product ``W @ [h; x; 1]`` per step, and a sigmoid 
 covers all gates. What it does differently, each measured in ``benchmarks/rnn.py``
 (``LSTM(128)`` inference, 64 x 100 x 32, one thread):
 
-- ``[h; x; 1]`` of step ``t`` is the contiguous block ``stack[t]`` of a
-  ``(steps + 1, units + features + 1, batch)`` array, so the step's new ``h`` is written
-  to contiguous memory (writing it to rows strided across all steps cost 1.4 us more
-  per step);
+- ``[h; x; 1]`` is one contiguous ``(units + features + 1, batch)`` block, two of them
+  taking turns (the step's ``x`` copied in, the new ``h`` written to the other): 0.2 ms
+  less per call than one ``(steps + 1, ...)`` stack of all steps (4 MB to write and read
+  again), and the new ``h`` goes to contiguous memory (1.4 us less per step than rows
+  strided across all steps);
 - the gates are ordered ``o, i, f, c`` in a buffer that holds the cell state right after
   them: ``[i; f] * [c~; c]`` is then one multiply, and ``c = i c~ + f c`` one add;
 - no per-step views or temporaries: about 0.3-0.5 us of Python per NumPy call is a fifth
@@ -20,20 +21,19 @@ The results equal the training loop's up to float rounding (its gate rows are in
 order, and OpenBLAS may round a row of the product differently elsewhere in the matrix).
 
 >>> u, f, b, steps = 2, 3, 4, 5
->>> stack = lstm_stack(np.ones((b, steps, f), np.float32), u, bias=True)
->>> stack[0, :u] = 0
 >>> w = lstm_weights(np.full((f, 4 * u), 0.1, np.float32),
 ...                  np.zeros((u, 4 * u), np.float32), np.zeros(4 * u, np.float32))
->>> c = lstm_infer(stack, w, np.zeros((u, b), np.float32))
->>> stack.shape, c.shape
-((6, 6, 4), (2, 4))
+>>> zeros = np.zeros((u, b), np.float32)
+>>> h, c = lstm_infer(np.ones((b, steps, f), np.float32), w, zeros, zeros)
+>>> h.shape, c.shape
+((2, 4), (2, 4))
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["GATES", "lstm_weights", "lstm_stack", "lstm_infer"]
+__all__ = ["GATES", "lstm_weights", "lstm_infer"]
 
 # Keras's gate blocks (i, f, c, o) in this loop's order (o, i, f, c).
 GATES = (3, 0, 1, 2)
@@ -62,35 +62,32 @@ def lstm_weights(kernel: np.ndarray, recurrent_kernel: np.ndarray, bias, dtype=N
     return weights
 
 
-def lstm_stack(x: np.ndarray, units: int, bias: bool, dtype=None) -> np.ndarray:
-    """``[h; x; 1]`` of every step, ``(steps + 1, units + features + bias, batch)``, from
-    ``x`` ``(batch, steps, features)`` (any strides); the ``h`` rows are left to fill."""
-    batch, steps, features = x.shape
-    stack = np.empty((steps + 1, units + features + int(bias), batch), dtype or x.dtype)
-    np.copyto(stack[:steps, units : units + features], x.transpose(1, 2, 0))
-    stack[steps, units:] = 0  # the last step holds only the final h
-    if bias:
-        stack[:steps, -1] = 1
-    return stack
-
-
-def lstm_infer(stack: np.ndarray, weights: np.ndarray, c0: np.ndarray,
-               recurrent_mask: np.ndarray | None = None, h: np.ndarray | None = None):
-    """Run the LSTM over all steps; returns the final cell state ``(units, batch)``.
+def lstm_infer(x: np.ndarray, weights: np.ndarray, h0: np.ndarray, c0: np.ndarray,
+               recurrent_mask: np.ndarray | None = None, states: np.ndarray | None = None):
+    """Run the LSTM over all steps; returns the final ``(h, c)``, each ``(units, batch)``.
 
     Args:
-        stack: from :func:`lstm_stack` with ``stack[0, :units]`` the initial state (times
-            the recurrent dropout mask, when there is one); step ``t``'s state goes to
-            ``stack[t, :units]``.
-        weights: from :func:`lstm_weights`.
-        c0: ``(units, batch)``.
-        recurrent_mask: optional ``(units, batch)``: the state times it enters the
-            product; then ``h`` ``(steps + 1, units, batch)`` receives the states
-            themselves (``h[0]`` is left to the caller).
+        x: ``(batch, steps, features)``, any strides.
+        weights: from :func:`lstm_weights` (with a bias row or not).
+        h0, c0: ``(units, batch)``.
+        recurrent_mask: optional ``(units, batch)``: the state times it enters the product.
+        states: optional ``(steps, units, batch)``, filled with every step's state.
     """
-    steps, batch = stack.shape[0] - 1, stack.shape[2]
-    u = weights.shape[0] // 4
-    dtype = stack.dtype
+    batch, steps, features = x.shape
+    u, rows = weights.shape[0] // 4, weights.shape[1]
+    dtype = weights.dtype
+    if steps == 0:
+        return np.array(h0, dtype), np.array(c0, dtype)
+    if recurrent_mask is not None and states is None:
+        states = np.empty((steps, u, batch), dtype)
+    xt = np.empty((steps, features, batch), dtype)
+    np.copyto(xt, x.transpose(1, 2, 0))
+    # [h; x; 1] of this step and the next: a new h goes to the other slot.
+    slots = np.empty((2, rows, batch), dtype)
+    slots[:, u + features :] = 1
+    hs = slots[:, :u]
+    np.multiply(h0, 1 if recurrent_mask is None else recurrent_mask, out=hs[0])
+    xs = slots[:, u : u + features]
     buffer = np.empty((5 * u, batch), dtype)  # o, i, f, c~ gates, then the cell state
     gates, sigmoids, o = buffer[: 4 * u], buffer[: 3 * u], buffer[:u]
     i_f, candidate_c, c = buffer[u : 3 * u], buffer[3 * u :], buffer[4 * u :]
@@ -98,19 +95,25 @@ def lstm_infer(stack: np.ndarray, weights: np.ndarray, c0: np.ndarray,
     products = np.empty((2 * u, batch), dtype)
     i_term, f_term = products[:u], products[u:]
     tanh_c = np.empty((u, batch), dtype)
-    half = dtype.type(0.5)
-    matmul, tanh, multiply, add = np.matmul, np.tanh, np.multiply, np.add
+    half = np.array(0.5, dtype)  # a 0-d array: 0.2 us less per call than a scalar
+    turns = ((slots[0], xs[0], hs[1]), (slots[1], xs[1], hs[0]))
+    matmul, tanh, multiply, add, copyto = np.matmul, np.tanh, np.multiply, np.add, np.copyto
     for t in range(steps):
-        matmul(weights, stack[t], gates)
+        slot, x_slot, h_next = turns[t & 1]
+        copyto(x_slot, xt[t])
+        matmul(weights, slot, gates)
         tanh(gates, gates)
         multiply(sigmoids, half, sigmoids)
         add(sigmoids, half, sigmoids)
         multiply(i_f, candidate_c, products)  # [i * c~; f * c]
         add(i_term, f_term, c)
         tanh(c, tanh_c)
-        if recurrent_mask is None:
-            multiply(o, tanh_c, stack[t + 1, :u])
+        if states is None:
+            multiply(o, tanh_c, h_next)
         else:
-            multiply(o, tanh_c, h[t + 1])
-            multiply(h[t + 1], recurrent_mask, stack[t + 1, :u])
-    return c
+            multiply(o, tanh_c, states[t])
+            if recurrent_mask is None:
+                copyto(h_next, states[t])
+            else:
+                multiply(states[t], recurrent_mask, h_next)
+    return (hs[steps & 1] if states is None else states[-1]), c

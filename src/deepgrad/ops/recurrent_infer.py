@@ -49,21 +49,14 @@ class LSTMInferRun:
 
         def run(k: int) -> None:
             s = schedule.shares[k]
-            stack = infer.lstm_stack(xs[s], units, bias is not None)
-            h = m = None
-            if rmask is None:
-                stack[0, :units] = h0[s].T
-            else:
-                m = np.ascontiguousarray(rmask[s].T, dtype)
-                h = np.empty((steps + 1, units, s.stop - s.start), dtype)
-                h[0] = h0[s].T
-                np.multiply(h[0], m, out=stack[0, :units])
-            c = infer.lstm_infer(stack, weights, c0[s].T, m, h)
-            states = stack[:, :units] if h is None else h
-            self.last_h[s] = states[-1].T
+            m = None if rmask is None else np.ascontiguousarray(rmask[s].T, dtype)
+            states = (np.empty((steps, units, s.stop - s.start), dtype) if return_sequences
+                      else None)
+            h, c = infer.lstm_infer(xs[s], weights, h0[s].T, c0[s].T, m, states)
+            self.last_h[s] = h.T
             self.last_c[s] = c.T
             if return_sequences:
-                self.out[s] = states[1:].transpose(2, 0, 1)
+                self.out[s] = states.transpose(2, 0, 1)
 
         schedule.run(run)
 
