@@ -35,6 +35,7 @@ __all__ = [
     "as_tensor",
     "make_result",
     "grad",
+    "gradient_destination",
     "unbroadcast",
 ]
 
@@ -154,9 +155,7 @@ class Tensor:
     (np.float32(4.0), array([2., 3.], dtype=float32))
     """
 
-    __slots__ = (
-        "data", "grad", "requires_grad", "_parents", "_backward", "_order", "name", "__weakref__",
-    )
+    __slots__ = ("data", "grad", "requires_grad", "_node", "name", "__weakref__")
     # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy broadcasting over it.
     __array_priority__ = 1000
 
@@ -164,9 +163,7 @@ class Tensor:
         self.data = _to_array(data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
-        self._parents: tuple[Tensor, ...] = ()
-        self._backward: BackwardFn | None = None
-        self._order = 0
+        self._node: _Node | None = None
         self.name = name
 
     # -- properties -------------------------------------------------------------------
@@ -192,7 +189,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self._backward is None
+        return self._node is None
 
     def numpy(self) -> np.ndarray:
         """Return the underlying array (not a copy; :meth:`Variable.numpy` copies)."""
@@ -265,7 +262,7 @@ class Tensor:
             seed = np.ones_like(self.data)
         else:
             seed = _checked_seed(gradient, self)
-        for leaf, g in _backpropagate(self, seed, targets=None).items():
+        for leaf, g in _backpropagate(self, seed, targets=None):
             leaf.grad = g if leaf.grad is None else leaf.grad + g
 
     # -- operators (implemented in deepgrad.ops) -------------------------------------
@@ -468,11 +465,33 @@ def as_tensor(value, dtype=None) -> Tensor:
     return Tensor(value, dtype=dtype)
 
 
+class _Node:
+    """One recorded op of the graph: its backward function, one entry per input (the
+    input's own node; the input itself where it is a leaf that requires grad; else None)
+    and its creation number.
+
+    The graph holds nodes, not the tensors the ops made: an op's output array lives only
+    as long as some code holds its Tensor (the caller, or a backward function that saved
+    it), as in PyTorch, where the graph keeps only what backward saved. A batch norm's
+    output that only feeds a residual sum is freed as soon as the sum is computed
+    (``benchmarks/models.py``'s peak training memory).
+    """
+
+    __slots__ = ("inputs", "backward", "order")
+
+    def __init__(self, inputs: tuple, backward: BackwardFn):
+        self.inputs = inputs
+        self.backward = backward
+        self.order = next(_creation_counter)
+
+
 def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardFn) -> Tensor:
     """Wrap an op's output; record ``backward`` only if some parent requires grad.
 
     ``backward(grad_output)`` returns one gradient (or None) per parent, in order. This is
     the one place where the graph is built; every op in ``deepgrad.ops`` goes through it.
+    A backward function may write a parent's gradient into
+    :func:`gradient_destination`'s array instead of a new one.
 
     >>> a = Tensor([2.0], requires_grad=True)
     >>> out = make_result(a.data * 3, (a,), lambda g: (g * 3,))
@@ -485,16 +504,15 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
     out.grad = None
     out.name = None
     out.requires_grad = False
-    out._parents = ()
-    out._backward = None
-    out._order = 0
+    out._node = None
     if _grad_mode.enabled:
         for parent in parents:
             if parent.requires_grad:
                 out.requires_grad = True
-                out._parents = parents
-                out._backward = backward
-                out._order = next(_creation_counter)
+                out._node = _Node(
+                    tuple([(p._node or p) if p.requires_grad else None for p in parents]),
+                    backward,
+                )
                 break
     return out
 
@@ -537,61 +555,136 @@ def _released(g):
     )
 
 
+class _Destinations(threading.local):
+    # The arrays the backward function running now may write its parents' gradients into
+    # (id of the parent -> array); empty outside such a call.
+    offered: dict[int, np.ndarray] = {}
+
+
+_destinations = _Destinations()
+
+
+def gradient_destination(tensor: Tensor) -> np.ndarray | None:
+    """The array that the gradient computation running now sums ``tensor``'s gradient
+    into, offered to the backward function of an op that has ``tensor`` as an input, or
+    None.
+
+    :func:`grad` with ``out=`` (the training step passes the optimizer's flat gradient
+    buffer) offers each input's array to the first op whose backward makes a gradient
+    for it. The op may compute that gradient straight into the array (``np.matmul(...,
+    out=)``) and return the array itself as that parent's gradient: then no weight-sized
+    gradient is allocated and copied (VGG16's 411 MB first Dense kernel: the training
+    peak in ``benchmarks/models.py``). An op that ignores it returns a new array as
+    always, which is copied in. The array has the tensor's shape and dtype; it must be
+    filled whole, and only returned for that parent.
+
+    >>> x, w = Tensor([[1.0, 2.0]]), Variable([[3.0], [4.0]])
+    >>> def backward(g):
+    ...     into = gradient_destination(w)
+    ...     return None, np.matmul(x.data.T, g, out=into)
+    >>> buffer = np.zeros((2, 1), np.float32)
+    >>> [gw] = grad(make_result(x.data @ w.data, (x, w), backward), [w], out=[buffer])
+    >>> gw is buffer, gw.ravel().tolist()
+    (True, [1.0, 2.0])
+    """
+    return _destinations.offered.get(id(tensor))
+
+
+def _offers(inputs: tuple, out: dict[int, np.ndarray], found: dict) -> dict[int, np.ndarray]:
+    """The destinations a node's backward may write into: those of its leaf inputs that
+    have one and no gradient yet, each input only once in the node's inputs."""
+    offered = {}
+    for entry in inputs:
+        if type(entry) is _Node or entry is None:
+            continue
+        key = id(entry)
+        buffer = out.get(key)
+        if buffer is None or key in found:
+            continue
+        if key in offered or entry.shape != buffer.shape or entry.dtype != buffer.dtype:
+            offered[key] = None  # (an input twice: its two gradients must be summed)
+        else:
+            offered[key] = buffer
+    return {k: b for k, b in offered.items() if b is not None}
+
+
 def _backpropagate(
-    root: Tensor, seed: np.ndarray, targets: set[int] | None, release: bool = False,
+    root: Tensor, seed: np.ndarray, targets: dict[int, Tensor] | None, release: bool = False,
     out: dict[int, np.ndarray] | None = None,
-) -> dict[Tensor, np.ndarray]:
+) -> list[tuple[Tensor, np.ndarray]]:
     """Run backward functions from ``root``, each node after every node that consumed it.
 
     Every recorded op gets a creation number, and an op's inputs always exist before
     it, so running nodes from the highest number down is a topological order: a heap
-    gives it without a separate graph sort. Returns the gradient of every leaf
-    (``targets is None``) or of every tensor whose id is in ``targets``. With
-    ``release``, each node drops its backward function (and with it the arrays it saved)
-    and its parents as soon as it has run, as PyTorch does by default. ``out`` maps a
-    target's id to an array its gradient is summed into in place (see :func:`grad`).
+    gives it without a separate graph sort. Returns ``(tensor, gradient)`` for every leaf
+    (``targets is None``) or for every tensor in ``targets``, keyed there by the id of
+    its node (the tensor's own id for a leaf). With ``release``, each node drops its
+    backward function (and with it the arrays it saved) and its inputs as soon as it has
+    run, as PyTorch does by default. ``out`` maps a leaf target's id to an array its
+    gradient is summed into in place (see :func:`grad`), offered first to the op that
+    makes the gradient (:func:`gradient_destination`).
     """
     found: dict[int, tuple[Tensor, np.ndarray]] = {}
 
-    def record(tensor: Tensor, g) -> None:
-        previous = found.get(id(tensor))
-        buffer = None if out is None else out.get(id(tensor))
+    def record(key: int, tensor: Tensor, g) -> None:
+        previous = found.get(key)
+        buffer = None if out is None else out.get(key)
         if buffer is not None and np.shape(g) == buffer.shape:
-            if previous is None:
+            if g is buffer:  # written in place by the op (gradient_destination)
+                pass
+            elif previous is None:
                 np.copyto(buffer, g)
             else:
                 np.add(buffer, g, out=buffer)
-            found[id(tensor)] = (tensor, buffer)
+            found[key] = (tensor, buffer)
             return
-        found[id(tensor)] = (tensor, g if previous is None else previous[1] + g)
+        found[key] = (tensor, g if previous is None else previous[1] + g)
 
-    if root._backward is None:
-        record(root, seed)
-    grads: dict[int, np.ndarray] = {id(root): seed}
-    heap = [(-root._order, root)] if root._backward is not None else []
+    node = root._node
+    if node is None:
+        if targets is None or id(root) in targets:
+            record(id(root), root, seed)
+        return [(t, g if type(g) is np.ndarray else np.asarray(g)) for t, g in found.values()]
+    grads: dict[int, np.ndarray] = {id(node): seed}
+    heap = [(-node.order, node)]
     while heap:
         node = heappop(heap)[1]
-        g = grads.pop(id(node))
-        if targets is not None and id(node) in targets:
-            record(node, g)
-        parents, backward = node._parents, node._backward
+        key = id(node)
+        g = grads.pop(key)
+        if targets is not None and key in targets:
+            record(key, targets[key], g)
+        inputs, backward = node.inputs, node.backward
         if release:
-            node._parents, node._backward = (), _released
-        for parent, parent_grad in zip(parents, backward(g)):
-            if parent_grad is None or not parent.requires_grad:
+            node.inputs, node.backward = (), _released
+        offered = _offers(inputs, out, found) if out else None
+        if offered:
+            _destinations.offered = offered
+            try:
+                input_grads = backward(g)
+            finally:
+                _destinations.offered = {}
+        else:
+            input_grads = backward(g)
+        for entry, input_grad in zip(inputs, input_grads):
+            if input_grad is None or entry is None:
                 continue
-            if parent._backward is None:
-                if targets is None or id(parent) in targets:
-                    record(parent, parent_grad)
+            if type(entry) is not _Node:  # a leaf
+                if entry.requires_grad and (targets is None or id(entry) in targets):
+                    record(id(entry), entry, input_grad)
                 continue
-            key = id(parent)
+            key = id(entry)
             previous = grads.get(key)
             if previous is None:
-                grads[key] = parent_grad
-                heappush(heap, (-parent._order, parent))
+                grads[key] = input_grad
+                heappush(heap, (-entry.order, entry))
             else:
-                grads[key] = previous + parent_grad
-    return {t: g if type(g) is np.ndarray else np.asarray(g) for t, g in found.values()}
+                grads[key] = previous + input_grad
+    return [(t, g if type(g) is np.ndarray else np.asarray(g)) for t, g in found.values()]
+
+
+def _key(tensor: Tensor) -> int:
+    """The id :func:`_backpropagate` knows ``tensor`` by: its node's, or its own for a leaf."""
+    return id(tensor) if tensor._node is None else id(tensor._node)
 
 
 def grad(
@@ -606,7 +699,9 @@ def grad(
     (``benchmarks/models.py``'s peak memory); the graph cannot be differentiated again.
     ``out`` gives, per input, an array of its shape (or None) that its gradient is summed
     into in place and returned as: the training step passes the optimizer's flat gradient
-    buffer, so no weight-sized gradient array outlives the op that made it.
+    buffer, so no weight-sized gradient array outlives the op that made it, and an op
+    that can writes the gradient there itself (:func:`gradient_destination`). Only a
+    leaf's (a variable's) array is offered to ops; an intermediate's is copied into.
 
     >>> x = Tensor(3.0, requires_grad=True)
     >>> grad(x * x, [x])
@@ -622,15 +717,19 @@ def grad(
         seed = np.ones_like(output.data)
     else:
         seed = _checked_seed(output_gradient, output)
+    keys = [_key(t) for t in inputs]
     buffers = None
     if out is not None:
         if len(out) != len(inputs):
             raise ValueError(f"grad: `out` needs one array (or None) per input: {len(inputs)} "
                              f"inputs. Received: {len(out)}")
-        buffers = {id(t): b for t, b in zip(inputs, out) if b is not None}
-    found = _backpropagate(output, seed, targets={id(t) for t in inputs}, release=release,
-                           out=buffers)
-    return [found.get(t) for t in inputs]
+        buffers = {k: b for k, b in zip(keys, out) if b is not None}
+    found = dict(
+        (_key(t), g) for t, g in _backpropagate(
+            output, seed, targets=dict(zip(keys, inputs)), release=release, out=buffers
+        )
+    )
+    return [found.get(k) for k in keys]
 
 
 class GradientTape:

@@ -1,12 +1,17 @@
 """The training step sums gradients straight into the optimizer's flat gradient buffer
-(``tensor.grad(out=...)`` with ``Optimizer.gradient_buffers``): the same weights, bit for
-bit, as copying them there, and no weight-sized gradient array besides the buffer."""
+(``tensor.grad(out=...)`` with ``Optimizer.gradient_buffers``), and ops that can write
+their weights' gradients there themselves (``tensor.gradient_destination``): the same
+weights, bit for bit, as copying them there, and no weight-sized gradient array besides
+the buffer."""
+
+import tracemalloc
 
 import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad.tensor import Tensor, grad
+from deepgrad import ops
+from deepgrad.tensor import Tensor, grad, gradient_destination, make_result
 
 L = dg.layers
 
@@ -70,3 +75,111 @@ def test_grad_out_sums_in_place_and_leaves_misfits_alone():
     np.testing.assert_array_equal(gy, [6.0])
     with pytest.raises(ValueError, match="one array"):
         grad((x * x).sum(), [x, y], out=[buffer])
+
+
+def dense_model(seed=0):
+    """Dense layers on the tape (run_eagerly: not the compiled Dense step): one used
+    twice, one frozen, so each kind of gradient meets its buffer."""
+    dg.utils.set_random_seed(seed)
+    x = L.Input((6,))
+    shared = L.Dense(6, activation="relu")
+    frozen = L.Dense(6)
+    frozen.trainable = False
+    h = shared(shared(x))
+    out = L.Dense(3)(frozen(h))
+    model = dg.Model(x, out)
+    model.compile(optimizer=dg.optimizers.Adam(1e-2), loss="mse", run_eagerly=True)
+    return model
+
+
+def test_dense_weights_written_in_place_equal_copied_ones_bit_for_bit(monkeypatch):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(5, 6)).astype("f4"), rng.normal(size=(5, 3)).astype("f4")
+    direct, copied = dense_model(), dense_model()
+    monkeypatch.setattr(copied.optimizer, "gradient_buffers", lambda variables: None)
+    for _ in range(3):
+        direct.train_on_batch(x, y)
+        copied.train_on_batch(x, y)
+    for a, b in zip(direct.get_weights(), copied.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dense_gradients_in_the_offered_buffers_equal_the_reference():
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.normal(size=(4, 5)).astype("f4"))
+    w, b = dg.Variable(rng.normal(size=(5, 3)), dtype="float32"), dg.Variable(np.zeros(3, "f4"))
+    w2 = dg.Variable(rng.normal(size=(3, 3)), dtype="float32")
+
+    def loss():  # w2 used twice: the second gradient is summed onto the first
+        h = ops.dense(x, w, b, activation="relu")
+        return ops.sum(ops.dense(ops.dense(h, w2), w2))
+
+    reference = grad(loss(), [w, b, w2])
+    buffers = [np.full(v.shape, 7.0, "f4") for v in (w, b, w2)]
+    written = grad(loss(), [w, b, w2], out=buffers, release=True)
+    for got, buffer, expected in zip(written, buffers, reference, strict=True):
+        assert got is buffer
+        np.testing.assert_array_equal(got, expected)
+
+
+def _peak_during(fn) -> int:
+    """The most bytes allocated (NumPy's arrays included) while ``fn`` runs."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def test_dense_writes_its_kernel_gradient_without_a_second_kernel_sized_array():
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.normal(size=(2, 512)).astype("f4"))
+    w = dg.Variable(rng.normal(size=(512, 1024)), dtype="float32")  # 2 MiB
+    buffer = np.empty(w.shape, "f4")
+
+    def step(out):
+        return lambda: grad(ops.sum(ops.dense(x, w)), [w], out=out, release=True)
+
+    assert _peak_during(step(None)) >= w.data.nbytes  # the copy path: a fresh gradient
+    assert _peak_during(step([buffer])) < w.data.nbytes // 8
+    np.testing.assert_array_equal(buffer, grad(ops.sum(ops.dense(x, w)), [w])[0])
+
+
+def test_an_input_twice_in_one_op_or_with_a_gradient_already_gets_no_destination():
+    w = dg.Variable(np.array([1.0, 2.0], "f4"))
+    offered = []
+
+    def square(a, b):
+        def backward(g):
+            offered.append((gradient_destination(a), gradient_destination(b)))
+            return g * b.data, g * a.data
+
+        return make_result(a.data * b.data, (a, b), backward)
+
+    buffer = np.zeros(2, "f4")
+    [g] = grad(ops.sum(square(w, w)), [w], out=[buffer])
+    assert offered == [(None, None)] and g is buffer
+    np.testing.assert_array_equal(buffer, [2.0, 4.0])
+
+
+def test_a_destination_is_offered_to_the_first_op_only_and_filled_whole():
+    w = dg.Variable(np.array([1.0, 2.0], "f4"))
+    seen = []
+
+    def scaled(a, factor):
+        def backward(g):
+            into = gradient_destination(a)
+            seen.append(into is not None)
+            return (np.multiply(g, factor, out=into),)
+
+        return make_result(a.data * factor, (a,), backward)
+
+    buffer = np.full(2, 99.0, "f4")
+    # The later op runs its backward first, gets the buffer; the earlier op is summed in.
+    [g] = grad(ops.sum(ops.add(scaled(w, 2.0), scaled(w, 3.0))), [w], out=[buffer])
+    assert seen == [True, False] and g is buffer
+    np.testing.assert_array_equal(buffer, [5.0, 5.0])
+    assert gradient_destination(w) is None  # nothing offered outside a backward function

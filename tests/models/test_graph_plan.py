@@ -1,5 +1,8 @@
 """The graph executor: one plan per graph, fusion asked of the layers, Sequential through
-its graph, O(1) ``add`` and chains of a thousand layers."""
+its graph, O(1) ``add``, chains of a thousand layers, tensors let go after their last
+reader."""
+
+import weakref
 
 import numpy as np
 import pytest
@@ -179,3 +182,43 @@ def test_a_thousand_layer_functional_model_builds_and_runs():
     model = dg.Model(inputs, x)
     assert len(model.layers) == 1001
     assert model.predict(np.ones((3, 2), np.float32), verbose=0).shape == (3, 2)
+
+
+class Remember(L.Layer):
+    """``x * 2``, keeping only a weak reference to its output (``Remember.output``)."""
+
+    output = None
+
+    def call(self, inputs):
+        out = inputs * 2.0
+        Remember.output = weakref.ref(out)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class Probe(L.Layer):
+    """Notes whether :class:`Remember`'s output was freed by the time it runs."""
+
+    freed = None
+
+    def call(self, inputs):
+        Probe.freed = Remember.output() is None
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def test_a_run_lets_go_of_a_tensor_after_its_last_reader():
+    # `doubled` is read by the sum alone, whose backward saves nothing of it: neither the
+    # run nor the graph holds it after the sum, so it is freed before the probe runs.
+    x = L.Input((3,))
+    h = L.Dense(3)(x)
+    doubled = Remember()(h)
+    out = L.Dense(2)(Probe()(L.Add()([doubled, h])))
+    model = dg.Model(x, out)
+    y = model(np.ones((2, 3), "f4"), training=True)
+    assert Probe.freed is True
+    assert y.requires_grad and model(np.ones((2, 3), "f4")).shape == (2, 2)

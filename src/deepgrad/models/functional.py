@@ -66,7 +66,7 @@ class _Step:
     """
 
     __slots__ = ("call", "source", "template", "args", "kwargs", "target", "targets",
-                 "tensor_arguments")
+                 "tensor_arguments", "last_reads")
 
     def __init__(self, call, node: Node, output_node: Node, slots: dict[int, int]) -> None:
         self.call = call
@@ -88,6 +88,13 @@ class _Step:
         single = isinstance(output_node.outputs, KerasTensor)
         self.target = slots[id(outputs[0])] if single else None
         self.targets = [slots[id(t)] for t in outputs]
+        self.last_reads: tuple[int, ...] = ()
+
+    def reads(self) -> set[int]:
+        """The slots this step reads."""
+        found = {item.index for item in tree.flatten([self.template, self.args, self.kwargs])
+                 if type(item) is _Slot}
+        return found if self.source is None else found | {self.source}
 
 
 def _fetch(values: list):
@@ -135,6 +142,16 @@ class Plan:
         self.output = slots[id(structure)] if isinstance(structure, KerasTensor) else None
         self.output_template = tree.map_structure(
             lambda t: _Slot(slots[id(t)]) if isinstance(t, KerasTensor) else t, structure)
+        # Each step lets go of the tensors it was the last to read (not the outputs), so an
+        # activation that no backward function saved is freed during the forward pass, as
+        # in a plain chain (the peak training memory of benchmarks/models.py's ResNet50).
+        kept = {item.index for item in tree.flatten(self.output_template) if type(item) is _Slot}
+        last: dict[int, _Step] = {}
+        for step in self.steps:
+            for index in step.reads() - kept:
+                last[index] = step
+        for index, step in last.items():
+            step.last_reads += (index,)
         # A chain (each step reads the one tensor the step before made, a Sequential's
         # shape) runs as a plain loop over its calls: the per-call cost of a small model.
         self.chain = None
@@ -173,6 +190,9 @@ class Plan:
             else:
                 for slot, real in zip(step.targets, tree.flatten(out)):
                     values[slot] = real
+            for slot in step.last_reads:
+                values[slot] = None
+            x = out = None
         if self.output is not None:
             return values[self.output]
         return tree.map_structure(_fetch(values), self.output_template)

@@ -165,12 +165,13 @@ def conv2d(
     w2 = kernel.data.reshape(-1, geo.out_c)
     ceiling = BOUNDS["relu6"][1] if activation == "relu6" else None
     y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu, ceiling=ceiling)
+    output = y if relu else None  # kept for the activation's mask only
 
     def backward(g):
         if ceiling is not None:
-            return _conv2d_grads(x, kernel, bias, data, w2, geo, masked(g, y, BOUNDS["relu6"],
-                                                                        np.empty_like(g)))
-        return _conv2d_grads(x, kernel, bias, data, w2, geo, g, y if relu else None)
+            return _conv2d_grads(x, kernel, bias, data, w2, geo, masked(
+                g, output, BOUNDS["relu6"], np.empty_like(g)))
+        return _conv2d_grads(x, kernel, bias, data, w2, geo, g, output)
 
     return make_result(y, _parents(x, kernel, bias), backward)
 

@@ -258,11 +258,14 @@ def batch_norm_train(
         scale = inv if gamma is None else gamma.data.astype(dtype) * inv
         shift = -mean * scale if beta is None else beta.data.astype(dtype) - mean * scale
         y = norm_kernels.scale_shift(data, scale, shift, activation)
+        # The output is kept for the activation's mask only: without one it is freed as
+        # soon as its consumers are done with it (a ResNet block's residual sum).
+        output = None if activation is None else y
 
         def backward(g):
             dx, dgamma, dbeta = norm_kernels.backward(
                 data, g, mean, inv, None if gamma is None else gamma.data, x.requires_grad,
-                activation, y,
+                activation, output,
             )
             return (dx,) + _param_grads(gamma, beta, dgamma, dbeta)
 

@@ -57,10 +57,13 @@ def add_activation(inputs: Sequence, activation: str | None = "relu") -> Tensor:
             + ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
         )
     out = act.sum_clipped([t.data for t in tensors], limits)
+    # The backward holds the count, not the inputs: each input's array is freed once
+    # nothing else needs it (a ResNet block's batch-norm output).
+    count = len(tensors)
 
     def backward(g):
         if limits is not None:
             g = act.sum_clipped_grad(g, out, limits)
-        return (g,) * len(tensors)
+        return (g,) * count
 
     return make_result(out, tuple(tensors), backward)
