@@ -387,7 +387,7 @@ def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarra
         # The output gradient, zero beyond the last row and column: every tile is whole.
         grad_tiles = scratch_buffer("wino_grad", (nb, p.mh * p.th, p.mw * p.tw, cout), dtype)
         grad_tiles.fill(0)
-        products = np.zeros((p.points, cin, cout), dtype)
+        products = None
         for images, n, u in _transformed_chunks(x, group, geo, p, dtype):
             gp = grad_tiles[:n]
             gp[:, : geo.out_h, : geo.out_w] = grad[images]
@@ -397,9 +397,20 @@ def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarra
             np.copyto(gathered, as_strided(gp, shape, (s1, s2, p.mh * s1, p.mw * s2, s0, s3)))
             points = scratch_buffer("wino_products", (p.points, u.shape[1], cout), dtype)
             _both(*backwards, gathered, points)
-            products += np.matmul(u.transpose(0, 2, 1), points)
-        return products
+            ut = u.transpose(0, 2, 1)
+            if products is None:
+                products = np.matmul(ut, points)
+            else:
+                # Point by point: one (cin, cout) temporary, not a second (points, cin,
+                # cout) array (VGG16's 512-channel layers: 38 MB each, at the training
+                # peak of benchmarks/models.py).
+                for i in range(p.points):
+                    products[i] += ut[i] @ points[i]
+        return np.zeros((p.points, cin, cout), dtype) if products is None else products
 
-    products = functools.reduce(np.add, parallel.run_groups(run, parallel.chunks(geo.batch, nb)))
+    # The threads' sums are added into the first one's, in place.
+    products, *others = parallel.run_groups(run, parallel.chunks(geo.batch, nb))
+    for other in others:
+        products += other
     dw = np.empty((geo.kh, geo.kw, cin * cout), dtype)
     return _both(p.h[1].T, p.w[1].T, products, dw).reshape(geo.kh, geo.kw, cin, cout)
