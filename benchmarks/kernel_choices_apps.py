@@ -160,7 +160,7 @@ def residual_chunk():
 
         def backward(a=a, b=b, g=g):
             out = residual.add_activation([a, b], "relu")
-            return out._backward(g)
+            return out._node.backward(g)
 
         for what, fn in (("forward", forward), ("forward+backward", backward)):
             yield f"{what} 8x{size}x{size}x{channels}", {

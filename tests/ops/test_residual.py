@@ -47,7 +47,7 @@ def test_chunks_in_threads_give_the_same_numbers(activation, monkeypatch):
     for chunk_bytes in (1 << 30, 28):  # one chunk; chunks of 7 numbers, several groups
         monkeypatch.setattr(act, "SUM_CHUNK_BYTES", chunk_bytes)
         out = add_activation([Tensor(a, requires_grad=True) for a in arrays], activation)
-        results.append((out.data, out._backward(g)))
+        results.append((out.data, out._node.backward(g)))
     (expected, expected_grads), (got, got_grads) = results
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(expected, np.clip(
