@@ -141,12 +141,16 @@ def test_what_is_not_fused():
     assert bn.fuse(L.ReLU(6.0)) is not None
 
 
-def test_activity_regularizer_in_the_middle_declines():
-    model = _model(HEADS["conv"])
-    model.get_layer("bn").activity_regularizer = dg.regularizers.L2(0.1)
+@pytest.mark.parametrize("build, layer", [
+    (lambda: _model(HEADS["conv"]), "bn"),  # in the middle of a chain
+    (lambda: _padded_model(PADDED["conv"]), "pad"),  # a padding the convolution would do
+])
+def test_an_activity_regularizer_on_a_fused_layer_declines(build, layer):
+    model = build()
+    model.get_layer(layer).activity_regularizer = dg.regularizers.L2(0.1)
     expected = _run(model, _unfused(model), False).data
     np.testing.assert_array_equal(_run(model, model._graph.plan, False).data, expected)
-    assert model.get_layer("bn")._activity_losses
+    assert model.get_layer(layer)._activity_losses
 
 
 def test_batch_norm_on_another_axis_is_not_folded():
@@ -237,11 +241,3 @@ def test_what_padding_is_not_fused():
             return super().call(inputs) + 1.0
 
     assert MyPad(1).fuse(L.Conv2D(4, 3)) is None
-
-
-def test_a_padding_with_an_activity_regularizer_runs_unfused():
-    model = _padded_model(PADDED["conv"])
-    model.get_layer("pad").activity_regularizer = dg.regularizers.L2(0.1)
-    expected = _run(model, _unfused(model), False).data
-    np.testing.assert_array_equal(_run(model, model._graph.plan, False).data, expected)
-    assert model.get_layer("pad")._activity_losses
