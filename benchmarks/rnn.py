@@ -11,8 +11,8 @@ deepgrad is faster):
    one thread, the 100 recurrent products alone (``[h; x; 1]`` times the stacked weights,
    the product each step of deepgrad's LSTM loop runs), then with the two tanh passes
    every step needs, then the whole loop; two threads, the products split as deepgrad
-   splits them (half the batch per thread) and on BLAS's threads. 1.0x needs a floor's
-   ratio above 1 with room to spare for what it leaves out;
+   splits them (half the batch per thread; then with the tanh passes) and on BLAS's
+   threads. 1.0x needs a floor's ratio above 1 with room to spare for what it leaves out;
 4. the text classifier of ``examples/text_classification.py`` (``Embedding(mask_zero=True)
    -> Bidirectional(LSTM(64)) -> Dense``) for one epoch of ``fit`` on the five largest
    fortune categories, against a PyTorch loop (``nn.Embedding`` + bidirectional
@@ -25,6 +25,12 @@ Runs twice: as the environment is, and with OPENBLAS_CORETYPE unset (see README)
     python benchmarks/rnn.py --child --no-text   # the LSTM and GRU rows only
     BENCH_THREADS=1 python benchmarks/rnn.py     # both frameworks on one thread
     BENCH_THREADS=1 python benchmarks/rnn.py --cpu-time  # CPU time: for a loaded machine
+
+On a shared machine, time two threads at real-time priority (``timeout 900 chrt -r 10
+python benchmarks/rnn.py --no-text``): other processes then wait instead of taking a core
+from one of the two loops. After a product on BLAS's own threads, OpenBLAS's workers spin
+for 100-300 ms (measured), and a loop split over deepgrad's two threads started meanwhile
+runs at one-thread speed; each sample here waits 0.3 s first.
 
 ``--cpu-time`` times the LSTM and GRU rows in CPU seconds of the whole process
 (``time.process_time``): on a shared machine other processes' load then costs neither side,
@@ -125,7 +131,8 @@ def floor_calls() -> dict:
     stacked weights (``kernels/recurrent_infer.py``'s step product) 100 times, alone and
     with the two tanh passes no formulation skips (all gates, and the cell state), then
     the whole loop of ``lstm_infer``; on two threads the products of each half of the
-    batch in deepgrad's two threads, and all products on BLAS's two threads."""
+    batch in deepgrad's two threads (alone, then with the tanh passes), and all products
+    on BLAS's two threads."""
     from deepgrad.kernels import parallel
     from deepgrad.kernels import recurrent_infer as infer
 
@@ -158,6 +165,8 @@ def floor_calls() -> dict:
     return {
         "products of half the batch on each of deepgrad's 2 threads":
             lambda: parallel.run_parts(products, stacks[1:]),
+        "the same + tanh of the gates and of c":
+            lambda: parallel.run_parts(lambda stack: products(stack, True), stacks[1:]),
         "100 products on BLAS's 2 threads": lambda: products(stacks[0]),
     }
 
