@@ -11,8 +11,8 @@ deepgrad is faster):
    one thread, the 100 recurrent products alone (``[h; x; 1]`` times the stacked weights,
    the product each step of deepgrad's LSTM loop runs), then with the two tanh passes
    every step needs, then the whole loop; two threads, the products split as deepgrad
-   splits them (half the batch per thread; then with the tanh passes) and on BLAS's
-   threads. 1.0x needs a floor's ratio above 1 with room to spare for what it leaves out;
+   splits them (half the batch per thread) and on BLAS's threads, alone and with the tanh
+   passes. 1.0x needs a floor's ratio above 1 with room to spare for what it leaves out;
 4. the text classifier of ``examples/text_classification.py`` (``Embedding(mask_zero=True)
    -> Bidirectional(LSTM(64)) -> Dense``) for one epoch of ``fit`` on the five largest
    fortune categories, against a PyTorch loop (``nn.Embedding`` + bidirectional
@@ -131,8 +131,8 @@ def floor_calls() -> dict:
     stacked weights (``kernels/recurrent_infer.py``'s step product) 100 times, alone and
     with the two tanh passes no formulation skips (all gates, and the cell state), then
     the whole loop of ``lstm_infer``; on two threads the products of each half of the
-    batch in deepgrad's two threads (alone, then with the tanh passes), and all products
-    on BLAS's two threads."""
+    batch in deepgrad's two threads, and all products on BLAS's two threads, each alone
+    and with the tanh passes."""
     from deepgrad.kernels import parallel
     from deepgrad.kernels import recurrent_infer as infer
 
@@ -168,6 +168,8 @@ def floor_calls() -> dict:
         "the same + tanh of the gates and of c":
             lambda: parallel.run_parts(lambda stack: products(stack, True), stacks[1:]),
         "100 products on BLAS's 2 threads": lambda: products(stacks[0]),
+        "the same + tanh of the gates and of c (one thread)":
+            lambda: products(stacks[0], True),
     }
 
 
