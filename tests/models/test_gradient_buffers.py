@@ -175,3 +175,52 @@ def test_a_destination_is_offered_to_the_first_op_only_and_filled_whole():
     assert seen == [True, False] and g is buffer
     np.testing.assert_array_equal(buffer, [5.0, 5.0])
     assert gradient_destination(w) is None  # nothing offered outside a backward function
+
+
+def _offered(tensor, buffer, node, g):
+    """``node``'s backward run with ``buffer`` offered for ``tensor``, as grad(out=) does."""
+    from deepgrad import tensor as tensor_module
+
+    tensor_module._destinations.offered = {id(tensor): buffer}
+    try:
+        return node.backward(g)
+    finally:
+        tensor_module._destinations.offered = {}
+
+
+@pytest.mark.parametrize("kernel_size, strides, channels, activation", [
+    (3, 1, 8, "relu"),  # Winograd
+    (1, 1, 4, None),  # a 1x1 kernel: one matrix product
+    (3, 2, 4, "relu"),  # im2col
+])
+def test_conv_kernel_gradient_written_into_the_offered_buffer(kernel_size, strides, channels,
+                                                              activation):
+    from deepgrad.ops.convolution import conv2d
+
+    rng = np.random.default_rng(4)
+    x = Tensor(rng.normal(size=(3, 9, 9, channels)).astype("f4"), requires_grad=True)
+    kernel = dg.Variable(rng.normal(size=(kernel_size, kernel_size, channels, 5)), dtype="float32")
+    bias = dg.Variable(np.zeros(5, "f4"))
+    y = conv2d(x, kernel, bias, strides=strides, padding="same", activation=activation)
+    g = rng.normal(size=y.shape).astype("f4")
+    expected = y._node.backward(g)
+    buffer = np.full(kernel.shape, 7.0, "f4")
+    got = _offered(kernel, buffer, y._node, g)
+    assert got[1] is buffer
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dense_kernel_and_bias_gradients_written_into_the_offered_buffers():
+    rng = np.random.default_rng(5)
+    x = Tensor(rng.normal(size=(4, 6)).astype("f4"))
+    w, b = dg.Variable(rng.normal(size=(6, 3)), dtype="float32"), dg.Variable(np.ones(3, "f4"))
+    y = ops.dense(x, w, b)
+    g = rng.normal(size=y.shape).astype("f4")
+    expected = y._node.backward(g)
+    into = np.empty(w.shape, "f4")
+    assert _offered(w, into, y._node, g)[1] is into
+    np.testing.assert_array_equal(into, expected[1])
+    into = np.empty(3, "f4")
+    assert _offered(b, into, y._node, g)[2] is into
+    np.testing.assert_array_equal(into, expected[2])

@@ -114,6 +114,7 @@ def conv_backward(
     need_weight: bool = True,
     need_bias: bool = False,
     relu_output: np.ndarray | None = None,
+    dw_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ...]:
     """Gradients of a convolution for its input, its kernel matrix and its bias.
 
@@ -126,6 +127,8 @@ def conv_backward(
             input gradient (a first layer) saves a product and the col2im.
         relu_output: the forward output when ReLU was fused; the gradient is masked
             where it is zero.
+        dw_out: an array of ``w2``'s shape and the result's dtype, C-contiguous, that
+            receives the kernel matrix's gradient (and is returned as it).
 
     Returns:
         ``(dx, dw2, db)``, each None when not requested.
@@ -144,17 +147,18 @@ def conv_backward(
         if relu_output is not None:
             g2 = np.multiply(g2, relu_output.reshape(g2.shape) > 0)
         masked = g2.reshape(grad.shape)
-        dw = winograd.weight_grad(x, masked, geo).reshape(w2.shape)
+        dw = winograd.weight_grad(x, masked, geo, dw_out).reshape(w2.shape)
         db = np.add.reduce(g2, axis=0) if need_bias else None
         return (conv_input_grad(masked, w2, geo) if need_input else None), dw, db
     needs = (need_input, need_weight, need_bias, relu_output)
     if geo.is_pointwise:
-        return pointwise.backward(x, w2, grad, geo, *needs)
+        return pointwise.backward(x, w2, grad, geo, *needs, dw_out=dw_out)
     if not (need_input and flipped_geometry(geo, grad.shape) is not None):
-        return conv_gemm.backward(x, w2, grad, geo, *needs)
+        return conv_gemm.backward(x, w2, grad, geo, *needs, dw_out=dw_out)
     # The input gradient comes after, as a convolution that reads the masked gradient whole.
     masked = None if relu_output is None else np.empty((grad.size // geo.out_c, geo.out_c), dtype)
-    _, dw, db = conv_gemm.backward(x, w2, grad, geo, False, *needs[1:], masked_out=masked)
+    _, dw, db = conv_gemm.backward(x, w2, grad, geo, False, *needs[1:], masked_out=masked,
+                                   dw_out=dw_out)
     return conv_input_grad(grad if masked is None else masked.reshape(grad.shape), w2, geo), dw, db
 
 

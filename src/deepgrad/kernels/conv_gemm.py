@@ -57,6 +57,24 @@ CHUNK_BYTES = 4 << 20
 FEW_CHANNELS = 4
 
 
+def summed(arrays: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
+    """The sum of ``arrays`` (the groups' partial sums), first to last, into ``out`` when
+    given (a training step's gradient buffer: no second kernel-sized array).
+
+    >>> summed([np.ones(2), np.ones(2), np.ones(2)], out=np.empty(2))
+    array([3., 3.])
+    """
+    if out is None:
+        return functools.reduce(np.add, arrays)
+    if len(arrays) == 1:
+        np.copyto(out, arrays[0])
+        return out
+    np.add(arrays[0], arrays[1], out=out)
+    for a in arrays[2:]:
+        out += a
+    return out
+
+
 def chunk_images(geo: ConvGeometry, itemsize: int) -> int:
     """Images per chunk: a chunk's columns and its output rows should both fit
     :data:`CHUNK_BYTES`."""
@@ -266,12 +284,13 @@ def backward(
     need_bias: bool = False,
     relu_output: np.ndarray | None = None,
     masked_out: np.ndarray | None = None,
+    dw_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ...]:
     """Gradients of :func:`forward` for its input (by col2im), its kernel matrix and its bias:
     arguments and results as :func:`deepgrad.kernels.conv.conv_backward` (a ReLU output
-    masks the gradient a chunk at a time), and ``masked_out``, an ``(N * out_h * out_w,
-    Cout)`` array that receives the whole masked gradient (for an input gradient
-    computed after, another way).
+    masks the gradient a chunk at a time, ``dw_out`` receives the kernel matrix's), and
+    ``masked_out``, an ``(N * out_h * out_w, Cout)`` array that receives the whole masked
+    gradient (for an input gradient computed after, another way).
 
     >>> from deepgrad.kernels.geometry import conv_geometry
     >>> geo = conv_geometry((1, 3, 3, 1), (2, 2, 1, 1))
@@ -345,7 +364,7 @@ def backward(
         return dw, db
 
     parts = run_groups(run, chunks(geo.batch, nb))
-    dw = functools.reduce(np.add, [p[0] for p in parts]) if need_weight else None
-    db = functools.reduce(np.add, [p[1] for p in parts]) if need_bias else None
+    dw = summed([p[0] for p in parts], dw_out) if need_weight else None
+    db = summed([p[1] for p in parts]) if need_bias else None
     return dx, dw, db
 

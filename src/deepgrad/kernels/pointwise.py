@@ -19,13 +19,11 @@ array([[0., 2.],
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from deepgrad.kernels import parallel
 from deepgrad.kernels.activation import relu_clip
-from deepgrad.kernels.conv_gemm import chunk_images
+from deepgrad.kernels.conv_gemm import chunk_images, summed
 from deepgrad.kernels.geometry import ConvGeometry
 from deepgrad.kernels.parallel import MAX_THREADS, chunks, run_groups
 from deepgrad.kernels.scratch import scratch_buffer
@@ -98,6 +96,7 @@ def backward(
     need_weight: bool = True,
     need_bias: bool = False,
     relu_output: np.ndarray | None = None,
+    dw_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ...]:
     """Gradients of :func:`forward`, a chunk of images at a time; arguments and results as
     :func:`deepgrad.kernels.conv.conv_backward`.
@@ -143,6 +142,6 @@ def backward(
         return dw, db
 
     parts = run_groups(run, chunks(geo.batch, nb))
-    dw = functools.reduce(np.add, [p[0] for p in parts]) if need_weight else None
-    db = functools.reduce(np.add, [p[1] for p in parts]) if need_bias else None
+    dw = summed([p[0] for p in parts], dw_out) if need_weight else None
+    db = summed([p[1] for p in parts]) if need_bias else None
     return dx, dw, db

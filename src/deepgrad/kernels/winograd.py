@@ -370,8 +370,11 @@ def _ones_column(m: int, r: int) -> int:
     return int(np.flatnonzero((matrices(m, r)[0] == 1).all(axis=0))[0])
 
 
-def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarray:
-    """Kernel gradient ``(kh, kw, cin, cout)`` of :func:`forward` for ``grad`` (N, oh, ow, cout).
+def weight_grad(
+    x: np.ndarray, grad: np.ndarray, geo: ConvGeometry, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Kernel gradient ``(kh, kw, cin, cout)`` of :func:`forward` for ``grad`` (N, oh, ow,
+    cout), written into ``out`` (C-contiguous, that shape) when given.
 
     The forward's products are ``U @ kt`` at each point, so the gradient at the points is
     ``U.T @ dP``, with ``dP = A_h @ grad tile @ A_w.T`` (the output transform run
@@ -412,5 +415,6 @@ def weight_grad(x: np.ndarray, grad: np.ndarray, geo: ConvGeometry) -> np.ndarra
     products, *others = parallel.run_groups(run, parallel.chunks(geo.batch, nb))
     for other in others:
         products += other
-    dw = np.empty((geo.kh, geo.kw, cin * cout), dtype)
+    dw = np.empty((geo.kh, geo.kw, cin * cout), dtype) if out is None else out.reshape(
+        geo.kh, geo.kw, cin * cout)
     return _both(p.h[1].T, p.w[1].T, products, dw).reshape(geo.kh, geo.kw, cin, cout)

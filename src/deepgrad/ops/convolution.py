@@ -31,7 +31,13 @@ from deepgrad.kernels.pool import max_unpool
 from deepgrad.ops.pool import max_pool2d
 from deepgrad.ops.shaping import expand_dims, squeeze
 from deepgrad.ops.symbolic import op
-from deepgrad.tensor import Tensor, as_tensor, is_grad_enabled, make_result
+from deepgrad.tensor import (
+    Tensor,
+    as_tensor,
+    gradient_destination,
+    is_grad_enabled,
+    make_result,
+)
 
 __all__ = [
     "conv1d", "conv2d", "conv2d_max_pool", "conv2d_transpose", "depthwise_conv2d",
@@ -111,11 +117,20 @@ def _conv2d_grads(x, kernel, bias, data, w2, geo, g, relu_output=None) -> tuple:
     """The gradients a 2-D convolution's op returns for its parents, from the output
     gradient ``g`` (masked where ``relu_output`` is zero, when given)."""
     need_bias = bias is not None and bias.requires_grad
+    # The kernel's gradient goes straight into the training step's buffer where it offers
+    # one of the product's dtype (no second kernel-sized array).
+    into = gradient_destination(kernel) if kernel.requires_grad else None
+    if into is not None and into.dtype != np.result_type(g.dtype, w2.dtype):
+        into = None
     dx, dw, db = conv_backward(
         data, w2, g, geo, need_input=x.requires_grad, need_weight=kernel.requires_grad,
         need_bias=need_bias, relu_output=relu_output,
+        dw_out=None if into is None else into.reshape(w2.shape),
     )
-    grads = (_as(dx, x), None if dw is None else _as(dw.reshape(kernel.shape), kernel))
+    if into is not None:
+        grads = (_as(dx, x), into)  # the buffer itself: the tape then skips its copy
+    else:
+        grads = (_as(dx, x), None if dw is None else _as(dw.reshape(kernel.shape), kernel))
     return grads if bias is None else grads + (_as(db, bias),)
 
 
