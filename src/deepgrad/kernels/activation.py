@@ -114,21 +114,30 @@ def _thread_parts(size: int, itemsize: int) -> list[slice]:
     return split(size, max(1, min(MAX_THREADS, size * itemsize // CHUNK_BYTES)))
 
 
+def _by_parts(fn, arrays: list[np.ndarray], parts: list[slice]) -> None:
+    """``fn(*pieces)`` for each slice of ``parts`` of the flattened, C-contiguous
+    ``arrays`` (one size), in deepgrad's threads: elementwise work, the same numbers for
+    any split."""
+    flat = [a.reshape(-1) for a in arrays]
+
+    def run(group: list[slice]) -> None:
+        for part in group:
+            fn(*(a[part] for a in flat))
+
+    run_groups(run, parts)
+
+
 def clip(x: np.ndarray, low: float, high: float | None) -> np.ndarray:
     """``x`` clipped to ``[low, high]`` (``high`` None: no ceiling), a new array.
 
     >>> clip(np.array([-1.0, 3.0, 9.0], np.float32), 0.0, 6.0)
     array([0., 3., 6.], dtype=float32)
     """
-    source = np.ascontiguousarray(x).reshape(-1)
+    source = np.ascontiguousarray(x)
     y = np.empty_like(source)
     top = np.inf if high is None else high
-
-    def run(group: list[slice]) -> None:
-        for part in group:
-            np.clip(source[part], low, top, out=y[part])
-
-    run_groups(run, _thread_parts(y.size, y.itemsize))
+    _by_parts(lambda s, o: np.clip(s, low, top, out=o), [source, y],
+              _thread_parts(y.size, y.itemsize))
     return y.reshape(x.shape)
 
 
@@ -140,28 +149,16 @@ def clip_grad(g: np.ndarray, y: np.ndarray, low: float, high: float | None) -> n
     array([0., 1., 0.])
     """
     dtype = np.result_type(g.dtype, y.dtype)
-    gs, ys = np.ascontiguousarray(g).reshape(-1), np.ascontiguousarray(y).reshape(-1)
+    gs, ys = np.ascontiguousarray(g), np.ascontiguousarray(y)
     dx = np.empty(gs.shape, dtype)
-
-    def run(group: list[slice]) -> None:
-        for part in group:
-            masked(gs[part], ys[part], (low, high), dx[part])
-
-    run_groups(run, _cached_parts(dx.size, dx.itemsize))
+    _by_parts(lambda d, g_, y_: masked(g_, y_, (low, high), d), [dx, gs, ys],
+              _cached_parts(dx.size, dx.itemsize))
     return dx.reshape(np.shape(g))
 
 
-def _in_chunks(fn, arrays: list[np.ndarray]) -> None:
-    """``fn(*parts)`` over :data:`SUM_CHUNK_BYTES` chunks of C-contiguous ``arrays`` of
-    one size, flattened, in deepgrad's threads (elementwise: the same numbers for any
-    split)."""
-    flat = [a.reshape(-1) for a in arrays]
-
-    def run(group: list[slice]) -> None:
-        for part in group:
-            fn(*(a[part] for a in flat))
-
-    run_groups(run, chunks(flat[0].size, max(1, SUM_CHUNK_BYTES // flat[0].itemsize)))
+def _sum_parts(size: int, itemsize: int) -> list[slice]:
+    """:data:`SUM_CHUNK_BYTES` chunks of a flat array."""
+    return chunks(size, max(1, SUM_CHUNK_BYTES // itemsize))
 
 
 def sum_clipped(arrays: list[np.ndarray], limits: tuple | None) -> np.ndarray:
@@ -181,7 +178,8 @@ def sum_clipped(arrays: list[np.ndarray], limits: tuple | None) -> np.ndarray:
         if limits is not None:
             apply(o, limits)
 
-    _in_chunks(add, [out] + [np.ascontiguousarray(a) for a in arrays])
+    _by_parts(add, [out] + [np.ascontiguousarray(a) for a in arrays],
+              _sum_parts(out.size, out.itemsize))
     return out
 
 
@@ -199,5 +197,5 @@ def sum_clipped_grad(g: np.ndarray, y: np.ndarray, limits: tuple) -> np.ndarray:
     else:
         def mask(d, g, y):
             masked(g, y, limits, d)
-    _in_chunks(mask, [dx, np.ascontiguousarray(g), y])
+    _by_parts(mask, [dx, np.ascontiguousarray(g), y], _sum_parts(dx.size, dx.itemsize))
     return dx
