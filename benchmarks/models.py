@@ -10,7 +10,13 @@ own Python (``--keras-python``, a venv with Keras 3 and TensorFlow); the parent 
 each child, in turn, ``train N`` or ``predict N`` over a pipe and gets back the wall and
 CPU seconds of each of the N calls, so both frameworks are measured in the same minutes
 of a shared machine. Before each turn the parent pauses, so that neither framework pays
-for the other's thread pools spinning down. One child per framework and model, so each
+for the other's thread pools spinning down, and then has the child run untimed calls for
+``--settle`` seconds (0.3 by default) before the timed ones. The settling is for this
+benchmark's machine: its kernel is booted with ``sched_vcpu_pack=15``, which packs the
+threads of a process that has been idle onto one virtual CPU and spreads them again only
+after 40-150 ms of work (``benchmarks/threads_pause.py``; a stock Linux kernel has no
+such setting). Without it, the first calls after each pause measure that packing, not
+the framework; ``--settle 0`` measures them. One child per framework and model, so each
 process's peak memory belongs to one model.
 
 Printed per model, for ``train_on_batch`` (one step: forward, backward, Adam update) and
@@ -185,6 +191,13 @@ def serve(framework: str, name: str) -> None:
         command, *arg = line.split()
         if command == "quit":
             break
+        if command == "settle":  # untimed calls for at least the given seconds
+            mode, seconds = arg[0], float(arg[1])
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                calls[mode]()
+            print(json.dumps({}), file=out, flush=True)
+            continue
         if command == "peak":  # peak so far, then restart the count
             reply = {"peak_mb": _status_kb("VmHWM") / 1024,
                      "above_import_mb": (_status_kb("VmHWM") - rss_import) / 1024}
@@ -240,7 +253,8 @@ def _ratio_line(label: str, ours: list[list[float]], theirs: list[list[float]]) 
     return f"{label} {statistics.median(ratios):5.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]"
 
 
-def compare(name: str, children: list[Child], rounds: int, steps: int, pause: float) -> None:
+def compare(name: str, children: list[Child], rounds: int, steps: int, pause: float,
+            settle: float) -> None:
     builder, size, batch = MODELS[name]
     print(f"\n{builder} {size}x{size}, batch {batch}: parameters "
           + ", ".join(f"{c.framework} {c.params:,}" for c in children), flush=True)
@@ -254,6 +268,8 @@ def compare(name: str, children: list[Child], rounds: int, steps: int, pause: fl
             order = children if r % 2 == 0 else children[::-1]
             for child in order:
                 time.sleep(pause)
+                if settle > 0:
+                    child.ask(f"settle {mode} {settle}")
                 reply = child.ask(f"{mode} {steps}")
                 for clock in ("wall", "cpu"):
                     samples[child.framework][clock].append(reply[clock])
@@ -284,6 +300,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating turns per framework")
     parser.add_argument("--steps", type=int, default=2, help="calls timed per turn")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds before each turn")
+    parser.add_argument("--settle", type=float, default=0.3,
+                        help="seconds of untimed calls after each pause (see above)")
     parser.add_argument("--serve", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -291,7 +309,8 @@ def main() -> None:
         return
     load = os.getloadavg()[0]
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs; {args.rounds} alternating rounds "
-          f"of {args.steps} calls; ratio = peer time / deepgrad time (above 1: deepgrad faster)")
+          f"of {args.steps} calls, each turn after a {args.pause:g} s pause and {args.settle:g} s "
+          f"of untimed calls; ratio = peer time / deepgrad time (above 1: deepgrad faster)")
     for name in args.models.split(","):
         children = [Child(sys.executable, "deepgrad", name)]
         if args.keras_python:
@@ -299,7 +318,7 @@ def main() -> None:
         if args.torch and name != COURSE:  # the course CNN against PyTorch: cnn.py
             children.append(Child(sys.executable, "torch", name))
         try:
-            compare(name, children, args.rounds, args.steps, args.pause)
+            compare(name, children, args.rounds, args.steps, args.pause, args.settle)
         finally:
             for child in children:
                 child.close()
