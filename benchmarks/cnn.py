@@ -23,7 +23,7 @@ import sys
 import time
 
 import numpy as np
-from common import blas_label, print_row, run_both_blas_settings, torch_or_none
+from common import blas_label, print_row, run_both_blas_settings, settle, torch_or_none
 from course_cnn import (
     deepgrad_cnn,
     matmul_peak_gflops,
@@ -41,13 +41,14 @@ def latencies(calls: dict, rounds: int = 4, seconds: float = 0.3, pause: float =
     """Median seconds per call of each framework's call, round-robin over ``rounds``.
 
     Each turn: a pause (neither pays for the other's spinning threads, as in
-    :func:`steady_rates`), one untimed call, then calls for about ``seconds``.
+    :func:`steady_rates`), untimed calls (``common.settle``), then calls for about
+    ``seconds``.
     """
     times = {name: [] for name in calls}
     for _ in range(rounds):
         for name, fn in calls.items():
             time.sleep(pause)
-            fn()
+            settle(fn)
             end = time.perf_counter() + seconds
             while time.perf_counter() < end:
                 start = time.perf_counter()
@@ -60,8 +61,9 @@ def steady_rates(steps: dict, repeats: int = 7, per_sample: int = 5, pause: floa
     """Median images/s of each framework's step, in steady state.
 
     Round-robin over the frameworks, ``repeats`` times: pause (so that neither pays for the
-    other's spinning threads, see common.interleaved_samples), one untimed step (waking
-    the thread pools), then ``per_sample`` timed steps.
+    other's spinning threads, see common.interleaved_samples), untimed steps for
+    ``common.SETTLE`` seconds (waking the thread pools, see ``common.settle``), then
+    ``per_sample`` timed steps.
     """
     rates = {name: [] for name in steps}
     for fn in steps.values():
@@ -69,7 +71,7 @@ def steady_rates(steps: dict, repeats: int = 7, per_sample: int = 5, pause: floa
     for _ in range(repeats):
         for name, fn in steps.items():
             time.sleep(pause)
-            fn()
+            settle(fn)
             start = time.perf_counter()
             for _ in range(per_sample):
                 fn()

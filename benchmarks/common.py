@@ -25,8 +25,26 @@ def best_time(fn, repeats: int = 5, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+# Seconds of untimed calls after a pause (:func:`settle`). This machine's kernel is booted
+# with ``sched_vcpu_pack=15``, a setting of its sandbox that stock Linux lacks: after the
+# process has slept 0.3-1 s, its threads share one virtual CPU for the next 40-150 ms of
+# work (the course CNN's predict: 17-30 ms a call, then 12-13.5; README, "Threads after
+# a pause", ``benchmarks/threads_pause.py``).
+SETTLE = 0.3
+
+
+def settle(fn, seconds: float = SETTLE) -> None:
+    """Call ``fn`` untimed until ``seconds`` have passed (at least once): after a pause,
+    so that the timed calls measure the framework, not the threads finding their cores."""
+    end = time.perf_counter() + seconds
+    fn()
+    while time.perf_counter() < end:
+        fn()
+
+
 def interleaved_samples(
-    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3, clock=time.perf_counter
+    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3, clock=time.perf_counter,
+    settle_for: float = 0.0,
 ) -> dict[str, list[float]]:
     """Wall times of each function, timed round-robin so that machine noise hits them alike.
 
@@ -37,6 +55,7 @@ def interleaved_samples(
     threads keep spinning for a while after they finish, and on a two-core machine the
     next call (the other framework's) would otherwise pay for that (measured: deepgrad's
     CNN step 148 ms right after a PyTorch step, 132 ms after a pause, 135 ms alone).
+    With ``settle_for``, the function then runs untimed that long (:data:`SETTLE`).
     """
     for fn in fns.values():
         for _ in range(warmup):
@@ -45,6 +64,8 @@ def interleaved_samples(
     for _ in range(repeats):
         for name, fn in fns.items():
             time.sleep(pause)
+            if settle_for > 0:
+                settle(fn, settle_for)
             start = clock()
             fn()
             samples[name].append(clock() - start)
@@ -52,10 +73,11 @@ def interleaved_samples(
 
 
 def interleaved(
-    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3, clock=time.perf_counter
+    fns: dict, repeats: int = 5, warmup: int = 1, pause: float = 0.3, clock=time.perf_counter,
+    settle_for: float = 0.0,
 ) -> dict:
     """Median time of each function, from :func:`interleaved_samples`."""
-    samples = interleaved_samples(fns, repeats, warmup, pause, clock)
+    samples = interleaved_samples(fns, repeats, warmup, pause, clock, settle_for)
     return {name: statistics.median(t) for name, t in samples.items()}
 
 

@@ -26,7 +26,14 @@ import time
 import warnings
 
 import numpy as np
-from common import blas_label, interleaved, print_row, run_both_blas_settings, torch_or_none
+from common import (
+    SETTLE,
+    blas_label,
+    interleaved,
+    print_row,
+    run_both_blas_settings,
+    torch_or_none,
+)
 
 import deepgrad as dg
 
@@ -222,7 +229,7 @@ def child() -> None:
            "numpy": numpy_iris(x, y, epochs)}
     if torch is not None:
         fns["torch"] = torch_mlp(torch, [4, 10, 10, 3], x, y, 32, epochs)
-    t = interleaved(fns, repeats=5, clock=clock)
+    t = interleaved(fns, repeats=5, clock=clock, settle_for=SETTLE)
     us = {k: v / steps * 1e6 for k, v in t.items()}
     print(f"iris step inside fit (batch 32): deepgrad {us['deepgrad']:.1f} us/step "
           f"({us['deepgrad, no metric']:.1f} without the accuracy metric)")
@@ -239,7 +246,7 @@ def child() -> None:
            "floor": floor_mlp(x, y)}
     if torch is not None:
         fns["torch"] = torch_mlp(torch, [784, 128, 10], x, y, 128, 1)
-    t = interleaved(fns, repeats=3, clock=clock)
+    t = interleaved(fns, repeats=3, clock=clock, settle_for=SETTLE)
     rate = {k: len(x) / v for k, v in t.items()}
     print(f"784-128-10 MLP, one epoch of {len(x):,} {source}, batch 128, Adam "
           f"(s an epoch: {', '.join(f'{k} {v:.3f}' for k, v in t.items())}):")

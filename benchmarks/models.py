@@ -11,13 +11,10 @@ each child, in turn, ``train N`` or ``predict N`` over a pipe and gets back the 
 CPU seconds of each of the N calls, so both frameworks are measured in the same minutes
 of a shared machine. Before each turn the parent pauses, so that neither framework pays
 for the other's thread pools spinning down, and then has the child run untimed calls for
-``--settle`` seconds (0.3 by default) before the timed ones. The settling is for this
-benchmark's machine: its kernel is booted with ``sched_vcpu_pack=15``, which packs the
-threads of a process that has been idle onto one virtual CPU and spreads them again only
-after 40-150 ms of work (``benchmarks/threads_pause.py``; a stock Linux kernel has no
-such setting). Without it, the first calls after each pause measure that packing, not
-the framework; ``--settle 0`` measures them. One child per framework and model, so each
-process's peak memory belongs to one model.
+``--settle`` seconds (``common.SETTLE``, 0.3) before the timed ones: on this benchmark's
+machine, a process's threads share one virtual CPU for the first 40-150 ms of work after
+a pause (see ``common.SETTLE``; ``--settle 0`` measures those calls). One child per
+framework and model, so each process's peak memory belongs to one model.
 
 Printed per model, for ``train_on_batch`` (one step: forward, backward, Adam update) and
 ``predict_on_batch``:
@@ -54,6 +51,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import SETTLE, settle
 
 # name: (builder name in deepgrad and Keras, image size, batch size)
 MODELS = {
@@ -192,10 +191,7 @@ def serve(framework: str, name: str) -> None:
         if command == "quit":
             break
         if command == "settle":  # untimed calls for at least the given seconds
-            mode, seconds = arg[0], float(arg[1])
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                calls[mode]()
+            settle(calls[arg[0]], float(arg[1]))
             print(json.dumps({}), file=out, flush=True)
             continue
         if command == "peak":  # peak so far, then restart the count
@@ -300,7 +296,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating turns per framework")
     parser.add_argument("--steps", type=int, default=2, help="calls timed per turn")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds before each turn")
-    parser.add_argument("--settle", type=float, default=0.3,
+    parser.add_argument("--settle", type=float, default=SETTLE,
                         help="seconds of untimed calls after each pause (see above)")
     parser.add_argument("--serve", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()

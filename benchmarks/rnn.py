@@ -44,7 +44,7 @@ import sys
 import time
 
 import numpy as np
-from common import blas_label, print_row, run_both_blas_settings, torch_or_none
+from common import blas_label, print_row, run_both_blas_settings, settle, torch_or_none
 
 import deepgrad as dg
 
@@ -54,14 +54,15 @@ CLOCK = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
 
 def steady_times(calls: dict, repeats: int = 9, per_sample: int = 3, pause: float = 0.3) -> dict:
     """Median seconds per call of each function, round-robin: pause (neither pays for the
-    other's spinning threads), one untimed call, then ``per_sample`` timed calls."""
+    other's spinning threads), untimed calls (``common.settle``), then ``per_sample``
+    timed calls."""
     times = {name: [] for name in calls}
     for fn in calls.values():
         fn()
     for _ in range(repeats):
         for name, fn in calls.items():
             time.sleep(pause)
-            fn()
+            settle(fn)
             start = CLOCK()
             for _ in range(per_sample):
                 fn()
