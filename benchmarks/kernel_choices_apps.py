@@ -85,6 +85,21 @@ def depthwise_chunk():
 
 
 @app_case
+def depthwise_strided():
+    """depthwise.WINDOWS_MIN_STRIDE: one einsum over each output's window, against the taps
+    one by one, on MobileNetV2's stride-2 layers (as its ZeroPadding2D and 'valid'
+    convolution) and a stride-1 layer."""
+    for shape, stride in (((32, 49, 49, 96), 2), ((32, 25, 25, 144), 2), ((32, 13, 13, 192), 2),
+                          ((32, 7, 7, 576), 2), ((32, 24, 24, 144), 1)):
+        label, forward, _, _ = _depthwise(shape, stride, "valid" if stride > 1 else "same")
+        ways = {"einsum over windows": with_setting(depthwise, "WINDOWS_MIN_STRIDE", 1, forward),
+                "tap by tap": with_setting(depthwise, "WINDOWS_MIN_STRIDE", 1 << 30, forward)}
+        chosen = "einsum over windows" if stride >= depthwise.WINDOWS_MIN_STRIDE else "tap by tap"
+        ways[f"{chosen} (chosen)"] = ways.pop(chosen)
+        yield f"forward {label}", dict(sorted(ways.items(), key=lambda kv: "chosen" not in kv[0]))
+
+
+@app_case
 def relu_by_clip():
     """activation.relu_clip: np.clip(y, 0, inf) for ReLU, against np.maximum(y, 0), from
     activation.SMALL_SIZE numbers on (np.maximum below)."""

@@ -34,9 +34,11 @@ def _geometry(x_shape, k_shape, strides, padding, dilation):
 
 @pytest.mark.parametrize("x_shape, k_shape, strides, padding, dilation", GEOMETRIES)
 @pytest.mark.parametrize("chunk_bytes", [1, depthwise.CHUNK_BYTES])
+@pytest.mark.parametrize("windows_from", [1, 2, 1 << 30])  # einsum over windows from stride
 def test_depthwise_matches_the_reference(x_shape, k_shape, strides, padding, dilation,
-                                         chunk_bytes, monkeypatch):
+                                         chunk_bytes, windows_from, monkeypatch):
     monkeypatch.setattr(depthwise, "CHUNK_BYTES", chunk_bytes)  # 1: one image a chunk
+    monkeypatch.setattr(depthwise, "WINDOWS_MIN_STRIDE", windows_from)
     x, k = rng.normal(size=x_shape), rng.normal(size=k_shape)
     geo = _geometry(x_shape, k_shape, strides, padding, dilation)
     y = depthwise_forward(x, k, geo)

@@ -14,7 +14,9 @@ in ``benchmarks/models.py``):
   rows and columns whose window cell falls on the padding are left out of that tap's
   product (:func:`taps`), and a tap that reaches every output (the centre one, with
   ``'same'`` padding) writes the output first, so nothing is zeroed either. With a
-  stride, each tap reads the strided slice it needs, so no discarded output is computed.
+  stride, each tap reads the strided slice it needs, so no discarded output is computed;
+  the forward pass then runs as one ``einsum`` over each output's window of a padded
+  chunk instead (:data:`WINDOWS_MIN_STRIDE`).
 - A few images at a time (:data:`CHUNK_BYTES`), so that the output, the product being
   added and the input stay in the core's cache across the ``kh * kw`` passes; the chunks
   run in deepgrad's threads (:func:`~deepgrad.kernels.parallel.run_groups`).
@@ -46,7 +48,9 @@ from deepgrad.kernels.geometry import ConvGeometry
 from deepgrad.kernels.parallel import chunks, run_groups
 from deepgrad.kernels.scratch import scratch_buffer
 
-__all__ = ["CHUNK_BYTES", "Tap", "taps", "depthwise_forward", "depthwise_backward"]
+__all__ = [
+    "CHUNK_BYTES", "WINDOWS_MIN_STRIDE", "Tap", "taps", "depthwise_forward", "depthwise_backward",
+]
 
 # Output bytes of one chunk of images. Smaller chunks keep the output, the product and
 # the input in a core's level-2 cache, but each chunk costs ``2 * kh * kw`` NumPy calls,
@@ -54,6 +58,13 @@ __all__ = ["CHUNK_BYTES", "Tap", "taps", "depthwise_forward", "depthwise_backwar
 # 256 KB chunks were as fast on one thread and 1.6-2.9x slower than these on two, on
 # MobileNetV2's layers (``benchmarks/kernel_choices_apps.py depthwise_chunk``).
 CHUNK_BYTES = 1 << 20
+
+# Convolutions with a stride at least this run as one ``einsum`` over each output's window
+# (:func:`_windows`) rather than tap by tap: with a stride, the taps' strided reads cut
+# NumPy's inner loops to ``C`` numbers, and the einsum was 1.4-1.6x faster on
+# MobileNetV2's stride-2 layers; at stride 1 it was 0.65-1.0x as fast
+# (``benchmarks/kernel_choices_apps.py depthwise_strided``).
+WINDOWS_MIN_STRIDE = 2
 
 
 class Tap(NamedTuple):
@@ -125,6 +136,23 @@ def _rows_of(weights: np.ndarray, width: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(weights[:, :, None], (kh, kw, width, c)))
 
 
+def _windows(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """Every output position's window of ``x`` (n, H, W, C), zero-padded as ``geo`` says:
+    a (n, out_h, out_w, C, kh, kw) view of a padded copy in this thread's scratch memory
+    (see :data:`WINDOWS_MIN_STRIDE`)."""
+    (top, bottom), (left, right) = geo.pad
+    n, h, w, c = x.shape
+    padded = scratch_buffer("depthwise_pad", (n, h + top + bottom, w + left + right, c), x.dtype)
+    for border in (padded[:, :top], padded[:, top + h:], padded[:, top:top + h, :left],
+                   padded[:, top:top + h, left + w:]):
+        border.fill(0)
+    padded[:, top:top + h, left:left + w] = x
+    span = ((geo.kh - 1) * geo.dh + 1, (geo.kw - 1) * geo.dw + 1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(1, 2))
+    return windows[:, : geo.out_h * geo.sh : geo.sh, : geo.out_w * geo.sw : geo.sw,
+                   :, :: geo.dh, :: geo.dw]
+
+
 def depthwise_forward(
     x: np.ndarray,
     kernel: np.ndarray,
@@ -158,21 +186,27 @@ def depthwise_forward(
     first, ordered = _first(taps(geo), lambda t: t.covers)
     nb = _chunk(geo, channels, dtype.itemsize)
 
+    def tap_by_tap(xs: np.ndarray, ys: np.ndarray, tmp: np.ndarray) -> None:
+        if first is None:
+            ys.fill(0)
+        for tap in ordered:
+            src = xs[:, tap.in_rows, tap.in_cols]
+            weights = rows[tap.i, tap.j, : src.shape[2]]
+            if tap is first:
+                np.multiply(src, weights, out=ys)
+                continue
+            product = tmp[: len(src), : src.shape[1], : src.shape[2]]
+            np.multiply(src, weights, out=product)
+            ys[:, tap.out_rows, tap.out_cols] += product
+
     def run(group: list[slice]) -> None:
         tmp = scratch_buffer("depthwise", (nb, geo.out_h, geo.out_w, channels), dtype)
         for images in group:
             xs, ys = x[images], y[images]
-            if first is None:
-                ys.fill(0)
-            for tap in ordered:
-                src = xs[:, tap.in_rows, tap.in_cols]
-                weights = rows[tap.i, tap.j, : src.shape[2]]
-                if tap is first:
-                    np.multiply(src, weights, out=ys)
-                    continue
-                product = tmp[: len(src), : src.shape[1], : src.shape[2]]
-                np.multiply(src, weights, out=product)
-                ys[:, tap.out_rows, tap.out_cols] += product
+            if max(geo.sh, geo.sw) >= WINDOWS_MIN_STRIDE:
+                np.einsum("nhwcij,ijwc->nhwc", _windows(xs, geo), rows, out=ys)
+            else:
+                tap_by_tap(xs, ys, tmp)
             if bias_row is not None:
                 ys += bias_row
             if bounds is not None:
