@@ -250,7 +250,7 @@ def _ratio_line(label: str, ours: list[list[float]], theirs: list[list[float]]) 
 
 
 def compare(name: str, children: list[Child], rounds: int, steps: int, pause: float,
-            settle: float) -> None:
+            settle_for: float) -> None:
     builder, size, batch = MODELS[name]
     print(f"\n{builder} {size}x{size}, batch {batch}: parameters "
           + ", ".join(f"{c.framework} {c.params:,}" for c in children), flush=True)
@@ -264,8 +264,8 @@ def compare(name: str, children: list[Child], rounds: int, steps: int, pause: fl
             order = children if r % 2 == 0 else children[::-1]
             for child in order:
                 time.sleep(pause)
-                if settle > 0:
-                    child.ask(f"settle {mode} {settle}")
+                if settle_for > 0:
+                    child.ask(f"settle {mode} {settle_for}")
                 reply = child.ask(f"{mode} {steps}")
                 for clock in ("wall", "cpu"):
                     samples[child.framework][clock].append(reply[clock])
