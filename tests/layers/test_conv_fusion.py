@@ -153,6 +153,24 @@ def test_an_activity_regularizer_on_a_fused_layer_declines(build, layer):
     assert model.get_layer(layer)._activity_losses
 
 
+class _ScaledBatchNorm(L.BatchNormalization):  # a subclass that changes the forward pass
+    def call(self, inputs, training=None):
+        return super().call(inputs, training=training) * 2.0
+
+
+@pytest.mark.parametrize("build", [
+    lambda: _model(HEADS["conv"], activation=None),
+    lambda: _padded_model(PADDED["depthwise"], activation=None),
+], ids=["conv", "padding"])
+def test_a_batch_norm_subclass_that_changes_call_is_not_folded(build, monkeypatch):
+    monkeypatch.setattr(L, "BatchNormalization", _ScaledBatchNorm)
+    model = build()
+    assert type(model.get_layer("bn")) is _ScaledBatchNorm
+    assert model.get_layer("bn").epilogue() is None
+    np.testing.assert_allclose(_run(model, model._graph.plan, False).data,
+                               _run(model, _unfused(model), False).data, rtol=1e-6)
+
+
 def test_batch_norm_on_another_axis_is_not_folded():
     dg.utils.set_random_seed(0)
     inp = dg.Input((9, 9, 6))

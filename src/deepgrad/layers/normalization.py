@@ -186,11 +186,16 @@ class BatchNormalization(Layer):
 
     # -- fusion (deepgrad's addition; see Layer.fuse) -----------------------------------
     def epilogue(self) -> tuple | None:
-        """``("batch_norm", self.folded)``: a convolution before this layer may fold it in.
+        """``("batch_norm", self.folded)``: a convolution before this layer may fold it in;
+        None for a subclass that changes the forward pass (its ``call`` would be skipped).
 
         >>> BatchNormalization().epilogue()[0]
         'batch_norm'
         """
+        cls = type(self)
+        if cls.call is not BatchNormalization.call or (
+                cls._normalize is not BatchNormalization._normalize):
+            return None
         return ("batch_norm", self.folded)
 
     def folded(self, training=None) -> tuple[Tensor, Tensor] | None:
