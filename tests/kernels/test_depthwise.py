@@ -24,6 +24,8 @@ GEOMETRIES = [
     ((2, 6, 6, 3), (5, 5, 3, 1), (1, 1), "same", (1, 1)),
     ((1, 2, 3, 2), (3, 3, 2, 1), (1, 1), ((3, 3), (1, 3)), (1, 1)),  # taps off the input
     ((2, 7, 5, 2), (3, 3, 2, 1), (3, 2), ((0, 2), (1, 1)), (1, 2)),
+    ((2, 7, 8, 3), (3, 3, 3, 2), (1, 2), "same", (2, 1)),  # a stride on one axis only
+    ((2, 8, 7, 2), (2, 3, 2, 1), (2, 1), ((1, 2), (0, 3)), (1, 2)),
 ]
 
 
@@ -111,3 +113,18 @@ def test_errors_name_the_activation_and_the_missing_output():
         depthwise_forward(x, k, geo, activation="tanh")
     with pytest.raises(ValueError, match="needs `output`"):
         depthwise_backward(x, k, np.ones((1, 3, 3, 1)), geo, activation="relu")
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-5), (np.float16, 3e-2)])
+def test_a_strided_chunk_of_a_larger_array_in_its_own_dtype(dtype, tol):
+    """The einsum over windows (a stride) reads an input that is not contiguous (every
+    other column of a wider array) and keeps a float32 or float16 input's dtype."""
+    local = np.random.default_rng(5)
+    wide, k = local.normal(size=(3, 9, 16, 3)).astype(dtype), local.normal(size=(3, 3, 3, 2))
+    x = wide[:, :, ::2]
+    geo = _geometry(x.shape, k.shape, (2, 2), "same", (1, 1))
+    y = depthwise_forward(x, k.astype(dtype), geo)
+    assert y.dtype == dtype
+    want = reference.depthwise_conv2d(x.astype(np.float64), k.astype(dtype).astype(np.float64),
+                                      (2, 2), "same")
+    np.testing.assert_allclose(y, want, rtol=tol, atol=tol)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
+from deepgrad.kernels import winograd
 from deepgrad.layers import conv_fusion
 from deepgrad.models.functional import Plan
 from deepgrad.tensor import Tensor
@@ -225,6 +226,45 @@ def test_a_zero_padding_is_done_by_the_convolution_after_it(conv, chain):
     loss_u, grads_u = _grads(model, _unfused(model), True)
     assert loss_f == pytest.approx(loss_u, rel=1e-5)
     for a, b in zip(grads_f, grads_u, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+PADDED_GEOMETRIES = {  # the convolution after an uneven pad, in each of its kernels' cases
+    "conv_dilated": lambda: L.Conv2D(4, 3, dilation_rate=2),
+    "conv_stride_rows": lambda: L.Conv2D(4, (3, 2), strides=(2, 1)),
+    "conv_winograd": lambda: L.Conv2D(4, 3),
+    "conv_pointwise_strided": lambda: L.Conv2D(4, 1, strides=2),
+    "depthwise_stride_cols_multiplier": lambda: L.DepthwiseConv2D(3, (1, 2), depth_multiplier=2),
+    "depthwise_dilated": lambda: L.DepthwiseConv2D(3, dilation_rate=(1, 2)),
+    "separable_dilated": lambda: L.SeparableConv2D(4, 3, dilation_rate=2, depth_multiplier=2),
+}
+
+
+@pytest.mark.parametrize("conv", PADDED_GEOMETRIES)
+def test_a_padding_before_each_geometry_matches_the_layers(conv, monkeypatch):
+    """An uneven pad ((1, 2), (0, 3)) taken over by a dilated, one-axis-strided, Winograd,
+    pointwise, multiplier and separable convolution: outputs in inference (with the batch
+    norm and ReLU6 folded in) and, for the pad and convolution alone, gradients in
+    training equal the layers run one by one."""
+    if conv == "conv_winograd":  # the rule that keeps small layers off Winograd, lifted
+        for name, value in [("MIN_CHANNELS", 1), ("GAIN", 0), ("TILES_PER_CHANNEL", 0)]:
+            monkeypatch.setattr(winograd, name, value)
+    model = _padded_model(PADDED_GEOMETRIES[conv], padding=((1, 2), (0, 3)))
+    first = model._graph.plan.steps[0].call
+    assert type(first).__name__ == "FusedCall" and first.first.name == "pad"
+    np.testing.assert_allclose(_run(model, model._graph.plan, False).data,
+                               _run(model, _unfused(model), False).data, rtol=2e-5, atol=2e-5)
+    # training: the pad and the convolution alone stay one op
+    model = _padded_model(PADDED_GEOMETRIES[conv], ((1, 2), (0, 3)), batch_norm=False,
+                          activation=None)
+    assert type(model._graph.plan.steps[0].call).__name__ == "FusedCall"
+    results = []
+    for plan in (model._graph.plan, _unfused(model)):
+        model._graph._plan = plan
+        x = Tensor(X, requires_grad=True)
+        out = model(x, training=True)
+        results.append(dg.tensor.grad((out * out).sum(), [x, *model.trainable_weights]))
+    for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 

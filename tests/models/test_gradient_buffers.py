@@ -224,3 +224,32 @@ def test_dense_kernel_and_bias_gradients_written_into_the_offered_buffers():
     into = np.empty(3, "f4")
     assert _offered(b, into, y._node, g)[2] is into
     np.testing.assert_array_equal(into, expected[2])
+
+
+def nested_model(seed=0):
+    """A sub-model called twice (its conv, Winograd-sized, and its Dense on a 3-D input
+    each make two gradients for one buffer), a pad the convolution does, a residual sum
+    with its ReLU fused."""
+    dg.utils.set_random_seed(seed)
+    inner_in = L.Input((6, 6, 8))
+    h = L.Conv2D(8, 3, padding="same")(inner_in)
+    h = L.Dense(8, activation="relu")(h)
+    inner = dg.Model(inner_in, h)
+    x = L.Input((6, 6, 8))
+    h = L.ReLU()(L.Add()([inner(inner(x)), x]))
+    h = L.Conv2D(4, 3, strides=2)(L.ZeroPadding2D(((1, 2), (0, 1)))(h))
+    model = dg.Model(x, L.Dense(3)(L.GlobalAveragePooling2D()(h)))
+    model.compile(optimizer=dg.optimizers.SGD(0.05, momentum=0.9), loss="mse")
+    return model
+
+
+def test_a_nested_model_called_twice_gets_the_same_weights_as_copying():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(4, 6, 6, 8)).astype("f4"), rng.normal(size=(4, 3)).astype("f4")
+    direct, copied = nested_model(), nested_model()
+    copied.optimizer.gradient_buffers = lambda variables: None
+    for _ in range(3):
+        direct.train_on_batch(x, y)
+        copied.train_on_batch(x, y)
+    for a, b in zip(direct.get_weights(), copied.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -222,3 +222,15 @@ def test_a_run_lets_go_of_a_tensor_after_its_last_reader():
     y = model(np.ones((2, 3), "f4"), training=True)
     assert Probe.freed is True
     assert y.requires_grad and model(np.ones((2, 3), "f4")).shape == (2, 2)
+
+
+def test_an_output_that_later_layers_also_read_is_kept_by_the_run():
+    # `h` is a model output and the last reader's input: the run must not let go of it.
+    x = L.Input((3,))
+    h = L.Dense(4, name="h")(x)
+    out = L.Dense(2)(L.Add()([h, L.Dense(4)(h)]))
+    model = dg.Model(x, [out, h])
+    data = np.arange(6.0, dtype="f4").reshape(2, 3)
+    got_out, got_h = model(data, training=True)
+    np.testing.assert_allclose(got_h.data, model.get_layer("h")(data).data)
+    assert got_out.shape == (2, 2)

@@ -87,3 +87,40 @@ def test_bad_recurrent_mask_names_both_shapes():
     x, h0, c0, k, rk, b = inputs(batch=3, steps=4)
     with pytest.raises(ValueError, match=r"states' shape \(3, 4\). Received: \(3, 5\)"):
         lstm(x, h0, c0, k, rk, b, recurrent_mask=np.ones((3, 5)))
+
+
+@pytest.mark.parametrize("flags", [
+    dict(stateful=True, return_sequences=True),
+    dict(stateful=True, go_backwards=True, return_state=True, recurrent_dropout=0.5),
+    dict(go_backwards=True, return_sequences=True, return_state=True, use_bias=False,
+         unit_forget_bias=False),
+], ids=["stateful", "stateful_backwards_dropout", "initial_state_no_bias"])
+@pytest.mark.parametrize("batch, steps", [(1, 1), (3, 4)])
+def test_a_layer_predicts_as_its_calls_with_gradients(flags, batch, steps):
+    """``predict`` (the inference loop) against the same model called with gradients on
+    (the training loop), float64: states carried across two calls of a stateful layer,
+    initial states given, a recurrent dropout that inference ignores, a batch of one and
+    one step."""
+    dg.utils.set_random_seed(0)
+    stateful = flags.get("stateful", False)
+    x_in = dg.Input(batch_shape=(batch, steps, 3), dtype="float64")
+    ins = [x_in] if stateful else [x_in, dg.Input((4,), dtype="float64"),
+                                   dg.Input((4,), dtype="float64")]
+    layer = dg.layers.LSTM(4, dtype="float64", **flags)
+    model = dg.Model(ins, layer(x_in) if stateful else layer(x_in, initial_state=ins[1:]))
+    data = [rng.normal(size=(batch, steps, 3))] + (
+        [] if stateful else [rng.normal(size=(batch, 4)) for _ in range(2)])
+    data = data[0] if stateful else data
+    runs = []
+    for predict in (True, False):
+        if stateful:
+            layer.reset_states()
+        outs = []
+        for _ in range(2 if stateful else 1):
+            out = (model.predict(data, batch_size=batch, verbose=0) if predict
+                   else model(data, training=False))
+            outs += [np.asarray(getattr(o, "data", o)) for o in
+                     (out if isinstance(out, (list, tuple)) else [out])]
+        runs.append(outs)
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

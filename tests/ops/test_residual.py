@@ -127,3 +127,28 @@ def test_a_sum_read_twice_is_not_fused():
     total = L.Add(name="add")([inp, inp])
     model = dg.Model(inp, [L.ReLU()(total), total])
     assert "add" not in _step_names(model)
+
+
+@pytest.mark.parametrize("activation, fused", [
+    (lambda: L.ReLU(max_value=3.0), False),
+    (lambda: L.ReLU(negative_slope=0.1), False),
+    (lambda: L.ReLU(threshold=0.5), False),
+    (lambda: L.Activation("relu6"), True),
+], ids=["max_value", "negative_slope", "threshold", "relu6"])
+def test_three_inputs_of_two_dtypes_and_relu_variants_match_the_calls(activation, fused):
+    """A sum of three inputs (one float64, converted by the layer) and a ReLU that the
+    sum takes only as plain ReLU or ReLU6: the outputs and each input's gradient equal
+    the calls one by one."""
+    inputs = [dg.Input((5, 4)), dg.Input((5, 4), dtype="float64"), dg.Input((5, 4))]
+    model = dg.Model(inputs, activation()(L.Add(name="add")(inputs)))
+    assert ("add" in _step_names(model)) is fused
+    data = [rng.normal(size=(2, 5, 4)).astype(t) * 4 for t in ("f4", "f8", "f4")]
+    results = []
+    for plan in (model._graph.plan, Plan(model._graph, fuse=False)):
+        model._graph._plan = plan
+        xs = [Tensor(a, requires_grad=True) for a in data]
+        out = model(xs)
+        results.append([out.data, *grad((out * Tensor(data[0])).sum(), xs)])
+    for a, b in zip(*results, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
