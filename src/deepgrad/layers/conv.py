@@ -33,7 +33,7 @@ from deepgrad.layers.base import (
     check_spatial_rank,
     shape_str,
 )
-from deepgrad.layers.core import positive_int, serialize_regularizer
+from deepgrad.layers.core import ActivationAttribute, positive_int, serialize_regularizer
 from deepgrad.layers.data_format import (
     last_shape,
     shape_in,
@@ -95,6 +95,7 @@ class BaseConv(Layer):
 
     rank = 2
     paddings: tuple[str, ...] = ("valid", "same")
+    activation = ActivationAttribute()  # may be set later, as in Keras
 
     def __init__(
         self,
@@ -123,14 +124,12 @@ class BaseConv(Layer):
                 f"{cls}: strides > 1 cannot be combined with dilation_rate > 1 (as in Keras). "
                 f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
             )
-        self.activation = activations.get(activation)
+        self.activation = activation
         self.use_bias = bool(use_bias)
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.bias_constraint = constraints.get(bias_constraint)
-        # ReLU runs inside the op (one pass over the output, its mask reused in backward).
-        self._fused = "relu" if self.activation is activations.relu else None
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     # -- shapes and checks ------------------------------------------------------------

@@ -88,6 +88,7 @@ def fuse(
     def run(inputs: Tensor, training=None) -> Tensor | None:
         if (
             inputs.dtype != conv.dtype
+            or conv.activation is not activations.linear  # set since the plan was made
             or any(layer.activity_regularizer is not None for layer in earlier)
             or tuple(layer.epilogue() for layer in layers) != steps
         ):
@@ -130,7 +131,8 @@ def fuse_padding(pad: Layer, conv: Layer, *then: Layer) -> Callable | None:
         inner = fuse(conv, *then, padding=padding)
     elif conv.activation is activations.linear or conv._fused is not None:
         def inner(inputs: Tensor, training=None) -> Tensor | None:
-            if inputs.dtype != conv.dtype or conv.activity_regularizer is not None:
+            if (inputs.dtype != conv.dtype or conv.activity_regularizer is not None
+                    or (conv.activation is not activations.linear and conv._fused is None)):
                 return None
             return conv._convolve_scaled(inputs, None, None, conv._fused, padding)
     else:

@@ -35,6 +35,29 @@ def serialize_regularizer(regularizer):
     return None if regularizer is None else regularizers.serialize(regularizer)
 
 
+class ActivationAttribute:
+    """A layer's ``activation``, assignable after the layer is made, as in Keras: keras.io's
+    Grad-CAM example sets ``model.layers[-1].activation = None`` to read the logits. Each
+    value goes through :func:`deepgrad.activations.get` (``None`` is ``linear``), and the
+    layer's ``_fused`` follows it: ``'relu'`` where the layer's own op applies the ReLU
+    (one pass over the output, its mask reused in backward), else None.
+
+    >>> import deepgrad as dg
+    >>> layer = dg.layers.Dense(2, activation="relu")
+    >>> layer.activation = None
+    >>> layer.activation is dg.activations.linear, layer._fused
+    (True, None)
+    """
+
+    def __get__(self, layer, owner=None):
+        return self if layer is None else layer.__dict__["_activation"]
+
+    def __set__(self, layer, value) -> None:
+        function = activations.get(value)
+        layer.__dict__["_activation"] = function
+        layer.__dict__["_fused"] = "relu" if function is activations.relu else None
+
+
 class Dense(Layer):
     """Densely connected layer: ``activation(inputs @ kernel + bias)`` on the last axis.
 
@@ -54,6 +77,7 @@ class Dense(Layer):
     """
 
     supports_masking = True  # the mask passes through (Keras)
+    activation = ActivationAttribute()  # may be set later, as in Keras
 
     def __init__(
         self,
@@ -71,7 +95,7 @@ class Dense(Layer):
     ):
         super().__init__(**kwargs)
         self.units = positive_int(self, "units", units)
-        self.activation = activations.get(activation)
+        self.activation = activation
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -80,8 +104,6 @@ class Dense(Layer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        # relu is fused into the dense op (one pass, mask reused in backward).
-        self._fused = "relu" if self.activation is activations.relu else None
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape) -> None:
@@ -146,9 +168,11 @@ class Activation(Layer):
 
     supports_masking = True  # the mask passes through (Keras)
 
+    activation = ActivationAttribute()
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        self.activation = activation
 
     def call(self, inputs: Tensor) -> Tensor:
         return self.activation(inputs)

@@ -27,7 +27,7 @@ import numpy as np
 
 from deepgrad import activations, constraints, initializers, ops, regularizers
 from deepgrad.layers.base import Layer
-from deepgrad.layers.core import serialize_regularizer
+from deepgrad.layers.core import ActivationAttribute, serialize_regularizer
 
 __all__ = ["EinsumDense", "analyze_einsum", "axes_initializer"]
 
@@ -162,6 +162,8 @@ class EinsumDense(Layer):
     (2, 3)
     """
 
+    activation = ActivationAttribute()  # may be set later, as in Keras
+
     def __init__(self, equation: str, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
@@ -177,7 +179,7 @@ class EinsumDense(Layer):
         self.partial_output_shape = ((int(output_shape),) if isinstance(output_shape, int)
                                      else tuple(output_shape))
         self.bias_axes = bias_axes
-        self.activation = activations.get(activation)
+        self.activation = activation
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

@@ -232,9 +232,13 @@ class DenseStep:
         self._buffers: dict[int, list] = {}
         self._constants: dict[int, tuple] = {}
         self._grads_for = None  # (optimizer, its storage, the gradient arrays)
+        self._activations = [layer.activation for layer in layers]  # as planned
 
     def __call__(self, data) -> dict | None:
         x, y, sample_weight = unpack(data)
+        if [layer.activation for layer in self.layers] != self._activations:
+            self.model._dense_step = None  # an activation was set since: plan again
+            return None
         if (sample_weight is not None or type(x) is not np.ndarray
                 or type(y) is not np.ndarray or x.dtype != self.dtype or x.ndim != 2
                 or x.shape[1] != self.features or not len(x) or not is_grad_enabled()):
