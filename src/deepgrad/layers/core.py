@@ -49,11 +49,15 @@ class ActivationAttribute:
     (True, None)
     """
 
+    changes = 0  # activations set on any layer after the first: compiled steps check it
+
     def __get__(self, layer, owner=None):
         return self if layer is None else layer.__dict__["_activation"]
 
     def __set__(self, layer, value) -> None:
         function = activations.get(value)
+        if "_activation" in layer.__dict__:
+            ActivationAttribute.changes += 1
         layer.__dict__["_activation"] = function
         layer.__dict__["_fused"] = "relu" if function is activations.relu else None
 

@@ -48,7 +48,7 @@ from deepgrad import activations
 from deepgrad import losses as losses_module
 from deepgrad.kernels import parallel
 from deepgrad.kernels.activation import relu_clip
-from deepgrad.layers.core import Dense
+from deepgrad.layers.core import ActivationAttribute, Dense
 from deepgrad.models.data_adapter import unpack
 from deepgrad.ops.elementwise import sigmoid_array
 from deepgrad.optimizers.base import Optimizer
@@ -232,11 +232,11 @@ class DenseStep:
         self._buffers: dict[int, list] = {}
         self._constants: dict[int, tuple] = {}
         self._grads_for = None  # (optimizer, its storage, the gradient arrays)
-        self._activations = [layer.activation for layer in layers]  # as planned
+        self._changes = ActivationAttribute.changes  # activations as planned
 
     def __call__(self, data) -> dict | None:
         x, y, sample_weight = unpack(data)
-        if [layer.activation for layer in self.layers] != self._activations:
+        if ActivationAttribute.changes != self._changes:
             self.model._dense_step = None  # an activation was set since: plan again
             return None
         if (sample_weight is not None or type(x) is not np.ndarray
