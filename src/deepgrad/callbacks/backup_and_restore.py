@@ -55,7 +55,7 @@ def metric_states(model) -> list[dict]:
     {'kind': 'python', 'dtype': 'float', 'data': 3.0}
     """
     states = []
-    for metric in getattr(model, "metrics", None) or []:
+    for metric in _metrics(model):
         state = {}
         for name, value in vars(metric).items():
             if isinstance(value, bool):
@@ -68,6 +68,13 @@ def metric_states(model) -> list[dict]:
                                "data": value.tolist()}
         states.append(state)
     return states
+
+
+def _metrics(model) -> list:
+    """The model's metrics, without the stand-in for compiled metrics not yet built (its
+    metrics' states are put back when they are built: :func:`set_metric_states`)."""
+    compiled = getattr(model, "compiled_metrics", None)
+    return [m for m in getattr(model, "metrics", None) or [] if m is not compiled]
 
 
 def _set_states(metrics: list, states: list[dict]) -> None:
@@ -89,7 +96,7 @@ def set_metric_states(model, states: list[dict]) -> None:
     on the shapes): the states of those are put back right after they are built, before
     that batch updates them.
     """
-    metrics = list(getattr(model, "metrics", None) or [])
+    metrics = _metrics(model)
     _set_states(metrics, states[: len(metrics)])
     rest = states[len(metrics):]
     compiled = getattr(model, "compiled_metrics", None)

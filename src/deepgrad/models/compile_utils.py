@@ -112,13 +112,46 @@ def _apply_loss(fn, y_true, y_pred, sample_weight) -> Tensor:
 
 
 class CompiledMetrics:
-    """The metrics of each output, resolved on the first batch (when shapes are known)."""
+    """The metrics of each output, resolved on the first batch (when shapes are known).
+
+    Until then it stands in ``model.metrics`` for them as Keras's ``compile_metrics``
+    does, so that an overriding ``train_step`` that updates every one of ``self.metrics``
+    with ``(y, y_pred)`` updates the compiled metrics too (Keras's guide to customizing
+    ``fit``); once resolved, ``model.metrics`` lists them one by one.
+    """
+
+    name = "compile_metrics"
 
     def __init__(self, metrics, output_names: list[str], losses: list):
         self.output_names = list(output_names)
         self.requested = per_output(metrics, self.output_names, "metrics")
         self.losses = losses
         self.metrics: list[list] | None = None
+
+    @property
+    def stands_in(self) -> bool:
+        """Whether metrics were asked for and are not resolved yet."""
+        return self.metrics is None and any(w is not None and w != [] for w in self.requested)
+
+    # -- the Metric protocol, for an overriding train_step (see the class) -----------------
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        many = len(self.output_names) > 1
+        if many and isinstance(y_true, dict):
+            y_true = [y_true[name] for name in self.output_names]
+        if many and isinstance(y_pred, dict):
+            y_pred = [y_pred[name] for name in self.output_names]
+        y_true = list(y_true) if many else [y_true]
+        y_pred = list(y_pred) if many else [y_pred]
+        self.update(y_true, [getattr(p, "data", p) for p in y_pred], sample_weight)
+
+    def result(self) -> dict[str, float]:
+        return self.results()
+
+    def reset_state(self) -> None:
+        self.reset()
+
+    def get_config(self) -> dict:
+        return {}
 
     def _build(self, y_true: list, y_pred: list) -> None:
         self.metrics = []

@@ -359,9 +359,14 @@ class Model(Layer):
 
     @property
     def metrics(self) -> list:
+        """The loss trackers and the compiled metrics; before the first batch resolves the
+        compiled metrics, Keras's ``compile_metrics`` stands for them (see
+        :class:`~deepgrad.models.compile_utils.CompiledMetrics`)."""
         found = [self._loss_tracker] if self.compiled else []
         found += [t for t in getattr(self, "_output_loss_trackers", None) or [] if t is not None]
-        found += self.compiled_metrics.all if self.compiled else []
+        if self.compiled:
+            compiled = self.compiled_metrics
+            found += [compiled] if compiled.stands_in else compiled.all
         return found
 
     @property

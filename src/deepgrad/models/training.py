@@ -26,6 +26,7 @@ from deepgrad.callbacks import CallbackList, TerminateOnNaN
 from deepgrad.models import dense_step
 from deepgrad.models.data_adapter import adapt, check_arrays, split_for_validation, unpack
 from deepgrad.tensor import Tensor, no_grad
+from deepgrad.utils.data_utils import pack_x_y_sample_weight
 from deepgrad.utils.progress import Progbar, resolve_verbose
 
 __all__ = ["fit", "evaluate", "predict", "prepare_batch", "format_result", "to_numpy"]
@@ -102,13 +103,55 @@ def _guard():
     return contextlib.nullcontext() if group is None else group.guard()
 
 
+def keras_form(model, kind: str):
+    """``model``'s ``train_step``, ``test_step`` or ``predict_step`` (``kind``), given each
+    batch as Keras gives it: ``(x, y)`` without sample weights, ``x`` alone without
+    targets (``dg.utils.pack_x_y_sample_weight``), so that the ``x, y = data`` of Keras's
+    guide to overriding ``train_step`` works. The loops carry ``(x, y, sample_weight)``;
+    the built-in steps read every form and are returned as they are.
+
+    >>> import deepgrad as dg
+    >>> class Seen(dg.Model):
+    ...     def test_step(self, data):
+    ...         return {"parts": float(len(data))}
+    >>> model = Seen(*(lambda i: (i, dg.layers.Dense(1)(i)))(dg.Input((2,))))
+    >>> keras_form(model, "test")((np.ones((1, 2)), np.ones((1, 1)), None))
+    {'parts': 2.0}
+    """
+    from deepgrad.models.model import Model
+
+    step = getattr(model, f"{kind}_step")
+    if getattr(step, "__func__", None) is getattr(Model, f"{kind}_step"):
+        return step
+    if kind == "predict":
+        return lambda batch: step(pack_x_y_sample_weight(*batch))
+
+    def run(batch) -> dict:
+        return _flat_logs(step(pack_x_y_sample_weight(*batch)))
+
+    return run
+
+
+def _flat_logs(logs):
+    """A step's logs with nested dicts (``compile_metrics``' results) merged in, as Keras."""
+    if not isinstance(logs, dict) or not any(isinstance(v, dict) for v in logs.values()):
+        return logs
+    flat: dict = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
 def batch_step(model, kind: str):
     """``model.train_step`` (``kind="train"``) or ``test_step`` for ``train_on_batch`` and
     ``test_on_batch``; under data-parallel training each rank passes its own batch (as
     with Horovod): wrapped as fit wraps it, with rank 0's weights copied at the model's
     first training call, each rank's gradient weighted equally, logs over all ranks."""
     group = collective.current()
-    step = model.train_step if kind == "train" else model.test_step
+    step = keras_form(model, kind)
     if group is None:
         return step
     step = (group.train_step(model, step, every_fit=False) if kind == "train"
@@ -166,7 +209,7 @@ def run_epochs(model, train, val, callback_list, epochs: range, shuffle, validat
     model._train_variables = None
     model._dense_step = None
     model._penalty_sources = None
-    train_step = model.train_step
+    train_step = keras_form(model, "train")
     group = collective.current()
     if group is not None:  # data-parallel: gradients and logs over all ranks
         train_step = group.train_step(model, train_step)
@@ -239,7 +282,7 @@ def _test_loop(self, data, callback_list=None, epoch: int | None = None) -> dict
     logs: dict = {}
     begin = callback_list.batch_hook("on_test_batch_begin") if callback_list else None
     end = callback_list.batch_hook("on_test_batch_end") if callback_list else None
-    test_step = self.test_step
+    test_step = keras_form(self, "test")
     group = collective.current()
     if group is not None:  # data-parallel: logs over all ranks
         test_step = group.test_step(self, test_step)
@@ -316,7 +359,7 @@ def predict(self, x, *, batch_size=None, verbose="auto", steps=None, callbacks=N
     outputs = []
     steps = data.steps_per_epoch
     bar = Progbar(steps, verbose=verbose if steps and steps > 1 else 0)
-    predict_step, group = self.predict_step, collective.current()
+    predict_step, group = keras_form(self, "predict"), collective.current()
     if group is not None:  # data-parallel: each rank predicts its slices
         predict_step = group.predict_step(predict_step)
     with _guard():
