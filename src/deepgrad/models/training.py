@@ -23,7 +23,7 @@ import numpy as np
 
 from deepgrad import collective, config, tree
 from deepgrad.callbacks import CallbackList, TerminateOnNaN
-from deepgrad.models import dense_step
+from deepgrad.models import class_weights, dense_step
 from deepgrad.models.data_adapter import adapt, check_arrays, split_for_validation, unpack
 from deepgrad.tensor import Tensor, no_grad
 from deepgrad.utils.data_utils import pack_x_y_sample_weight
@@ -76,12 +76,15 @@ def fit(
     steps_per_epoch = _positive_int("fit", "steps_per_epoch", steps_per_epoch)
     verbose = resolve_verbose(verbose)
     if class_weight is not None:
-        raise ValueError("fit: `class_weight` is not supported yet; pass `sample_weight` instead.")
+        class_weight = class_weights.check(class_weight)
+        if sample_weight is not None:
+            raise ValueError("fit: you cannot use `class_weight` and `sample_weight` at the "
+                             "same time.")
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or initial_epoch < 0:
         raise ValueError(f"fit: `initial_epoch` must be an int >= 0. Received: {initial_epoch!r}")
     train, val = fit_data(
         model, x, y, sample_weight, batch_size, steps_per_epoch, validation_split,
-        validation_data, validation_batch_size or batch_size, validation_steps,
+        validation_data, validation_batch_size or batch_size, validation_steps, class_weight,
     )
     callback_list = CallbackList(
         callbacks,
@@ -171,19 +174,27 @@ def _distributed(batches):
 
 
 def fit_data(model, x, y, sample_weight, batch_size: int, steps_per_epoch, validation_split,
-             validation_data, validation_batch_size: int, validation_steps) -> tuple:
+             validation_data, validation_batch_size: int, validation_steps,
+             class_weight: dict | None = None) -> tuple:
     """The training batches and the validation batches (None without validation) for fit.
 
     ``validation_data`` (``(x, y)``, ``(x, y, sample_weight)``, or a dataset) takes
     precedence over ``validation_split``, as in Keras; the split keeps the last fraction
-    of the arrays, before any shuffling.
+    of the arrays, before any shuffling. ``class_weight`` (checked) weighs the training
+    samples only (:mod:`deepgrad.models.class_weights`).
     """
     dtype = _model_dtype(model)
     if validation_split and validation_data is None:
         (x, y, sample_weight), validation_data = split_for_validation(
             x, y, sample_weight, validation_split, dtype
         )
-    train = _distributed(adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype))
+    if class_weight is not None and y is not None:  # arrays: the weights made once
+        x, y, _ = check_arrays(x, y, None, "fit", dtype)
+        sample_weight = class_weights.sample_weights(y, class_weight)
+    train = adapt(x, y, sample_weight, batch_size, steps_per_epoch, "fit", dtype)
+    if class_weight is not None and y is None:  # a dataset's batches, weighed one by one
+        train = class_weights.Weighted(train, class_weight)
+    train = _distributed(train)
     if validation_data is None:
         return train, None
     if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
