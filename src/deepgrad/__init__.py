@@ -31,6 +31,7 @@ _SUBMODULES = {
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "nn",
     "ops",

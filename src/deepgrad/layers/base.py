@@ -284,6 +284,24 @@ class Layer:
         return first_call_tensors(self, "input")
 
     @property
+    def dtype_policy(self):
+        """The layer's :class:`~deepgrad.mixed_precision.DTypePolicy`: its one float type
+        (deepgrad has no mixed layers; see :mod:`deepgrad.mixed_precision`)."""
+        from deepgrad.mixed_precision import DTypePolicy
+
+        return DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        """The type the layer computes in: :attr:`dtype`, as Keras names it."""
+        return self.dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The type of the layer's weights: :attr:`dtype`, as Keras names it."""
+        return self.dtype
+
+    @property
     def output(self):
         """The KerasTensor(s) of the layer's first call on KerasTensors (see :attr:`input`)."""
         return first_call_tensors(self, "output")
