@@ -65,6 +65,7 @@ _ATTRIBUTES = {
     "Initializer": "deepgrad.initializers",
     "Regularizer": "deepgrad.regularizers",
     "name_scope": "deepgrad.scopes",
+    "DTypePolicy": "deepgrad.mixed_precision",
 }
 # TensorFlow's top-level names that course code calls (dg.float32, dg.reshape, ...), from
 # deepgrad.tf_style (whose __all__ this is), listed here so that `import deepgrad` loads nothing.
