@@ -90,8 +90,13 @@ def set_global_policy(policy) -> None:
     """Set the policy of the layers made from now on (a name, a :class:`DTypePolicy`, or
     None for the default, float32).
 
-    >>> set_global_policy("mixed_float16")  # doctest: +SKIP
-    UserWarning: ... deepgrad computes in float32 ...
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     set_global_policy("mixed_float16")
+    >>> global_policy().name, global_policy().compute_dtype, len(caught)
+    ('mixed_float16', 'float32', 1)
+    >>> set_global_policy(None)
     """
     global _policy
     if policy is None:
