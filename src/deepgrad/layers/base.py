@@ -24,7 +24,9 @@ import functools
 import gc
 import inspect
 import re
+import threading
 import warnings
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -195,6 +197,7 @@ class Layer:
         self._trainable_weights: list[Variable] = []
         self._non_trainable_weights: list[Variable] = []
         self._activity_losses: list[Tensor] = []
+        self._added_losses: list[Tensor] = []  # add_loss, since the outermost call began
         self.activity_regularizer = None
         self.input_spec: InputSpec | None = None
         self._build_shapes = None
@@ -319,6 +322,42 @@ class Layer:
         return cls(**config_dict)
 
     def __call__(self, inputs, *args, training=None, **kwargs):
+        depth = getattr(_CALLS, "depth", 0)
+        if depth == 0 and _LOSS_HOLDERS:
+            _clear_added_losses(self)  # an outermost call starts: Keras clears add_loss's
+        _CALLS.depth = depth + 1
+        try:
+            return self._layer_call(inputs, *args, training=training, **kwargs)
+        finally:
+            _CALLS.depth = depth
+
+    def add_loss(self, loss) -> None:
+        """Add a scalar loss from inside :meth:`call` (or ``build``), as Keras's: ``fit``
+        adds it to the compiled loss, and :attr:`losses` lists it until the next outermost
+        call of this layer or a model that holds it.
+
+        >>> import deepgrad as dg
+        >>> class Penalised(dg.layers.Layer):
+        ...     def call(self, x):
+        ...         self.add_loss(dg.ops.mean(x))
+        ...         return x
+        >>> layer = Penalised()
+        >>> _ = layer(np.array([[1.0, 3.0]], "float32"))
+        >>> [float(loss.numpy()) for loss in layer.losses]
+        [2.0]
+        """
+        values = tree.flatten(loss)
+        for value in values:
+            if not isinstance(value, Tensor) or _is_symbolic(value):
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': `add_loss()` can only be called "
+                    "from inside `build()` or `call()`, on a tensor computed from the inputs. "
+                    f"Received: {value!r}"
+                )
+        self._added_losses.extend(values)
+        _LOSS_HOLDERS.add(self)
+
+    def _layer_call(self, inputs, *args, training=None, **kwargs):
         if type(inputs) is not Tensor or inputs.data.dtype.kind in "biu":
             if _is_symbolic(inputs):
                 from deepgrad.layers.functional_call import symbolic_call
@@ -670,6 +709,7 @@ class Layer:
             if v.regularizer is not None
         ]
         out += self._activity_losses
+        out += self._added_losses
         for layer in self._sublayers():
             out += layer.losses
         return out
@@ -734,6 +774,36 @@ class FusedCall:
         if last.activity_regularizer is not None:
             last._activity_losses = activity_penalties(last.activity_regularizer, outputs)
         return outputs
+
+
+# The depth of layer calls in this thread: a call at depth 0 is an outermost one.
+_CALLS = threading.local()
+# Layers holding add_loss losses; an outermost call clears those of its own layers.
+_LOSS_HOLDERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _family(layer: Layer) -> list[Layer]:
+    """``layer`` and every layer inside it, depth first."""
+    found, stack = [], [layer]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current._sublayers())
+    return found
+
+
+def _clear_added_losses(layer: Layer) -> None:
+    family = {id(member) for member in _family(layer)}
+    for holder in list(_LOSS_HOLDERS):
+        if id(holder) in family:
+            holder._added_losses = []
+            _LOSS_HOLDERS.discard(holder)
+
+
+def added_losses(layers_ids: set[int]) -> list[Tensor]:
+    """The add_loss losses held now by the layers whose ids are given (a model's step)."""
+    return [loss for holder in list(_LOSS_HOLDERS) if id(holder) in layers_ids
+            for loss in holder._added_losses]
 
 
 def _tensors(inputs) -> bool:

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from deepgrad import config as _config
 from deepgrad.losses.base import squeeze_or_expand_to_same_rank
 from deepgrad.ops.masks import get_keras_mask
-from deepgrad.tensor import Tensor
+from deepgrad.tensor import Tensor, Variable
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "MetricValue", "MetricValues",
            "to_array", "same_shape"]
@@ -177,6 +177,8 @@ def _keras_result(result: Callable) -> Callable:
             return MetricValue(value, self.dtype)
         if type(value) is list:
             return MetricValues(value, self.dtype)
+        if isinstance(value, Tensor) and value.size == 1:  # a variable of add_variable's
+            return MetricValue(float(value.data.reshape(())), self.dtype)
         return value  # a Tensor, an array or a dict: as the subclass made it
 
     wrapped.__name__, wrapped.__doc__ = result.__name__, result.__doc__
@@ -230,8 +232,53 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result()")
 
     def reset_state(self) -> None:
-        """Forget everything seen (called at the start of each epoch)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+        """Forget everything seen (called at the start of each epoch): the variables of
+        :meth:`add_variable` back to zero; a metric with other state implements it."""
+        variables = self.__dict__.get("_variables")
+        if not variables:
+            raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+        for variable in variables:
+            variable.assign(np.zeros(variable.shape, variable.data.dtype))
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum",
+                     name: str | None = None) -> Variable:
+        """A state variable of the metric, as Keras 3's ``Metric.add_variable``: a
+        non-trainable :class:`~deepgrad.tensor.Variable` that ``update_state`` changes with
+        ``assign_add`` / ``assign``, zeroed by the default :meth:`reset_state`.
+        ``aggregation`` is accepted for Keras's signature.
+
+        >>> class Total(Metric):
+        ...     def __init__(self):
+        ...         super().__init__(name="total")
+        ...         self.sum = self.add_variable(shape=(), name="sum")
+        ...     def update_state(self, values):
+        ...         self.sum.assign_add(np.sum(values))
+        ...     def result(self):
+        ...         return self.sum
+        >>> t = Total(); t.update_state([1.0, 2.5]); t.result()
+        3.5
+        >>> t.reset_state(); t.result()
+        0.0
+        """
+        from deepgrad import initializers
+
+        shape = tuple(int(d) for d in shape) if isinstance(shape, (tuple, list)) else (
+            (int(shape),))
+        dtype = np.dtype(dtype or self.dtype)
+        value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype)
+        variable = Variable(value, trainable=False, name=name or f"variable_{len(self._state())}")
+        self._state().append(variable)
+        return variable
+
+    add_weight = add_variable  # Keras 3 metrics have both names
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The metric's :meth:`add_variable` variables."""
+        return list(self._state())
+
+    def _state(self) -> list[Variable]:
+        return self.__dict__.setdefault("_variables", [])
 
     def __call__(self, *args: Any, **kwargs: Any) -> float:
         """``update_state(...)`` then ``result()``."""

@@ -20,7 +20,7 @@ from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
 from deepgrad import tree
 from deepgrad.kernels import parallel
-from deepgrad.layers.base import Layer, shapes_of
+from deepgrad.layers.base import Layer, added_losses, shapes_of
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models import dense_step, training
 from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
@@ -335,12 +335,13 @@ class Model(Layer):
                  for v in layer._trainable_weights + layer._non_trainable_weights
                  if v.regularizer is not None],
                 [layer for layer in layers if layer.activity_regularizer is not None],
+                {id(layer) for layer in layers},
             )
-        variables, active = sources
+        variables, active, family = sources
         out = [v.regularizer(v) for v in variables]
         for layer in active:
             out += layer._activity_losses
-        return out
+        return out + added_losses(family)  # the layers' add_loss terms of this call
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Update the compiled metrics with this batch and return all current results."""
