@@ -121,10 +121,8 @@ def keras_form(model, kind: str):
     >>> keras_form(model, "test")((np.ones((1, 2)), np.ones((1, 1)), None))
     {'parts': 2.0}
     """
-    from deepgrad.models.model import Model
-
-    step = getattr(model, f"{kind}_step")
-    if getattr(step, "__func__", None) is getattr(Model, f"{kind}_step"):
+    step = getattr(model, _STEP_NAMES[kind])
+    if getattr(step, "__func__", None) is _built_in_step(kind):
         return step
     if kind == "predict":
         return lambda batch: step(pack_x_y_sample_weight(*batch))
@@ -133,6 +131,20 @@ def keras_form(model, kind: str):
         return _flat_logs(step(pack_x_y_sample_weight(*batch)))
 
     return run
+
+
+_STEP_NAMES = {"train": "train_step", "test": "test_step", "predict": "predict_step"}
+_BUILT_IN: dict = {}
+
+
+def _built_in_step(kind: str):
+    """``Model.train_step`` (``test_step``, ``predict_step``), looked up once: models'
+    module imports this one."""
+    if not _BUILT_IN:
+        from deepgrad.models.model import Model
+
+        _BUILT_IN.update({k: getattr(Model, name) for k, name in _STEP_NAMES.items()})
+    return _BUILT_IN[kind]
 
 
 def _flat_logs(logs):
