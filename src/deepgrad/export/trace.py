@@ -30,6 +30,7 @@ import numpy as np  # noqa: F401  (the docstring's example uses it)
 
 from deepgrad import tree
 from deepgrad.export.registry import ExportError
+from deepgrad.layers.base import all_layers
 from deepgrad.layers.input_layer import Input
 from deepgrad.layers.keras_tensor import KerasTensor
 
@@ -47,15 +48,6 @@ def is_subclassed(model) -> bool:
 
     return (isinstance(model, Model) and getattr(model, "_graph", None) is None
             and getattr(model, "built", False) and type(model).call is not Model.call)
-
-
-def _all_layers(layer) -> list:
-    found, stack = [], [layer]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(current._sublayers())
-    return found
 
 
 def _input_shapes(model, input_signature):
@@ -98,7 +90,7 @@ def traced(model, input_signature=None):
     """
     from deepgrad.models.functional import Graph
 
-    layers = _all_layers(model)
+    layers = all_layers(model)
     counts = {id(layer): len(layer.__dict__.get("_inbound_nodes", [])) for layer in layers}
     inputs = _symbolic_inputs(model, input_signature)
     kwargs = {"training": False} if "training" in inspect.signature(model.call).parameters else {}

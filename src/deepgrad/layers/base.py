@@ -782,8 +782,14 @@ _CALLS = threading.local()
 _LOSS_HOLDERS: weakref.WeakSet = weakref.WeakSet()
 
 
-def _family(layer: Layer) -> list[Layer]:
-    """``layer`` and every layer inside it, depth first."""
+def all_layers(layer: Layer) -> list[Layer]:
+    """``layer`` and every layer inside it, depth first (the last sublayer's first).
+
+    >>> import deepgrad as dg
+    >>> model = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
+    >>> [type(l).__name__ for l in all_layers(model)]
+    ['Sequential', 'Dense']
+    """
     found, stack = [], [layer]
     while stack:
         current = stack.pop()
@@ -793,7 +799,7 @@ def _family(layer: Layer) -> list[Layer]:
 
 
 def _clear_added_losses(layer: Layer) -> None:
-    family = {id(member) for member in _family(layer)}
+    family = {id(member) for member in all_layers(layer)}
     for holder in list(_LOSS_HOLDERS):
         if id(holder) in family:
             holder._added_losses = []
