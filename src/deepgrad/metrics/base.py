@@ -245,7 +245,10 @@ class Metric:
         """A state variable of the metric, as Keras 3's ``Metric.add_variable``: a
         non-trainable :class:`~deepgrad.tensor.Variable` that ``update_state`` changes with
         ``assign_add`` / ``assign``, zeroed by the default :meth:`reset_state`.
-        ``aggregation`` is accepted for Keras's signature.
+        ``aggregation`` is accepted for Keras's signature. deepgrad differs in one place:
+        ``BackupAndRestore`` and data-parallel training read a metric's state from its
+        plain number and array attributes, so a state kept in variables is neither
+        backed up nor summed over the ranks.
 
         >>> class Total(Metric):
         ...     def __init__(self):
