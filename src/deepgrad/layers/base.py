@@ -783,7 +783,8 @@ _LOSS_HOLDERS: weakref.WeakSet = weakref.WeakSet()
 
 
 def all_layers(layer: Layer) -> list[Layer]:
-    """``layer`` and every layer inside it, depth first (the last sublayer's first).
+    """``layer`` and every layer inside it, depth first, each before its sublayers and
+    these in their order (a shared layer as often as it is held).
 
     >>> import deepgrad as dg
     >>> model = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
@@ -794,7 +795,7 @@ def all_layers(layer: Layer) -> list[Layer]:
     while stack:
         current = stack.pop()
         found.append(current)
-        stack.extend(current._sublayers())
+        stack.extend(reversed(current._sublayers()))
     return found
 
 

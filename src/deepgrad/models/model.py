@@ -20,7 +20,7 @@ from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
 from deepgrad import tree
 from deepgrad.kernels import parallel
-from deepgrad.layers.base import Layer, added_losses, shapes_of
+from deepgrad.layers.base import Layer, added_losses, all_layers, shapes_of
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models import dense_step, training
 from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
@@ -329,7 +329,7 @@ class Model(Layer):
         """
         sources = self._penalty_sources
         if sources is None:
-            layers = [self] + _all_sublayers(self)
+            layers = all_layers(self)
             sources = self._penalty_sources = (
                 [v for layer in layers
                  for v in layer._trainable_weights + layer._non_trainable_weights
@@ -571,14 +571,6 @@ class Model(Layer):
 def _one_or_all(shapes):
     """A list of one shape as the shape alone (Keras's input_shape/output_shape)."""
     return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
-
-
-def _all_sublayers(layer: Layer) -> list[Layer]:
-    found = []
-    for sub in layer._sublayers():
-        found.append(sub)
-        found += _all_sublayers(sub)
-    return found
 
 
 def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
