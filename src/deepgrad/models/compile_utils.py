@@ -13,9 +13,25 @@ import numpy as np
 
 from deepgrad import losses as losses_module
 from deepgrad import metrics as metrics_module
+from deepgrad import tree
 from deepgrad.tensor import Tensor
 
-__all__ = ["CompiledLoss", "CompiledMetrics", "per_output"]
+__all__ = ["CompiledLoss", "CompiledMetrics", "per_output", "by_output"]
+
+
+def by_output(values, output_names: list[str]) -> list:
+    """Targets or predictions in the outputs' order: a dict keyed by output names is taken
+    by name (as Keras does), any other structure in flatten order (a dict by sorted key,
+    as the outputs of a dict-output model).
+
+    >>> by_output({"b": 2, "a": 1}, ["b", "a"]), by_output((1, 2), ["a", "b"])
+    ([2, 1], [1, 2])
+    """
+    if len(output_names) == 1:
+        return [values]
+    if isinstance(values, dict) and set(values) == set(output_names):
+        return [values[name] for name in output_names]
+    return tree.flatten(values)
 
 
 def per_output(value, output_names: list[str], what: str) -> list:
@@ -135,14 +151,9 @@ class CompiledMetrics:
 
     # -- the Metric protocol, for an overriding train_step (see the class) -----------------
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        many = len(self.output_names) > 1
-        if many and isinstance(y_true, dict):
-            y_true = [y_true[name] for name in self.output_names]
-        if many and isinstance(y_pred, dict):
-            y_pred = [y_pred[name] for name in self.output_names]
-        y_true = list(y_true) if many else [y_true]
-        y_pred = list(y_pred) if many else [y_pred]
-        self.update(y_true, [getattr(p, "data", p) for p in y_pred], sample_weight)
+        """One batch, in the model's structures (``Model.compute_metrics`` calls it)."""
+        preds = [p.data if isinstance(p, Tensor) else p for p in tree.flatten(y_pred)]
+        self.update(by_output(y_true, self.output_names), preds, sample_weight)
 
     def result(self) -> dict[str, float]:
         return self.results()

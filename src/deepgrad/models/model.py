@@ -24,9 +24,9 @@ from deepgrad.layers.base import Layer, added_losses, all_layers, shapes_of
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models import dense_step, training
 from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
-from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics
+from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics, by_output
 from deepgrad.models.data_adapter import unpack
-from deepgrad.tensor import Tensor, grad, no_grad
+from deepgrad.tensor import grad, no_grad
 
 __all__ = ["Model", "model_from_json"]
 
@@ -294,7 +294,7 @@ class Model(Layer):
         total = None
         if self.compiled_loss is not None:
             total, parts = self.compiled_loss(
-                self._per_output(y), tree.flatten(y_pred), sample_weight
+                by_output(y, self.output_names), tree.flatten(y_pred), sample_weight
             )
             if self._output_loss_trackers is not None:
                 n = len(tree.flatten(x)[0])
@@ -309,17 +309,6 @@ class Model(Layer):
                 f"Model '{self.name}': no loss to optimize. Pass `loss=` to compile()."
             )
         return total
-
-    def _per_output(self, y) -> list:
-        """The targets in the outputs' order: a dict keyed by output names is taken by name
-        (as Keras does), any other structure in flatten order (a dict by sorted key, as the
-        outputs of a dict-output model)."""
-        names = self.output_names
-        if len(names) == 1:
-            return [y]
-        if isinstance(y, dict) and set(y) == set(names):
-            return [y[name] for name in names]
-        return tree.flatten(y)
 
     def _penalties(self) -> list:
         """This step's regularization terms, from the layers found to have regularizers.
@@ -345,9 +334,7 @@ class Model(Layer):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
         """Update the compiled metrics with this batch and return all current results."""
-        y_true = self._per_output(y)
-        preds = [p.data if isinstance(p, Tensor) else p for p in tree.flatten(y_pred)]
-        self.compiled_metrics.update(y_true, preds, sample_weight)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
