@@ -28,13 +28,17 @@ Printed per model, for ``train_on_batch`` (one step: forward, backward, Adam upd
   count against it), and the absolute peak.
 ``BENCH_THREADS=n`` caps every framework's threads (each uses the machine's cores by
 default). With ``--torch``, PyTorch versions of the same networks (``benchmarks/torch_models.py``,
-same parameter counts) run in a third child, for time and memory.
+same parameter counts) run in a third child, for time and memory. With ``--floor``, another
+child runs deepgrad's products alone (``benchmarks/kernel_floor.py``: each convolution's and
+dense layer's kernels, nothing around them), and each peer's time over the floor's is
+printed: below 1.0x, the peer's whole step is faster than NumPy's products for it.
 
     python benchmarks/models.py --keras-python /opt/kerasvenv/bin/python
     python benchmarks/models.py --keras-python /opt/kerasvenv/bin/python --models mobilenet_v2 \
         --rounds 7 --steps 2 --torch
     python benchmarks/models.py                    # deepgrad alone (no peer given)
     python benchmarks/models.py --keras-python /opt/kerasvenv/bin/python --models course_cnn
+    python benchmarks/models.py --keras-python /opt/kerasvenv/bin/python --floor
 
 ``--models course_cnn`` measures the course CNN (batch 128, ``benchmarks/course_cnn.py``'s
 network built by the same Keras-shaped code in both) against Keras's compiled
@@ -111,7 +115,7 @@ def _course_cnn(lib):
     return model
 
 
-def _build(framework: str, builder: str, size: int):
+def _build(framework: str, builder: str, size: int, batch: int):
     """A compiled model and its parameter count; the calls ``train(x, y)`` and ``predict(x)``."""
     if framework == "torch":
         import torch
@@ -146,6 +150,18 @@ def _build(framework: str, builder: str, size: int):
 
         return torch_models.count(net), train, predict
     threads = os.environ.get("BENCH_THREADS")
+    if framework == "floor":  # deepgrad's products alone: benchmarks/kernel_floor.py
+        from kernel_floor import floor_calls
+
+        import deepgrad as lib
+
+        if threads:
+            lib.config.set_num_threads(int(threads))
+        lib.utils.set_random_seed(SEED)
+        model = (_course_cnn(lib) if builder == COURSE else getattr(lib.applications, builder)(
+            weights=None, input_shape=(size, size, 3)))
+        predict, train = floor_calls(model, batch, SEED)
+        return model.count_params(), lambda x, y: train(), lambda x: predict()
     if framework == "keras":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import keras as lib
@@ -182,7 +198,7 @@ def serve(framework: str, name: str) -> None:
     else:
         import deepgrad  # noqa: F401
     rss_import = _status_kb("VmRSS")
-    params, train, predict = _build(framework, builder, size)
+    params, train, predict = _build(framework, builder, size, batch)
     x, y = _data(size, batch, name == COURSE)
     calls = {"train": lambda: train(x, y), "predict": lambda: predict(x)}
     print(json.dumps({"params": int(params)}), file=out, flush=True)
@@ -275,11 +291,20 @@ def compare(name: str, children: list[Child], rounds: int, steps: int, pause: fl
             line = (f"  {call:<16} {child.framework:<8} ms wall "
                     f"{_median_range(sum(s['wall'], []), 1e3)}  cpu "
                     f"{_median_range(sum(s['cpu'], []), 1e3)}")
-            if child.framework != "deepgrad":
+            if child.framework == "floor":
+                ours = samples["deepgrad"]["wall"]
+                line += "   " + _ratio_line("share of deepgrad's wall", ours, s["wall"])
+            elif child.framework != "deepgrad":
                 ours = samples["deepgrad"]
                 line += ("   " + _ratio_line("ratio wall", ours["wall"], s["wall"])
                          + "  " + _ratio_line("cpu", ours["cpu"], s["cpu"]))
             print(line, flush=True)
+        if "floor" in samples:  # a peer's time over the floor's: below 1, out of NumPy's reach
+            for peer in (c.framework for c in children if c.framework in ("keras", "torch")):
+                print(f"  {call:<16} {peer} / floor   "
+                      + _ratio_line("wall", samples["floor"]["wall"], samples[peer]["wall"])
+                      + "  " + _ratio_line("cpu", samples["floor"]["cpu"], samples[peer]["cpu"]),
+                      flush=True)
         peaks = {c.framework: c.ask("peak") for c in children}
         what = "training" if mode == "train" else "inference"
         print(f"  peak memory in {what}, MB above the imported framework (absolute): "
@@ -298,6 +323,8 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds before each turn")
     parser.add_argument("--settle", type=float, default=SETTLE,
                         help="seconds of untimed calls after each pause (see above)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also deepgrad's products alone (benchmarks/kernel_floor.py)")
     parser.add_argument("--serve", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -313,6 +340,8 @@ def main() -> None:
             children.append(Child(args.keras_python, "keras", name))
         if args.torch and name != COURSE:  # the course CNN against PyTorch: cnn.py
             children.append(Child(sys.executable, "torch", name))
+        if args.floor:
+            children.append(Child(sys.executable, "floor", name))
         try:
             compare(name, children, args.rounds, args.steps, args.pause, args.settle)
         finally:
