@@ -10,8 +10,11 @@ NumPy framework cannot do without, whatever it does around them:
   batch normalization, no activation, no padding copy, no pooling, no residual sum, no
   framework (tensors, plan, checks).
 - ``train``: the same forwards, then each layer's backward kernels in reverse order (the
-  kernel's gradient everywhere, the input's everywhere but the first layer). No loss, no
-  optimizer update, nothing saved for a real backward.
+  kernel's gradient everywhere, the input's everywhere but the first layer); and for each
+  ``BatchNormalization``, which training cannot fold into a convolution, the fewest
+  memory passes it needs (:func:`_norm_passes`), as single NumPy passes with no
+  arithmetic to speak of. No loss, no optimizer update, nothing saved for a real backward.
+  (In ``predict``, batch normalization folds into the convolution before it: nothing.)
 
 Why these kernels are a floor for NumPy: a 1x1 convolution is one BLAS product; a larger
 one is the faster of Winograd and im2col products (``benchmarks/kernel_choices.py``); a
@@ -25,8 +28,8 @@ machine, whatever the framework does around its products (``models.py --floor`` 
 the peers' time over the floor's).
 
 >>> import deepgrad as dg
->>> model = dg.Sequential([dg.Input((8, 8, 3)), dg.layers.Conv2D(4, 3), dg.layers.Flatten(),
-...                        dg.layers.Dense(2)])
+>>> model = dg.Sequential([dg.Input((8, 8, 3)), dg.layers.Conv2D(4, 3),
+...                        dg.layers.BatchNormalization(), dg.layers.Flatten(), dg.layers.Dense(2)])
 >>> predict, train = floor_calls(model, batch=2)
 >>> predict(); train()
 """
@@ -44,8 +47,9 @@ def _conv(x: np.ndarray, kernel: np.ndarray, strides, padding, first: bool, rng)
     geo = conv_geometry(x.shape, kernel.shape, strides=tuple(strides), padding=padding)
     w2 = np.ascontiguousarray(kernel.reshape(-1, kernel.shape[-1]))
     grad = rng.random((geo.batch, geo.out_h, geo.out_w, geo.out_c), dtype=np.float32)
+    dw = np.empty_like(w2)  # the kernel's gradient goes to one buffer, as into an optimizer's
     return (lambda: conv.conv_forward(x, w2, geo),
-            lambda: conv.conv_backward(x, w2, grad, geo, need_input=not first))
+            lambda: conv.conv_backward(x, w2, grad, geo, need_input=not first, dw_out=dw))
 
 
 def _depthwise(x: np.ndarray, kernel: np.ndarray, strides, padding, first: bool, rng):
@@ -60,22 +64,53 @@ def _depthwise(x: np.ndarray, kernel: np.ndarray, strides, padding, first: bool,
 def _dense(x: np.ndarray, kernel: np.ndarray, first: bool, rng):
     """Forward and backward products of a dense layer on 2-D ``x``."""
     grad = rng.random((x.shape[0], kernel.shape[1]), dtype=np.float32)
+    dw = np.empty_like(kernel)
 
     def backward():
-        parallel.matmul(x.T, grad)
+        parallel.matmul(x.T, grad, out=dw)
         if not first:
             parallel.matmul(grad, kernel.T)
 
     return lambda: parallel.matmul(x, kernel), backward
 
 
+def _norm_passes(x: np.ndarray):
+    """Forward and backward calls touching memory as training batch normalization must,
+    at least: forward, read ``x`` (the statistics), then read it and write the output
+    (the normalization, its activation in the same pass); backward, read the gradient,
+    the output (the activation's mask) and ``x`` (the two sums), then read the gradient
+    and ``x`` and write the input's gradient. Each pass is one ufunc over the flat
+    arrays, split over deepgrad's threads."""
+    flat = x.reshape(-1)
+    out, grad, dx = (np.empty_like(flat) for _ in range(3))
+    parts = parallel.split(flat.size)
+
+    def reads(*arrays):
+        parallel.run_parts(lambda p: [np.add.reduce(a[p]) for a in arrays], parts)
+
+    def forward():
+        reads(flat)
+        parallel.run_parts(lambda p: np.multiply(flat[p], 2, out=out[p]), parts)
+
+    def backward():
+        reads(grad, out, flat)
+        parallel.run_parts(lambda p: np.add(grad[p], flat[p], out=dx[p]), parts)
+
+    return forward, backward
+
+
 def floor_calls(model, batch: int, seed: int = 0):
     """``(predict, train)`` for ``model``'s products alone (see the module), on random
     float32 inputs of each layer's input shape with ``batch`` rows."""
     rng = np.random.default_rng(seed)
-    forwards, backwards = [], []
+    forwards, backwards, norm_forwards = [], [], []
     for layer in model.layers:
         kind = type(layer).__name__
+        if kind == "BatchNormalization":
+            pair = _norm_passes(rng.random((batch, *layer.input.shape[1:]), dtype=np.float32))
+            norm_forwards.append(pair[0])
+            backwards.append(pair[1])
+            continue
         if kind not in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense"):
             continue
         if getattr(layer, "data_format", "channels_last") != "channels_last":
@@ -106,7 +141,7 @@ def floor_calls(model, batch: int, seed: int = 0):
 
     def train() -> None:
         with parallel.own_threads():
-            for call in forwards:
+            for call in forwards + norm_forwards:
                 call()
             for call in reversed(backwards):
                 call()
