@@ -42,6 +42,35 @@ def test_loss_dict_by_output_name_and_dict_targets():
     assert [o.shape for o in outputs] == [(40, 3), (40, 2)]
 
 
+def test_targets_only_for_the_outputs_with_a_loss():
+    # keras.io "Training & evaluation with the built-in methods": with loss=[None, ...] or a
+    # dict naming some outputs, fit takes targets only for the outputs that have a loss (a
+    # list 1:1 with those losses, or a dict by name). Keras 3.15 takes fit(x, [y]) for
+    # loss=[None, "mse"] and then logs only "loss" (per-output losses only where more than
+    # one output has one); it refuses the partial loss dict that tf.keras took, which
+    # deepgrad keeps.
+    def fresh(loss):
+        dg.utils.set_random_seed(1)
+        model = two_headed()
+        model.compile("sgd", loss=loss)
+        return model
+
+    expected = fresh([None, "mse"]).fit(X, [Y_CLASS, Y_BOX], epochs=1, verbose=0).history
+    assert set(expected) == {"loss"}
+    for loss, y in [([None, "mse"], [Y_BOX]), ({"loc": "mse"}, {"loc": Y_BOX}),
+                    ({"loc": "mse"}, [Y_BOX])]:
+        history = fresh(loss).fit(X, y, epochs=1, verbose=0).history
+        assert history == pytest.approx(expected)
+    model = fresh({"loc": "mse"})
+    assert model.evaluate(X, {"loc": Y_BOX}, verbose=0) == pytest.approx(
+        model.evaluate(X, [Y_CLASS, Y_BOX], verbose=0))
+    with pytest.raises(ValueError, match=r"a loss for output 'loc' but no target"):
+        fresh(["sparse_categorical_crossentropy", "mse"]).fit(X, {"class": Y_CLASS}, verbose=0)
+    with pytest.raises(ValueError, match=r"`y` hold 3 arrays but the model has 2 outputs "
+                                         r"\(class, loc\)"):
+        fresh([None, "mse"]).fit(X, [Y_CLASS, Y_BOX, Y_BOX], verbose=0)
+
+
 def test_wrong_number_of_losses_names_the_outputs():
     with pytest.raises(ValueError, match=r"`loss` has 1 entries but the model has 2 outputs "
                                          r"\(class, loc\)"):

@@ -19,19 +19,33 @@ from deepgrad.tensor import Tensor
 __all__ = ["CompiledLoss", "CompiledMetrics", "per_output", "by_output"]
 
 
-def by_output(values, output_names: list[str]) -> list:
+def by_output(values, output_names: list[str], losses: list | None = None) -> list:
     """Targets or predictions in the outputs' order: a dict keyed by output names is taken
-    by name (as Keras does), any other structure in flatten order (a dict by sorted key,
-    as the outputs of a dict-output model).
+    by name (as Keras does), None for an output it leaves out (targets only for the outputs
+    that have a loss, as ``compile(loss={"class_output": ...})`` allows); any other
+    structure in flatten order (a dict by sorted key, as the outputs of a dict-output model).
+    Given the compiled ``losses`` (None where an output has none), a list with one target
+    per loss is spread onto the outputs that have one, as Keras 3 does for
+    ``compile(loss=[None, "mse"])`` and ``fit(x, [y])``.
 
     >>> by_output({"b": 2, "a": 1}, ["b", "a"]), by_output((1, 2), ["a", "b"])
     ([2, 1], [1, 2])
+    >>> by_output({"b": 2}, ["a", "b"]), by_output([2], ["a", "b"], [None, "mse"])
+    ([None, 2], [None, 2])
     """
     if len(output_names) == 1:
         return [values]
-    if isinstance(values, dict) and set(values) == set(output_names):
-        return [values[name] for name in output_names]
-    return tree.flatten(values)
+    if isinstance(values, dict) and values and set(values) <= set(output_names):
+        return [values.get(name) for name in output_names]
+    flat = tree.flatten(values)
+    if losses is not None and len(flat) < len(output_names):
+        have_loss = [i for i, fn in enumerate(losses) if fn is not None]
+        if len(flat) == len(have_loss):
+            spread = [None] * len(output_names)
+            for i, value in zip(have_loss, flat):
+                spread[i] = value
+            return spread
+    return flat
 
 
 def per_output(value, output_names: list[str], what: str) -> list:
@@ -96,16 +110,25 @@ class CompiledLoss:
 
     def __call__(self, y_true: list, y_pred: list, sample_weight) -> tuple[Tensor, list]:
         """Return the total loss Tensor and each output's loss value (or None)."""
+        if len(y_true) != len(self.losses):
+            raise ValueError(
+                f"The targets `y` hold {len(y_true)} arrays but the model has "
+                f"{len(self.losses)} outputs ({', '.join(self.output_names)}). Give one target "
+                "per output (or one per output that has a loss), or a dict keyed by output name."
+            )
         total = None
         parts: list = []
-        for fn, weight, yt, yp in zip(self.losses, self.weights, y_true, y_pred):
+        for name, fn, weight, yt, yp in zip(
+            self.output_names, self.losses, self.weights, y_true, y_pred
+        ):
             if fn is None:
                 parts.append(None)
                 continue
             if yt is None:
+                where = f" for output '{name}'" if len(self.output_names) > 1 else ""
                 raise ValueError(
-                    "The model has a loss but no target `y` was given. Pass `y` to fit() or "
-                    "yield (x, y) from the dataset."
+                    f"The model has a loss{where} but no target `y` was given. Pass `y` to "
+                    "fit() or yield (x, y) from the dataset."
                 )
             value = _apply_loss(fn, yt, yp, sample_weight)
             parts.append(value)
@@ -153,7 +176,7 @@ class CompiledMetrics:
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         """One batch, in the model's structures (``Model.compute_metrics`` calls it)."""
         preds = [p.data if isinstance(p, Tensor) else p for p in tree.flatten(y_pred)]
-        self.update(by_output(y_true, self.output_names), preds, sample_weight)
+        self.update(by_output(y_true, self.output_names, self.losses), preds, sample_weight)
 
     def result(self) -> dict[str, float]:
         return self.results()

@@ -270,7 +270,11 @@ class Model(Layer):
         self.compiled_metrics = CompiledMetrics(metrics, self.output_names, losses)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = None
-        if self.compiled_loss is not None and len(self.output_names) > 1:
+        # One tracker per output loss where more than one output has a loss (Keras 3's
+        # CompileLoss): with a single one, ``loss`` already says it all.
+        if self.compiled_loss is not None and sum(
+            fn is not None for fn in self.compiled_loss.losses
+        ) > 1:
             self._output_loss_trackers = [
                 metrics_module.Mean(name=f"{name}_loss") if fn is not None else None
                 for name, fn in zip(self.output_names, self.compiled_loss.losses)
@@ -294,7 +298,9 @@ class Model(Layer):
         total = None
         if self.compiled_loss is not None:
             total, parts = self.compiled_loss(
-                by_output(y, self.output_names), tree.flatten(y_pred), sample_weight
+                by_output(y, self.output_names, self.compiled_loss.losses),
+                tree.flatten(y_pred),
+                sample_weight,
             )
             if self._output_loss_trackers is not None:
                 n = len(tree.flatten(x)[0])
