@@ -216,6 +216,16 @@ def test_summary_counts_and_shapes(capsys):
     assert "Trainable params: 143" in out and "Non-trainable params: 50" in out
 
 
+def test_summary_of_an_unbuilt_sequential_says_unbuilt():
+    # keras.io "The Sequential model": Keras 3.15 prints "?" and "0 (unbuilt)" per layer.
+    model = dg.Sequential([dg.layers.Dense(2, name="first"), dg.layers.Dense(3)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(line for line in lines if "first (Dense)" in line)
+    assert row.split("│")[2].strip() == "?"
+    assert row.split("│")[3].strip() == "0 (unbuilt)"
+
+
 def test_frozen_layer_is_not_updated():
     (x, y), _ = iris()
     model = iris_model()

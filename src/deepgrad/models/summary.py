@@ -51,7 +51,7 @@ def _shape_text(shape) -> str:
     if isinstance(shape, (list, dict)):
         items = shape.values() if isinstance(shape, dict) else shape
         return ", ".join(_shape_text(s) for s in items)
-    return shape_str(shape)
+    return shape if shape == "?" else shape_str(shape)
 
 
 def layer_rows(model) -> list[tuple]:
@@ -133,8 +133,8 @@ def print_summary(
         headers.append("Trainable")
     rows = []
     for layer, in_shape, out_shape in layer_rows(model):
-        params = layer.count_params() if layer.built else 0
-        row = [f"{layer.name} ({_type_name(layer)})", _shape_text(out_shape), f"{params:,}"]
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        row = [f"{layer.name} ({_type_name(layer)})", _shape_text(out_shape), params]
         if show_flops:
             macs = _macs(layer, in_shape, out_shape)
             size = out_shape[1:] if isinstance(out_shape, tuple) else None
