@@ -191,6 +191,24 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._node is None
 
+    @property
+    def _keras_mask(self) -> Tensor | None:
+        """Keras's mask of this tensor (True for real steps), as a boolean Tensor, or None.
+
+        Kept in a side table (:mod:`deepgrad.ops.masks`), not in the Tensor; assigning
+        notes a mask, None removes it.
+
+        >>> import deepgrad as dg
+        >>> dg.layers.Embedding(10, 2, mask_zero=True)(np.array([[3, 0]]))._keras_mask
+        Tensor([[ True, False]], dtype=bool)
+        """
+        mask = _masks.get_keras_mask(self)
+        return None if mask is None else Tensor(mask)
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask) -> None:
+        _masks.set_keras_mask(self, mask)
+
     def numpy(self) -> np.ndarray:
         """Return the underlying array (not a copy; :meth:`Variable.numpy` copies)."""
         return self.data
@@ -790,3 +808,4 @@ class GradientTape:
 # The operators above call into deepgrad.ops, which itself builds on Tensor; importing
 # it last breaks the cycle.
 from deepgrad import ops as _ops  # noqa: E402
+from deepgrad.ops import masks as _masks  # noqa: E402

@@ -111,3 +111,53 @@ def test_masked_model_trains_and_ignores_what_follows_the_padding():
     model.compile("adam", "mse")
     history = model.fit(ids, np.ones((2, 1)), epochs=5, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+# keras.io "Understanding masking & padding", with only the imports changed.
+PADDED = np.array([[711, 632, 71, 0, 0, 0], [73, 8, 3215, 55, 927, 0]])
+
+
+class CustomEmbedding(layers.Layer):
+    """The guide's embedding: a compute_mask of its own, no supports_masking."""
+
+    def __init__(self, input_dim, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = input_dim, output_dim
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight(
+            shape=(self.input_dim, self.output_dim), initializer="random_normal")
+
+    def call(self, inputs):
+        return dg.ops.take(self.embeddings, dg.ops.cast(inputs, "int32"), axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        return dg.ops.not_equal(inputs, 0)
+
+
+def test_keras_mask_attribute_on_tensors():
+    out = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)(PADDED)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), PADDED != 0)
+    assert out._keras_mask.dtype == bool
+    masked = layers.Masking()(np.repeat(PADDED[..., None], 10, axis=-1).astype("float32"))
+    np.testing.assert_array_equal(masked._keras_mask.numpy(), PADDED != 0)
+    plain = Tensor(np.zeros((2, 3)))
+    assert plain._keras_mask is None
+    plain._keras_mask = np.array([[True, False, True]] * 2)
+    assert get_keras_mask(plain).tolist() == [[True, False, True]] * 2
+    plain._keras_mask = None
+    assert plain._keras_mask is None
+
+
+def test_a_layer_with_its_own_compute_mask_supports_masking_as_in_keras():
+    # Keras 3: supports_masking defaults to True where compute_mask is overridden, so the
+    # custom embedding's mask reaches the LSTM: the padded steps change nothing.
+    dg.utils.set_random_seed(0)
+    embed, lstm = CustomEmbedding(5000, 8), layers.LSTM(4)
+    assert embed.supports_masking and not layers.Layer().supports_masking
+    padded = lstm(embed(PADDED)).numpy()
+    for row, length in ((0, 3), (1, 5)):
+        alone = lstm(embed(PADDED[row:row + 1, :length])).numpy()
+        np.testing.assert_allclose(padded[row], alone[0], rtol=1e-5, atol=1e-6)
+    embed.supports_masking = False
+    assert not embed.supports_masking

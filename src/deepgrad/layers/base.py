@@ -420,9 +420,27 @@ class Layer:
         return None
 
     # -- masks ------------------------------------------------------------------------
-    # Whether the outputs get a mask from compute_mask; a layer that does not support
-    # masking drops its input's mask with Keras's warning.
-    supports_masking = False
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the outputs get a mask from :meth:`compute_mask`; a layer that does not
+        support masking drops its input's mask with Keras's warning.
+
+        Keras 3's default: True where the class writes its own ``compute_mask`` (a custom
+        embedding's mask reaches the layers after it), else False; a class attribute or
+        an assignment (``self.supports_masking = True``) decides otherwise.
+
+        >>> class Marks(Layer):
+        ...     def compute_mask(self, inputs, mask=None):
+        ...         return inputs != 0
+        >>> Marks().supports_masking, Layer().supports_masking
+        (True, False)
+        """
+        value = self.__dict__.get("_supports_masking")
+        return _overrides_compute_mask(type(self)) if value is None else value
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        self.__dict__["_supports_masking"] = bool(value)
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: by default the inputs' mask, unchanged.
