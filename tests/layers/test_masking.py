@@ -135,6 +135,20 @@ class CustomEmbedding(layers.Layer):
         return dg.ops.not_equal(inputs, 0)
 
 
+class TemporalSoftmax(layers.Layer):
+    """A softmax over the steps that needs its mask (the guide's, over axis 1)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        assert mask is not None
+        keep = dg.ops.expand_dims(dg.ops.cast(mask, "float32"), -1)
+        exp = dg.ops.exp(inputs) * keep
+        return exp / dg.ops.sum(exp, axis=1, keepdims=True)
+
+
 def test_keras_mask_attribute_on_tensors():
     out = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)(PADDED)
     np.testing.assert_array_equal(out._keras_mask.numpy(), PADDED != 0)
@@ -161,3 +175,29 @@ def test_a_layer_with_its_own_compute_mask_supports_masking_as_in_keras():
         np.testing.assert_allclose(padded[row], alone[0], rtol=1e-5, atol=1e-6)
     embed.supports_masking = False
     assert not embed.supports_masking
+
+
+def test_symbolic_masks_and_a_layer_that_needs_its_mask():
+    inputs = dg.Input(shape=(None,), dtype="int32")
+    assert inputs._keras_mask is None
+    x = layers.Embedding(input_dim=10, output_dim=32, mask_zero=True)(inputs)
+    assert (x._keras_mask.shape, x._keras_mask.dtype) == ((None, None), "bool")
+    x = layers.Dense(1)(x)
+    assert x._keras_mask.shape == (None, None)
+    outputs = TemporalSoftmax()(x)  # its call sees a mask while the model is wired
+    assert outputs.shape == (None, None, 1)
+    model = dg.Model(inputs, outputs)
+    ids = np.array([[3, 4, 0, 0], [1, 2, 5, 0]])
+    y = model(ids).numpy()[..., 0]
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
+    assert (y[ids == 0] == 0).all() and (y[ids != 0] > 0).all()
+    assert layers.LSTM(3)(x)._keras_mask is None  # the last step alone: no mask
+
+
+def test_traced_output_shape_keeps_unknown_steps():
+    class Doubled(layers.Layer):  # no compute_output_shape: its shape is traced
+        def call(self, inputs):
+            return dg.ops.concatenate([inputs, inputs], axis=1)
+
+    assert Doubled()(dg.Input(shape=(None, 4))).shape == (None, None, 4)
+    assert Doubled()(dg.Input(shape=(3, 4))).shape == (None, 6, 4)

@@ -49,13 +49,16 @@ class KerasTensor(Symbolic):
     2
     """
 
-    __slots__ = ("shape", "dtype", "name", "history")
+    __slots__ = ("shape", "dtype", "name", "history", "_keras_mask")
 
     def __init__(self, shape, dtype="float32", name: str | None = None, history=None):
         self.shape = tuple(None if s is None else int(s) for s in shape)
         self.dtype = dtype_name(dtype)
         self.name = name
         self.history = history
+        # Keras's symbolic mask: a boolean KerasTensor where the call that made this tensor
+        # gives its outputs a mask (``Embedding(mask_zero=True)``), else None.
+        self._keras_mask = None
 
     @property
     def ndim(self) -> int:
