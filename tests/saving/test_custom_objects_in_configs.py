@@ -54,3 +54,30 @@ def test_unregistered_function_loads_through_custom_objects(tmp_path):
         dg.models.load_model(tmp_path / "m.deepgrad")
     loaded = dg.models.load_model(tmp_path / "m.deepgrad", custom_objects={"tripled": tripled})
     assert loaded.layers[0].activation is tripled
+
+
+@dg.saving.register_keras_serializable(package="Test")
+class Scale(dg.layers.Layer):
+    """keras.io "Serialization & saving": a get_config with only its own argument."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {"factor": self.factor}
+
+
+def test_a_layer_whose_config_has_no_name_reloads_in_a_functional_model(tmp_path):
+    inputs = dg.Input(shape=(4,))
+    outputs = dg.layers.Dense(3)(Scale(0.5)(inputs))
+    model = dg.Model(inputs, outputs)
+    model.save(tmp_path / "scaled.keras")
+    reloaded = dg.models.load_model(tmp_path / "scaled.keras")  # was: graph "inconsistent"
+    x = np.random.default_rng(0).random((2, 4)).astype("float32")
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [layer.name for layer in reloaded.layers] == [layer.name for layer in model.layers]
+    assert dg.Model.from_config(model.get_config()).output_shape == (None, 3)

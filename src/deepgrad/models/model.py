@@ -184,10 +184,10 @@ class Model(Layer):
         """
         if "input_layers" in config and "layers" in config and "inputs" not in config:
             from deepgrad.models.functional import functional_from_config
-            from deepgrad.saving.serialization import deserialize_layer
+            from deepgrad.saving.serialization import deserialize_graph_layer
 
             return functional_from_config(
-                cls, config, lambda spec: deserialize_layer(spec, custom_objects))
+                cls, config, lambda spec: deserialize_graph_layer(spec, custom_objects))
         return super().from_config(config)
 
     def to_json(self, **kwargs) -> str:

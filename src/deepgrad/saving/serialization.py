@@ -30,7 +30,8 @@ from deepgrad.models.sequential import Sequential
 from deepgrad.registry import get_registered_name, is_registered, resolve
 from deepgrad.tensor import no_grad
 
-__all__ = ["serialize_layer", "deserialize_layer", "serialize_model", "deserialize_model",
+__all__ = ["serialize_layer", "deserialize_layer", "deserialize_graph_layer",
+           "serialize_model", "deserialize_model",
            "to_json", "build_model_from_config", "functional_config"]
 
 
@@ -149,6 +150,25 @@ def deserialize_layer(spec: dict, custom_objects=None) -> Layer:
         ) from error
 
 
+def deserialize_graph_layer(spec: dict, custom_objects=None) -> Layer:
+    """A functional model's layer from its entry: :func:`deserialize_layer`, then the
+    entry's ``name`` where the layer's own config has none (a custom ``get_config`` that
+    returns only its arguments, as keras.io's saving guide writes), so that the saved calls,
+    which name their layers, find it. Keras keys the calls by the entry's name too but
+    leaves such a layer a fresh name; deepgrad gives it the saved one.
+
+    >>> spec = {**serialize_layer(dg.layers.Dense(3)), "name": "head"}
+    >>> del spec["config"]["name"]
+    >>> deserialize_graph_layer(spec).name
+    'head'
+    """
+    layer = deserialize_layer(spec, custom_objects)
+    saved = spec.get("name")
+    if saved and "name" not in (spec.get("config") or {}):
+        layer.name = saved
+    return layer
+
+
 # -- functional graphs --------------------------------------------------------------------
 def _node_indices(graph) -> dict[int, int]:
     counts: dict[int, int] = {}
@@ -265,7 +285,7 @@ def deserialize_model(spec: dict, custom_objects=None):
         return cls.from_config(config, custom_objects)
     if "input_layers" in config and "output_layers" in config:
         return functional_from_config(
-            cls, config, lambda spec: deserialize_layer(spec, custom_objects))
+            cls, config, lambda spec: deserialize_graph_layer(spec, custom_objects))
     if cls is Model:
         raise ValueError("load_model: a plain Model entry needs 'input_layers' and "
                          "'output_layers' (the file is inconsistent).")
