@@ -322,14 +322,21 @@ class Layer:
         return cls(**config_dict)
 
     def __call__(self, inputs, *args, training=None, **kwargs):
-        depth = getattr(_CALLS, "depth", 0)
+        calls = _CALLS
+        depth = getattr(calls, "depth", 0)
+        outer = calls.training if depth else None
         if depth == 0 and _LOSS_HOLDERS:
             _clear_added_losses(self)  # an outermost call starts: Keras clears add_loss's
-        _CALLS.depth = depth + 1
+        # Keras's call context: a call given no `training` takes the one of the call it is
+        # made in, so a sublayer (Dropout in a custom block whose call has no `training`)
+        # trains when the model does.
+        if training is None:
+            training = outer
+        calls.depth, calls.training = depth + 1, training
         try:
             return self._layer_call(inputs, *args, training=training, **kwargs)
         finally:
-            _CALLS.depth = depth
+            calls.depth, calls.training = depth, outer
 
     def add_loss(self, loss) -> None:
         """Add a scalar loss from inside :meth:`call` (or ``build``), as Keras's: ``fit``
@@ -483,14 +490,12 @@ class Layer:
 
     @property
     def _accepts_training(self) -> bool:
+        # Keras's rule: only a call that names `training` gets it; a `call(x, **kwargs)`
+        # does not (its sublayers still see it through the call context, see __call__).
         cls = type(self)
         cached = _ACCEPTS_TRAINING.get(cls)
         if cached is None:
-            params = inspect.signature(cls.call).parameters
-            cached = "training" in params or any(
-                p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
-            )
-            _ACCEPTS_TRAINING[cls] = cached
+            cached = _ACCEPTS_TRAINING[cls] = "training" in inspect.signature(cls.call).parameters
         return cached
 
     def _convert_inputs(self, inputs):

@@ -388,7 +388,7 @@ class Model(Layer):
             if logs is not None:
                 return logs
         x, y, sample_weight = unpack(data)
-        y_pred = self(x, training=True)
+        y_pred = self._step_call(x, True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         variables = self._train_variables
         if variables is None:
@@ -408,7 +408,7 @@ class Model(Layer):
         """One evaluation step on a batch: forward in inference mode, loss, metrics."""
         x, y, sample_weight = unpack(data)
         with no_grad():
-            y_pred = self(x, training=False)
+            y_pred = self._step_call(x, False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -421,8 +421,15 @@ class Model(Layer):
         if out is not None:
             return out
         with no_grad():
-            out = self(x, training=False)
+            out = self._step_call(x, False)
         return training.to_numpy(out)
+
+    def _step_call(self, x, training: bool):
+        """The built-in steps' forward pass. As Keras's, it gives ``training`` only to a
+        ``call`` that names it: a subclassed model whose ``call(x)`` has none runs its
+        layers with ``training=None`` (inference behaviour) in ``fit`` too, as in Keras;
+        a custom ``train_step`` that calls ``self(x, training=True)`` passes it on."""
+        return self(x, training=training) if self._accepts_training else self(x)
 
     # -- saving (deepgrad.saving, the tier above models: imported on use, as Keras's
     # model.py imports saving_api) --------------------------------------------------------

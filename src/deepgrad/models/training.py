@@ -374,7 +374,7 @@ def predict(self, x, *, batch_size=None, verbose="auto", steps=None, callbacks=N
         if out is not None:
             return out
         with no_grad():
-            return to_numpy(self(x, training=False))
+            return to_numpy(self._step_call(x, False))
     verbose = resolve_verbose(verbose)
     data = _distributed(adapt(x, None, None, batch_size, steps, "predict", dtype))
     callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
