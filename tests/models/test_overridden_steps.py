@@ -90,3 +90,30 @@ def test_each_step_gets_the_batch_in_keras_form():
     assert seen["train"] == ["tuple2"] * 2 + ["tuple3"] * 2 + ["tuple2"]
     assert seen["test"] == [2, 2]
     assert seen["predict"] == ["ndarray"] * 4  # x alone, as Keras's arrays give it
+
+
+def test_an_overriding_compute_loss_without_training():
+    # keras.io "Knowledge distillation": compute_loss(self, x, y, y_pred, sample_weight,
+    # allow_empty=False) has no `training`; Keras's steps then call it without one.
+    seen = []
+
+    class Distilled(dg.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = dg.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                         allow_empty=False):
+            seen.append(x.shape[0])
+            return dg.ops.mean(dg.ops.square(y - y_pred))
+
+    model = Distilled()
+    model.compile("sgd")
+    history = model.fit(X, Y, batch_size=32, epochs=1, verbose=0)  # was: TypeError
+    loss = model.evaluate(X, Y, batch_size=64, verbose=0)
+    assert seen == [32, 32, 64]
+    assert loss == pytest.approx(float(np.mean((model.predict(X, verbose=0) - Y) ** 2)), rel=1e-5)
+    assert history.history["loss"][0] > 0

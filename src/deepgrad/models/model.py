@@ -16,6 +16,8 @@ built three ways, as in Keras: ``dg.Sequential``, the functional form
 
 from __future__ import annotations
 
+import inspect
+
 from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
 from deepgrad import tree
@@ -27,6 +29,9 @@ from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
 from deepgrad.models.compile_utils import CompiledLoss, CompiledMetrics, by_output
 from deepgrad.models.data_adapter import unpack
 from deepgrad.tensor import grad, no_grad
+
+# Whether a Model class's compute_loss takes `training` (an override may not).
+_COMPUTE_LOSS_TAKES_TRAINING: dict[type, bool] = {}
 
 __all__ = ["Model", "model_from_json"]
 
@@ -389,7 +394,7 @@ class Model(Layer):
                 return logs
         x, y, sample_weight = unpack(data)
         y_pred = self._step_call(x, True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        loss = self._step_loss(x, y, y_pred, sample_weight, True)
         variables = self._train_variables
         if variables is None:
             variables = self._train_variables = self.trainable_variables
@@ -409,7 +414,7 @@ class Model(Layer):
         x, y, sample_weight = unpack(data)
         with no_grad():
             y_pred = self._step_call(x, False)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+            loss = self._step_loss(x, y, y_pred, sample_weight, False)
         self._loss_tracker.update_state(float(loss.data), sample_weight=len(tree.flatten(x)[0]))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -423,6 +428,19 @@ class Model(Layer):
         with no_grad():
             out = self._step_call(x, False)
         return training.to_numpy(out)
+
+    def _step_loss(self, x, y, y_pred, sample_weight, training: bool):
+        """The built-in steps' :meth:`compute_loss`; as Keras's, an override that takes no
+        ``training`` (keras.io's knowledge distillation example) is called without it."""
+        cls = type(self)
+        takes = _COMPUTE_LOSS_TAKES_TRAINING.get(cls)
+        if takes is None:
+            takes = _COMPUTE_LOSS_TAKES_TRAINING[cls] = (
+                "training" in inspect.signature(cls.compute_loss).parameters
+            )
+        if takes:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _step_call(self, x, training: bool):
         """The built-in steps' forward pass. As Keras's, it gives ``training`` only to a
