@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import deepgrad as dg
 from deepgrad import optimizers
 from deepgrad.optimizers import schedules
 from deepgrad.tensor import Tensor, Variable
@@ -533,3 +534,12 @@ def test_public_names():
         "OptimizerMap", "Optimizer",
         "get", "serialize", "deserialize", "schedules",
     }
+
+
+def test_iterations_answers_numpy_as_keras_variable():
+    # keras.io callbacks and schedules read self.model.optimizer.iterations.numpy().
+    model = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=4, epochs=1, verbose=0)
+    count = model.optimizer.iterations
+    assert count == 2 and count.numpy() == 2 and count.numpy().dtype == np.int64

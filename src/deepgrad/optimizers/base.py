@@ -52,6 +52,13 @@ _EXTRA_ARGUMENTS = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_
 AVERAGE = "average"
 
 
+class _Count(int):
+    """An int that answers ``.numpy()``, as Keras's ``iterations`` variable does."""
+
+    def numpy(self) -> np.int64:
+        return np.int64(self)
+
+
 class Optimizer:
     """Base class of optimizers, with Keras 3's API.
 
@@ -217,9 +224,17 @@ class Optimizer:
     @property
     def iterations(self) -> int:
         """The number of updates applied so far (with gradient accumulation, the number
-        of calls divided by ``gradient_accumulation_steps``, as in Keras)."""
+        of calls divided by ``gradient_accumulation_steps``, as in Keras).
+
+        An int where Keras has an int64 variable; like it, it answers ``.numpy()``
+        (``self.model.optimizer.iterations.numpy()`` in a callback).
+
+        >>> from deepgrad.optimizers import SGD
+        >>> SGD().iterations.numpy()
+        np.int64(0)
+        """
         steps = self.gradient_accumulation_steps
-        return self._iterations // steps if steps else self._iterations
+        return _Count(self._iterations // steps if steps else self._iterations)
 
     @iterations.setter
     def iterations(self, value: int) -> None:
