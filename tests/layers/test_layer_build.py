@@ -61,3 +61,32 @@ def test_a_layer_without_build_is_built_by_build():
     layer = L.Flatten()
     layer.build((None, 2, 2))
     assert layer.built
+
+
+def test_a_variable_held_in_an_attribute_is_a_weight_as_in_keras(tmp_path):
+    # keras.io "Customizing saving": a Dense subclass with self.my_variable = keras.Variable
+    # in __init__. Keras 3.15 lists it first (['my_variable', 'kernel', 'bias']), fit trains
+    # it and save keeps it; deepgrad had left it out of the weights (never trained or saved).
+    class Shifted(dg.layers.Dense):
+        def __init__(self, units, **kwargs):
+            super().__init__(units, **kwargs)
+            self.my_variable = dg.Variable(np.ones((units,)), name="my_variable",
+                                           dtype="float32")
+
+        def call(self, inputs):
+            return super().call(inputs) + self.my_variable
+
+    model = dg.Sequential([dg.Input((3,)), Shifted(2)])
+    assert [v.name for v in model.layers[0].weights] == ["my_variable", "kernel", "bias"]
+    assert model.count_params() == 3 * 2 + 2 + 2
+    model.compile("sgd", "mse")
+    model.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0)
+    trained = model.layers[0].my_variable.numpy().copy()
+    assert (trained != 1).all()
+    model.save(tmp_path / "shifted.keras")
+    loaded = dg.models.load_model(tmp_path / "shifted.keras", custom_objects={"Shifted": Shifted})
+    np.testing.assert_array_equal(loaded.layers[0].my_variable.numpy(), trained)
+    model.layers[0].trainable = False
+    assert model.trainable_weights == []
+    model.layers[0].trainable = True
+    assert len(model.trainable_weights) == 3

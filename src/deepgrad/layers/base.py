@@ -642,9 +642,40 @@ class Layer:
                     found.append(item)
         return found
 
+    def _adopt_variables(self) -> None:
+        """Add the Variables held in attributes (``self.v = dg.Variable(...)``) that
+        ``add_weight`` did not make to this layer's weights, once: Keras tracks them as the
+        layer's weights (fit trains them, save keeps them). Found by looking, as the
+        sublayers are; they go before the ``add_weight`` ones, the order Keras gives a
+        variable made in ``__init__``. deepgrad differs: a Variable inside a list or dict
+        attribute is not adopted (a model keeps lists of its variables for its own use).
+
+        >>> class Offset(Layer):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.shift = Variable(np.zeros(2, "float32"), name="shift")
+        >>> [v.name for v in Offset().weights]
+        ['shift']
+        """
+        known = None
+        for item in list(vars(self).values()):
+            if not isinstance(item, Variable):
+                continue
+            if known is None:
+                known = {id(v) for v in self._trainable_weights + self._non_trainable_weights}
+            if id(item) in known:
+                continue
+            known.add(id(item))
+            adopted = self.__dict__.setdefault("_adopted_counts", [0, 0])
+            which = 0 if item.trainable else 1
+            target = self._trainable_weights if which == 0 else self._non_trainable_weights
+            target.insert(adopted[which], item)
+            adopted[which] += 1
+
     @property
     def weights(self) -> list[Variable]:
         """All weights: this layer's trainable ones, its non-trainable ones, then sublayers'."""
+        self._adopt_variables()
         out = self._trainable_weights + self._non_trainable_weights
         seen = {id(v) for v in out}
         for layer in self._sublayers():
@@ -677,6 +708,7 @@ class Layer:
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        self._adopt_variables()
         for v in self._trainable_weights:
             v.trainable = bool(value)
         for layer in self._sublayers():
