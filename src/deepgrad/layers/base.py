@@ -742,6 +742,45 @@ class Layer:
         for v, a in zip(own, arrays):
             v.assign(a)
 
+    def _own_variables(self) -> list[Variable]:
+        self._adopt_variables()
+        return self._trainable_weights + self._non_trainable_weights
+
+    def save_own_variables(self, store: dict) -> None:
+        """Put this layer's own weights (not its sublayers') in ``store`` under ``"0"``,
+        ``"1"``, ...: what ``model.save``, ``save_weights`` and ``.weights.h5`` files hold
+        for it, as in Keras 3. Override it, with :meth:`load_own_variables`, to save other
+        state too (arrays, under keys of your choice).
+
+        >>> class Scale(Layer):
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight(shape=(1,), initializer="ones")
+        >>> layer = Scale(); layer.build((None, 1)); store = {}
+        >>> layer.save_own_variables(store); sorted(store)
+        ['0']
+        """
+        for i, variable in enumerate(self._own_variables()):
+            store[str(i)] = variable
+
+    def load_own_variables(self, store) -> None:
+        """Assign this layer's own weights from ``store``, as :meth:`save_own_variables`
+        wrote them. Loading calls it only where a class overrides it; for every other layer
+        deepgrad checks the file's shapes and dtypes for the whole model first and assigns
+        nothing until all fit.
+
+        Raises:
+            ValueError: if ``store`` holds another number of weights than the layer has.
+        """
+        own = self._own_variables()
+        if len(store) != len(own):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected {len(own)} weights "
+                f"({', '.join(v.path or '?' for v in own) or 'none'}) to load. Received "
+                f"{len(store)}: {sorted(store)}"
+            )
+        for i, variable in enumerate(own):
+            variable.assign(store[str(i)])
+
     def count_params(self) -> int:
         """Return the number of scalars in the layer's weights.
 

@@ -49,6 +49,7 @@ from deepgrad.saving.compile_config import compile_from_config, serialize_compil
 from deepgrad.saving.serialization import deserialize_model, serialize_model
 from deepgrad.saving.weight_paths import layer_paths, weight_entries
 from deepgrad.saving.weights_io import collect, match, require_built, set_values
+from deepgrad.tensor import Variable
 
 __all__ = ["save_model", "load_model", "load_checkpoint", "save_weights", "load_weights"]
 
@@ -296,8 +297,9 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
             labels = _labels(header.metadata, where)
             pairs = match(model, _specs(header), where, file_labels=labels, who="load_model",
                           part=_WEIGHTS)
-            into = {key: variable.data for key, variable in pairs}
-            arrays = safetensors_io.read_tensors(stream, header, part, keys=into, into=into)
+            into = {key: target.data for key, target in pairs if isinstance(target, Variable)}
+            arrays = safetensors_io.read_tensors(stream, header, part,
+                                                 keys=[key for key, _ in pairs], into=into)
             stream.finish()
         set_values(pairs, arrays)
         if compile and config.get("compile_config"):

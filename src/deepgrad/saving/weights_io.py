@@ -23,10 +23,10 @@ import numpy as np
 
 from deepgrad.formats.errors import FileFormatError
 from deepgrad.layers.base import Layer
-from deepgrad.saving.weight_paths import WeightEntry, weight_entries
-from deepgrad.tensor import Variable
+from deepgrad.saving.weight_paths import WeightEntry, layer_paths, weight_entries
+from deepgrad.tensor import Tensor, Variable
 
-__all__ = ["collect", "match", "set_values", "assign", "require_built"]
+__all__ = ["OwnLoad", "collect", "match", "set_values", "assign", "require_built"]
 
 
 def require_built(model: Layer, who: str) -> list[WeightEntry]:
@@ -45,17 +45,68 @@ def require_built(model: Layer, who: str) -> list[WeightEntry]:
     return entries
 
 
+def _overrides(layer: Layer, method: str) -> bool:
+    return getattr(type(layer), method) is not getattr(Layer, method)
+
+
+def _vars_key(path: str, name: str) -> str:
+    return f"{path}/vars/{name}" if path else f"vars/{name}"
+
+
+def _saved_array(layer: Layer, name, value) -> np.ndarray:
+    """A copy of what ``layer.save_own_variables`` put in its store under ``name``."""
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}': save_own_variables must use non-empty "
+            f"string keys without '/'. Received: {name!r}"
+        )
+    array = np.array(value.data if isinstance(value, Tensor) else value, copy=True)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}': save_own_variables stored {name!r} as "
+            f"{array.dtype} data; deepgrad's files hold numbers (bool, int, float) only."
+        )
+    return array
+
+
 def collect(model: Layer) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Return ``({key: array copy}, {key: label})`` for every weight of ``model``.
+    """Return ``({key: array copy}, {key: label})`` for every weight of ``model``: each
+    layer's ``save_own_variables`` store, under ``<layer path>/vars/<store key>``.
+
+    Raises:
+        NotImplementedError: for a layer with ``save_assets`` (deepgrad's files have no
+            assets, and its state would be lost).
+        ValueError: for a store key or value deepgrad's files cannot hold.
 
     >>> collect(dg.Sequential())
     ({}, {})
     """
+    names = {entry.key: entry.label for entry in weight_entries(model)}
     arrays, labels = {}, {}
-    for entry in weight_entries(model):
-        arrays[entry.key] = entry.variable.data.copy()
-        labels[entry.key] = entry.label
+    for path, layer in layer_paths(model):
+        if callable(getattr(layer, "save_assets", None)):
+            raise NotImplementedError(
+                f"{type(layer).__name__} '{layer.name}' defines save_assets: deepgrad's "
+                "files have no assets, so that state would be lost. Keep it in arrays "
+                "(save_own_variables / load_own_variables) or in get_config instead."
+            )
+        store: dict = {}
+        layer.save_own_variables(store)
+        for name, value in store.items():
+            key = _vars_key(path, name)
+            arrays[key] = _saved_array(layer, name, value)
+            labels[key] = names.get(key, f"{layer.name}/{name}")
     return arrays, labels
+
+
+class OwnLoad:
+    """A weight that goes to its layer's own ``load_own_variables`` (a class that overrides
+    it) rather than to a variable: the store key ``name`` of ``layer``."""
+
+    __slots__ = ("layer", "name")
+
+    def __init__(self, layer: Layer, name: str) -> None:
+        self.layer, self.name = layer, name
 
 
 def _describe(entries: list[WeightEntry], layer_path: str) -> str:
@@ -101,9 +152,13 @@ def match(
             shape or dtype.
     """
     entries = require_built(model, who)
+    own_loads = [(path, layer) for path, layer in layer_paths(model)
+                 if _overrides(layer, "load_own_variables")]
+    custom = {path for path, _ in own_loads}
     by_layer: dict[str, list[WeightEntry]] = {}
     for entry in entries:
-        by_layer.setdefault(entry.layer_path, []).append(entry)
+        if entry.layer_path not in custom:
+            by_layer.setdefault(entry.layer_path, []).append(entry)
     problems: list[str] = []
     bad_layers: set[str] = set()
     pairs = []
@@ -149,6 +204,13 @@ def match(
                 continue
             pairs.append((layer_path, entry.key, variable))
     known = {entry.key for entry in entries}
+    for path, layer in own_loads:  # the layer's own load takes what the file has for it
+        prefix = _vars_key(path, "")
+        for key in specs:
+            name = key[len(prefix):]
+            if key.startswith(prefix) and "/" not in name:
+                known.add(key)
+                pairs.append((path, key, OwnLoad(layer, name)))
     extra = [k for k in specs if k not in known]
     if extra and not skip_mismatch:
         labels = file_labels or {}
@@ -172,12 +234,19 @@ def match(
             if layer_path not in bad_layers]
 
 
-def set_values(pairs: list[tuple[str, Variable]], arrays: dict[str, np.ndarray]) -> None:
-    """Assign ``arrays[key]`` to each variable of :func:`match`'s pairs (cast to its dtype)."""
-    for key, variable in pairs:
+def set_values(pairs: list[tuple[str, Variable | OwnLoad]],
+               arrays: dict[str, np.ndarray]) -> None:
+    """Assign ``arrays[key]`` to each variable of :func:`match`'s pairs (cast to its dtype),
+    then give each layer that loads its own weights its store (``load_own_variables``)."""
+    stores: dict[int, tuple[Layer, dict]] = {}
+    for key, target in pairs:
         array = arrays[key]
-        if array is not variable.data:
-            variable.assign(array.astype(variable.data.dtype, copy=False))
+        if isinstance(target, OwnLoad):
+            stores.setdefault(id(target.layer), (target.layer, {}))[1][target.name] = array
+        elif array is not target.data:
+            target.assign(array.astype(target.data.dtype, copy=False))
+    for layer, store in stores.values():
+        layer.load_own_variables(store)
 
 
 def assign(
