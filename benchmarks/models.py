@@ -42,7 +42,9 @@ printed: below 1.0x, the peer's whole step is faster than NumPy's products for i
 
 ``--models course_cnn`` measures the course CNN (batch 128, ``benchmarks/course_cnn.py``'s
 network built by the same Keras-shaped code in both) against Keras's compiled
-``train_on_batch`` and ``predict_on_batch``; it is not in the default set.
+``train_on_batch`` and ``predict_on_batch``; ``--models toy_resnet`` the toy ResNet of
+keras.io's functional API guide (CIFAR-10's 32x32x3 images, batch 64, RMSprop); neither
+is in the default set.
 """
 
 from __future__ import annotations
@@ -65,12 +67,17 @@ MODELS = {
     "vgg16": ("VGG16", 224, 8),
     "xception": ("Xception", 150, 8),
     "course_cnn": ("course_cnn", 28, 128),
+    "toy_resnet": ("toy_resnet", 32, 64),
 }
 CLASSES = 1000
 SEED = 0
 # The course CNN (benchmarks/course_cnn.py's, built from the same Keras-shaped code by both
 # frameworks): 28x28x1 images, 10 classes, logits; PyTorch's side of it is cnn.py's.
 COURSE = "course_cnn"
+# keras.io's functional API guide's toy ResNet for CIFAR-10 (32x32x3, 10 classes, logits):
+# two residual blocks of 3x3 convolutions, built by the same code in both frameworks.
+TOY_RESNET = "toy_resnet"
+OWN_MODELS = (COURSE, TOY_RESNET)
 
 
 def _status_kb(field: str) -> int:
@@ -87,12 +94,13 @@ def _reset_peak() -> None:
         f.write("5")
 
 
-def _data(size: int, batch: int, course: bool = False):
+def _data(name: str):
     import numpy as np
 
+    _, size, batch = MODELS[name]
     rng = np.random.default_rng(SEED)
-    x = rng.uniform(-1.0, 1.0, (batch, size, size, 1 if course else 3)).astype(np.float32)
-    y = rng.integers(0, 10 if course else CLASSES, batch)
+    x = rng.uniform(-1.0, 1.0, (batch, size, size, 1 if name == COURSE else 3)).astype(np.float32)
+    y = rng.integers(0, 10 if name in OWN_MODELS else CLASSES, batch)
     return x, y
 
 
@@ -113,6 +121,34 @@ def _course_cnn(lib):
     model.compile(optimizer=lib.optimizers.Adam(1e-3),
                   loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
+
+
+def _toy_resnet(lib):
+    """The toy ResNet of keras.io's functional API guide, from ``lib``, compiled."""
+    layers = lib.layers
+    inputs = lib.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    block_1_output = layers.MaxPooling2D(3)(x)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_1_output)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    block_2_output = layers.add([x, block_1_output])
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_2_output)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    block_3_output = layers.add([x, block_2_output])
+    x = layers.Conv2D(64, 3, activation="relu")(block_3_output)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(10)(x)
+    model = lib.Model(inputs, outputs, name="toy_resnet")
+    model.compile(optimizer=lib.optimizers.RMSprop(1e-3),
+                  loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _own_model(lib, builder: str):
+    return _course_cnn(lib) if builder == COURSE else _toy_resnet(lib)
 
 
 def _build(framework: str, builder: str, size: int, batch: int):
@@ -158,8 +194,8 @@ def _build(framework: str, builder: str, size: int, batch: int):
         if threads:
             lib.config.set_num_threads(int(threads))
         lib.utils.set_random_seed(SEED)
-        model = (_course_cnn(lib) if builder == COURSE else getattr(lib.applications, builder)(
-            weights=None, input_shape=(size, size, 3)))
+        model = (_own_model(lib, builder) if builder in OWN_MODELS else getattr(
+            lib.applications, builder)(weights=None, input_shape=(size, size, 3)))
         predict, train = floor_calls(model, batch, SEED)
         return model.count_params(), lambda x, y: train(), lambda x: predict()
     if framework == "keras":
@@ -176,8 +212,8 @@ def _build(framework: str, builder: str, size: int, batch: int):
         if threads:
             lib.config.set_num_threads(int(threads))
     lib.utils.set_random_seed(SEED)
-    if builder == COURSE:
-        model = _course_cnn(lib)
+    if builder in OWN_MODELS:
+        model = _own_model(lib, builder)
     else:
         model = getattr(lib.applications, builder)(weights=None, input_shape=(size, size, 3))
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
@@ -199,7 +235,7 @@ def serve(framework: str, name: str) -> None:
         import deepgrad  # noqa: F401
     rss_import = _status_kb("VmRSS")
     params, train, predict = _build(framework, builder, size, batch)
-    x, y = _data(size, batch, name == COURSE)
+    x, y = _data(name)
     calls = {"train": lambda: train(x, y), "predict": lambda: predict(x)}
     print(json.dumps({"params": int(params)}), file=out, flush=True)
     for line in sys.stdin:
@@ -316,7 +352,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keras-python", help="a Python with Keras 3 and TensorFlow")
     parser.add_argument("--torch", action="store_true", help="also PyTorch (this Python)")
-    parser.add_argument("--models", default=",".join(m for m in MODELS if m != COURSE),
+    parser.add_argument("--models", default=",".join(m for m in MODELS if m not in OWN_MODELS),
                         help="comma-separated names: " + ", ".join(MODELS))
     parser.add_argument("--rounds", type=int, default=5, help="alternating turns per framework")
     parser.add_argument("--steps", type=int, default=2, help="calls timed per turn")
@@ -338,7 +374,7 @@ def main() -> None:
         children = [Child(sys.executable, "deepgrad", name)]
         if args.keras_python:
             children.append(Child(args.keras_python, "keras", name))
-        if args.torch and name != COURSE:  # the course CNN against PyTorch: cnn.py
+        if args.torch and name not in OWN_MODELS:  # the course CNN against PyTorch: cnn.py
             children.append(Child(sys.executable, "torch", name))
         if args.floor:
             children.append(Child(sys.executable, "floor", name))
