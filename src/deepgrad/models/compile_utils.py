@@ -161,16 +161,20 @@ class CompiledMetrics:
 
     name = "compile_metrics"
 
-    def __init__(self, metrics, output_names: list[str], losses: list):
+    def __init__(self, metrics, output_names: list[str], losses: list, weighted_metrics=None):
         self.output_names = list(output_names)
         self.requested = per_output(metrics, self.output_names, "metrics")
+        self.requested_weighted = per_output(weighted_metrics, self.output_names, "metrics")
         self.losses = losses
+        # Per output, (logged name, metric, weighted) once resolved.
         self.metrics: list[list] | None = None
 
     @property
     def stands_in(self) -> bool:
         """Whether metrics were asked for and are not resolved yet."""
-        return self.metrics is None and any(w is not None and w != [] for w in self.requested)
+        return self.metrics is None and any(
+            w is not None and w != [] for w in self.requested + self.requested_weighted
+        )
 
     # -- the Metric protocol, for an overriding train_step (see the class) -----------------
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
@@ -188,47 +192,68 @@ class CompiledMetrics:
         return {}
 
     def _build(self, y_true: list, y_pred: list) -> None:
-        self.metrics = []
+        # Keras's names: an output's name in front when there are several outputs; a
+        # weighted metric whose name a plain one already has is logged as weighted_<name>.
+        self.metrics = [[] for _ in self.output_names]
         prefix = len(self.output_names) > 1
-        for name, wanted, loss, yt, yp in zip(
-            self.output_names, self.requested, self.losses, y_true, y_pred
-        ):
-            wanted = [] if wanted is None else wanted
-            wanted = wanted if isinstance(wanted, (list, tuple)) else [wanted]
-            built = []
-            for identifier in wanted:
-                if isinstance(identifier, str) and identifier in ("accuracy", "acc"):
-                    metric = metrics_module.resolve_accuracy(
-                        loss, np.shape(yt), np.shape(yp), name=identifier
-                    )
-                else:
-                    metric = metrics_module.get(identifier)
-                    if not isinstance(metric, metrics_module.Metric):
-                        metric = metrics_module.MeanMetricWrapper(
-                            metric, name=getattr(metric, "__name__", "metric")
-                        )
-                    elif isinstance(identifier, str) and metric.name != identifier:
-                        metric.name = identifier
-                built.append((f"{name}_{metric.name}" if prefix else metric.name, metric))
-            self.metrics.append(built)
+        taken: dict[str, int] = {}
+        for weighted, requested in ((False, self.requested), (True, self.requested_weighted)):
+            for built, name, wanted, loss, yt, yp in zip(
+                self.metrics, self.output_names, requested, self.losses, y_true, y_pred
+            ):
+                wanted = [] if wanted is None else wanted
+                for identifier in wanted if isinstance(wanted, (list, tuple)) else [wanted]:
+                    metric = _resolve_metric(identifier, loss, yt, yp)
+                    own = f"{name}_{metric.name}" if prefix else metric.name
+                    if own in taken and weighted:
+                        own = f"{name}_weighted_{metric.name}" if prefix else (
+                            f"weighted_{metric.name}")
+                    if own in taken:
+                        taken[own] += 1
+                        own = f"{own}_{taken[own] - 1}"
+                    else:
+                        taken[own] = 1
+                    built.append((own, metric, weighted))
 
     def update(self, y_true: list, y_pred: list, sample_weight) -> None:
+        """Update with one batch: ``metrics`` unweighted and ``weighted_metrics`` with
+        ``sample_weight`` (or the weights that ``class_weight`` gives), as in Keras."""
         if self.metrics is None:
             self._build(y_true, y_pred)
-        for built, yt, yp in zip(self.metrics, y_true, y_pred):
-            for _, metric in built:
-                metric.update_state(yt, yp, sample_weight=sample_weight)
+        if isinstance(sample_weight, (list, tuple, dict)) and len(self.output_names) > 1:
+            weights = by_output(sample_weight, self.output_names)
+        else:
+            weights = [sample_weight] * len(self.output_names)
+        for built, yt, yp, sw in zip(self.metrics, y_true, y_pred, weights):
+            for _, metric, weighted in built:
+                metric.update_state(yt, yp, sample_weight=sw if weighted else None)
 
     def results(self) -> dict[str, float]:
         if self.metrics is None:
             return {}
-        return {name: float(m.result()) for built in self.metrics for name, m in built}
+        return {name: float(m.result()) for built in self.metrics for name, m, _ in built}
 
     def reset(self) -> None:
         for built in self.metrics or []:
-            for _, metric in built:
+            for _, metric, _ in built:
                 metric.reset_state()
 
     @property
     def all(self) -> list:
-        return [m for built in self.metrics or [] for _, m in built]
+        return [m for built in self.metrics or [] for _, m, _ in built]
+
+
+def _resolve_metric(identifier, loss, y_true, y_pred):
+    """A compile ``metrics`` entry as a Metric: ``'accuracy'`` by the loss and shapes."""
+    if isinstance(identifier, str) and identifier in ("accuracy", "acc"):
+        return metrics_module.resolve_accuracy(
+            loss, np.shape(y_true), np.shape(y_pred), name=identifier
+        )
+    metric = metrics_module.get(identifier)
+    if not isinstance(metric, metrics_module.Metric):
+        return metrics_module.MeanMetricWrapper(
+            metric, name=getattr(metric, "__name__", "metric")
+        )
+    if isinstance(identifier, str) and metric.name != identifier:
+        metric.name = identifier
+    return metric

@@ -251,7 +251,11 @@ class Model(Layer):
             loss: name, function or ``Loss``; a list or dict for several outputs.
             loss_weights: optional per-output weights (list or dict).
             metrics: names, functions or ``Metric`` objects; ``'accuracy'`` is resolved to
-                binary, categorical or sparse categorical accuracy as Keras does.
+                binary, categorical or sparse categorical accuracy as Keras does. As in
+                Keras they ignore ``sample_weight`` and ``class_weight``.
+            weighted_metrics: like ``metrics``, weighted by ``sample_weight`` or
+                ``class_weight``; one whose name a plain metric has is logged as
+                ``weighted_<name>`` (Keras's rule).
             run_eagerly: ``True`` runs every training step layer by layer through the
                 tape (Keras: no compiled step), also where a plain stack of Dense layers
                 would run its compiled step (:mod:`deepgrad.models.dense_step`); the
@@ -260,19 +264,20 @@ class Model(Layer):
         Raises:
             ValueError: for unknown names (the valid ones are listed).
         """
-        if weighted_metrics:
-            raise ValueError("compile: `weighted_metrics` is not supported yet; use `metrics`.")
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
         # The arguments as given, for saving (deepgrad.saving.compile_config).
-        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics}
         self.compiled_loss = (
             CompiledLoss(loss, loss_weights, self.output_names) if loss is not None else None
         )
         losses = (
             self.compiled_loss.losses if self.compiled_loss else [None] * len(self.output_names)
         )
-        self.compiled_metrics = CompiledMetrics(metrics, self.output_names, losses)
+        self.compiled_metrics = CompiledMetrics(
+            metrics, self.output_names, losses, weighted_metrics
+        )
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = None
         # One tracker per output loss where more than one output has a loss (Keras 3's

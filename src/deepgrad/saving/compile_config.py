@@ -50,6 +50,7 @@ def serialize_compile(model) -> dict | None:
         "loss": _serialize(args.get("loss"), "loss"),
         "loss_weights": to_json(args.get("loss_weights"), "compile: loss_weights"),
         "metrics": _serialize(args.get("metrics"), "metric"),
+        "weighted_metrics": _serialize(args.get("weighted_metrics"), "metric"),
     }
 
 
@@ -76,4 +77,7 @@ def compile_from_config(model, config: dict, custom_objects=None) -> None:
         loss=_deserialize(config.get("loss"), "loss", custom_objects),
         loss_weights=config.get("loss_weights"),
         metrics=_deserialize(config.get("metrics"), "metrics", custom_objects),
+        weighted_metrics=_deserialize(
+            config.get("weighted_metrics"), "weighted_metrics", custom_objects
+        ),
     )
