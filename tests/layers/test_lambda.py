@@ -78,3 +78,21 @@ def test_training_arguments_and_output_shape():
     assert halves(dg.Input(shape=(4,))).shape == (None, 2)
     with pytest.raises(TypeError, match="`arguments` must be a dict"):
         L.Lambda(noisy, arguments=[1])
+
+
+def test_a_given_output_shape_on_several_inputs_takes_the_first_batch_axis():
+    # keras.io's siamese contrastive example: Lambda(euclidean_distance, output_shape=(1,))
+    # on two towers raised TypeError (the first input's whole shape was taken as its batch).
+    def distance(pair):
+        a, b = pair
+        return dg.ops.sqrt(dg.ops.sum(dg.ops.square(a - b), axis=1, keepdims=True))
+
+    left, right = dg.Input(shape=(3,)), dg.Input(shape=(3,))
+    out = L.Lambda(distance, output_shape=(1,))([left, right])
+    assert out.shape == (None, 1)
+    model = dg.Model([left, right], out)
+    got = model.predict([np.zeros((2, 3), "float32"), np.full((2, 3), 2.0, "float32")],
+                        verbose=0)
+    np.testing.assert_allclose(got, np.full((2, 1), np.sqrt(12.0)), rtol=1e-6)
+    both = L.Lambda(lambda t: [t, t], output_shape=[(3,), (3,)])(left)
+    assert [t.shape for t in both] == [(None, 3), (None, 3)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from deepgrad import tree
 from deepgrad.layers.base import Layer
 from deepgrad.registry import get_registered_name, get_registered_object, is_registered
 
@@ -56,7 +57,7 @@ class Lambda(Layer):
         self.arguments = dict(arguments or {})
         self._output_shape = (
             output_shape if output_shape is None or callable(output_shape)
-            else tuple(output_shape)
+            else tree.map_shape_structure(tuple, output_shape)
         )
         try:
             self._passes_training = "training" in inspect.signature(function).parameters
@@ -72,7 +73,10 @@ class Lambda(Layer):
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))
         if self._output_shape is not None:
-            return (input_shape[0],) + self._output_shape
+            # Keras's rule: the batch size of the first input (of several too), before the
+            # given shape or each of several given shapes.
+            batch = tree.flatten(input_shape)[0]
+            return tree.map_shape_structure(lambda shape: (batch,) + shape, self._output_shape)
         return super().compute_output_shape(input_shape)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
