@@ -41,3 +41,20 @@ def test_leaky_relu_of_integers_is_float_as_keras():
     out = ops.leaky_relu(np.array([-5, 5], np.int32))
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.data, [-1.0, 5.0])
+
+
+def test_the_mean_of_nothing_is_nan_as_keras():
+    # keras.io "Visualizing what convnets learn": mean(activation[:, 2:-2, 2:-2, i]) of a
+    # 4x4 map is the mean of an empty slice. Keras 3.15 gives NaN (so does NumPy);
+    # deepgrad gave 0.0, and a gradient ascent silently did nothing.
+    image = np.ones((1, 4, 4, 2), np.float32)
+    assert np.isnan(ops.mean(image[:, 2:-2, 2:-2, 0]).data)
+    assert np.isnan(ops.mean(np.zeros((2, 0), np.float32), axis=1).data).all()
+    assert float(ops.mean(image[:, 1:-1, 1:-1, 0]).data) == 1.0
+
+
+def test_an_empty_batch_has_a_zero_loss():
+    from deepgrad import losses
+
+    empty = np.zeros((0, 1), np.float32)
+    assert float(losses.MeanSquaredError()(empty, empty).data) == 0.0

@@ -277,7 +277,9 @@ class Loss:
             reduction = self.reduction
             if reduction is None or reduction == "none" or values.ndim == 0:
                 return values
-            return ops.sum(values) if reduction == "sum" else ops.mean(values)
+            # An empty batch's loss is 0 (Keras divides with divide_no_nan).
+            summed = reduction == "sum" or values.size == 0
+            return ops.sum(values) if summed else ops.mean(values)
         return reduce_weighted_values(values, sample_weight, mask, self.reduction, self.name)
 
     def call(self, y_true: Tensor | ArrayLike, y_pred: Tensor) -> Tensor:

@@ -98,7 +98,9 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     count = 1
     for i in axes:
         count *= shape[i]
-    scale = np.asarray(1.0 / builtins.max(count, 1), dtype=x.dtype)
+    # The mean of nothing is NaN, as in NumPy, TensorFlow and Keras (0 would hide an empty
+    # slice, e.g. a crop larger than the feature map).
+    scale = np.asarray(1.0 / count if count else np.nan, dtype=x.dtype)
 
     def backward(g):
         return (_spread(g * scale, kept, shape),)
