@@ -122,6 +122,32 @@ def test_gradient_tape_watch_constant():
     assert float(tape.gradient(y, x)) == 12.0
 
 
+def test_the_tape_gives_tensors_as_tensorflow_does():
+    # keras.io "Integrated gradients" reads grads[0].numpy() (AttributeError on arrays).
+    x = Tensor(np.array([[1.0, 2.0]], np.float32))
+    unused = Tensor(np.zeros(2, np.float32))
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch([x, unused])
+        y = dg.ops.sum(x * x)
+    g = tape.gradient(y, x)
+    assert isinstance(g, Tensor) and g._node is None
+    np.testing.assert_array_equal(g[0].numpy(), [2.0, 4.0])
+    listed = tape.gradient(y, [x, unused])
+    assert isinstance(listed[0], Tensor) and listed[1] is None
+    assert isinstance(tape.gradient(y, {"x": x})["x"], Tensor)
+
+
+def test_watching_an_array_says_how_to_fix_it():
+    with dg.GradientTape() as tape, pytest.raises(TypeError, match="convert_to_tensor"):
+        tape.watch(dg.random.uniform((1, 2)))
+
+
+def test_a_format_spec_formats_the_value_as_tensorflow_does():
+    loss = Tensor(np.float32(0.25))
+    assert f"{loss:.3f}" == "0.250" and f"{loss}" == str(loss)
+    assert f"{Tensor(np.array([1, 2])):}" == str(Tensor(np.array([1, 2])))
+
+
 def test_variable_assign_is_in_place_and_checks_shape():
     v = Variable(np.zeros((2, 2)), name="k")
     data = v.data

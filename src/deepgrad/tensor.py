@@ -244,6 +244,12 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
+    def __format__(self, format_spec: str) -> str:
+        # f"{loss:.4f}" formats the value as TensorFlow's tensors do; f"{t}" is str(t).
+        if not format_spec:
+            return str(self)
+        return format(self.data.item() if self.data.ndim == 0 else self.data, format_spec)
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
         extra = ", requires_grad=True" if self.requires_grad else ""
@@ -760,7 +766,10 @@ class GradientTape:
     >>> with dg.GradientTape() as tape:
     ...     loss = (w * w).sum()
     >>> tape.gradient(loss, [w])
-    [array([4.], dtype=float32)]
+    [Tensor([4.], dtype=float32)]
+
+    Gradients come back as Tensors outside the graph (TensorFlow's tape gives tensors:
+    ``grads[0].numpy()`` works); ``dg.tensor.grad`` gives the arrays themselves.
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
@@ -781,7 +790,11 @@ class GradientTape:
         """Record operations on ``tensor`` (or a list of them) so gradients reach it."""
         for t in tensor if isinstance(tensor, (list, tuple)) else [tensor]:
             if not isinstance(t, Tensor):
-                raise TypeError(f"GradientTape.watch: expected a Tensor. Received: {type(t)}")
+                raise TypeError(
+                    f"GradientTape.watch: expected a Tensor. Received: {type(t)}. To fix, watch "
+                    "a Tensor and compute with it: x = dg.convert_to_tensor(x) (dg.random "
+                    "draws NumPy arrays, where keras.random gives backend tensors)."
+                )
             t.requires_grad = True
 
     def gradient(self, target, sources, output_gradients=None):
@@ -799,10 +812,15 @@ class GradientTape:
         if isinstance(sources, dict):
             keys = list(sources)
             values = grad(as_tensor(target), [sources[k] for k in keys], output_gradients)
-            return dict(zip(keys, values))
+            return dict(zip(keys, _tensors(values)))
         if isinstance(sources, Tensor):
-            return grad(as_tensor(target), [sources], output_gradients)[0]
-        return grad(as_tensor(target), list(sources), output_gradients)
+            return _tensors(grad(as_tensor(target), [sources], output_gradients))[0]
+        return _tensors(grad(as_tensor(target), list(sources), output_gradients))
+
+
+def _tensors(arrays: list) -> list:
+    """Gradient arrays as Tensors outside the graph (None stays None), as TF's tape gives."""
+    return [None if a is None else Tensor(a) for a in arrays]
 
 
 # The operators above call into deepgrad.ops, which itself builds on Tensor; importing
