@@ -245,3 +245,19 @@ def test_enumerate_reduce_apply_as_numpy_iterator():
     assert ints(Dataset.range(2).as_numpy_iterator()) == [0, 1]
     assert bool(Dataset.range(3).filter(lambda x: x > 0)) is True
     assert repr(Dataset.range(3).batch(2)) == "<BatchDataset cardinality=2>"
+
+
+def test_a_map_that_changes_its_element_in_place_says_how_to_fix_it():
+    # keras.io's PointNet example augments with `points += noise` (a new tensor in tf.data);
+    # deepgrad's elements are read-only arrays, and NumPy's message named neither.
+    points = np.zeros((4, 3, 2))
+
+    def augment(p, label):
+        p += 0.5
+        return p, label
+
+    with pytest.raises(ValueError, match=r"`x = x \+ y` instead of `x \+= y`"):
+        list(Dataset.from_tensor_slices((points, np.arange(4))).map(augment))
+    fixed = Dataset.from_tensor_slices((points, np.arange(4))).map(lambda p, y: (p + 0.5, y))
+    assert float(next(iter(fixed))[0].sum()) == 3.0
+    assert float(points.sum()) == 0.0

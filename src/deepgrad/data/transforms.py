@@ -75,7 +75,18 @@ class MapNode(Node):
         self.passes = itertools.count()
 
     def _call(self, element: Any) -> Any:
-        result = call_with_element(self.fn, element)
+        try:
+            result = call_with_element(self.fn, element)
+        except ValueError as error:
+            if "read-only" not in str(error):
+                raise
+            # tf.data's elements are immutable tensors: `points += noise` makes a new one.
+            # deepgrad's are NumPy arrays, read-only so that no map changes the source.
+            raise ValueError(
+                f"Dataset.map: `map_func` changed an element in place ({error}). The elements "
+                "are read-only NumPy arrays (tf.data gives tensors, where `x += y` makes a new "
+                "one). To fix, write `x = x + y` instead of `x += y`."
+            ) from error
         if isinstance(result, list):  # tf.data: a returned list is a tuple of components
             result = tuple(result)
         try:
