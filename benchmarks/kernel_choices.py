@@ -259,13 +259,18 @@ def flipped_input_grad():
 
 @case
 def pool_direct():
-    """pool._DIRECT_MAX_CELLS: inference max pooling of up to 4 cells a window reads
-    each cell's strided view (pool.max_of), against the separable passes."""
-    for shape in ((128, 28, 28, 32), (128, 14, 14, 64), (128, 28, 28, 1)):
+    """pool._DIRECT_MAX_CELLS: inference max pooling of up to that many cells a window
+    reads each cell's strided view (pool.max_of), against the separable passes: the course
+    CNN's 2x2 pools, the toy ResNet's 3x3 one (models.py toy_resnet) and ResNet50's 3x3
+    stride-2 one."""
+    cases = [((128, 28, 28, 32), 2, 2), ((128, 14, 14, 64), 2, 2), ((128, 28, 28, 1), 2, 2),
+             ((64, 28, 28, 64), 3, 3), ((8, 114, 114, 64), 3, 2)]
+    for shape, size, stride in cases:
         x = f32(*shape)
         settings = {"cell by cell (chosen)": pool._DIRECT_MAX_CELLS, "separable": 0}
-        max_pool = _bind(pool.max_pool2d, x, (2, 2), (2, 2), "valid", False)
-        yield f"2x2 max pool of {'x'.join(map(str, shape))}, no argmax", {
+        max_pool = _bind(pool.max_pool2d, x, (size, size), (stride, stride), "valid", False)
+        yield (f"{size}x{size} max pool, stride {stride}, of {'x'.join(map(str, shape))}, "
+               "no argmax"), {
             n: with_setting(pool, "_DIRECT_MAX_CELLS", v, max_pool) for n, v in settings.items()}
 
 
