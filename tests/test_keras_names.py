@@ -184,3 +184,23 @@ def test_constant_zeros_ones_as_tensorflow():
         dg.constant([1, 2, 3], shape=(2, 2))
     assert dg.zeros((2, 3)).dtype == np.float32 and dg.ones([2], dg.int64).dtype == np.int64
     assert dg.concat([dg.zeros((1, 2)), dg.ones((2, 2))], axis=0).shape == (3, 2)
+
+
+def test_tf_function_shape_range_and_newaxis_as_keras_io_examples_use_them():
+    # keras.io's TF-backend examples (convnet filters, GAN, Grad-CAM) write @tf.function,
+    # tf.random.uniform(tf.shape(labels)), tf.range(n) and pooled[..., tf.newaxis]. The
+    # values are TensorFlow 2.21's.
+    @dg.function
+    def step(x):
+        return x + 1
+
+    assert step(1) == 2 and dg.function(jit_compile=True)(step)(2) == 3
+    x = dg.ops.ones((2, 3))
+    assert dg.shape(x).tolist() == [2, 3] and dg.shape(x).dtype == np.int32
+    assert dg.random.uniform(dg.shape(x)).shape == (2, 3)
+    assert dg.shape(dg.Input((3,))) == (None, 3)
+    assert dg.range(5).numpy().tolist() == [0, 1, 2, 3, 4] and dg.range(5).dtype == np.int32
+    assert dg.range(0.0, 1.0, 0.25).numpy().tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert dg.range(0.0, 1.0, 0.25).dtype == np.float32
+    assert dg.range(2, 7, 2, dtype="int64").dtype == np.int64
+    assert x[..., dg.newaxis].shape == (2, 3, 1)

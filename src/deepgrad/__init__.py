@@ -75,7 +75,8 @@ _TF_STYLE_NAMES = (
     "cast", "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "argmax", "argmin",
     "equal", "not_equal", "constant", "convert_to_tensor", "zeros", "ones", "zeros_like",
     "ones_like", "square", "sqrt", "exp", "log", "abs", "maximum", "minimum", "add",
-    "subtract", "multiply", "divide", "clip_by_value", "where",
+    "subtract", "multiply", "divide", "clip_by_value", "where", "shape", "range", "function",
+    "newaxis",
 )
 _ATTRIBUTES.update(dict.fromkeys(_TF_STYLE_NAMES, "deepgrad.tf_style"))
 

@@ -124,3 +124,51 @@ def constant(value, dtype=None, shape=None) -> Tensor:
         else:
             raise ValueError(f"constant: {array.size} values cannot fill `shape`={shape}.")
     return Tensor(np.array(array))
+
+
+# ``x[..., tf.newaxis]``: a new axis of length 1, as NumPy's ``None``.
+newaxis = None
+
+
+def shape(input, out_type=np.int32):  # noqa: A002
+    """``tf.shape``: the sizes of ``input``'s axes as an integer array (int32, as
+    TensorFlow), so ``tf.shape(x)[0]`` and ``tf.random.uniform(tf.shape(x))`` work; a
+    symbolic input (a KerasTensor while a model is built) gives its shape tuple, ``None``
+    for sizes not known yet.
+
+    >>> shape(np.zeros((2, 3))).tolist()
+    [2, 3]
+    """
+    sizes = ops.shape(input)
+    if any(size is None for size in sizes):
+        return sizes
+    return np.asarray(sizes, dtype=out_type)
+
+
+def range(start, limit=None, delta=1, dtype=None) -> Tensor:  # noqa: A001
+    """``tf.range``: ``start, start + delta, ...`` below ``limit`` (``range(n)`` counts from
+    0); integers give int32 and floats float32, as TensorFlow.
+
+    >>> range(3).numpy().tolist(), range(1, 2, 0.5).numpy().tolist()
+    ([0, 1, 2], [1.0, 1.5])
+    """
+    if limit is None:
+        start, limit = 0, start
+    return ops.arange(start, limit, delta, dtype=dtype)
+
+
+def function(func=None, **options):
+    """``tf.function``: deepgrad runs Python as written, so the decorator gives the function
+    back unchanged (``jit_compile=``, ``input_signature=``, ``reduce_retracing=`` are taken
+    and ignored). Where deepgrad differs: TensorFlow runs a traced graph, so a ``print`` in
+    the function prints on every call here, and only while tracing there.
+
+    >>> @function
+    ... def double(x):
+    ...     return x * 2
+    >>> double(2), function(jit_compile=True)(double)(3)
+    (4, 6)
+    """
+    if func is None:
+        return lambda f: f
+    return func
