@@ -62,3 +62,11 @@ def test_weighted_metrics_are_saved_with_the_compile_settings(tmp_path):
     loaded = dg.saving.load_model(path)
     logs = loaded.evaluate(X, Y, sample_weight=SW, verbose=0, return_dict=True)
     assert logs["mae"] == pytest.approx(0.5127485990524292, rel=1e-6)
+
+
+def test_evaluate_lists_each_logged_value_once():
+    model = _model(metrics=["accuracy"], weighted_metrics=["accuracy"])
+    values = model.evaluate(X, Y, sample_weight=SW, verbose=0)
+    assert model.metrics_names == ["loss", "accuracy", "weighted_accuracy"]
+    np.testing.assert_allclose(values, [2.5288572311401367, 0.3333333432674408,
+                                        0.2857142984867096], rtol=1e-6)  # Keras 3.15

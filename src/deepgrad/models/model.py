@@ -375,7 +375,15 @@ class Model(Layer):
 
     @property
     def metrics_names(self) -> list[str]:
-        return [m.name for m in self.metrics]
+        """The names in the logs, in :attr:`metrics`' order: a compiled metric by its logged
+        name (its output's name in front for several outputs, ``weighted_<name>`` for a
+        weighted metric whose name a plain one has); ``evaluate`` lists values this way.
+        (Keras 3 says ``['loss', 'compile_metrics']``.)"""
+        compiled = getattr(self, "compiled_metrics", None)
+        logged = {}
+        if compiled is not None and compiled.metrics is not None:
+            logged = {id(m): name for built in compiled.metrics for name, m, _ in built}
+        return [logged.get(id(m), m.name) for m in self.metrics]
 
     def reset_metrics(self) -> None:
         for metric in self.metrics:
