@@ -1,8 +1,10 @@
-"""A/B of two deepgrad source trees on the models of cnn.py and mlp.py.
+"""A/B of two deepgrad source trees on the models of cnn.py, mlp.py and models.py.
 
 Refactors must not lose speed; this measures that: the same calls (the course CNN's
 training step and inference on a batch of 128 and its single-image ``predict_on_batch``;
-the iris network's and the 784-128-10 MLP's training steps) run in child processes that
+the iris network's and the 784-128-10 MLP's training steps; and, asked for by name,
+``<model>_train`` / ``<model>_predict`` for a model of ``models.py``, e.g.
+``resnet50_predict`` or ``toy_resnet_train``, at its batch size) run in child processes that
 alternate between the two trees, round after round, each child timing many calls after a
 warm-up. It prints, per call, the median CPU time and wall time of each tree with their
 ranges over the rounds, and the ratio old / new (above 1: the new tree is faster). CPU time
@@ -28,12 +30,19 @@ CASES = ("cnn_train", "cnn_predict", "cnn_single", "iris_step", "mlp_step")
 
 def _case(name: str):
     """The call to time for ``name`` in the deepgrad on ``sys.path``."""
+    import models
     import numpy as np
     from course_cnn import deepgrad_cnn
 
     import deepgrad as dg
 
     rng = np.random.default_rng(0)
+    model_name, _, mode = name.rpartition("_")
+    if mode in ("train", "predict") and model_name in models.MODELS:
+        builder, size, batch = models.MODELS[model_name]
+        _, train, predict = models._build("deepgrad", builder, size, batch)
+        x, y = models._data(model_name)
+        return (lambda: train(x, y)) if mode == "train" else (lambda: predict(x))
     if name.startswith("cnn"):
         model = deepgrad_cnn()
         x = rng.random((128, 28, 28, 1), dtype=np.float32)
@@ -93,6 +102,7 @@ def main() -> None:
     calls = {"cnn_train": 10, "cnn_predict": 20, "cnn_single": 200, "iris_step": 2000,
              "mlp_step": 300}
     for name in args.cases.split(","):
+        calls.setdefault(name, 5 if name.endswith("_train") else 10)  # a models.py model
         times = {"old": [], "new": []}
         for round_ in range(args.rounds):
             order = ("old", "new") if round_ % 2 == 0 else ("new", "old")

@@ -138,6 +138,47 @@ def test_conv2d_gradients(x_shape, k_shape, strides, padding, dilation, bias, ac
     assert gradient_check(fn, inputs)
 
 
+RESIDUAL_CASES = [
+    ((2, 5, 5, 3), (1, 1, 3, 4), 1, "valid", "relu"),  # pointwise: added block by block
+    ((2, 6, 6, 3), (1, 1, 3, 2), 2, "valid", None),  # strided pointwise
+    ((2, 6, 6, 8), (3, 3, 8, 4), 1, "same", "relu"),  # Winograd
+    ((2, 6, 5, 2), (3, 2, 2, 3), 1, "same", "relu6"),  # im2col
+]
+
+
+@pytest.mark.parametrize("x_shape, k_shape, strides, padding, act", RESIDUAL_CASES)
+def test_conv2d_with_residual_is_the_sum_then_the_activation(x_shape, k_shape, strides,
+                                                             padding, act):
+    x, k, b = rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[3])
+    plain = ops.conv2d(x, k, b, strides, padding)
+    r = rng.normal(size=plain.shape)
+    expected = (plain.data + r).clip(0, 6.0 if act == "relu6" else None) if act else plain.data + r
+    got = ops.conv2d(x, k, b, strides, padding, activation=act, residual=r)
+    np.testing.assert_allclose(got.data, expected, rtol=1e-12, atol=1e-12)
+
+    def fn(x, k, b, r):
+        return ops.conv2d(x, k, b, strides, padding, activation=act, residual=r)
+
+    assert gradient_check(fn, [x, k, b, r])
+
+
+def test_conv2d_with_pointwise_residual_blocks_matches_one_pass(monkeypatch):
+    from deepgrad.kernels import pointwise
+    x, k = rng.normal(size=(4, 6, 6, 3)), rng.normal(size=(1, 1, 3, 5))
+    r = rng.normal(size=(4, 6, 6, 5))
+    whole = ops.conv2d(x, k, activation="relu", residual=r).data
+    monkeypatch.setattr(pointwise, "ROWS_BYTES", 64)  # blocks of one or two rows
+    np.testing.assert_allclose(ops.conv2d(x, k, activation="relu", residual=r).data, whole,
+                               rtol=1e-12, atol=0)
+
+
+def test_conv2d_residual_of_another_shape_is_refused():
+    message = (r"conv2d: `residual` must have the output's shape \(1, 3, 3, 2\). "
+               r"Received: residual shape \(1, 3, 3, 1\)")
+    with pytest.raises(ValueError, match=message):
+        ops.conv2d(np.ones((1, 3, 3, 1)), np.ones((1, 1, 1, 2)), residual=np.ones((1, 3, 3, 1)))
+
+
 def test_conv2d_gradients_with_tiny_chunks(monkeypatch):
     monkeypatch.setattr(conv_gemm, "CHUNK_BYTES", 1)  # one image per chunk
     for x_shape, k_shape, padding in [((3, 6, 6, 2), (3, 3, 2, 2), "same"),

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad.kernels import conv_gemm, pointwise, winograd
+from deepgrad.kernels.activation import relu_clip
 from deepgrad.kernels.geometry import ConvGeometry, conv_geometry, pooled_output
 from deepgrad.kernels.pool import max_pool2d, max_pool_into
 
@@ -73,11 +74,14 @@ def conv_forward(
     pool: tuple[int, int] | None = None,
     argmax: np.ndarray | None = None,
     ceiling: float | None = None,
+    residual: np.ndarray | None = None,
 ) -> np.ndarray:
     """Convolve ``x`` (N, H, W, Cin) with the kernel matrix ``w2`` (kh*kw*Cin, Cout).
 
     Returns the output ``(N, out_h, out_w, Cout)``, bias and ReLU applied in place (with
-    ``ceiling``, ReLU also caps at it: ReLU6).
+    ``ceiling``, ReLU also caps at it: ReLU6). ``residual``, an array of the output's
+    shape, is added before the ReLU (a residual block's sum): on the 1x1 path to each
+    block of rows while it is in the cache, on the others as one pass (no pool then).
     With ``pool=(ph, pw)`` the output is also max-pooled (strides equal to the window,
     ``'valid'``) and the pooled ``(N, out_h // ph, out_w // pw, Cout)`` is returned.
     Where :func:`pools_in_chunks` holds, ``argmax`` (uint8, the pooled shape) receives
@@ -93,6 +97,16 @@ def conv_forward(
     dtype = np.result_type(x.dtype, w2.dtype)
     if argmax is not None and (pool is None or not pools_in_chunks(geo, pool, dtype)):
         raise ValueError(f"conv_forward: no winners of pool {pool} after {geo}")
+    if residual is not None:
+        shape = (geo.batch, geo.out_h, geo.out_w, geo.out_c)
+        if pool is not None or residual.shape != shape:
+            raise ValueError(f"conv_forward: a residual of shape {residual.shape} after {geo} "
+                             f"(expected {shape}, and no pool)")
+        if geo.is_pointwise and not winograd.applies(geo, dtype):
+            return pointwise.forward(x, w2, geo, bias, relu, ceiling, residual)
+        y = conv_forward(x, w2, geo, bias)
+        y += residual
+        return relu_clip(y, high=ceiling) if relu else y
     if winograd.applies(geo, dtype):
         kernel = w2.reshape(geo.kh, geo.kw, geo.in_c, geo.out_c)
         if pool is None or winograd.pools_in_tiles(geo, pool):

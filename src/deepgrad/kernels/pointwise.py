@@ -43,10 +43,12 @@ def forward(
     bias: np.ndarray | None = None,
     relu: bool = False,
     ceiling: float | None = None,
+    residual: np.ndarray | None = None,
 ) -> np.ndarray:
     """A 1x1 unpadded convolution (``geo.is_pointwise``): the images' rows (every
-    stride-th pixel) times ``w2`` (Cin, Cout), bias and ReLU (capped at ``ceiling`` when
-    given) in place.
+    stride-th pixel) times ``w2`` (Cin, Cout), bias, ``residual`` (an array of the
+    output's shape) and ReLU (capped at ``ceiling`` when given) in place, each block of
+    rows while it is in the cache.
 
     >>> from deepgrad.kernels.geometry import conv_geometry
     >>> x = np.ones((1, 2, 2, 1))
@@ -60,21 +62,25 @@ def forward(
     dtype = np.result_type(rows.dtype, w2.dtype)
     step = parallel.chunk_size(m, max(1, ROWS_BYTES // ((geo.in_c + cout) * dtype.itemsize)))
 
-    def finish(y: np.ndarray) -> None:
+    extra = None if residual is None else residual.reshape(m, cout)
+
+    def finish(y: np.ndarray, part: slice = slice(None)) -> None:
         if bias is not None:
             y += bias
+        if extra is not None:
+            y += extra[part]
         if relu:
             relu_clip(y, high=ceiling)
 
-    if (bias is None and not relu) or step * MAX_THREADS >= m:
+    if (bias is None and not relu and extra is None) or step * MAX_THREADS >= m:
         y = parallel.matmul(rows, w2)  # the output fits the caches: one product, then
         finish(y)
-    else:  # bias and ReLU on each block of rows while it is in the cache
+    else:  # bias, residual and ReLU on each block of rows while it is in the cache
         y = np.empty((m, cout), dtype)
 
         def run(group: list[slice]) -> None:
             for part in group:
-                finish(np.matmul(rows[part], w2, out=y[part]))
+                finish(np.matmul(rows[part], w2, out=y[part]), part)
 
         run_groups(run, chunks(m, step))
     return y.reshape(geo.batch, geo.out_h, geo.out_w, cout)

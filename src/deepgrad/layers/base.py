@@ -40,8 +40,8 @@ from deepgrad.scopes import scoped
 from deepgrad.tensor import Tensor, Variable
 
 __all__ = [
-    "Layer", "InputSpec", "FusedCall", "fuse_chain", "clear_session", "get_uid", "shape_str",
-    "shapes_of",
+    "Layer", "InputSpec", "FusedCall", "InputFusedCall", "fuse_chain", "clear_session", "get_uid",
+    "shape_str", "shapes_of",
 ]
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -867,6 +867,38 @@ class FusedCall:
         last = then[-1] if then else second
         if last.activity_regularizer is not None:
             last._activity_losses = activity_penalties(last.activity_regularizer, outputs)
+        return outputs
+
+
+class InputFusedCall:
+    """A merging call that took the call making one of its inputs into its own op:
+    ``merge([..., producer(x), ...])``, with the producer's input ``x`` at ``index`` of
+    the inputs, run as one op (``run``, from ``merge_layer.fuse_input(producer, index,
+    following)``; ``Add`` after a convolution and batch norm: the residual sum in the
+    convolution's blocks). Where ``run`` declines, ``producer`` and then ``merge`` (each
+    a layer or a :class:`FusedCall`) run as they are.
+
+    >>> import deepgrad as dg
+    >>> conv, bn, add = dg.layers.Conv2D(2, 1), dg.layers.BatchNormalization(), dg.layers.Add()
+    >>> x, other = np.ones((1, 3, 3, 2), np.float32), np.ones((1, 3, 3, 2), np.float32)
+    >>> expected = add([other, bn(conv(x))]).data
+    >>> producer = FusedCall(conv, bn, conv.fuse(bn))
+    >>> call = InputFusedCall(producer, add, 1, add.fuse_input(producer, 1))
+    >>> np.allclose(call([Tensor(other), Tensor(x)]).data, expected)
+    True
+    """
+
+    __slots__ = ("producer", "merge", "index", "run")
+
+    def __init__(self, producer, merge, index: int, run: Callable) -> None:
+        self.producer, self.merge, self.index, self.run = producer, merge, index, run
+
+    def __call__(self, inputs, training=None):
+        outputs = self.run(inputs, training)
+        if outputs is None:
+            inputs = list(inputs)
+            inputs[self.index] = self.producer(inputs[self.index], training=training)
+            return self.merge(inputs, training=training)
         return outputs
 
 

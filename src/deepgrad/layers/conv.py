@@ -327,10 +327,12 @@ class Conv2D(BaseConv):
             dilation_rate=self.dilation_rate, activation=self._fused,
         )
 
-    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation, padding=None) -> Tensor:
+    def _convolve_scaled(self, inputs: Tensor, scale, shift, activation, padding=None,
+                         residual=None) -> Tensor:
         """The convolution with its output channels times ``scale`` plus ``shift`` (None:
-        neither) and ``activation``, in one op (:mod:`deepgrad.layers.conv_fusion`);
-        ``padding`` ``((top, bottom), (left, right))`` replaces the layer's own."""
+        neither), plus ``residual`` when given, and ``activation``, in one op
+        (:mod:`deepgrad.layers.conv_fusion`); ``padding`` ``((top, bottom), (left,
+        right))`` replaces the layer's own."""
         kernel, bias = self.kernel, self.bias
         if scale is not None:
             kernel = kernel * scale
@@ -338,6 +340,7 @@ class Conv2D(BaseConv):
         return ops.conv2d(
             inputs, kernel, bias, strides=self.strides, padding=padding or self.padding,
             dilation_rate=self.dilation_rate, activation=activation, name=self.name,
+            residual=residual,
         )
 
     def fuse(self, following: Layer, *then: Layer):

@@ -142,6 +142,51 @@ class Add(_Merge):
         return run
 
 
+    def fuse_input(self, producer, index: int, following: tuple = ()):
+        """Take the call that makes input ``index`` into this sum's op: a fused
+        convolution chain ending before any activation (``producer``, whose ``run`` takes a
+        ``residual``: :mod:`deepgrad.layers.conv_fusion`) adds the sum's other input to
+        its output, then the ReLU or ReLU6 in ``following`` (if any), in one op; on the
+        1x1 path each block of the output takes the other input while it is in the cache
+        (ResNet50's residual blocks, ``benchmarks/models.py``). Returns ``run(inputs,
+        training)``, where input ``index`` is the producer's own input; the run declines
+        (the calls then run as they are) for anything but two float inputs of the sum's
+        shape, masks, activity regularizers, a chain that cannot fold (batch norm in
+        training), or layers changed since. deepgrad's addition (Keras has no fusion).
+        """
+        produce = getattr(producer, "run", None)
+        if not getattr(produce, "takes_residual", False) or len(following) > 1:
+            return None
+        if type(self).call is not _Merge.call or type(self)._merge is not Add._merge:
+            return None
+        epilogue = following[0].epilogue() if following else None
+        if following and (epilogue is None or epilogue[0] != "activation"):
+            return None
+        chain = (producer.first, producer.second, *producer.then)
+
+        def run(inputs, training=None):
+            if (
+                not isinstance(inputs, (list, tuple)) or len(inputs) != 2
+                or self.activity_regularizer is not None or any_masks()
+                or not all(layer.built for layer in chain)
+                or (following and (following[0].epilogue() != epilogue
+                                   or following[0].activity_regularizer is not None))
+            ):
+                return None
+            x, other = inputs[index], inputs[1 - index]
+            if (type(x) is not Tensor or type(other) is not Tensor or other.dtype.kind != "f"
+                    or other.dtype != x.dtype or x.ndim != 4):
+                return None
+            shape = x.shape
+            for layer in chain:
+                shape = layer.compute_output_shape(shape)
+            if tuple(shape) != other.shape:
+                return None  # the sum's own call says what is wrong
+            return produce(x, training, residual=other, after=epilogue and epilogue[1])
+
+        return run
+
+
 class Subtract(_Merge):
     """First input minus the second (exactly two inputs).
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from deepgrad import ops, tree
-from deepgrad.layers.base import FusedCall, fuse_chain, shapes_of
+from deepgrad.layers.base import FusedCall, InputFusedCall, fuse_chain, shapes_of
 from deepgrad.layers.input_layer import InputLayer
 from deepgrad.layers.keras_tensor import KerasTensor, Node
 
@@ -142,6 +142,8 @@ class Plan:
         self.output = slots[id(structure)] if isinstance(structure, KerasTensor) else None
         self.output_template = tree.map_structure(
             lambda t: _Slot(slots[id(t)]) if isinstance(t, KerasTensor) else t, structure)
+        if fuse:
+            self._fuse_inputs()
         # Each step lets go of the tensors it was the last to read (not the outputs), so an
         # activation that no backward function saved is freed during the forward pass, as
         # in a plain chain (the peak training memory of benchmarks/models.py's ResNet50).
@@ -163,6 +165,43 @@ class Plan:
         else:
             if len(graph.inputs) == 1 and self.output == previous:
                 self.chain = [step.call for step in self.steps]
+
+    def _fuse_inputs(self) -> None:
+        """A merging step takes the step that makes one of its inputs into its own op,
+        where the merging layer can (``layer.fuse_input(producer, index, following)``: a
+        residual ``Add`` after a convolution and batch norm) and that input is read by
+        nothing else: the producer then runs at the merging step, from its own input."""
+        producers = {step.target: step for step in self.steps if step.target is not None}
+        readers: dict[int, int] = {}
+        for step in self.steps:
+            for index in step.reads():
+                readers[index] = readers.get(index, 0) + 1
+        for item in tree.flatten(self.output_template):
+            if type(item) is _Slot:
+                readers[item.index] = readers.get(item.index, 0) + 1
+        taken: set[int] = set()
+        for step in self.steps:
+            fused = isinstance(step.call, FusedCall)
+            merge = step.call.first if fused else step.call
+            fuse_input = getattr(merge, "fuse_input", None)
+            if (fuse_input is None or step.source is not None or step.tensor_arguments
+                    or step.args or step.kwargs or not isinstance(step.template, list)):
+                continue
+            following = (step.call.second, *step.call.then) if fused else ()
+            for index, item in enumerate(step.template):
+                producer = producers.get(item.index) if type(item) is _Slot else None
+                if (producer is None or id(producer) in taken or readers[item.index] != 1
+                        or producer.source is None or producer.tensor_arguments
+                        or producer.args or producer.kwargs):
+                    continue
+                run = fuse_input(producer.call, index, following)
+                if run is not None:
+                    step.call = InputFusedCall(producer.call, step.call, index, run)
+                    step.template = list(step.template)
+                    step.template[index] = _Slot(producer.source)
+                    taken.add(id(producer))
+                    break
+        self.steps = [step for step in self.steps if id(step) not in taken]
 
     def run(self, values: list, training):
         """Run the steps on ``values`` (the inputs in their slots); return the outputs."""

@@ -144,6 +144,7 @@ def conv2d(
     dilation_rate=(1, 1),
     activation: str | None = None,
     name: str = "conv2d",
+    residual=None,
 ) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras) with optional fused bias and ReLU.
 
@@ -158,13 +159,16 @@ def conv2d(
             BatchNormalization folded into a convolution in inference, then MobileNet's
             ``ReLU(6.0)``).
         name: the name used in error messages.
+        residual: optional tensor of the output's shape, added before the activation (a
+            residual block's ``Add`` then ``ReLU``, in the same op: on the 1x1 path each
+            block of the output takes it while in the cache; deepgrad's addition).
 
     Returns:
         ``(N, out_h, out_w, Cout)``.
 
     Raises:
         ValueError: on wrong ranks, different channel counts, a (dilated) kernel larger
-            than the padded input, or bad arguments.
+            than the padded input, a residual of another shape, or bad arguments.
 
     With ``'same'`` padding and stride 2 a 4x4 image gets one row and column of zeros,
     at the bottom and right, so the windows start at rows and columns 0 and 2:
@@ -179,7 +183,10 @@ def conv2d(
     )
     w2 = kernel.data.reshape(-1, geo.out_c)
     ceiling = BOUNDS["relu6"][1] if activation == "relu6" else None
-    y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu, ceiling=ceiling)
+    b = None if bias is None else bias.data
+    if residual is not None:
+        return _conv2d_residual(x, kernel, bias, data, w2, geo, relu, ceiling, residual, name)
+    y = conv_forward(data, w2, geo, b, relu, ceiling=ceiling)
     output = y if relu else None  # kept for the activation's mask only
 
     def backward(g):
@@ -189,6 +196,27 @@ def conv2d(
         return _conv2d_grads(x, kernel, bias, data, w2, geo, g, output)
 
     return make_result(y, _parents(x, kernel, bias), backward)
+
+
+def _conv2d_residual(x, kernel, bias, data, w2, geo, relu, ceiling, residual, name):
+    """:func:`conv2d` with ``residual`` added before the activation."""
+    r = as_tensor(residual)
+    shape = (geo.batch, geo.out_h, geo.out_w, geo.out_c)
+    if r.shape != shape:
+        raise ValueError(f"{name}: `residual` must have the output's shape {shape}. "
+                         f"Received: residual shape {r.shape}")
+    dtype = np.result_type(data.dtype, w2.dtype)
+    y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu,
+                     ceiling=ceiling, residual=r.data.astype(dtype, copy=False))
+
+    def backward(g):
+        # The masked gradient is the residual's own, and the convolution's.
+        if relu:
+            g = masked(g, y, BOUNDS["relu6" if ceiling is not None else "relu"],
+                       np.empty_like(g))
+        return _conv2d_grads(x, kernel, bias, data, w2, geo, g) + (_as(g, r),)
+
+    return make_result(y, _parents(x, kernel, bias) + (r,), backward)
 
 
 @op
