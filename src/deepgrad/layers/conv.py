@@ -20,6 +20,7 @@ stride ``S``: ``W_out = (W - F + 2P) / S + 1`` (rounded down); ``'same'`` keeps
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -194,7 +195,20 @@ class BaseConv(Layer):
                 constraint=self.bias_constraint, name="bias",
             )
 
+    @property
+    def _custom_convolution_op(self) -> bool:
+        """Whether this class overrides Keras's ``convolution_op`` hook (see
+        :meth:`Conv2D.convolution_op`): its call then runs it, and nothing fuses."""
+        return _runs_convolution_op(type(self))
+
     def call(self, inputs: Tensor) -> Tensor:
+        if self._custom_convolution_op:  # Keras's call: the hook, the bias, the activation
+            out = self.convolution_op(inputs, self.kernel)
+            if self.bias is not None:
+                shape = [1] * out.ndim
+                shape[-1 if self.data_format == "channels_last" else 1] = self.filters
+                out = ops.add(out, ops.reshape(self.bias, shape))
+            return self.activation(out)
         first = self.data_format == "channels_first"
         out = self._convolve(to_channels_last(inputs) if first else inputs)
         if self._fused is None and self.activation is not activations.linear:
@@ -327,6 +341,22 @@ class Conv2D(BaseConv):
             dilation_rate=self.dilation_rate, activation=self._fused,
         )
 
+    def convolution_op(self, inputs, kernel):
+        """The convolution alone, ``ops.conv(inputs, kernel)`` with this layer's strides,
+        padding, dilation and data format: Keras's hook. A subclass that overrides it
+        (keras.io's weight-standardized convolution) has its call run it, then add the
+        bias and apply the activation, as Keras's does; deepgrad's fusions then leave the
+        layer alone.
+
+        >>> layer = Conv2D(1, 2, use_bias=False, kernel_initializer="ones")
+        >>> x = np.ones((1, 3, 3, 1), np.float32); _ = layer(x)
+        >>> layer.convolution_op(x, layer.kernel * 2).data[0, :, :, 0]
+        array([[8., 8.],
+               [8., 8.]], dtype=float32)
+        """
+        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding,
+                        data_format=self.data_format, dilation_rate=self.dilation_rate)
+
     def _convolve_scaled(self, inputs: Tensor, scale, shift, activation, padding=None,
                          residual=None) -> Tensor:
         """The convolution with its output channels times ``scale`` plus ``shift`` (None:
@@ -361,6 +391,7 @@ class Conv2D(BaseConv):
             or self.data_format != "channels_last"
             or type(self).call is not BaseConv.call
             or type(self)._convolve is not Conv2D._convolve
+            or self._custom_convolution_op
         ):
             return None
         pool_size = epilogue[1]
@@ -486,6 +517,15 @@ class Conv2DTranspose(Conv2D):
         config = super().get_config()
         del config["groups"]
         return {**config, "output_padding": self.output_padding}
+
+
+@functools.cache
+def _runs_convolution_op(cls: type) -> bool:
+    """Whether ``cls`` overrides ``Conv2D.convolution_op`` (transposed convolutions have no
+    such hook in Keras, so theirs is not run)."""
+    hook = getattr(cls, "convolution_op", None)
+    return (hook is not None and hook is not Conv2D.convolution_op
+            and not issubclass(cls, Conv2DTranspose))
 
 
 Convolution1D = Conv1D

@@ -62,6 +62,7 @@ def _fusable(conv: Layer) -> bool:
         and _definer(cls, "_convolve_scaled") is not None
         and _definer(cls, "_convolve_scaled") is _definer(cls, "_convolve")
         and _definer(cls, "call").__name__ == "BaseConv"
+        and not getattr(conv, "_custom_convolution_op", False)
     )
 
 
