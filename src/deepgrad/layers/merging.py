@@ -141,7 +141,6 @@ class Add(_Merge):
 
         return run
 
-
     def fuse_input(self, producer, index: int, following: tuple = ()):
         """Take the call that makes input ``index`` into this sum's op: a fused
         convolution chain ending before any activation (``producer``, whose ``run`` takes a
