@@ -2,6 +2,7 @@
 (TensorFlow): integer accumulators, complex eig, triangular factors, scalar scales."""
 
 import numpy as np
+import pytest
 
 from deepgrad import ops
 
@@ -58,3 +59,16 @@ def test_an_empty_batch_has_a_zero_loss():
 
     empty = np.zeros((0, 1), np.float32)
     assert float(losses.MeanSquaredError()(empty, empty).data) == 0.0
+
+
+def test_text_converts_to_a_string_tensor_as_keras():
+    # keras.io "Using pre-trained word embeddings" ends with
+    # end_to_end_model(keras.ops.convert_to_tensor([["this message is about ..."]])):
+    # Keras gives a string tensor; deepgrad raised "Invalid dtype: 'str1760'".
+    text = ops.convert_to_tensor([["this message is about computer graphics"]])
+    assert text.shape == (1, 1) and text.dtype.kind == "U"
+    assert ops.convert_to_tensor("abc").data.tolist() == "abc"
+    assert ops.convert_to_tensor(["a", "b"], dtype="string").data.tolist() == ["a", "b"]
+    assert ops.equal(np.array(["a", "b"]), "a").data.tolist() == [True, False]
+    with pytest.raises(ValueError, match="text and numbers do not mix"):
+        ops.add(["a"], 1)

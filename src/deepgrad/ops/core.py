@@ -52,6 +52,8 @@ def tensor_of(x, dtype=None) -> Tensor:
         if isinstance(x, np.ndarray):
             return Tensor(x)
         dtype = result_type(dtype_of(x))
+    if dtype == "string":  # text stays text, as in Keras's string tensors
+        return Tensor(np.asarray(x))
     return Tensor(np.asarray(x, dtype=dtype))
 
 

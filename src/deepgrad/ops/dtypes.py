@@ -84,6 +84,12 @@ def standardize_dtype(dtype) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _promote(nodes: frozenset) -> str:
+    if "string" in nodes:  # text mixes with no number (Keras's lattice has no edge to it)
+        raise ValueError(
+            f"Input dtypes {tuple(sorted(nodes))} have no implicit promotion path: text and "
+            "numbers do not mix. To fix, convert the text to numbers first (e.g. with a "
+            "StringLookup or TextVectorization layer)."
+        )
     common = frozenset.intersection(*(_UPPER[n] for n in nodes))
     least = (common & nodes) or {c for c in common if common <= _UPPER[c]}
     if len(least) != 1:
@@ -138,7 +144,11 @@ def dtype_of(value):
     """
     dtype = getattr(value, "dtype", None)
     if dtype is not None:
-        return dtype.name if isinstance(dtype, np.dtype) else standardize_dtype(dtype)
+        if isinstance(dtype, np.dtype):
+            return "string" if dtype.kind in "US" else dtype.name
+        return standardize_dtype(dtype)
+    if isinstance(value, (str, bytes)):
+        return "string"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):
@@ -149,7 +159,8 @@ def dtype_of(value):
     if isinstance(value, (list, tuple)):
         flat = _flatten(value)
         return result_type(*(dtype_of(v) for v in flat)) if flat else config.floatx()
-    return np.asarray(value).dtype.name
+    array = np.asarray(value)
+    return "string" if array.dtype.kind in "US" else array.dtype.name
 
 
 def _flatten(value) -> list:
