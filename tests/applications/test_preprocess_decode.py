@@ -148,3 +148,25 @@ def test_decode_predictions_errors(caches):
     (folder / imagenet_utils.CLASS_INDEX_FILE).write_text(json.dumps({"0": ["n0", "tench"]}))
     with pytest.raises(ValueError, match="is not an ImageNet class index"):
         imagenet_utils.decode_predictions(np.zeros((1, 1000)))
+
+
+@pytest.mark.parametrize("mode", ["caffe", "tf", "torch"])
+def test_preprocess_inside_a_model_and_under_a_tape(mode):
+    # keras.io's triplet-loss siamese example calls resnet.preprocess_input(anchor_input)
+    # on a KerasTensor (deepgrad raised ValueError); on a Tensor the result must keep the
+    # graph so a gradient reaches the pixels.
+    inputs = dg.Input(PIXELS.shape[1:])
+    outputs = imagenet_utils.preprocess_input(inputs, mode=mode)
+    assert outputs.shape == (None,) + PIXELS.shape[1:]
+    model = dg.Model(inputs, outputs)
+    np.testing.assert_allclose(model.predict(PIXELS, verbose=0), _expected(mode, PIXELS),
+                               rtol=1e-5)
+    first = imagenet_utils.preprocess_input(dg.Tensor(PIXELS.transpose(0, 3, 1, 2)),
+                                            "channels_first", mode)
+    np.testing.assert_allclose(first.numpy(), _expected(mode, PIXELS).transpose(0, 3, 1, 2),
+                               rtol=1e-5)
+    pixels = dg.Tensor(PIXELS)
+    with dg.GradientTape() as tape:
+        tape.watch(pixels)
+        total = dg.ops.sum(imagenet_utils.preprocess_input(pixels, mode=mode))
+    assert tape.gradient(total, pixels) is not None

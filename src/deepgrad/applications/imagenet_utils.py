@@ -197,7 +197,9 @@ def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> 
 
     Returns:
         A new float array (float32 unless ``x`` is already a float array). Keras writes
-        over a float input array; deepgrad never changes the caller's array.
+        over a float input array; deepgrad never changes the caller's array. A Tensor or
+        a KerasTensor (``preprocess_input(inputs)`` inside a model) gives a Tensor or a
+        KerasTensor made with ``dg.ops``, so gradients reach the images (Keras's rule).
 
     Raises:
         ValueError: for an unknown ``mode`` or ``data_format``, or images without 3 channels
@@ -211,7 +213,9 @@ def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> 
             f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}"
         )
     data_format = config.standardize_data_format(data_format, "preprocess_input")
-    x = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if isinstance(x, (Tensor, KerasTensor)):
+        return _preprocess_tensor(x, data_format, mode)
+    x = np.asarray(x)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype("float32")
     x = x.astype(dtype)  # always a copy: the caller's array is never changed
     if mode == "tf":
@@ -232,6 +236,30 @@ def preprocess_input(x, data_format: str | None = None, mode: str = "caffe") -> 
     else:
         x = x[..., ::-1] - np.asarray(_CAFFE_MEAN, dtype)
     return np.moveaxis(x, -1, channel_axis)
+
+
+def _preprocess_tensor(x, data_format: str, mode: str):
+    """:func:`preprocess_input` with ``dg.ops``: a graph op on a Tensor or KerasTensor."""
+    from deepgrad import ops
+
+    if not np.dtype(x.dtype).kind == "f":
+        x = ops.cast(x, "float32")
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    channel_axis = (0 if len(x.shape) == 3 else 1) if data_format == "channels_first" else -1
+    if x.shape[channel_axis] != 3:
+        raise ValueError(
+            f"preprocess_input(mode={mode!r}) expects RGB images with 3 channels on axis "
+            f"{channel_axis}. Received shape: {tuple(x.shape)}"
+        )
+    shape = [1] * len(x.shape)
+    shape[channel_axis] = 3
+    dtype = np.dtype(x.dtype)
+    if mode == "torch":
+        mean = np.asarray(_TORCH_MEAN, dtype).reshape(shape)
+        std = np.asarray(_TORCH_STD, dtype).reshape(shape)
+        return (x / 255.0 - mean) / std
+    return ops.flip(x, axis=channel_axis) - np.asarray(_CAFFE_MEAN, dtype).reshape(shape)
 
 
 def caffe_preprocess_input(x, data_format: str | None = None) -> np.ndarray:
