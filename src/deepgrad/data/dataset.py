@@ -30,6 +30,7 @@ import numpy as np
 from deepgrad.data.batching import BatchNode, PaddedBatchNode
 from deepgrad.data.cache import CacheNode
 from deepgrad.data.constants import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
+from deepgrad.data.elements import as_elements
 from deepgrad.data.pipeline import Node
 from deepgrad.data.shuffle import ShuffleNode
 from deepgrad.data.sources import (
@@ -621,7 +622,7 @@ class Dataset:
         return state
 
     def as_numpy_iterator(self) -> Iterator:
-        """An iterator over the elements as NumPy arrays (they already are).
+        """An iterator over the elements as plain NumPy arrays (what ``fit`` reads).
 
         Returns:
             A fresh iterator (a new pass).
@@ -629,7 +630,7 @@ class Dataset:
         >>> [int(v) for v in Dataset.range(2).as_numpy_iterator()]
         [0, 1]
         """
-        return iter(self)
+        return self._node.iterate()
 
     def cardinality(self) -> int:
         """The number of elements, computed from the pipeline without running it.
@@ -664,7 +665,15 @@ class Dataset:
         return spec
 
     def __iter__(self) -> Iterator:
-        return self._node.iterate()
+        """The elements, each array with ``.numpy()`` as tf.data's tensors have
+        (:class:`~deepgrad.data.elements.ElementArray`: NumPy arrays, no copy).
+
+        >>> for element in Dataset.range(2):
+        ...     print(element.numpy())
+        0
+        1
+        """
+        return map(as_elements, self._node.iterate())
 
     def __len__(self) -> int:
         n = self.cardinality()

@@ -312,7 +312,9 @@ class IterableBatches:
         scope = epoch_scope(epoch) if epoch is not None else contextlib.nullcontext()
         restartable = hasattr(self.source, "cardinality") or not isinstance(self.source, Iterator)
         if restartable and (self.steps is None or self._iterator is None):
-            self._iterator = iter(self.source)
+            # A Dataset's plain arrays, not the ElementArrays that iterating it gives users.
+            plain = getattr(self.source, "as_numpy_iterator", None)
+            self._iterator = plain() if plain is not None else iter(self.source)
         elif self._iterator is None:
             self._iterator = self.source
         count = 0
