@@ -204,6 +204,24 @@ def test_verbose_modes_print_keras_lines(capsys):
     assert "4/4" in live and "━" in live and "loss:" in live
 
 
+def test_evaluate_line_times_the_whole_pass(capsys):
+    # evaluate's line showed 1us/step: its clock started after the pass. A callback that
+    # waits 20 ms per batch makes each step last at least that long.
+    import re
+    import time
+
+    class Slow(dg.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            time.sleep(0.02)
+
+    model = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.evaluate(np.ones((4, 2), "float32"), np.ones((4, 1), "float32"), batch_size=2,
+                   verbose=2, callbacks=[Slow()])
+    amount, unit = re.search(r"- (\d+)(us|ms|s)/step", capsys.readouterr().out).groups()
+    assert unit == "s" or (unit == "ms" and int(amount) >= 20), (amount, unit)
+
+
 def test_summary_counts_and_shapes(capsys):
     model = iris_model()
     model.summary()

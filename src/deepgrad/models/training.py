@@ -352,10 +352,11 @@ def evaluate(
                               _model_dtype(self)))
     callback_list = CallbackList(callbacks, model=self, params={"verbose": verbose})
     callback_list.on_test_begin()
+    # Made before the loop: its clock gives the time per step that the line shows.
+    bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
     with _guard():
         logs = _test_loop(self, data, callback_list)
-    if verbose:
-        bar = Progbar(data.steps_per_epoch, verbose=verbose)
+    if bar is not None:
         bar.update(bar.target or 1, logs, finalize=True)
     callback_list.on_test_end(logs)
     return format_result(self, logs, return_dict)
