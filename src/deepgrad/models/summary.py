@@ -121,12 +121,54 @@ def _macs(layer, in_shape, out_shape) -> int | None:
     return 0 if not layer.weights else None
 
 
+def _sequential_like(model) -> bool:
+    """Keras's test for leaving out the "Connected to" column: a Sequential or subclassed
+    model, or a graph that is one chain of calls, each layer called once."""
+    from deepgrad.models.sequential import Sequential
+
+    graph = getattr(model, "_graph", None)
+    if graph is None or isinstance(model, Sequential):
+        return True
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        return False
+    previous, seen = graph.inputs[0], set()
+    for node in graph.nodes:
+        tensors, outputs = node.input_tensors(), tree.flatten(node.outputs)
+        if len(tensors) != 1 or tensors[0] is not previous or id(node.layer) in seen:
+            return False
+        if len(outputs) != 1:
+            return False
+        seen.add(id(node.layer))
+        previous = outputs[0]
+    return True
+
+
+def _connections(model, layer) -> str:
+    """Keras's "Connected to" cell: ``name[node][tensor]`` for each tensor the layer's calls
+    in this model read, one per line; ``-`` for an input."""
+    mine = {id(node) for node in model._graph.nodes}
+    found = []
+    for node in layer.__dict__.get("_inbound_nodes", ()):
+        if id(node) not in mine:
+            continue
+        for tensor in node.input_tensors():
+            source, index = tensor.history
+            calls = source.layer.__dict__.get("_inbound_nodes", [source])
+            found.append(f"{source.layer.name}[{calls.index(source)}][{index}]")
+    return ",\n".join(found) or "-"
+
+
 def print_summary(
     model, line_length=None, print_fn=None, show_trainable=False, show_flops=False
 ) -> None:
-    """Print the summary table (see :meth:`deepgrad.Model.summary`)."""
+    """Print the summary table (see :meth:`deepgrad.Model.summary`). As in Keras, a graph
+    that is not one chain of calls gets a "Connected to" column (each cell one input per
+    line, where Keras wraps them)."""
     emit = print_fn or print
+    connected = not _sequential_like(model)
     headers = ["Layer (type)", "Output Shape", "Param #"]
+    if connected:
+        headers.append("Connected to")
     if show_flops:
         headers += ["MACs / sample", "Activations"]
     if show_trainable:
@@ -135,6 +177,8 @@ def print_summary(
     for layer, in_shape, out_shape in layer_rows(model):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         row = [f"{layer.name} ({_type_name(layer)})", _shape_text(out_shape), params]
+        if connected:
+            row.append(_connections(model, layer))
         if show_flops:
             macs = _macs(layer, in_shape, out_shape)
             size = out_shape[1:] if isinstance(out_shape, tuple) else None
@@ -147,27 +191,33 @@ def print_summary(
         if show_trainable:
             row.append("Y" if layer.trainable else "N")
         rows.append(row)
-    total = line_length or (98 if show_flops else 78)
+    total = line_length or (108 if connected else 78) + (20 if show_flops else 0)
     # Columns grow to fit their longest cell: a summary never cuts a name or a shape short.
-    longest = [max([len(h) + 2] + [len(row[i]) for row in rows]) + 2 for i, h in enumerate(headers)]
+    longest = [max([len(h) + 2] + [len(text) for row in rows for text in row[i].split("\n")])
+               + 2 for i, h in enumerate(headers)]
     widths = [max(w, int(total * f)) for w, f in zip(longest, _fractions(len(headers)))]
-    right = {2, 3, 4}
+    right = {i for i, h in enumerate(headers) if h in ("Param #", "MACs / sample", "Activations")}
 
     def line(cells, left, mid, end, pad=" "):
         parts = []
-        for i, (cell, width) in enumerate(zip(cells, widths)):
-            text = cell
+        for i, (text, width) in enumerate(zip(cells, widths)):
             parts.append(
                 pad + (text.rjust(width - 2) if i in right else text.ljust(width - 2)) + pad
             )
         return left + mid.join(parts) + end
+
+    def lines(cells, left, mid, end):
+        """A row whose cells may hold several lines (the connections)."""
+        split = [cell.split("\n") for cell in cells]
+        for k in range(max(len(parts) for parts in split)):
+            emit(line([parts[k] if k < len(parts) else "" for parts in split], left, mid, end))
 
     emit(f'Model: "{model.name}"')
     emit("┏" + "┳".join("━" * w for w in widths) + "┓")
     emit(line(headers, "┃", "┃", "┃"))
     emit("┡" + "╇".join("━" * w for w in widths) + "┩")
     for i, row in enumerate(rows):
-        emit(line(row, "│", "│", "│"))
+        lines(row, "│", "│", "│")
         if i < len(rows) - 1:
             emit("├" + "┼".join("─" * w for w in widths) + "┤")
     emit("└" + "┴".join("─" * w for w in widths) + "┘")
@@ -197,4 +247,5 @@ def _fractions(n: int) -> list[float]:
         4: [0.35, 0.25, 0.2, 0.2],
         5: [0.3, 0.2, 0.15, 0.2, 0.15],
         6: [0.28, 0.18, 0.12, 0.18, 0.14, 0.1],
+        7: [0.24, 0.16, 0.1, 0.16, 0.14, 0.1, 0.1],
     }[n]
