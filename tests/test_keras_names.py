@@ -204,3 +204,27 @@ def test_tf_function_shape_range_and_newaxis_as_keras_io_examples_use_them():
     assert dg.range(0.0, 1.0, 0.25).dtype == np.float32
     assert dg.range(2, 7, 2, dtype="int64").dtype == np.int64
     assert x[..., dg.newaxis].shape == (2, 3, 1)
+
+
+def test_tf_math_as_keras_io_tf_examples_use_it():
+    # tf.math.l2_normalize (filter visualization), reduce_max (Grad-CAM), not_equal (the
+    # translation Transformer's mask). The values are TensorFlow 2.21's.
+    x = np.array([[3.0, -4.0], [1.0, 2.0]], "float32")
+    np.testing.assert_allclose(dg.math.l2_normalize(x).numpy(),
+                               [[0.54772, -0.7303], [0.18257, 0.36515]], atol=1e-5)
+    np.testing.assert_allclose(dg.math.l2_normalize(x, axis=1).numpy(),
+                               [[0.6, -0.8], [0.44721, 0.89443]], atol=1e-5)
+    assert dg.math.l2_normalize(np.zeros(2, "float32")).numpy().tolist() == [0.0, 0.0]
+    assert float(dg.math.reduce_max(x)) == 3.0
+    assert dg.math.reduce_sum(x, axis=0).numpy().tolist() == [4.0, -2.0]
+    np.testing.assert_allclose(float(dg.math.reduce_std(x)), 2.69258, rtol=1e-5)
+    np.testing.assert_allclose(dg.math.reduce_logsumexp(x, axis=1).numpy(),
+                               [3.00091, 2.31326], rtol=1e-5)
+    assert dg.math.argmax(x).numpy().tolist() == [0, 1]  # TensorFlow's default axis 0
+    assert dg.math.not_equal(x, 1.0).numpy().tolist() == [[True, True], [False, True]]
+    assert dg.math.floordiv(x, 2.0).numpy().tolist() == [[1.0, -2.0], [0.0, 1.0]]
+    pixels = dg.Tensor(x)
+    with dg.GradientTape() as tape:
+        tape.watch(pixels)
+        total = dg.ops.sum(dg.math.l2_normalize(pixels) * np.array([1.0, 0.0], "float32"))
+    assert tape.gradient(total, pixels).shape == (2, 2)

@@ -30,6 +30,7 @@ _SUBMODULES = {
     "kernels",
     "layers",
     "losses",
+    "math",
     "metrics",
     "mixed_precision",
     "models",
