@@ -246,3 +246,32 @@ def test_a_convolution_read_by_another_layer_or_a_sum_with_a_regularizer_is_not_
     assert model.get_layer("add").losses  # the regularizer saw the sum
     model._graph._plan = Plan(model._graph, fuse=False)
     np.testing.assert_allclose(got.data, model(x, training=False).data, rtol=1e-5, atol=1e-6)
+
+
+def test_a_sum_of_the_chain_with_itself_runs_the_chain_once_for_both():
+    """``Add()([x, x])``: the chain's output is read twice by the one sum, so the sum
+    cannot take the chain (it crashed on the slot the chain no longer filled)."""
+    inp = dg.Input((4, 4, 3))
+    x = L.BatchNormalization()(L.Conv2D(3, 1)(inp))
+    model = dg.Model(inp, L.ReLU()(L.Add()([x, x])))
+    assert not _input_fused(model)
+    data = rng.normal(size=(2, 4, 4, 3)).astype(np.float32)
+    got = model(data, training=False).data
+    model._graph._plan = Plan(model._graph, fuse=False)
+    np.testing.assert_allclose(got, model(data, training=False).data, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_the_batch_norms_activity_regularizer_sees_its_output(training):
+    """The chain's last layer's regularizer needs the chain's output, which the fused sum
+    never makes: the run declines (the batch norm's loss was silently lost)."""
+    model = _bottleneck(frozen=True)
+    model.get_layer("bn").activity_regularizer = dg.regularizers.L2(0.1)
+    x = rng.normal(size=(2, 5, 5, 8)).astype(np.float32)
+    got = model(x, training=training)
+    losses = [float(loss.data) for loss in model.losses]
+    model._graph._plan = Plan(model._graph, fuse=False)
+    expected = model(x, training=training)
+    np.testing.assert_allclose(got.data, expected.data, rtol=1e-5, atol=1e-6)
+    assert len(model.losses) == len(losses) == 1
+    np.testing.assert_allclose(losses, [float(loss.data) for loss in model.losses], rtol=1e-5)

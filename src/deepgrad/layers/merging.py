@@ -167,7 +167,8 @@ class Add(_Merge):
             if (
                 not isinstance(inputs, (list, tuple)) or len(inputs) != 2
                 or self.activity_regularizer is not None or any_masks()
-                or not all(layer.built for layer in chain)
+                or not all(layer.built and layer.activity_regularizer is None
+                           for layer in chain)  # the chain's output is never made
                 or (following and (following[0].epilogue() != epilogue
                                    or following[0].activity_regularizer is not None))
             ):

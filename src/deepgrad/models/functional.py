@@ -172,11 +172,9 @@ class Plan:
         residual ``Add`` after a convolution and batch norm) and that input is read by
         nothing else: the producer then runs at the merging step, from its own input."""
         producers = {step.target: step for step in self.steps if step.target is not None}
-        readers: dict[int, int] = {}
-        for step in self.steps:
-            for index in step.reads():
-                readers[index] = readers.get(index, 0) + 1
-        for item in tree.flatten(self.output_template):
+        readers: dict[int, int] = {}  # each read counts (``Add()([x, x])`` reads x twice)
+        for item in tree.flatten([[(s.template, s.args, s.kwargs) for s in self.steps],
+                                  self.output_template]):
             if type(item) is _Slot:
                 readers[item.index] = readers.get(item.index, 0) + 1
         taken: set[int] = set()
