@@ -70,3 +70,21 @@ def test_a_transposed_convolution_has_no_such_hook_as_in_keras():
 
     layer = Transposed(2, 3)
     assert layer(np.ones((1, 4, 4, 1), np.float32)).shape == (1, 6, 6, 2)
+
+
+@pytest.mark.parametrize("padding", ["valid", "causal"])
+def test_conv1d_never_calls_the_hook_as_in_keras(padding):
+    """Keras's Conv1D.call convolves with ops.conv itself (causal padding first), so an
+    override changes nothing there; deepgrad ran it, and causal padding then crashed."""
+
+    class Doubled(layers.Conv1D):
+        def convolution_op(self, inputs, kernel):
+            return super().convolution_op(inputs, kernel * 2.0)
+
+    x = rng.normal(size=(2, 6, 3)).astype(np.float32)
+    layer = Doubled(4, 2, padding=padding)
+    plain = layers.Conv1D(4, 2, padding=padding)
+    plain.build(x.shape)
+    out = layer(x).data
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_allclose(out, plain(x).data, rtol=1e-6, atol=1e-6)

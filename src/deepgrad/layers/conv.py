@@ -346,7 +346,7 @@ class Conv2D(BaseConv):
         padding, dilation and data format: Keras's hook. A subclass that overrides it
         (keras.io's weight-standardized convolution) has its call run it, then add the
         bias and apply the activation, as Keras's does; deepgrad's fusions then leave the
-        layer alone.
+        layer alone. As in Keras, ``Conv1D`` and the transposed convolutions never call it.
 
         >>> layer = Conv2D(1, 2, use_bias=False, kernel_initializer="ones")
         >>> x = np.ones((1, 3, 3, 1), np.float32); _ = layer(x)
@@ -522,10 +522,11 @@ class Conv2DTranspose(Conv2D):
 @functools.cache
 def _runs_convolution_op(cls: type) -> bool:
     """Whether ``cls`` overrides ``Conv2D.convolution_op`` (transposed convolutions have no
-    such hook in Keras, so theirs is not run)."""
+    such hook in Keras, and Keras's ``Conv1D.call`` convolves without it, causal padding
+    included: neither runs an override)."""
     hook = getattr(cls, "convolution_op", None)
     return (hook is not None and hook is not Conv2D.convolution_op
-            and not issubclass(cls, Conv2DTranspose))
+            and not issubclass(cls, (Conv2DTranspose, Conv1D)))
 
 
 Convolution1D = Conv1D
