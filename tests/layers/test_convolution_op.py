@@ -88,3 +88,22 @@ def test_conv1d_never_calls_the_hook_as_in_keras(padding):
     out = layer(x).data
     plain.set_weights(layer.get_weights())
     np.testing.assert_allclose(out, plain(x).data, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("base", [layers.DepthwiseConv2D, layers.SeparableConv2D])
+def test_depthwise_and_separable_convolutions_have_no_such_hook_as_in_keras(base):
+    """Keras's depthwise and separable convolutions never call a method of that name;
+    deepgrad's call ran it (AttributeError: no 'filters' / 'kernel')."""
+
+    class Named(base):
+        def convolution_op(self, inputs, kernel):
+            raise AssertionError("Keras's depthwise convolutions never call this")
+
+    args = (3, 3) if base is layers.SeparableConv2D else (3,)
+    layer = Named(*args, padding="same")
+    x = rng.normal(size=(1, 4, 4, 2)).astype(np.float32)
+    out = layer(x).data
+    plain = base(*args, padding="same")
+    plain.build(x.shape)
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_allclose(out, plain(x).data, rtol=1e-6, atol=1e-6)

@@ -522,10 +522,9 @@ class Conv2DTranspose(Conv2D):
 @functools.cache
 def _runs_convolution_op(cls: type) -> bool:
     """Whether ``cls`` overrides ``Conv2D.convolution_op`` (transposed convolutions have no
-    such hook in Keras, and Keras's ``Conv1D.call`` convolves without it, causal padding
-    included: neither runs an override)."""
-    hook = getattr(cls, "convolution_op", None)
-    return (hook is not None and hook is not Conv2D.convolution_op
+    such hook in Keras, nor have depthwise and separable ones, and Keras's ``Conv1D.call``
+    convolves without it, causal padding included: none of them runs such a method)."""
+    return (issubclass(cls, Conv2D) and cls.convolution_op is not Conv2D.convolution_op
             and not issubclass(cls, (Conv2DTranspose, Conv1D)))
 
 
