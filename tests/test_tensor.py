@@ -300,3 +300,21 @@ def test_operators_with_arrays_still_record_gradients():
     assert isinstance(y, Tensor)
     y.sum().backward()
     assert w.grad.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_variable_takes_keras_and_tensorflow_keywords():
+    # keras.io "Classification with Neural Decision Forests":
+    # keras.Variable(initializer=keras.initializers.RandomNormal(), shape=[8, 2], ...)
+    # raised TypeError (deepgrad took only a value).
+    v = dg.Variable(initializer=dg.initializers.Constant(3.0), shape=[2, 2], dtype="float32",
+                    trainable=False)
+    assert v.numpy().tolist() == [[3.0, 3.0], [3.0, 3.0]] and not v.trainable
+    drawn = dg.Variable(initializer=dg.initializers.RandomNormal(seed=1), shape=(4, 2))
+    assert drawn.shape == (4, 2)
+    assert dg.Variable(initial_value=[1.0, 2.0]).numpy().tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="an initializer needs `shape`"):
+        dg.Variable(initializer=dg.initializers.Zeros())
+    with pytest.raises(TypeError, match=r"initializer=dg.initializers.get\('zeros'\)"):
+        dg.Variable("zeros", shape=(2,))
+    with pytest.raises(TypeError, match="give the initial value once"):
+        dg.Variable([1.0], initial_value=[2.0])

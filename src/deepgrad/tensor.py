@@ -402,6 +402,30 @@ class Tensor:
         return _ops.cast(self, dtype)
 
 
+def _initial_value(value, initializer, initial_value, shape, dtype):
+    """A Variable's starting value from Keras's or TensorFlow's arguments (see Variable)."""
+    given = [v for v in (value, initializer, initial_value) if v is not None]
+    if len(given) != 1:
+        raise TypeError(
+            "Variable: give the initial value once, as `value`, `initializer=` or "
+            f"`initial_value=`. Received {len(given)} of them."
+        )
+    value = given[0]
+    if isinstance(value, str):
+        raise TypeError(
+            f"Variable: the initializer {value!r} is a name; deepgrad needs the object. To "
+            f"fix, pass initializer=dg.initializers.get({value!r}) with shape=."
+        )
+    if callable(value) and not isinstance(value, (Tensor, np.ndarray)):
+        if shape is None:
+            raise ValueError(
+                f"Variable: an initializer needs `shape`. Received: initializer={value!r}, "
+                "shape=None"
+            )
+        return value(tuple(int(n) for n in shape), dtype=dtype or config.floatx())
+    return value
+
+
 class Variable(Tensor):
     """A trainable tensor owned by a layer: its values change in place, never rebound.
 
@@ -410,19 +434,28 @@ class Variable(Tensor):
     with :meth:`assign`; :meth:`numpy` returns a copy, as in Keras.
 
     Args:
-        value: the initial value (array-like).
+        value: the initial value (array-like), or an initializer (a callable of
+            ``(shape, dtype)``, e.g. ``dg.initializers.RandomNormal()``) with ``shape``.
         trainable: whether optimizers update it and gradients are computed for it.
         name: the variable's name, e.g. ``'kernel'``.
         dtype: optional dtype; defaults to the value's float type (float32 for Python floats).
+        initializer, shape: Keras's keywords (``keras.Variable(initializer=...,
+            shape=...)``); ``initial_value``: TensorFlow's. Give the value one way only.
+            Where deepgrad differs: an initializer's name (``'zeros'``) is refused with the
+            fix; pass ``dg.initializers.get('zeros')``.
 
     >>> v = Variable([1.0, 2.0], name="bias")
     >>> v.assign([3.0, 4.0]); v.numpy()
     array([3., 4.], dtype=float32)
+    >>> Variable(initializer=lambda shape, dtype=None: np.ones(shape, dtype), shape=(2,)).numpy()
+    array([1., 1.], dtype=float32)
     """
 
     __slots__ = ("_trainable", "path", "regularizer", "constraint")
 
-    def __init__(self, value, trainable: bool = True, name: str | None = None, dtype=None):
+    def __init__(self, value=None, trainable: bool = True, name: str | None = None, dtype=None,
+                 *, initializer=None, shape=None, initial_value=None):
+        value = _initial_value(value, initializer, initial_value, shape, dtype)
         super().__init__(
             np.array(_to_array(value, dtype), order="C"), requires_grad=trainable, name=name
         )
