@@ -25,6 +25,10 @@ def test_a_tutorial_batch_answers_numpy_and_is_still_numpy():
 def test_scalars_answer_numpy_and_strings_stay_text():
     assert [int(v.numpy()) for v in Dataset.range(3)] == [0, 1, 2]
     assert [v + 1 for v in Dataset.range(2)] == [1, 2]
+    counts = {}
+    for label in Dataset.from_tensor_slices(np.array([3, 1, 3])):
+        counts[label] = counts.get(label, 0) + 1  # numbers key a dict, as NumPy scalars did
+    assert counts == {3: 2, 1: 1}
     (text,) = list(Dataset.from_tensor_slices(np.array(["a b"])))
     assert isinstance(text, str) and text.split() == ["a", "b"]
 

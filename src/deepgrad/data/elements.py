@@ -35,6 +35,13 @@ class ElementArray(np.ndarray):
         """The values as a plain NumPy array (a view, no copy)."""
         return self.view(np.ndarray)
 
+    def __hash__(self) -> int:
+        # A number from a dataset of numbers keys a dict as the NumPy scalar it was
+        # (``counts[label] += 1``); an array of several values stays unhashable.
+        if self.ndim:
+            raise TypeError(f"unhashable type: '{type(self).__name__}'")
+        return hash(self.item())
+
     def __repr__(self) -> str:
         return repr(self.view(np.ndarray))
 
