@@ -22,7 +22,7 @@ from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
 from deepgrad import tree
 from deepgrad.kernels import parallel
-from deepgrad.layers.base import Layer, added_losses, all_layers, shapes_of
+from deepgrad.layers.base import Layer, added_losses, all_layers, shapes_of, unique_name
 from deepgrad.layers.keras_tensor import KerasTensor
 from deepgrad.models import dense_step, training
 from deepgrad.models.cloning import clone_graph_nodes, is_input_tensor
@@ -49,6 +49,8 @@ class Model(Layer):
     """
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
+        if name is None and type(self) is Model and (inputs is not None or outputs is not None):
+            name = unique_name("functional")  # Keras 3's name for dg.Model(inputs, outputs)
         super().__init__(name=name, **kwargs)
         self.optimizer = None
         self.compiled = False
