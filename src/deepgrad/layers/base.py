@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from deepgrad import config, tree
+from deepgrad import config, regularizers, tree
 from deepgrad.formats.budget import check_scratch, claim_weight
 from deepgrad.layers.keras_tensor import KerasTensor, first_call_tensors
 from deepgrad.ops.masks import any_masks, get_keras_mask, set_keras_mask
@@ -168,6 +168,8 @@ class Layer:
         input_shape: shape of one sample, without the batch axis (first layer only).
         input_dim: legacy Keras 2 alias for ``input_shape=(input_dim,)``.
         batch_input_shape: ``(batch,) + input_shape``.
+        activity_regularizer: a penalty on the layer's output, added to the losses (any
+            layer, as in Keras).
 
     >>> Layer(name="my_layer").name
     'my_layer'
@@ -182,6 +184,7 @@ class Layer:
         input_dim: int | None = None,
         batch_input_shape=None,
         batch_size: int | None = None,
+        activity_regularizer=None,
         **kwargs,
     ):
         if kwargs:
@@ -198,7 +201,10 @@ class Layer:
         self._non_trainable_weights: list[Variable] = []
         self._activity_losses: list[Tensor] = []
         self._added_losses: list[Tensor] = []  # add_loss, since the outermost call began
-        self.activity_regularizer = None
+        # Keras's base Layer takes one for every layer (the ones with their own argument,
+        # Dense and the convolutions, set it again after this).
+        self.activity_regularizer = (None if activity_regularizer is None
+                                     else regularizers.get(activity_regularizer))
         self.input_spec: InputSpec | None = None
         self._build_shapes = None
         self._inbound_nodes: list = []  # one Node per call on KerasTensors
@@ -314,6 +320,9 @@ class Layer:
         config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config_dict["batch_input_shape"] = list(self._batch_input_shape)
+        if self.activity_regularizer is not None:
+            config_dict["activity_regularizer"] = regularizers.serialize(
+                self.activity_regularizer)
         return config_dict
 
     @classmethod
