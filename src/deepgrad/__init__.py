@@ -41,6 +41,7 @@ _SUBMODULES = {
     "random",
     "regularizers",
     "saving",
+    "strings",
     "tensor",
     "tree",
     "utils",
