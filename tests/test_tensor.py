@@ -318,3 +318,20 @@ def test_variable_takes_keras_and_tensorflow_keywords():
         dg.Variable("zeros", shape=(2,))
     with pytest.raises(TypeError, match="give the initial value once"):
         dg.Variable([1.0], initial_value=[2.0])
+
+
+def test_a_gradient_inside_another_tape_warns_it_is_first_order_only():
+    # keras.io's WGAN-GP: gp_tape.gradient inside the outer tape, whose gradient of the
+    # penalty TensorFlow gives through the inner gradient; deepgrad gave None silently.
+    w = dg.Variable([2.0])
+    x = dg.Tensor([3.0])
+    with dg.GradientTape():
+        with dg.GradientTape() as inner:
+            inner.watch(x)
+            y = (w * x * x).sum()
+        with pytest.warns(UserWarning, match="first order only"):
+            g = inner.gradient(y, x)
+    assert g.tolist() == [12.0]
+    with dg.GradientTape(persistent=True) as tape:
+        y = (w * w).sum()
+        assert tape.gradient(y, w).tolist() == [4.0]  # its own context: no warning

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from heapq import heappop, heappush
 
@@ -789,10 +790,17 @@ def grad(
     return [found.get(k) for k in keys]
 
 
+# The GradientTape contexts open in this thread, innermost last.
+_OPEN_TAPES = threading.local()
+
+
 class GradientTape:
     """TF2-style tape: ``tape.gradient(loss, variables)`` over deepgrad's graph.
 
     Variables are watched automatically; call :meth:`watch` for other tensors.
+    deepgrad differs from TensorFlow: gradients are first order only (NumPy arrays, not
+    recorded), so an outer tape cannot differentiate through an inner tape's gradient
+    (WGAN-GP's gradient penalty); calling ``gradient`` inside another tape's context warns.
 
     >>> import deepgrad as dg
     >>> w = dg.Variable([2.0])
@@ -814,10 +822,14 @@ class GradientTape:
     def __enter__(self) -> GradientTape:
         self._mode = enable_grad()
         self._mode.__enter__()
+        _OPEN_TAPES.__dict__.setdefault("tapes", []).append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         self._mode.__exit__(*exc)
+        tapes = _OPEN_TAPES.__dict__.get("tapes", [])
+        if self in tapes:
+            tapes.remove(self)
 
     def watch(self, tensor) -> None:
         """Record operations on ``tensor`` (or a list of them) so gradients reach it."""
@@ -842,6 +854,17 @@ class GradientTape:
                 "To fix, create the tape with GradientTape(persistent=True)."
             )
         self._used = True
+        if any(tape is not self for tape in _OPEN_TAPES.__dict__.get("tapes", ())):
+            warnings.warn(
+                "GradientTape.gradient called inside another GradientTape's context: "
+                "deepgrad's gradients are first order only, so the outer tape sees them as "
+                "constants and gives no gradient through them (TensorFlow would: e.g. "
+                "WGAN-GP's gradient penalty; deepgrad has no second-order gradients). Where "
+                "the outer tape need not differentiate them, compute them after its `with` "
+                "block.",
+                UserWarning,
+                stacklevel=2,
+            )
         if isinstance(sources, dict):
             keys = list(sources)
             values = grad(as_tensor(target), [sources[k] for k in keys], output_gradients)
