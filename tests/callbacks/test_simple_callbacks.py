@@ -40,8 +40,10 @@ def test_csv_separator_and_learning_rate_column(make_model, data, tmp_path):
     fit(make_model(), data, [schedule, dg.callbacks.CSVLogger(path, separator="\t")],
         validate=False)
     rows = read_rows(path, "\t")
-    assert rows[0] == ["epoch", "learning_rate", "loss"]
+    # Keras 3.15 adds a val_ column per key when there is no validation (written NA)
+    assert rows[0] == ["epoch", "learning_rate", "loss", "val_learning_rate", "val_loss"]
     assert [float(row[1]) for row in rows[1:]] == pytest.approx([0.01, 0.02, 0.03])
+    assert {row[3] for row in rows[1:]} == {row[4] for row in rows[1:]} == {"NA"}
 
 
 def test_csv_append_keeps_one_header_and_overwrite_starts_over(make_model, data, tmp_path):

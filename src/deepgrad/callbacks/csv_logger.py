@@ -25,8 +25,9 @@ class CSVLogger(Callback):
     """Write one row per epoch to a CSV file: ``epoch`` (0-based, as Keras) and the logs.
 
     The columns are ``epoch`` then the first epoch's log keys in sorted order (so
-    ``val_*`` columns when validating); a value missing in a later epoch is written
-    ``NA``. The file is flushed after every row and closed when training ends.
+    ``val_*`` columns when validating; without validation, as Keras 3, a ``val_`` column
+    for each key all the same, written ``NA``); a value missing in a later epoch is
+    written ``NA``. The file is flushed after every row and closed when training ends.
 
     Args:
         filename: the CSV file, e.g. ``"run/log.csv"``.
@@ -92,6 +93,9 @@ class CSVLogger(Callback):
             return
         if self.keys is None:
             self.keys = sorted(logs)
+            if self.keys and not any(key.startswith("val_") for key in self.keys):
+                # Keras 3's columns: a val_ column per key even without validation (NA).
+                self.keys += [f"val_{key}" for key in self.keys]
         if self.writer is None:
             self.writer = csv.DictWriter(
                 self.csv_file, fieldnames=["epoch", *self.keys], delimiter=self.sep,
