@@ -36,7 +36,8 @@ def test_autotune_in_both_places_the_course_uses():
 @pytest.mark.parametrize("name, where", [
     ("Layer", dg.layers), ("InputSpec", dg.layers), ("KerasTensor", dg.layers),
     ("Loss", dg.losses), ("Metric", dg.metrics), ("Optimizer", dg.optimizers),
-    ("Initializer", dg.initializers), ("Regularizer", dg.regularizers)])
+    ("Initializer", dg.initializers), ("Regularizer", dg.regularizers),
+    ("TensorSpec", dg.data)])  # tf.TensorSpec, from_generator's output_signature
 def test_keras_top_level_base_classes(name, where):
     assert getattr(dg, name) is getattr(where, name)
     assert name in dir(dg)

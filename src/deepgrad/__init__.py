@@ -68,6 +68,8 @@ _ATTRIBUTES = {
     "Regularizer": "deepgrad.regularizers",
     "name_scope": "deepgrad.scopes",
     "DTypePolicy": "deepgrad.mixed_precision",
+    # tf.TensorSpec (tf.data.Dataset.from_generator's output_signature)
+    "TensorSpec": "deepgrad.data",
 }
 # TensorFlow's top-level names that course code calls (dg.float32, dg.reshape, ...), from
 # deepgrad.tf_style (whose __all__ this is), listed here so that `import deepgrad` loads nothing.
