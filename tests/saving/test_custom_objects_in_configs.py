@@ -81,3 +81,57 @@ def test_a_layer_whose_config_has_no_name_reloads_in_a_functional_model(tmp_path
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert [layer.name for layer in reloaded.layers] == [layer.name for layer in model.layers]
     assert dg.Model.from_config(model.get_config()).output_shape == (None, 3)
+
+
+@dg.saving.register_keras_serializable(package="Test")
+def small_square_sum_loss(y_true, y_pred):
+    return dg.ops.sum(dg.ops.square(y_pred - y_true) / 10.0, axis=1)
+
+
+@dg.saving.register_keras_serializable(package="Test")
+def mean_pred(y_true, y_pred):
+    return dg.ops.mean(y_pred)
+
+
+@dg.saving.register_keras_serializable(package="Test")
+class ModelWithCustomCompile(dg.Model):
+    """keras.io "Customizing saving": a compile with its own arguments."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense1 = dg.layers.Dense(8, activation="relu")
+        self.dense2 = dg.layers.Dense(4, activation="softmax")
+
+    def call(self, inputs):
+        return self.dense2(self.dense1(inputs))
+
+    def compile(self, optimizer, loss_fn, metrics):
+        super().compile(optimizer=optimizer, loss=loss_fn, metrics=metrics)
+        self.model_optimizer, self.loss_fn, self.loss_metrics = optimizer, loss_fn, metrics
+
+    def get_compile_config(self):
+        return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn,
+                "metric": self.loss_metrics}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=dg.utils.deserialize_keras_object(config["model_optimizer"]),
+                     loss_fn=dg.utils.deserialize_keras_object(config["loss_fn"]),
+                     metrics=dg.utils.deserialize_keras_object(config["metric"]))
+
+
+def test_a_model_class_with_its_own_compile_config(tmp_path):
+    # Keras 3.15 runs the guide's code; deepgrad called compile(optimizer=, loss=,
+    # metrics=) on load (TypeError: unexpected keyword argument 'loss').
+    model = ModelWithCustomCompile()
+    model.compile(optimizer="SGD", loss_fn=small_square_sum_loss, metrics=["accuracy", mean_pred])
+    x, y = np.random.default_rng(0).random((4, 8)), np.random.default_rng(1).random((4,))
+    model.fit(x, y, verbose=0)
+    model.save(tmp_path / "custom_compile_model.keras")
+    restored = dg.models.load_model(tmp_path / "custom_compile_model.keras")
+    assert restored.model_optimizer == "SGD"
+    assert restored.loss_fn is small_square_sum_loss
+    assert restored.loss_metrics == ["accuracy", mean_pred]
+    assert restored.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+    plain = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
+    plain.compile("sgd", "mse")
+    assert plain.get_compile_config()["loss"] == "mse"

@@ -472,6 +472,27 @@ class Model(Layer):
 
         saving_api.save_model(self, filepath, overwrite=overwrite)
 
+    def get_compile_config(self) -> dict | None:
+        """The compile settings as ``model.save`` stores them (None if not compiled), as
+        Keras's. Override it with :meth:`compile_from_config` when ``compile`` takes other
+        arguments (keras.io "Customizing saving"): what it returns is serialized on save
+        and handed to ``compile_from_config`` on load.
+
+        >>> model = dg.Sequential([dg.Input((2,)), dg.layers.Dense(1)])
+        >>> model.compile("sgd", "mse"); model.get_compile_config()["loss"]
+        'mse'
+        """
+        from deepgrad.saving.compile_config import serialize_compile
+
+        return serialize_compile(self)
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compile from :meth:`get_compile_config`'s (serialized) output, as Keras's;
+        ``load_model`` calls it."""
+        from deepgrad.saving.compile_config import compile_from_config
+
+        compile_from_config(self, config)
+
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save only the weights (a ``.weights.safetensors`` file)."""
         from deepgrad.saving import saving_api

@@ -43,9 +43,11 @@ from deepgrad.formats import (
 from deepgrad.formats.atomic import check_target, write_atomic
 from deepgrad.formats.budget import building_from_file
 from deepgrad.formats.errors import FileFormatError
+from deepgrad.models.model import Model
 from deepgrad.registry import custom_object_scope
 from deepgrad.saving import schema
 from deepgrad.saving.compile_config import compile_from_config, serialize_compile
+from deepgrad.saving.objects import serialize_keras_object
 from deepgrad.saving.serialization import deserialize_model, serialize_model
 from deepgrad.saving.weight_paths import layer_paths, weight_entries
 from deepgrad.saving.weights_io import collect, match, require_built, set_values
@@ -98,6 +100,17 @@ def _layer_generators(model) -> dict[str, dict]:
     return found
 
 
+def _compile_config(model) -> dict | None:
+    """What ``model.save`` stores of the compile settings: deepgrad's own description, or
+    a class's own ``get_compile_config`` serialized (as Keras's ``serialize_keras_object``
+    does: functions by registered name, objects by class and config)."""
+    if type(model).get_compile_config is Model.get_compile_config:
+        return serialize_compile(model)
+    if not getattr(model, "compiled", False):
+        return None
+    return serialize_keras_object(model.get_compile_config())
+
+
 def _training_state(model) -> dict | None:
     optimizer = getattr(model, "optimizer", None)
     epoch = getattr(model, "_epoch", None)
@@ -138,7 +151,7 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "model": serialize_model(model),
-        "compile_config": serialize_compile(model),
+        "compile_config": _compile_config(model),
         "training_state": _training_state(model),
     }
 
@@ -305,7 +318,10 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         if compile and config.get("compile_config"):
             with custom_object_scope(custom_objects), _part(where, "config.json: "
                                                                    "compile_config"):
-                compile_from_config(model, config["compile_config"], custom_objects)
+                if type(model).compile_from_config is Model.compile_from_config:
+                    compile_from_config(model, config["compile_config"], custom_objects)
+                else:  # the class's own (keras.io "Customizing saving")
+                    model.compile_from_config(config["compile_config"])
             if _OPTIMIZER in model_file.names:
                 _restore_optimizer(model, model_file, where)
     if compile:

@@ -94,7 +94,9 @@ def _check_compile(compile_config, where: str) -> None:
         return
     if not isinstance(compile_config, dict):
         raise _fail(where, "compile_config", "a dict or null", compile_config)
-    optimizer = compile_config.get("optimizer")
+    if "optimizer" not in compile_config:
+        return  # a model class's own get_compile_config (its compile_from_config reads it)
+    optimizer = compile_config["optimizer"]
     if not isinstance(optimizer, (dict, str)):
         raise _fail(where, "compile_config.optimizer", "a dict or a name", optimizer)
     if isinstance(optimizer, dict):
