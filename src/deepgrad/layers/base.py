@@ -479,13 +479,7 @@ class Layer:
                     stacklevel=3,
                 )
             return
-        masks = self.compute_mask(inputs, previous)
-        if masks is None:
-            return
-        flat_outputs = tree.flatten(outputs)
-        flat_masks = [masks] if len(flat_outputs) == 1 and not isinstance(
-            masks, (list, tuple)) else tree.flatten(masks)
-        for tensor, mask in zip(flat_outputs, flat_masks):
+        for tensor, mask in output_masks(outputs, self.compute_mask(inputs, previous)):
             if mask is not None and isinstance(tensor, Tensor) and get_keras_mask(tensor) is None:
                 set_keras_mask(tensor, mask)
 
@@ -1027,6 +1021,20 @@ def _overrides_compute_mask(cls: type) -> bool:
     if found is None:
         found = _OVERRIDES_MASK[cls] = cls.compute_mask is not Layer.compute_mask
     return found
+
+
+def output_masks(outputs, masks) -> list[tuple]:
+    """``(output, mask)`` pairs from ``compute_mask``'s answer: one mask for a single
+    output, else one per output in flatten order (none where it gave None).
+
+    >>> output_masks("y", None), output_masks(["a", "b"], [None, "m"])
+    ([], [('a', None), ('b', 'm')])
+    """
+    if masks is None:
+        return []
+    flat_outputs = tree.flatten(outputs)
+    single = len(flat_outputs) == 1 and not isinstance(masks, (list, tuple))
+    return list(zip(flat_outputs, [masks] if single else tree.flatten(masks)))
 
 
 def input_mask(inputs):

@@ -12,7 +12,12 @@ import numpy as np
 
 from deepgrad import tree
 from deepgrad.formats.budget import check_scratch
-from deepgrad.layers.base import _holds_strings, _overrides_compute_mask, shapes_of
+from deepgrad.layers.base import (
+    _holds_strings,
+    _overrides_compute_mask,
+    output_masks,
+    shapes_of,
+)
 from deepgrad.layers.keras_tensor import KerasTensor, Node
 from deepgrad.ops.masks import set_keras_mask
 from deepgrad.tensor import Tensor, no_grad
@@ -74,12 +79,7 @@ def _note_symbolic_masks(layer, inputs, kwargs, outputs) -> None:
             lambda m: None if m is None else _stand_in(m, name).data.astype(bool), previous
         ),
     )
-    if masks is None:
-        return
-    flat_outputs = tree.flatten(outputs)
-    flat_masks = [masks] if len(flat_outputs) == 1 and not isinstance(
-        masks, (list, tuple)) else tree.flatten(masks)
-    for out, mask in zip(flat_outputs, flat_masks):
+    for out, mask in output_masks(outputs, masks):
         if mask is not None and isinstance(out, KerasTensor):
             rank = np.ndim(mask.data if isinstance(mask, Tensor) else mask)
             out._keras_mask = KerasTensor(out.shape[:rank], "bool")
