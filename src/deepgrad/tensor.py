@@ -798,8 +798,8 @@ class GradientTape:
     """TF2-style tape: ``tape.gradient(loss, variables)`` over deepgrad's graph.
 
     Variables are watched automatically; call :meth:`watch` for other tensors.
-    deepgrad differs from TensorFlow: gradients are first order only (NumPy arrays, not
-    recorded), so an outer tape cannot differentiate through an inner tape's gradient
+    deepgrad differs from TensorFlow: gradients are first order only (Tensors outside the
+    graph), so an outer tape cannot differentiate through an inner tape's gradient
     (WGAN-GP's gradient penalty); calling ``gradient`` inside another tape's context warns.
 
     >>> import deepgrad as dg
