@@ -229,3 +229,13 @@ def test_tf_math_as_keras_io_tf_examples_use_it():
         tape.watch(pixels)
         total = dg.ops.sum(dg.math.l2_normalize(pixels) * np.array([1.0, 0.0], "float32"))
     assert tape.gradient(total, pixels).shape == (2, 2)
+
+
+def test_tf_one_hot_as_tensorflow():
+    # older keras.io guides one-hot their labels with tf.one_hot. Values: TensorFlow 2.21's.
+    assert dg.one_hot([0, 2, 5, -1], depth=3).numpy().tolist() == [
+        [1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    assert dg.one_hot([[0, 1]], depth=3, axis=0).numpy().tolist() == [
+        [[1.0, 0.0]], [[0.0, 1.0]], [[0.0, 0.0]]]
+    hot = dg.one_hot([1], 2, on_value=5, off_value=-1)
+    assert hot.numpy().tolist() == [[-1, 5]] and hot.dtype == np.int32

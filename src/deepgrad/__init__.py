@@ -80,7 +80,7 @@ _TF_STYLE_NAMES = (
     "equal", "not_equal", "constant", "convert_to_tensor", "zeros", "ones", "zeros_like",
     "ones_like", "square", "sqrt", "exp", "log", "abs", "maximum", "minimum", "add",
     "subtract", "multiply", "divide", "clip_by_value", "where", "shape", "range", "function",
-    "newaxis",
+    "newaxis", "one_hot",
 )
 _ATTRIBUTES.update(dict.fromkeys(_TF_STYLE_NAMES, "deepgrad.tf_style"))
 

@@ -172,3 +172,26 @@ def function(func=None, **options):
     if func is None:
         return lambda f: f
     return func
+
+
+def one_hot(indices, depth: int, on_value=None, off_value=None, axis: int = -1,
+            dtype=None) -> Tensor:
+    """``tf.one_hot``: ``depth`` columns, ``on_value`` (1) at each index and ``off_value``
+    (0) elsewhere; an index outside ``[0, depth)`` gives a row of ``off_value``, as
+    TensorFlow. The dtype is ``dtype``, else that of the values given (an int gives int32),
+    else float32. No gradient.
+
+    >>> one_hot([0, 2, 5], depth=3).numpy().tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    ids = _array(indices).astype(np.int64)
+    hot = ids[..., None] == np.arange(int(depth))
+    on = 1 if on_value is None else on_value
+    off = 0 if off_value is None else off_value
+    if dtype is None:
+        given = [v for v in (on_value, off_value) if v is not None]
+        dtype = _dtype_of(np.asarray(given[0]), None) if given else np.float32
+    out = np.where(hot, on, off).astype(dtype)
+    if axis not in (-1, None, out.ndim - 1):
+        out = np.moveaxis(out, -1, axis)
+    return Tensor(out)
