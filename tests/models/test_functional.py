@@ -60,7 +60,9 @@ def test_targets_only_for_the_outputs_with_a_loss():
     for loss, y in [([None, "mse"], [Y_BOX]), ({"loc": "mse"}, {"loc": Y_BOX}),
                     ({"loc": "mse"}, [Y_BOX])]:
         history = fresh(loss).fit(X, y, epochs=1, verbose=0).history
-        assert history == pytest.approx(expected)
+        assert set(history) == set(expected)  # (pytest 9.2's approx takes no nested dicts)
+        for key, values in expected.items():
+            assert history[key] == pytest.approx(values)
     model = fresh({"loc": "mse"})
     assert model.evaluate(X, {"loc": Y_BOX}, verbose=0) == pytest.approx(
         model.evaluate(X, [Y_CLASS, Y_BOX], verbose=0))
