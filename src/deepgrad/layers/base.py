@@ -678,8 +678,7 @@ class Layer:
     @property
     def weights(self) -> list[Variable]:
         """All weights: this layer's trainable ones, its non-trainable ones, then sublayers'."""
-        self._adopt_variables()
-        out = self._trainable_weights + self._non_trainable_weights
+        out = self._own_variables()
         seen = {id(v) for v in out}
         for layer in self._sublayers():
             for v in layer.weights:
@@ -746,6 +745,8 @@ class Layer:
             v.assign(a)
 
     def _own_variables(self) -> list[Variable]:
+        """This layer's own weights (not its sublayers'), trainable ones first, the
+        Variables held in attributes among them (:meth:`_adopt_variables`)."""
         self._adopt_variables()
         return self._trainable_weights + self._non_trainable_weights
 

@@ -87,8 +87,7 @@ def _walk(
     visited.add(id(layer))
     if layers is not None:
         layers.append((path, layer))
-    layer._adopt_variables()
-    for i, variable in enumerate(layer._trainable_weights + layer._non_trainable_weights):
+    for i, variable in enumerate(layer._own_variables()):
         label = f"{layer.name}/{variable.name}" if variable.name else f"{layer.name}/{i}"
         out.append(WeightEntry(_join(path, "vars", str(i)), variable, layer, label))
     for attr, value in _children(layer):
