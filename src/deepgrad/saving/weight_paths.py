@@ -24,7 +24,7 @@ from deepgrad.models.model import Model
 from deepgrad.models.sequential import Sequential
 from deepgrad.tensor import Variable
 
-__all__ = ["WeightEntry", "weight_entries", "layer_paths", "keras_snake_case"]
+__all__ = ["WeightEntry", "weight_entries", "layer_paths", "walk", "keras_snake_case"]
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,7 @@ def weight_entries(model: Layer) -> list[WeightEntry]:
     >>> [e.key for e in weight_entries(layer)]
     ['vars/0', 'vars/1']
     """
-    out: list[WeightEntry] = []
-    _walk(model, "", out, set())
-    return out
+    return walk(model)[0]
 
 
 def layer_paths(model: Layer) -> list[tuple[str, Layer]]:
@@ -132,6 +130,17 @@ def layer_paths(model: Layer) -> list[tuple[str, Layer]]:
     >>> [(path, layer.name) for path, layer in layer_paths(model)]
     [('', 'sequential'), ('layers/dense', 'dense')]
     """
+    return walk(model)[1]
+
+
+def walk(model: Layer) -> tuple[list[WeightEntry], list[tuple[str, Layer]]]:
+    """:func:`weight_entries` and :func:`layer_paths` from one walk over the model.
+
+    >>> entries, layers = walk(dg.Sequential([dg.layers.Dense(2, input_shape=(3,))]))
+    >>> len(entries), len(layers)
+    (2, 2)
+    """
+    out: list[WeightEntry] = []
     found: list[tuple[str, Layer]] = []
-    _walk(model, "", [], set(), found)
-    return found
+    _walk(model, "", out, set(), found)
+    return out, found

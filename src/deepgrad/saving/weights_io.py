@@ -23,7 +23,7 @@ import numpy as np
 
 from deepgrad.formats.errors import FileFormatError
 from deepgrad.layers.base import Layer
-from deepgrad.saving.weight_paths import WeightEntry, layer_paths, weight_entries
+from deepgrad.saving.weight_paths import WeightEntry, walk
 from deepgrad.tensor import Tensor, Variable
 
 __all__ = ["OwnLoad", "collect", "match", "set_values", "assign", "require_built"]
@@ -35,14 +35,19 @@ def require_built(model: Layer, who: str) -> list[WeightEntry]:
     Raises:
         ValueError: if the model is not built.
     """
-    entries = weight_entries(model)
+    return _built_walk(model, who)[0]
+
+
+def _built_walk(model: Layer, who: str) -> tuple[list[WeightEntry], list]:
+    """:func:`~deepgrad.saving.weight_paths.walk`, with :func:`require_built`'s check."""
+    entries, layers = walk(model)
     if not entries and not model.built:
         raise ValueError(
             f"{who}: model '{model.name}' is not built, so it has no weights yet. To fix, "
             "give the first layer `input_shape=` (or start with dg.Input), or call the "
             "model on a batch of data first."
         )
-    return entries
+    return entries, layers
 
 
 def _overrides(layer: Layer, method: str) -> bool:
@@ -81,9 +86,10 @@ def collect(model: Layer) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     >>> collect(dg.Sequential())
     ({}, {})
     """
-    names = {entry.key: entry.label for entry in weight_entries(model)}
+    entries, layers = walk(model)
+    names = {entry.key: entry.label for entry in entries}
     arrays, labels = {}, {}
-    for path, layer in layer_paths(model):
+    for path, layer in layers:
         if callable(getattr(layer, "save_assets", None)):
             raise NotImplementedError(
                 f"{type(layer).__name__} '{layer.name}' defines save_assets: deepgrad's "
@@ -151,8 +157,8 @@ def match(
         FileFormatError: naming every layer whose weights are missing, extra, or differ in
             shape or dtype.
     """
-    entries = require_built(model, who)
-    own_loads = [(path, layer) for path, layer in layer_paths(model)
+    entries, layers = _built_walk(model, who)
+    own_loads = [(path, layer) for path, layer in layers
                  if _overrides(layer, "load_own_variables")]
     custom = {path for path, _ in own_loads}
     by_layer: dict[str, list[WeightEntry]] = {}
