@@ -102,7 +102,7 @@ def conv_forward(
         if pool is not None or residual.shape != shape:
             raise ValueError(f"conv_forward: a residual of shape {residual.shape} after {geo} "
                              f"(expected {shape}, and no pool)")
-        if geo.is_pointwise and not winograd.applies(geo, dtype):
+        if geo.is_pointwise:  # (Winograd never takes a 1x1 kernel)
             return pointwise.forward(x, w2, geo, bias, relu, ceiling, residual)
         y = conv_forward(x, w2, geo, bias)
         y += residual

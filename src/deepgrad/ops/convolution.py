@@ -183,10 +183,9 @@ def conv2d(
     )
     w2 = kernel.data.reshape(-1, geo.out_c)
     ceiling = BOUNDS["relu6"][1] if activation == "relu6" else None
-    b = None if bias is None else bias.data
     if residual is not None:
         return _conv2d_residual(x, kernel, bias, data, w2, geo, relu, ceiling, residual, name)
-    y = conv_forward(data, w2, geo, b, relu, ceiling=ceiling)
+    y = conv_forward(data, w2, geo, None if bias is None else bias.data, relu, ceiling=ceiling)
     output = y if relu else None  # kept for the activation's mask only
 
     def backward(g):
