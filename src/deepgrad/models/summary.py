@@ -143,10 +143,10 @@ def _sequential_like(model) -> bool:
     return True
 
 
-def _connections(model, layer) -> str:
+def _connections(mine: set[int], layer) -> str:
     """Keras's "Connected to" cell: ``name[node][tensor]`` for each tensor the layer's calls
-    in this model read, one per line; ``-`` for an input."""
-    mine = {id(node) for node in model._graph.nodes}
+    in this model (``mine``: the ids of its graph's nodes) read, one per line; ``-`` for an
+    input."""
     found = []
     for node in layer.__dict__.get("_inbound_nodes", ()):
         if id(node) not in mine:
@@ -166,6 +166,7 @@ def print_summary(
     line, where Keras wraps them)."""
     emit = print_fn or print
     connected = not _sequential_like(model)
+    mine = {id(node) for node in model._graph.nodes} if connected else set()
     headers = ["Layer (type)", "Output Shape", "Param #"]
     if connected:
         headers.append("Connected to")
@@ -178,7 +179,7 @@ def print_summary(
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         row = [f"{layer.name} ({_type_name(layer)})", _shape_text(out_shape), params]
         if connected:
-            row.append(_connections(model, layer))
+            row.append(_connections(mine, layer))
         if show_flops:
             macs = _macs(layer, in_shape, out_shape)
             size = out_shape[1:] if isinstance(out_shape, tuple) else None
